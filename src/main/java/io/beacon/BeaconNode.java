@@ -1,0 +1,121 @@
+package io.beacon;
+
+import io.beacon.bridge.BridgeVerticle;
+import io.beacon.collector.CollectorVerticle;
+import io.beacon.infra.NodeContext;
+import io.beacon.infra.clients.Clients;
+import io.beacon.infra.cluster.IgniteConfigFactory;
+import io.beacon.infra.cluster.SegmentationGuard;
+import io.beacon.infra.config.BeaconConfig;
+import io.beacon.infra.config.Role;
+import io.beacon.infra.config.Store;
+import io.beacon.infra.metrics.Metrics;
+import io.beacon.infra.ops.ManagementVerticle;
+import io.beacon.infra.ops.Readiness;
+import io.beacon.infra.schema.SchemaManager;
+import io.beacon.query.QueryVerticle;
+import io.beacon.recompute.RecomputeVerticle;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.ignite.IgniteClusterManager;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Beacon node: a clustered Vert.x instance (Ignite), its management port, and the role
+ * verticles its config names, each with its number of instances. The composition root: the only
+ * class that knows every verticle.
+ */
+public final class BeaconNode {
+  private static final Logger LOG = LoggerFactory.getLogger(BeaconNode.class);
+
+  private static final Map<Role, Function<NodeContext, Deployable>> VERTICLES = new EnumMap<>(Map.of(
+      Role.COLLECTOR, CollectorVerticle::new,
+      Role.BRIDGE, BridgeVerticle::new,
+      Role.QUERY, QueryVerticle::new,
+      Role.RECOMPUTE, RecomputeVerticle::new));
+
+  private final Vertx vertx;
+  private final NodeContext context;
+
+  private BeaconNode(Vertx vertx, NodeContext context) {
+    this.vertx = vertx;
+    this.context = context;
+  }
+
+  /**
+   * Joins the cluster, migrates the schema of the stores this node's roles use, then deploys the
+   * management verticle and the roles. Fails (and leaves the cluster) if any step fails.
+   */
+  public static Future<BeaconNode> start(BeaconConfig config, Runnable onSegmented) {
+    String name = config.node().name();
+    Metrics metrics = new Metrics(name);
+    IgniteClusterManager clusterManager =
+        new IgniteClusterManager(IgniteConfigFactory.create(config.cluster(), name));
+    VertxOptions options = new VertxOptions().setMetricsOptions(metrics.vertxOptions());
+    options.getEventBusOptions().setHost(config.cluster().host()).setPort(config.cluster().eventBusPort());
+    return Vertx.builder().with(options).withClusterManager(clusterManager).withMetrics(metrics.vertxFactory())
+        .buildClustered()
+        .compose(vertx -> {
+          Clients clients = new Clients(vertx, config);
+          NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients);
+          SegmentationGuard guard = new SegmentationGuard();
+          guard.install(ctx.ignite(), onSegmented);
+          Set<Store> stores = Role.storesOf(config.node().roles());
+          BeaconNode node = new BeaconNode(vertx, ctx);
+          LOG.info("Node {} joined the cluster ({} members); roles {}, stores {}", name,
+              ctx.ignite().cluster().nodes().size(), config.node().roles(), stores);
+          Future<Void> schema = config.schema().autoMigrate()
+              ? SchemaManager.apply(vertx, clients, config, stores)
+                  .timeout(4 * config.cassandra().requestTimeoutMs(), TimeUnit.MILLISECONDS)
+              : Future.succeededFuture();
+          return schema
+              .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx,
+                  Readiness.create(vertx, clients, stores, guard), guard)))
+              .compose(v -> node.deployRoles())
+              .map(node)
+              .recover(e -> node.close().transform(x -> Future.failedFuture(e)));
+        });
+  }
+
+  private Future<Void> deployRoles() {
+    Future<Void> chain = Future.succeededFuture();
+    for (Role role : context.config().node().roles()) {
+      int instances = context.config().node().instances(role);
+      Function<NodeContext, Deployable> factory = VERTICLES.get(role);
+      chain = chain.compose(v -> vertx.deployVerticle(() -> factory.apply(context),
+              new DeploymentOptions().setInstances(instances))
+          .onSuccess(id -> {
+            LOG.info("Deployed role {} x{} on node {} (deployment {})", role.key(), instances, context.nodeName(), id);
+            Gauge.builder("beacon_verticle_instances", () -> instances)
+                .description("Verticle instances deployed on this node, by role")
+                .tag("role", role.key())
+                .register(context.meters());
+          })
+          .mapEmpty());
+    }
+    return chain;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodeContext context() {
+    return context;
+  }
+
+  /** Undeploys everything, closes the store clients and leaves the cluster cleanly. */
+  public Future<Void> close() {
+    return vertx.close().onComplete(ar -> context.clients().close());
+  }
+}

@@ -1,0 +1,145 @@
+package io.beacon;
+
+import io.beacon.devstack.LocalStack;
+import io.beacon.infra.config.BeaconConfig;
+import io.beacon.infra.config.ConfigException;
+import io.beacon.infra.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Beacon's entry point.
+ *
+ * <pre>
+ *   beacon [run] [--config FILE]                  run one node (roles and stores from config)
+ *   beacon up [--config FILE] [--data-dir DIR]    start the local stack (Kafka, Cassandra, QuestDB) and a node with every role
+ * </pre>
+ *
+ * Exit codes: 0 clean stop, 1 start failure, 2 bad configuration or usage, 75 the node was cut
+ * off from its cluster and left it (its supervisor should restart it).
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  static final int EXIT_START_FAILED = 1;
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_SEGMENTED = 75;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    String command = "run";
+    Path configFile = null;
+    Path dataDir = Path.of("data");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "run", "up" -> command = args[i];
+        case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
+        case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
+        case "-h", "--help", "help" -> {
+          System.out.println("usage: beacon [run|up] [--config FILE] [--data-dir DIR]");
+          return;
+        }
+        default -> usage("unknown argument '" + args[i] + "'");
+      }
+    }
+    Map<String, String> env = new HashMap<>(System.getenv());
+    LocalStack stack = null;
+    if (command.equals("up")) {
+      stack = startStack(dataDir.toAbsolutePath(), env);
+    }
+    BeaconConfig config;
+    try {
+      config = ConfigLoader.load(configFile, env);
+    } catch (ConfigException e) {
+      System.err.println("beacon: " + e.getMessage());
+      closeQuietly(stack);
+      System.exit(EXIT_CONFIG);
+      return;
+    }
+    run(config, stack);
+  }
+
+  private static void run(BeaconConfig config, LocalStack stack) {
+    CountDownLatch started = new CountDownLatch(1);
+    BeaconNode[] holder = new BeaconNode[1];
+    Runnable onSegmented = () -> new Thread(() -> System.exit(EXIT_SEGMENTED), "beacon-segmented-exit").start();
+    BeaconNode.start(config, onSegmented).onComplete(ar -> {
+      if (ar.succeeded()) {
+        holder[0] = ar.result();
+      } else {
+        LOG.error("Node {} failed to start: {}", config.node().name(), ar.cause().toString(), ar.cause());
+      }
+      started.countDown();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (holder[0] != null) {
+        LOG.info("Stopping node {}", config.node().name());
+        try {
+          holder[0].close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warn("Node {} did not stop cleanly: {}", config.node().name(), e.toString());
+        }
+      }
+      closeQuietly(stack);
+    }, "beacon-shutdown"));
+    try {
+      started.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (holder[0] == null) {
+      System.exit(EXIT_START_FAILED);
+    }
+    var http = config.http();
+    System.out.printf("%nBeacon node %s is up.%n  dashboard:  http://%s:%d/%n  collector:  http://%s:%d/%n"
+            + "  management: http://%s:%d/ready%n  tracking snippet: <script defer src=\"http://%s:%d/beacon.js\" data-property=\"YOUR-PROPERTY-ID\"></script>%n%n",
+        config.node().name(), display(http.query().host()), http.query().port(),
+        display(http.collector().host()), http.collector().port(),
+        display(http.management().host()), http.management().port(),
+        display(http.collector().host()), http.collector().port());
+  }
+
+  private static LocalStack startStack(Path dataDir, Map<String, String> env) {
+    Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
+    System.out.println("Starting the local stack (Kafka, Cassandra, QuestDB) in " + dataDir + " ...");
+    LocalStack stack = LocalStack.start(home, dataDir, LocalStack.Ports.defaults(), true);
+    // The stack's addresses win over the defaults and the environment: `up` runs against it.
+    env.put("BEACON_KAFKA_BOOTSTRAP", stack.kafkaBootstrap());
+    env.put("BEACON_CASSANDRA_CONTACT_POINTS", stack.cassandraContactPoint());
+    env.put("BEACON_QUESTDB_HTTP_URL", stack.questdbHttpUrl());
+    env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(stack.questdbPgPort()));
+    env.putIfAbsent("BEACON_CLUSTER_WORK_DIR", dataDir.resolve("ignite").toString());
+    return stack;
+  }
+
+  private static String display(String host) {
+    return host.equals("0.0.0.0") ? "localhost" : host;
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      usage(flag + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static void usage(String problem) {
+    System.err.println("beacon: " + problem + "\nusage: beacon [run|up] [--config FILE] [--data-dir DIR]");
+    System.exit(EXIT_CONFIG);
+  }
+
+  private static void closeQuietly(LocalStack stack) {
+    if (stack != null) {
+      try {
+        stack.close();
+      } catch (RuntimeException e) {
+        LOG.warn("Local stack did not stop cleanly: {}", e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.beacon.infra.clients;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.beacon.infra.config.BeaconConfig;
+import io.beacon.infra.config.BeaconConfig.CassandraConfig;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.cassandra.CassandraClientOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The node's clients to its stores, created lazily and shared by every verticle instance on the
+ * node (the Cassandra session, the QuestDB pool and the Kafka admin are all thread-safe and
+ * non-blocking). Closed once when the node stops.
+ */
+public final class Clients implements AutoCloseable {
+  private final Vertx vertx;
+  private final BeaconConfig config;
+  private CassandraClient cassandra;
+  private Pool questdb;
+  private Admin kafkaAdmin;
+
+  public Clients(Vertx vertx, BeaconConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /** Cassandra session bound to Beacon's keyspace (which must exist: see the schema step). */
+  public synchronized CassandraClient cassandra() {
+    if (cassandra == null) {
+      cassandra = CassandraClient.createShared(vertx, "beacon-cassandra",
+          cassandraOptions(config.cassandra(), true));
+    }
+    return cassandra;
+  }
+
+  /** Builds client options; {@code withKeyspace=false} for schema work before the keyspace exists. */
+  public static CassandraClientOptions cassandraOptions(CassandraConfig c, boolean withKeyspace) {
+    CqlSessionBuilder builder = CqlSession.builder()
+        .withLocalDatacenter(c.localDatacenter())
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
+            .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(10))
+            .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
+            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, true)
+            .build());
+    for (String cp : c.contactPoints()) {
+      int colon = cp.lastIndexOf(':');
+      builder.addContactPoint(InetSocketAddress.createUnresolved(cp.substring(0, colon),
+          Integer.parseInt(cp.substring(colon + 1))));
+    }
+    if (c.username() != null && !c.username().isBlank()) {
+      builder.withAuthCredentials(c.username(), c.password());
+    }
+    if (withKeyspace) {
+      builder.withKeyspace(c.keyspace());
+    }
+    return new CassandraClientOptions(builder);
+  }
+
+  /** Pool over QuestDB's PostgreSQL wire protocol, for reads and DDL. */
+  public synchronized Pool questdb() {
+    if (questdb == null) {
+      BeaconConfig.QuestDbConfig q = config.questdb();
+      questdb = PgBuilder.pool()
+          .connectingTo(new PgConnectOptions()
+              .setHost(q.pgHost()).setPort(q.pgPort())
+              .setDatabase(q.database()).setUser(q.user()).setPassword(q.password()))
+          .with(new NetClientOptions().setConnectTimeout(5_000))
+          .with(new PoolOptions().setMaxSize(4).setShared(true).setName("beacon-questdb")
+              .setConnectionTimeout(10).setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
+          .using(vertx)
+          .build();
+    }
+    return questdb;
+  }
+
+  /** Kafka admin client; its calls complete on Kafka's own thread, never blocking an event loop. */
+  public synchronized Admin kafkaAdmin() {
+    if (kafkaAdmin == null) {
+      Map<String, Object> props = new HashMap<>();
+      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrap());
+      props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+      props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+      props.put(AdminClientConfig.CLIENT_ID_CONFIG, "beacon-admin");
+      kafkaAdmin = Admin.create(props);
+    }
+    return kafkaAdmin;
+  }
+
+  /** Adapts a Kafka future to a Vert.x future completing on the caller's context. */
+  public <T> Future<T> fromKafka(CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+  }
+
+  @Override
+  public synchronized void close() {
+    if (kafkaAdmin != null) {
+      kafkaAdmin.close(Duration.ofSeconds(2));
+    }
+    if (cassandra != null) {
+      cassandra.close();
+    }
+    if (questdb != null) {
+      questdb.close();
+    }
+  }
+}

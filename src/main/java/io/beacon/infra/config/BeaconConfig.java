@@ -1,0 +1,170 @@
+package io.beacon.infra.config;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole typed configuration of a Beacon node. Read and validated once by {@link ConfigLoader};
+ * every other class receives the part it needs.
+ */
+public record BeaconConfig(
+    NodeConfig node,
+    HttpConfig http,
+    ClusterConfig cluster,
+    KafkaConfig kafka,
+    CassandraConfig cassandra,
+    QuestDbConfig questdb,
+    SchemaConfig schema) {
+
+  /** Which verticles this node runs: a role with 0 instances (or absent) is not deployed. */
+  public record NodeConfig(String name, Map<Role, RoleConfig> verticles) {
+    public int instances(Role role) {
+      RoleConfig rc = verticles == null ? null : verticles.get(role);
+      return rc == null ? 0 : rc.instances();
+    }
+
+    public Set<Role> roles() {
+      Map<Role, RoleConfig> active = new EnumMap<>(Role.class);
+      if (verticles != null) {
+        verticles.forEach((r, c) -> {
+          if (c != null && c.instances() > 0) {
+            active.put(r, c);
+          }
+        });
+      }
+      return active.keySet();
+    }
+  }
+
+  public record RoleConfig(int instances) {}
+
+  public record HttpConfig(Endpoint collector, Endpoint query, Endpoint management) {}
+
+  public record Endpoint(String host, int port) {}
+
+  /**
+   * Ignite clustering. Discovery is static (no multicast): {@code members} lists host:port or
+   * host:from..to addresses of the discovery ports of the nodes to join.
+   */
+  public record ClusterConfig(
+      String host,
+      int discoveryPort,
+      int discoveryPortRange,
+      List<String> members,
+      int communicationPort,
+      int communicationPortRange,
+      int eventBusPort,
+      String workDir,
+      long dataRegionMb,
+      long failureDetectionTimeoutMs,
+      long eventBusTimeoutMs) {}
+
+  public record KafkaConfig(
+      String bootstrap, int replicationFactor, TopicConfig hits, TopicConfig deadLetter, TopicConfig dirtyBuckets) {}
+
+  public record TopicConfig(int partitions, long retentionMs) {}
+
+  public record CassandraConfig(
+      List<String> contactPoints,
+      String localDatacenter,
+      String keyspace,
+      int replicationFactor,
+      String username,
+      String password,
+      long requestTimeoutMs) {}
+
+  public record QuestDbConfig(
+      String httpUrl, String pgHost, int pgPort, String database, String user, String password) {}
+
+  /** When true, a node creates or migrates the stores its roles use, idempotently, at start. */
+  public record SchemaConfig(boolean autoMigrate) {}
+
+  /** Checks every value and throws one {@link ConfigException} naming all bad keys. */
+  public BeaconConfig validate() {
+    Validator v = new Validator();
+    v.require(node != null, "node", "is required");
+    if (node != null) {
+      v.notBlank(node.name(), "node.name");
+      if (node.verticles() != null) {
+        node.verticles().forEach((role, rc) -> {
+          String key = "node.verticles." + role.key() + ".instances";
+          v.require(rc != null, key, "is required");
+          if (rc != null) {
+            v.require(rc.instances() >= 0 && rc.instances() <= 64, key, "must be 0-64, was " + rc.instances());
+          }
+        });
+      }
+      v.require(!node.roles().isEmpty(), "node.verticles", "must enable at least one role (collector, bridge, query, recompute)");
+    }
+    v.require(http != null, "http", "is required");
+    if (http != null) {
+      endpoint(v, http.collector(), "http.collector");
+      endpoint(v, http.query(), "http.query");
+      endpoint(v, http.management(), "http.management");
+    }
+    v.require(cluster != null, "cluster", "is required");
+    if (cluster != null) {
+      v.notBlank(cluster.host(), "cluster.host");
+      v.port(cluster.discoveryPort(), "cluster.discoveryPort");
+      v.positive(cluster.discoveryPortRange(), "cluster.discoveryPortRange");
+      v.require(cluster.members() != null && !cluster.members().isEmpty(), "cluster.members", "must list at least one discovery address");
+      v.port(cluster.communicationPort(), "cluster.communicationPort");
+      v.positive(cluster.communicationPortRange(), "cluster.communicationPortRange");
+      v.port(cluster.eventBusPort(), "cluster.eventBusPort");
+      v.notBlank(cluster.workDir(), "cluster.workDir");
+      v.require(cluster.dataRegionMb() >= 16, "cluster.dataRegionMb", "must be >= 16, was " + cluster.dataRegionMb());
+      v.require(cluster.failureDetectionTimeoutMs() >= 500, "cluster.failureDetectionTimeoutMs", "must be >= 500");
+      v.positive(cluster.eventBusTimeoutMs(), "cluster.eventBusTimeoutMs");
+    }
+    v.require(kafka != null, "kafka", "is required");
+    if (kafka != null) {
+      v.notBlank(kafka.bootstrap(), "kafka.bootstrap");
+      v.positive(kafka.replicationFactor(), "kafka.replicationFactor");
+      topic(v, kafka.hits(), "kafka.hits");
+      topic(v, kafka.deadLetter(), "kafka.deadLetter");
+      topic(v, kafka.dirtyBuckets(), "kafka.dirtyBuckets");
+    }
+    v.require(cassandra != null, "cassandra", "is required");
+    if (cassandra != null) {
+      v.require(cassandra.contactPoints() != null && !cassandra.contactPoints().isEmpty(), "cassandra.contactPoints", "must list at least one host:port");
+      if (cassandra.contactPoints() != null) {
+        cassandra.contactPoints().forEach(cp -> v.hostPort(cp, "cassandra.contactPoints"));
+      }
+      v.notBlank(cassandra.localDatacenter(), "cassandra.localDatacenter");
+      v.notBlank(cassandra.keyspace(), "cassandra.keyspace");
+      v.require(cassandra.keyspace() == null || cassandra.keyspace().matches("[a-z][a-z0-9_]{0,47}"),
+          "cassandra.keyspace", "must match [a-z][a-z0-9_]* (max 48 chars)");
+      v.positive(cassandra.replicationFactor(), "cassandra.replicationFactor");
+      v.positive(cassandra.requestTimeoutMs(), "cassandra.requestTimeoutMs");
+    }
+    v.require(questdb != null, "questdb", "is required");
+    if (questdb != null) {
+      v.require(questdb.httpUrl() != null && questdb.httpUrl().matches("https?://.+"), "questdb.httpUrl", "must be an http(s) URL");
+      v.notBlank(questdb.pgHost(), "questdb.pgHost");
+      v.port(questdb.pgPort(), "questdb.pgPort");
+      v.notBlank(questdb.database(), "questdb.database");
+      v.notBlank(questdb.user(), "questdb.user");
+    }
+    v.require(schema != null, "schema", "is required");
+    v.throwIfAny();
+    return this;
+  }
+
+  private static void endpoint(Validator v, Endpoint e, String key) {
+    v.require(e != null, key, "is required");
+    if (e != null) {
+      v.notBlank(e.host(), key + ".host");
+      v.port(e.port(), key + ".port");
+    }
+  }
+
+  private static void topic(Validator v, TopicConfig t, String key) {
+    v.require(t != null, key, "is required");
+    if (t != null) {
+      v.require(t.partitions() >= 1 && t.partitions() <= 1024, key + ".partitions", "must be 1-1024, was " + t.partitions());
+      v.require(t.retentionMs() == -1 || t.retentionMs() >= 60_000, key + ".retentionMs", "must be -1 (forever) or >= 60000, was " + t.retentionMs());
+    }
+  }
+}

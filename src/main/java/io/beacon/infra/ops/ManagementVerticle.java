@@ -1,0 +1,80 @@
+package io.beacon.infra.ops;
+
+import io.beacon.infra.NodeContext;
+import io.beacon.infra.cluster.SegmentationGuard;
+import io.beacon.infra.config.BeaconConfig.Endpoint;
+import io.beacon.infra.config.Role;
+import io.beacon.model.Addresses;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.ignite.cluster.ClusterNode;
+
+/**
+ * The management port, separate from the public ones: {@code /metrics} (Prometheus), {@code
+ * /health} (liveness), {@code /ready} (the node's stores answer and it is part of the cluster) and
+ * {@code /cluster} (members, and which node answers for each role over the event bus).
+ */
+public final class ManagementVerticle extends VerticleBase {
+  private final NodeContext ctx;
+  private final HealthChecks readiness;
+  private final SegmentationGuard guard;
+
+  public ManagementVerticle(NodeContext ctx, HealthChecks readiness, SegmentationGuard guard) {
+    this.ctx = ctx;
+    this.readiness = readiness;
+    this.guard = guard;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) ctx.meters()));
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
+    router.get("/cluster").handler(this::cluster);
+    Endpoint ep = ctx.config().http().management();
+    return vertx.createHttpServer().requestHandler(router).listen(ep.port(), ep.host());
+  }
+
+  private void health(RoutingContext rc) {
+    boolean up = !guard.isSegmented();
+    rc.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "application/json")
+        .end(new JsonObject().put("status", up ? "UP" : "DOWN").put("node", ctx.nodeName()).encode());
+  }
+
+  private void cluster(RoutingContext rc) {
+    JsonArray members = new JsonArray();
+    for (ClusterNode n : ctx.ignite().cluster().nodes()) {
+      members.add(String.valueOf(n.consistentId()));
+    }
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(ctx.config().cluster().eventBusTimeoutMs());
+    List<Future<JsonObject>> asks = new ArrayList<>();
+    for (Role role : Role.values()) {
+      asks.add(vertx.eventBus().<JsonObject>request(Addresses.roleStatus(role), new JsonObject(), opts)
+          .map(m -> m.body())
+          .otherwise(e -> null));
+    }
+    Future.join(asks).onComplete(ar -> {
+      JsonObject roles = new JsonObject();
+      for (int i = 0; i < asks.size(); i++) {
+        roles.put(Role.values()[i].key(), asks.get(i).result());
+      }
+      rc.response().putHeader("content-type", "application/json").end(new JsonObject()
+          .put("node", ctx.nodeName())
+          .put("members", members)
+          .put("roles", roles)
+          .encode());
+    });
+  }
+}

@@ -1,0 +1,31 @@
+package io.beacon.infra.schema;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates or migrates the raw-hit table from {@code schema/questdb.sql}, idempotently. */
+public final class QuestDbSchema {
+  private static final Logger LOG = LoggerFactory.getLogger(QuestDbSchema.class);
+  static final String SCRIPT = "schema/questdb.sql";
+  public static final String HITS_TABLE = "hits";
+
+  private QuestDbSchema() {}
+
+  public static List<String> statements() {
+    return SqlScript.statements(SCRIPT, Map.of());
+  }
+
+  public static Future<Void> apply(Pool pool) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String stmt : statements()) {
+      chain = chain.compose(v -> pool.query(stmt).execute().mapEmpty());
+    }
+    return chain
+        .onSuccess(v -> LOG.info("QuestDB schema up to date (table {})", HITS_TABLE))
+        .onFailure(e -> LOG.error("QuestDB schema migration failed: {}", e.toString()));
+  }
+}

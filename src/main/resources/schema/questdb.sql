@@ -1,0 +1,45 @@
+-- Beacon's QuestDB schema (raw hits). Idempotent and applied at every start; to migrate, append
+-- statements such as ALTER TABLE hits ADD COLUMN IF NOT EXISTS ... .
+-- One row per canonical hit (docs/analytics-model.md). Low-cardinality values are SYMBOLs, free
+-- text VARCHAR. DEDUP on (ts, request_id) makes a re-written batch idempotent: exactly once.
+CREATE TABLE IF NOT EXISTS hits (
+  ts TIMESTAMP,
+  received_at TIMESTAMP,
+  property_id SYMBOL CAPACITY 4096 CACHE,
+  client_id VARCHAR,
+  user_id VARCHAR,
+  request_id VARCHAR,
+  session_id VARCHAR,
+  session_number INT,
+  event_name SYMBOL CAPACITY 4096 CACHE,
+  params VARCHAR,
+  engagement_ms LONG,
+  session_engaged BOOLEAN,
+  key_event BOOLEAN,
+  first_visit BOOLEAN,
+  session_start BOOLEAN,
+  page_location VARCHAR,
+  hostname SYMBOL CAPACITY 4096 CACHE,
+  page_path VARCHAR,
+  page_title VARCHAR,
+  page_referrer VARCHAR,
+  source VARCHAR,
+  medium SYMBOL CAPACITY 256 CACHE,
+  campaign VARCHAR,
+  term VARCHAR,
+  content VARCHAR,
+  device_category SYMBOL CAPACITY 16 CACHE,
+  browser SYMBOL CAPACITY 1024 CACHE,
+  browser_version VARCHAR,
+  os SYMBOL CAPACITY 256 CACHE,
+  os_version VARCHAR,
+  screen_resolution SYMBOL CAPACITY 4096 CACHE,
+  language SYMBOL CAPACITY 1024 CACHE,
+  country SYMBOL CAPACITY 512 CACHE,
+  region VARCHAR,
+  city VARCHAR,
+  is_bot BOOLEAN,
+  protocol SYMBOL CAPACITY 16 CACHE,
+  schema_version INT
+) TIMESTAMP(ts) PARTITION BY DAY WAL
+DEDUP UPSERT KEYS(ts, request_id);
