@@ -46,10 +46,12 @@ public final class BeaconNode {
 
   private final Vertx vertx;
   private final NodeContext context;
+  private final SegmentationGuard guard;
 
-  private BeaconNode(Vertx vertx, NodeContext context) {
+  private BeaconNode(Vertx vertx, NodeContext context, SegmentationGuard guard) {
     this.vertx = vertx;
     this.context = context;
+    this.guard = guard;
   }
 
   /**
@@ -68,10 +70,10 @@ public final class BeaconNode {
         .compose(vertx -> {
           Clients clients = new Clients(vertx, config);
           NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients);
-          SegmentationGuard guard = new SegmentationGuard();
+          SegmentationGuard guard = new SegmentationGuard(config.cluster().failureDetectionTimeoutMs());
           guard.install(ctx.ignite(), onSegmented);
           Set<Store> stores = Role.storesOf(config.node().roles());
-          BeaconNode node = new BeaconNode(vertx, ctx);
+          BeaconNode node = new BeaconNode(vertx, ctx, guard);
           LOG.info("Node {} joined the cluster ({} members); roles {}, stores {}", name,
               ctx.ignite().cluster().nodes().size(), config.node().roles(), stores);
           Future<Void> schema = config.schema().autoMigrate()
@@ -80,7 +82,7 @@ public final class BeaconNode {
               : Future.succeededFuture();
           return schema
               .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx,
-                  Readiness.create(vertx, clients, stores, guard), guard)))
+                  Readiness.create(vertx, ctx, stores, guard), guard)))
               .compose(v -> node.deployRoles())
               .map(node)
               .recover(e -> node.close().transform(x -> Future.failedFuture(e)));
@@ -116,6 +118,7 @@ public final class BeaconNode {
 
   /** Undeploys everything, closes the store clients and leaves the cluster cleanly. */
   public Future<Void> close() {
+    guard.close();
     return vertx.close().onComplete(ar -> context.clients().close());
   }
 }

@@ -76,7 +76,7 @@ public final class Main {
       }
       started.countDown();
     });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Runnable stopNode = () -> {
       if (holder[0] != null) {
         LOG.info("Stopping node {}", config.node().name());
         try {
@@ -85,8 +85,12 @@ public final class Main {
           LOG.warn("Node {} did not stop cleanly: {}", config.node().name(), e.toString());
         }
       }
-      closeQuietly(stack);
-    }, "beacon-shutdown"));
+    };
+    if (stack != null) {
+      stack.stopFirstOnShutdown(stopNode); // the node leaves before the servers it uses stop
+    } else {
+      Runtime.getRuntime().addShutdownHook(new Thread(stopNode, "beacon-shutdown"));
+    }
     try {
       started.await();
     } catch (InterruptedException e) {

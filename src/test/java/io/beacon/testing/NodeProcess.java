@@ -95,7 +95,8 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Waits until {@code /ready} answers 200, failing early (with the log's tail) if the process dies. */
   public NodeProcess awaitReady(Duration timeout) {
-    await("node " + name + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
+    await("node " + name + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250))
+        .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
       if (!process.isAlive()) {
         throw new AssertionError("node " + name + " exited with " + process.exitValue() + ":\n" + logTail());
       }
@@ -110,7 +111,7 @@ public final class NodeProcess implements AutoCloseable {
 
   public HttpResponse<String> getFrom(int port, String path) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   public Process process() {

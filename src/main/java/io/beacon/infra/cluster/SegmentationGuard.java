@@ -1,6 +1,9 @@
 package io.beacon.infra.cluster;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.EventType;
@@ -8,29 +11,102 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guards against a node that was cut off from the cluster (frozen or partitioned past the failure
- * detection timeout) and came back on its own: Ignite reports that as a local segmentation. Such a
- * node must not go on serving as a one-node cluster with stale state, so the guard marks it unfit
- * (readiness turns false at once) and hands over to {@code onSegmented}, which stops the node so
- * its supervisor restarts it and it rejoins the real cluster.
+ * Guards against a node that was cut off from the cluster and came back on its own. It must not
+ * go on serving as a one-node cluster with stale state, so once cut off it is unfit for good
+ * (readiness and liveness turn false at once) and {@code onSegmented} runs, which stops the node
+ * so its supervisor restarts it into the real cluster.
+ *
+ * <p>Two ways a node learns it was the one cut off:
+ * <ul>
+ *   <li>Ignite reports a local segmentation ({@code EVT_NODE_SEGMENTED});</li>
+ *   <li>the node was frozen (SIGSTOP, a long GC or VM stall) for longer than half the failure
+ *       detection timeout and, right after, sees its peers "fail". A frozen node wakes up to find
+ *       everyone silent and Ignite makes it a one-node cluster of its own; the peers are in fact
+ *       alive and have already dropped it. A peer failing while this node runs normally (kill -9
+ *       of the peer) does not trip the guard.</li>
+ * </ul>
+ * A network partition without a pause is covered by {@code cluster.minMembers} in readiness.
  */
-public final class SegmentationGuard {
+public final class SegmentationGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentationGuard.class);
-  private final AtomicBoolean segmented = new AtomicBoolean();
+  private static final long TICK_MS = 100;
+
+  private final long pauseThresholdMs;
+  private final long recentPauseWindowMs;
+  private final AtomicReference<String> segmentedReason = new AtomicReference<>();
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "beacon-pause-detector");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile long lastTickNanos = System.nanoTime();
+  private volatile long lastPauseEndNanos;
+  private volatile long lastPauseMs;
+
+  public SegmentationGuard(long failureDetectionTimeoutMs) {
+    this.pauseThresholdMs = failureDetectionTimeoutMs / 2;
+    this.recentPauseWindowMs = failureDetectionTimeoutMs * 2;
+    ticker.scheduleAtFixedRate(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    long gapMs = TimeUnit.NANOSECONDS.toMillis(now - lastTickNanos);
+    if (gapMs >= pauseThresholdMs) {
+      lastPauseMs = gapMs;
+      lastPauseEndNanos = now;
+      LOG.warn("This node was paused for {} ms (failure detection allows {} ms)", gapMs, pauseThresholdMs * 2);
+    }
+    lastTickNanos = now;
+  }
+
+  /** Length of a pause this node is in the middle of waking from, or ended recently; 0 if none. */
+  long recentPauseMs() {
+    long now = System.nanoTime();
+    long sinceTick = TimeUnit.NANOSECONDS.toMillis(now - lastTickNanos);
+    if (sinceTick >= pauseThresholdMs) {
+      return sinceTick; // woken before the ticker ran again
+    }
+    boolean recent = lastPauseEndNanos != 0
+        && TimeUnit.NANOSECONDS.toMillis(now - lastPauseEndNanos) <= recentPauseWindowMs;
+    return recent ? lastPauseMs : 0;
+  }
 
   public void install(Ignite ignite, Runnable onSegmented) {
+    Object self = ignite.cluster().localNode().consistentId();
     ignite.events().localListen(event -> {
-      if (event instanceof DiscoveryEvent de && segmented.compareAndSet(false, true)) {
-        LOG.error("Node {} was segmented from the cluster (topology version {}); refusing traffic and leaving",
-            ignite.cluster().localNode().consistentId(), de.topologyVersion());
-        onSegmented.run();
+      if (event.type() == EventType.EVT_NODE_SEGMENTED) {
+        trip("Ignite reported this node segmented", self, onSegmented);
+      } else if (event instanceof DiscoveryEvent de) {
+        long pause = recentPauseMs();
+        if (pause > 0) {
+          trip("peer " + de.eventNode().consistentId() + " seemed to fail right after this node was paused for "
+              + pause + " ms: the cluster dropped this node", self, onSegmented);
+        }
       }
       return true;
-    }, EventType.EVT_NODE_SEGMENTED);
+    }, EventType.EVT_NODE_SEGMENTED, EventType.EVT_NODE_FAILED);
+  }
+
+  private void trip(String reason, Object self, Runnable onSegmented) {
+    if (segmentedReason.compareAndSet(null, reason)) {
+      LOG.error("Node {} is cut off from its cluster ({}); refusing traffic and leaving so it can rejoin", self, reason);
+      onSegmented.run();
+    }
   }
 
   /** True once this node was cut off; it never becomes healthy again without a restart. */
   public boolean isSegmented() {
-    return segmented.get();
+    return segmentedReason.get() != null;
+  }
+
+  /** Why the node was judged cut off, or null. */
+  public String reason() {
+    return segmentedReason.get();
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
   }
 }

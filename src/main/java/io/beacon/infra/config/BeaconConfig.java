@@ -46,7 +46,9 @@ public record BeaconConfig(
 
   /**
    * Ignite clustering. Discovery is static (no multicast): {@code members} lists host:port or
-   * host:from..to addresses of the discovery ports of the nodes to join.
+   * host:from..to addresses of the discovery ports of the nodes to join. A node that sees fewer
+   * than {@code minMembers} members (itself included) reports not ready: set it to a majority
+   * (e.g. 2 of 3) so the minority side of a network partition stops serving.
    */
   public record ClusterConfig(
       String host,
@@ -59,7 +61,8 @@ public record BeaconConfig(
       String workDir,
       long dataRegionMb,
       long failureDetectionTimeoutMs,
-      long eventBusTimeoutMs) {}
+      long eventBusTimeoutMs,
+      int minMembers) {}
 
   public record KafkaConfig(
       String bootstrap, int replicationFactor, TopicConfig hits, TopicConfig deadLetter, TopicConfig dirtyBuckets) {}
@@ -117,6 +120,7 @@ public record BeaconConfig(
       v.require(cluster.dataRegionMb() >= 16, "cluster.dataRegionMb", "must be >= 16, was " + cluster.dataRegionMb());
       v.require(cluster.failureDetectionTimeoutMs() >= 500, "cluster.failureDetectionTimeoutMs", "must be >= 500");
       v.positive(cluster.eventBusTimeoutMs(), "cluster.eventBusTimeoutMs");
+      v.positive(cluster.minMembers(), "cluster.minMembers");
     }
     v.require(kafka != null, "kafka", "is required");
     if (kafka != null) {

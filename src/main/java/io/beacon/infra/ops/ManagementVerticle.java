@@ -58,7 +58,8 @@ public final class ManagementVerticle extends VerticleBase {
     for (ClusterNode n : ctx.ignite().cluster().nodes()) {
       members.add(String.valueOf(n.consistentId()));
     }
-    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(ctx.config().cluster().eventBusTimeoutMs());
+    // Short: a role that does not answer quickly is reported missing rather than stalling the probe.
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(Math.min(2_000, ctx.config().cluster().eventBusTimeoutMs()));
     List<Future<JsonObject>> asks = new ArrayList<>();
     for (Role role : Role.values()) {
       asks.add(vertx.eventBus().<JsonObject>request(Addresses.roleStatus(role), new JsonObject(), opts)

@@ -1,10 +1,12 @@
 package io.beacon.infra.ops;
 
+import io.beacon.infra.NodeContext;
 import io.beacon.infra.clients.Clients;
 import io.beacon.infra.cluster.SegmentationGuard;
 import io.beacon.infra.config.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import java.util.Set;
@@ -20,11 +22,21 @@ public final class Readiness {
 
   private Readiness() {}
 
-  public static HealthChecks create(Vertx vertx, Clients clients, Set<Store> stores, SegmentationGuard guard) {
+  public static HealthChecks create(Vertx vertx, NodeContext ctx, Set<Store> stores, SegmentationGuard guard) {
+    Clients clients = ctx.clients();
+    int minMembers = ctx.config().cluster().minMembers();
     HealthChecks hc = HealthChecks.create(vertx);
-    hc.register("cluster", CHECK_TIMEOUT_MS, p -> p.complete(guard.isSegmented()
-        ? Status.KO(new io.vertx.core.json.JsonObject().put("reason", "segmented from the cluster"))
-        : Status.OK()));
+    hc.register("cluster", CHECK_TIMEOUT_MS, p -> {
+      int members = ctx.ignite().cluster().nodes().size();
+      if (guard.isSegmented()) {
+        p.complete(Status.KO(new JsonObject().put("reason", "cut off from the cluster: " + guard.reason())));
+      } else if (members < minMembers) {
+        // A partition left this node in a minority: it must not serve alone.
+        p.complete(Status.KO(new JsonObject().put("reason", "sees " + members + " members, needs " + minMembers)));
+      } else {
+        p.complete(Status.OK(new JsonObject().put("members", members)));
+      }
+    });
     if (stores.contains(Store.KAFKA)) {
       hc.register("kafka", CHECK_TIMEOUT_MS, p -> report(p, clients.fromKafka(
           clients.kafkaAdmin().describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
@@ -49,7 +61,7 @@ public final class Readiness {
         p.tryComplete(Status.OK());
       } else {
         String reason = ar.failed() ? String.valueOf(ar.cause().getMessage()) : "no answer";
-        p.tryComplete(Status.KO(new io.vertx.core.json.JsonObject().put("reason", reason)));
+        p.tryComplete(Status.KO(new JsonObject().put("reason", reason)));
       }
     });
   }

@@ -8,6 +8,7 @@ import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +44,7 @@ class ClusterTest {
          NodeProcess b = new NodeProcess("node-b", stack, cluster, QUERY_ONLY).start()) {
       a.awaitReady(START);
       b.awaitReady(START);
-      await("both nodes in one cluster").atMost(Duration.ofSeconds(30))
+      await("both nodes in one cluster").atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IOException.class)
           .until(() -> cluster(a).getJsonArray("members").size() == 2);
 
       // A request sent on node A is answered by the query verticle that only node B runs.
@@ -63,7 +64,7 @@ class ClusterTest {
 
       // kill -9 of B: A notices, keeps serving, and no longer finds a query role.
       b.kill();
-      await("node-a sees node-b gone").atMost(Duration.ofSeconds(30))
+      await("node-a sees node-b gone").atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IOException.class)
           .until(() -> cluster(a).getJsonArray("members").size() == 1);
       assertThat(cluster(a).getValue("roles") instanceof JsonObject r && r.getValue("query") == null).isTrue();
       assertThat(a.get("/health").statusCode()).isEqualTo(200);
@@ -79,12 +80,12 @@ class ClusterTest {
          NodeProcess b = new NodeProcess("seg-b", stack, cluster, QUERY_ONLY).start()) {
       a.awaitReady(START);
       b.awaitReady(START);
-      await().atMost(Duration.ofSeconds(30)).until(() -> cluster(a).getJsonArray("members").size() == 2);
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IOException.class).until(() -> cluster(a).getJsonArray("members").size() == 2);
 
       // Freeze B past the failure-detection timeout: the cluster (A) drops it.
       signal(b, "STOP");
       try {
-        await("seg-a drops the frozen seg-b").atMost(Duration.ofSeconds(60))
+        await("seg-a drops the frozen seg-b").atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class)
             .until(() -> cluster(a).getJsonArray("members").size() == 1);
       } finally {
         signal(b, "CONT");

@@ -1,0 +1,213 @@
+package io.beacon.devstack;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A single-node Cassandra 5.0 ({@code CassandraDaemon} in the foreground), configured for a small machine.
+ *
+ * <p>Layout: {@code <home>/conf/cassandra.yaml} and {@code logback.xml} (rewritten on every start),
+ * {@code <home>/{data,commitlog,saved_caches,hints,cdc_raw}}.
+ */
+final class CassandraServer extends ServerProcess {
+
+  /** Needed on Java 17: without them Cassandra dies at once (IllegalAccessException ... DirectBuffer.cleaner). */
+  private static final List<String> MODULE_FLAGS = List.of(
+      "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+      "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+      "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
+      "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
+      "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
+      "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
+      "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+      "--add-exports", "jdk.attach/sun.tools.attach=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+      "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens", "java.base/java.io=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens", "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens", "java.base/java.util=ALL-UNNAMED",
+      "-Dio.netty.tryReflectionSetAccessible=true");
+
+  private final int cqlPort;
+  private final int storagePort;
+  private final boolean durable;
+
+  /**
+   * @param durable false allows flags that skip fsyncs and schema flushes (DDL twice as fast) but lose the
+   *                schema on a hard kill: only for throw-away test data
+   */
+  CassandraServer(Path beaconHome, Path dataDir, int cqlPort, int storagePort, boolean durable) {
+    super("cassandra", beaconHome, dataDir);
+    this.cqlPort = cqlPort;
+    this.storagePort = storagePort;
+    this.durable = durable;
+  }
+
+  /** "127.0.0.1:port" of the CQL native transport. */
+  String contactPoint() {
+    return "127.0.0.1:" + cqlPort;
+  }
+
+  private Path conf() {
+    return home().resolve("conf");
+  }
+
+  @Override
+  protected void prepare(String classpath) throws IOException {
+    Files.createDirectories(conf());
+    for (String dir : List.of("data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs")) {
+      Files.createDirectories(home().resolve(dir));
+    }
+    Files.writeString(conf().resolve("cassandra.yaml"), yaml(), StandardCharsets.UTF_8);
+    Files.writeString(conf().resolve("logback.xml"), LOGBACK, StandardCharsets.UTF_8);
+  }
+
+  private String yaml() {
+    Path h = home();
+    return String.join("\n",
+        "# Written by io.beacon.devstack.CassandraServer on every start; edits are overwritten.",
+        "cluster_name: beacon-local",
+        "num_tokens: 1",
+        "initial_token: 0",
+        "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
+        "authenticator: AllowAllAuthenticator",
+        "authorizer: AllowAllAuthorizer",
+        "role_manager: CassandraRoleManager",
+        "data_file_directories:",
+        "  - " + quoted(h.resolve("data")),
+        "commitlog_directory: " + quoted(h.resolve("commitlog")),
+        "saved_caches_directory: " + quoted(h.resolve("saved_caches")),
+        "hints_directory: " + quoted(h.resolve("hints")),
+        "cdc_raw_directory: " + quoted(h.resolve("cdc_raw")),
+        "commitlog_sync: periodic",
+        "commitlog_sync_period: 10000ms",
+        "commitlog_segment_size: 8MiB",
+        "seed_provider:",
+        "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
+        "    parameters:",
+        "      - seeds: \"127.0.0.1:" + storagePort + "\"",
+        "listen_address: 127.0.0.1",
+        "rpc_address: 127.0.0.1",
+        "storage_port: " + storagePort,
+        "native_transport_port: " + cqlPort,
+        "start_native_transport: true",
+        "endpoint_snitch: SimpleSnitch",
+        // Small memory footprint: this is one of several servers on a 2-core dev/CI machine.
+        "memtable_heap_space: 64MiB",
+        "memtable_offheap_space: 64MiB",
+        "key_cache_size: 0MiB",
+        "counter_cache_size: 0MiB",
+        "concurrent_reads: 4",
+        "concurrent_writes: 4",
+        "concurrent_counter_writes: 4",
+        "concurrent_compactors: 1",
+        "disk_access_mode: mmap_index_only",
+        "");
+  }
+
+  /** A single-quoted YAML scalar, so no path character can change the YAML's structure. */
+  private static String quoted(Path path) {
+    return "'" + path.toString().replace("'", "''") + "'";
+  }
+
+  @Override
+  protected List<String> jvmOptions() {
+    Path h = home();
+    List<String> options = new ArrayList<>(List.of(
+        "-Xms128m", "-Xmx512m", "-Xss256k", "-XX:+UseG1GC",
+        // C1 only: Cassandra starts much faster, and a dev/test node needs no peak throughput.
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.net.preferIPv4Stack=true",
+        "-Dcassandra.config=" + conf().resolve("cassandra.yaml").toUri(),
+        "-Dcassandra-foreground=true",
+        "-Dcassandra.storagedir=" + h,
+        "-Dcassandra.logdir=" + h.resolve("logs"),
+        "-Dlogback.configurationFile=" + conf().resolve("logback.xml").toUri(),
+        "-Djdk.attach.allowAttachSelf=true",
+        // Single node: there is no gossip or ring to wait for.
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+        "-Dcassandra.ring_delay_ms=100",
+        "-Dcassandra.shutdown_announce_in_ms=0",
+        "-Dcassandra.superuser_setup_delay_ms=0"));
+    if (!durable) {
+      // Halve DDL time, at the price of losing the schema on a hard kill: never for a persistent data dir.
+      options.addAll(List.of("-Dcassandra.skip_sync=true", "-Dcassandra.unsafesystem=true",
+          "-Dcassandra.test.flush_local_schema_changes=false"));
+    }
+    options.addAll(MODULE_FLAGS);
+    return options;
+  }
+
+  @Override
+  protected String mainClass() {
+    return "org.apache.cassandra.service.CassandraDaemon";
+  }
+
+  @Override
+  protected List<String> arguments() {
+    return List.of();
+  }
+
+  /** As root Cassandra would mlock its memory (slow start, ~1.5 GB RSS); without CAP_IPC_LOCK it cannot. */
+  @Override
+  protected boolean dropIpcLock() {
+    return true;
+  }
+
+  /** Ready = a CQL session connects and {@code SELECT release_version FROM system.local} answers. */
+  @Override
+  protected Probe newProbe() {
+    return () -> {
+      requirePortOpen(cqlPort);
+      DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+          .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, Duration.ofSeconds(3))
+          .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
+          .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(5))
+          .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(5))
+          // The probe needs no schema metadata; skipping it makes each attempt cheaper.
+          .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
+          .build();
+      try (CqlSession session = CqlSession.builder()
+          .addContactPoint(new InetSocketAddress("127.0.0.1", cqlPort))
+          .withLocalDatacenter("datacenter1")
+          .withConfigLoader(config)
+          .build()) {
+        Row row = session.execute("SELECT release_version FROM system.local").one();
+        if (row == null) {
+          throw new IllegalStateException("system.local is empty");
+        }
+      }
+    };
+  }
+
+  private static final String LOGBACK = String.join("\n",
+      "<!-- Written by io.beacon.devstack.CassandraServer: all to stdout, which LocalStack sends to logs/cassandra.log. -->",
+      "<configuration scan=\"false\">",
+      "  <appender name=\"STDOUT\" class=\"ch.qos.logback.core.ConsoleAppender\">",
+      "    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>",
+      "  </appender>",
+      "  <root level=\"INFO\"><appender-ref ref=\"STDOUT\"/></root>",
+      "</configuration>",
+      "");
+}

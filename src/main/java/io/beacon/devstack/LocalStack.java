@@ -1,0 +1,258 @@
+package io.beacon.devstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts Beacon's real dependencies (Kafka, Cassandra, QuestDB) as child processes, each in its own JVM with
+ * its own classpath (resolved from {@code <beaconHome>/stack/<name>/pom.xml}).
+ *
+ * <p>Data layout under {@code dataDir}: {@code kafka/}, {@code cassandra/}, {@code questdb/} and {@code logs/}
+ * ({@code <name>.log} per server). Children are stopped by {@link #close()}, by a JVM shutdown hook, and, via
+ * {@code setpriv --pdeathsig}, by the kernel if this JVM is SIGKILLed.
+ *
+ * <pre>{@code
+ * try (LocalStack stack = LocalStack.start(home, home.resolve("data"), LocalStack.Ports.defaults(), true)) {
+ *   ... stack.kafkaBootstrap() ...
+ * }
+ * }</pre>
+ */
+public final class LocalStack implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+
+  /** The loopback ports of the stack (all servers bind 127.0.0.1 only). */
+  public record Ports(int kafka, int kafkaController, int cassandraCql, int cassandraStorage, int questdbHttp,
+                      int questdbPg) {
+
+    /** The servers' usual ports: 9092, 9093, 9042, 7000, 9000, 8812. */
+    public static Ports defaults() {
+      return new Ports(9092, 9093, 9042, 7000, 9000, 8812);
+    }
+
+    /**
+     * Six distinct ports that are free on the loopback right now (for tests, so a run never clashes with a
+     * running {@code beacon up} or another run). All six are held open together while picking, so they differ.
+     */
+    public static Ports free() {
+      List<ServerSocket> sockets = new ArrayList<>();
+      try {
+        int[] picked = new int[6];
+        for (int i = 0; i < picked.length; i++) {
+          ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          sockets.add(socket);
+          picked[i] = socket.getLocalPort();
+        }
+        return new Ports(picked[0], picked[1], picked[2], picked[3], picked[4], picked[5]);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not pick free ports", e);
+      } finally {
+        for (ServerSocket socket : sockets) {
+          try {
+            socket.close();
+          } catch (IOException ignored) {
+            // nothing to do
+          }
+        }
+      }
+    }
+
+    private Map<String, Integer> byUse() {
+      Map<String, Integer> map = new LinkedHashMap<>();
+      map.put("kafka", kafka);
+      map.put("kafka controller", kafkaController);
+      map.put("cassandra CQL", cassandraCql);
+      map.put("cassandra storage", cassandraStorage);
+      map.put("questdb HTTP", questdbHttp);
+      map.put("questdb PG", questdbPg);
+      return map;
+    }
+  }
+
+  private final Ports ports;
+  private final Path dataDir;
+  private final KafkaServer kafka;
+  private final CassandraServer cassandra;
+  private final QuestDbServer questdb;
+
+  private LocalStack(Path beaconHome, Path dataDir, Ports ports, boolean durable) {
+    this.ports = ports;
+    this.dataDir = dataDir;
+    this.kafka = new KafkaServer(beaconHome, dataDir, ports.kafka(), ports.kafkaController());
+    this.cassandra = new CassandraServer(beaconHome, dataDir, ports.cassandraCql(), ports.cassandraStorage(), durable);
+    this.questdb = new QuestDbServer(beaconHome, dataDir, ports.questdbHttp(), ports.questdbPg());
+  }
+
+  /**
+   * Starts Kafka, Cassandra and QuestDB in parallel and returns once each has answered a client call.
+   * Each server gets {@link ServerProcess#DEFAULT_READY_TIMEOUT} from its spawn (a cold classpath
+   * resolution before that has its own, longer, limit).
+   *
+   * @param beaconHome the Beacon checkout (holds {@code stack/<name>/pom.xml}, and {@code mvnw} if any)
+   * @param dataDir    where the servers keep their data and logs; created if missing
+   * @param ports      e.g. {@link Ports#defaults()} or {@link Ports#free()}
+   * @param durable    false: throw-away test data (Cassandra may skip fsyncs and lose its schema on a hard
+   *                   kill); true: for {@code beacon up}, data persists across restarts
+   * @throws LocalStackException naming each server that failed and its log file; the others are stopped
+   */
+  public static LocalStack start(Path beaconHome, Path dataDir, Ports ports, boolean durable) {
+    Path home = beaconHome.toAbsolutePath().normalize();
+    Path data = dataDir.toAbsolutePath().normalize();
+    requirePortsFree(ports);
+    try {
+      Files.createDirectories(data.resolve("logs"));
+    } catch (IOException e) {
+      throw new LocalStackException("cannot create " + data.resolve("logs") + ": " + e, e);
+    }
+    LocalStack stack = new LocalStack(home, data, ports, durable);
+    Instant begin = Instant.now();
+    List<ServerProcess> servers = stack.servers();
+    List<Throwable> failures = new ArrayList<>();
+    // A thread per server: most of the time goes to waiting (Maven, JVM start, probes), not to CPU.
+    // The children are spawned from ChildProcesses' own long-lived thread, so these threads may end.
+    ExecutorService starters = Executors.newFixedThreadPool(servers.size(), runnable -> {
+      Thread thread = new Thread(runnable, "beacon-devstack-start");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<CompletableFuture<Void>> futures = new ArrayList<>();
+      for (ServerProcess server : servers) {
+        futures.add(CompletableFuture.runAsync(() -> {
+          server.start();
+          server.awaitReady(ServerProcess.DEFAULT_READY_TIMEOUT);
+        }, starters));
+      }
+      for (CompletableFuture<Void> future : futures) {
+        try {
+          future.join();
+        } catch (CompletionException e) {
+          failures.add(e.getCause());
+        }
+      }
+    } finally {
+      starters.shutdownNow();
+    }
+    if (!failures.isEmpty()) {
+      stack.close();
+      StringBuilder message = new StringBuilder("the local stack did not start (data dir " + data + "):");
+      for (Throwable failure : failures) {
+        message.append(System.lineSeparator()).append("- ").append(failure.getMessage());
+      }
+      LocalStackException exception = new LocalStackException(message.toString(), failures.get(0));
+      failures.stream().skip(1).forEach(exception::addSuppressed);
+      throw exception;
+    }
+    LOG.info("local stack ready in {} ms: {}", Duration.between(begin, Instant.now()).toMillis(), stack.timings());
+    return stack;
+  }
+
+  /** Fails fast, before any JVM starts, if a port is taken (e.g. by a running {@code beacon up}). */
+  private static void requirePortsFree(Ports ports) {
+    List<String> taken = new ArrayList<>();
+    ports.byUse().forEach((use, port) -> {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.setReuseAddress(true); // as the servers do: a port in TIME_WAIT is still usable
+        probe.bind(new InetSocketAddress("127.0.0.1", port));
+      } catch (IOException e) {
+        taken.add(use + " port " + port);
+      }
+    });
+    if (!taken.isEmpty()) {
+      throw new LocalStackException("already in use on 127.0.0.1: " + String.join(", ", taken)
+          + " (is another Beacon stack running?)");
+    }
+  }
+
+  /** Kafka bootstrap servers, "127.0.0.1:port". */
+  public String kafkaBootstrap() {
+    return kafka.bootstrap();
+  }
+
+  /** Cassandra's CQL contact point, "127.0.0.1:port" (local datacenter "datacenter1"). */
+  public String cassandraContactPoint() {
+    return cassandra.contactPoint();
+  }
+
+  /** QuestDB's HTTP endpoint (REST /exec, ILP over HTTP), "http://127.0.0.1:port". */
+  public String questdbHttpUrl() {
+    return questdb.httpUrl();
+  }
+
+  /** QuestDB's PostgreSQL wire port on 127.0.0.1 (database qdb, user admin, password quest). */
+  public int questdbPgPort() {
+    return ports.questdbPg();
+  }
+
+  public Ports ports() {
+    return ports;
+  }
+
+  /** The stack's data directory (servers' data and {@code logs/}). */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public ServerProcess kafka() {
+    return kafka;
+  }
+
+  public ServerProcess cassandra() {
+    return cassandra;
+  }
+
+  public ServerProcess questdb() {
+    return questdb;
+  }
+
+  /** e.g. "kafka 5.1 s, cassandra 21.3 s (+ classpath 40.2 s), questdb 3.0 s" for the last starts. */
+  public String timings() {
+    List<String> parts = new ArrayList<>();
+    for (ServerProcess server : servers()) {
+      Duration ready = server.lastReadyTime();
+      StringBuilder part = new StringBuilder(server.name()).append(' ')
+          .append(ready == null ? "not ready" : String.format("%.1f s", ready.toMillis() / 1000.0));
+      if (server.lastClasspathTime().toMillis() >= 100) {
+        part.append(String.format(" (+ classpath %.1f s)", server.lastClasspathTime().toMillis() / 1000.0));
+      }
+      parts.add(part.toString());
+    }
+    return String.join(", ", parts);
+  }
+
+  /**
+   * Registers what must stop before the servers when the JVM shuts down (Ctrl-C): the Beacon node
+   * using them, so it can flush and leave while Kafka and Cassandra still answer.
+   */
+  public LocalStack stopFirstOnShutdown(Runnable action) {
+    ChildProcesses.beforeStop(action);
+    return this;
+  }
+
+  /** Stops all servers in parallel: SIGTERM, then SIGKILL after {@link ServerProcess#STOP_TIMEOUT}. */
+  @Override
+  public void close() {
+    ChildProcesses.stopAll(servers());
+  }
+
+  private List<ServerProcess> servers() {
+    return List.of(kafka, cassandra, questdb);
+  }
+}

@@ -1,0 +1,85 @@
+package io.beacon.devstack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A QuestDB 9.3 server ({@code io.questdb.ServerMain -d <home>}), configured through {@code QDB_*} environment
+ * variables (they override {@code <home>/conf/server.conf}, which QuestDB writes on its first start).
+ */
+final class QuestDbServer extends ServerProcess {
+
+  private final int httpPort;
+  private final int pgPort;
+
+  QuestDbServer(Path beaconHome, Path dataDir, int httpPort, int pgPort) {
+    super("questdb", beaconHome, dataDir);
+    this.httpPort = httpPort;
+    this.pgPort = pgPort;
+  }
+
+  /** "http://127.0.0.1:port": REST (/exec), ILP over HTTP (/write, /api/v2/write) and the web console. */
+  String httpUrl() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  @Override
+  protected void prepare(String classpath) throws IOException {
+    Files.createDirectories(home()); // QuestDB refuses a root dir that does not exist
+  }
+
+  @Override
+  protected List<String> jvmOptions() {
+    // QuestDB keeps its data off-heap (mmap); the heap only holds query plumbing.
+    return List.of("-Xms64m", "-Xmx384m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.awt.headless=true");
+  }
+
+  @Override
+  protected String mainClass() {
+    return "io.questdb.ServerMain";
+  }
+
+  @Override
+  protected List<String> arguments() {
+    return List.of("-d", home().toString());
+  }
+
+  @Override
+  protected Map<String, String> environment() {
+    return Map.of(
+        "QDB_HTTP_NET_BIND_TO", "127.0.0.1:" + httpPort,
+        "QDB_PG_NET_BIND_TO", "127.0.0.1:" + pgPort,
+        // Beacon writes over ILP/HTTP; the TCP/UDP line listeners and the "min" health server would only
+        // take more fixed ports (9009, 9003) and clash between parallel stacks.
+        "QDB_LINE_TCP_ENABLED", "false",
+        "QDB_LINE_UDP_ENABLED", "false",
+        "QDB_HTTP_MIN_ENABLED", "false",
+        "QDB_TELEMETRY_ENABLED", "false");
+  }
+
+  /** Ready = {@code GET /exec?query=select 1} answers 200. */
+  @Override
+  protected Probe newProbe() {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(httpUrl() + "/exec?query=select%201"))
+        .timeout(Duration.ofSeconds(3))
+        .GET()
+        .build();
+    return () -> {
+      requirePortOpen(httpPort);
+      HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("HTTP " + response.statusCode() + ": " + response.body());
+      }
+    };
+  }
+}
