@@ -59,6 +59,9 @@ public final class BeaconNode {
    * management verticle and the roles. Fails (and leaves the cluster) if any step fails.
    */
   public static Future<BeaconNode> start(BeaconConfig config, Runnable onSegmented) {
+    // No phoning home for updates (there may be no route out), and no performance tips on stdout.
+    System.setProperty("IGNITE_UPDATE_NOTIFIER", "false");
+    System.setProperty("IGNITE_PERFORMANCE_SUGGESTIONS_DISABLED", "true");
     String name = config.node().name();
     Metrics metrics = new Metrics(name);
     IgniteClusterManager clusterManager =
@@ -119,6 +122,8 @@ public final class BeaconNode {
   /** Undeploys everything, closes the store clients and leaves the cluster cleanly. */
   public Future<Void> close() {
     guard.close();
-    return vertx.close().onComplete(ar -> context.clients().close());
+    return context.clients().closeAsync()
+        .timeout(5, TimeUnit.SECONDS)
+        .eventually(vertx::close);
   }
 }

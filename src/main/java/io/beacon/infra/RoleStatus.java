@@ -1,7 +1,6 @@
 package io.beacon.infra;
 
 import io.beacon.infra.config.Role;
-import io.beacon.model.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

@@ -17,7 +17,9 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.Admin;
@@ -109,16 +111,30 @@ public final class Clients implements AutoCloseable {
     return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
   }
 
-  @Override
-  public synchronized void close() {
+  /** Closes every client that was opened; the Vert.x instance must still be running. */
+  public synchronized Future<Void> closeAsync() {
+    List<Future<?>> closing = new ArrayList<>();
     if (kafkaAdmin != null) {
-      kafkaAdmin.close(Duration.ofSeconds(2));
+      Admin admin = kafkaAdmin;
+      closing.add(vertx.executeBlocking(() -> {
+        admin.close(Duration.ofSeconds(2));
+        return null;
+      }));
     }
     if (cassandra != null) {
-      cassandra.close();
+      closing.add(cassandra.close());
     }
     if (questdb != null) {
-      questdb.close();
+      closing.add(questdb.close());
     }
+    kafkaAdmin = null;
+    cassandra = null;
+    questdb = null;
+    return Future.join(closing).mapEmpty();
+  }
+
+  @Override
+  public void close() {
+    closeAsync();
   }
 }

@@ -16,7 +16,9 @@ public record BeaconConfig(
     KafkaConfig kafka,
     CassandraConfig cassandra,
     QuestDbConfig questdb,
-    SchemaConfig schema) {
+    SchemaConfig schema,
+    CollectorConfig collector,
+    BridgeConfig bridge) {
 
   /** Which verticles this node runs: a role with 0 instances (or absent) is not deployed. */
   public record NodeConfig(String name, Map<Role, RoleConfig> verticles) {
@@ -152,6 +154,14 @@ public record BeaconConfig(
       v.notBlank(questdb.user(), "questdb.user");
     }
     v.require(schema != null, "schema", "is required");
+    v.require(collector != null, "collector", "is required");
+    if (collector != null) {
+      collector.validate(v);
+    }
+    v.require(bridge != null, "bridge", "is required");
+    if (bridge != null) {
+      bridge.validate(v);
+    }
     v.throwIfAny();
     return this;
   }

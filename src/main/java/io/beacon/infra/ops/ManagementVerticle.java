@@ -4,7 +4,7 @@ import io.beacon.infra.NodeContext;
 import io.beacon.infra.cluster.SegmentationGuard;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.Role;
-import io.beacon.model.Addresses;
+import io.beacon.infra.Addresses;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

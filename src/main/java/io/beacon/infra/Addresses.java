@@ -1,4 +1,4 @@
-package io.beacon.model;
+package io.beacon.infra;
 
 import io.beacon.infra.config.Role;
 

@@ -1,0 +1,43 @@
+package io.beacon.model;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * JSON encoding of {@link Hit} for Kafka values: snake_case field names, nulls omitted. The one
+ * codec of the hits topic, used by the collector, the bridge and the Spark job alike.
+ */
+public final class HitCodec {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      // Newer producers may add optional fields; old consumers ignore them.
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private HitCodec() {}
+
+  public static byte[] encode(Hit hit) {
+    try {
+      return JSON.writeValueAsBytes(hit);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode hit " + hit.requestId(), e);
+    }
+  }
+
+  /** @throws IllegalArgumentException if the bytes are not a hit (the caller dead-letters them) */
+  public static Hit decode(byte[] json) {
+    try {
+      Hit hit = JSON.readValue(json, Hit.class);
+      if (hit.propertyId() == null || hit.clientId() == null || hit.requestId() == null || hit.ts() <= 0) {
+        throw new IllegalArgumentException("hit lacks property_id, client_id, request_id or ts");
+      }
+      return hit;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("not a hit: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a hit: " + e.getMessage(), e);
+    }
+  }
+}
