@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.beacon.devstack.LocalStack;
 import io.beacon.testing.Haproxy;
 import io.beacon.testing.NodeProcess;
+import io.beacon.testing.Prometheus;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import java.io.IOException;
@@ -184,6 +185,40 @@ class HaproxyTest {
       assertThat(logins.subList(3, 5)).containsOnly(429);
       // The dashboard is not locked by ingest traffic, nor by the login limit for other paths.
       assertThat(Haproxy.get(lb.dashboardPort, "/").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void prometheusScrapesNodesAndHaproxyAndEveryRuleHasData() throws Exception {
+    String config = """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        rule_files:
+          - %s/*.yml
+        scrape_configs:
+          - job_name: beacon
+            static_configs:
+              - targets: ['127.0.0.1:%d', '127.0.0.1:%d']
+          - job_name: haproxy
+            static_configs:
+              - targets: ['127.0.0.1:%d']
+        """;
+    try (Haproxy lb = new Haproxy(WORK, cert, configs, Map.of()).start();
+         Prometheus prom = new Prometheus(WORK.resolve("prometheus"), config.formatted(
+             Prometheus.RULES.toAbsolutePath(), a.managementPort, b.managementPort, lb.statsPort)).start()) {
+      awaitUp(lb, "lb-a");
+      for (int i = 0; i < 20; i++) {
+        Haproxy.get(lb.ingestPort, "/");
+      }
+      await("both nodes and haproxy scraped").atMost(Duration.ofSeconds(60))
+          .until(() -> prom.query("up{job=\"beacon\"} == 1").size() == 2
+              && prom.query("up{job=\"haproxy\"} == 1").size() == 1);
+      // Every series an alert rule reads exists in a Prometheus that scraped the real services.
+      for (String metric : Prometheus.metricsInRules()) {
+        await(metric + " scraped").atMost(Duration.ofSeconds(30))
+            .until(() -> !prom.query("count(" + metric + ")").isEmpty());
+      }
     }
   }
 
