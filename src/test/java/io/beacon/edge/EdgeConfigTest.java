@@ -69,6 +69,16 @@ class EdgeConfigTest {
     Sh.run(List.of("docker-compose", "-f", HOME.resolve("docker-compose.yml").toString(), "config", "-q"), Map.of());
   }
 
+  @Test
+  void grafanaDashboardsPassGrafanasSchemaTypes() throws Exception {
+    Path check = HOME.resolve("grafana/check");
+    if (!Files.isDirectory(check.resolve("node_modules"))) {
+      Sh.run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", check.toString()), Map.of());
+    }
+    assertThat(Sh.run(List.of("npm", "run", "-s", "check", "--prefix", check.toString()), Map.of()))
+        .contains("schema check passed");
+  }
+
   private static Map<String, String> exampleEnv() throws IOException {
     Map<String, String> env = new HashMap<>();
     for (String line : Files.readAllLines(HOME.resolve("haproxy/haproxy.env.example"))) {

@@ -189,7 +189,7 @@ class HaproxyTest {
   }
 
   @Test
-  void prometheusScrapesNodesAndHaproxyAndEveryRuleHasData() throws Exception {
+  void prometheusScrapesNodesAndHaproxyAndEveryRuleAndPanelHasData() throws Exception {
     String config = """
         global:
           scrape_interval: 1s
@@ -214,8 +214,8 @@ class HaproxyTest {
       await("both nodes and haproxy scraped").atMost(Duration.ofSeconds(60))
           .until(() -> prom.query("up{job=\"beacon\"} == 1").size() == 2
               && prom.query("up{job=\"haproxy\"} == 1").size() == 1);
-      // Every series an alert rule reads exists in a Prometheus that scraped the real services.
-      for (String metric : Prometheus.metricsInRules()) {
+      // Every series an alert rule or a dashboard panel reads exists in a Prometheus that scraped the real services.
+      for (String metric : Prometheus.metricsInRulesAndDashboards()) {
         await(metric + " scraped").atMost(Duration.ofSeconds(30))
             .until(() -> !prom.query("count(" + metric + ")").isEmpty());
       }

@@ -67,9 +67,20 @@ public final class Prometheus implements AutoCloseable {
     return out;
   }
 
-  /** Names of the metrics that the project's alert rules select. */
-  public static Set<String> metricsInRules() throws IOException {
+  public static final Path DASHBOARDS = Path.of(System.getProperty("beacon.home", ".")).resolve("grafana/dashboards");
+
+  /** Names of the metrics that the project's alert rules and Grafana dashboards select. */
+  public static Set<String> metricsInRulesAndDashboards() throws IOException {
     Set<String> names = new TreeSet<>();
+    try (var files = Files.list(DASHBOARDS)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+        for (JsonNode panel : JSON.readTree(f.toFile()).path("panels")) {
+          for (JsonNode target : panel.path("targets")) {
+            names.addAll(metricNames(target.path("expr").asText()));
+          }
+        }
+      }
+    }
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     try (var files = Files.list(RULES)) {
       for (Path f : files.toList()) {
