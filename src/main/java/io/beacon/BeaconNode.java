@@ -21,11 +21,15 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.spi.cluster.ignite.IgniteClusterManager;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,15 +83,20 @@ public final class BeaconNode {
           BeaconNode node = new BeaconNode(vertx, ctx, guard);
           LOG.info("Node {} joined the cluster ({} members); roles {}, stores {}", name,
               ctx.ignite().cluster().nodes().size(), config.node().roles(), stores);
+          // Not ready until every role is deployed: a balancer must not send hits to a node still starting.
+          AtomicBoolean rolesDeployed = new AtomicBoolean();
+          HealthChecks readiness = Readiness.create(vertx, ctx, stores, guard)
+              .register("roles", p -> p.complete(rolesDeployed.get() ? Status.OK()
+                  : Status.KO(new JsonObject().put("reason", "deploying"))));
           Future<Void> schema = config.schema().autoMigrate()
               ? SchemaManager.apply(vertx, clients, config, stores)
                   .timeout(4 * config.cassandra().requestTimeoutMs(), TimeUnit.MILLISECONDS)
               : Future.succeededFuture();
           return schema
               .compose(v -> stores.contains(Store.CASSANDRA) ? connectCassandra(clients) : Future.succeededFuture())
-              .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx,
-                  Readiness.create(vertx, ctx, stores, guard), guard)))
+              .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx, readiness, guard)))
               .compose(v -> node.deployRoles())
+              .onSuccess(v -> rolesDeployed.set(true))
               .map(node)
               .recover(e -> node.close().transform(x -> Future.failedFuture(e)));
         });
