@@ -40,17 +40,19 @@ class SchemaIdempotenceTest {
       Map<String, Object> second = snapshot(vertx, clients, config);
 
       assertThat(second).isEqualTo(first);
-      assertThat(first.get("kafka." + Topics.HITS + ".partitions")).isEqualTo(3);
+      // The hits topic is shared by the whole test run and never shrinks: at least what was asked.
+      assertThat((Integer) first.get("kafka." + Topics.HITS + ".partitions")).isGreaterThanOrEqualTo(3);
       assertThat(first.get("kafka." + Topics.HITS + ".retention.ms")).isEqualTo("604800000");
       assertThat(strings(first.get("cassandra.columns"))).contains("properties.api_secret:text");
       assertThat(strings(first.get("questdb.columns"))).contains("request_id:VARCHAR", "ts:TIMESTAMP");
       assertThat(first.get("questdb.dedup")).isEqualTo(List.of("request_id", "ts"));
 
-      // Growing partitions by config is a migration too.
+      // Growing partitions by config is a migration too (on the dirty-bucket topic, which no test reads by partition).
+      int dirty = (Integer) first.get("kafka." + Topics.DIRTY_BUCKETS + ".partitions");
       BeaconConfig grown = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", "beacon_schema_it",
-          "BEACON_KAFKA_HITS_PARTITIONS", "4"));
+          "BEACON_KAFKA_HITS_PARTITIONS", "3", "BEACON_KAFKA_DIRTY_BUCKETS_PARTITIONS", Integer.toString(dirty + 1)));
       await(KafkaTopics.apply(clients, grown.kafka()));
-      assertThat(snapshot(vertx, clients, grown).get("kafka." + Topics.HITS + ".partitions")).isEqualTo(4);
+      assertThat(snapshot(vertx, clients, grown).get("kafka." + Topics.DIRTY_BUCKETS + ".partitions")).isEqualTo(dirty + 1);
     } finally {
       await(vertx.close());
     }
