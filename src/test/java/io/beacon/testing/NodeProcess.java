@@ -60,6 +60,8 @@ public final class NodeProcess implements AutoCloseable {
     env.put("BEACON_CLUSTER_COMMUNICATION_PORT_RANGE", Integer.toString(cluster.size()));
     env.put("BEACON_CLUSTER_WORK_DIR", Path.of("target", "nodes", "ignite").toAbsolutePath().toString());
     env.put("BEACON_CLUSTER_FAILURE_DETECTION_TIMEOUT_MS", Long.toString(cluster.failureDetectionTimeoutMs()));
+    // One partition count for the shared hits topic across the run (a topic never shrinks).
+    env.put("BEACON_KAFKA_HITS_PARTITIONS", "3");
     env.putAll(extraEnv);
     hook = new Thread(this::kill, "kill-node-" + name);
   }

@@ -16,6 +16,7 @@ public final class TestConfigs {
     env.put("BEACON_CASSANDRA_CONTACT_POINTS", stack.cassandraContactPoint());
     env.put("BEACON_QUESTDB_HTTP_URL", stack.questdbHttpUrl());
     env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(stack.questdbPgPort()));
+    env.put("BEACON_KAFKA_HITS_PARTITIONS", "3"); // as NodeProcess: one count for the run's shared topic
     env.putAll(extraEnv);
     return ConfigLoader.load(null, env);
   }
