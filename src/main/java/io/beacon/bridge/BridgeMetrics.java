@@ -13,6 +13,8 @@ final class BridgeMetrics {
   final Counter deadLettered;
   final Counter retries;
   final Timer writeLatency;
+  /** Kafka record timestamp (hit produced) to its bucket written in Ignite. */
+  public final Timer realtimeFreshness;
   private final MeterRegistry registry;
 
   BridgeMetrics(MeterRegistry registry) {
@@ -23,6 +25,9 @@ final class BridgeMetrics {
     retries = Counter.builder("beacon_bridge_write_retries").description("QuestDB writes retried after a transient failure").register(registry);
     writeLatency = Timer.builder("beacon_bridge_write_latency").description("One QuestDB batch write")
         .publishPercentiles(0.5, 0.99).register(registry);
+    realtimeFreshness = Timer.builder("beacon_bridge_realtime_freshness")
+        .description("From a hit's Kafka timestamp to its real-time bucket written in Ignite")
+        .publishPercentiles(0.5, 0.99, 0.999).register(registry);
   }
 
   /** Lag (records behind the end of the topic) of one consumer; removed with {@link Gauge#close()}. */

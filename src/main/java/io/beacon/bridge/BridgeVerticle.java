@@ -1,29 +1,38 @@
 package io.beacon.bridge;
 
+import io.beacon.bridge.realtime.RealtimeConsumer;
+import io.beacon.bridge.realtime.RealtimePublisher;
+import io.beacon.bridge.realtime.RealtimeStore;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
 import io.beacon.infra.config.BridgeConfig;
 import io.beacon.infra.config.Role;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bridge role: the raw consumer (hits topic to QuestDB, exactly once) and the real-time consumer
  * (hits topic to per-property state in Ignite, published on the event bus), each in its own consumer
  * group and on its own thread, plus the raw-retention schedule. This verticle only wires them to
- * Vert.x: timers, event-bus addresses and lifecycle.
+ * Vert.x: threads, timers, event-bus addresses and lifecycle.
  */
 public final class BridgeVerticle extends VerticleBase {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   private final NodeContext ctx;
-  private final List<Thread> threads = new ArrayList<>();
+  private final List<Gauge> gauges = new ArrayList<>();
   private RawBatchWriter writer;
   private RawHitsConsumer raw;
+  private RealtimeConsumer realtime;
+  private RealtimePublisher publisher;
+  private RawRetention retention;
 
   public BridgeVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -34,34 +43,68 @@ public final class BridgeVerticle extends VerticleBase {
     BridgeConfig cfg = ctx.config().bridge();
     BridgeMetrics metrics = new BridgeMetrics(ctx.meters());
     String id = ctx.nodeName() + "-" + INSTANCES.incrementAndGet();
+    String bootstrap = ctx.config().kafka().bootstrap();
+    int partitions = ctx.config().kafka().hits().partitions();
+
     writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
-    raw = new RawHitsConsumer(ctx.config().kafka().bootstrap(), "bridge-raw-" + id, cfg.rawBatchSize(), writer, metrics,
+    raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, metrics,
         cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
     startThread(raw, "beacon-bridge-raw-" + id);
-    return RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID());
+
+    retention = new RawRetention(vertx, ctx.clients().questdb(), cfg.retentionDays(), cfg.retentionCheckMs());
+    retention.start();
+
+    // Creating the Ignite cache blocks (cluster-wide exchange): on a worker.
+    Future<RealtimeStore> store = vertx.executeBlocking(() -> new RealtimeStore(ctx.ignite(), cfg.realtimeWindowMinutes()));
+    return store.compose(s -> {
+      AtomicLong lag = new AtomicLong();
+      gauges.add(metrics.lag(RealtimeConsumer.GROUP, "bridge-realtime-" + id, lag));
+      realtime = new RealtimeConsumer(
+          KafkaProps.consumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id, 10_000),
+          "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(), metrics.realtimeFreshness,
+          lag, System::currentTimeMillis);
+      startThread(realtime, "beacon-bridge-realtime-" + id);
+      publisher = new RealtimePublisher(vertx, s, realtime::drainChanged, cfg.realtimeWindowMinutes(), partitions,
+          cfg.realtimePublishMs());
+      return publisher.start();
+    }).compose(v -> RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID()));
   }
 
   private void startThread(Runnable r, String name) {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     t.start();
-    threads.add(t);
   }
 
   @Override
   public Future<?> stop() {
-    List<Future<Void>> stopped = new ArrayList<>();
+    List<Future<?>> stopped = new ArrayList<>();
     if (raw != null) {
       raw.stop();
-      stopped.add(Future.fromCompletionStage(raw.done(), vertx.getOrCreateContext()));
+      stopped.add(toFuture(raw.done()));
     }
+    if (realtime != null) {
+      realtime.stop();
+      stopped.add(toFuture(realtime.done()));
+    }
+    if (publisher != null) {
+      stopped.add(publisher.stop());
+    }
+    if (retention != null) {
+      retention.stop();
+    }
+    gauges.forEach(ctx.meters()::remove);
     return Future.join(stopped)
         .timeout(20, TimeUnit.SECONDS)
-        .eventually(() -> {
+        .eventually(() -> vertx.executeBlocking(() -> {
           if (writer != null) {
             writer.close();
           }
-          return Future.succeededFuture();
-        });
+          return null;
+        }));
+  }
+
+  private Future<Void> toFuture(CompletableFuture<Void> f) {
+    return Future.fromCompletionStage(f, vertx.getOrCreateContext());
   }
 }
