@@ -35,8 +35,20 @@ final class BridgeTesting {
 
   /** A clustered node (Ignite in this JVM) running only the bridge role against the real stack. */
   static BeaconNode startBridgeNode(LocalStack stack, String name, Map<String, String> extra) throws Exception {
-    int disco = FreePorts.block(4);
-    int comm = FreePorts.block(4);
+    return startBridgeNode(stack, name, extra, Ports.fresh());
+  }
+
+  /** Discovery and communication port blocks: nodes started with the same ports form one cluster. */
+  record Ports(int disco, int comm) {
+    static Ports fresh() {
+      return new Ports(FreePorts.block(4), FreePorts.block(4));
+    }
+  }
+
+  static BeaconNode startBridgeNode(LocalStack stack, String name, Map<String, String> extra, Ports ports)
+      throws Exception {
+    int disco = ports.disco();
+    int comm = ports.comm();
     Map<String, String> env = new HashMap<>();
     env.put("BEACON_NODE_NAME", name);
     env.put("BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0");

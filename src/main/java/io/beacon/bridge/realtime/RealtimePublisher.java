@@ -82,11 +82,16 @@ public final class RealtimePublisher {
     Set<String> candidates = new HashSet<>(deferred);
     vertx.executeBlocking(() -> {
       List<JsonObject> out = new ArrayList<>();
-      long now = System.currentTimeMillis();
       for (String property : candidates) {
-        if (store.claimPublish(property, now, intervalMs)) {
-          Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, partitions));
-          out.add(new JsonObject(Snapshot.build(property, now, windowMinutes, partitions, buckets)));
+        long now = System.currentTimeMillis();
+        if (!store.isDue(property, now, intervalMs)) {
+          continue;
+        }
+        Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, partitions));
+        JsonObject snap = new JsonObject(Snapshot.build(property, now, windowMinutes, partitions, buckets));
+        // Claimed after the read, right before publishing, so the interval holds between deliveries.
+        if (store.claimPublish(property, System.currentTimeMillis(), intervalMs)) {
+          out.add(snap);
         }
       }
       return out;

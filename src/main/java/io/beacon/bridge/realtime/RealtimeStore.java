@@ -75,6 +75,12 @@ public final class RealtimeStore {
     return cache.getAll(keys);
   }
 
+  /** Cheap pre-check of {@link #claimPublish}: whether the property's interval has passed. */
+  public boolean isDue(String propertyId, long nowMs, long intervalMs) {
+    String last = cache.get("pub/" + propertyId);
+    return last == null || nowMs - Long.parseLong(last) >= intervalMs;
+  }
+
   /**
    * Claims the right to publish an update of a property now, cluster-wide: true for at most one
    * caller per {@code intervalMs} per property, whichever node or instance asks (compare-and-set on
