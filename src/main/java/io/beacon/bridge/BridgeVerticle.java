@@ -3,6 +3,7 @@ package io.beacon.bridge;
 import io.beacon.bridge.realtime.RealtimeConsumer;
 import io.beacon.bridge.realtime.RealtimePublisher;
 import io.beacon.bridge.realtime.RealtimeStore;
+import io.beacon.infra.Addresses;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
 import io.beacon.infra.config.BridgeConfig;
@@ -10,6 +11,8 @@ import io.beacon.infra.config.Role;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,27 +50,38 @@ public final class BridgeVerticle extends VerticleBase {
     int partitions = ctx.config().kafka().hits().partitions();
 
     writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
-    raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, metrics,
-        cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
-    startThread(raw, "beacon-bridge-raw-" + id);
-
     retention = new RawRetention(vertx, ctx.clients().questdb(), cfg.retentionDays(), cfg.retentionCheckMs());
     retention.start();
 
-    // Creating the Ignite cache blocks (cluster-wide exchange): on a worker.
-    Future<RealtimeStore> store = vertx.executeBlocking(() -> new RealtimeStore(ctx.ignite(), cfg.realtimeWindowMinutes()));
-    return store.compose(s -> {
-      AtomicLong lag = new AtomicLong();
-      gauges.add(metrics.lag(RealtimeConsumer.GROUP, "bridge-realtime-" + id, lag));
-      realtime = new RealtimeConsumer(
-          KafkaProps.consumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id, 10_000),
-          "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(), metrics.realtimeFreshness,
-          lag, System::currentTimeMillis);
-      startThread(realtime, "beacon-bridge-realtime-" + id);
-      publisher = new RealtimePublisher(vertx, s, realtime::drainChanged, cfg.realtimeWindowMinutes(), partitions,
-          cfg.realtimePublishMs());
-      return publisher.start();
-    }).compose(v -> RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID()));
+    // Creating Ignite caches and atomics blocks (cluster-wide exchange): on a worker.
+    return vertx.executeBlocking(() -> new IgniteWriteGate(ctx.ignite())).compose(gate -> {
+      raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, gate, metrics,
+          cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
+      startThread(raw, "beacon-bridge-raw-" + id);
+      RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
+      MessageConsumer<JsonObject> erasures = vertx.eventBus().consumer(Addresses.rawErasure(), msg ->
+          erasure.eraseClient(msg.body() == null ? null : msg.body().getString("clientId")).onComplete(ar -> {
+            if (ar.succeeded()) {
+              msg.reply(ar.result());
+            } else {
+              msg.fail(ar.cause() instanceof IllegalArgumentException ? 400 : 500, ar.cause().getMessage());
+            }
+          }));
+      return erasures.completion();
+    }).compose(v -> vertx.executeBlocking(() -> new RealtimeStore(ctx.ignite(), cfg.realtimeWindowMinutes())))
+        .compose(s -> {
+          AtomicLong lag = new AtomicLong();
+          gauges.add(metrics.lag(RealtimeConsumer.GROUP, "bridge-realtime-" + id, lag));
+          realtime = new RealtimeConsumer(
+              KafkaProps.realtimeConsumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id),
+              "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(), metrics.realtimeFreshness,
+              lag, System::currentTimeMillis);
+          startThread(realtime, "beacon-bridge-realtime-" + id);
+          publisher = new RealtimePublisher(vertx, s, realtime::drainChanged, cfg.realtimeWindowMinutes(), partitions,
+              cfg.realtimePublishMs());
+          return publisher.start();
+        })
+        .compose(v -> RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID()));
   }
 
   private void startThread(Runnable r, String name) {

@@ -11,6 +11,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class KafkaProps {
   private KafkaProps() {}
 
+  /** The real-time consumer: short fetch waits, since freshness is its point. */
+  static Map<String, Object> realtimeConsumer(String bootstrap, String group, String clientId) {
+    Map<String, Object> p = consumer(bootstrap, group, clientId, 10_000);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    return p;
+  }
+
   static Map<String, Object> consumer(String bootstrap, String group, String clientId, int maxPollRecords) {
     Map<String, Object> p = new HashMap<>();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

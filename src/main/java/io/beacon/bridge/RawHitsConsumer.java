@@ -51,6 +51,7 @@ public final class RawHitsConsumer implements Runnable {
   private final Map<String, Object> consumerProps;
   private final Map<String, Object> producerProps;
   private final RawBatchWriter writer;
+  private final WriteGate gate;
   private final BridgeMetrics metrics;
   private final long minBackoffMs;
   private final long maxBackoffMs;
@@ -60,8 +61,9 @@ public final class RawHitsConsumer implements Runnable {
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
 
-  public RawHitsConsumer(String bootstrap, String clientId, int batchSize, RawBatchWriter writer, BridgeMetrics metrics,
-                         long minBackoffMs, long maxBackoffMs) {
+  public RawHitsConsumer(String bootstrap, String clientId, int batchSize, RawBatchWriter writer, WriteGate gate,
+                         BridgeMetrics metrics, long minBackoffMs, long maxBackoffMs) {
+    this.gate = gate;
     this.clientId = clientId;
     this.consumerProps = KafkaProps.consumer(bootstrap, GROUP, clientId, batchSize);
     this.producerProps = KafkaProps.producer(bootstrap, clientId + "-dlq");
@@ -145,7 +147,7 @@ public final class RawHitsConsumer implements Runnable {
       try {
         long start = System.nanoTime();
         List<BatchSplitter.Rejected<Line>> refused = BatchSplitter.write(lines,
-            batch -> writer.write(batch.stream().map(Line::text).toList()));
+            batch -> write(batch.stream().map(Line::text).toList()));
         metrics.writeLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         metrics.batches.increment();
         metrics.rowsWritten.increment(lines.size() - refused.size());
@@ -182,6 +184,15 @@ public final class RawHitsConsumer implements Runnable {
         // e.g. a rebalance took the partitions: their new owner rewrites, DEDUP absorbs it.
         LOG.warn("Raw consumer {}: commit of {} failed, records will be rewritten: {}", clientId, commit, e.toString());
       }
+    }
+  }
+
+  private void write(List<String> lines) {
+    gate.enter();
+    try {
+      writer.write(lines);
+    } finally {
+      gate.exit();
     }
   }
 

@@ -27,4 +27,14 @@ public final class Addresses {
   public static String realtimeSnapshot() {
     return "beacon.realtime.snapshot";
   }
+
+  /**
+   * Request/reply, right to erasure: send {@code {"clientId": "..."}}; a bridge instance deletes every
+   * raw hit of that client id from QuestDB (nothing else) and replies
+   * {@code {"clientId", "rowsErased", "partitions"}}. Raw writes pause cluster-wide meanwhile; one
+   * erasure runs at a time (a concurrent request fails, retry it). Allow a generous send timeout.
+   */
+  public static String rawErasure() {
+    return "beacon.bridge.erasure";
+  }
 }

@@ -63,11 +63,12 @@ public final class RealtimePublisher {
 
   /** The property's current numbers, merged from every partition's buckets in Ignite. */
   public Future<JsonObject> snapshot(String propertyId) {
-    long now = System.currentTimeMillis();
-    return Future.fromCompletionStage(
-        store.getAll(Snapshot.keys(propertyId, now, windowMinutes, partitions))
-            .thenApply(m -> new JsonObject(Snapshot.build(propertyId, now, windowMinutes, partitions, m))),
-        vertx.getOrCreateContext());
+    // On a worker: even Ignite's async reads can wait for a topology change (a node joining or leaving).
+    return vertx.executeBlocking(() -> {
+      long now = System.currentTimeMillis();
+      Map<String, String> buckets = store.getAllNow(Snapshot.keys(propertyId, now, windowMinutes, partitions));
+      return new JsonObject(Snapshot.build(propertyId, now, windowMinutes, partitions, buckets));
+    }, false);
   }
 
   private void tick() {

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
@@ -23,7 +22,7 @@ import org.apache.ignite.configuration.CacheConfiguration;
  * it left the window, as a safety net behind the owners' explicit removal. A partition's new
  * owner needs no cleanup: its replay rebuilds every bucket of the window and overwrites each key.
  *
- * <p>Writes are synchronous (call from the consumer thread); reads are async (event loops).
+ * <p>Every call blocks: use it from the consumer thread or a worker, never an event loop.
  */
 public final class RealtimeStore {
   public static final String CACHE = "beacon-realtime";
@@ -51,23 +50,6 @@ public final class RealtimeStore {
     if (!keys.isEmpty()) {
       cache.removeAll(new TreeSet<>(keys));
     }
-  }
-
-  /** Async read of many buckets; completes on an Ignite thread. */
-  public CompletableFuture<Map<String, String>> getAll(Set<String> keys) {
-    CompletableFuture<Map<String, String>> out = new CompletableFuture<>();
-    try {
-      cache.getAllAsync(keys).listen(f -> {
-        try {
-          out.complete(f.get());
-        } catch (RuntimeException e) {
-          out.completeExceptionally(e);
-        }
-      });
-    } catch (RuntimeException e) {
-      out.completeExceptionally(e);
-    }
-    return out;
   }
 
   /** Synchronous read of many buckets (workers and the consumer thread only). */
