@@ -20,6 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bridge role: the raw consumer (hits topic to QuestDB, exactly once) and the real-time consumer
@@ -28,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Vert.x: threads, timers, event-bus addresses and lifecycle.
  */
 public final class BridgeVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeVerticle.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   private final NodeContext ctx;
   private final List<Gauge> gauges = new ArrayList<>();
@@ -36,6 +40,7 @@ public final class BridgeVerticle extends VerticleBase {
   private RealtimeConsumer realtime;
   private RealtimePublisher publisher;
   private RawRetention retention;
+  private volatile boolean stopping;
 
   public BridgeVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -55,9 +60,11 @@ public final class BridgeVerticle extends VerticleBase {
 
     // Creating Ignite caches and atomics blocks (cluster-wide exchange): on a worker.
     return vertx.executeBlocking(() -> new IgniteWriteGate(ctx.ignite())).compose(gate -> {
-      raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, gate, metrics,
-          cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
-      startThread(raw, "beacon-bridge-raw-" + id);
+      supervise("beacon-bridge-raw-" + id, () -> {
+        raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, gate, metrics,
+            cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
+        return new Started(raw, raw.done());
+      });
       RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
       MessageConsumer<JsonObject> erasures = vertx.eventBus().consumer(Addresses.rawErasure(), msg ->
           erasure.eraseClient(msg.body() == null ? null : msg.body().getString("clientId")).onComplete(ar -> {
@@ -72,26 +79,46 @@ public final class BridgeVerticle extends VerticleBase {
         .compose(s -> {
           AtomicLong lag = new AtomicLong();
           gauges.add(metrics.lag(RealtimeConsumer.GROUP, "bridge-realtime-" + id, lag));
-          realtime = new RealtimeConsumer(
-              KafkaProps.realtimeConsumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id),
-              "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(), metrics.realtimeFreshness,
-              lag, System::currentTimeMillis);
-          startThread(realtime, "beacon-bridge-realtime-" + id);
-          publisher = new RealtimePublisher(vertx, s, realtime::drainChanged, cfg.realtimeWindowMinutes(), partitions,
-              cfg.realtimePublishMs());
+          supervise("beacon-bridge-realtime-" + id, () -> {
+            realtime = new RealtimeConsumer(
+                KafkaProps.realtimeConsumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id),
+                "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(),
+                metrics.realtimeFreshness, lag, System::currentTimeMillis);
+            return new Started(realtime, realtime.done());
+          });
+          publisher = new RealtimePublisher(vertx, s, () -> realtime.drainChanged(), cfg.realtimeWindowMinutes(),
+              partitions, cfg.realtimePublishMs());
           return publisher.start();
         })
         .compose(v -> RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID()));
   }
 
-  private void startThread(Runnable r, String name) {
-    Thread t = new Thread(r, name);
+  private record Started(Runnable loop, CompletableFuture<Void> done) {}
+
+  /**
+   * Runs a consumer loop on its own thread and, should it die of an unexpected error while the
+   * verticle is up, starts a fresh one a second later (its offsets or replay make that safe).
+   */
+  private void supervise(String name, Supplier<Started> create) {
+    Started started = create.get();
+    Thread t = new Thread(started.loop(), name);
     t.setDaemon(true);
     t.start();
+    toFuture(started.done()).onComplete(x -> {
+      if (!stopping) {
+        LOG.error("{} ended unexpectedly; restarting it in 1 s", name);
+        vertx.setTimer(1_000, tid -> {
+          if (!stopping) {
+            supervise(name, create);
+          }
+        });
+      }
+    });
   }
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     List<Future<?>> stopped = new ArrayList<>();
     if (raw != null) {
       raw.stop();

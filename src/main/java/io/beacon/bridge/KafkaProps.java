@@ -31,6 +31,8 @@ final class KafkaProps {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    // Room for a full raw batch of ~1 KB hits from one partition in one fetch.
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
     // A QuestDB outage is ridden out by polling while paused, so the poll interval stays short;
     // this bound only catches a thread that is truly stuck.
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000);

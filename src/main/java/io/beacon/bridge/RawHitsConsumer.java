@@ -188,11 +188,22 @@ public final class RawHitsConsumer implements Runnable {
   }
 
   private void write(List<String> lines) {
-    gate.enter();
+    try {
+      gate.enter();
+    } catch (StoreUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // Ignite unreachable (e.g. a topology change): no write without the gate, retry like an outage.
+      throw new StoreUnavailableException("raw write gate unavailable: " + e, e);
+    }
     try {
       writer.write(lines);
     } finally {
-      gate.exit();
+      try {
+        gate.exit();
+      } catch (RuntimeException e) {
+        LOG.warn("Raw consumer {}: could not leave the write gate: {}", clientId, e.toString());
+      }
     }
   }
 

@@ -102,7 +102,14 @@ public final class RealtimeConsumer implements Runnable {
           apply(r, now);
         }
         if (now - lastFlush >= flushMs) {
-          flush(c, now);
+          try {
+            flush(c, now);
+          } catch (RuntimeException e) {
+            // Ignite busy or unreachable: what was drained is lost from this flush, so rewrite every
+            // owned partition in full at the next one (the rebuild path does exactly that).
+            LOG.warn("Realtime consumer {}: flush to Ignite failed, full rewrite next time: {}", clientId, e.toString());
+            c.assignment().forEach(tp -> rebuildingUntil.putIfAbsent(tp.partition(), 0L));
+          }
           lastFlush = now;
           long total = 0;
           for (TopicPartition tp : c.assignment()) {
