@@ -87,7 +87,7 @@ public final class BridgeVerticle extends VerticleBase {
             return new Started(realtime, realtime.done());
           });
           publisher = new RealtimePublisher(vertx, s, () -> realtime.drainChanged(), cfg.realtimeWindowMinutes(),
-              partitions, cfg.realtimePublishMs());
+              () -> Math.max(partitions, realtime.topicPartitions()), cfg.realtimePublishMs());
           return publisher.start();
         })
         .compose(v -> RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID()));

@@ -120,7 +120,7 @@ public final class RawHitsConsumer implements Runnable {
         LOG.error("Raw consumer {} woken up unexpectedly", clientId, e);
       }
     } catch (RuntimeException e) {
-      LOG.error("Raw consumer {} failed; it stops (the node's readiness does not cover it yet)", clientId, e);
+      LOG.error("Raw consumer {} failed; the bridge verticle restarts it", clientId, e);
     } finally {
       metrics.remove(lagGauge);
       consumer = null;

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -51,6 +52,7 @@ public final class RealtimeConsumer implements Runnable {
   private final AtomicLong lag;
   private final LongSupplier clock;
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger topicPartitions = new AtomicInteger();
   private final Map<Integer, Long> rebuildingUntil = new HashMap<>();
   private final List<Long> pendingTimestamps = new ArrayList<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -75,6 +77,11 @@ public final class RealtimeConsumer implements Runnable {
     Set<String> out = new HashSet<>(changed);
     changed.removeAll(out);
     return out;
+  }
+
+  /** Partitions of the hits topic as last seen by this consumer (0 before its first assignment). */
+  public int topicPartitions() {
+    return topicPartitions.get();
   }
 
   public CompletableFuture<Void> done() {
@@ -123,7 +130,7 @@ public final class RealtimeConsumer implements Runnable {
         LOG.error("Realtime consumer {} woken up unexpectedly", clientId, e);
       }
     } catch (RuntimeException e) {
-      LOG.error("Realtime consumer {} failed and stops", clientId, e);
+      LOG.error("Realtime consumer {} failed; the bridge verticle restarts it", clientId, e);
     } finally {
       consumer = null;
       done.complete(null);
@@ -210,6 +217,8 @@ public final class RealtimeConsumer implements Runnable {
       if (partitions.isEmpty()) {
         return;
       }
+      // The topic may have more partitions than configured (Kafka never shrinks one): readers must know.
+      topicPartitions.set(c.partitionsFor(Topics.HITS).size());
       long from = clock.getAsLong() - (windowMinutes + 1L) * RealtimeState.MINUTE_MS;
       Map<TopicPartition, Long> query = new HashMap<>();
       partitions.forEach(tp -> query.put(tp, from));

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +24,7 @@ public final class RealtimePublisher {
   private final RealtimeStore store;
   private final Supplier<Set<String>> changed;
   private final int windowMinutes;
-  private final int partitions;
+  private final IntSupplier partitions;
   private final long intervalMs;
   private final Set<String> deferred = new HashSet<>();
   private long timer = -1;
@@ -31,7 +32,7 @@ public final class RealtimePublisher {
   private MessageConsumer<JsonObject> requests;
 
   public RealtimePublisher(Vertx vertx, RealtimeStore store, Supplier<Set<String>> changed, int windowMinutes,
-                           int partitions, long intervalMs) {
+                           IntSupplier partitions, long intervalMs) {
     this.vertx = vertx;
     this.store = store;
     this.changed = changed;
@@ -66,8 +67,9 @@ public final class RealtimePublisher {
     // On a worker: even Ignite's async reads can wait for a topology change (a node joining or leaving).
     return vertx.executeBlocking(() -> {
       long now = System.currentTimeMillis();
-      Map<String, String> buckets = store.getAllNow(Snapshot.keys(propertyId, now, windowMinutes, partitions));
-      return new JsonObject(Snapshot.build(propertyId, now, windowMinutes, partitions, buckets));
+      int n = partitions.getAsInt();
+      Map<String, String> buckets = store.getAllNow(Snapshot.keys(propertyId, now, windowMinutes, n));
+      return new JsonObject(Snapshot.build(propertyId, now, windowMinutes, n, buckets));
     }, false);
   }
 
@@ -88,8 +90,9 @@ public final class RealtimePublisher {
         if (!store.isDue(property, now, intervalMs)) {
           continue;
         }
-        Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, partitions));
-        JsonObject snap = new JsonObject(Snapshot.build(property, now, windowMinutes, partitions, buckets));
+        int n = partitions.getAsInt();
+        Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, n));
+        JsonObject snap = new JsonObject(Snapshot.build(property, now, windowMinutes, n, buckets));
         // Claimed after the read, right before publishing, so the interval holds between deliveries.
         if (store.claimPublish(property, System.currentTimeMillis(), intervalMs)) {
           out.add(snap);
