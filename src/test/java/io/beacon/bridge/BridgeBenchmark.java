@@ -44,12 +44,25 @@ public final class BridgeBenchmark {
         + " cores, load average at start " + loadAverage());
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false);
          KafkaProducer<byte[], byte[]> producer = BridgeTesting.producer(stack)) {
+      // The topic as a node would make it (3 partitions in the test config), before the pre-load.
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+          Map.of("bootstrap.servers", stack.kafkaBootstrap()))) {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(io.beacon.model.Topics.HITS, 3, (short) 1)))
+            .all().get(60, TimeUnit.SECONDS);
+      }
       String property = BridgeTesting.propertyId();
       long now = System.currentTimeMillis();
       List<Hit> batch = new ArrayList<>(10_000);
       long produceStart = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        batch.add(BridgeTesting.fullHit(property, i, now - 60_000 + (i % 50_000)));
+        // Many clients, so the hits spread over every partition like real traffic.
+        Hit h = BridgeTesting.fullHit(property, i, now - 60_000 + (i % 50_000));
+        batch.add(new Hit(h.propertyId(), "client-" + (i % 5000), h.userId(), h.requestId(), h.sessionId(),
+            h.sessionNumber(), h.ts(), h.receivedAt(), h.eventName(), h.params(), h.engagementMs(), h.sessionEngaged(),
+            h.keyEvent(), h.firstVisit(), h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(),
+            h.pageReferrer(), h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(),
+            h.browser(), h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(),
+            h.region(), h.city(), h.isBot(), h.protocol(), h.schemaVersion()));
         if (batch.size() == 10_000 || i == n - 1) {
           BridgeTesting.produce(producer, batch);
           batch.clear();
