@@ -1,14 +1,46 @@
 package io.beacon.bridge;
 
+import io.beacon.bridge.realtime.RealtimeConsumer;
+import io.beacon.bridge.realtime.RealtimePublisher;
+import io.beacon.bridge.realtime.RealtimeStore;
+import io.beacon.infra.Addresses;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
+import io.beacon.infra.config.BridgeConfig;
 import io.beacon.infra.config.Role;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Kafka to QuestDB and real-time state. The consumers land with the bridge issue. */
+/**
+ * The bridge role: the raw consumer (hits topic to QuestDB, exactly once) and the real-time consumer
+ * (hits topic to per-property state in Ignite, published on the event bus), each in its own consumer
+ * group and on its own thread, plus the raw-retention schedule. This verticle only wires them to
+ * Vert.x: threads, timers, event-bus addresses and lifecycle.
+ */
 public final class BridgeVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeVerticle.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
   private final NodeContext ctx;
+  private final List<Gauge> gauges = new ArrayList<>();
+  private RawBatchWriter writer;
+  private RawHitsConsumer raw;
+  private RealtimeConsumer realtime;
+  private RealtimePublisher publisher;
+  private RawRetention retention;
+  private volatile boolean stopping;
 
   public BridgeVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -16,6 +48,104 @@ public final class BridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID());
+    BridgeConfig cfg = ctx.config().bridge();
+    BridgeMetrics metrics = new BridgeMetrics(ctx.meters());
+    String id = ctx.nodeName() + "-" + INSTANCES.incrementAndGet();
+    String bootstrap = ctx.config().kafka().bootstrap();
+    int partitions = ctx.config().kafka().hits().partitions();
+
+    writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
+    retention = new RawRetention(vertx, ctx.clients().questdb(), cfg.retentionDays(), cfg.retentionCheckMs());
+    retention.start();
+
+    // Creating Ignite caches and atomics blocks (cluster-wide exchange): on a worker.
+    return vertx.executeBlocking(() -> new IgniteWriteGate(ctx.ignite())).compose(gate -> {
+      supervise("beacon-bridge-raw-" + id, () -> {
+        raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, gate, metrics,
+            cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
+        return new Started(raw, raw.done());
+      });
+      RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
+      MessageConsumer<JsonObject> erasures = vertx.eventBus().consumer(Addresses.rawErasure(), msg ->
+          erasure.eraseClient(msg.body() == null ? null : msg.body().getString("clientId")).onComplete(ar -> {
+            if (ar.succeeded()) {
+              msg.reply(ar.result());
+            } else {
+              msg.fail(ar.cause() instanceof IllegalArgumentException ? 400 : 500, ar.cause().getMessage());
+            }
+          }));
+      return erasures.completion();
+    }).compose(v -> vertx.executeBlocking(() -> new RealtimeStore(ctx.ignite(), cfg.realtimeWindowMinutes())))
+        .compose(s -> {
+          AtomicLong lag = new AtomicLong();
+          gauges.add(metrics.lag(RealtimeConsumer.GROUP, "bridge-realtime-" + id, lag));
+          supervise("beacon-bridge-realtime-" + id, () -> {
+            realtime = new RealtimeConsumer(
+                KafkaProps.realtimeConsumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id),
+                "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(),
+                metrics.realtimeFreshness, lag, System::currentTimeMillis);
+            return new Started(realtime, realtime.done());
+          });
+          publisher = new RealtimePublisher(vertx, s, () -> realtime.drainChanged(), cfg.realtimeWindowMinutes(),
+              () -> Math.max(partitions, realtime.topicPartitions()), cfg.realtimePublishMs());
+          return publisher.start();
+        })
+        .compose(v -> RoleStatus.register(vertx, Role.BRIDGE, ctx.nodeName(), deploymentID()));
+  }
+
+  private record Started(Runnable loop, CompletableFuture<Void> done) {}
+
+  /**
+   * Runs a consumer loop on its own thread and, should it die of an unexpected error while the
+   * verticle is up, starts a fresh one a second later (its offsets or replay make that safe).
+   */
+  private void supervise(String name, Supplier<Started> create) {
+    Started started = create.get();
+    Thread t = new Thread(started.loop(), name);
+    t.setDaemon(true);
+    t.start();
+    toFuture(started.done()).onComplete(x -> {
+      if (!stopping) {
+        LOG.error("{} ended unexpectedly; restarting it in 1 s", name);
+        vertx.setTimer(1_000, tid -> {
+          if (!stopping) {
+            supervise(name, create);
+          }
+        });
+      }
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    List<Future<?>> stopped = new ArrayList<>();
+    if (raw != null) {
+      raw.stop();
+      stopped.add(toFuture(raw.done()));
+    }
+    if (realtime != null) {
+      realtime.stop();
+      stopped.add(toFuture(realtime.done()));
+    }
+    if (publisher != null) {
+      stopped.add(publisher.stop());
+    }
+    if (retention != null) {
+      retention.stop();
+    }
+    gauges.forEach(ctx.meters()::remove);
+    return Future.join(stopped)
+        .timeout(20, TimeUnit.SECONDS)
+        .eventually(() -> vertx.executeBlocking(() -> {
+          if (writer != null) {
+            writer.close();
+          }
+          return null;
+        }));
+  }
+
+  private Future<Void> toFuture(CompletableFuture<Void> f) {
+    return Future.fromCompletionStage(f, vertx.getOrCreateContext());
   }
 }

@@ -10,4 +10,31 @@ public final class Addresses {
   public static String roleStatus(Role role) {
     return "beacon." + role.key() + ".status";
   }
+
+  /**
+   * Real-time updates of one property: the bridge publishes its snapshot (JSON, shape in
+   * {@code io.beacon.bridge.realtime.Snapshot}) here at most once per {@code bridge.realtimePublishMs}
+   * whenever its numbers changed. Subscribe to push them to open dashboards.
+   */
+  public static String realtime(String propertyId) {
+    return "beacon.realtime." + propertyId;
+  }
+
+  /**
+   * Request/reply: send {@code {"propertyId": "..."}}, get the property's current real-time snapshot
+   * (same JSON as {@link #realtime(String)}); any bridge instance of the cluster answers.
+   */
+  public static String realtimeSnapshot() {
+    return "beacon.realtime.snapshot";
+  }
+
+  /**
+   * Request/reply, right to erasure: send {@code {"clientId": "..."}}; a bridge instance deletes every
+   * raw hit of that client id from QuestDB (nothing else) and replies
+   * {@code {"clientId", "rowsErased", "partitions"}}. Raw writes pause cluster-wide meanwhile; one
+   * erasure runs at a time (a concurrent request fails, retry it). Allow a generous send timeout.
+   */
+  public static String rawErasure() {
+    return "beacon.bridge.erasure";
+  }
 }

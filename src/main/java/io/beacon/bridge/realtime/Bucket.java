@@ -1,0 +1,64 @@
+package io.beacon.bridge.realtime;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Real-time counts of one property, one minute, one Kafka partition: the unit that is written to
+ * Ignite (as JSON) and merged on read. Mergeable by construction: client-id sets union, counts add.
+ * A JavaBean (not a record) so Jackson reads it back and nothing Ignite-specific is needed.
+ */
+public final class Bucket {
+  /** Distinct client ids seen in this minute. */
+  public Set<String> clients = new HashSet<>();
+  public long pageViews;
+  public long events;
+  /** page_path -> page views. */
+  public Map<String, Long> pages = new HashMap<>();
+  /** source / country / device category -> distinct client ids ("active users by ..."). */
+  public Map<String, Set<String>> sources = new HashMap<>();
+  public Map<String, Set<String>> countries = new HashMap<>();
+  public Map<String, Set<String>> devices = new HashMap<>();
+
+  /**
+   * Hashes of (ts, request id) already counted: a hit retried by its sender is counted once, like
+   * the raw table's DEDUP key. Local to the owning consumer; rebuilt by replay, never stored.
+   */
+  @JsonIgnore
+  transient Set<Long> seen = new HashSet<>();
+
+  /** Adds a hit unless its (ts, request id) was already counted; returns whether it was new. */
+  boolean add(long ts, String requestId, String clientId, String eventName, String pagePath, String source,
+              String country, String device) {
+    if (!seen.add(ts * 31 + hash64(requestId))) {
+      return false;
+    }
+    events++;
+    clients.add(clientId);
+    if ("page_view".equals(eventName)) {
+      pageViews++;
+      pages.merge(orNotSet(pagePath), 1L, Long::sum);
+    }
+    sources.computeIfAbsent(orNotSet(source), k -> new HashSet<>()).add(clientId);
+    countries.computeIfAbsent(orNotSet(country), k -> new HashSet<>()).add(clientId);
+    devices.computeIfAbsent(orNotSet(device), k -> new HashSet<>()).add(clientId);
+    return true;
+  }
+
+  static String orNotSet(String v) {
+    return v == null || v.isEmpty() ? "(not set)" : v;
+  }
+
+  // 64-bit FNV-1a: Long-sized dedup entries instead of whole request-id strings.
+  private static long hash64(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < s.length(); i++) {
+      h ^= s.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+}

@@ -1,0 +1,121 @@
+package io.beacon.bridge.realtime;
+
+import io.beacon.infra.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The event-bus side of the real-time state: answers snapshot requests on
+ * {@link Addresses#realtimeSnapshot()} and publishes changed properties on
+ * {@link Addresses#realtime(String)}, each at most once per interval cluster-wide
+ * ({@link RealtimeStore#claimPublish}). Ignite calls run off the event loop.
+ */
+public final class RealtimePublisher {
+  private final Vertx vertx;
+  private final RealtimeStore store;
+  private final Supplier<Set<String>> changed;
+  private final int windowMinutes;
+  private final IntSupplier partitions;
+  private final long intervalMs;
+  private final Set<String> deferred = new HashSet<>();
+  private long timer = -1;
+  private boolean ticking;
+  private MessageConsumer<JsonObject> requests;
+
+  public RealtimePublisher(Vertx vertx, RealtimeStore store, Supplier<Set<String>> changed, int windowMinutes,
+                           IntSupplier partitions, long intervalMs) {
+    this.vertx = vertx;
+    this.store = store;
+    this.changed = changed;
+    this.windowMinutes = windowMinutes;
+    this.partitions = partitions;
+    this.intervalMs = intervalMs;
+  }
+
+  /** Completes when the request address is registered cluster-wide. */
+  public Future<Void> start() {
+    requests = vertx.eventBus().consumer(Addresses.realtimeSnapshot(), msg -> {
+      String property = msg.body() == null ? null : msg.body().getString("propertyId");
+      if (property == null || property.isBlank()) {
+        msg.fail(400, "propertyId is required");
+        return;
+      }
+      snapshot(property).onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result());
+        } else {
+          msg.fail(500, "real-time snapshot of " + property + " failed: " + ar.cause().getMessage());
+        }
+      });
+    });
+    // Ticks at a quarter of the interval so an update is due at most a quarter late.
+    timer = vertx.setPeriodic(Math.max(50, intervalMs / 4), id -> tick());
+    return requests.completion();
+  }
+
+  /** The property's current numbers, merged from every partition's buckets in Ignite. */
+  public Future<JsonObject> snapshot(String propertyId) {
+    // On a worker: even Ignite's async reads can wait for a topology change (a node joining or leaving).
+    return vertx.executeBlocking(() -> {
+      long now = System.currentTimeMillis();
+      int n = partitions.getAsInt();
+      Map<String, String> buckets = store.getAllNow(Snapshot.keys(propertyId, now, windowMinutes, n));
+      return new JsonObject(Snapshot.build(propertyId, now, windowMinutes, n, buckets));
+    }, false);
+  }
+
+  private void tick() {
+    if (ticking) {
+      return;
+    }
+    deferred.addAll(changed.get());
+    if (deferred.isEmpty()) {
+      return;
+    }
+    ticking = true;
+    Set<String> candidates = new HashSet<>(deferred);
+    vertx.executeBlocking(() -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (String property : candidates) {
+        long now = System.currentTimeMillis();
+        if (!store.isDue(property, now, intervalMs)) {
+          continue;
+        }
+        int n = partitions.getAsInt();
+        Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, n));
+        JsonObject snap = new JsonObject(Snapshot.build(property, now, windowMinutes, n, buckets));
+        // Claimed after the read, right before publishing, so the interval holds between deliveries.
+        if (store.claimPublish(property, System.currentTimeMillis(), intervalMs)) {
+          out.add(snap);
+        }
+      }
+      return out;
+    }, false).onComplete(ar -> {
+      ticking = false;
+      if (ar.succeeded()) {
+        for (JsonObject snap : ar.result()) {
+          String property = snap.getString("propertyId");
+          deferred.remove(property);
+          vertx.eventBus().publish(Addresses.realtime(property), snap);
+        }
+      }
+      // Properties not claimed (another publisher had them this interval) stay deferred.
+    });
+  }
+
+  public Future<Void> stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    return requests == null ? Future.succeededFuture() : requests.unregister();
+  }
+}

@@ -1,0 +1,167 @@
+package io.beacon.bridge;
+
+import io.beacon.BeaconNode;
+import io.beacon.devstack.LocalStack;
+import io.beacon.infra.Addresses;
+import io.beacon.model.Hit;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * Bridge benchmark ({@code bin/bench-bridge [hits] [latencySamples] [outFile]}): starts a throw-away
+ * local stack and one node with only the bridge role, then
+ * <ol>
+ *   <li>raw throughput: pre-loads {@code hits} canonical hits into Kafka while the node is down,
+ *       starts the node and times its raw consumer from the first to the last row written to QuestDB
+ *       (hits/s, with the batch size used);</li>
+ *   <li>hit-to-realtime latency: {@code latencySamples} times, produces one hit (acks=all) and polls
+ *       the property's real-time snapshot over the event bus until it counts it; reports percentiles
+ *       from the producer's ack (the collector's acknowledgement) and from the send.</li>
+ * </ol>
+ * Writes a small text report to {@code outFile} (default {@code target/bench/bridge.txt}).
+ */
+public final class BridgeBenchmark {
+  private BridgeBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    int samples = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    Path out = Path.of(args.length > 2 ? args[2] : "target/bench/bridge.txt");
+    Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
+    Path data = home.resolve("target").resolve("bench-stack");
+    deleteRecursively(data);
+    List<String> report = new ArrayList<>();
+    report.add("Beacon bridge benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
+        + " cores, load average at start " + loadAverage());
+    try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false);
+         KafkaProducer<byte[], byte[]> producer = BridgeTesting.producer(stack)) {
+      // The topic as a node would make it (3 partitions in the test config), before the pre-load.
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+          Map.of("bootstrap.servers", stack.kafkaBootstrap()))) {
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(io.beacon.model.Topics.HITS, 3, (short) 1)))
+            .all().get(60, TimeUnit.SECONDS);
+      }
+      String property = BridgeTesting.propertyId();
+      long now = System.currentTimeMillis();
+      List<Hit> batch = new ArrayList<>(10_000);
+      long produceStart = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        // Many clients, so the hits spread over every partition like real traffic.
+        Hit h = BridgeTesting.fullHit(property, i, now - 60_000 + (i % 50_000));
+        batch.add(new Hit(h.propertyId(), "client-" + (i % 5000), h.userId(), h.requestId(), h.sessionId(),
+            h.sessionNumber(), h.ts(), h.receivedAt(), h.eventName(), h.params(), h.engagementMs(), h.sessionEngaged(),
+            h.keyEvent(), h.firstVisit(), h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(),
+            h.pageReferrer(), h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(),
+            h.browser(), h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(),
+            h.region(), h.city(), h.isBot(), h.protocol(), h.schemaVersion()));
+        if (batch.size() == 10_000 || i == n - 1) {
+          BridgeTesting.produce(producer, batch);
+          batch.clear();
+        }
+      }
+      double produceSecs = (System.nanoTime() - produceStart) / 1e9;
+      report.add(String.format("pre-loaded %d hits into Kafka in %.1f s (%.0f/s)", n, produceSecs, n / produceSecs));
+
+      BeaconNode node = BridgeTesting.startBridgeNode(stack, "bench", Map.of("BEACON_BRIDGE_RAW_BATCH_SIZE", "5000"));
+      try {
+        Counter rows = node.context().meters().find("beacon_bridge_rows_written").counter();
+        long first = 0;
+        double firstCount = 0;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+        while (rows.count() < n && System.nanoTime() < deadline) {
+          if (first == 0 && rows.count() > 0) {
+            first = System.nanoTime();
+            firstCount = rows.count();
+          }
+          waitMs(node, 2);
+        }
+        long last = System.nanoTime();
+        double secs = (last - first) / 1e9;
+        double batchMs = node.context().meters().find("beacon_bridge_write_latency").timer().mean(TimeUnit.MILLISECONDS);
+        report.add(String.format("raw write: %.0f rows written; %.0f hits/s from the first to the last batch "
+                + "(%.1f s; batch size 5000; mean batch write %.0f ms; influx client, one request at a time)",
+            rows.count(), (rows.count() - firstCount) / secs, secs, batchMs));
+
+        List<Long> fromAck = new ArrayList<>();
+        List<Long> fromSend = new ArrayList<>();
+        String live = BridgeTesting.propertyId();
+        for (int i = 0; i < samples; i++) {
+          long send = System.nanoTime();
+          BridgeTesting.produce(producer, List.of(BridgeTesting.fullHit(live, i, System.currentTimeMillis())));
+          long ack = System.nanoTime();
+          long expected = i + 1;
+          while (events(node, live) < expected) {
+            waitMs(node, 2);
+          }
+          long seen = System.nanoTime();
+          fromAck.add((seen - ack) / 1_000);
+          fromSend.add((seen - send) / 1_000);
+        }
+        report.add("hit-to-realtime, from the producer ack (us): " + percentiles(fromAck));
+        report.add("hit-to-realtime, from the send (us):         " + percentiles(fromSend));
+        report.add("bridge freshness timer (Kafka timestamp -> Ignite), node-side: p50/p99 in "
+            + node.context().meters().find("beacon_bridge_realtime_freshness").timer().takeSnapshot());
+      } finally {
+        BridgeTesting.join(node.close());
+      }
+    }
+    report.add("load average at end " + loadAverage());
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.write(out, report);
+    report.forEach(System.out::println);
+    System.out.println("written to " + out.toAbsolutePath());
+    System.exit(0);
+  }
+
+  private static long events(BeaconNode node, String property) throws Exception {
+    JsonObject snap = BridgeTesting.join(node.vertx().eventBus().<JsonObject>request(Addresses.realtimeSnapshot(),
+        new JsonObject().put("propertyId", property))).body();
+    return snap.getLong("events");
+  }
+
+  // Waits on a Vert.x timer (no Thread.sleep): the benchmark polls, it does not spin.
+  private static void waitMs(BeaconNode node, long ms) throws Exception {
+    io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+    node.vertx().setTimer(ms, id -> p.complete());
+    BridgeTesting.join(p.future());
+  }
+
+  static String percentiles(List<Long> values) {
+    List<Long> s = new ArrayList<>(values);
+    s.sort(Long::compare);
+    return String.format("n=%d p50=%d p90=%d p99=%d max=%d", s.size(), at(s, 0.50), at(s, 0.90), at(s, 0.99),
+        s.get(s.size() - 1));
+  }
+
+  private static long at(List<Long> sorted, double q) {
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.beacon.bridge;
+
+import static io.beacon.bridge.BridgeTesting.count;
+import static io.beacon.bridge.BridgeTesting.fullHit;
+import static io.beacon.bridge.BridgeTesting.join;
+import static io.beacon.bridge.BridgeTesting.produce;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.beacon.BeaconNode;
+import io.beacon.devstack.LocalStack;
+import io.beacon.infra.Addresses;
+import io.beacon.model.Hit;
+import io.beacon.testing.RealStack;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Raw retention by partition and the right-to-erasure call, against real QuestDB through a real bridge node. */
+@ExtendWith(RealStack.class)
+class BridgeRetentionTest {
+  private static final Duration VISIBLE = Duration.ofSeconds(60);
+  private static final long DAY = 86_400_000L;
+  private static BeaconNode node;
+  private static KafkaProducer<byte[], byte[]> producer;
+
+  @BeforeAll
+  static void start(LocalStack s) throws Exception {
+    node = BridgeTesting.startBridgeNode(s, "bridge-retention", Map.of());
+    producer = BridgeTesting.producer(s);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (producer != null) {
+      producer.close();
+    }
+    if (node != null) {
+      join(node.close());
+    }
+  }
+
+  private static Hit withClient(Hit h, String clientId) {
+    return new Hit(h.propertyId(), clientId, h.userId(), h.requestId(), h.sessionId(), h.sessionNumber(), h.ts(),
+        h.receivedAt(), h.eventName(), h.params(), h.engagementMs(), h.sessionEngaged(), h.keyEvent(), h.firstVisit(),
+        h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(), h.pageReferrer(), h.source(),
+        h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(), h.browser(), h.browserVersion(), h.os(),
+        h.osVersion(), h.screenResolution(), h.language(), h.country(), h.region(), h.city(), h.isBot(), h.protocol(),
+        h.schemaVersion());
+  }
+
+  private static Set<String> requestIds(String property) throws Exception {
+    Set<String> ids = new HashSet<>();
+    BridgeTesting.sql(node, "SELECT request_id FROM hits WHERE property_id = $1", property)
+        .forEach(r -> ids.add(r.getString(0)));
+    return ids;
+  }
+
+  @Test
+  void erasureDeletesEveryRawHitOfOneClientAndNothingElse() throws Exception {
+    String property = BridgeTesting.propertyId();
+    String other = BridgeTesting.propertyId();
+    String victim = "victim-" + property;
+    long now = System.currentTimeMillis();
+    List<Hit> hits = new ArrayList<>();
+    for (int i = 0; i < 90; i++) {
+      long ts = now - (i % 2 == 0 ? 0 : 3 * DAY) - i * 1000L; // two day partitions
+      String client = switch (i % 3) {
+        case 0 -> victim;
+        case 1 -> "keep-a-" + property;
+        default -> "keep-b-" + property;
+      };
+      hits.add(withClient(fullHit(property, i, ts), client));
+    }
+    List<Hit> others = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      others.add(fullHit(other, i, now - (i % 2 == 0 ? 0 : 3 * DAY) - i * 1000L));
+    }
+    produce(producer, hits);
+    produce(producer, others);
+    await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      assertThat(count(node, "SELECT count() FROM hits WHERE property_id = $1", property)).isEqualTo(90L);
+      assertThat(count(node, "SELECT count() FROM hits WHERE property_id = $1", other)).isEqualTo(40L);
+    });
+    Set<String> kept = new HashSet<>();
+    hits.stream().filter(h -> !h.clientId().equals(victim)).forEach(h -> kept.add(h.requestId()));
+    Set<String> otherIds = requestIds(other);
+
+    // Hits keep flowing while the erasure runs: they are held back, then written, none lost.
+    String concurrent = BridgeTesting.propertyId();
+    List<Hit> during = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      during.add(fullHit(concurrent, i, now - (i % 2 == 0 ? 0 : 3 * DAY) - i));
+    }
+    var reply = node.vertx().eventBus().<JsonObject>request(Addresses.rawErasure(), new JsonObject().put("clientId", victim),
+        new DeliveryOptions().setSendTimeout(120_000));
+    produce(producer, during);
+    JsonObject result = join(reply, 150).body();
+
+    assertThat(result.getLong("rowsErased")).isEqualTo(30L);
+    assertThat(result.getInteger("partitions")).isEqualTo(2);
+    assertThat(count(node, "SELECT count() FROM hits WHERE client_id = $1", victim)).isZero();
+    assertThat(requestIds(property)).isEqualTo(kept);
+    assertThat(requestIds(other)).isEqualTo(otherIds);
+    await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(count(node, "SELECT count() FROM hits WHERE property_id = $1", concurrent)).isEqualTo(200L));
+    assertThat(count(node, "SELECT count() FROM tables() WHERE table_name LIKE 'hits_erasure_%'")).isZero();
+  }
+
+  @Test
+  void retentionDropsOnlyWholeDaysPastRetention() throws Exception {
+    String property = BridgeTesting.propertyId();
+    long now = System.currentTimeMillis();
+    List<Hit> hits = List.of(fullHit(property, 1, now - 10 * DAY), fullHit(property, 2, now - 9 * DAY),
+        fullHit(property, 3, now - DAY), fullHit(property, 4, now));
+    produce(producer, hits);
+    await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(count(node, "SELECT count() FROM hits WHERE property_id = $1", property)).isEqualTo(4L));
+
+    RawRetention retention = new RawRetention(node.vertx(), node.context().clients().questdb(), 5, 3_600_000);
+    join(retention.runOnce(Instant.ofEpochMilli(now)));
+    join(retention.runOnce(Instant.ofEpochMilli(now))); // nothing left to drop: still a success
+
+    await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(requestIds(property)).containsExactlyInAnyOrder(hits.get(2).requestId(), hits.get(3).requestId()));
+    assertThat(RawRetention.cutoff(Instant.parse("2026-11-26T10:15:00Z"), 5)).isEqualTo(Instant.parse("2026-11-21T00:00:00Z"));
+  }
+}
