@@ -40,6 +40,7 @@ import java.util.function.Function;
  * the field; 503 with Retry-After when the spool is full.
  */
 public final class CollectorVerticle extends VerticleBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CollectorVerticle.class);
   private static final Set<String> WEB_TYPES = Set.of("text/plain", "application/x-www-form-urlencoded");
   private static final Set<String> JSON_TYPES = Set.of("application/json", "text/plain");
 
@@ -68,7 +69,7 @@ public final class CollectorVerticle extends VerticleBase {
     });
     Future<KafkaHandoff> kafka = vertx.executeBlocking(() -> {
       handoff = KafkaHandoff.acquire(ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters());
-      handoff.warmUp();
+      handoff.warmUp(30_000);
       return handoff;
     });
     return Future.all(state, enricher, kafka, properties.start())
@@ -90,8 +91,8 @@ public final class CollectorVerticle extends VerticleBase {
     router.get("/").handler(rc -> rc.response().putHeader("content-type", "text/plain")
         .end("Beacon collector on " + ctx.nodeName() + "\n"));
     router.get("/beacon.js").handler(Tracker.handler(vertx));
-    router.route("/g/collect").handler(cors).handler(types(WEB_TYPES))
-        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(rc -> {
+    router.route("/g/collect").handler(cors)
+        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
           HttpServerRequest r = rc.request();
           String raw = r.query() == null ? "" : r.query();
           ParseResult parsed = Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc));
@@ -112,8 +113,8 @@ public final class CollectorVerticle extends VerticleBase {
         });
     for (String path : new String[] {"/mp/collect", "/debug/mp/collect"}) {
       boolean debug = path.startsWith("/debug");
-      router.post(path).handler(types(JSON_TYPES))
-          .handler(BodyHandler.create(false).setBodyLimit(MeasurementProtocolParser.MAX_BODY_BYTES))
+      router.post(path)
+          .handler(BodyHandler.create(false).setBodyLimit(MeasurementProtocolParser.MAX_BODY_BYTES)).handler(types(JSON_TYPES))
           .handler(rc -> {
             long now = System.currentTimeMillis();
             ParseResult parsed = MeasurementProtocolParser.parse(rc.request().getParam("measurement_id"),
@@ -121,12 +122,25 @@ public final class CollectorVerticle extends VerticleBase {
             run(rc, parsed, rc.request().getParam("api_secret"), true, debug);
           });
     }
-    router.route("/collect").handler(cors).handler(types(WEB_TYPES))
-        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_HIT_BYTES))
+    router.route("/collect").handler(cors)
+        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseSingle(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
-    router.post("/batch").handler(cors).handler(types(WEB_TYPES))
-        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_BATCH_BYTES))
+    router.post("/batch").handler(cors)
+        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
+    router.route().failureHandler(rc -> {
+      int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
+      if (status >= 500) {
+        LOG.warn("Collector request {} {} failed", rc.request().method(), rc.request().path(), rc.failure());
+      }
+      String reason = status == 413 ? "body_too_large" : status >= 500 ? "internal" : "bad_request";
+      Problem p = new Problem("", status == 413 ? "request body too large for " + rc.request().path()
+          : "request failed (" + status + ")", status == 413 ? "VALUE_OUT_OF_BOUNDS" : "VALUE_INVALID", reason);
+      ingest.rejected(p);
+      if (!rc.response().ended()) {
+        json(rc, status, new JsonObject().put("validationMessages", messages(java.util.List.of(p))));
+      }
+    });
     return router;
   }
 

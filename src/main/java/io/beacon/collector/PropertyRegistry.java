@@ -39,6 +39,23 @@ final class PropertyRegistry {
 
   /** Prepares the statements and loads the table once; then reloads every {@code refreshMs}. */
   Future<Void> start() {
+    return prepare(3);
+  }
+
+  /**
+   * vertx-cassandra-client 5.0.7 fails with IllegalStateException when two verticle instances
+   * open the node's shared session at the same moment; the session is up by then, so try again.
+   */
+  private Future<Void> prepare(int attempts) {
+    return prepareOnce().recover(e -> {
+      if (attempts <= 1 || !(e instanceof IllegalStateException)) {
+        return Future.failedFuture(e);
+      }
+      return vertx.timer(200).compose(t -> prepare(attempts - 1));
+    });
+  }
+
+  private Future<Void> prepareOnce() {
     return cassandra.prepare("SELECT " + COLUMNS + " FROM properties")
         .compose(ps -> {
           all = ps;

@@ -146,9 +146,24 @@ public final class KafkaHandoff {
     return h;
   }
 
-  /** Blocks until the producer has the topic's metadata (call from a worker), so send() never waits for it. */
-  public void warmUp() {
-    producer.partitionsFor(topic);
+  /**
+   * Blocks (call from a worker) until the producer has the topic's metadata, so that send() on an
+   * event loop does not wait for it; gives up after {@code maxWaitMs} (Kafka down: hits will be
+   * spooled).
+   */
+  public void warmUp(long maxWaitMs) {
+    long deadline = System.currentTimeMillis() + maxWaitMs;
+    while (true) {
+      try {
+        producer.partitionsFor(topic); // each attempt waits at most max.block.ms
+        return;
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        if (System.currentTimeMillis() > deadline) {
+          LOG.warn("No metadata for topic {} after {} ms; starting anyway, hits will be spooled until Kafka answers", topic, maxWaitMs);
+          return;
+        }
+      }
+    }
   }
 
   /**
