@@ -54,6 +54,7 @@ class CollectorIntegrationTest {
   static final String MP = "G-MP" + RUN;
   static final String UA = "UA-" + RUN;
   static final String DNT = "B-DNT" + RUN;
+  static final String BROWSER = "B-BR" + RUN;
 
   static LocalStack stack;
   static BeaconNode node;
@@ -101,6 +102,7 @@ class CollectorIntegrationTest {
     join(clients.cassandra().execute(insert.bind(MP, "App", "s3cret", Set.of(), Set.of("purchase"), false)));
     join(clients.cassandra().execute(insert.bind(UA, "Legacy", null, Set.of(), Set.of(), false)));
     join(clients.cassandra().execute(insert.bind(DNT, "Private", null, Set.of(), Set.of(), true)));
+    join(clients.cassandra().execute(insert.bind(BROWSER, "Browser", null, Set.of("127.0.0.1", "localhost"), Set.of("signup"), false)));
     base = "http://127.0.0.1:" + port;
     reader = new HitsReader(stack.kafkaBootstrap());
   }
@@ -300,6 +302,71 @@ class CollectorIntegrationTest {
     assertThat(hits).hasSize(1);
     assertThat(reader.hits(h -> h.clientId().equals(cid))).extracting(Hit::protocol).containsExactly("ga4-web", "ua", "ga4-web");
     assertThat(marker).isNotBlank();
+  }
+
+  /** Beacon's tracker in a real headless Chromium, on a test page served from another origin. */
+  @Test
+  @Order(50)
+  void trackerInHeadlessChromium() throws Exception {
+    com.sun.net.httpserver.HttpServer pages = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    pages.createContext("/", ex -> {
+      boolean cookieless = ex.getRequestURI().getPath().startsWith("/cookieless");
+      byte[] html = ("<!doctype html><html><head><title>Tracker test</title><script async src=\"" + base + "/beacon.js\" data-property=\""
+          + BROWSER + "\"" + (cookieless ? " data-cookieless" : "") + "></script></head><body><a id=out href=\"https://elsewhere.example/\">out</a></body></html>")
+          .getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+      ex.sendResponseHeaders(200, html.length);
+      ex.getResponseBody().write(html);
+      ex.close();
+    });
+    pages.start();
+    String site = "http://127.0.0.1:" + pages.getAddress().getPort();
+    Path profile = Path.of("target", "collector-it", RUN, "chromium-profile").toAbsolutePath();
+    try (HeadlessChromium chrome = new HeadlessChromium(profile)) {
+      chrome.navigate(site + "/shop/page.html");
+      Hit first = awaitHits(h -> h.propertyId().equals(BROWSER) && "/shop/page.html".equals(h.pagePath()), 1).get(0);
+      String cid = first.clientId();
+      assertThat(first.eventName()).isEqualTo("page_view");
+      assertThat(first.pageTitle()).isEqualTo("Tracker test");
+      assertThat(first.firstVisit()).isTrue();
+      assertThat(first.sessionStart()).isTrue();
+      assertThat(first.sessionId()).isNotBlank();
+      assertThat(first.requestId()).matches("[0-9a-f-]{36}");
+      assertThat(first.hostname()).isEqualTo("127.0.0.1");
+      // An SPA navigation through the history API is a page view.
+      chrome.eval("history.pushState({}, '', '/shop/spa-next'); 1");
+      Hit spa = awaitHits(h -> h.clientId().equals(cid) && "/shop/spa-next".equals(h.pagePath()), 1).get(0);
+      assertThat(spa.eventName()).isEqualTo("page_view");
+      assertThat(spa.sessionId()).isEqualTo(first.sessionId());
+      // A custom event through the JS API, with a text and a number parameter; signup is a key event.
+      chrome.eval("beacon('event', 'signup', {plan: 'pro', seats: 3}); 1");
+      Hit signup = awaitHits(h -> h.clientId().equals(cid) && "signup".equals(h.eventName()), 1).get(0);
+      assertThat(signup.params()).containsEntry("plan", "pro").containsEntry("seats", "3");
+      assertThat(signup.keyEvent()).isTrue();
+      // An outbound click (the navigation it starts is cancelled: only the hit matters).
+      chrome.eval("document.getElementById('out').addEventListener('click', e => e.preventDefault()); "
+          + "document.getElementById('out').click(); 1");
+      Hit click = awaitHits(h -> h.clientId().equals(cid) && "click".equals(h.eventName()), 1).get(0);
+      assertThat(click.params()).containsEntry("link_domain", "elsewhere.example").containsEntry("outbound", "true");
+      // Leaving the page hides it: the engagement time goes out with sendBeacon.
+      chrome.navigate("about:blank");
+      Hit engagement = awaitHits(h -> h.clientId().equals(cid) && "user_engagement".equals(h.eventName()), 1).get(0);
+      assertThat(engagement.engagementMs()).isPositive();
+      // A second visit keeps the client id.
+      chrome.navigate(site + "/shop/again.html");
+      Hit again = awaitHits(h -> h.propertyId().equals(BROWSER) && "/shop/again.html".equals(h.pagePath()), 1).get(0);
+      assertThat(again.clientId()).isEqualTo(cid);
+      assertThat(again.firstVisit()).isNull();
+      // Cookieless mode (another origin, so no earlier storage): hits arrive, nothing is kept on the device.
+      String other = "http://localhost:" + pages.getAddress().getPort();
+      chrome.navigate(other + "/cookieless/page.html");
+      Hit anonymous = awaitHits(h -> h.propertyId().equals(BROWSER) && "/cookieless/page.html".equals(h.pagePath()), 1).get(0);
+      assertThat(anonymous.clientId()).isNotEqualTo(cid);
+      assertThat(chrome.eval("localStorage.length + '|' + document.cookie")).isEqualTo("0|");
+    } finally {
+      pages.stop(0);
+    }
   }
 
   /** Runs last: stops the shared broker, and always restarts it. */
