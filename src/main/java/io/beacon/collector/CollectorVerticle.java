@@ -22,8 +22,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -138,7 +136,7 @@ public final class CollectorVerticle extends VerticleBase {
           : "request failed (" + status + ")", status == 413 ? "VALUE_OUT_OF_BOUNDS" : "VALUE_INVALID", reason);
       ingest.rejected(p);
       if (!rc.response().ended()) {
-        json(rc, status, new JsonObject().put("validationMessages", messages(java.util.List.of(p))));
+        Responses.json(rc, status, Responses.problems(java.util.List.of(p)));
       }
     });
     return router;
@@ -160,7 +158,7 @@ public final class CollectorVerticle extends VerticleBase {
         Problem p = new Problem("Content-Type", "unsupported media type '" + media + "', use one of " + allowed,
             "VALUE_INVALID", "unsupported_media_type");
         ingest.rejected(p);
-        json(rc, 415, new JsonObject().put("validationMessages", messages(java.util.List.of(p))));
+        Responses.json(rc, 415, Responses.problems(java.util.List.of(p)));
       } else {
         rc.next();
       }
@@ -174,34 +172,7 @@ public final class CollectorVerticle extends VerticleBase {
     Enricher.RequestInfo info = new Enricher.RequestInfo(ip, r.getHeader("User-Agent"),
         r.getHeader("Sec-CH-UA-Mobile"), r.getHeader("Sec-CH-UA-Platform"), System.currentTimeMillis());
     ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug))
-        .onSuccess(out -> respond(rc, out, debug));
-  }
-
-  private void respond(RoutingContext rc, Ingest.Outcome out, boolean debug) {
-    if (debug) {
-      json(rc, 200, new JsonObject().put("validationMessages", messages(out.problems)));
-    } else if (out.problems.isEmpty()) {
-      rc.response().setStatusCode(204).end();
-    } else if (out.accepted > 0) {
-      json(rc, 200, new JsonObject().put("accepted", out.accepted).put("validationMessages", messages(out.problems)));
-    } else if (out.spoolFull) {
-      rc.response().putHeader("Retry-After", Integer.toString(cfg.spool().retryAfterSeconds()));
-      json(rc, 503, new JsonObject().put("validationMessages", messages(out.problems)));
-    } else {
-      boolean auth = out.authStatus != 0 && out.problems.stream().allMatch(p -> Ingest.AUTH_REASONS.contains(p.reason()));
-      json(rc, auth ? out.authStatus : 400, new JsonObject().put("validationMessages", messages(out.problems)));
-    }
-  }
-
-  private static JsonArray messages(java.util.List<Problem> problems) {
-    JsonArray a = new JsonArray();
-    problems.forEach(p -> a.add(new JsonObject().put("fieldPath", p.fieldPath())
-        .put("description", p.description()).put("validationCode", p.validationCode())));
-    return a;
-  }
-
-  private static void json(RoutingContext rc, int status, JsonObject body) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+        .onSuccess(out -> Responses.respond(rc, out, debug, cfg.spool().retryAfterSeconds()));
   }
 
   private static String bodyText(RoutingContext rc) {
