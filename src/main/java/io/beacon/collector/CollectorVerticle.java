@@ -66,7 +66,7 @@ public final class CollectorVerticle extends VerticleBase {
       return new Enricher(new UserAgents(), geo);
     });
     Future<KafkaHandoff> kafka = vertx.executeBlocking(() -> {
-      handoff = KafkaHandoff.acquire(ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters());
+      handoff = KafkaHandoff.acquire(ctx.nodeName(), ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters());
       handoff.warmUp(30_000);
       return handoff;
     });

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * kill -9 of a collector whose acknowledged hits are only in its spool (Kafka down, weakest fsync
- * policy): a new collector process on the same spool directory delivers every one of them, in order.
+ * policy): the collector restarted under the same node name (so on the same spool) delivers every one
+ * of them, in order.
  */
 @ExtendWith(RealStack.class)
 class CollectorCrashTest {
@@ -52,13 +53,15 @@ class CollectorCrashTest {
         "BEACON_COLLECTOR_KAFKA_ACK_TIMEOUT_MS", "500",
         "BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500");
     List<String> acknowledged = new ArrayList<>();
-    try (HitsReader reader = new HitsReader(stack.kafkaBootstrap())) {
+    HitsReader reader = null;
+    try {
       CollectorIntegrationTest.join(CassandraSchema.apply(vertx, TestConfigs.forStack(stack, Map.of()).cassandra()));
       var insert = CollectorIntegrationTest.join(clients.cassandra().prepare(
           "INSERT INTO properties (property_id, name, allowed_hostnames) VALUES (?, ?, ?)"));
       CollectorIntegrationTest.join(clients.cassandra().execute(insert.bind(property, "Crash", Set.of())));
-      try (NodeProcess first = new NodeProcess("crash-a-" + run, stack, NodeProcess.Cluster.fresh(2, 3000), env)) {
+      try (NodeProcess first = new NodeProcess("crash-" + run, stack, NodeProcess.Cluster.fresh(2, 3000), env)) {
         first.start().awaitReady(Duration.ofSeconds(120));
+        reader = new HitsReader(stack.kafkaBootstrap()); // the node created the topic
         try {
           stack.kafka().stop();
           for (int i = 0; i < 20; i++) {
@@ -75,14 +78,18 @@ class CollectorCrashTest {
           stack.kafka().restart();
         }
       }
-      try (NodeProcess second = new NodeProcess("crash-b-" + run, stack, NodeProcess.Cluster.fresh(2, 3000), env)) {
+      try (NodeProcess second = new NodeProcess("crash-" + run, stack, NodeProcess.Cluster.fresh(2, 3000), env)) {
         second.start().awaitReady(Duration.ofSeconds(120));
+        HitsReader hits = reader;
         await("every acknowledged hit delivered by the restarted collector").atMost(Duration.ofSeconds(90))
             .pollInterval(Duration.ofMillis(200))
-            .until(() -> firstOccurrences(reader, cid).size() >= acknowledged.size());
-        assertThat(firstOccurrences(reader, cid)).containsExactlyElementsOf(acknowledged);
+            .until(() -> firstOccurrences(hits, cid).size() >= acknowledged.size());
+        assertThat(firstOccurrences(hits, cid)).containsExactlyElementsOf(acknowledged);
       }
     } finally {
+      if (reader != null) {
+        reader.close();
+      }
       clients.close();
       CollectorIntegrationTest.join(vertx.close());
     }

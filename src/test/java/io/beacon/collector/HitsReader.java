@@ -26,6 +26,9 @@ final class HitsReader implements AutoCloseable {
         "isolation.level", "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> parts = consumer.partitionsFor(Topics.HITS, Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    if (parts.isEmpty()) {
+      throw new IllegalStateException("topic " + Topics.HITS + " does not exist yet");
+    }
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
   }

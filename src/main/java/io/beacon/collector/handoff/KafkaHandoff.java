@@ -134,9 +134,14 @@ public final class KafkaHandoff {
     }
   }
 
-  /** The node's hand-off for this spool directory, created on first use; pair with {@link #release}. */
-  public static synchronized KafkaHandoff acquire(String bootstrap, String topic, CollectorConfig c, MeterRegistry meters) throws IOException {
-    Path dir = Path.of(c.spool().dir()).toAbsolutePath().normalize();
+  /**
+   * The node's hand-off, created on first use; pair with {@link #release}. Its spool lives in
+   * {@code collector.spool.dir/<node name>}: nodes sharing a disk never share a spool, and a node
+   * restarted under the same name drains what its previous run left.
+   */
+  public static synchronized KafkaHandoff acquire(String nodeName, String bootstrap, String topic, CollectorConfig c,
+      MeterRegistry meters) throws IOException {
+    Path dir = Path.of(c.spool().dir()).resolve(nodeName.replaceAll("[^A-Za-z0-9._-]", "_")).toAbsolutePath().normalize();
     KafkaHandoff h = SHARED.get(dir);
     if (h == null) {
       h = new KafkaHandoff(dir, bootstrap, topic, c, meters);

@@ -35,7 +35,8 @@ public record CollectorConfig(
   public static final Set<String> FSYNC_POLICIES = Set.of("always", "interval", "never");
 
   /**
-   * @param dir directory of the spool file (one spool per node)
+   * @param dir directory of the spools: each node uses {@code dir/<node.name>} (give nodes stable
+   *     names so a restarted node drains what it spooled before)
    * @param maxBytes spool size at which the collector answers 503 with Retry-After
    * @param fsync {@code always} (fsync before answering: survives a machine crash), {@code interval}
    *     (fsync every {@code fsyncIntervalMs}), {@code never} (page cache: survives kill -9 only)
