@@ -45,6 +45,7 @@ class CollectorCrashTest {
     Clients clients = new Clients(vertx, TestConfigs.forStack(stack, Map.of()));
     Path spool = Path.of("target", "collector-crash", run, "spool").toAbsolutePath();
     Map<String, String> env = Map.of(
+        "BEACON_KAFKA_HITS_PARTITIONS", "3", // the suite shares one broker (see CollectorIntegrationTest)
         "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
         "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "0",
         "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
