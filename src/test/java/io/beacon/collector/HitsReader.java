@@ -41,8 +41,13 @@ final class HitsReader implements AutoCloseable {
     return seen.stream().filter(r -> filter.test(r.hit())).toList();
   }
 
+  /**
+   * Matching hits in topic order, each request id once (its first occurrence): a hit spooled after
+   * a slow acknowledgement may reach the topic twice, and consumers de-duplicate by request id.
+   */
   List<Hit> hits(Predicate<Hit> filter) {
-    return poll(filter).stream().map(Record::hit).toList();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    return poll(filter).stream().map(Record::hit).filter(h -> ids.add(h.requestId())).toList();
   }
 
   @Override
