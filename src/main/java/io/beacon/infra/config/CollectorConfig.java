@@ -1,8 +1,73 @@
 package io.beacon.infra.config;
 
-/** Settings of the collector role (ingestion). */
-public record CollectorConfig(long dedupWindowMs) {
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Settings of the collector role (ingestion).
+ *
+ * @param dedupWindowMs a retried hit (same property, client and request id) within this window is
+ *     acknowledged but not produced again (Ignite cache with a creation expiry)
+ * @param sessionTimeoutMs inactivity after which the collector assigns a new session id to a client
+ *     that sends none itself
+ * @param maxEventAgeMs oldest accepted event time (GA's Measurement Protocol allows 72 h)
+ * @param maxClockSkewMs how far in the future an event time may be (sender clocks drift)
+ * @param propertyRefreshMs how often the property cache reloads the {@code properties} table
+ * @param geoDatabase path of a MaxMind-format (.mmdb) City database; empty: no geo enrichment
+ * @param trustedProxies peer IPs whose {@code X-Forwarded-For} is believed (e.g. the HAProxy hosts)
+ * @param kafkaAckTimeoutMs a hit Kafka has not acknowledged within this time goes to the spool
+ * @param lingerMs Kafka producer linger (batching)
+ * @param spool the local disk spool used while Kafka is unreachable or slow
+ */
+public record CollectorConfig(
+    long dedupWindowMs,
+    long sessionTimeoutMs,
+    long maxEventAgeMs,
+    long maxClockSkewMs,
+    long propertyRefreshMs,
+    String geoDatabase,
+    List<String> trustedProxies,
+    long kafkaAckTimeoutMs,
+    int lingerMs,
+    SpoolConfig spool) {
+
+  /** fsync policies of the spool: before every answer, on a timer, or left to the OS. */
+  public static final Set<String> FSYNC_POLICIES = Set.of("always", "interval", "never");
+
+  /**
+   * @param dir directory of the spools: each node uses {@code dir/<node.name>} (give nodes stable
+   *     names so a restarted node drains what it spooled before)
+   * @param maxBytes spool size at which the collector answers 503 with Retry-After
+   * @param fsync {@code always} (fsync before answering: survives a machine crash), {@code interval}
+   *     (fsync every {@code fsyncIntervalMs}), {@code never} (page cache: survives kill -9 only)
+   * @param fsyncIntervalMs period of the {@code interval} policy
+   * @param retryAfterSeconds value of Retry-After when the spool is full
+   */
+  public record SpoolConfig(String dir, long maxBytes, String fsync, long fsyncIntervalMs, int retryAfterSeconds) {}
+
   void validate(Validator v) {
     v.require(dedupWindowMs >= 0, "collector.dedupWindowMs", "must be >= 0, was " + dedupWindowMs);
+    v.require(sessionTimeoutMs >= 60_000, "collector.sessionTimeoutMs", "must be >= 60000, was " + sessionTimeoutMs);
+    v.positive(maxEventAgeMs, "collector.maxEventAgeMs");
+    v.require(maxClockSkewMs >= 0, "collector.maxClockSkewMs", "must be >= 0, was " + maxClockSkewMs);
+    v.require(propertyRefreshMs >= 100, "collector.propertyRefreshMs", "must be >= 100, was " + propertyRefreshMs);
+    v.require(geoDatabase != null, "collector.geoDatabase", "is required (empty string: no geo enrichment)");
+    v.require(trustedProxies != null, "collector.trustedProxies", "is required (may be empty)");
+    if (trustedProxies != null) {
+      for (String p : trustedProxies) {
+        v.require(p != null && p.matches("[0-9A-Fa-f:.]+"), "collector.trustedProxies", "must list IP addresses, was '" + p + "'");
+      }
+    }
+    v.require(kafkaAckTimeoutMs >= 50, "collector.kafkaAckTimeoutMs", "must be >= 50, was " + kafkaAckTimeoutMs);
+    v.require(lingerMs >= 0 && lingerMs <= 1000, "collector.lingerMs", "must be 0-1000, was " + lingerMs);
+    v.require(spool != null, "collector.spool", "is required");
+    if (spool != null) {
+      v.notBlank(spool.dir(), "collector.spool.dir");
+      v.require(spool.maxBytes() >= 4096, "collector.spool.maxBytes", "must be >= 4096, was " + spool.maxBytes());
+      v.require(spool.fsync() != null && FSYNC_POLICIES.contains(spool.fsync()), "collector.spool.fsync",
+          "must be one of always, interval, never, was '" + spool.fsync() + "'");
+      v.positive(spool.fsyncIntervalMs(), "collector.spool.fsyncIntervalMs");
+      v.positive(spool.retryAfterSeconds(), "collector.spool.retryAfterSeconds");
+    }
   }
 }

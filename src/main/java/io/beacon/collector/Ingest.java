@@ -1,0 +1,179 @@
+package io.beacon.collector;
+
+import io.beacon.collector.enrich.Enricher;
+import io.beacon.collector.handoff.KafkaHandoff;
+import io.beacon.collector.protocol.HitDraft;
+import io.beacon.collector.protocol.ParseResult;
+import io.beacon.collector.protocol.Problem;
+import io.beacon.model.Hit;
+import io.beacon.model.HitCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The protocol-independent part of taking in hits: property checks (exists, api_secret, allowed
+ * hostnames), session assignment, enrichment, de-duplication and the hand-off to Kafka. A
+ * request's hits are handled one after the other, so they reach Kafka in the order they were sent.
+ */
+final class Ingest {
+  private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+
+  /** How a request's hits fared: accepted, duplicates (accepted, not produced) and problems. */
+  static final class Outcome {
+    int accepted;
+    int duplicates;
+    final List<Problem> problems = new ArrayList<>();
+    boolean spoolFull;
+    int authStatus;
+  }
+
+  /** What the caller knows about the request beyond the payload. */
+  record Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun) {}
+
+  private final PropertyRegistry properties;
+  private final ClusterState state;
+  private final Enricher enricher;
+  private final KafkaHandoff handoff;
+  private final MeterRegistry meters;
+  private final long maxAgeMs;
+  private final long maxSkewMs;
+  private final Counter duplicates;
+  private final Timer handoffTimer;
+  private final Map<String, Counter> accepted = new HashMap<>();
+
+  Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff,
+      MeterRegistry meters, long maxAgeMs, long maxSkewMs) {
+    this.properties = properties;
+    this.state = state;
+    this.enricher = enricher;
+    this.handoff = handoff;
+    this.meters = meters;
+    this.maxAgeMs = maxAgeMs;
+    this.maxSkewMs = maxSkewMs;
+    this.duplicates = Counter.builder("beacon_collector_duplicates_total")
+        .description("Retried hits acknowledged without being produced again").register(meters);
+    this.handoffTimer = Timer.builder("beacon_collector_handoff_seconds")
+        .description("From a hit's arrival to Kafka's (or the spool's) acknowledgement").register(meters);
+  }
+
+  void rejected(Problem p) {
+    meters.counter("beacon_collector_rejected_total", "reason", p.reason()).increment();
+  }
+
+  /** Handles every hit of a parsed request; never fails (problems land in the outcome). */
+  Future<Outcome> handle(ParseResult parsed, Request req) {
+    Outcome out = new Outcome();
+    parsed.problems.forEach(p -> add(out, p));
+    Future<Void> chain = Future.succeededFuture();
+    for (HitDraft d : parsed.hits) {
+      chain = chain.compose(v -> one(d, req, out)).recover(e -> {
+        LOG.warn("Hit of property {} ({}) failed: {}", d.propertyId, d.protocol, e.toString());
+        add(out, new Problem("", "internal error: " + e.getMessage(), "VALUE_INVALID", "internal"));
+        return Future.succeededFuture();
+      });
+    }
+    return chain.map(out);
+  }
+
+  private Future<Void> one(HitDraft d, Request req, Outcome out) {
+    return properties.get(d.propertyId).compose(property -> {
+      Problem p = check(d, property, req, out);
+      if (p != null) {
+        add(out, p);
+        return Future.succeededFuture();
+      }
+      if (req.dryRun()) {
+        out.accepted++;
+        return Future.succeededFuture();
+      }
+      Future<String> session = d.sessionId != null ? Future.succeededFuture(d.sessionId)
+          : state.session(req.ctx(), d.propertyId, d.clientId).map(s -> {
+            if (s.startsWith("new:")) {
+              d.sessionStart = Boolean.TRUE;
+              return s.substring(4);
+            }
+            return s;
+          });
+      return session.compose(sid -> produce(enricher.enrich(d, req.info(), property, sid), req, out));
+    });
+  }
+
+  private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
+    String idField = "ga4-mp".equals(d.protocol) ? "measurement_id" : "tid";
+    if (property == null) {
+      return new Problem(idField, "unknown property '" + d.propertyId + "'", "VALUE_INVALID", "unknown_property");
+    }
+    if (req.checkSecret()) {
+      if (req.apiSecret() == null || req.apiSecret().isBlank()) {
+        out.authStatus = 401;
+        return new Problem("api_secret", "api_secret is required", "VALUE_REQUIRED", "missing_secret");
+      }
+      if (property.apiSecret() == null || !property.apiSecret().equals(req.apiSecret())) {
+        out.authStatus = 403;
+        return new Problem("api_secret", "api_secret does not match the property's secret", "VALUE_INVALID", "bad_secret");
+      }
+    } else {
+      String host = Enricher.hostname(d);
+      boolean web = "ga4-web".equals(d.protocol);
+      if ((host != null || web) && !property.allowsHost(host)) {
+        out.authStatus = 403;
+        return new Problem(web ? "dl" : "dh", "hostname '" + host + "' is not allowed for property " + property.id(),
+            "VALUE_INVALID", "hostname_not_allowed");
+      }
+    }
+    long now = req.info().nowMs();
+    if (d.ts != null && (d.ts < now - maxAgeMs || d.ts > now + maxSkewMs)) {
+      return Problem.outOfBounds("ts", "event time outside the accepted window (" + (maxAgeMs / 3_600_000) + " h back, "
+          + (maxSkewMs / 1000) + " s ahead)");
+    }
+    return null;
+  }
+
+  private Future<Void> produce(Hit hit, Request req, Outcome out) {
+    String key = ClusterState.dedupKey(hit.propertyId(), hit.clientId(), hit.requestId());
+    return state.firstSeen(req.ctx(), key).compose(first -> {
+      if (!first) {
+        duplicates.increment();
+        out.duplicates++;
+        out.accepted++;
+        return Future.succeededFuture();
+      }
+      long start = System.nanoTime();
+      return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
+          .<Void>map(v -> {
+            handoffTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            accepted.computeIfAbsent(hit.protocol(), pr -> Counter.builder("beacon_collector_accepted_total")
+                .description("Hits handed over to Kafka (or the spool)").tag("protocol", pr).register(meters)).increment();
+            out.accepted++;
+            return null;
+          })
+          .recover(e -> {
+            // Not handed over: forget the request id so the client's retry is produced.
+            state.forget(key);
+            if (e instanceof KafkaHandoff.SpoolFullException) {
+              out.spoolFull = true;
+              add(out, new Problem("", "the collector cannot take hits right now, retry later", "VALUE_INVALID", "spool_full"));
+              return Future.succeededFuture();
+            }
+            return Future.failedFuture(e);
+          });
+    });
+  }
+
+  private void add(Outcome out, Problem p) {
+    rejected(p);
+    out.problems.add(p);
+  }
+
+  static final Set<String> AUTH_REASONS = Set.of("missing_secret", "bad_secret", "hostname_not_allowed");
+}

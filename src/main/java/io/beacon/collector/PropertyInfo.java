@@ -1,0 +1,30 @@
+package io.beacon.collector;
+
+import java.util.Set;
+
+/**
+ * What the collector needs to know about a property (a row of the Cassandra {@code properties}
+ * table): the Measurement Protocol secret, the hostnames allowed to send hits (empty: any), the
+ * event names that are key events, and the tracker's privacy settings.
+ */
+public record PropertyInfo(
+    String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents, boolean respectDnt, boolean cookieless) {
+
+  /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */
+  public boolean allowsHost(String hostname) {
+    if (allowedHostnames.isEmpty()) {
+      return true;
+    }
+    if (hostname == null) {
+      return false;
+    }
+    String h = hostname.toLowerCase(java.util.Locale.ROOT);
+    for (String allowed : allowedHostnames) {
+      String a = allowed.toLowerCase(java.util.Locale.ROOT);
+      if (h.equals(a) || h.endsWith("." + a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

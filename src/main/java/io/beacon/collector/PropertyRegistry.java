@@ -1,0 +1,120 @@
+package io.beacon.collector;
+
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The properties the collector accepts hits for, from Cassandra's {@code properties} table. The
+ * whole table is reloaded on a timer, so the hot path reads memory and never waits on Cassandra; an
+ * id not in memory (a property created since the last reload) is looked up once by key, and an
+ * unknown id is remembered as unknown until the next reload.
+ */
+final class PropertyRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(PropertyRegistry.class);
+  private static final String COLUMNS = "property_id, api_secret, allowed_hostnames, key_events, respect_dnt, cookieless";
+
+  private final Vertx vertx;
+  private final CassandraClient cassandra;
+  private final long refreshMs;
+  private volatile Map<String, PropertyInfo> known = Map.of();
+  private final Map<String, Boolean> unknown = new ConcurrentHashMap<>();
+  private PreparedStatement all;
+  private PreparedStatement one;
+  private long timer = -1;
+
+  PropertyRegistry(Vertx vertx, CassandraClient cassandra, long refreshMs) {
+    this.vertx = vertx;
+    this.cassandra = cassandra;
+    this.refreshMs = refreshMs;
+  }
+
+  /** Prepares the statements and loads the table once; then reloads every {@code refreshMs}. */
+  Future<Void> start() {
+    return prepare(3);
+  }
+
+  /**
+   * vertx-cassandra-client 5.0.7 fails with IllegalStateException when two verticle instances
+   * open the node's shared session at the same moment; the session is up by then, so try again.
+   */
+  private Future<Void> prepare(int attempts) {
+    return prepareOnce().recover(e -> {
+      if (attempts <= 1 || !(e instanceof IllegalStateException)) {
+        return Future.failedFuture(e);
+      }
+      return vertx.timer(200).compose(t -> prepare(attempts - 1));
+    });
+  }
+
+  private Future<Void> prepareOnce() {
+    return cassandra.prepare("SELECT " + COLUMNS + " FROM properties")
+        .compose(ps -> {
+          all = ps;
+          return cassandra.prepare("SELECT " + COLUMNS + " FROM properties WHERE property_id = ?");
+        })
+        .compose(ps -> {
+          one = ps;
+          return reload();
+        })
+        .onSuccess(v -> timer = vertx.setPeriodic(refreshMs, t -> reload()
+            .onFailure(e -> LOG.warn("Reloading properties from Cassandra failed; keeping {} cached ({})", known.size(), e.toString()))));
+  }
+
+  private Future<Void> reload() {
+    return cassandra.executeWithFullFetch(all.bind()).map(rows -> {
+      Map<String, PropertyInfo> fresh = new HashMap<>();
+      for (Row r : rows) {
+        PropertyInfo p = toInfo(r);
+        fresh.put(p.id(), p);
+      }
+      known = Map.copyOf(fresh);
+      unknown.clear();
+      return null;
+    });
+  }
+
+  /** The property, or null if it does not exist. Completes at once for cached and known-unknown ids. */
+  Future<PropertyInfo> get(String id) {
+    PropertyInfo p = known.get(id);
+    if (p != null) {
+      return Future.succeededFuture(p);
+    }
+    if (unknown.containsKey(id) || unknown.size() > 10_000) {
+      return Future.succeededFuture(null);
+    }
+    return cassandra.executeWithFullFetch(one.bind(id)).map(rows -> {
+      if (rows.isEmpty()) {
+        unknown.put(id, Boolean.TRUE);
+        return null;
+      }
+      PropertyInfo info = toInfo(rows.get(0));
+      Map<String, PropertyInfo> copy = new HashMap<>(known);
+      copy.put(id, info);
+      known = Map.copyOf(copy);
+      return info;
+    });
+  }
+
+  void stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  private static PropertyInfo toInfo(Row r) {
+    Set<String> hosts = r.getSet("allowed_hostnames", String.class);
+    Set<String> keys = r.getSet("key_events", String.class);
+    return new PropertyInfo(r.getString("property_id"), r.getString("api_secret"),
+        hosts == null ? Set.of() : Set.copyOf(hosts), keys == null ? Set.of() : Set.copyOf(keys),
+        !r.isNull("respect_dnt") && r.getBoolean("respect_dnt"), !r.isNull("cookieless") && r.getBoolean("cookieless"));
+  }
+}

@@ -1,0 +1,44 @@
+package io.beacon.collector;
+
+import io.beacon.collector.protocol.Problem;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * How the collector answers: 204 when every hit was taken; 200 with {@code accepted} and the
+ * rejected hits' {@code validationMessages} when some were; 503 + Retry-After when the spool is
+ * full; 401/403 for credentials and hostnames; 400 otherwise. The debug endpoint always answers 200
+ * with GA's {@code validationMessages} ({@code fieldPath}, {@code description}, {@code validationCode}).
+ */
+final class Responses {
+  private Responses() {}
+
+  static void respond(RoutingContext rc, Ingest.Outcome out, boolean debug, int retryAfterSeconds) {
+    if (debug) {
+      json(rc, 200, problems(out.problems));
+    } else if (out.problems.isEmpty()) {
+      rc.response().setStatusCode(204).end();
+    } else if (out.accepted > 0) {
+      json(rc, 200, problems(out.problems).put("accepted", out.accepted));
+    } else if (out.spoolFull) {
+      rc.response().putHeader("Retry-After", Integer.toString(retryAfterSeconds));
+      json(rc, 503, problems(out.problems));
+    } else {
+      boolean auth = out.authStatus != 0 && out.problems.stream().allMatch(p -> Ingest.AUTH_REASONS.contains(p.reason()));
+      json(rc, auth ? out.authStatus : 400, problems(out.problems));
+    }
+  }
+
+  static JsonObject problems(List<Problem> problems) {
+    JsonArray a = new JsonArray();
+    problems.forEach(p -> a.add(new JsonObject().put("fieldPath", p.fieldPath())
+        .put("description", p.description()).put("validationCode", p.validationCode())));
+    return new JsonObject().put("validationMessages", a);
+  }
+
+  static void json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,51 @@
+package io.beacon.collector.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One hit as a protocol parser read it, before property checks and enrichment. Mutable, filled in
+ * field by field by the parsers; {@code null} means "not sent". The enricher turns it into the
+ * canonical {@link io.beacon.model.Hit}.
+ */
+public final class HitDraft {
+  public String protocol;
+  public String propertyId;
+  public String clientId;
+  public String userId;
+  public String requestId;
+  public String sessionId;
+  public Integer sessionNumber;
+  /** Event time from the sender (epoch ms), or null for "now". */
+  public Long ts;
+  public String eventName;
+  public final Map<String, String> params = new LinkedHashMap<>();
+  public Long engagementMs;
+  public Boolean sessionEngaged;
+  public Boolean firstVisit;
+  public Boolean sessionStart;
+  public String pageLocation;
+  /** Hostname sent separately from the page URL (UA's {@code dh}). */
+  public String hostname;
+  /** Path sent separately from the page URL (UA's {@code dp}). */
+  public String pagePath;
+  public String pageTitle;
+  public String pageReferrer;
+  public String screenResolution;
+  public String language;
+  /** User-Agent sent in the payload (UA's {@code ua}); overrides the request header. */
+  public String userAgent;
+  /** Client IP sent in the payload (UA's {@code uip}); overrides the connection's address. */
+  public String clientIp;
+  /** Campaign fields sent as explicit parameters (UA's cs/cm/cn/ck/cc); override the URL's utm_*. */
+  public String source;
+  public String medium;
+  public String campaign;
+  public String term;
+  public String content;
+  public String gclid;
+  /** The request's own bytes for this hit, to derive a request id when the sender gave none. */
+  public String payloadForId;
+  /** Which hit of the request this is (batches, multi-event bodies): part of a derived request id. */
+  public int indexInRequest;
+}

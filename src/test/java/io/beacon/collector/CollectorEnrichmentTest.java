@@ -1,0 +1,112 @@
+package io.beacon.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.collector.enrich.Acquisition;
+import io.beacon.collector.enrich.DeviceInfo;
+import io.beacon.collector.enrich.Enricher;
+import io.beacon.collector.enrich.GeoLookup;
+import io.beacon.collector.enrich.IpAddresses;
+import io.beacon.collector.enrich.UserAgents;
+import io.beacon.collector.protocol.QueryStrings;
+import io.beacon.collector.protocol.UniversalParser;
+import io.beacon.model.Hit;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Enrichment alone: User-Agent, acquisition, IP handling, geo from a real .mmdb, request ids. */
+class CollectorEnrichmentTest {
+  static final String CHROME_WIN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+  static final String SAFARI_IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+  static final String SAFARI_IPAD = "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1";
+  static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+  private final UserAgents uas = new UserAgents();
+
+  @Test
+  void userAgentsGiveDeviceBrowserOsAndBots() {
+    DeviceInfo chrome = uas.parse(CHROME_WIN, null, null);
+    assertThat(chrome).isEqualTo(new DeviceInfo("desktop", "Chrome", "131.0", "Windows", "10", false));
+    DeviceInfo iphone = uas.parse(SAFARI_IPHONE, null, null);
+    assertThat(iphone.category()).isEqualTo("mobile");
+    assertThat(iphone.browser()).isEqualTo("Mobile Safari");
+    assertThat(iphone.os()).isEqualTo("iOS");
+    assertThat(iphone.osVersion()).isEqualTo("17.5");
+    assertThat(uas.parse(SAFARI_IPAD, null, null).category()).isEqualTo("tablet");
+    DeviceInfo bot = uas.parse(GOOGLEBOT, null, null);
+    assertThat(bot.bot()).isTrue();
+    assertThat(bot.category()).isEqualTo("bot");
+    assertThat(uas.parse("curl/8.5.0", null, null).bot()).isTrue();
+    // Client hints win over Chromium's frozen UA string.
+    assertThat(uas.parse(CHROME_WIN, "?1", "\"Android\"")).extracting(DeviceInfo::category, DeviceInfo::os)
+        .containsExactly("mobile", "Android");
+  }
+
+  @Test
+  void acquisitionFromUtmGclidOrReferrer() {
+    Acquisition none = new Acquisition(null, null, null, null, null);
+    assertThat(Acquisition.of(none, null, "https://a.com/?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=t&utm_content=c",
+        "https://www.google.com/", "a.com")).isEqualTo(new Acquisition("news", "email", "spring", "t", "c"));
+    assertThat(Acquisition.of(none, null, "https://a.com/?gclid=abc", null, "a.com"))
+        .extracting(Acquisition::source, Acquisition::medium).containsExactly("google", "cpc");
+    assertThat(Acquisition.classify("https://www.google.co.uk/search?q=x", "a.com"))
+        .extracting(Acquisition::source, Acquisition::medium).containsExactly("google", "organic");
+    assertThat(Acquisition.classify("https://duckduckgo.com/", "a.com").medium()).isEqualTo("organic");
+    assertThat(Acquisition.classify("https://search.yahoo.com/search?p=x", "a.com").source()).isEqualTo("yahoo");
+    assertThat(Acquisition.classify("https://t.co/abc", "a.com"))
+        .extracting(Acquisition::source, Acquisition::medium).containsExactly("twitter", "social");
+    assertThat(Acquisition.classify("https://www.reddit.com/r/x", "a.com").medium()).isEqualTo("social");
+    assertThat(Acquisition.classify("https://blog.example.org/post", "a.com"))
+        .extracting(Acquisition::source, Acquisition::medium).containsExactly("blog.example.org", "referral");
+    assertThat(Acquisition.classify(null, "a.com")).isEqualTo(Acquisition.DIRECT);
+    assertThat(Acquisition.classify("https://a.com/other", "a.com")).isEqualTo(Acquisition.DIRECT);
+  }
+
+  @Test
+  void clientIpTrustsForwardedForOnlyFromTrustedProxies() {
+    Set<String> proxies = Set.of("10.0.0.5");
+    assertThat(IpAddresses.clientIp("203.0.113.9", "1.2.3.4", proxies)).isEqualTo("203.0.113.9");
+    assertThat(IpAddresses.clientIp("10.0.0.5", "6.6.6.6, 81.2.69.142", proxies)).isEqualTo("81.2.69.142");
+    assertThat(IpAddresses.clientIp("10.0.0.5", "81.2.69.142, 10.0.0.5", proxies)).isEqualTo("81.2.69.142");
+    assertThat(IpAddresses.anonymise(IpAddresses.parse("81.2.69.142")).getHostAddress()).isEqualTo("81.2.69.0");
+    assertThat(IpAddresses.anonymise(IpAddresses.parse("2001:db8:85a3:8d3:1319:8a2e:370:7348")).getHostAddress())
+        .isEqualTo("2001:db8:85a3:0:0:0:0:0");
+  }
+
+  @Test
+  void enricherBuildsTheCanonicalHitWithGeoFromTheAnonymisedIp() throws Exception {
+    Path db = Path.of("target", "test-geo", "enrich-city.mmdb");
+    new TestMmdb()
+        .city("81.2.69.0/24", "GB", "England", "London")
+        .city("81.2.69.142/32", "XX", "Nowhere", "Unanonymised") // only matches if the IP were not anonymised
+        .write(db);
+    try (GeoLookup geo = GeoLookup.open(db.toString())) {
+      Enricher enricher = new Enricher(uas, geo);
+      var parsed = UniversalParser.parseSingle("v=1&tid=UA-1&cid=555&t=pageview&dl=https%3A%2F%2Fshop.example.com%2Fa%2Fb%3Futm_source%3Dnl%23frag"
+          + "&dt=Shoes&dr=https%3A%2F%2Ft.co%2Fx&uip=81.2.69.142&ul=de-de&z=1", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
+      PropertyInfo property = new PropertyInfo("UA-1", null, Set.of(), Set.of("page_view"), false, false);
+      Hit hit = enricher.enrich(parsed.hits.get(0),
+          new Enricher.RequestInfo("127.0.0.1", CHROME_WIN, null, null, CollectorProtocolTest.NOW), property, "s-1");
+      assertThat(hit.pageLocation()).isEqualTo("https://shop.example.com/a/b?utm_source=nl");
+      assertThat(hit.hostname()).isEqualTo("shop.example.com");
+      assertThat(hit.pagePath()).isEqualTo("/a/b");
+      assertThat(hit.source()).isEqualTo("nl");
+      assertThat(hit.country()).isEqualTo("GB");
+      assertThat(hit.region()).isEqualTo("England");
+      assertThat(hit.city()).isEqualTo("London");
+      assertThat(hit.browser()).isEqualTo("Chrome");
+      assertThat(hit.keyEvent()).isTrue();
+      assertThat(hit.sessionId()).isEqualTo("s-1");
+      assertThat(hit.ts()).isEqualTo(CollectorProtocolTest.NOW);
+      assertThat(hit.requestId()).isNotBlank();
+      // The same payload again (a retry) derives the same request id; another payload a different one.
+      var again = UniversalParser.parseSingle("v=1&tid=UA-1&cid=555&t=pageview&dl=https%3A%2F%2Fshop.example.com%2Fa%2Fb%3Futm_source%3Dnl%23frag"
+          + "&dt=Shoes&dr=https%3A%2F%2Ft.co%2Fx&uip=81.2.69.142&ul=de-de&z=1", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
+      assertThat(Enricher.requestId(again.hits.get(0))).isEqualTo(hit.requestId());
+      var other = UniversalParser.parseSingle("v=1&tid=UA-1&cid=555&t=pageview&z=2", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
+      assertThat(Enricher.requestId(other.hits.get(0))).isNotEqualTo(hit.requestId());
+      assertThat(QueryStrings.parse("a=1&b=%ZZ")).containsEntry("b", "%ZZ");
+    }
+  }
+}
