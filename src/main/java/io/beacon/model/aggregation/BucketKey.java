@@ -31,6 +31,26 @@ public record BucketKey(String propertyId, Granularity granularity, String perio
     Objects.requireNonNull(value, "value");
   }
 
+  /**
+   * Stable across JVMs (a record's default would use the enum's identity hash): Spark partitions shuffles by
+   * this hash, so every executor must send a key to the same reducer.
+   */
+  @Override
+  public int hashCode() {
+    int h = propertyId.hashCode();
+    h = 31 * h + granularity.code().hashCode();
+    h = 31 * h + Long.hashCode(bucketStart);
+    h = 31 * h + dimension.hashCode();
+    return 31 * h + value.hashCode();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BucketKey k && bucketStart == k.bucketStart && granularity == k.granularity
+        && propertyId.equals(k.propertyId) && dimension.equals(k.dimension) && value.equals(k.value)
+        && period.equals(k.period);
+  }
+
   public boolean isTotal() {
     return TOTAL.equals(dimension);
   }
