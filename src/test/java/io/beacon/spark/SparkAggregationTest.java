@@ -28,6 +28,10 @@ import io.beacon.testing.TestConfigs;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +67,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The Spark job ({@code spark-job/}, a child JVM on {@code local[2]}) against the real Kafka and Cassandra:
  * what lands in {@code agg_buckets} must equal the independent reference computation for totals and every
- * precomputed dimension by hour and day, also across a {@code kill -9} of the job.
+ * precomputed dimension by hour and day, also across a {@code kill -9} of the job and a Cassandra restart.
  */
 @ExtendWith(RealStack.class)
 class SparkAggregationTest {
@@ -120,27 +124,65 @@ class SparkAggregationTest {
   }
 
   @Test
-  void killMinus9MidStreamThenRestartCountsEveryHitExactlyOnce() throws Exception {
+  void killMinus9AndCassandraRestartMidStreamCountEveryHitExactlyOnce() throws Exception {
     String topic = "beacon.hits.spark-kill";
     createTopic(topic);
     List<Hit> hits = HitStream.generate(99, 600, System.currentTimeMillis());
     ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
-    int half = hits.size() * 2 / 3;
-    produce(topic, hits.subList(0, half));
+    int cut = hits.size() * 2 / 3;
+    produce(topic, hits.subList(0, cut));
 
     // Small micro-batches, so the kill lands while batches are being written.
     List<String> small = List.of("--max-offsets-per-trigger=150", "--trigger=500 milliseconds");
     SparkJobProcess first = job("kill", topic, "beacon_spark_kill", small);
-    await().atMost(FIRST_ANSWER).pollInterval(Duration.ofMillis(200))
+    await().atMost(FIRST_ANSWER).pollInterval(Duration.ofMillis(100))
         .failFast("the job exited: " + first.log(), () -> !first.isAlive())
-        .until(() -> counted("beacon_spark_kill") > 0);
+        .until(() -> cql().execute("SELECT dim_value FROM beacon_spark_kill.agg_buckets LIMIT 1").one() != null);
     first.kill();
-    long countedAtKill = counted("beacon_spark_kill");
-    assertThat(countedAtKill).as("killed before it finished").isLessThan(ref.counted);
+    assertThat(counted("beacon_spark_kill")).as("killed before it finished").isLessThan(ref.counted);
 
-    produce(topic, hits.subList(half, hits.size()));
-    SparkJobProcess second = job("kill", topic, "beacon_spark_kill", small);
+    produce(topic, hits.subList(cut, hits.size()));
+    int metricsPort = freePort();
+    List<String> withMetrics = new ArrayList<>(small);
+    withMetrics.add("--metrics-port=" + metricsPort);
+    SparkJobProcess second = job("kill", topic, "beacon_spark_kill", withMetrics);
+    // Once the restarted job has completed a batch, restart Cassandra under it: its writes retry and resume.
+    HttpClient http = HttpClient.newHttpClient();
+    await().atMost(FIRST_ANSWER).pollInterval(Duration.ofMillis(500))
+        .failFast("the job exited: " + second.log(), () -> !second.isAlive())
+        .until(() -> metric(http, metricsPort, "beacon_spark_batches_total") >= 1);
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("beacon_spark_input_rows_per_second", "beacon_spark_processed_rows_per_second",
+        "beacon_spark_batch_duration_seconds", "beacon_spark_state_rows", "beacon_spark_watermark_seconds");
+    stack.cassandra().restart();
+
     awaitExactly(second, "beacon_spark_kill", ref);
+    assertThat(metric(http, metricsPort, "beacon_spark_hits_total")).isPositive();
+  }
+
+  private static double metric(HttpClient http, int port, String name) {
+    try {
+      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      for (String line : body.split("\n")) {
+        if (line.startsWith(name + " ")) {
+          return Double.parseDouble(line.substring(name.length() + 1));
+        }
+      }
+      return -1;
+    } catch (java.io.IOException e) {
+      return -1; // not serving yet
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   @Test

@@ -46,6 +46,7 @@ final class BatchAggregator {
 
   private final JobConfig config;
   private final JobMetrics metrics;
+  private Map<String, String> lastZones;
 
   BatchAggregator(JobConfig config, JobMetrics metrics) {
     this.config = config;
@@ -87,15 +88,27 @@ final class BatchAggregator {
         written.value(), skipped.value(), millis);
   }
 
-  /** Property id -> IANA zone id from the {@code properties} table (unknown or invalid zones: UTC). */
+  /**
+   * Property id -> IANA zone id from the {@code properties} table (unknown or invalid zones: UTC). If
+   * Cassandra does not answer, the zones of the previous batch are used (the writes retry on their own).
+   */
   private Map<String, String> loadZones() {
     Map<String, String> zones = new HashMap<>();
-    CqlSession session = Clients.cassandra(config);
-    for (Row row : session.execute("SELECT property_id, time_zone FROM " + config.keyspace + ".properties")) {
-      if (row.getString("time_zone") != null) {
-        zones.put(row.getString("property_id"), row.getString("time_zone"));
+    try {
+      CqlSession session = Clients.cassandra(config);
+      for (Row row : session.execute("SELECT property_id, time_zone FROM " + config.keyspace + ".properties")) {
+        if (row.getString("time_zone") != null) {
+          zones.put(row.getString("property_id"), row.getString("time_zone"));
+        }
       }
+    } catch (RuntimeException e) {
+      if (lastZones == null) {
+        throw e;
+      }
+      LOG.warn("reading property time zones failed ({}); using those of the previous batch", e.toString());
+      return lastZones;
     }
+    lastZones = zones;
     return zones;
   }
 

@@ -40,9 +40,11 @@ import scala.Tuple2;
  *
  * <p>Round trips: rows are grouped by partition; one read per chunk of up to {@value #VALUES_PER_READ} values
  * ({@code bucket_start IN .. AND dim_value IN ..}) and one batch write per ~{@value #BATCH_BYTES} bytes.
+ * A failed chunk is retried for {@code --write-retry-timeout} (a Cassandra restart), then fails the batch.
  */
 final class CassandraSink {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CassandraSink.class);
   private static final int VALUES_PER_READ = 100;
   /** Under Cassandra's default batch_size_fail_threshold (50 KiB). */
   private static final int BATCH_BYTES = 40 * 1024;
@@ -81,54 +83,15 @@ final class CassandraSink {
         }
         inFlight.acquire();
         Partition p = partition.getKey();
-        List<Instant> starts = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream()
-            .map(k -> Instant.ofEpochMilli(k.bucketStart())).toList()));
-        List<String> values = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream().map(BucketKey::value)
-            .toList()));
-        CompletionStage<AsyncResultSet> read = session.executeAsync(ps[0].bind(p.propertyId(), p.granularity(),
-            p.period(), p.dimension(), starts, values));
-        read.thenCompose(first -> readAll(first, new HashMap<>()))
-            .thenCompose(stored -> {
-              List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
-              BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
-              int bytes = 0;
-              for (Map.Entry<BucketKey, byte[]> e : chunk.entrySet()) {
-                BucketKey key = e.getKey();
-                Row row = stored.get(new RowId(key.bucketStart(), key.value()));
-                if (row != null && writerId.equals(row.getString("writer_id"))
-                    && row.getLong("writer_batch") >= batchId) {
-                  skipped.incrementAndGet();
-                  continue;
-                }
-                MetricState delta = MetricState.fromBytes(e.getValue());
-                MetricState merged = row == null ? delta : stored(row).merge(delta);
-                byte[] users = merged.usersSketch();
-                byte[] sessions = merged.sessionsSketch();
-                byte[] engaged = merged.engagedSessionsSketch();
-                int size = 200 + key.value().length() + users.length + sessions.length + engaged.length;
-                if (bytes > 0 && bytes + size > BATCH_BYTES) {
-                  writes.add(session.executeAsync(batch.build()));
-                  batch = BatchStatement.builder(BatchType.UNLOGGED);
-                  bytes = 0;
-                }
-                bytes += size;
-                batch.addStatement(ps[1].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(),
-                    Instant.ofEpochMilli(key.bucketStart()), key.value(), merged.screenPageViews(),
-                    merged.eventCount(), merged.keyEvents(), merged.userEngagementDurationMs(), merged.newUsers(),
-                    merged.botHits(), ByteBuffer.wrap(users), ByteBuffer.wrap(sessions), ByteBuffer.wrap(engaged),
-                    writerId, batchId, Instant.now()));
-                written.incrementAndGet();
-              }
-              if (bytes > 0) {
-                writes.add(session.executeAsync(batch.build()));
-              }
-              return CompletableFuture.allOf(writes.stream().map(CompletionStage::toCompletableFuture)
-                  .toArray(CompletableFuture[]::new));
-            })
-            .whenComplete((r, error) -> {
+        long deadline = System.nanoTime() + config.writeRetryTimeout.toNanos();
+        withRetry(() -> writeChunk(session, ps, p, chunk, writerId, batchId), deadline, 0, p, batchId)
+            .whenComplete((counts, error) -> {
               if (error != null) {
                 failure.compareAndSet(null, new IllegalStateException("batch " + batchId + ": writing partition "
                     + p + " failed: " + error.getMessage(), error));
+              } else {
+                written.addAndGet(counts[0]);
+                skipped.addAndGet(counts[1]);
               }
               inFlight.release();
             });
@@ -140,6 +103,77 @@ final class CassandraSink {
       throw new IllegalStateException(failure.get().getMessage(), failure.get());
     }
     return new Result(written.get(), skipped.get());
+  }
+
+  /**
+   * Retries a failed chunk (e.g. Cassandra restarting) with backoff until {@code deadline}. Safe because of the
+   * fence: a retry re-reads the rows, and those whose write landed before the failure are skipped.
+   */
+  private static CompletionStage<long[]> withRetry(java.util.function.Supplier<CompletionStage<long[]>> chunk,
+      long deadline, int attempt, Partition p, long batchId) {
+    return chunk.get().handle((counts, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(counts);
+      }
+      long backoffMs = Math.min(5_000, 250L << Math.min(attempt, 5));
+      if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+        return CompletableFuture.<long[]>failedFuture(error);
+      }
+      LOG.warn("batch {}: writing partition {} failed (attempt {}), retrying in {} ms: {}", batchId, p,
+          attempt + 1, backoffMs, error.toString());
+      return CompletableFuture.supplyAsync(() -> null,
+              CompletableFuture.delayedExecutor(backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS))
+          .thenCompose(x -> withRetry(chunk, deadline, attempt + 1, p, batchId));
+    }).thenCompose(x -> x);
+  }
+
+  /** Read, fence check, merge and write of one chunk of a partition; returns {written, skipped}. */
+  private static CompletionStage<long[]> writeChunk(CqlSession session, PreparedStatement[] ps, Partition p,
+      Map<BucketKey, byte[]> chunk, String writerId, long batchId) {
+    List<Instant> starts = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream()
+        .map(k -> Instant.ofEpochMilli(k.bucketStart())).toList()));
+    List<String> values = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream().map(BucketKey::value)
+        .toList()));
+    long[] counts = new long[2];
+    return session.executeAsync(ps[0].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(), starts,
+            values))
+        .thenCompose(first -> readAll(first, new HashMap<>()))
+        .thenCompose(stored -> {
+          List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+          BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+          int bytes = 0;
+          for (Map.Entry<BucketKey, byte[]> e : chunk.entrySet()) {
+            BucketKey key = e.getKey();
+            Row row = stored.get(new RowId(key.bucketStart(), key.value()));
+            if (row != null && writerId.equals(row.getString("writer_id")) && row.getLong("writer_batch") >= batchId) {
+              counts[1]++;
+              continue;
+            }
+            MetricState delta = MetricState.fromBytes(e.getValue());
+            MetricState merged = row == null ? delta : stored(row).merge(delta);
+            byte[] users = merged.usersSketch();
+            byte[] sessions = merged.sessionsSketch();
+            byte[] engaged = merged.engagedSessionsSketch();
+            int size = 200 + key.value().length() + users.length + sessions.length + engaged.length;
+            if (bytes > 0 && bytes + size > BATCH_BYTES) {
+              writes.add(session.executeAsync(batch.build()));
+              batch = BatchStatement.builder(BatchType.UNLOGGED);
+              bytes = 0;
+            }
+            bytes += size;
+            batch.addStatement(ps[1].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(),
+                Instant.ofEpochMilli(key.bucketStart()), key.value(), merged.screenPageViews(),
+                merged.eventCount(), merged.keyEvents(), merged.userEngagementDurationMs(), merged.newUsers(),
+                merged.botHits(), ByteBuffer.wrap(users), ByteBuffer.wrap(sessions), ByteBuffer.wrap(engaged),
+                writerId, batchId, Instant.now()));
+            counts[0]++;
+          }
+          if (bytes > 0) {
+            writes.add(session.executeAsync(batch.build()));
+          }
+          return CompletableFuture.allOf(writes.stream().map(CompletionStage::toCompletableFuture)
+              .toArray(CompletableFuture[]::new)).thenApply(x -> counts);
+        });
   }
 
   private record RowId(long bucketStart, String value) {

@@ -39,6 +39,9 @@ final class Clients {
             .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, connectTimeout)
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, connectTimeout)
             .withString(DefaultDriverOption.REQUEST_CONSISTENCY, "LOCAL_QUORUM")
+            // Reconnect within seconds after a Cassandra restart (default backs off to 60 s).
+            .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(500))
+            .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(5))
             // The job does not need the query-side's metadata of every keyspace.
             .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
             .build());

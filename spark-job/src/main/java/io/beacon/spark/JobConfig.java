@@ -37,6 +37,7 @@ public final class JobConfig implements Serializable {
     DEFAULTS.put("metrics-port", "0");
     DEFAULTS.put("startup-timeout", "PT30S");
     DEFAULTS.put("write-concurrency", "64");
+    DEFAULTS.put("write-retry-timeout", "PT3M");
   }
 
   final String kafkaBootstrap;
@@ -57,6 +58,8 @@ public final class JobConfig implements Serializable {
   final Duration startupTimeout;
   /** Cassandra requests in flight per task. */
   final int writeConcurrency;
+  /** How long a failed Cassandra write is retried before the micro-batch fails. */
+  final Duration writeRetryTimeout;
 
   private JobConfig(Map<String, String> v) {
     kafkaBootstrap = v.get("kafka-bootstrap");
@@ -74,6 +77,7 @@ public final class JobConfig implements Serializable {
     metricsPort = Integer.parseInt(v.get("metrics-port"));
     startupTimeout = Duration.parse(v.get("startup-timeout"));
     writeConcurrency = Integer.parseInt(v.get("write-concurrency"));
+    writeRetryTimeout = Duration.parse(v.get("write-retry-timeout"));
     if (!keyspace.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
       throw new IllegalArgumentException("keyspace: not a CQL identifier: " + keyspace);
     }
