@@ -227,6 +227,8 @@ class SparkAggregationTest {
             System.out.println(job.logTail(40));
           }
         })
+        // A read may fail while the test's session reconnects after the Cassandra restart: poll again.
+        .ignoreExceptionsMatching(e -> e instanceof com.datastax.oss.driver.api.core.DriverException)
         .untilAsserted(() -> AggregateAssertions.assertMatches(ref, readAll(keyspace)));
   }
 
@@ -269,7 +271,9 @@ class SparkAggregationTest {
       // 30 s, not the driver's 2 s: full scans of the test keyspaces on a loaded 2-core machine.
       session = CqlSession.builder().withLocalDatacenter("datacenter1")
           .withConfigLoader(DriverConfigLoader.programmaticBuilder()
-              .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30)).build())
+              .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+              // back within seconds after the Cassandra restart (the default backs off to 60 s)
+              .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(2)).build())
           .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]))).build();
     }
     return session;
