@@ -150,7 +150,9 @@ class SparkAggregationTest {
     HttpClient http = HttpClient.newHttpClient();
     await().atMost(FIRST_ANSWER).pollInterval(Duration.ofMillis(500))
         .failFast("the job exited: " + second.log(), () -> !second.isAlive())
-        .until(() -> metric(http, metricsPort, "beacon_spark_batches_total") >= 1);
+        // Spark's progress event (the gauges below) follows the batch asynchronously: wait for both.
+        .until(() -> metric(http, metricsPort, "beacon_spark_batches_total") >= 1
+            && metric(http, metricsPort, "beacon_spark_batch_duration_seconds") >= 0);
     String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("beacon_spark_input_rows_per_second", "beacon_spark_processed_rows_per_second",
