@@ -212,12 +212,13 @@ class SparkAggregationTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closed = socket.getLocalPort();
     }
-    SparkJobProcess noKafka = job("no-kafka", Topics.HITS, "beacon_spark_it",
+    SparkJobProcess noKafka = job("no-kafka", Topics.DIRTY_BUCKETS, "beacon_spark_it",
         List.of("--kafka-bootstrap=127.0.0.1:" + closed, "--startup-timeout=PT5S"));
     assertThat(noKafka.awaitExit(Duration.ofMinutes(2))).isEqualTo(1);
     assertThat(noKafka.logTail(20)).contains("Kafka unreachable at 127.0.0.1:" + closed);
 
-    SparkJobProcess noCassandra = job("no-cassandra", Topics.HITS, "beacon_spark_it",
+    // Any topic that exists (the side topics are made in @BeforeAll), so the Kafka check passes.
+    SparkJobProcess noCassandra = job("no-cassandra", Topics.DIRTY_BUCKETS, "beacon_spark_it",
         List.of("--cassandra-contact-points=127.0.0.1:" + closed, "--startup-timeout=PT5S"));
     assertThat(noCassandra.awaitExit(Duration.ofMinutes(2))).isEqualTo(1);
     assertThat(noCassandra.logTail(20)).contains("Cassandra unreachable at [127.0.0.1:" + closed + "]");
