@@ -1,0 +1,151 @@
+package io.beacon.spark;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Beacon's streaming aggregation: Structured Streaming from Kafka {@code beacon.hits} into Cassandra
+ * {@code agg_buckets}, exactly once (checkpointed Kafka offsets + fenced idempotent row writes, see
+ * {@link CassandraSink}).
+ *
+ * <p>Usage: {@code AggregationJob [--key=value ...]} (keys: {@link JobConfig}). Exit codes: 0 stopped
+ * cleanly (SIGTERM), 1 Kafka or Cassandra unreachable or not set up at start, 2 bad arguments, 3 the query
+ * failed (it resumes from its checkpoint on the next start).
+ */
+public final class AggregationJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AggregationJob.class);
+
+  private AggregationJob() {
+  }
+
+  public static void main(String[] args) {
+    JobConfig config;
+    try {
+      config = JobConfig.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("beacon-spark-job: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LOG.info("starting: {}", config);
+    try {
+      checkKafka(config);
+      checkCassandra(config);
+    } catch (RuntimeException e) {
+      LOG.error("cannot start: {}", e.getMessage());
+      System.err.println("beacon-spark-job: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    System.exit(run(config));
+  }
+
+  /** Runs the query until it stops; returns the exit code. */
+  static int run(JobConfig config) {
+    SparkSession.Builder builder = SparkSession.builder().appName("beacon-aggregation")
+        .config("spark.sql.shuffle.partitions", config.shufflePartitions)
+        .config("spark.sql.streaming.metricsEnabled", true);
+    if (!config.master.isEmpty()) {
+      builder.master(config.master)
+          .config("spark.ui.enabled", false)
+          .config("spark.driver.host", "127.0.0.1")
+          .config("spark.driver.bindAddress", "127.0.0.1");
+    }
+    SparkSession spark = builder.getOrCreate();
+    JobMetrics metrics = new JobMetrics();
+    spark.streams().addListener(metrics);
+    try {
+      if (config.metricsPort > 0) {
+        metrics.serve(config.metricsPort);
+        LOG.info("progress metrics on http://127.0.0.1:{}/metrics", config.metricsPort);
+      }
+      Dataset<Row> records = spark.readStream().format("kafka")
+          .option("kafka.bootstrap.servers", config.kafkaBootstrap)
+          .option("subscribe", config.topic)
+          .option("startingOffsets", config.startingOffsets)
+          .option("maxOffsetsPerTrigger", config.maxOffsetsPerTrigger)
+          // Data Kafka deleted before it was read is a loss: stop rather than skip it silently.
+          .option("failOnDataLoss", "true")
+          .load();
+      BatchAggregator aggregator = new BatchAggregator(config, metrics);
+      StreamingQuery query = records.writeStream()
+          .queryName("beacon-aggregation")
+          .option("checkpointLocation", config.checkpoint)
+          .trigger(Trigger.ProcessingTime(config.trigger))
+          .foreachBatch((VoidFunction2<Dataset<Row>, Long>) aggregator::process)
+          .start();
+      LOG.info("query {} (run {}) started; checkpoint {}", query.id(), query.runId(), config.checkpoint);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          query.stop();
+        } catch (Exception e) {
+          // stopping anyway
+        }
+      }, "beacon-spark-stop"));
+      query.awaitTermination();
+      if (query.exception().isDefined()) {
+        LOG.error("query failed; it resumes from {} on the next start", config.checkpoint, query.exception().get());
+        return 3;
+      }
+      return 0;
+    } catch (Exception e) {
+      LOG.error("query failed; it resumes from {} on the next start", config.checkpoint, e);
+      return 3;
+    } finally {
+      metrics.stop();
+      spark.stop();
+    }
+  }
+
+  private static void checkKafka(JobConfig config) {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap);
+    int timeout = (int) config.startupTimeout.toMillis();
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeout, 10_000));
+    try (Admin admin = Admin.create(props)) {
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).nodes()
+          .get(timeout, TimeUnit.MILLISECONDS);
+      Set<String> topics = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
+      if (!topics.contains(config.topic)) {
+        throw new IllegalStateException("Kafka at " + config.kafkaBootstrap + " has no topic " + config.topic
+            + " (a Beacon node creates it at start)");
+      }
+    } catch (IllegalStateException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("Kafka unreachable at " + config.kafkaBootstrap + " within "
+          + config.startupTimeout + ": " + e, e);
+    }
+  }
+
+  private static void checkCassandra(JobConfig config) {
+    try (CqlSession session = Clients.openCassandra(config, config.startupTimeout)) {
+      var rs = session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = '"
+          + config.keyspace + "' AND table_name IN ('agg_buckets', 'properties')");
+      if (rs.all().size() < 2) {
+        throw new IllegalStateException("Cassandra keyspace " + config.keyspace + " lacks agg_buckets or properties"
+            + " (a Beacon node creates them at start, schema/cassandra.cql)");
+      }
+    } catch (IllegalStateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("Cassandra unreachable at " + config.cassandraContactPoints + " within "
+          + config.startupTimeout + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.beacon.spark;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.model.Hit;
+import io.beacon.model.HitCodec;
+import io.beacon.model.Topics;
+import io.beacon.model.aggregation.Aggregator;
+import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.DirtyBucket;
+import io.beacon.model.aggregation.Granularity;
+import io.beacon.model.aggregation.Lateness;
+import io.beacon.model.aggregation.MetricState;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * The body of {@code foreachBatch}: decode the micro-batch's Kafka records with {@link HitCodec}, aggregate
+ * each partition with the shared {@link Aggregator}, merge partial states by {@link BucketKey} across
+ * partitions, and write each touched row once through {@link CassandraSink}. Hits later than the lateness
+ * limit go to {@link Topics#DIRTY_BUCKETS}; records that are not hits go to {@link Topics#DEAD_LETTER}.
+ */
+final class BatchAggregator {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchAggregator.class);
+
+  /** Set by Spark's stream thread on the context of every batch it runs (StreamExecution.QUERY_ID_KEY). */
+  private static final String QUERY_ID_KEY = "sql.streaming.queryId";
+
+  private final JobConfig config;
+  private final JobMetrics metrics;
+  private Map<String, String> lastZones;
+
+  BatchAggregator(JobConfig config, JobMetrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  void process(Dataset<org.apache.spark.sql.Row> batch, long batchId) {
+    long begin = System.nanoTime();
+    SparkSession spark = batch.sparkSession();
+    String queryId = spark.sparkContext().getLocalProperty(QUERY_ID_KEY);
+    if (queryId == null) {
+      throw new IllegalStateException("no streaming query id on the batch context; cannot fence writes");
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Map<String, String>> zones = jsc.broadcast(loadZones());
+    LongAccumulator hits = jsc.sc().longAccumulator("hits");
+    LongAccumulator late = jsc.sc().longAccumulator("late");
+    LongAccumulator bad = jsc.sc().longAccumulator("bad");
+    LongAccumulator written = jsc.sc().longAccumulator("written");
+    LongAccumulator skipped = jsc.sc().longAccumulator("skipped");
+    JobConfig cfg = config;
+
+    batch.select("value", "partition", "offset").javaRDD()
+        .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), rows, hits, late, bad))
+        .reduceByKey((a, b) -> MetricState.fromBytes(a).merge(MetricState.fromBytes(b)).toBytes(),
+            cfg.shufflePartitions)
+        .foreachPartition(deltas -> {
+          CassandraSink.Result result = CassandraSink.write(cfg, queryId, batchId, deltas);
+          written.add(result.written());
+          skipped.add(result.skipped());
+        });
+    zones.destroy();
+
+    long millis = (System.nanoTime() - begin) / 1_000_000;
+    metrics.batchDone(batchId, hits.value(), late.value(), bad.value(), written.value(), skipped.value(), millis);
+    LOG.info("batch {} of query {} (topic {}): {} hits, {} too late -> {}, {} undecodable -> {}, {} rows written,"
+            + " {} rows already written by this batch before a restart (skipped), {} ms", batchId, queryId,
+        cfg.topic, hits.value(), late.value(), Topics.DIRTY_BUCKETS, bad.value(), Topics.DEAD_LETTER,
+        written.value(), skipped.value(), millis);
+  }
+
+  /**
+   * Property id -> IANA zone id from the {@code properties} table (unknown or invalid zones: UTC). If
+   * Cassandra does not answer, the zones of the previous batch are used (the writes retry on their own).
+   */
+  private Map<String, String> loadZones() {
+    Map<String, String> zones = new HashMap<>();
+    try {
+      CqlSession session = Clients.cassandra(config);
+      for (Row row : session.execute("SELECT property_id, time_zone FROM " + config.keyspace + ".properties")) {
+        if (row.getString("time_zone") != null) {
+          zones.put(row.getString("property_id"), row.getString("time_zone"));
+        }
+      }
+    } catch (RuntimeException e) {
+      if (lastZones == null) {
+        throw e;
+      }
+      LOG.warn("reading property time zones failed ({}); using those of the previous batch", e.toString());
+      return lastZones;
+    }
+    lastZones = zones;
+    return zones;
+  }
+
+  private static Iterator<Tuple2<BucketKey, byte[]>> aggregatePartition(JobConfig cfg, Map<String, String> zoneIds,
+      Iterator<org.apache.spark.sql.Row> rows, LongAccumulator hits, LongAccumulator late, LongAccumulator bad)
+      throws Exception {
+    Map<String, ZoneId> zones = new HashMap<>();
+    Aggregator aggregator = new Aggregator(p -> zones.computeIfAbsent(p, id -> zoneOf(zoneIds.get(id))));
+    Map<BucketKey, Long> dirty = new HashMap<>();
+    KafkaProducer<String, byte[]> producer = null;
+    List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+    while (rows.hasNext()) {
+      org.apache.spark.sql.Row row = rows.next();
+      byte[] value = row.getAs("value");
+      Hit hit;
+      try {
+        hit = HitCodec.decode(value);
+      } catch (IllegalArgumentException e) {
+        bad.add(1);
+        int partition = row.getAs("partition");
+        long offset = row.getAs("offset");
+        LOG.warn("topic {} partition {} offset {}: not a hit ({}), sent to {}", cfg.topic, partition, offset,
+            e.getMessage(), Topics.DEAD_LETTER);
+        producer = producer != null ? producer : Clients.producer(cfg);
+        ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DEAD_LETTER, null, value);
+        dlq.headers().add("reason", ("spark-job: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+        dlq.headers().add("source", (cfg.topic + "/" + partition + "@" + offset).getBytes(StandardCharsets.UTF_8));
+        sent.add(producer.send(dlq));
+        continue;
+      }
+      hits.add(1);
+      if (Lateness.isTooLate(hit, cfg.maxLateness)) {
+        late.add(1);
+        ZoneId zone = zones.computeIfAbsent(hit.propertyId(), id -> zoneOf(zoneIds.get(id)));
+        long day = Granularity.DAY.bucketStart(hit.ts(), zone);
+        dirty.merge(new BucketKey(hit.propertyId(), Granularity.DAY, Granularity.DAY.period(day, zone), day,
+            BucketKey.TOTAL, BucketKey.TOTAL_VALUE), 1L, Long::sum);
+        continue;
+      }
+      aggregator.add(hit);
+    }
+    if (!dirty.isEmpty()) {
+      producer = producer != null ? producer : Clients.producer(cfg);
+      for (Map.Entry<BucketKey, Long> e : dirty.entrySet()) {
+        sent.add(producer.send(new ProducerRecord<>(Topics.DIRTY_BUCKETS, e.getKey().propertyId(),
+            DirtyBucket.ofDay(e.getKey(), e.getValue()).encode())));
+      }
+    }
+    if (producer != null) {
+      // Side outputs are at least once: flushed before the task (and so the batch) can succeed.
+      producer.flush();
+      for (var future : sent) {
+        future.get(); // a failed send fails the task, so the batch is retried rather than losing it
+      }
+    }
+    List<Tuple2<BucketKey, byte[]>> out = new ArrayList<>(aggregator.buckets().size());
+    aggregator.buckets().forEach((key, state) -> out.add(new Tuple2<>(key, state.toBytes())));
+    return out.iterator();
+  }
+
+  private static ZoneId zoneOf(String id) {
+    if (id == null) {
+      return ZoneOffset.UTC;
+    }
+    try {
+      return ZoneId.of(id);
+    } catch (DateTimeException e) {
+      LOG.warn("invalid time zone {}; counting in UTC", id);
+      return ZoneOffset.UTC;
+    }
+  }
+}

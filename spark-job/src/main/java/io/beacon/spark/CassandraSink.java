@@ -1,0 +1,239 @@
+package io.beacon.spark;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.MetricState;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import scala.Tuple2;
+
+/**
+ * Idempotent writes of bucket deltas into {@code agg_buckets}: per row, read the stored state, merge the
+ * micro-batch's delta, write the full merged state together with the writer's fence (streaming query id,
+ * batch id). A row already carrying this query's fence for this batch or a later one is skipped: that is a
+ * replay of a micro-batch whose writes partly landed before a crash. Every row write is atomic in Cassandra
+ * (here: single-partition unlogged batches, which are atomic and isolated), so each row holds either the
+ * state before or after the batch, never half of it.
+ *
+ * <p>Correct because exactly one task writes a given row per batch (the deltas are reduced by key first), one
+ * query writes the table, and a replayed batch has the same offsets and so the same deltas (Spark's offset
+ * log). Reads and writes are LOCAL_QUORUM, so a read sees the previous write.
+ *
+ * <p>Round trips: rows are grouped by partition; one read per chunk of up to {@value #VALUES_PER_READ} values
+ * ({@code bucket_start IN .. AND dim_value IN ..}) and one batch write per ~{@value #BATCH_BYTES} bytes.
+ * A failed chunk is retried for {@code --write-retry-timeout} (a Cassandra restart), then fails the batch.
+ */
+final class CassandraSink {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CassandraSink.class);
+  private static final int VALUES_PER_READ = 100;
+  /** Under Cassandra's default batch_size_fail_threshold (50 KiB). */
+  private static final int BATCH_BYTES = 40 * 1024;
+
+  private static final ConcurrentHashMap<String, PreparedStatement[]> STATEMENTS = new ConcurrentHashMap<>();
+
+  private CassandraSink() {
+  }
+
+  /** What one task wrote. */
+  record Result(long written, long skipped) {
+  }
+
+  private record Partition(String propertyId, String granularity, String period, String dimension) {
+  }
+
+  static Result write(JobConfig config, String writerId, long batchId, Iterator<Tuple2<BucketKey, byte[]>> deltas)
+      throws InterruptedException {
+    CqlSession session = Clients.cassandra(config);
+    PreparedStatement[] ps = STATEMENTS.computeIfAbsent(config.keyspace, ks -> prepare(session, ks));
+    Map<Partition, Map<BucketKey, byte[]>> byPartition = new LinkedHashMap<>();
+    while (deltas.hasNext()) {
+      Tuple2<BucketKey, byte[]> e = deltas.next();
+      BucketKey k = e._1();
+      byPartition.computeIfAbsent(new Partition(k.propertyId(), k.granularity().code(), k.period(), k.dimension()),
+          p -> new LinkedHashMap<>()).put(k, e._2());
+    }
+    Semaphore inFlight = new Semaphore(config.writeConcurrency);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicLong written = new AtomicLong();
+    AtomicLong skipped = new AtomicLong();
+    for (Map.Entry<Partition, Map<BucketKey, byte[]>> partition : byPartition.entrySet()) {
+      for (Map<BucketKey, byte[]> chunk : chunks(partition.getValue())) {
+        if (failure.get() != null) {
+          break;
+        }
+        inFlight.acquire();
+        Partition p = partition.getKey();
+        long deadline = System.nanoTime() + config.writeRetryTimeout.toNanos();
+        withRetry(() -> writeChunk(session, ps, p, chunk, writerId, batchId), deadline, 0, p, batchId)
+            .whenComplete((counts, error) -> {
+              if (error != null) {
+                failure.compareAndSet(null, new IllegalStateException("batch " + batchId + ": writing partition "
+                    + p + " failed: " + error.getMessage(), error));
+              } else {
+                written.addAndGet(counts[0]);
+                skipped.addAndGet(counts[1]);
+              }
+              inFlight.release();
+            });
+      }
+    }
+    inFlight.acquire(config.writeConcurrency); // wait for the last requests
+    if (failure.get() != null) {
+      // Failing the task fails the micro-batch: it is not committed, and a restart replays it.
+      throw new IllegalStateException(failure.get().getMessage(), failure.get());
+    }
+    return new Result(written.get(), skipped.get());
+  }
+
+  /**
+   * Retries a failed chunk (e.g. Cassandra restarting) with backoff until {@code deadline}. Safe because of the
+   * fence: a retry re-reads the rows, and those whose write landed before the failure are skipped.
+   */
+  private static CompletionStage<long[]> withRetry(java.util.function.Supplier<CompletionStage<long[]>> chunk,
+      long deadline, int attempt, Partition p, long batchId) {
+    return chunk.get().handle((counts, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(counts);
+      }
+      long backoffMs = Math.min(5_000, 250L << Math.min(attempt, 5));
+      if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+        return CompletableFuture.<long[]>failedFuture(error);
+      }
+      LOG.warn("batch {}: writing partition {} failed (attempt {}), retrying in {} ms: {}", batchId, p,
+          attempt + 1, backoffMs, error.toString());
+      return CompletableFuture.supplyAsync(() -> null,
+              CompletableFuture.delayedExecutor(backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS))
+          .thenCompose(x -> withRetry(chunk, deadline, attempt + 1, p, batchId));
+    }).thenCompose(x -> x);
+  }
+
+  /** Read, fence check, merge and write of one chunk of a partition; returns {written, skipped}. */
+  private static CompletionStage<long[]> writeChunk(CqlSession session, PreparedStatement[] ps, Partition p,
+      Map<BucketKey, byte[]> chunk, String writerId, long batchId) {
+    List<Instant> starts = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream()
+        .map(k -> Instant.ofEpochMilli(k.bucketStart())).toList()));
+    List<String> values = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream().map(BucketKey::value)
+        .toList()));
+    long[] counts = new long[2];
+    return session.executeAsync(ps[0].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(), starts,
+            values))
+        .thenCompose(first -> readAll(first, new HashMap<>()))
+        .thenCompose(stored -> {
+          List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+          BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+          int bytes = 0;
+          for (Map.Entry<BucketKey, byte[]> e : chunk.entrySet()) {
+            BucketKey key = e.getKey();
+            Row row = stored.get(new RowId(key.bucketStart(), key.value()));
+            if (row != null && writerId.equals(row.getString("writer_id")) && row.getLong("writer_batch") >= batchId) {
+              counts[1]++;
+              continue;
+            }
+            MetricState delta = MetricState.fromBytes(e.getValue());
+            MetricState merged = row == null ? delta : stored(row).merge(delta);
+            byte[] users = merged.usersSketch();
+            byte[] sessions = merged.sessionsSketch();
+            byte[] engaged = merged.engagedSessionsSketch();
+            int size = 200 + key.value().length() + users.length + sessions.length + engaged.length;
+            if (bytes > 0 && bytes + size > BATCH_BYTES) {
+              writes.add(session.executeAsync(batch.build()));
+              batch = BatchStatement.builder(BatchType.UNLOGGED);
+              bytes = 0;
+            }
+            bytes += size;
+            batch.addStatement(ps[1].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(),
+                Instant.ofEpochMilli(key.bucketStart()), key.value(), merged.screenPageViews(),
+                merged.eventCount(), merged.keyEvents(), merged.userEngagementDurationMs(), merged.newUsers(),
+                merged.botHits(), ByteBuffer.wrap(users), ByteBuffer.wrap(sessions), ByteBuffer.wrap(engaged),
+                writerId, batchId, Instant.now()));
+            counts[0]++;
+          }
+          if (bytes > 0) {
+            writes.add(session.executeAsync(batch.build()));
+          }
+          return CompletableFuture.allOf(writes.stream().map(CompletionStage::toCompletableFuture)
+              .toArray(CompletableFuture[]::new)).thenApply(x -> counts);
+        });
+  }
+
+  private record RowId(long bucketStart, String value) {
+  }
+
+  private static CompletionStage<Map<RowId, Row>> readAll(AsyncResultSet page, Map<RowId, Row> into) {
+    for (Row row : page.currentPage()) {
+      into.put(new RowId(row.getInstant("bucket_start").toEpochMilli(), row.getString("dim_value")), row);
+    }
+    return page.hasMorePages() ? page.fetchNextPage().thenCompose(next -> readAll(next, into))
+        : CompletableFuture.completedFuture(into);
+  }
+
+  /** Chunks of the partition's keys with at most VALUES_PER_READ distinct values each. */
+  private static List<Map<BucketKey, byte[]>> chunks(Map<BucketKey, byte[]> keys) {
+    Map<String, Map<BucketKey, byte[]>> byValue = new LinkedHashMap<>();
+    keys.forEach((k, v) -> byValue.computeIfAbsent(k.value(), x -> new LinkedHashMap<>()).put(k, v));
+    List<Map<BucketKey, byte[]>> out = new ArrayList<>();
+    Map<BucketKey, byte[]> current = new LinkedHashMap<>();
+    int values = 0;
+    for (Map<BucketKey, byte[]> group : byValue.values()) {
+      if (values == VALUES_PER_READ) {
+        out.add(current);
+        current = new LinkedHashMap<>();
+        values = 0;
+      }
+      current.putAll(group);
+      values++;
+    }
+    if (!current.isEmpty()) {
+      out.add(current);
+    }
+    return out;
+  }
+
+  private static MetricState stored(Row row) {
+    return MetricState.of(row.getLong("screen_page_views"), row.getLong("event_count"), row.getLong("key_events"),
+        row.getLong("engagement_ms"), row.getLong("new_users"), row.getLong("bot_hits"),
+        bytes(row.getByteBuffer("users_hll")), bytes(row.getByteBuffer("sessions_hll")),
+        bytes(row.getByteBuffer("engaged_sessions_hll")));
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
+  }
+
+  private static PreparedStatement[] prepare(CqlSession session, String keyspace) {
+    PreparedStatement select = session.prepare("SELECT bucket_start, dim_value, screen_page_views, event_count,"
+        + " key_events, engagement_ms, new_users, bot_hits, users_hll, sessions_hll, engaged_sessions_hll,"
+        + " writer_id, writer_batch FROM " + keyspace + ".agg_buckets WHERE property_id = ? AND granularity = ?"
+        + " AND period = ? AND dimension = ? AND bucket_start IN ? AND dim_value IN ?");
+    PreparedStatement insert = session.prepare("INSERT INTO " + keyspace + ".agg_buckets (property_id,"
+        + " granularity, period, dimension, bucket_start, dim_value, screen_page_views, event_count, key_events,"
+        + " engagement_ms, new_users, bot_hits, users_hll, sessions_hll, engaged_sessions_hll, writer_id,"
+        + " writer_batch, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    return new PreparedStatement[] {select, insert};
+  }
+}

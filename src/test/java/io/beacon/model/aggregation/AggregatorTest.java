@@ -1,0 +1,128 @@
+package io.beacon.model.aggregation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.model.Hit;
+import io.beacon.testing.AggregateAssertions;
+import io.beacon.testing.HitStream;
+import io.beacon.testing.ReferenceAggregation;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The shared aggregation against the independent reference (plain loops, exact distinct sets). */
+class AggregatorTest {
+
+  private static final long NOW = Instant.parse("2026-10-26T12:00:00Z").toEpochMilli(); // spans Berlin's DST end
+
+  @Test
+  void everyBucketOfEveryDimensionMatchesTheReference() {
+    List<Hit> hits = HitStream.generate(7, 1500, NOW);
+    ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
+    Aggregator agg = new Aggregator(HitStream.ZONES::get);
+    hits.stream().filter(h -> !Lateness.isTooLate(h, Lateness.MAX_LATENESS)).forEach(agg::add);
+
+    AggregateAssertions.assertMatches(ref, agg.buckets());
+    // Every precomputed dimension and both granularities are present.
+    Set<String> dims = new java.util.HashSet<>();
+    agg.buckets().keySet().forEach(k -> dims.add(k.dimension()));
+    assertThat(dims).hasSize(Dimension.values().length + 1);
+    assertThat(ref.dirtyDays).isNotEmpty();
+  }
+
+  @Test
+  void partialStatesMergeAfterASerializationRoundTrip() {
+    List<Hit> hits = HitStream.generate(11, 800, NOW);
+    ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
+    List<Aggregator> parts = List.of(new Aggregator(HitStream.ZONES::get), new Aggregator(HitStream.ZONES::get),
+        new Aggregator(HitStream.ZONES::get));
+    for (int i = 0; i < hits.size(); i++) {
+      if (!Lateness.isTooLate(hits.get(i), Lateness.MAX_LATENESS)) {
+        parts.get(i % parts.size()).add(hits.get(i));
+      }
+    }
+    Map<BucketKey, MetricState> merged = new HashMap<>();
+    int i = 0;
+    for (Aggregator part : parts) {
+      boolean viaColumns = i++ % 2 == 0;
+      part.buckets().forEach((key, state) -> {
+        // Alternate both stored forms: the shuffle bytes and the Cassandra columns.
+        MetricState copy = viaColumns
+            ? MetricState.of(state.screenPageViews(), state.eventCount(), state.keyEvents(),
+                state.userEngagementDurationMs(), state.newUsers(), state.botHits(), state.usersSketch(),
+                state.sessionsSketch(), state.engagedSessionsSketch())
+            : MetricState.fromBytes(state.toBytes());
+        merged.merge(key, copy, MetricState::merge);
+      });
+    }
+    AggregateAssertions.assertMatches(ref, merged);
+  }
+
+  @Test
+  void bucketsFollowThePropertyZoneIncludingHalfHourOffsetsAndDst() {
+    ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+    long ts = Instant.parse("2026-03-01T18:40:00Z").toEpochMilli(); // 00:10 on 2 March in Kolkata
+    assertThat(Instant.ofEpochMilli(Granularity.HOUR.bucketStart(ts, kolkata))).isEqualTo("2026-03-01T18:30:00Z");
+    assertThat(Instant.ofEpochMilli(Granularity.DAY.bucketStart(ts, kolkata))).isEqualTo("2026-03-01T18:30:00Z");
+    assertThat(Granularity.HOUR.period(Granularity.HOUR.bucketStart(ts, kolkata), kolkata)).isEqualTo("2026-03-02");
+    assertThat(Granularity.DAY.period(Granularity.DAY.bucketStart(ts, kolkata), kolkata)).isEqualTo("2026-03");
+
+    ZoneId berlin = ZoneId.of("Europe/Berlin");
+    long afterDstEnd = Instant.parse("2026-10-25T22:30:00Z").toEpochMilli(); // 23:30 CET on the 25-hour day
+    assertThat(Instant.ofEpochMilli(Granularity.DAY.bucketStart(afterDstEnd, berlin)))
+        .isEqualTo("2026-10-24T22:00:00Z"); // midnight CEST
+  }
+
+  @Test
+  void botsAreCountedOnlyAsBotHitsOfTheTotals() {
+    Hit bot = hit("c1", "s1", "page_view", true);
+    Aggregator agg = new Aggregator(p -> ZoneOffset.UTC);
+    agg.add(bot);
+    agg.add(hit("c2", "s1", "page_view", false));
+    assertThat(agg.buckets()).hasSize(2 + 2 * Dimension.values().length);
+    agg.buckets().forEach((key, state) -> {
+      assertThat(state.eventCount()).isEqualTo(1);
+      assertThat(state.users()).isEqualTo(1);
+      assertThat(state.botHits()).isEqualTo(key.isTotal() ? 1 : 0);
+    });
+  }
+
+  @Test
+  void derivedMetricsFollowGa4Definitions() {
+    MetricState m = new MetricState();
+    m.add(hit("c1", "s1", "page_view", false)); // engaged session, 10 s
+    m.add(hit("c1", "s1", "page_view", false));
+    m.add(withEngagement(hit("c2", "s2", "click", false), false)); // bounced session
+    assertThat(m.sessions()).isEqualTo(2);
+    assertThat(m.engagedSessions()).isEqualTo(1);
+    assertThat(DerivedMetrics.engagementRate(m)).isEqualTo(0.5);
+    assertThat(DerivedMetrics.bounceRate(m)).isEqualTo(0.5);
+    assertThat(DerivedMetrics.userEngagementDurationSeconds(m)).isEqualTo(20.0);
+    assertThat(DerivedMetrics.averageSessionDuration(m)).isEqualTo(10.0);
+    assertThat(DerivedMetrics.screenPageViewsPerSession(m)).isEqualTo(1.0);
+    assertThat(DerivedMetrics.eventsPerSession(m)).isEqualTo(1.5);
+    assertThat(DerivedMetrics.engagementRate(new MetricState())).isZero();
+  }
+
+  private static Hit hit(String client, String session, String event, boolean bot) {
+    return new Hit("P", client, null, client + session + event, session, 1,
+        Instant.parse("2026-01-01T10:15:00Z").toEpochMilli(), 0, event, null, 10_000L, true, false, false, true,
+        null, "h", "/", "t", null, null, null, null, null, null, "desktop", "Chrome", null, "Linux", null, null,
+        "en", "DE", null, null, bot, "test", 1);
+  }
+
+  private static Hit withEngagement(Hit h, boolean engaged) {
+    return new Hit(h.propertyId(), h.clientId(), h.userId(), h.requestId(), h.sessionId(), h.sessionNumber(),
+        h.ts(), h.receivedAt(), h.eventName(), h.params(), 0L, engaged, h.keyEvent(), h.firstVisit(),
+        h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(), h.pageReferrer(),
+        h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(), h.browser(),
+        h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(), h.region(),
+        h.city(), h.isBot(), h.protocol(), h.schemaVersion());
+  }
+}
