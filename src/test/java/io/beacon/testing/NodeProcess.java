@@ -93,6 +93,17 @@ public final class NodeProcess implements AutoCloseable {
     return this;
   }
 
+  /** Starts the node again (same name, ports and config), e.g. after {@link #kill()}. */
+  public NodeProcess restart() throws IOException {
+    kill();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException | IllegalArgumentException ignored) {
+      // not registered, or shutting down
+    }
+    return start();
+  }
+
   /** Waits until {@code /ready} answers 200, failing early (with the log's tail) if the process dies. */
   public NodeProcess awaitReady(Duration timeout) {
     await("node " + name + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250))

@@ -16,7 +16,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.micrometer.core.instrument.Gauge;
 import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.List;
 import org.apache.ignite.cluster.ClusterNode;
 
@@ -26,6 +30,7 @@ import org.apache.ignite.cluster.ClusterNode;
  * {@code /cluster} (members, and which node answers for each role over the event bus).
  */
 public final class ManagementVerticle extends VerticleBase {
+  private static final long READINESS_EVERY_MS = 5_000;
   private final NodeContext ctx;
   private final HealthChecks readiness;
   private final SegmentationGuard guard;
@@ -44,7 +49,39 @@ public final class ManagementVerticle extends VerticleBase {
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
     router.get("/cluster").handler(this::cluster);
     Endpoint ep = ctx.config().http().management();
+    exportReadiness();
     return vertx.createHttpServer().requestHandler(router).listen(ep.port(), ep.host());
+  }
+
+  /**
+   * Evaluates readiness every few seconds into gauges, so alerts see a store outage or a cut-off
+   * node without anyone calling /ready: {@code beacon_node_ready} and
+   * {@code beacon_dependency_up{dependency=...}} (1 up, 0 down).
+   */
+  private void exportReadiness() {
+    AtomicInteger ready = new AtomicInteger();
+    Gauge.builder("beacon_node_ready", ready, AtomicInteger::get)
+        .description("1 when every dependency of this node's roles answers and it is in the cluster")
+        .register(ctx.meters());
+    Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
+    vertx.setPeriodic(0, READINESS_EVERY_MS, id -> readiness.checkStatus().onSuccess(result -> {
+      ready.set(result.getUp() ? 1 : 0);
+      JsonArray checks = result.toJson().getJsonArray("checks", new JsonArray());
+      for (int i = 0; i < checks.size(); i++) {
+        JsonObject check = checks.getJsonObject(i);
+        up.computeIfAbsent(check.getString("id"), dep -> {
+          AtomicInteger v = new AtomicInteger();
+          Gauge.builder("beacon_dependency_up", v, AtomicInteger::get)
+              .description("1 when this dependency answered the last readiness check")
+              .tag("dependency", dep)
+              .register(ctx.meters());
+          return v;
+        }).set("UP".equals(check.getString("status")) ? 1 : 0);
+      }
+    }));
+    Gauge.builder("beacon_cluster_members", ctx.ignite(), ignite -> ignite.cluster().nodes().size())
+        .description("Members of the cluster as this node sees them")
+        .register(ctx.meters());
   }
 
   private void health(RoutingContext rc) {

@@ -59,6 +59,14 @@ class ClusterTest {
       assertThat(metrics).containsPattern("beacon_verticle_instances\\{node=\"node-a\",role=\"collector\"} 4\\.0");
       assertThat(metrics).doesNotContainPattern("beacon_verticle_instances\\{[^}]*role=\"(query|bridge|recompute)\"");
       assertThat(a.log()).contains("Deployed role collector x4 on node node-a");
+      assertThat(metrics).contains("beacon_cluster_members{node=\"node-a\"} 2.0");
+      // Readiness is exported for alerting: the collector node depends on Kafka and Cassandra only.
+      await("readiness gauges").atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(IOException.class)
+          .untilAsserted(() -> assertThat(a.get("/metrics").body())
+              .contains("beacon_node_ready{node=\"node-a\"} 1.0")
+              .contains("beacon_dependency_up{dependency=\"kafka\",node=\"node-a\"} 1.0")
+              .contains("beacon_dependency_up{dependency=\"cassandra\",node=\"node-a\"} 1.0")
+              .doesNotContain("dependency=\"questdb\""));
       assertThat(a.getFrom(a.collectorPort, "/").body()).contains("Beacon collector on node-a");
       assertThat(b.getFrom(b.queryPort, "/").body()).contains("Beacon dashboard on node-b");
 

@@ -1,0 +1,92 @@
+package io.beacon.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.testing.Sh;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every edge and operations file passes its tool's own validator. */
+class EdgeConfigTest {
+  static final Path HOME = Path.of(System.getProperty("beacon.home", "."));
+
+  @TempDir Path tmp;
+
+  @Test
+  void haproxyConfigsAreValidWithWarningsFatal() throws Exception {
+    Map<String, String> env = exampleEnv();
+    Sh.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=beacon",
+        "-keyout", tmp.resolve("k.pem").toString(), "-out", tmp.resolve("c.pem").toString());
+    Files.writeString(tmp.resolve("beacon.pem"),
+        Files.readString(tmp.resolve("c.pem")) + Files.readString(tmp.resolve("k.pem")));
+    env.put("BEACON_LB_TLS_CERT", tmp.resolve("beacon.pem").toString());
+    // The compose service name does not resolve here; localhost stands in for it.
+    env.put("BEACON_NODES_DNS", "localhost");
+    Path dir = HOME.resolve("haproxy");
+    assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy.cfg").toString(),
+        "-f", dir.resolve("backends-dns.cfg").toString()), env)).contains("Configuration file is valid");
+    assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy-l4.cfg").toString()), env))
+        .contains("Configuration file is valid");
+  }
+
+  @Test
+  void keepalivedConfigIsValidForBothBalancers() throws Exception {
+    for (String lb : List.of("lb1", "lb2")) {
+      Path dir = Files.createDirectories(tmp.resolve(lb));
+      Files.copy(HOME.resolve("keepalived/keepalived.conf"), dir.resolve("keepalived.conf"));
+      Files.copy(HOME.resolve("keepalived/" + lb + ".params"), dir.resolve("node.params"), StandardCopyOption.REPLACE_EXISTING);
+      // -e: a missing include is an error too.
+      String out = Sh.run("keepalived", "-t", "-e", "-f", dir.resolve("keepalived.conf").toString());
+      assertThat(out).doesNotContainIgnoringCase("error").doesNotContainIgnoringCase("invalid");
+    }
+  }
+
+  @Test
+  void prometheusConfigRulesAndRuleTestsPass() throws Exception {
+    Path dir = HOME.resolve("prometheus");
+    assertThat(Sh.run("promtool", "check", "config", dir.resolve("prometheus.yml").toString())).contains("SUCCESS");
+    try (var rules = Files.list(dir.resolve("rules"))) {
+      for (Path r : rules.toList()) {
+        assertThat(Sh.run("promtool", "check", "rules", r.toString())).contains("SUCCESS");
+      }
+    }
+    try (var tests = Files.list(dir.resolve("tests"))) {
+      for (Path t : tests.toList()) {
+        assertThat(Sh.run("promtool", "test", "rules", t.toString())).contains("SUCCESS");
+      }
+    }
+  }
+
+  @Test
+  void composeFileIsValid() throws Exception {
+    Sh.run(List.of("docker-compose", "-f", HOME.resolve("docker-compose.yml").toString(), "config", "-q"), Map.of());
+  }
+
+  @Test
+  void grafanaDashboardsPassGrafanasSchemaTypes() throws Exception {
+    Path check = HOME.resolve("grafana/check");
+    if (!Files.isDirectory(check.resolve("node_modules"))) {
+      Sh.run(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", check.toString()), Map.of());
+    }
+    assertThat(Sh.run(List.of("npm", "run", "-s", "check", "--prefix", check.toString()), Map.of()))
+        .contains("schema check passed");
+  }
+
+  private static Map<String, String> exampleEnv() throws IOException {
+    Map<String, String> env = new HashMap<>();
+    for (String line : Files.readAllLines(HOME.resolve("haproxy/haproxy.env.example"))) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        int eq = line.indexOf('=');
+        env.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return env;
+  }
+}
