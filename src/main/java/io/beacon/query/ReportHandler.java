@@ -29,26 +29,43 @@ final class ReportHandler {
   private final PropertyZones zones;
   private final AggregateReader reader;
   private final MeterRegistry meters;
+  private final AccessHandler access;
 
-  ReportHandler(PropertyZones zones, AggregateReader reader, MeterRegistry meters) {
+  ReportHandler(PropertyZones zones, AggregateReader reader, MeterRegistry meters, AccessHandler access) {
     this.zones = zones;
     this.reader = reader;
     this.meters = meters;
+    this.access = access;
+  }
+
+  /** The request body as a JSON object, or null after answering 400. */
+  static JsonObject jsonBody(RoutingContext rc) {
+    try {
+      JsonObject body = rc.body() == null ? null : rc.body().asJsonObject();
+      if (body != null) {
+        return body;
+      }
+    } catch (DecodeException | ClassCastException e) {
+      // answered below
+    }
+    error(rc, ReportException.badRequest("body", "is not a JSON object"));
+    return null;
   }
 
   void runReport(RoutingContext rc) {
     String propertyId = rc.pathParam("id");
     Timer.Sample sample = Timer.start(meters);
-    JsonObject body;
-    try {
-      body = rc.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      error(rc, ReportException.badRequest("body", "is not a JSON object"));
+    JsonObject body = jsonBody(rc);
+    if (body == null) {
       return;
     }
-    zones.zoneOf(propertyId).onComplete(z -> {
+    access.require(rc, propertyId, io.beacon.query.auth.PropertyRole.VIEWER).compose(v -> zones.zoneOf(propertyId)).onComplete(z -> {
       if (z.failed()) {
-        unavailable(rc, propertyId, z.cause());
+        if (z.cause() instanceof ReportException re) {
+          error(rc, re);
+        } else {
+          unavailable(rc, propertyId, z.cause());
+        }
         return;
       }
       Optional<ZoneId> zone = z.result();

@@ -49,14 +49,18 @@ class ReportApiTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final List<String> COUNTRIES = List.of("DE", "US", "FR");
 
+  private static final String ADMIN = "root@example.com";
+  private static final String ADMIN_PASSWORD = "correct horse battery";
   private static NodeProcess node;
+  private static String token;
   private static List<Hit> hits;
 
   @BeforeAll
   static void seed(LocalStack stack) throws Exception {
     node = new NodeProcess("report-node", stack, Cluster.fresh(2, 3_000), Map.of(
         "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
-        "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0")).start();
+        "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
+        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD)).start();
     node.awaitReady(Duration.ofSeconds(150)); // the node created the keyspace and tables
     hits = generate(600);
     Aggregator agg = new Aggregator(p -> ZONE);
@@ -78,6 +82,14 @@ class ReportApiTest {
             ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch())));
       }
     }
+  }
+
+  @BeforeAll
+  static void token() throws Exception {
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    HttpResponse<String> t = admin.post("/api/v1/tokens", "{\"name\":\"report test\"}");
+    assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
+    token = new JsonObject(t.body()).getString("token");
   }
 
   @AfterAll
@@ -108,7 +120,7 @@ class ReportApiTest {
   private static HttpResponse<String> report(String body, String accept) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
             + "/api/v1/properties/" + PROPERTY + ":runReport"))
-        .header("Accept", accept).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        .header("Accept", accept).header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -192,7 +204,7 @@ class ReportApiTest {
     assertThat(twoDims.statusCode()).isEqualTo(501);
 
     HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
-            + "/api/v1/properties/B-NOPE:runReport")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            + "/api/v1/properties/B-NOPE:runReport")).header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(missing.statusCode()).isEqualTo(404);
     HttpResponse<String> notJson = report("{oops", "application/json");
