@@ -84,12 +84,22 @@ public final class BeaconNode {
                   .timeout(4 * config.cassandra().requestTimeoutMs(), TimeUnit.MILLISECONDS)
               : Future.succeededFuture();
           return schema
+              .compose(v -> stores.contains(Store.CASSANDRA) ? connectCassandra(clients) : Future.succeededFuture())
               .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx,
                   Readiness.create(vertx, ctx, stores, guard), guard)))
               .compose(v -> node.deployRoles())
               .map(node)
               .recover(e -> node.close().transform(x -> Future.failedFuture(e)));
         });
+  }
+
+  /**
+   * Opens the node's shared Cassandra session once, before any verticle uses it: with
+   * vertx-cassandra-client 5.0.7, instances opening a shared session at the same moment fail with
+   * IllegalStateException.
+   */
+  private static Future<Void> connectCassandra(Clients clients) {
+    return clients.cassandra().execute("SELECT release_version FROM system.local").mapEmpty();
   }
 
   private Future<Void> deployRoles() {
