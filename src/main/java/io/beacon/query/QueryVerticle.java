@@ -15,6 +15,7 @@ import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.SessionHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.sstore.ClusteredSessionStore;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -48,8 +49,17 @@ public final class QueryVerticle extends VerticleBase {
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl());
 
     Router router = Router.router(vertx);
-    router.get("/").handler(rc -> rc.response().putHeader("content-type", "text/plain")
-        .end("Beacon dashboard on " + ctx.nodeName() + "\n"));
+    router.route().handler(rc -> {
+      // The dashboard renders what hits carry: forbid every script but our own.
+      rc.response().putHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
+              + " style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "same-origin");
+      rc.next();
+    });
+    router.get("/").handler(rc -> rc.response().putHeader("X-Beacon-Node", ctx.nodeName()).setStatusCode(302)
+        .putHeader("Location", "/dashboard/").end("Beacon dashboard on " + ctx.nodeName() + "\n"));
+    router.get("/dashboard/*").handler(StaticHandler.create("webroot/dashboard").setMaxAgeSeconds(300));
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
     router.route("/api/v1/*").handler(SessionHandler.create(ClusteredSessionStore.create(vertx))
         .setSessionCookieName("beacon_session").setCookieHttpOnlyFlag(true).setCookieSecureFlag(cfg.secureCookies())
         .setCookieSameSite(CookieSameSite.STRICT).setSessionTimeout(Duration.ofHours(8).toMillis())
