@@ -198,6 +198,9 @@ async function render() {
 function showLogin() { $('app').hidden = true; $('login').hidden = false; }
 
 async function start() {
+  // Asks without failing when logged out, so a fresh visit logs no error.
+  const who = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
+  if (!who.email) { showLogin(); return; }
   const list = await api('GET', '/api/v1/admin/properties');
   $('login').hidden = true; $('app').hidden = false;
   $('property').replaceChildren(...list.properties.map((p) => el('option', { value: p.propertyId }, p.name + ' (' + p.propertyId + ')')));

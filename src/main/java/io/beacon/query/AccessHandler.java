@@ -134,6 +134,16 @@ final class AccessHandler {
         });
   }
 
+  /** Who the session belongs to, or {@code {}} when logged out (200 either way, for the dashboard's first look). */
+  void whoAmI(RoutingContext rc) {
+    Session session = rc.session();
+    JsonObject who = new JsonObject();
+    if (session != null && session.get("email") != null) {
+      who.put("email", (String) session.get("email")).put("admin", Boolean.TRUE.equals(session.get("admin")));
+    }
+    rc.response().putHeader("content-type", "application/json").putHeader("Cache-Control", "no-store").end(who.encode());
+  }
+
   void logout(RoutingContext rc) {
     if (rc.session() != null) {
       rc.session().destroy();

@@ -66,6 +66,7 @@ public final class QueryVerticle extends VerticleBase {
         .setLazySession(true));
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.post("/api/v1/login").handler(access::login);
+    router.get("/api/v1/session").handler(access::whoAmI);
     router.route("/api/v1/*").handler(access::authenticate);
     router.post("/api/v1/logout").handler(access::logout);
     router.post("/api/v1/tokens").handler(access::createToken);
