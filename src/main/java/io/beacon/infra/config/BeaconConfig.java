@@ -18,7 +18,8 @@ public record BeaconConfig(
     QuestDbConfig questdb,
     SchemaConfig schema,
     CollectorConfig collector,
-    BridgeConfig bridge) {
+    BridgeConfig bridge,
+    QueryConfig query) {
 
   /** Which verticles this node runs: a role with 0 instances (or absent) is not deployed. */
   public record NodeConfig(String name, Map<Role, RoleConfig> verticles) {
@@ -157,6 +158,10 @@ public record BeaconConfig(
     v.require(collector != null, "collector", "is required");
     if (collector != null) {
       collector.validate(v);
+    }
+    v.require(query != null, "query", "is required");
+    if (query != null) {
+      query.validate(v);
     }
     v.require(bridge != null, "bridge", "is required");
     if (bridge != null) {

@@ -1,0 +1,56 @@
+package io.beacon.query.report;
+
+import io.beacon.model.aggregation.DerivedMetrics;
+import io.beacon.model.aggregation.MetricState;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The metrics a report can ask for, by GA4 Data API name, and how each is read from a merged
+ * {@link MetricState}. Sums are exact; user and session counts are HLL estimates (see
+ * MetricState for the bound); ratios are derived at query time.
+ */
+public enum ReportMetric {
+  SCREEN_PAGE_VIEWS("screenPageViews", "TYPE_INTEGER", m -> m.screenPageViews()),
+  EVENT_COUNT("eventCount", "TYPE_INTEGER", m -> m.eventCount()),
+  KEY_EVENTS("keyEvents", "TYPE_INTEGER", m -> m.keyEvents()),
+  USER_ENGAGEMENT_DURATION("userEngagementDuration", "TYPE_SECONDS", DerivedMetrics::userEngagementDurationSeconds),
+  NEW_USERS("newUsers", "TYPE_INTEGER", m -> m.newUsers()),
+  TOTAL_USERS("totalUsers", "TYPE_INTEGER", m -> m.users()),
+  ACTIVE_USERS("activeUsers", "TYPE_INTEGER", m -> m.users()),
+  SESSIONS("sessions", "TYPE_INTEGER", m -> m.sessions()),
+  ENGAGED_SESSIONS("engagedSessions", "TYPE_INTEGER", m -> m.engagedSessions()),
+  ENGAGEMENT_RATE("engagementRate", "TYPE_FLOAT", DerivedMetrics::engagementRate),
+  BOUNCE_RATE("bounceRate", "TYPE_FLOAT", DerivedMetrics::bounceRate),
+  AVERAGE_SESSION_DURATION("averageSessionDuration", "TYPE_SECONDS", DerivedMetrics::averageSessionDuration),
+  SCREEN_PAGE_VIEWS_PER_SESSION("screenPageViewsPerSession", "TYPE_FLOAT", DerivedMetrics::screenPageViewsPerSession),
+  EVENTS_PER_SESSION("eventsPerSession", "TYPE_FLOAT", DerivedMetrics::eventsPerSession);
+
+  private final String apiName;
+  private final String type;
+  private final Function<MetricState, Number> reader;
+
+  ReportMetric(String apiName, String type, Function<MetricState, Number> reader) {
+    this.apiName = apiName;
+    this.type = type;
+    this.reader = reader;
+  }
+
+  public String apiName() {
+    return apiName;
+  }
+
+  /** GA4's MetricType name. */
+  public String type() {
+    return type;
+  }
+
+  public Number read(MetricState state) {
+    return reader.apply(state);
+  }
+
+  public static Optional<ReportMetric> ofApiName(String name) {
+    return Arrays.stream(values()).filter(m -> m.apiName.equals(name)).findFirst();
+  }
+}

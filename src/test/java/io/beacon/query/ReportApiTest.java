@@ -1,0 +1,213 @@
+package io.beacon.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.devstack.LocalStack;
+import io.beacon.model.Hit;
+import io.beacon.model.aggregation.Aggregator;
+import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.MetricState;
+import io.beacon.testing.NodeProcess;
+import io.beacon.testing.NodeProcess.Cluster;
+import io.beacon.testing.RealStack;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The reporting API of a real node over aggregates in the real Cassandra, checked against an
+ * answer computed independently from the same generated hits (plain loops and exact sets).
+ */
+@ExtendWith(RealStack.class)
+class ReportApiTest {
+  private static final String PROPERTY = "B-REPORT1";
+  private static final ZoneId ZONE = ZoneId.of("America/New_York");
+  private static final LocalDate DAY1 = LocalDate.of(2026, 3, 7);
+  private static final LocalDate DAY2 = DAY1.plusDays(1); // 2026-03-08: the US switch to summer time
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final List<String> COUNTRIES = List.of("DE", "US", "FR");
+
+  private static final String ADMIN = "root@example.com";
+  private static final String ADMIN_PASSWORD = "correct horse battery";
+  private static NodeProcess node;
+  private static String token;
+  private static List<Hit> hits;
+
+  @BeforeAll
+  static void seed(LocalStack stack) throws Exception {
+    node = new NodeProcess("report-node", stack, Cluster.fresh(2, 3_000), Map.of(
+        "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
+        "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
+        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD)).start();
+    node.awaitReady(Duration.ofSeconds(150)); // the node created the keyspace and tables
+    hits = generate(600);
+    Aggregator agg = new Aggregator(p -> ZONE);
+    hits.forEach(agg::add);
+    String cp = stack.cassandraContactPoint();
+    try (CqlSession cql = CqlSession.builder().withLocalDatacenter("datacenter1").withKeyspace("beacon")
+        .addContactPoint(InetSocketAddress.createUnresolved(cp.substring(0, cp.indexOf(':')),
+            Integer.parseInt(cp.substring(cp.indexOf(':') + 1)))).build()) {
+      cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES ('" + PROPERTY + "', 'Report test', '" + ZONE + "')");
+      PreparedStatement insert = cql.prepare("INSERT INTO agg_buckets (property_id, granularity, period, dimension,"
+          + " bucket_start, dim_value, screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
+          + " users_hll, sessions_hll, engaged_sessions_hll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
+        BucketKey k = e.getKey();
+        MetricState s = e.getValue();
+        cql.execute(insert.bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
+            Instant.ofEpochMilli(k.bucketStart()), k.value(), s.screenPageViews(), s.eventCount(), s.keyEvents(),
+            s.userEngagementDurationMs(), s.newUsers(), s.botHits(), ByteBuffer.wrap(s.usersSketch()),
+            ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch())));
+      }
+    }
+  }
+
+  @BeforeAll
+  static void token() throws Exception {
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    HttpResponse<String> t = admin.post("/api/v1/tokens", "{\"name\":\"report test\"}");
+    assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
+    token = new JsonObject(t.body()).getString("token");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  /** Hits over two local days around a DST change, three countries, 40 clients, some bots. */
+  private static List<Hit> generate(int n) {
+    Random rnd = new Random(42);
+    long start = DAY1.atStartOfDay(ZONE).toInstant().toEpochMilli();
+    long span = DAY2.plusDays(1).atStartOfDay(ZONE).toInstant().toEpochMilli() - start;
+    List<Hit> out = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int client = rnd.nextInt(40);
+      boolean view = rnd.nextInt(3) > 0;
+      out.add(new Hit(PROPERTY, "c" + client, null, "r" + i, "s" + client + "-" + rnd.nextInt(3), 1,
+          start + (long) (rnd.nextDouble() * span), 0, view ? "page_view" : "scroll", null, (long) rnd.nextInt(5000),
+          rnd.nextBoolean(), false, rnd.nextInt(10) == 0, false, null, "example.com", "/p" + rnd.nextInt(5), null,
+          null, null, null, null, null, null, "desktop", "Chrome", null, "Linux", null, null, null,
+          COUNTRIES.get(client % 3), null, null, rnd.nextInt(20) == 0, "test", Hit.SCHEMA_VERSION));
+    }
+    return out;
+  }
+
+  private static HttpResponse<String> report(String body, String accept) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
+            + "/api/v1/properties/" + PROPERTY + ":runReport"))
+        .header("Accept", accept).header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void viewsAndUsersByDateAndCountryMatchTheIndependentAnswer() throws Exception {
+    HttpResponse<String> r = report("""
+        {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
+         "dimensions":[{"name":"date"},{"name":"country"}],
+         "metrics":[{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"eventCount"}]}""", "application/json");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonObject json = new JsonObject(r.body());
+    Map<String, long[]> expected = new TreeMap<>();
+    Map<String, Set<String>> users = new HashMap<>();
+    for (Hit h : hits) {
+      if (Boolean.TRUE.equals(h.isBot())) {
+        continue;
+      }
+      String day = Instant.ofEpochMilli(h.ts()).atZone(ZONE).toLocalDate().toString().replace("-", "");
+      String key = day + "|" + h.country();
+      long[] v = expected.computeIfAbsent(key, k -> new long[2]);
+      v[0] += "page_view".equals(h.eventName()) ? 1 : 0;
+      v[1]++;
+      users.computeIfAbsent(key, k -> new HashSet<>()).add(h.clientId());
+    }
+    JsonArray rows = json.getJsonArray("rows");
+    assertThat(json.getInteger("rowCount")).isEqualTo(expected.size());
+    assertThat(rows).hasSize(expected.size());
+    for (int i = 0; i < rows.size(); i++) {
+      JsonObject row = rows.getJsonObject(i);
+      String key = row.getJsonArray("dimensionValues").getJsonObject(0).getString("value") + "|"
+          + row.getJsonArray("dimensionValues").getJsonObject(1).getString("value");
+      JsonArray m = row.getJsonArray("metricValues");
+      assertThat(Long.parseLong(m.getJsonObject(0).getString("value"))).as(key).isEqualTo(expected.get(key)[0]);
+      assertThat(Long.parseLong(m.getJsonObject(2).getString("value"))).as(key).isEqualTo(expected.get(key)[1]);
+      // Few distinct clients: the sketch is exact in this range.
+      assertThat(Long.parseLong(m.getJsonObject(1).getString("value"))).as(key).isEqualTo(users.get(key).size());
+    }
+    assertThat(json.getJsonObject("metadata").getString("timeZone")).isEqualTo("America/New_York");
+  }
+
+  @Test
+  void comparisonFilterCsvAndErrors() throws Exception {
+    HttpResponse<String> cmp = report("""
+        {"dateRanges":[{"startDate":"2026-03-08","endDate":"2026-03-08"},{"startDate":"2026-03-07","endDate":"2026-03-07"}],
+         "metrics":[{"name":"eventCount"}],
+         "dimensionFilter":{"filter":{"fieldName":"country","inListFilter":{"values":["de"]}}}}""", "application/json");
+    assertThat(cmp.statusCode()).as(cmp.body()).isEqualTo(200);
+    JsonObject c = new JsonObject(cmp.body());
+    assertThat(c.getJsonArray("dimensionHeaders").getJsonObject(0).getString("name")).isEqualTo("dateRange");
+    Map<String, Long> want = new HashMap<>();
+    for (Hit h : hits) {
+      if (!Boolean.TRUE.equals(h.isBot()) && h.country().equals("DE")) {
+        LocalDate d = Instant.ofEpochMilli(h.ts()).atZone(ZONE).toLocalDate();
+        want.merge(d.equals(DAY2) ? "date_range_0" : "date_range_1", 1L, Long::sum);
+      }
+    }
+    Map<String, Long> got = new HashMap<>();
+    c.getJsonArray("rows").forEach(o -> {
+      JsonObject row = (JsonObject) o;
+      got.put(row.getJsonArray("dimensionValues").getJsonObject(0).getString("value"),
+          Long.parseLong(row.getJsonArray("metricValues").getJsonObject(0).getString("value")));
+    });
+    assertThat(got).isEqualTo(want);
+
+    HttpResponse<String> csv = report("""
+        {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
+         "dimensions":[{"name":"country"}],"metrics":[{"name":"eventCount"}]}""", "text/csv");
+    assertThat(csv.statusCode()).isEqualTo(200);
+    assertThat(csv.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/csv"));
+    String[] lines = csv.body().split("\r\n");
+    assertThat(lines).hasSize(1 + COUNTRIES.size());
+    assertThat(lines[0]).isEqualTo("\"country\",\"eventCount\"");
+
+    HttpResponse<String> bad = report("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],"
+        + "\"metrics\":[{\"name\":\"pageviews\"}]}", "application/json");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field")).isEqualTo("metrics[0].name");
+
+    HttpResponse<String> twoDims = report("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],"
+        + "\"metrics\":[{\"name\":\"sessions\"}],\"dimensions\":[{\"name\":\"pagePath\"},{\"name\":\"country\"}]}", "application/json");
+    assertThat(twoDims.statusCode()).isEqualTo(501);
+
+    HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
+            + "/api/v1/properties/B-NOPE:runReport")).header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(missing.statusCode()).isEqualTo(404);
+    HttpResponse<String> notJson = report("{oops", "application/json");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+  }
+}
