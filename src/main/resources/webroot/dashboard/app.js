@@ -141,20 +141,35 @@ async function downloadCsv(request, name) {
   document.body.append(a); a.click(); a.remove(); URL.revokeObjectURL(url);
 }
 
-async function renderRealtime(main) {
+function renderRealtime(main) {
   const box = el('div', { class: 'kpis' }); const chartBox = el('div', { class: 'chart' });
-  main.append(card('Active users, last 30 minutes', true, box), card('Views per minute', true, chartBox));
-  const refresh = async () => {
-    if (state.view !== 'realtime') return;
-    try {
-      const r = await api('POST', '/api/v1/properties/' + encodeURIComponent(state.property) + ':runRealtimeReport',
-        { metrics: [{ name: 'activeUsers' }], minuteRanges: [{ startMinutesAgo: 29, endMinutesAgo: 0 }] });
-      const active = r.rows && r.rows.length ? r.rows[0].metricValues[0].value : '0';
-      box.replaceChildren(el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Active users'), el('div', { class: 'value', id: 'realtime-active' }, active)));
-    } catch (e) { box.replaceChildren(el('p', { class: 'error' }, e.message)); }
-    setTimeout(refresh, 2000);
+  const lists = { topPages: el('div', { class: 'scroll' }), topSources: el('div', { class: 'scroll' }),
+    topCountries: el('div', { class: 'scroll' }), topDevices: el('div', { class: 'scroll' }) };
+  main.append(card('Right now', true, box), card('Views per minute, last 30 minutes', true, chartBox),
+    card('Top pages (views)', false, lists.topPages), card('Top sources (users)', false, lists.topSources),
+    card('Top countries (users)', false, lists.topCountries), card('Top devices (users)', false, lists.topDevices));
+  box.replaceChildren(el('p', { class: 'muted' }, 'Connecting…'));
+  const chart = echarts.init(chartBox); state.charts.push(chart);
+  const show = (snap) => {
+    box.replaceChildren(
+      el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Active users'), el('div', { class: 'value', id: 'realtime-active' }, snap.activeUsers)),
+      el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Views'), el('div', { class: 'value' }, snap.pageViews)),
+      el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Events'), el('div', { class: 'value' }, snap.events)));
+    const minutes = snap.minutes || [];
+    chart.setOption({ grid: { left: 40, right: 16, top: 10, bottom: 30 }, tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: minutes.map((m) => '-' + Math.round((snap.asOf - m.minute) / 60000) + 'm') },
+      yAxis: { type: 'value', minInterval: 1 }, series: [{ name: 'Views', type: 'bar', data: minutes.map((m) => m.pageViews) }] });
+    Object.entries(lists).forEach(([key, node]) => {
+      const rows = snap[key] || [];
+      node.replaceChildren(rows.length ? el('table', {}, el('tbody', {}, rows.map((r) => el('tr', {}, el('td', {}, r.value), el('td', { class: 'num' }, r.count)))))
+        : el('p', { class: 'empty' }, 'Nothing in the last 30 minutes.'));
+    });
   };
-  refresh();
+  // Server-sent events: the bridge publishes at most once per second; the first event is the current state.
+  const source = new EventSource('/api/v1/properties/' + encodeURIComponent(state.property) + '/realtime/stream');
+  source.addEventListener('snapshot', (e) => show(JSON.parse(e.data)));
+  source.onerror = () => box.replaceChildren(el('p', { class: 'muted' }, 'Reconnecting…'));
+  state.closeStream = () => source.close();
 }
 
 async function renderSettings(main) {
@@ -181,6 +196,7 @@ async function renderSettings(main) {
 
 async function render() {
   state.charts.forEach((c) => c.dispose()); state.charts = [];
+  if (state.closeStream) { state.closeStream(); state.closeStream = null; }
   document.querySelectorAll('#tabs a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
   $('filters').replaceChildren(...(state.filter ? [el('span', { class: 'chip' }, state.filter.name + ' = ' + state.filter.value,
     Object.assign(el('button', { type: 'button', 'aria-label': 'Remove filter' }, '×'), { onclick: () => { state.filter = null; render(); } }))] : []));
@@ -189,7 +205,7 @@ async function render() {
   if (!dateRanges()) return;
   try {
     if (state.view === 'overview') await renderOverview(main);
-    else if (state.view === 'realtime') await renderRealtime(main);
+    else if (state.view === 'realtime') renderRealtime(main);
     else if (state.view === 'settings') await renderSettings(main);
     else await Promise.all(VIEWS[state.view].map(([d, t]) => renderTable(main, d, t, state.view === 'events' ? EVENT_METRICS : TABLE_METRICS)));
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }

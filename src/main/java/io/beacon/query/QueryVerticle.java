@@ -58,6 +58,7 @@ public final class QueryVerticle extends VerticleBase {
     });
     router.get("/").handler(rc -> rc.response().putHeader("X-Beacon-Node", ctx.nodeName()).setStatusCode(302)
         .putHeader("Location", "/dashboard/").end("Beacon dashboard on " + ctx.nodeName() + "\n"));
+    router.get("/openapi.yaml").handler(StaticHandler.create("webroot/api"));
     router.get("/dashboard/*").handler(StaticHandler.create("webroot/dashboard").setMaxAgeSeconds(300));
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
     router.route("/api/v1/*").handler(SessionHandler.create(ClusteredSessionStore.create(vertx))
@@ -72,6 +73,9 @@ public final class QueryVerticle extends VerticleBase {
     router.post("/api/v1/tokens").handler(access::createToken);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
+    RealtimeHandler realtime = new RealtimeHandler(vertx, access);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
     router.get("/api/v1/admin/properties/:id").handler(admin::getProperty);

@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.testing.HeadlessChromium;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,4 +1,4 @@
-package io.beacon.collector;
+package io.beacon.testing;
 
 import static org.awaitility.Awaitility.await;
 
@@ -26,17 +26,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * JDK's WebSocket client: navigate, evaluate JavaScript. Fresh profile per instance; the process is
  * killed on close.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
   private final Process process;
   private final WebSocket ws;
   private final AtomicInteger ids = new AtomicInteger();
   private final Map<Integer, CompletableFuture<JsonObject>> replies = new ConcurrentHashMap<>();
 
-  static boolean available() {
+  public static boolean available() {
     return Files.isExecutable(Path.of("/usr/bin/chromium"));
   }
 
-  HeadlessChromium(Path profile) throws Exception {
+  public HeadlessChromium(Path profile) throws Exception {
     Files.createDirectories(profile);
     process = new ProcessBuilder(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -72,6 +72,8 @@ final class HeadlessChromium implements AutoCloseable {
           Integer id = msg.getInteger("id");
           if (id != null && replies.containsKey(id)) {
             replies.remove(id).complete(msg);
+          } else if (msg.containsKey("method")) {
+            onEvent(msg.getString("method"), msg.getJsonObject("params", new JsonObject()));
           }
         }
         socket.request(1);
@@ -79,9 +81,54 @@ final class HeadlessChromium implements AutoCloseable {
       }
     }).get(30, TimeUnit.SECONDS);
     call("Page.enable", new JsonObject());
+    call("Runtime.enable", new JsonObject());
+    call("Log.enable", new JsonObject());
   }
 
-  JsonObject call(String method, JsonObject params) throws Exception {
+  private final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Console errors, uncaught exceptions, failed loads and JavaScript dialogs seen so far (a dialog is dismissed). */
+  public List<String> problems() {
+    return List.copyOf(problems);
+  }
+
+  private void onEvent(String method, JsonObject params) {
+    switch (method) {
+      case "Runtime.consoleAPICalled" -> {
+        if ("error".equals(params.getString("type"))) {
+          problems.add("console.error: " + params.getJsonArray("args", new JsonArray()).encode());
+        }
+      }
+      case "Runtime.exceptionThrown" -> problems.add("exception: " + params.getJsonObject("exceptionDetails", new JsonObject()).encode());
+      case "Log.entryAdded" -> {
+        JsonObject entry = params.getJsonObject("entry", new JsonObject());
+        if ("error".equals(entry.getString("level"))) {
+          problems.add("log: " + entry.getString("text") + " " + entry.getString("url", ""));
+        }
+      }
+      case "Page.javascriptDialogOpening" -> {
+        problems.add("dialog: " + params.getString("message"));
+        ws.sendText(new JsonObject().put("id", ids.incrementAndGet()).put("method", "Page.handleJavaScriptDialog")
+            .put("params", new JsonObject().put("accept", false)).encode(), true);
+      }
+      default -> { }
+    }
+  }
+
+  /** Saves a PNG of the page as it is now. */
+  public void screenshot(Path file) throws Exception {
+    JsonObject r = call("Page.captureScreenshot", new JsonObject().put("format", "png"));
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.write(file, java.util.Base64.getDecoder().decode(r.getString("data")));
+  }
+
+  /** Sets the viewport, e.g. a phone's 390 x 800. */
+  public void viewport(int width, int height) throws Exception {
+    call("Emulation.setDeviceMetricsOverride", new JsonObject().put("width", width).put("height", height)
+        .put("deviceScaleFactor", 1).put("mobile", width < 600));
+  }
+
+  public JsonObject call(String method, JsonObject params) throws Exception {
     int id = ids.incrementAndGet();
     CompletableFuture<JsonObject> reply = new CompletableFuture<>();
     replies.put(id, reply);
@@ -93,12 +140,12 @@ final class HeadlessChromium implements AutoCloseable {
     return r.getJsonObject("result");
   }
 
-  void navigate(String url) throws Exception {
+  public void navigate(String url) throws Exception {
     call("Page.navigate", new JsonObject().put("url", url));
   }
 
   /** Evaluates an expression in the page and answers its value as a string. */
-  String eval(String expression) throws Exception {
+  public String eval(String expression) throws Exception {
     JsonObject r = call("Runtime.evaluate", new JsonObject().put("expression", expression).put("returnByValue", true));
     Object v = r.getJsonObject("result").getValue("value");
     return v == null ? null : v.toString();

@@ -1,0 +1,173 @@
+package io.beacon.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.beacon.devstack.LocalStack;
+import io.beacon.model.Hit;
+import io.beacon.model.aggregation.Aggregator;
+import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.MetricState;
+import io.beacon.testing.HeadlessChromium;
+import io.beacon.testing.NodeProcess;
+import io.beacon.testing.NodeProcess.Cluster;
+import io.beacon.testing.RealStack;
+import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The web dashboard in a real headless Chromium against a real node: log in, overview with charts
+ * for seeded data, range switch, a click-to-filter, CSV, a live real-time counter fed by real hits
+ * through collector, Kafka and bridge, and a hostile page title shown as text. Screenshots go to
+ * target/screenshots.
+ */
+@ExtendWith(RealStack.class)
+class DashboardBrowserTest {
+  private static final String ADMIN = "ui@example.com";
+  private static final String PASSWORD = "a long ui password";
+  private static final String XSS = "<img src=x onerror=alert(1)>";
+  private static final Path SHOTS = Path.of("target", "screenshots");
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @Test
+  void dashboardEndToEnd(LocalStack stack) throws Exception {
+    try (NodeProcess node = new NodeProcess("ui-node", stack, Cluster.fresh(2, 3_000), Map.of(
+        "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
+        "BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500",
+        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", PASSWORD)).start()) {
+      node.awaitReady(Duration.ofSeconds(180));
+      Dashboard admin = Dashboard.login(node.queryPort, ADMIN, PASSWORD);
+      HttpResponse<String> created = admin.post("/api/v1/admin/properties", "{\"name\":\"UI test\",\"timeZone\":\"UTC\"}");
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      String property = new JsonObject(created.body()).getString("propertyId");
+      seedAggregates(stack, property);
+
+      try (HeadlessChromium chrome = new HeadlessChromium(Path.of("target", "ui-chromium", UUID.randomUUID().toString()).toAbsolutePath())) {
+        chrome.navigate("http://127.0.0.1:" + node.queryPort + "/");
+        awaitTrue(chrome, "!document.getElementById('login').hidden");
+        chrome.screenshot(SHOTS.resolve("01-login.png"));
+        chrome.eval("document.getElementById('login-email').value = '" + ADMIN + "';"
+            + "document.getElementById('login-password').value = '" + PASSWORD + "';"
+            + "document.getElementById('login-form').requestSubmit(); 1");
+        // Overview: KPIs from the seeded aggregates and a drawn chart.
+        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8"
+            + " && document.querySelector('.kpi .value').textContent !== '0' && !!document.querySelector('.chart canvas')");
+        chrome.screenshot(SHOTS.resolve("02-overview.png"));
+        String users7 = chrome.eval("document.querySelector('.kpi .value').textContent");
+
+        chrome.eval("const r = document.getElementById('range'); r.value = '28'; r.dispatchEvent(new Event('change')); 1");
+        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8");
+        chrome.screenshot(SHOTS.resolve("03-overview-28-days.png"));
+        assertThat(users7).isNotBlank();
+
+        // Pages: the hostile title is text, no element was made of it.
+        chrome.eval("document.querySelector('a[data-view=pages]').click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('td')].some(td => td.textContent === '" + XSS + "')");
+        assertThat(chrome.eval("String(document.querySelectorAll('main img').length)")).isEqualTo("0");
+        chrome.screenshot(SHOTS.resolve("04-pages.png"));
+
+        // Geography: click a country to filter every table by it.
+        chrome.eval("document.querySelector('a[data-view=geography]').click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('td')].some(td => td.textContent === 'DE')");
+        chrome.eval("[...document.querySelectorAll('tbody tr')].find(tr => tr.firstChild.textContent === 'DE').click(); 1");
+        awaitTrue(chrome, "(document.querySelector('.chip') || {}).textContent?.startsWith('country = DE')");
+        awaitTrue(chrome, "document.querySelectorAll('section.card')[0].querySelectorAll('tbody tr').length === 1");
+        chrome.screenshot(SHOTS.resolve("05-geography-filtered.png"));
+
+        // CSV of a report, as the download button fetches it.
+        assertThat(csvOf(chrome, property)).startsWith("\"country\",\"eventCount\"");
+
+        // Real time: hits sent to the collector raise the live counter without a reload.
+        chrome.eval("document.querySelector('a[data-view=realtime]').click(); 1");
+        awaitTrue(chrome, "!!document.getElementById('realtime-active')");
+        int before = Integer.parseInt(chrome.eval("document.getElementById('realtime-active').textContent"));
+        for (int i = 0; i < 3; i++) {
+          String cid = "ui." + i + "." + UUID.randomUUID();
+          HttpResponse<String> hit = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.collectorPort
+              + "/g/collect?v=2&tid=" + property + "&cid=" + cid + "&en=page_view&_rid=" + UUID.randomUUID()
+              + "&dl=" + URLEncoder.encode("https://ui.example/live", StandardCharsets.UTF_8)))
+              .POST(HttpRequest.BodyPublishers.noBody()).header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(hit.statusCode()).as(hit.body()).isEqualTo(204);
+        }
+        awaitTrue(chrome, "Number(document.getElementById('realtime-active').textContent) >= " + (before + 3));
+        chrome.screenshot(SHOTS.resolve("06-realtime.png"));
+
+        chrome.eval("document.querySelector('a[data-view=settings]').click(); 1");
+        awaitTrue(chrome, "(document.querySelector('pre.snippet') || {}).textContent?.includes('" + property + "')");
+        chrome.screenshot(SHOTS.resolve("07-settings.png"));
+        chrome.viewport(390, 800);
+        chrome.eval("document.querySelector('a[data-view=overview]').click(); 1");
+        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8");
+        chrome.screenshot(SHOTS.resolve("08-phone-overview.png"));
+
+        assertThat(chrome.problems()).as("console errors and dialogs").isEmpty();
+      }
+    }
+  }
+
+  private static String csvOf(HeadlessChromium chrome, String property) throws Exception {
+    JsonObject r = chrome.call("Runtime.evaluate", new JsonObject().put("awaitPromise", true).put("returnByValue", true)
+        .put("expression", "fetch('/api/v1/properties/" + property + ":runReport', {method: 'POST', headers: {'Content-Type':"
+            + " 'application/json', 'Accept': 'text/csv'}, body: JSON.stringify({dateRanges: [{startDate: '6daysAgo', endDate: 'today'}],"
+            + " dimensions: [{name: 'country'}], metrics: [{name: 'eventCount'}]})}).then(r => r.text())"));
+    return r.getJsonObject("result").getString("value");
+  }
+
+  private static void awaitTrue(HeadlessChromium chrome, String js) {
+    await(js).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> "true".equals(chrome.eval("Boolean(" + js + ")")));
+  }
+
+  /** Aggregates for the last 6 days, as the stream would have written them. */
+  private static void seedAggregates(LocalStack stack, String property) {
+    Random rnd = new Random(7);
+    long now = System.currentTimeMillis();
+    List<Hit> hits = new ArrayList<>();
+    String[] countries = {"DE", "US", "FR"};
+    for (int i = 0; i < 400; i++) {
+      int client = rnd.nextInt(60);
+      String title = i % 10 == 0 ? XSS : "Page " + (i % 4);
+      hits.add(new Hit(property, "c" + client, null, "seed" + i, "s" + client, 1, now - (long) (rnd.nextDouble() * 5 * 86_400_000L),
+          0, "page_view", null, 1000L, true, false, i < 60, i < 60, null, "ui.example", "/p" + (i % 4), title, null, null, null,
+          null, null, null, "desktop", "Chrome", null, "Linux", null, null, null, countries[client % 3], null, null, false, "test",
+          Hit.SCHEMA_VERSION));
+    }
+    Aggregator agg = new Aggregator(p -> java.time.ZoneOffset.UTC);
+    hits.forEach(agg::add);
+    String cp = stack.cassandraContactPoint();
+    try (CqlSession cql = CqlSession.builder().withLocalDatacenter("datacenter1").withKeyspace("beacon")
+        .addContactPoint(InetSocketAddress.createUnresolved(cp.substring(0, cp.indexOf(':')),
+            Integer.parseInt(cp.substring(cp.indexOf(':') + 1)))).build()) {
+      PreparedStatement insert = cql.prepare("INSERT INTO agg_buckets (property_id, granularity, period, dimension,"
+          + " bucket_start, dim_value, screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
+          + " users_hll, sessions_hll, engaged_sessions_hll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
+        BucketKey k = e.getKey();
+        MetricState s = e.getValue();
+        cql.execute(insert.bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
+            Instant.ofEpochMilli(k.bucketStart()), k.value(), s.screenPageViews(), s.eventCount(), s.keyEvents(),
+            s.userEngagementDurationMs(), s.newUsers(), s.botHits(), ByteBuffer.wrap(s.usersSketch()),
+            ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch())));
+      }
+    }
+  }
+}
