@@ -127,7 +127,7 @@ class DashboardBrowserTest {
   private static String csvOf(HeadlessChromium chrome, String property) throws Exception {
     JsonObject r = chrome.call("Runtime.evaluate", new JsonObject().put("awaitPromise", true).put("returnByValue", true)
         .put("expression", "fetch('/api/v1/properties/" + property + ":runReport', {method: 'POST', headers: {'Content-Type':"
-            + " 'application/json', 'Accept': 'text/csv'}, body: JSON.stringify({dateRanges: [{startDate: '6daysAgo', endDate: 'today'}],"
+            + " 'application/json', 'Accept': 'text/csv', 'X-CSRF-Token': document.cookie.match(/beacon_csrf=([^;]+)/)[1]}, body: JSON.stringify({dateRanges: [{startDate: '6daysAgo', endDate: 'today'}],"
             + " dimensions: [{name: 'country'}], metrics: [{name: 'eventCount'}]})}).then(r => r.text())"));
     return r.getJsonObject("result").getString("value");
   }
