@@ -3,29 +3,23 @@ package io.beacon.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import io.beacon.devstack.LocalStack;
 import io.beacon.model.Hit;
 import io.beacon.model.aggregation.Aggregator;
-import io.beacon.model.aggregation.BucketKey;
-import io.beacon.model.aggregation.MetricState;
+import io.beacon.testing.AggregateSeeder;
 import io.beacon.testing.HeadlessChromium;
 import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import io.vertx.core.json.JsonObject;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -153,21 +147,6 @@ class DashboardBrowserTest {
     }
     Aggregator agg = new Aggregator(p -> java.time.ZoneOffset.UTC);
     hits.forEach(agg::add);
-    String cp = stack.cassandraContactPoint();
-    try (CqlSession cql = CqlSession.builder().withLocalDatacenter("datacenter1").withKeyspace("beacon")
-        .addContactPoint(InetSocketAddress.createUnresolved(cp.substring(0, cp.indexOf(':')),
-            Integer.parseInt(cp.substring(cp.indexOf(':') + 1)))).build()) {
-      PreparedStatement insert = cql.prepare("INSERT INTO agg_buckets (property_id, granularity, period, dimension,"
-          + " bucket_start, dim_value, screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
-          + " users_hll, sessions_hll, engaged_sessions_hll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
-        BucketKey k = e.getKey();
-        MetricState s = e.getValue();
-        cql.execute(insert.bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
-            Instant.ofEpochMilli(k.bucketStart()), k.value(), s.screenPageViews(), s.eventCount(), s.keyEvents(),
-            s.userEngagementDurationMs(), s.newUsers(), s.botHits(), ByteBuffer.wrap(s.usersSketch()),
-            ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch())));
-      }
-    }
+    AggregateSeeder.write(stack, agg, cql -> { });
   }
 }

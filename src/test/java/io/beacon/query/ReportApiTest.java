@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.beacon.devstack.LocalStack;
 import io.beacon.model.Hit;
 import io.beacon.model.aggregation.Aggregator;
-import io.beacon.model.aggregation.BucketKey;
-import io.beacon.model.aggregation.MetricState;
+import io.beacon.testing.AggregateSeeder;
 import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
@@ -16,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -28,9 +26,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import java.net.InetSocketAddress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,23 +60,8 @@ class ReportApiTest {
     hits = generate(600);
     Aggregator agg = new Aggregator(p -> ZONE);
     hits.forEach(agg::add);
-    String cp = stack.cassandraContactPoint();
-    try (CqlSession cql = CqlSession.builder().withLocalDatacenter("datacenter1").withKeyspace("beacon")
-        .addContactPoint(InetSocketAddress.createUnresolved(cp.substring(0, cp.indexOf(':')),
-            Integer.parseInt(cp.substring(cp.indexOf(':') + 1)))).build()) {
-      cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES ('" + PROPERTY + "', 'Report test', '" + ZONE + "')");
-      PreparedStatement insert = cql.prepare("INSERT INTO agg_buckets (property_id, granularity, period, dimension,"
-          + " bucket_start, dim_value, screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
-          + " users_hll, sessions_hll, engaged_sessions_hll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
-        BucketKey k = e.getKey();
-        MetricState s = e.getValue();
-        cql.execute(insert.bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
-            Instant.ofEpochMilli(k.bucketStart()), k.value(), s.screenPageViews(), s.eventCount(), s.keyEvents(),
-            s.userEngagementDurationMs(), s.newUsers(), s.botHits(), ByteBuffer.wrap(s.usersSketch()),
-            ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch())));
-      }
-    }
+    AggregateSeeder.write(stack, agg, cql -> cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES ('"
+        + PROPERTY + "', 'Report test', '" + ZONE + "')"));
   }
 
   @BeforeAll
