@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * nothing is skipped, and a batch rewritten after a crash or a rebalance is absorbed by the table's
  * DEDUP UPSERT KEYS(ts, request_id).
  */
-public final class RawHitsConsumer implements Runnable {
+public final class RawHitsConsumer extends ConsumerLoop {
   public static final String GROUP = "beacon-bridge-raw";
   /** Dead-letter headers: why, and where the record came from. */
   public static final String H_REASON = "beacon-dlq-reason";
@@ -57,9 +57,6 @@ public final class RawHitsConsumer implements Runnable {
   private final long maxBackoffMs;
   private final String clientId;
   private final AtomicLong lag = new AtomicLong();
-  private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private volatile boolean running = true;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
 
   public RawHitsConsumer(String bootstrap, String clientId, int batchSize, RawBatchWriter writer, WriteGate gate,
                          BridgeMetrics metrics, long minBackoffMs, long maxBackoffMs) {
@@ -71,20 +68,6 @@ public final class RawHitsConsumer implements Runnable {
     this.metrics = metrics;
     this.minBackoffMs = minBackoffMs;
     this.maxBackoffMs = maxBackoffMs;
-  }
-
-  /** Completes when the consumer thread has closed its clients. */
-  public CompletableFuture<Void> done() {
-    return done;
-  }
-
-  /** Asks the loop to stop; it finishes (or abandons, uncommitted) the batch at hand and closes. */
-  public void stop() {
-    running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
   }
 
   @Override

@@ -128,7 +128,7 @@ public final class BridgeBenchmark {
     return snap.getLong("events");
   }
 
-  // Waits on a Vert.x timer (no Thread.sleep): the benchmark polls, it does not spin.
+  // Waits on a Vert.x timer: the benchmark polls, it does not spin.
   private static void waitMs(BeaconNode node, long ms) throws Exception {
     io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
     node.vertx().setTimer(ms, id -> p.complete());

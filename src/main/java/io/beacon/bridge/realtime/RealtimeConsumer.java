@@ -1,5 +1,6 @@
 package io.beacon.bridge.realtime;
 
+import io.beacon.bridge.ConsumerLoop;
 import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
 import io.beacon.model.Topics;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * replace them. Changed buckets are flushed every {@code flushMs}; the properties they belong to are
  * collected for the publisher ({@link #drainChanged()}).
  */
-public final class RealtimeConsumer implements Runnable {
+public final class RealtimeConsumer extends ConsumerLoop {
   public static final String GROUP = "beacon-bridge-realtime";
   private static final Logger LOG = LoggerFactory.getLogger(RealtimeConsumer.class);
 
@@ -55,9 +56,6 @@ public final class RealtimeConsumer implements Runnable {
   private final AtomicInteger topicPartitions = new AtomicInteger();
   private final Map<Integer, Long> rebuildingUntil = new HashMap<>();
   private final List<Long> pendingTimestamps = new ArrayList<>();
-  private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private volatile boolean running = true;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
 
   public RealtimeConsumer(Map<String, Object> consumerProps, String clientId, RealtimeStore store, int windowMinutes,
                           long flushMs, Timer freshness, AtomicLong lag, LongSupplier clock) {
@@ -82,18 +80,6 @@ public final class RealtimeConsumer implements Runnable {
   /** Partitions of the hits topic as last seen by this consumer (0 before its first assignment). */
   public int topicPartitions() {
     return topicPartitions.get();
-  }
-
-  public CompletableFuture<Void> done() {
-    return done;
-  }
-
-  public void stop() {
-    running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
   }
 
   @Override
