@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -69,7 +70,8 @@ public final class BeaconNode {
     String name = config.node().name();
     Metrics metrics = new Metrics(name);
     IgniteClusterManager clusterManager =
-        new IgniteClusterManager(IgniteConfigFactory.create(config.cluster(), name));
+        new IgniteClusterManager(IgniteConfigFactory.create(config.cluster(), name, config.node().roles(),
+            config.recompute().cacheRegionMb()));
     VertxOptions options = new VertxOptions().setMetricsOptions(metrics.vertxOptions());
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(config.cluster().eventBusPort());
     return Vertx.builder().with(options).withClusterManager(clusterManager).withMetrics(metrics.vertxFactory())
@@ -93,7 +95,7 @@ public final class BeaconNode {
                   .timeout(4 * config.cassandra().requestTimeoutMs(), TimeUnit.MILLISECONDS)
               : Future.succeededFuture();
           return schema
-              .compose(v -> stores.contains(Store.CASSANDRA) ? connectCassandra(clients) : Future.succeededFuture())
+              .compose(v -> stores.contains(Store.CASSANDRA) ? connectCassandra(vertx, clients) : Future.succeededFuture())
               .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx, readiness, guard)))
               .compose(v -> node.deployRoles())
               .onSuccess(v -> rolesDeployed.set(true))
@@ -107,8 +109,10 @@ public final class BeaconNode {
    * vertx-cassandra-client 5.0.7, instances opening a shared session at the same moment fail with
    * IllegalStateException.
    */
-  private static Future<Void> connectCassandra(Clients clients) {
-    return clients.cassandra().execute("SELECT release_version FROM system.local").mapEmpty();
+  private static Future<Void> connectCassandra(Vertx vertx, Clients clients) {
+    // Creating the client parses the driver's config (seconds on a busy machine): not on an event loop.
+    return vertx.executeBlocking(clients::cassandra, false)
+        .compose(c -> c.execute("SELECT release_version FROM system.local")).mapEmpty();
   }
 
   private Future<Void> deployRoles() {
@@ -116,8 +120,10 @@ public final class BeaconNode {
     for (Role role : context.config().node().roles()) {
       int instances = context.config().node().instances(role);
       Function<NodeContext, Deployable> factory = VERTICLES.get(role);
+      // Recompute aggregates millions of rows: worker threads, so it never holds an event loop.
+      ThreadingModel threading = role == Role.RECOMPUTE ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP;
       chain = chain.compose(v -> vertx.deployVerticle(() -> factory.apply(context),
-              new DeploymentOptions().setInstances(instances))
+              new DeploymentOptions().setInstances(instances).setThreadingModel(threading))
           .onSuccess(id -> {
             LOG.info("Deployed role {} x{} on node {} (deployment {})", role.key(), instances, context.nodeName(), id);
             Gauge.builder("beacon_verticle_instances", () -> instances)

@@ -37,4 +37,26 @@ public final class Addresses {
   public static String rawErasure() {
     return "beacon.bridge.erasure";
   }
+
+  /**
+   * Request/reply, ad-hoc reports from raw hits: send {@code {"propertyId", "timeZone", "today", "request"}}
+   * ({@code request}: the runReport body, {@code today}: the property's current date, so both sides resolve
+   * relative dates alike); a recompute instance replies the GA4 runReport response body, its metadata saying
+   * {@code dataSource: "recompute"} and whether it came from the cache. Failures are
+   * {@link io.vertx.core.eventbus.ReplyException}s whose {@code failureCode()} is the HTTP status to answer
+   * (400 bad request, 429 queue full, 503 raw store unavailable).
+   */
+  public static String recomputeReport() {
+    return "beacon.recompute.report";
+  }
+
+  /**
+   * Request/reply, correction jobs: {@code {"action": "start", "propertyId", "from", "to", "requestedBy"}}
+   * (local dates, inclusive), {@code {"action": "get", "jobId"}}, {@code {"action": "cancel", "jobId"}} or
+   * {@code {"action": "list", "propertyId"}}; replies the job(s) as JSON (see {@code io.beacon.recompute.Job}).
+   * Failures carry the HTTP status as {@code failureCode()}, as for {@link #recomputeReport()}.
+   */
+  public static String recomputeJobs() {
+    return "beacon.recompute.jobs";
+  }
 }

@@ -5,7 +5,7 @@ import io.beacon.query.auth.Accounts;
 import io.beacon.query.auth.Caller;
 import io.beacon.query.auth.PropertyRole;
 import io.beacon.query.auth.Secrets;
-import io.beacon.query.report.ReportException;
+import io.beacon.model.report.ReportException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

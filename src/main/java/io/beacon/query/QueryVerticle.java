@@ -8,7 +8,7 @@ import io.beacon.infra.config.Role;
 import io.beacon.query.auth.Accounts;
 import io.beacon.query.auth.Secrets;
 import io.beacon.query.report.AggregateReader;
-import io.beacon.query.report.PropertyZones;
+import io.beacon.infra.clients.PropertyZones;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.CookieSameSite;
@@ -44,8 +44,8 @@ public final class QueryVerticle extends VerticleBase {
     var cassandra = ctx.clients().cassandra();
     Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies());
-    ReportHandler reports = new ReportHandler(new PropertyZones(cassandra, STORE_TIMEOUT),
-        new AggregateReader(cassandra, STORE_TIMEOUT), ctx.meters(), access);
+    ReportHandler reports = new ReportHandler(vertx, new PropertyZones(cassandra, STORE_TIMEOUT),
+        new AggregateReader(cassandra, STORE_TIMEOUT), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl());
 
     Router router = Router.router(vertx);
@@ -83,6 +83,11 @@ public final class QueryVerticle extends VerticleBase {
     router.post("/api/v1/admin/properties/:id/secret").handler(admin::rotateSecret);
     router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
     router.post("/api/v1/admin/users").handler(admin::createUser);
+    RecomputeAdminHandler recompute = new RecomputeAdminHandler(vertx, access, new PropertyZones(cassandra, STORE_TIMEOUT));
+    router.post("/api/v1/admin/recompute").handler(recompute::start);
+    router.get("/api/v1/admin/recompute").handler(recompute::list);
+    router.get("/api/v1/admin/recompute/:job").handler(recompute::get);
+    router.delete("/api/v1/admin/recompute/:job").handler(recompute::cancel);
 
     Endpoint ep = ctx.config().http().query();
     return Future.all(

@@ -2,7 +2,7 @@ package io.beacon.query;
 
 import io.beacon.infra.Addresses;
 import io.beacon.query.auth.PropertyRole;
-import io.beacon.query.report.ReportException;
+import io.beacon.model.report.ReportException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -1,16 +1,21 @@
 package io.beacon.query;
 
 import io.beacon.model.aggregation.Dimension;
-import io.beacon.query.report.AggregatePlan;
+import io.beacon.model.report.AggregatePlan;
 import io.beacon.query.report.AggregateReader;
-import io.beacon.query.report.PropertyZones;
-import io.beacon.query.report.ReportEngine;
-import io.beacon.query.report.ReportException;
-import io.beacon.query.report.ReportMetric;
-import io.beacon.query.report.ReportRequest;
-import io.beacon.query.report.TimeDimension;
+import io.beacon.infra.clients.PropertyZones;
+import io.beacon.model.report.ReportEngine;
+import io.beacon.model.report.ReportException;
+import io.beacon.model.report.ReportMetric;
+import io.beacon.model.report.ReportRequest;
+import io.beacon.model.report.TimeDimension;
+import io.beacon.infra.Addresses;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,14 +29,18 @@ import org.slf4j.LoggerFactory;
 /** {@code runReport} and {@code metadata} over the precomputed aggregates, in the GA4 Data API's shape. */
 final class ReportHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ReportHandler.class);
-  static final int MAX_RANGE_DAYS = 1100;
 
   private final PropertyZones zones;
   private final AggregateReader reader;
   private final MeterRegistry meters;
   private final AccessHandler access;
+  private final Vertx vertx;
+  private final long recomputeTimeoutMs;
 
-  ReportHandler(PropertyZones zones, AggregateReader reader, MeterRegistry meters, AccessHandler access) {
+  ReportHandler(Vertx vertx, PropertyZones zones, AggregateReader reader, MeterRegistry meters, AccessHandler access,
+                long recomputeTimeoutMs) {
+    this.vertx = vertx;
+    this.recomputeTimeoutMs = recomputeTimeoutMs;
     this.zones = zones;
     this.reader = reader;
     this.meters = meters;
@@ -75,15 +84,14 @@ final class ReportHandler {
       }
       ReportRequest request;
       try {
-        request = ReportRequest.parse(body, zone.get(), LocalDate.now(zone.get()), MAX_RANGE_DAYS);
+        request = ReportRequest.parse(body, zone.get(), LocalDate.now(zone.get()), ReportRequest.MAX_RANGE_DAYS);
       } catch (ReportException e) {
         error(rc, e);
         return;
       }
       Optional<AggregatePlan> plan = AggregatePlan.of(request);
       if (plan.isEmpty()) {
-        error(rc, new ReportException(501, "dimensions", "this report needs a recomputation from raw hits (two or more"
-            + " dimensions, a filter on another dimension, or custom event parameters), which is not available yet"));
+        recompute(rc, propertyId, zone.get(), body, sample);
         return;
       }
       reader.read(propertyId, plan.get(), request.dateRanges(), zone.get()).onComplete(rows -> {
@@ -93,16 +101,61 @@ final class ReportHandler {
         }
         ReportEngine.Report report = ReportEngine.run(request, plan.get(), rows.result(), zone.get());
         sample.stop(meters.timer("beacon_query_report_seconds", "source", "aggregates"));
-        String accept = rc.request().getHeader("Accept");
-        if (accept != null && accept.contains("text/csv")) {
-          rc.response().putHeader("content-type", "text/csv; charset=utf-8")
-              .putHeader("content-disposition", "attachment; filename=\"report-" + propertyId + ".csv\"")
-              .end(ReportEngine.toCsv(report));
-        } else {
-          rc.response().putHeader("content-type", "application/json").end(ReportEngine.toJson(report).encode());
-        }
+        respond(rc, propertyId, report);
       });
     });
+  }
+
+  /**
+   * A report the aggregates cannot answer (several dimensions, a filter on another dimension, custom
+   * parameters): computed from raw hits by a recompute node, over the event bus.
+   */
+  private void recompute(RoutingContext rc, String propertyId, ZoneId zone, JsonObject body, Timer.Sample sample) {
+    JsonObject msg = new JsonObject().put("propertyId", propertyId).put("timeZone", zone.getId())
+        .put("today", LocalDate.now(zone).toString()).put("request", body);
+    vertx.eventBus().<JsonObject>request(Addresses.recomputeReport(), msg,
+            new DeliveryOptions().setSendTimeout(recomputeTimeoutMs))
+        .onSuccess(reply -> {
+          sample.stop(meters.timer("beacon_query_report_seconds", "source", "recompute"));
+          respond(rc, propertyId, ReportEngine.fromJson(reply.body()));
+        })
+        .onFailure(e -> replyFailure(rc, e, "recompute"));
+  }
+
+  /**
+   * Answers an event-bus failure from a recompute node: its code is the HTTP status and its message
+   * {@code {"field", "message"}}; no node or no answer in time is 503.
+   */
+  static void replyFailure(RoutingContext rc, Throwable e, String role) {
+    if (e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      JsonObject m;
+      try {
+        m = new JsonObject(re.getMessage());
+      } catch (RuntimeException notJson) {
+        m = new JsonObject().put("field", "").put("message", re.getMessage());
+      }
+      int status = re.failureCode() >= 400 && re.failureCode() < 600 ? re.failureCode() : 503;
+      if (status == 429) {
+        rc.response().putHeader("Retry-After", "10");
+      }
+      error(rc, new ReportException(status, m.getString("field", ""), m.getString("message", "")));
+      return;
+    }
+    boolean noHandlers = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+    LOG.warn("The {} role did not answer: {}", role, e.toString());
+    error(rc, new ReportException(503, "", noHandlers ? "no " + role + " node is running; retry later"
+        : "the " + role + " role did not answer in time; retry later"));
+  }
+
+  private static void respond(RoutingContext rc, String propertyId, ReportEngine.Report report) {
+    String accept = rc.request().getHeader("Accept");
+    if (accept != null && accept.contains("text/csv")) {
+      rc.response().putHeader("content-type", "text/csv; charset=utf-8")
+          .putHeader("content-disposition", "attachment; filename=\"report-" + propertyId + ".csv\"")
+          .end(ReportEngine.toCsv(report));
+    } else {
+      rc.response().putHeader("content-type", "application/json").end(ReportEngine.toJson(report).encode());
+    }
   }
 
   void metadata(RoutingContext rc) {

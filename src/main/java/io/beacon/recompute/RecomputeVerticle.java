@@ -1,14 +1,41 @@
 package io.beacon.recompute;
 
+import io.beacon.infra.Addresses;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
+import io.beacon.infra.clients.PropertyZones;
+import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.infra.config.Role;
+import io.beacon.model.report.ReportException;
+import io.beacon.model.report.ReportRequest;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import org.apache.ignite.IgniteCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Rebuilds aggregates from raw hits. The work lands with the recompute issue. */
+/**
+ * Rebuilds aggregates from raw hits: ad-hoc reports the precomputed aggregates cannot answer (event bus
+ * {@link Addresses#recomputeReport()}), and correction jobs of whole days (admin requests on
+ * {@link Addresses#recomputeJobs()} and the stream's late-hit dirty buckets), both written to Cassandra through
+ * write-through Ignite caches. CPU-bound, so it is deployed as a worker verticle.
+ */
 public final class RecomputeVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RecomputeVerticle.class);
+  private static final Duration STORE_TIMEOUT = Duration.ofSeconds(10);
+
   private final NodeContext ctx;
+  private AdHocReports reports;
+  private JobRequests jobRequests;
+  private JobRunner runner;
+  private LateHitJobs lateHits;
 
   public RecomputeVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -16,6 +43,100 @@ public final class RecomputeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID());
+    RecomputeConfig cfg = ctx.config().recompute();
+    RawHits raw = new RawHits(ctx.clients().questdb(), cfg.fetchSize());
+    Jobs jobs = new Jobs(ctx.clients().cassandra(), STORE_TIMEOUT);
+    LoadControl load = new LoadControl(cfg.maxRunning(), cfg.maxPerProperty(), cfg.maxQueued());
+    String instance = ctx.nodeName() + "/" + deploymentID();
+    Gauge.builder("beacon_recompute_running", load, LoadControl::running).tag("instance", deploymentID())
+        .description("Ad-hoc recomputations running").register(ctx.meters());
+    Gauge.builder("beacon_recompute_queued", load, LoadControl::queued).tag("instance", deploymentID())
+        .description("Ad-hoc recomputations waiting for a slot").register(ctx.meters());
+    return vertx.executeBlocking(() -> new Object[] {
+            RecomputeCaches.reports(ctx.ignite(), ctx.config().cassandra()),
+            RecomputeCaches.aggregates(ctx.ignite(), ctx.config().cassandra())}, false)
+        .compose(caches -> {
+          @SuppressWarnings("unchecked")
+          IgniteCache<String, CachedReport> reportCache = (IgniteCache<String, CachedReport>) caches[0];
+          @SuppressWarnings("unchecked")
+          IgniteCache<String, AggregateEntry> aggregateCache = (IgniteCache<String, AggregateEntry>) caches[1];
+          reports = new AdHocReports(vertx, cfg, raw, reportCache, load, ctx.meters());
+          runner = new JobRunner(vertx, cfg, jobs, raw, aggregateCache, ctx.meters(), instance);
+          jobRequests = new JobRequests(jobs, runner::poll);
+          lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs,
+              new PropertyZones(ctx.clients().cassandra(), STORE_TIMEOUT), runner::poll);
+          runner.start();
+          return Future.all(
+              vertx.eventBus().<JsonObject>consumer(Addresses.recomputeReport(), this::onReport).completion(),
+              vertx.eventBus().<JsonObject>consumer(Addresses.recomputeJobs(), this::onJobs).completion(),
+              lateHits.start(),
+              RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID()));
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (runner != null) {
+      runner.stop();
+    }
+    return (lateHits == null ? Future.succeededFuture() : lateHits.stop())
+        .eventually(() -> vertx.executeBlocking(() -> {
+          StoreSessions.closeAll();
+          return null;
+        }, false));
+  }
+
+  private void onReport(Message<JsonObject> msg) {
+    JsonObject b = msg.body();
+    String propertyId = b.getString("propertyId");
+    ZoneId zone;
+    ReportRequest request;
+    try {
+      zone = ZoneId.of(b.getString("timeZone"));
+      request = ReportRequest.parse(b.getJsonObject("request"), zone, LocalDate.parse(b.getString("today")),
+          ReportRequest.MAX_RANGE_DAYS);
+    } catch (ReportException e) {
+      fail(msg, e);
+      return;
+    } catch (DateTimeException | NullPointerException | ClassCastException e) {
+      fail(msg, ReportException.badRequest("", "malformed recompute request: " + e.getMessage()));
+      return;
+    }
+    reports.run(propertyId, zone, request, b.getJsonObject("request"))
+        .onSuccess(msg::reply)
+        .onFailure(e -> {
+          if (!(e instanceof ReportException) && !(e instanceof LoadControl.Overloaded)) {
+            LOG.warn("Ad-hoc report of property {} failed: {}", propertyId, e.toString());
+          }
+          fail(msg, e);
+        });
+  }
+
+  private void onJobs(Message<JsonObject> msg) {
+    jobRequests.handle(msg.body()).onSuccess(msg::reply).onFailure(e -> {
+      if (!(e instanceof ReportException)) {
+        LOG.warn("Recompute job request {} failed: {}", msg.body().getString("action"), e.toString());
+      }
+      fail(msg, e);
+    });
+  }
+
+  /** Replies a failure whose code is the HTTP status and whose message is {@code {"field", "message"}}. */
+  private static void fail(Message<JsonObject> msg, Throwable e) {
+    int status;
+    String field = "";
+    String message;
+    if (e instanceof ReportException re) {
+      status = re.status();
+      field = re.field();
+      message = re.getMessage();
+    } else if (e instanceof LoadControl.Overloaded) {
+      status = 429;
+      message = e.getMessage();
+    } else {
+      status = 503;
+      message = "the raw-hit store or the aggregate store is unavailable; retry later";
+    }
+    msg.fail(status, new JsonObject().put("field", field).put("message", message).encode());
   }
 }

@@ -1,5 +1,6 @@
 package io.beacon.query;
 
+import io.beacon.testing.Dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.devstack.LocalStack;

@@ -6,6 +6,8 @@ import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.configuration.CacheConfiguration;
+import io.beacon.infra.config.Role;
+import org.apache.ignite.configuration.DataPageEvictionMode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
@@ -29,7 +31,13 @@ public final class IgniteConfigFactory {
 
   private IgniteConfigFactory() {}
 
-  public static IgniteConfiguration create(ClusterConfig c, String nodeName) {
+  /** The data region of caches that may drop entries when full because a store (Cassandra) holds them all. */
+  public static final String EVICTING_REGION = "beacon-evicting";
+  /** Ignite node attribute listing the node's roles (comma-separated keys), for caches pinned to a role. */
+  public static final String ROLES_ATTRIBUTE = "beacon.roles";
+
+  public static IgniteConfiguration create(ClusterConfig c, String nodeName, java.util.Set<Role> roles,
+                                           long evictingRegionMb) {
     TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder(false);
     ipFinder.setAddresses(c.members());
     TcpDiscoverySpi discovery = new TcpDiscoverySpi()
@@ -49,6 +57,11 @@ public final class IgniteConfigFactory {
             .setName("default")
             .setInitialSize(Math.min(maxRegion, 32 * MB))
             .setMaxSize(maxRegion))
+        .setDataRegionConfigurations(new DataRegionConfiguration()
+            .setName(EVICTING_REGION)
+            .setInitialSize(Math.min(evictingRegionMb * MB, 16 * MB))
+            .setMaxSize(evictingRegionMb * MB)
+            .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU))
         .setSystemDataRegionConfiguration(new SystemDataRegionConfiguration()
             .setInitialSize(16 * MB)
             .setMaxSize(32 * MB));
@@ -67,6 +80,8 @@ public final class IgniteConfigFactory {
     return new IgniteConfiguration()
         .setIgniteInstanceName("beacon-" + nodeName)
         .setConsistentId(nodeName)
+        .setUserAttributes(java.util.Map.of(ROLES_ATTRIBUTE,
+            roles.stream().map(Role::key).sorted().collect(java.util.stream.Collectors.joining(","))))
         .setDiscoverySpi(discovery)
         .setCommunicationSpi(communication)
         .setPeerClassLoadingEnabled(false)

@@ -19,7 +19,8 @@ public record BeaconConfig(
     SchemaConfig schema,
     CollectorConfig collector,
     BridgeConfig bridge,
-    QueryConfig query) {
+    QueryConfig query,
+    RecomputeConfig recompute) {
 
   /** Which verticles this node runs: a role with 0 instances (or absent) is not deployed. */
   public record NodeConfig(String name, Map<Role, RoleConfig> verticles) {
@@ -162,6 +163,10 @@ public record BeaconConfig(
     v.require(query != null, "query", "is required");
     if (query != null) {
       query.validate(v);
+    }
+    v.require(recompute != null, "recompute", "is required");
+    if (recompute != null) {
+      recompute.validate(v);
     }
     v.require(bridge != null, "bridge", "is required");
     if (bridge != null) {

@@ -25,14 +25,18 @@ public final class CassandraSchema {
 
   /** Applies every statement in order on a session of its own (the keyspace may not exist yet). */
   public static Future<Void> apply(Vertx vertx, CassandraConfig c) {
-    CassandraClient client = CassandraClient.create(vertx, Clients.cassandraOptions(c, false));
+    // Building the driver's config parses its reference.conf: seconds of work, never on an event loop.
+    return vertx.executeBlocking(() -> CassandraClient.create(vertx, Clients.cassandraOptions(c, false)), false)
+        .compose(client -> apply(client, c).eventually(client::close));
+  }
+
+  private static Future<Void> apply(CassandraClient client, CassandraConfig c) {
     Future<Void> chain = Future.succeededFuture();
     for (String stmt : statements(c)) {
       chain = chain.compose(v -> client.execute(stmt).mapEmpty());
     }
     return chain
         .onSuccess(v -> LOG.info("Cassandra schema up to date (keyspace {})", c.keyspace()))
-        .onFailure(e -> LOG.error("Cassandra schema migration failed (keyspace {}): {}", c.keyspace(), e.toString()))
-        .eventually(client::close);
+        .onFailure(e -> LOG.error("Cassandra schema migration failed (keyspace {}): {}", c.keyspace(), e.toString()));
   }
 }

@@ -1,13 +1,13 @@
-package io.beacon.query;
+package io.beacon.model.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.Granularity;
-import io.beacon.query.report.AggregatePlan;
-import io.beacon.query.report.ReportException;
-import io.beacon.query.report.ReportRequest;
+import io.beacon.model.report.AggregatePlan;
+import io.beacon.model.report.ReportException;
+import io.beacon.model.report.ReportRequest;
 import io.vertx.core.json.JsonObject;
 import java.time.LocalDate;
 import java.time.ZoneId;

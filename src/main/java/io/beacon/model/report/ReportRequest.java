@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.model.report;
 
 import io.beacon.model.aggregation.Dimension;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +24,8 @@ public record ReportRequest(
     int offset) {
 
   public static final int DEFAULT_LIMIT = 10_000;
+  /** The longest date range a report may span (three years and some). */
+  public static final int MAX_RANGE_DAYS = 1100;
   public static final int MAX_LIMIT = 250_000;
   /** The comparison dimension GA4 adds when a request has two date ranges. */
   public static final String DATE_RANGE = "dateRange";

@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.infra.clients;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import io.vertx.cassandra.CassandraClient;

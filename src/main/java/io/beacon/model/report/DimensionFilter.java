@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.model.report;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.model.report;
 
 import java.time.LocalDate;
 import java.time.ZoneId;

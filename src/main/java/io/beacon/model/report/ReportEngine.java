@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.model.report;
 
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.MetricState;
@@ -28,12 +28,18 @@ public final class ReportEngine {
   public record Report(List<String> dimensionHeaders, List<ReportMetric> metricHeaders, List<Row> rows, int rowCount,
       JsonObject metadata) {}
 
-  public static Report run(ReportRequest request, AggregatePlan plan, List<AggregateRow> input, ZoneId zone) {
+  /** The report's dimension headers: the requested dimensions, plus {@code dateRange} when comparing. */
+  public static List<String> headers(ReportRequest request) {
     List<String> headers = new ArrayList<>(request.dimensions());
-    boolean comparing = request.dateRanges().size() > 1;
-    if (comparing && !headers.contains(ReportRequest.DATE_RANGE)) {
+    if (request.dateRanges().size() > 1 && !headers.contains(ReportRequest.DATE_RANGE)) {
       headers.add(ReportRequest.DATE_RANGE);
     }
+    return headers;
+  }
+
+  /** A report from precomputed aggregate rows (the plan says which dimension they carry). */
+  public static Report run(ReportRequest request, AggregatePlan plan, List<AggregateRow> input, ZoneId zone) {
+    List<String> headers = headers(request);
     Map<List<String>, MetricState> groups = new LinkedHashMap<>();
     for (AggregateRow row : input) {
       Map<String, String> values = new HashMap<>();
@@ -50,17 +56,41 @@ public final class ReportEngine {
       List<String> key = headers.stream().map(values::get).toList();
       groups.computeIfAbsent(key, k -> new MetricState()).merge(row.state());
     }
-    List<Row> rows = new ArrayList<>();
-    groups.forEach((key, state) -> rows.add(new Row(key,
-        request.metrics().stream().map(m -> m.read(state)).toList())));
-    rows.sort(order(request, headers));
-    int from = Math.min(request.offset(), rows.size());
-    int to = (int) Math.min((long) from + request.limit(), rows.size());
-    JsonObject metadata = new JsonObject()
-        .put("dataSource", "aggregates")
+    return finish(request, groups, metadata("aggregates", zone));
+  }
+
+  /** The metadata every report carries; callers add to it (e.g. cache state). */
+  public static JsonObject metadata(String dataSource, ZoneId zone) {
+    return new JsonObject()
+        .put("dataSource", dataSource)
         .put("timeZone", zone.getId())
         .put("distinctCountRelativeStandardError", MetricState.RELATIVE_STANDARD_ERROR);
-    return new Report(headers, request.metrics(), List.copyOf(rows.subList(from, to)), rows.size(), metadata);
+  }
+
+  /**
+   * Every row of a report, unordered and unpaged: the metrics of each group (keyed by the values of
+   * {@link #headers}). What recompute computes and caches; {@link #page} orders and pages it.
+   */
+  public static Report all(ReportRequest request, Map<List<String>, MetricState> groups, JsonObject metadata) {
+    List<Row> rows = new ArrayList<>(groups.size());
+    groups.forEach((key, state) -> rows.add(new Row(key,
+        request.metrics().stream().map(m -> m.read(state)).toList())));
+    return new Report(headers(request), request.metrics(), rows, rows.size(), metadata);
+  }
+
+  /** Orders {@code all}'s rows as the request says and cuts its page ({@code offset}, {@code limit}). */
+  public static Report page(ReportRequest request, Report all) {
+    List<Row> rows = new ArrayList<>(all.rows());
+    rows.sort(order(request, all.dimensionHeaders()));
+    int from = Math.min(request.offset(), rows.size());
+    int to = (int) Math.min((long) from + request.limit(), rows.size());
+    return new Report(all.dimensionHeaders(), all.metricHeaders(), List.copyOf(rows.subList(from, to)), rows.size(),
+        all.metadata());
+  }
+
+  /** Computes, orders and pages the metrics of each group. */
+  public static Report finish(ReportRequest request, Map<List<String>, MetricState> groups, JsonObject metadata) {
+    return page(request, all(request, groups, metadata));
   }
 
   private static Comparator<Row> order(ReportRequest request, List<String> headers) {
@@ -108,6 +138,29 @@ public final class ReportEngine {
         .put("rowCount", report.rowCount())
         .put("metadata", report.metadata())
         .put("kind", "analyticsData#runReport");
+  }
+
+  /** Reads back a {@link #toJson} body (e.g. a report computed on another node). */
+  public static Report fromJson(JsonObject body) {
+    List<String> dims = body.getJsonArray("dimensionHeaders").stream()
+        .map(h -> ((JsonObject) h).getString("name")).toList();
+    List<ReportMetric> metrics = body.getJsonArray("metricHeaders").stream()
+        .map(h -> ReportMetric.ofApiName(((JsonObject) h).getString("name")).orElseThrow()).toList();
+    List<Row> rows = new ArrayList<>();
+    for (Object o : body.getJsonArray("rows")) {
+      JsonObject r = (JsonObject) o;
+      List<String> dv = r.getJsonArray("dimensionValues").stream()
+          .map(v -> ((JsonObject) v).getString("value")).toList();
+      List<Number> mv = r.getJsonArray("metricValues").stream()
+          .map(v -> parseNumber(((JsonObject) v).getString("value"))).toList();
+      rows.add(new Row(dv, mv));
+    }
+    return new Report(dims, metrics, rows, body.getInteger("rowCount", rows.size()),
+        body.getJsonObject("metadata", new JsonObject()));
+  }
+
+  private static Number parseNumber(String v) {
+    return v.contains(".") || v.contains("E") ? (Number) Double.parseDouble(v) : (Number) Long.parseLong(v);
   }
 
   /** CSV with a header line; values quoted per RFC 4180, and formula-leading cells defused for spreadsheets. */

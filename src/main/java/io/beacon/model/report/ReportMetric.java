@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.model.report;
 
 import io.beacon.model.aggregation.DerivedMetrics;
 import io.beacon.model.aggregation.MetricState;

@@ -1,4 +1,4 @@
-package io.beacon.query.report;
+package io.beacon.model.report;
 
 /**
  * A report request that cannot be answered, with the HTTP status to answer and the request field

@@ -1,4 +1,4 @@
-package io.beacon.query;
+package io.beacon.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,26 +10,26 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 /** A logged-in dashboard user: session cookie plus the CSRF token, as the web UI holds them. */
-final class Dashboard {
-  final int port;
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieManager()).build();
-  String csrf;
+public final class Dashboard {
+  public final int port;
+  public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieManager()).build();
+  public String csrf;
 
   private Dashboard(int port) {
     this.port = port;
   }
 
-  static HttpResponse<String> tryLogin(Dashboard d, String email, String password) throws Exception {
+  public static HttpResponse<String> tryLogin(Dashboard d, String email, String password) throws Exception {
     return d.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.port + "/api/v1/login"))
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", email).put("password", password).encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static Dashboard anonymous(int port) {
+  public static Dashboard anonymous(int port) {
     return new Dashboard(port);
   }
 
-  static Dashboard login(int port, String email, String password) throws Exception {
+  public static Dashboard login(int port, String email, String password) throws Exception {
     Dashboard d = new Dashboard(port);
     HttpResponse<String> r = tryLogin(d, email, password);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -37,7 +37,7 @@ final class Dashboard {
     return d;
   }
 
-  HttpResponse<String> send(String method, String path, String body, boolean withCsrf) throws Exception {
+  public HttpResponse<String> send(String method, String path, String body, boolean withCsrf) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (withCsrf && csrf != null) {
@@ -46,11 +46,11 @@ final class Dashboard {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<String> post(String path, String body) throws Exception {
+  public HttpResponse<String> post(String path, String body) throws Exception {
     return send("POST", path, body, true);
   }
 
-  HttpResponse<String> get(String path) throws Exception {
+  public HttpResponse<String> get(String path) throws Exception {
     return send("GET", path, null, true);
   }
 }

@@ -1,0 +1,136 @@
+package io.beacon.recompute;
+
+import io.beacon.model.Hit;
+import io.beacon.model.aggregation.Dimension;
+import io.beacon.model.aggregation.MetricState;
+import io.beacon.model.report.DateRangeSpec;
+import io.beacon.model.report.DimensionFilter;
+import io.beacon.model.report.ReportEngine;
+import io.beacon.model.report.ReportRequest;
+import io.beacon.model.report.TimeDimension;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Groups raw hits into the rows of an ad-hoc report: for each hit and each date range holding its local date,
+ * the values of the report's dimensions (any number of them, custom event parameters included) and of its
+ * filter's fields; hits the filter rejects are skipped, the others {@link MetricState#add}ed into their group,
+ * exactly as the stream counts them. Bot hits count in no report metric. Pure and not thread-safe: one per
+ * stream slice, {@link #merge}d at the end.
+ */
+final class AdHocAggregation {
+  /** The prefix of custom event parameter dimensions, as in GA4. */
+  static final String CUSTOM_EVENT = "customEvent:";
+
+  private final ReportRequest request;
+  private final ZoneId zone;
+  private final List<String> headers;
+  private final List<String> fields;
+  private final Map<List<String>, MetricState> groups = new HashMap<>();
+  private long hits;
+  private long bots;
+
+  AdHocAggregation(ReportRequest request, ZoneId zone) {
+    this.request = request;
+    this.zone = zone;
+    this.headers = ReportEngine.headers(request);
+    Set<String> f = new LinkedHashSet<>(headers);
+    DimensionFilter filter = request.dimensionFilter();
+    if (filter != null) {
+      f.addAll(filter.fields());
+    }
+    f.remove(ReportRequest.DATE_RANGE);
+    this.fields = List.copyOf(f);
+  }
+
+  /** Whether any dimension or filter reads custom event parameters (the raw read must then fetch them). */
+  static boolean needsParams(ReportRequest request) {
+    boolean inFilter = request.dimensionFilter() != null
+        && request.dimensionFilter().fields().stream().anyMatch(n -> n.startsWith(CUSTOM_EVENT));
+    return inFilter || request.dimensions().stream().anyMatch(n -> n.startsWith(CUSTOM_EVENT));
+  }
+
+  void add(Hit hit) {
+    hits++;
+    if (Boolean.TRUE.equals(hit.isBot())) {
+      bots++;
+      return;
+    }
+    LocalDate day = null;
+    Map<String, String> values = null;
+    List<DateRangeSpec> ranges = request.dateRanges();
+    for (DateRangeSpec range : ranges) {
+      if (day == null) {
+        day = Instant.ofEpochMilli(hit.ts()).atZone(zone).toLocalDate();
+      }
+      if (day.isBefore(range.start()) || day.isAfter(range.end())) {
+        continue;
+      }
+      if (values == null) {
+        values = new HashMap<>(fields.size() * 2 + 2);
+        for (String name : fields) {
+          String v = value(name, hit, zone);
+          if (v == null) {
+            return; // e.g. landingPage of a hit that did not start its session: it counts in no row
+          }
+          values.put(name, v);
+        }
+      }
+      values.put(ReportRequest.DATE_RANGE, range.name());
+      if (request.dimensionFilter() != null && !request.dimensionFilter().matches(values)) {
+        continue;
+      }
+      List<String> key = new ArrayList<>(headers.size());
+      for (String h : headers) {
+        key.add(values.get(h));
+      }
+      groups.computeIfAbsent(key, k -> new MetricState()).add(hit);
+    }
+  }
+
+  /**
+   * The value of dimension {@code name} for {@code hit}: a precomputed dimension as the stream reads it, a time
+   * dimension in the property's zone, or a custom event parameter ({@code "(not set)"} when absent); null when
+   * the hit has no row for it at all.
+   */
+  static String value(String name, Hit hit, ZoneId zone) {
+    Dimension d = Dimension.ofApiName(name);
+    if (d != null) {
+      return d.valueOf(hit);
+    }
+    if (name.startsWith(CUSTOM_EVENT)) {
+      String v = hit.params() == null ? null : hit.params().get(name.substring(CUSTOM_EVENT.length()));
+      return v == null || v.isBlank() ? Dimension.NOT_SET : v;
+    }
+    return TimeDimension.ofApiName(name).map(t -> t.format(hit.ts(), zone))
+        .orElseThrow(() -> new IllegalArgumentException("unknown dimension " + name));
+  }
+
+  /** Adds another slice's groups into this one. */
+  AdHocAggregation merge(AdHocAggregation other) {
+    hits += other.hits;
+    bots += other.bots;
+    other.groups.forEach((k, v) -> groups.merge(k, v, MetricState::merge));
+    return this;
+  }
+
+  Map<List<String>, MetricState> groups() {
+    return groups;
+  }
+
+  /** Raw hits read, bots included. */
+  long hits() {
+    return hits;
+  }
+
+  long bots() {
+    return bots;
+  }
+}
