@@ -1,5 +1,6 @@
 package io.beacon;
 
+import io.beacon.cli.ApiCli;
 import io.beacon.devstack.LocalStack;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.ConfigException;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   beacon [run] [--config FILE]                  run one node (roles and stores from config)
  *   beacon up [--config FILE] [--data-dir DIR]    start the local stack (Kafka, Cassandra, QuestDB) and a node with every role
+ *   beacon token|property|recompute ...           admin commands against a running node's API (see {@link ApiCli})
  * </pre>
  *
  * Exit codes: 0 clean stop, 1 start failure, 2 bad configuration or usage, 75 the node was cut
@@ -29,9 +31,14 @@ public final class Main {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_SEGMENTED = 75;
 
+  private static final java.util.Set<String> ADMIN_COMMANDS = java.util.Set.of("token", "property", "recompute");
+
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && ADMIN_COMMANDS.contains(args[0])) {
+      System.exit(ApiCli.run(args[0], java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv()));
+    }
     String command = "run";
     Path configFile = null;
     Path dataDir = Path.of("data");
@@ -41,7 +48,10 @@ public final class Main {
         case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
         case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
         case "-h", "--help", "help" -> {
-          System.out.println("usage: beacon [run|up] [--config FILE] [--data-dir DIR]");
+          System.out.println("usage: beacon [run|up] [--config FILE] [--data-dir DIR]\n"
+              + "       beacon token create --email E | property create --name N [--time-zone Z] | property list\n"
+              + "       beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait] | --status JOB | --cancel JOB\n"
+              + "       (admin commands: --url URL, default $BEACON_URL or http://localhost:8081; --token T, default $BEACON_TOKEN)");
           return;
         }
         default -> usage("unknown argument '" + args[i] + "'");

@@ -50,6 +50,16 @@ final class AdHocAggregation {
     this.fields = List.copyOf(f);
   }
 
+  /** The raw columns the report reads: the metrics' and those of every dimension and filter field. */
+  static java.util.Set<String> columns(ReportRequest request) {
+    Set<String> cols = new LinkedHashSet<>(RawHits.METRIC_COLUMNS);
+    request.dimensions().forEach(d -> cols.addAll(RawHits.columnsOf(d)));
+    if (request.dimensionFilter() != null) {
+      request.dimensionFilter().fields().forEach(d -> cols.addAll(RawHits.columnsOf(d)));
+    }
+    return cols;
+  }
+
   /** Whether any dimension or filter reads custom event parameters (the raw read must then fetch them). */
   static boolean needsParams(ReportRequest request) {
     boolean inFilter = request.dimensionFilter() != null

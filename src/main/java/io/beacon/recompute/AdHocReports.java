@@ -75,12 +75,12 @@ final class AdHocReports {
 
   private Future<CachedReport> compute(String propertyId, ZoneId zone, ReportRequest request, String key) {
     Timer.Sample sample = Timer.start(meters);
-    boolean params = AdHocAggregation.needsParams(request);
+    java.util.Set<String> columns = AdHocAggregation.columns(request);
     List<Instant[]> slices = slices(intervals(request, zone), config.slices());
     List<Future<AdHocAggregation>> parts = new ArrayList<>();
     for (Instant[] slice : slices) {
       AdHocAggregation part = new AdHocAggregation(request, zone);
-      parts.add(raw.stream(vertx, propertyId, slice[0], slice[1], params, null, part::add).map(part));
+      parts.add(raw.stream(vertx, propertyId, slice[0], slice[1], columns, null, part::add).map(part));
     }
     return Future.all(parts).compose(all -> {
       AdHocAggregation total = new AdHocAggregation(request, zone);

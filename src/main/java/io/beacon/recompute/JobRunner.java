@@ -78,7 +78,11 @@ final class JobRunner {
           return jobs.claim(due, owner, lease()).compose(won -> won ? run(due, due.leaseVersion() + 1)
               : Future.succeededFuture());
         })
-        .onFailure(e -> LOG.warn("Recompute job poll failed (retrying in {} ms): {}", POLL_MS, e.toString()))
+        .onFailure(e -> {
+          if (!stopped) {
+            LOG.warn("Recompute job poll failed (retrying in {} ms): {}", POLL_MS, e.toString());
+          }
+        })
         .onComplete(ar -> busy = false);
   }
 
@@ -180,7 +184,7 @@ final class JobRunner {
       long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
       return Math.max(0, dueMs - elapsedMs);
     };
-    return raw.stream(vertx, job.propertyId(), from, to, false, pacer, agg::add).compose(rows -> {
+    return raw.stream(vertx, job.propertyId(), from, to, RawHits.ALL_BUT_PARAMS, pacer, agg::add).compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
       String writer = "recompute:" + job.id();
       Map<String, AggregateEntry> chunk = new HashMap<>();

@@ -3,6 +3,7 @@ package io.beacon.recompute;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.model.Hit;
+import io.beacon.model.aggregation.Dimension;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,22 +15,64 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Streams one property's raw hits of a time range from QuestDB over PG wire, {@code fetchSize} rows at a time,
  * so memory stays bounded whatever the range. Rows become {@link Hit}s with the fields the aggregation reads
- * (ids, event, page, acquisition, device, geo, flags); {@code params} only when asked for, since decoding JSON
- * per row costs more than everything else together.
+ * (ids, event, page, acquisition, device, geo, flags), reading only the columns asked for: decoding dominates
+ * the cost of a row, and parameters' JSON most of all.
  */
 final class RawHits {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, String>> PARAMS = new TypeReference<>() {};
-  private static final String COLUMNS = "ts, client_id, user_id, request_id, session_id, event_name, engagement_ms,"
-      + " session_engaged, key_event, first_visit, session_start, hostname, page_path, page_title, page_referrer,"
-      + " source, medium, campaign, device_category, browser, os, screen_resolution, language, country, region, city,"
-      + " is_bot";
+  /** The raw-table columns a {@link Hit} is read from, in the order {@link #toHit} reads them. */
+  static final List<String> ALL = List.of("ts", "client_id", "user_id", "request_id", "session_id", "event_name",
+      "engagement_ms", "session_engaged", "key_event", "first_visit", "session_start", "hostname", "page_path",
+      "page_title", "page_referrer", "source", "medium", "campaign", "device_category", "browser", "os",
+      "screen_resolution", "language", "country", "region", "city", "is_bot", "params");
+  /** Everything the precomputed aggregates read (corrections rebuild them all). */
+  static final List<String> ALL_BUT_PARAMS = ALL.subList(0, ALL.size() - 1);
+  /** What every metric reads ({@link io.beacon.model.aggregation.MetricState#add}), plus the time. */
+  static final List<String> METRIC_COLUMNS = List.of("ts", "client_id", "session_id", "event_name", "engagement_ms",
+      "session_engaged", "key_event", "first_visit", "is_bot");
+
+  /**
+   * The columns a dimension reads, so a report fetches only what it needs (decoding dominates the cost of a
+   * row); time dimensions read {@code ts}, custom event parameters {@code params}.
+   */
+  static List<String> columnsOf(String dimension) {
+    if (dimension.startsWith(AdHocAggregation.CUSTOM_EVENT)) {
+      return List.of("params");
+    }
+    Dimension d = Dimension.ofApiName(dimension);
+    if (d == null) {
+      return List.of("ts");
+    }
+    return switch (d) {
+      case PAGE_PATH -> List.of("page_path");
+      case PAGE_TITLE -> List.of("page_title");
+      case LANDING_PAGE -> List.of("page_path", "session_start");
+      case HOST_NAME -> List.of("hostname");
+      case PAGE_REFERRER -> List.of("page_referrer");
+      case SESSION_SOURCE -> List.of("source");
+      case SESSION_MEDIUM -> List.of("medium");
+      case SESSION_CAMPAIGN_NAME -> List.of("campaign");
+      case SESSION_SOURCE_MEDIUM -> List.of("source", "medium");
+      case DEVICE_CATEGORY -> List.of("device_category");
+      case BROWSER -> List.of("browser");
+      case OPERATING_SYSTEM -> List.of("os");
+      case SCREEN_RESOLUTION -> List.of("screen_resolution");
+      case LANGUAGE -> List.of("language");
+      case COUNTRY -> List.of("country");
+      case REGION -> List.of("region");
+      case CITY -> List.of("city");
+      case EVENT_NAME -> List.of("event_name");
+    };
+  }
 
   private final Pool questdb;
   private final int fetchSize;
@@ -50,10 +93,14 @@ final class RawHits {
    * caller's context. Completes with the number of rows read; fails if QuestDB fails mid-way (callers retry the
    * whole range: aggregation is not incremental).
    */
-  Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, boolean withParams, Pacer pacer,
-                      Consumer<Hit> sink) {
-    String sql = "SELECT " + COLUMNS + (withParams ? ", params" : "")
-        + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3";
+  Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
+                      Pacer pacer, Consumer<Hit> sink) {
+    List<String> selected = ALL.stream().filter(c -> c.equals("ts") || columns.contains(c)).toList();
+    int[] at = new int[ALL.size()];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = selected.indexOf(ALL.get(i));
+    }
+    String sql = "SELECT " + String.join(", ", selected) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3";
     return questdb.getConnection().compose(conn -> conn.prepare(sql).compose(ps -> {
       Promise<Long> done = Promise.promise();
       long[] rows = {0};
@@ -62,7 +109,7 @@ final class RawHits {
           .endHandler(v -> done.tryComplete(rows[0]))
           .handler(row -> {
             try {
-              sink.accept(toHit(propertyId, row, withParams));
+              sink.accept(toHit(propertyId, row, at));
               rows[0]++;
               long pause = pacer == null ? 0 : pacer.afterRow(rows[0]);
               if (pause > 0) {
@@ -83,15 +130,24 @@ final class RawHits {
     return LocalDateTime.ofInstant(t, ZoneOffset.UTC);
   }
 
-  static Hit toHit(String propertyId, Row r, boolean withParams) {
-    LocalDateTime ts = r.getLocalDateTime(0);
-    Map<String, String> params = withParams ? params(r.getString(27)) : null;
-    return new Hit(propertyId, r.getString(1), r.getString(2), r.getString(3), r.getString(4), null,
-        ts.toInstant(ZoneOffset.UTC).toEpochMilli(), 0, r.getString(5), params, r.getLong(6), r.getBoolean(7),
-        r.getBoolean(8), r.getBoolean(9), r.getBoolean(10), null, r.getString(11), r.getString(12), r.getString(13),
-        r.getString(14), r.getString(15), r.getString(16), r.getString(17), null, null, r.getString(18),
-        r.getString(19), null, r.getString(20), null, r.getString(21), r.getString(22), r.getString(23),
-        r.getString(24), r.getString(25), r.getBoolean(26), null, Hit.SCHEMA_VERSION);
+  /** A hit from a row holding the columns of {@link #ALL} at {@code at[i]} (-1: not selected, null). */
+  static Hit toHit(String propertyId, Row r, int[] at) {
+    LocalDateTime ts = r.getLocalDateTime(at[0]);
+    Map<String, String> params = at[27] < 0 ? null : params(r.getString(at[27]));
+    return new Hit(propertyId, str(r, at[1]), str(r, at[2]), str(r, at[3]), str(r, at[4]), null,
+        ts.toInstant(ZoneOffset.UTC).toEpochMilli(), 0, str(r, at[5]), params, at[6] < 0 ? null : r.getLong(at[6]),
+        bool(r, at[7]), bool(r, at[8]), bool(r, at[9]), bool(r, at[10]), null, str(r, at[11]), str(r, at[12]),
+        str(r, at[13]), str(r, at[14]), str(r, at[15]), str(r, at[16]), str(r, at[17]), null, null, str(r, at[18]),
+        str(r, at[19]), null, str(r, at[20]), null, str(r, at[21]), str(r, at[22]), str(r, at[23]), str(r, at[24]),
+        str(r, at[25]), bool(r, at[26]), null, Hit.SCHEMA_VERSION);
+  }
+
+  private static String str(Row r, int i) {
+    return i < 0 ? null : r.getString(i);
+  }
+
+  private static Boolean bool(Row r, int i) {
+    return i < 0 ? null : r.getBoolean(i);
   }
 
   private static Map<String, String> params(String json) {

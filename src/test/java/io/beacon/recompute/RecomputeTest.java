@@ -299,6 +299,32 @@ class RecomputeTest {
     assertThat(unknown.statusCode()).isEqualTo(404);
   }
 
+  @Test
+  @Order(7)
+  void theCliRunsAJobWithAProgressBarAndManagesProperties() throws Exception {
+    Map<String, String> env = Map.of("BEACON_URL", "http://127.0.0.1:" + node.queryPort, "BEACON_TOKEN", token);
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(captured, true));
+      code = io.beacon.cli.ApiCli.run("recompute", new String[] {"--property", PROPERTY, "--from", LAST.toString(),
+          "--to", LAST.toString(), "--no-wait"}, env);
+    } finally {
+      System.setOut(stdout);
+    }
+    assertThat(code).isZero();
+    String id = captured.toString().trim();
+    assertThat(io.beacon.cli.ApiCli.run("recompute", new String[] {"--status", id}, env)).isZero(); // waits until done
+    assertThat(jobRow(id).getString("status")).isEqualTo("done");
+    assertThat(io.beacon.cli.ApiCli.run("recompute", new String[] {"--property", PROPERTY, "--from", LAST.toString(),
+        "--to", FIRST.toString()}, env)).as("refused: to before from").isEqualTo(3);
+    assertThat(io.beacon.cli.ApiCli.run("property", new String[] {"create", "--name", "From the CLI", "--time-zone",
+        "Europe/Paris"}, env)).isZero();
+    assertThat(io.beacon.cli.ApiCli.run("property", new String[] {"list"}, Map.of("BEACON_URL",
+        "http://127.0.0.1:" + node.queryPort))).as("no token: 401").isEqualTo(3);
+  }
+
   // ---- data and the independent answer
 
   private static List<Hit> generate(int n) {
