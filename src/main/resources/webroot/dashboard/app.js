@@ -117,12 +117,6 @@ async function renderTable(main, dimension, title, metrics) {
   const body = el('div', { class: 'scroll' }); const csv = el('button', { class: 'link', type: 'button' }, 'CSV');
   const section = el('section', { class: 'card' }, el('h2', {}, el('span', {}, title), csv), body);
   main.append(section);
-  if (state.filter && state.filter.name !== dimension) {
-    // The stream precomputes one dimension at a time; a cross-dimension breakdown needs recompute.
-    body.replaceChildren(el('p', { class: 'muted' }, 'Not available with a filter on ' + state.filter.name + ' yet.'));
-    csv.hidden = true;
-    return;
-  }
   loading(body);
   const request = reportBody([dimension], metrics, { limit: 25 });
   csv.onclick = () => downloadCsv(request, dimension);

@@ -8,6 +8,8 @@ import io.beacon.infra.config.Role;
 import io.beacon.query.auth.Accounts;
 import io.beacon.query.auth.Secrets;
 import io.beacon.query.report.AggregateReader;
+import io.beacon.query.report.AggregateSlice;
+import org.apache.ignite.IgniteCache;
 import io.beacon.infra.clients.PropertyZones;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -40,12 +42,18 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // Joining the Ignite cache waits for the cluster: not on the event loop.
+    return vertx.executeBlocking(() -> AggregateReader.cache(ctx.ignite(), ctx.config().cassandra()), false)
+        .compose(this::serve);
+  }
+
+  private Future<?> serve(IgniteCache<String, AggregateSlice> aggregates) {
     QueryConfig cfg = ctx.config().query();
     var cassandra = ctx.clients().cassandra();
     Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies());
     ReportHandler reports = new ReportHandler(vertx, new PropertyZones(cassandra, STORE_TIMEOUT),
-        new AggregateReader(cassandra, STORE_TIMEOUT), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
+        new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl());
 
     Router router = Router.router(vertx);

@@ -94,12 +94,16 @@ final class ReportHandler {
         recompute(rc, propertyId, zone.get(), body, sample);
         return;
       }
-      reader.read(propertyId, plan.get(), request.dateRanges(), zone.get()).onComplete(rows -> {
-        if (rows.failed()) {
-          unavailable(rc, propertyId, rows.cause());
+      reader.read(propertyId, plan.get(), request.dateRanges(), zone.get()).onComplete(read -> {
+        if (read.failed()) {
+          unavailable(rc, propertyId, read.cause());
           return;
         }
-        ReportEngine.Report report = ReportEngine.run(request, plan.get(), rows.result(), zone.get());
+        ReportEngine.Report report = ReportEngine.run(request, plan.get(), read.result().rows(), zone.get());
+        report.metadata().put("cache", read.result().cache());
+        if (read.result().cache().equals("stale")) {
+          report.metadata().put("stale", true);
+        }
         sample.stop(meters.timer("beacon_query_report_seconds", "source", "aggregates"));
         respond(rc, propertyId, report);
       });

@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.infra.clients.StoreSessions;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.model.aggregation.BucketKey;
 import java.nio.ByteBuffer;

@@ -1,6 +1,7 @@
 package io.beacon.recompute;
 
 import io.beacon.infra.Addresses;
+import io.beacon.infra.clients.StoreSessions;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
 import io.beacon.infra.clients.PropertyZones;

@@ -3,6 +3,7 @@ package io.beacon.recompute;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.infra.clients.StoreSessions;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import java.nio.ByteBuffer;
 import java.time.Instant;

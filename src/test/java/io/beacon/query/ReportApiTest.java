@@ -140,6 +140,16 @@ class ReportApiTest {
       assertThat(Long.parseLong(m.getJsonObject(1).getString("value"))).as(key).isEqualTo(users.get(key).size());
     }
     assertThat(json.getJsonObject("metadata").getString("timeZone")).isEqualTo("America/New_York");
+    // Closed days stay in the Ignite read-through cache: the same report again reads no Cassandra partition.
+    String misses = metricLine("beacon_query_cache_requests_total", "result=\"miss\"");
+    HttpResponse<String> again = report("""
+        {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
+         "dimensions":[{"name":"date"},{"name":"country"}],
+         "metrics":[{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"eventCount"}]}""", "application/json");
+    JsonObject cached = new JsonObject(again.body());
+    assertThat(cached.getJsonObject("metadata").getString("cache")).isEqualTo("hit");
+    assertThat(cached.getJsonArray("rows")).isEqualTo(json.getJsonArray("rows"));
+    assertThat(metricLine("beacon_query_cache_requests_total", "result=\"miss\"")).isEqualTo(misses);
   }
 
   @Test
@@ -182,7 +192,9 @@ class ReportApiTest {
 
     HttpResponse<String> twoDims = report("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],"
         + "\"metrics\":[{\"name\":\"sessions\"}],\"dimensions\":[{\"name\":\"pagePath\"},{\"name\":\"country\"}]}", "application/json");
-    assertThat(twoDims.statusCode()).isEqualTo(501);
+    // Recompute answers these; this node's cluster runs none, so: 503 naming the missing role, never a hang.
+    assertThat(twoDims.statusCode()).isEqualTo(503);
+    assertThat(new JsonObject(twoDims.body()).getJsonObject("error").getString("message")).contains("no recompute node");
 
     HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
             + "/api/v1/properties/B-NOPE:runReport")).header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
@@ -190,5 +202,11 @@ class ReportApiTest {
     assertThat(missing.statusCode()).isEqualTo(404);
     HttpResponse<String> notJson = report("{oops", "application/json");
     assertThat(notJson.statusCode()).isEqualTo(400);
+  }
+
+  /** The node's /metrics line of {@code name} whose labels contain {@code label} (or "" if none). */
+  private static String metricLine(String name, String label) throws Exception {
+    return node.getFrom(node.managementPort, "/metrics").body().lines()
+        .filter(l -> l.startsWith(name + "{") && l.contains(label)).findFirst().orElse("");
   }
 }

@@ -1,7 +1,6 @@
-package io.beacon.recompute;
+package io.beacon.infra.clients;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.beacon.infra.clients.Clients;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,13 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * threads, outside Vert.x, so they get a plain driver session, one per JVM and Cassandra config, opened on first
  * use and closed with the node.
  */
-final class StoreSessions {
+public final class StoreSessions {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static final Map<CassandraConfig, CqlSession> SESSIONS = new ConcurrentHashMap<>();
 
   private StoreSessions() {}
 
-  static CqlSession of(CassandraConfig config) {
+  public static CqlSession of(CassandraConfig config) {
     return SESSIONS.computeIfAbsent(config, c -> Clients.cassandraOptions(c, true).dataStaxClusterBuilder().build());
   }
 
@@ -25,7 +24,7 @@ final class StoreSessions {
    * The config as a JSON string: the stores' factories travel through Ignite's marshaller, which does not
    * round-trip records, so they carry this instead.
    */
-  static String encode(CassandraConfig c) {
+  public static String encode(CassandraConfig c) {
     try {
       return JSON.writeValueAsString(c);
     } catch (java.io.IOException e) {
@@ -33,7 +32,7 @@ final class StoreSessions {
     }
   }
 
-  static CassandraConfig decode(String json) {
+  public static CassandraConfig decode(String json) {
     try {
       return JSON.readValue(json, CassandraConfig.class);
     } catch (java.io.IOException e) {
@@ -41,7 +40,7 @@ final class StoreSessions {
     }
   }
 
-  static void closeAll() {
+  public static void closeAll() {
     SESSIONS.values().removeIf(s -> {
       s.close();
       return true;
