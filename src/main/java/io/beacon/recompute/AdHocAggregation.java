@@ -8,8 +8,6 @@ import io.beacon.model.report.DimensionFilter;
 import io.beacon.model.report.ReportEngine;
 import io.beacon.model.report.ReportRequest;
 import io.beacon.model.report.TimeDimension;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Groups raw hits into the rows of an ad-hoc report: for each hit and each date range holding its local date,
@@ -33,6 +32,10 @@ final class AdHocAggregation {
   private final ZoneId zone;
   private final List<String> headers;
   private final List<String> fields;
+  /** How each of {@link #fields} is read from a hit, resolved once (not per hit). */
+  private final List<Function<Hit, String>> readers;
+  /** Each date range as epoch ms [start, end) of its local days. */
+  private final List<long[]> bounds;
   private final Map<List<String>, MetricState> groups = new HashMap<>();
   private long hits;
   private long bots;
@@ -48,6 +51,10 @@ final class AdHocAggregation {
     }
     f.remove(ReportRequest.DATE_RANGE);
     this.fields = List.copyOf(f);
+    this.readers = fields.stream().map(name -> reader(name, zone)).toList();
+    this.bounds = request.dateRanges().stream().map(r -> new long[] {
+        r.start().atStartOfDay(zone).toInstant().toEpochMilli(),
+        r.end().plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli()}).toList();
   }
 
   /** The raw columns the report reads: the metrics' and those of every dimension and filter field. */
@@ -73,20 +80,19 @@ final class AdHocAggregation {
       bots++;
       return;
     }
-    LocalDate day = null;
     Map<String, String> values = null;
     List<DateRangeSpec> ranges = request.dateRanges();
-    for (DateRangeSpec range : ranges) {
-      if (day == null) {
-        day = Instant.ofEpochMilli(hit.ts()).atZone(zone).toLocalDate();
-      }
-      if (day.isBefore(range.start()) || day.isAfter(range.end())) {
+    for (int r = 0; r < ranges.size(); r++) {
+      long[] b = bounds.get(r);
+      if (hit.ts() < b[0] || hit.ts() >= b[1]) {
         continue;
       }
+      DateRangeSpec range = ranges.get(r);
       if (values == null) {
         values = new HashMap<>(fields.size() * 2 + 2);
-        for (String name : fields) {
-          String v = value(name, hit, zone);
+        for (int i = 0; i < fields.size(); i++) {
+          String name = fields.get(i);
+          String v = readers.get(i).apply(hit);
           if (v == null) {
             return; // e.g. landingPage of a hit that did not start its session: it counts in no row
           }
@@ -111,16 +117,24 @@ final class AdHocAggregation {
    * the hit has no row for it at all.
    */
   static String value(String name, Hit hit, ZoneId zone) {
+    return reader(name, zone).apply(hit);
+  }
+
+  private static Function<Hit, String> reader(String name, ZoneId zone) {
     Dimension d = Dimension.ofApiName(name);
     if (d != null) {
-      return d.valueOf(hit);
+      return d::valueOf;
     }
     if (name.startsWith(CUSTOM_EVENT)) {
-      String v = hit.params() == null ? null : hit.params().get(name.substring(CUSTOM_EVENT.length()));
-      return v == null || v.isBlank() ? Dimension.NOT_SET : v;
+      String param = name.substring(CUSTOM_EVENT.length());
+      return hit -> {
+        String v = hit.params() == null ? null : hit.params().get(param);
+        return v == null || v.isBlank() ? Dimension.NOT_SET : v;
+      };
     }
-    return TimeDimension.ofApiName(name).map(t -> t.format(hit.ts(), zone))
+    TimeDimension t = TimeDimension.ofApiName(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown dimension " + name));
+    return hit -> t.format(hit.ts(), zone);
   }
 
   /** Adds another slice's groups into this one. */
