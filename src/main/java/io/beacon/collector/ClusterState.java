@@ -27,10 +27,27 @@ final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
   static final String SESSION_CACHE = "beacon-collector-sessions";
 
+  /** Dedup value of a request id whose hit Kafka (or the spool) acknowledged. */
+  private static final String PRODUCED = "d";
+  /** Prefix of the dedup value of a request id a node is handing over now: "p:" + node id. */
+  private static final String PENDING = "p:";
+
+  /** What {@link #claim} found. */
+  enum Claim {
+    /** This node must produce the hit (first sight, or the node handing it over left the cluster). */
+    PRODUCE,
+    /** Already acknowledged by Kafka: acknowledge the retry without producing it again. */
+    DUPLICATE,
+    /** Another live node is handing it over right now. */
+    IN_FLIGHT
+  }
+
+  private final Ignite ignite;
   private final IgniteCache<String, String> dedup;
   private final IgniteCache<String, String> sessions;
 
-  private ClusterState(IgniteCache<String, String> dedup, IgniteCache<String, String> sessions) {
+  private ClusterState(Ignite ignite, IgniteCache<String, String> dedup, IgniteCache<String, String> sessions) {
+    this.ignite = ignite;
     this.dedup = dedup;
     this.sessions = sessions;
   }
@@ -43,16 +60,46 @@ final class ClusterState {
     IgniteCache<String, String> s = ignite.getOrCreateCache(new CacheConfiguration<String, String>(SESSION_CACHE)
         .setEagerTtl(true))
         .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, sessionTimeoutMs)));
-    return new ClusterState(d, s);
+    return new ClusterState(ignite, d, s);
   }
 
   static String dedupKey(String propertyId, String clientId, String requestId) {
     return propertyId + "|" + clientId + "|" + requestId;
   }
 
-  /** True if this is the first time the key is seen within the window (the caller must produce it). */
-  Future<Boolean> firstSeen(Context ctx, String key) {
-    return adapt(ctx, dedup.putIfAbsentAsync(key, "1"));
+  /**
+   * Claims a request id for this node. The id is marked pending (with this node's id) until the hand-off is
+   * acknowledged ({@link #produced}); only then do retries count as duplicates. So a node that dies between
+   * marking an id and Kafka's acknowledgement never makes a retry on another node look like a duplicate of a
+   * hit that was lost: its pending mark is taken over once the node has left the cluster.
+   */
+  Future<Claim> claim(Context ctx, String key) {
+    String mine = PENDING + ignite.cluster().localNode().id();
+    return adapt(ctx, dedup.putIfAbsentAsync(key, mine)).compose(first -> first
+        ? Future.succeededFuture(Claim.PRODUCE)
+        : adapt(ctx, dedup.getAsync(key)).compose(v -> {
+          if (v == null) {
+            return Future.succeededFuture(Claim.IN_FLIGHT); // forgotten meanwhile: the caller claims again
+          }
+          if (!v.startsWith(PENDING)) {
+            return Future.succeededFuture(Claim.DUPLICATE);
+          }
+          UUID owner;
+          try {
+            owner = UUID.fromString(v.substring(PENDING.length()));
+          } catch (IllegalArgumentException e) {
+            owner = null;
+          }
+          if (owner != null && ignite.cluster().node(owner) != null) {
+            return Future.succeededFuture(Claim.IN_FLIGHT);
+          }
+          return adapt(ctx, dedup.replaceAsync(key, v, mine)).map(won -> won ? Claim.PRODUCE : Claim.IN_FLIGHT);
+        }));
+  }
+
+  /** Marks a claimed request id as acknowledged by Kafka (or the spool): retries are duplicates from now on. */
+  void produced(String key) {
+    dedup.putAsync(key, PRODUCED);
   }
 
   /** Forgets a key whose hit could not be handed over, so the client's retry is produced. */

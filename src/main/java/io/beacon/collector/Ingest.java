@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Ingest {
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+  /** How long a retry waits for a concurrent first attempt's hand-off (Kafka ack, else the spool) to settle. */
+  private static final long IN_FLIGHT_WAIT_MS = 3_000;
 
   /** How a request's hits fared: accepted, duplicates (accepted, not produced) and problems. */
   static final class Outcome {
@@ -141,16 +144,22 @@ final class Ingest {
 
   private Future<Void> produce(Hit hit, Request req, Outcome out) {
     String key = ClusterState.dedupKey(hit.propertyId(), hit.clientId(), hit.requestId());
-    return state.firstSeen(req.ctx(), key).compose(first -> {
-      if (!first) {
+    return claim(req.ctx(), key, System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(claim -> {
+      if (claim == ClusterState.Claim.DUPLICATE) {
         duplicates.increment();
         out.duplicates++;
         out.accepted++;
         return Future.succeededFuture();
       }
+      // PRODUCE, or a retry whose first attempt is still in flight after the wait: produce it (at least once
+      // beats losing a hit; the raw store de-duplicates on the request id).
+      boolean claimed = claim == ClusterState.Claim.PRODUCE;
       long start = System.nanoTime();
       return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
           .<Void>map(v -> {
+            if (claimed) {
+              state.produced(key);
+            }
             handoffTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             accepted.computeIfAbsent(hit.protocol(), pr -> Counter.builder("beacon_collector_accepted_total")
                 .description("Hits handed over to Kafka (or the spool)").tag("protocol", pr).register(meters)).increment();
@@ -159,7 +168,9 @@ final class Ingest {
           })
           .recover(e -> {
             // Not handed over: forget the request id so the client's retry is produced.
-            state.forget(key);
+            if (claimed) {
+              state.forget(key);
+            }
             if (e instanceof KafkaHandoff.SpoolFullException) {
               out.spoolFull = true;
               add(out, new Problem("", "the collector cannot take hits right now, retry later", "VALUE_INVALID", "spool_full"));
@@ -167,6 +178,18 @@ final class Ingest {
             }
             return Future.failedFuture(e);
           });
+    });
+  }
+
+  /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
+  private Future<ClusterState.Claim> claim(Context ctx, String key, long deadline) {
+    return state.claim(ctx, key).compose(c -> {
+      if (c != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
+        return Future.succeededFuture(c);
+      }
+      Promise<Void> later = Promise.promise();
+      ctx.owner().setTimer(50, t -> later.complete());
+      return later.future().compose(v -> claim(ctx, key, deadline));
     });
   }
 

@@ -66,7 +66,9 @@ public final class QueryVerticle extends VerticleBase {
     });
     router.get("/").handler(rc -> rc.response().putHeader("X-Beacon-Node", ctx.nodeName()).setStatusCode(302)
         .putHeader("Location", "/dashboard/").end("Beacon dashboard on " + ctx.nodeName() + "\n"));
-    router.get("/openapi.yaml").handler(StaticHandler.create("webroot/api"));
+    // A single file: StaticHandler would treat the matched path as a directory and redirect.
+    router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml")
+        .sendFile("webroot/api/openapi.yaml"));
     router.get("/dashboard/*").handler(StaticHandler.create("webroot/dashboard").setMaxAgeSeconds(300));
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
     router.route("/api/v1/*").handler(SessionHandler.create(ClusteredSessionStore.create(vertx))

@@ -69,7 +69,7 @@ final class RealtimeHandler {
     }
     for (int i = 0; i < metrics.size(); i++) {
       String m = metrics.getJsonObject(i).getString("name");
-      boolean ok = TOP_LISTS.containsKey(dim) ? TOP_LISTS.get(dim)[1].equals(m) : METRICS.contains(m);
+      boolean ok = dim != null && TOP_LISTS.containsKey(dim) ? TOP_LISTS.get(dim)[1].equals(m) : METRICS.contains(m);
       if (!ok) {
         ReportHandler.error(rc, ReportException.badRequest("metrics[" + i + "].name", "'" + m + "' is not available"
             + (dim == null ? "" : " by " + dim) + " in real time"));
