@@ -174,6 +174,7 @@ class HaproxyTest {
       awaitUp(lb, "lb-a");
       awaitUp(lb, "lb-b");
       awaitAccepted(lb, "warm-up");
+      double duplicatesBefore = counter(a, "beacon_collector_duplicates_total");
       AtomicInteger sent = new AtomicInteger();
       Map<Integer, AtomicInteger> byStatus = new ConcurrentHashMap<>();
       List<String> errors = Collections.synchronizedList(new ArrayList<>());
@@ -238,13 +239,17 @@ class HaproxyTest {
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         Set<String> missing = new HashSet<>(acknowledged);
         missing.removeAll(inKafka);
-        throw new AssertionError(missing.size() + " of " + acknowledged.size() + " acknowledged hits are not in Kafka"
-            + " (the load balancer's log, " + WORK + "/haproxy-" + lb.ingestPort + ".log, says which node answered"
-            + " each, and a '+' in its retries field marks a redispatch): " + missing.stream().sorted().limit(20).toList(), e);
+        // Each request id is sent once, so a duplicate on lb-a is a retry of a hit lb-b had taken when it died.
+        throw new AssertionError(missing.size() + " of " + acknowledged.size() + " acknowledged hits are not in Kafka: "
+            + missing.stream().sorted().limit(20).toList() + "; lb-a acknowledged "
+            + (counter(a, "beacon_collector_duplicates_total") - duplicatesBefore) + " retried hits as duplicates"
+            + " without producing them (the load balancer's log, " + WORK + "/haproxy-" + lb.ingestPort + ".log, says"
+            + " which node answered each request; a '+' in its retries field marks a redispatch)", e);
       }
       System.out.printf("kill -9 mid-stream: %d requests, %s by status, %d hits acknowledged, all in Kafka "
-          + "(%d records, %d produced twice by a retry)%n", sent.get(), byStatus, acknowledged.size(), records.get(),
-          records.get() - inKafka.size());
+          + "(%d records, %d produced twice by a retry; %.0f retries acknowledged as duplicates by lb-a)%n", sent.get(),
+          byStatus, acknowledged.size(), records.get(), records.get() - inKafka.size(),
+          counter(a, "beacon_collector_duplicates_total") - duplicatesBefore);
     } finally {
       // Whatever failed above, the other tests get both nodes back.
       if (!b.process().isAlive()) {
@@ -467,6 +472,16 @@ class HaproxyTest {
     } catch (Exception e) {
       throw new IllegalStateException("starting the Spark job failed", e);
     }
+  }
+
+  /** The value of a label-less (but for node) counter on a node's /metrics, 0 if absent. */
+  private static double counter(NodeProcess node, String name) throws IOException, InterruptedException {
+    for (String line : node.get("/metrics").body().split("\n")) {
+      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   private static boolean mainSourcesMention(String metric) throws IOException {
