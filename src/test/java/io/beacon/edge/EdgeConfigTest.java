@@ -2,6 +2,7 @@ package io.beacon.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.testing.Prometheus;
 import io.beacon.testing.Sh;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +35,10 @@ class EdgeConfigTest {
         "-f", dir.resolve("backends-dns.cfg").toString()), env)).contains("Configuration file is valid");
     assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy-l4.cfg").toString()), env))
         .contains("Configuration file is valid");
+    // The Spark job's metrics sidecar, with the values of the production compose file.
+    assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("spark-metrics.cfg").toString()),
+        Map.of("BEACON_SPARK_METRICS_BIND", ":9466", "BEACON_SPARK_METRICS_TARGET", "127.0.0.1:9465")))
+        .contains("Configuration file is valid");
   }
 
   @Test
@@ -62,6 +67,25 @@ class EdgeConfigTest {
         assertThat(Sh.run("promtool", "test", "rules", t.toString())).contains("SUCCESS");
       }
     }
+  }
+
+  /**
+   * HaproxyTest runs every alert's expression with its comparisons made {@code bool}, so that it answers while
+   * all is well; the rewrite leaves label matchers, strings and existing {@code bool}s alone.
+   */
+  @Test
+  void alertExpressionsAreCheckedInTheirBoolForm() throws Exception {
+    assertThat(Prometheus.withBool("up{job=\"beacon\"} == 0")).isEqualTo("up{job=\"beacon\"} == bool 0");
+    assertThat(Prometheus.withBool("min(a) < count(up{job!=\"x\",i=~\"a|b\"} == 1)"))
+        .isEqualTo("min(a) < bool count(up{job!=\"x\",i=~\"a|b\"} == bool 1)");
+    assertThat(Prometheus.withBool("a >= 0.5 and on(n) b != bool 0 or c <= 2 > 1"))
+        .isEqualTo("a >= bool 0.5 and on(n) b != bool 0 or c <= bool 2 > bool 1");
+    assertThat(Prometheus.withBool("x{l=\"a>b\"} > 1")).isEqualTo("x{l=\"a>b\"} > bool 1");
+    // Every rule file's alerts are found, and so is every dashboard's panels.
+    assertThat(Prometheus.alertExpressions()).extracting(Prometheus.Expression::source)
+        .anyMatch(s -> s.startsWith("beacon-cluster.yml")).anyMatch(s -> s.startsWith("beacon-pipeline.yml"));
+    assertThat(Prometheus.panelExpressions()).extracting(e -> e.source().split(" / ")[0]).contains(
+        "cluster-jvm.json", "load-balancer.json", "ingest.json", "pipeline.json", "serving.json");
   }
 
   @Test

@@ -69,33 +69,105 @@ public final class Prometheus implements AutoCloseable {
 
   public static final Path DASHBOARDS = Path.of(System.getProperty("beacon.home", ".")).resolve("grafana/dashboards");
 
-  /** Names of the metrics that the project's alert rules and Grafana dashboards select. */
-  public static Set<String> metricsInRulesAndDashboards() throws IOException {
-    Set<String> names = new TreeSet<>();
+  /** A PromQL expression and where it comes from (dashboard and panel, or rule file and alert). */
+  public record Expression(String source, String expr) {}
+
+  /** Every panel target's expression, Grafana's interval variables replaced by 1m. */
+  public static List<Expression> panelExpressions() throws IOException {
+    List<Expression> out = new ArrayList<>();
     try (var files = Files.list(DASHBOARDS)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-        for (JsonNode panel : JSON.readTree(f.toFile()).path("panels")) {
-          for (JsonNode target : panel.path("targets")) {
-            names.addAll(metricNames(target.path("expr").asText()));
+      for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+        collectPanels(f.getFileName().toString(), JSON.readTree(f.toFile()).path("panels"), out);
+      }
+    }
+    return out;
+  }
+
+  private static void collectPanels(String dashboard, JsonNode panels, List<Expression> out) {
+    for (JsonNode panel : panels) {
+      for (JsonNode target : panel.path("targets")) {
+        String expr = target.path("expr").asText();
+        if (!expr.isBlank()) {
+          out.add(new Expression(dashboard + " / " + panel.path("title").asText() + " / " + target.path("refId").asText(),
+              expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "1m")));
+        }
+      }
+      collectPanels(dashboard, panel.path("panels"), out); // panels inside a collapsed row
+    }
+  }
+
+  /**
+   * Every alerting and recording rule's expression, with each comparison made {@code bool}: an alert's
+   * expression is empty while all is well, but its {@code bool} form answers 0 or 1 whenever the series it
+   * compares exist and match.
+   */
+  public static List<Expression> alertExpressions() throws IOException {
+    List<Expression> out = new ArrayList<>();
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    try (var files = Files.list(RULES)) {
+      for (Path f : files.sorted().toList()) {
+        for (JsonNode group : yaml.readTree(f.toFile()).path("groups")) {
+          for (JsonNode rule : group.path("rules")) {
+            String name = rule.has("alert") ? rule.path("alert").asText() : rule.path("record").asText();
+            out.add(new Expression(f.getFileName() + " / " + name, withBool(rule.path("expr").asText())));
           }
         }
       }
     }
-    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-    try (var files = Files.list(RULES)) {
-      for (Path f : files.toList()) {
-        for (JsonNode group : yaml.readTree(f.toFile()).path("groups")) {
-          for (JsonNode rule : group.path("rules")) {
-            names.addAll(metricNames(rule.path("expr").asText()));
-          }
+    return out;
+  }
+
+  /** Adds {@code bool} after each comparison operator outside label matchers and strings. */
+  public static String withBool(String expr) {
+    StringBuilder out = new StringBuilder();
+    int braces = 0;
+    boolean quoted = false;
+    for (int i = 0; i < expr.length(); i++) {
+      char c = expr.charAt(i);
+      if (quoted) {
+        out.append(c);
+        if (c == '\\' && i + 1 < expr.length()) {
+          out.append(expr.charAt(++i));
+        } else if (c == '"') {
+          quoted = false;
         }
+        continue;
       }
+      boolean twoChars = i + 1 < expr.length() && expr.charAt(i + 1) == '=';
+      if (c == '"') {
+        quoted = true;
+      } else if (c == '{') {
+        braces++;
+      } else if (c == '}') {
+        braces--;
+      } else if (braces == 0 && (c == '>' || c == '<' || ((c == '=' || c == '!') && twoChars))) {
+        String op = twoChars ? expr.substring(i, i + 2) : String.valueOf(c);
+        out.append(op);
+        i += op.length() - 1;
+        if (!expr.substring(i + 1).stripLeading().startsWith("bool")) {
+          out.append(" bool");
+        }
+        continue;
+      }
+      out.append(c);
+    }
+    return out.toString();
+  }
+
+  /** Names of the metrics that the project's alert rules and Grafana dashboards select. */
+  public static Set<String> metricsInRulesAndDashboards() throws IOException {
+    Set<String> names = new TreeSet<>();
+    for (Expression e : panelExpressions()) {
+      names.addAll(metricNames(e.expr()));
+    }
+    for (Expression e : alertExpressions()) {
+      names.addAll(metricNames(e.expr()));
     }
     return names;
   }
 
   /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or durations. */
-  static Set<String> metricNames(String expr) {
+  public static Set<String> metricNames(String expr) {
     String bare = expr.replaceAll("\\{[^}]*}", " ")                 // label matchers
         .replaceAll("\\[[^]]*]", " ")                               // range durations
         .replaceAll("(?i)\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")
