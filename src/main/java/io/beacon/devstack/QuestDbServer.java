@@ -38,8 +38,9 @@ final class QuestDbServer extends ServerProcess {
 
   @Override
   protected List<String> jvmOptions() {
-    // QuestDB keeps its data off-heap (mmap); the heap only holds query plumbing.
-    return List.of("-Xms64m", "-Xmx384m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+    // QuestDB keeps its data off-heap (mmap); the heap holds query plumbing, but an exact count_distinct over
+    // millions of strings (e.g. an ad-hoc SQL GROUP BY) ran 384 MB out of memory, so leave it room (grown lazily).
+    return List.of("-Xms64m", "-Xmx1g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
         "-Djava.awt.headless=true");
   }
 
