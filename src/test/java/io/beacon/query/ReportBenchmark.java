@@ -94,7 +94,10 @@ public final class ReportBenchmark {
             {"dateRanges":[{"startDate":"30daysAgo","endDate":"yesterday"}],"dimensions":[{"name":"pagePath"}],
              "metrics":[{"name":"screenPageViews"},{"name":"totalUsers"}],
              "orderBys":[{"metric":{"metricName":"screenPageViews"},"desc":true}],"limit":25}""");
-        Runnable clear = () -> node.context().ignite().cache("beacon-query-aggregates").clear();
+        Runnable clear = () -> {
+          node.context().ignite().cache("beacon-query-aggregates").clear();
+          io.beacon.query.report.AggregateReader.clearLocal();
+        };
         result.put("overviewCold", measure(api, path, overview, Math.max(10, samples / 5), clear));
         result.put("overviewWarm", measure(api, path, overview, samples, null));
         result.put("topPagesCold", measure(api, path, topPages, Math.max(10, samples / 5), clear));

@@ -325,6 +325,23 @@ class RecomputeTest {
         "http://127.0.0.1:" + node.queryPort))).as("no token: 401").isEqualTo(3);
   }
 
+  @Test
+  @Order(8)
+  void aRunningJobCanBeCancelled() throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    HttpResponse<String> started = api.post("/api/v1/admin/recompute", new JsonObject().put("property", PROPERTY)
+        .put("from", FIRST.toString()).put("to", LAST.toString()).encode());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = new JsonObject(started.body()).getString("jobId");
+    HttpResponse<String> cancel = api.delete("/api/v1/admin/recompute/" + id);
+    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+    assertThat(new JsonObject(cancel.body()).getBoolean("cancelRequested")).isTrue();
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+        .until(() -> "cancelled".equals(new JsonObject(api.get("/api/v1/admin/recompute/" + id).body())
+            .getString("status")));
+    assertThat(jobRow(id).getInt("days_done")).isLessThan(4);
+  }
+
   // ---- data and the independent answer
 
   private static List<Hit> generate(int n) {

@@ -52,6 +52,11 @@ public final class MetricState {
   private HllSketch users;
   private HllSketch sessions;
   private HllSketch engagedSessions;
+  // While merging many states (a report's groups, a micro-batch's partitions), one Union per sketch gathers
+  // them: a new Union per merge allocated a full sketch each time. Settled into the sketch on first read.
+  private Union usersUnion;
+  private Union sessionsUnion;
+  private Union engagedUnion;
 
   /** An empty state (all zero). */
   public MetricState() {
@@ -110,12 +115,12 @@ public final class MetricState {
     if (Boolean.TRUE.equals(hit.firstVisit())) {
       newUsers++;
     }
-    users.update(hit.clientId());
+    u().update(hit.clientId());
     if (hit.sessionId() != null) {
       String session = sessionKey(hit);
-      sessions.update(session);
+      s().update(session);
       if (Boolean.TRUE.equals(hit.sessionEngaged())) {
-        engagedSessions.update(session);
+        e().update(session);
       }
     }
   }
@@ -133,24 +138,50 @@ public final class MetricState {
     engagementMs += other.engagementMs;
     newUsers += other.newUsers;
     botHits += other.botHits;
-    users = union(users, other.users);
-    sessions = union(sessions, other.sessions);
-    engagedSessions = union(engagedSessions, other.engagedSessions);
+    usersUnion = accumulate(usersUnion, users, other.u());
+    sessionsUnion = accumulate(sessionsUnion, sessions, other.s());
+    engagedUnion = accumulate(engagedUnion, engagedSessions, other.e());
     return this;
   }
 
-  private static HllSketch union(HllSketch a, HllSketch b) {
-    if (b.isEmpty()) {
-      return a;
+  private static Union accumulate(Union union, HllSketch self, HllSketch other) {
+    if (other.isEmpty()) {
+      return union;
     }
-    if (a.isEmpty()) {
-      return b.copy();
+    if (union == null) {
+      union = new Union(LG_K);
+      if (!self.isEmpty()) {
+        union.update(self);
+      }
     }
-    Union union = new Union(LG_K);
-    union.update(a);
-    union.update(b);
-    return union.getResult(TYPE);
+    union.update(other);
+    return union;
   }
+
+  private HllSketch u() {
+    if (usersUnion != null) {
+      users = usersUnion.getResult(TYPE);
+      usersUnion = null;
+    }
+    return users;
+  }
+
+  private HllSketch s() {
+    if (sessionsUnion != null) {
+      sessions = sessionsUnion.getResult(TYPE);
+      sessionsUnion = null;
+    }
+    return sessions;
+  }
+
+  private HllSketch e() {
+    if (engagedUnion != null) {
+      engagedSessions = engagedUnion.getResult(TYPE);
+      engagedUnion = null;
+    }
+    return engagedSessions;
+  }
+
 
   private static HllSketch sketch(byte[] image) {
     return image == null || image.length == 0
@@ -189,43 +220,43 @@ public final class MetricState {
 
   /** {@code totalUsers} (= {@code activeUsers}): distinct clients. */
   public long users() {
-    return Math.round(users.getEstimate());
+    return Math.round(u().getEstimate());
   }
 
   public long sessions() {
-    return Math.round(sessions.getEstimate());
+    return Math.round(s().getEstimate());
   }
 
   public long engagedSessions() {
-    return Math.round(engagedSessions.getEstimate());
+    return Math.round(e().getEstimate());
   }
 
   /** {lower, upper} bound of the distinct clients at {@code stdDevs} (1, 2 or 3) standard deviations. */
   public double[] usersBounds(int stdDevs) {
-    return new double[] {users.getLowerBound(stdDevs), users.getUpperBound(stdDevs)};
+    return new double[] {u().getLowerBound(stdDevs), u().getUpperBound(stdDevs)};
   }
 
   public double[] sessionsBounds(int stdDevs) {
-    return new double[] {sessions.getLowerBound(stdDevs), sessions.getUpperBound(stdDevs)};
+    return new double[] {s().getLowerBound(stdDevs), s().getUpperBound(stdDevs)};
   }
 
   public double[] engagedSessionsBounds(int stdDevs) {
-    return new double[] {engagedSessions.getLowerBound(stdDevs), engagedSessions.getUpperBound(stdDevs)};
+    return new double[] {e().getLowerBound(stdDevs), e().getUpperBound(stdDevs)};
   }
 
   // ---- stored forms
 
   /** Compact HLL image of the client sketch (a Cassandra blob). */
   public byte[] usersSketch() {
-    return users.toCompactByteArray();
+    return u().toCompactByteArray();
   }
 
   public byte[] sessionsSketch() {
-    return sessions.toCompactByteArray();
+    return s().toCompactByteArray();
   }
 
   public byte[] engagedSessionsSketch() {
-    return engagedSessions.toCompactByteArray();
+    return e().toCompactByteArray();
   }
 
   /** The whole state as one byte array (for shuffles and caches); {@link #fromBytes} reads it back. */

@@ -8,6 +8,8 @@ import io.beacon.model.aggregation.MetricState;
 import io.beacon.model.report.AggregatePlan;
 import io.beacon.model.report.AggregateRow;
 import io.beacon.model.report.DateRangeSpec;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,7 +35,8 @@ import org.apache.ignite.lang.IgnitePredicate;
  * Reads the aggregate rows a plan needs: one {@code agg_buckets} partition per local day (hour buckets) or month
  * (day buckets) per date range, through an Ignite cache that reads through to Cassandra ({@link SliceStore},
  * prepared statements). A partition still open to the stream is re-read once older than {@link #FRESH}; a closed
- * one stays cached (an hour in memory, evicted first when the region is full). Every read has a timeout; when
+ * one stays cached (an hour in memory, evicted first when the region is full), and each node also keeps the
+ * partitions it decoded. Every read has a timeout; when
  * Cassandra fails, an open partition already cached is served and the report is marked stale.
  */
 public final class AggregateReader {
@@ -44,7 +47,35 @@ public final class AggregateReader {
   /** The rows, and what the cache did: {@code hit}, {@code miss} (something was read from Cassandra) or {@code stale}. */
   public record Read(List<AggregateRow> rows, String cache) {}
 
-  private record Slice(AggregateSlice slice, String state) {}
+  /**
+   * A partition decoded for reports, kept on this node (in front of Ignite): a warm report then neither copies the
+   * slice out of Ignite nor decodes its sketches. Its states are only read (merged into fresh groups), never
+   * changed, so concurrent reports share them.
+   */
+  private record Decoded(long loadedAt, boolean closed, long[] starts, String[] values, MetricState[] states) {
+    static Decoded of(AggregateSlice s) {
+      MetricState[] states = new MetricState[s.size()];
+      for (int i = 0; i < states.length; i++) {
+        long[] m = s.sums[i];
+        states[i] = MetricState.of(m[0], m[1], m[2], m[3], m[4], m[5], s.users[i], s.sessions[i],
+            s.engagedSessions[i]);
+      }
+      return new Decoded(s.loadedAt, s.closed, s.bucketStarts, s.values, states);
+    }
+
+    boolean usable(long now) {
+      return closed || now - loadedAt < FRESH.toMillis();
+    }
+  }
+
+  private record Slice(Decoded slice, String state) {}
+
+  /** Rows of decoded partitions held on this node, at most about this many. */
+  private static final long LOCAL_ROWS = 300_000;
+  /** One per JVM (node), shared by the query verticle's instances. */
+  private static final Cache<String, Decoded> LOCAL = Caffeine.newBuilder()
+      .maximumWeight(LOCAL_ROWS).weigher((String k, Decoded d) -> d.starts().length + 1)
+      .expireAfterWrite(Duration.ofHours(1)).build();
 
   private final Vertx vertx;
   private final IgniteCache<String, AggregateSlice> cache;
@@ -56,6 +87,11 @@ public final class AggregateReader {
     this.cache = cache;
     this.timeout = timeout;
     this.meters = meters;
+  }
+
+  /** Empties this node's decoded partitions (benchmarks of cold reads clear the Ignite cache too). */
+  public static void clearLocal() {
+    LOCAL.invalidateAll();
   }
 
   /** Creates or joins the cache, on the query nodes only, in the bounded evicting region. Blocking. */
@@ -110,39 +146,48 @@ public final class AggregateReader {
     });
   }
 
-  /** One partition from the cache: as cached, read through on a miss, re-read when open and old. */
+  /**
+   * One partition: decoded on this node if usable, else from the Ignite cache (read through to Cassandra on a
+   * miss), re-read when open and old; served stale (and marked so) if Cassandra fails meanwhile.
+   */
   private Future<Slice> slice(String key) {
+    Decoded mine = LOCAL.getIfPresent(key);
+    if (mine != null && mine.usable(System.currentTimeMillis())) {
+      meters.counter("beacon_query_cache_requests_total", "result", "hit").increment();
+      return Future.succeededFuture(new Slice(mine, "hit"));
+    }
     return vertx.executeBlocking(() -> {
       AggregateSlice cached = cache.withSkipStore().get(key);
+      Slice out;
       if (cached == null) {
         meters.counter("beacon_query_cache_requests_total", "result", "miss").increment();
-        return new Slice(cache.get(key), "miss");
-      }
-      if (cached.closed || System.currentTimeMillis() - cached.loadedAt < FRESH.toMillis()) {
+        out = new Slice(Decoded.of(cache.get(key)), "miss");
+      } else if (cached.closed || System.currentTimeMillis() - cached.loadedAt < FRESH.toMillis()) {
         meters.counter("beacon_query_cache_requests_total", "result", "hit").increment();
-        return new Slice(cached, "hit");
+        out = new Slice(Decoded.of(cached), "hit");
+      } else {
+        try {
+          cache.remove(key); // read-only cache: nothing is deleted in Cassandra
+          AggregateSlice fresh = cache.get(key);
+          meters.counter("beacon_query_cache_requests_total", "result", "refresh").increment();
+          out = new Slice(Decoded.of(fresh), "miss");
+        } catch (RuntimeException cassandraDown) {
+          cache.put(key, cached);
+          meters.counter("beacon_query_cache_requests_total", "result", "stale").increment();
+          return new Slice(Decoded.of(cached), "stale");
+        }
       }
-      try {
-        cache.remove(key); // read-only cache: nothing is deleted in Cassandra
-        AggregateSlice fresh = cache.get(key);
-        meters.counter("beacon_query_cache_requests_total", "result", "refresh").increment();
-        return new Slice(fresh, "miss");
-      } catch (RuntimeException cassandraDown) {
-        cache.put(key, cached);
-        meters.counter("beacon_query_cache_requests_total", "result", "stale").increment();
-        return new Slice(cached, "stale");
-      }
+      LOCAL.put(key, out.slice());
+      return out;
     }, false).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private static List<AggregateRow> rows(int range, AggregateSlice s, long from, long to) {
+  private static List<AggregateRow> rows(int range, Decoded s, long from, long to) {
     List<AggregateRow> out = new ArrayList<>();
-    for (int i = 0; i < s.size(); i++) {
-      long start = s.bucketStarts[i];
+    for (int i = 0; i < s.starts().length; i++) {
+      long start = s.starts()[i];
       if (start >= from && start < to) {
-        long[] m = s.sums[i];
-        out.add(new AggregateRow(range, start, s.values[i], MetricState.of(m[0], m[1], m[2], m[3], m[4], m[5],
-            s.users[i], s.sessions[i], s.engagedSessions[i])));
+        out.add(new AggregateRow(range, start, s.values()[i], s.states()[i]));
       }
     }
     return out;
