@@ -130,7 +130,8 @@ public final class Main {
     try {
       stack = LocalStack.start(home, dataDir, LocalStack.Ports.defaults(), true, spark);
     } catch (LocalStackException e) {
-      System.err.println("beacon: " + e.getMessage() + (spark ? "\n(`beacon up --no-spark` runs without the Spark job)" : ""));
+      System.err.println("beacon: " + e.getMessage()
+          + (spark ? "\n(`beacon up --no-spark` runs without the Spark job)" : ""));
       System.exit(EXIT_START_FAILED);
       return null;
     }
