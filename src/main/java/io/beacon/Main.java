@@ -141,6 +141,8 @@ public final class Main {
     env.put("BEACON_QUESTDB_HTTP_URL", stack.questdbHttpUrl());
     env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(stack.questdbPgPort()));
     env.putIfAbsent("BEACON_CLUSTER_WORK_DIR", dataDir.resolve("ignite").toString());
+    // The collector's spool too, so --data-dir moves all of `up`'s state (the default is ./data/spool).
+    env.putIfAbsent("BEACON_COLLECTOR_SPOOL_DIR", dataDir.resolve("spool").toString());
     return stack;
   }
 
