@@ -2,11 +2,14 @@ package io.beacon;
 
 import io.beacon.cli.ApiCli;
 import io.beacon.devstack.LocalStack;
+import io.beacon.devstack.LocalStackException;
+import io.beacon.devstack.ServerProcess;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.ConfigException;
 import io.beacon.infra.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   beacon [run] [--config FILE]                  run one node (roles and stores from config)
- *   beacon up [--config FILE] [--data-dir DIR]    start the local stack (Kafka, Cassandra, QuestDB) and a node with every role
+ *   beacon up [--config FILE] [--data-dir DIR] [--no-spark]
+ *                                                 start the local stack (Kafka, Cassandra, QuestDB), a node with
+ *                                                 every role, then the Spark aggregation job (unless --no-spark)
  *   beacon token|property|recompute ...           admin commands against a running node's API (see {@link ApiCli})
  * </pre>
  *
@@ -30,6 +35,10 @@ public final class Main {
   static final int EXIT_START_FAILED = 1;
   static final int EXIT_CONFIG = 2;
   static final int EXIT_SEGMENTED = 75;
+  private static final String USAGE = "usage: beacon [run|up] [--config FILE] [--data-dir DIR] [--no-spark]\n"
+      + "       beacon token create --email E | property create --name N [--time-zone Z] | property list\n"
+      + "       beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait] | --status JOB | --cancel JOB\n"
+      + "       (admin commands: --url URL, default $BEACON_URL or http://localhost:8081; --token T, default $BEACON_TOKEN)";
 
   private static final java.util.Set<String> ADMIN_COMMANDS = java.util.Set.of("token", "property", "recompute");
 
@@ -42,25 +51,27 @@ public final class Main {
     String command = "run";
     Path configFile = null;
     Path dataDir = Path.of("data");
+    boolean spark = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "run", "up" -> command = args[i];
         case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
         case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
+        case "--no-spark" -> spark = false;
         case "-h", "--help", "help" -> {
-          System.out.println("usage: beacon [run|up] [--config FILE] [--data-dir DIR]\n"
-              + "       beacon token create --email E | property create --name N [--time-zone Z] | property list\n"
-              + "       beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait] | --status JOB | --cancel JOB\n"
-              + "       (admin commands: --url URL, default $BEACON_URL or http://localhost:8081; --token T, default $BEACON_TOKEN)");
+          System.out.println(USAGE);
           return;
         }
         default -> usage("unknown argument '" + args[i] + "'");
       }
     }
+    if (!spark && !command.equals("up")) {
+      usage("--no-spark is an option of 'up' (a production node never starts the job)");
+    }
     Map<String, String> env = new HashMap<>(System.getenv());
     LocalStack stack = null;
     if (command.equals("up")) {
-      stack = startStack(dataDir.toAbsolutePath(), env);
+      stack = startStack(dataDir.toAbsolutePath(), env, spark);
     }
     BeaconConfig config;
     try {
@@ -72,6 +83,9 @@ public final class Main {
       return;
     }
     run(config, stack);
+    if (stack != null && spark) {
+      startAggregationJob(stack, config);
+    }
   }
 
   private static void run(BeaconConfig config, LocalStack stack) {
@@ -118,17 +132,46 @@ public final class Main {
         display(http.collector().host()), http.collector().port());
   }
 
-  private static LocalStack startStack(Path dataDir, Map<String, String> env) {
+  private static LocalStack startStack(Path dataDir, Map<String, String> env, boolean spark) {
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
-    System.out.println("Starting the local stack (Kafka, Cassandra, QuestDB) in " + dataDir + " ...");
-    LocalStack stack = LocalStack.start(home, dataDir, LocalStack.Ports.defaults(), true);
+    System.out.println("Starting the local stack (Kafka, Cassandra, QuestDB" + (spark ? "; building the Spark job" : "")
+        + ") in " + dataDir + " ...");
+    LocalStack stack;
+    try {
+      stack = LocalStack.start(home, dataDir, LocalStack.Ports.defaults(), true, spark);
+    } catch (LocalStackException e) {
+      System.err.println("beacon: " + e.getMessage()
+          + (spark ? "\n(`beacon up --no-spark` runs without the Spark job)" : ""));
+      System.exit(EXIT_START_FAILED);
+      return null;
+    }
     // The stack's addresses win over the defaults and the environment: `up` runs against it.
     env.put("BEACON_KAFKA_BOOTSTRAP", stack.kafkaBootstrap());
     env.put("BEACON_CASSANDRA_CONTACT_POINTS", stack.cassandraContactPoint());
     env.put("BEACON_QUESTDB_HTTP_URL", stack.questdbHttpUrl());
     env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(stack.questdbPgPort()));
     env.putIfAbsent("BEACON_CLUSTER_WORK_DIR", dataDir.resolve("ignite").toString());
+    // The collector's spool too, so --data-dir moves all of `up`'s state (the default is ./data/spool).
+    env.putIfAbsent("BEACON_COLLECTOR_SPOOL_DIR", dataDir.resolve("spool").toString());
     return stack;
+  }
+
+  /**
+   * Starts the Spark aggregation job once the node is up: the node's schema step has created the hits topic
+   * and the keyspace the job checks for at start. It follows the node's keyspace and datacenter.
+   */
+  private static void startAggregationJob(LocalStack stack, BeaconConfig config) {
+    System.out.println("Starting the Spark aggregation job (local[2]) ...");
+    try {
+      ServerProcess job = stack.startAggregationJob(List.of("--keyspace=" + config.cassandra().keyspace(),
+          "--cassandra-local-dc=" + config.cassandra().localDatacenter()));
+      System.out.printf("Spark aggregation job is up (pid %d).%n  metrics: %s%n  log:     %s%n%n", job.pid(),
+          stack.aggregationJobMetricsUrl(), job.logFile());
+    } catch (LocalStackException e) {
+      System.err.println("beacon: the Spark aggregation job did not start: " + e.getMessage()
+          + "\n(`beacon up --no-spark` runs without it)");
+      System.exit(EXIT_START_FAILED);
+    }
   }
 
   private static String display(String host) {
@@ -143,7 +186,7 @@ public final class Main {
   }
 
   private static void usage(String problem) {
-    System.err.println("beacon: " + problem + "\nusage: beacon [run|up] [--config FILE] [--data-dir DIR]");
+    System.err.println("beacon: " + problem + "\n" + USAGE);
     System.exit(EXIT_CONFIG);
   }
 

@@ -34,4 +34,15 @@ class MainTest {
     assertThat(p.exitValue()).isEqualTo(2);
     assertThat(out).contains("unknown argument '--confg'");
   }
+
+  @Test
+  void noSparkIsAnOptionOfUpOnly() throws Exception {
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx64m",
+        "-cp", System.getProperty("java.class.path"), "io.beacon.Main", "run", "--no-spark")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(out).contains("--no-spark is an option of 'up'");
+  }
 }

@@ -114,7 +114,7 @@ public abstract class ServerProcess {
     }
     lastReadyTime = null;
     Instant resolveStart = Instant.now();
-    String classpath = Classpaths.resolve(beaconHome, name, logFile.resolveSibling(name + "-classpath.log"));
+    String classpath = resolveClasspath();
     lastClasspathTime = Duration.between(resolveStart, Instant.now());
     startedAt = Instant.now();
     try {
@@ -237,6 +237,19 @@ public abstract class ServerProcess {
   }
 
   // ---- what each server supplies -------------------------------------------------------------------------
+
+  /**
+   * The child's classpath, resolved before every spawn: by default from {@code stack/<name>/pom.xml} (see
+   * {@link Classpaths}); may run Maven (minutes on a cold ~/.m2), so it must be cheap when nothing changed.
+   */
+  protected String resolveClasspath() {
+    return Classpaths.resolve(beaconHome, name, logFile.resolveSibling(name + "-classpath.log"));
+  }
+
+  /** The Beacon checkout this server was created with. */
+  protected Path beaconHome() {
+    return beaconHome;
+  }
 
   /** Writes configuration files, formats storage, etc. Runs before every spawn, so it must be idempotent. */
   protected void prepare(String classpath) throws IOException {

@@ -8,7 +8,15 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.infra.clients.Clients;
+import io.beacon.infra.config.BeaconConfig;
+import io.beacon.infra.config.Store;
+import io.beacon.infra.schema.SchemaManager;
+import io.beacon.model.Hit;
+import io.beacon.model.HitCodec;
 import io.beacon.testing.RealStack;
+import io.beacon.testing.TestConfigs;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -19,7 +27,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +46,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -136,6 +149,106 @@ class LocalStackTest {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(exec("SELECT id FROM devstack_restart").getJsonArray("dataset"))
             .containsExactly(new JsonArray().add(42)));
+  }
+
+  /**
+   * What {@code beacon up} does once its node has created the schema: the stack starts the Spark aggregation
+   * job as its child, a produced hit ends up aggregated in Cassandra, stopping it leaves no Spark process
+   * behind, and a restart resumes from the checkpoint under the stack's data dir (the first hit is not counted
+   * again). Own keyspace and topic: the job must not aggregate other tests' hits into their keyspaces.
+   */
+  @Test
+  @Timeout(value = 8, unit = TimeUnit.MINUTES) // two Spark starts; 15-40 s each on a busy 2-core machine
+  void aggregationJobAggregatesAHitStopsWithoutLeftoversAndResumesFromItsCheckpoint() throws Exception {
+    String keyspace = "beacon_devstack";
+    String topic = "beacon.hits.devstack";
+    createAggregationSchema(keyspace, topic);
+    // A 1 s trigger instead of up's 5 s only to keep the test short.
+    List<String> jobArgs = List.of("--keyspace=" + keyspace, "--topic=" + topic, "--trigger=1 second");
+    long ts = System.currentTimeMillis();
+    String period = DateTimeFormatter.ofPattern("yyyy-MM").format(Instant.ofEpochMilli(ts).atZone(ZoneOffset.UTC));
+    try (CqlSession cql = cql()) {
+      ServerProcess job = stack.startAggregationJob(jobArgs);
+      assertThat(job.isAlive()).isTrue();
+      assertThat(job.logFile()).isEqualTo(stack.dataDir().resolve("logs").resolve("spark.log"));
+
+      produce(topic, hit("r1", ts));
+      awaitEventCount(cql, job, keyspace, period, 1);
+
+      long pid = job.pid();
+      List<ProcessHandle> tree = new ArrayList<>(ProcessHandle.of(pid).orElseThrow().descendants().toList());
+      tree.add(ProcessHandle.of(pid).orElseThrow());
+      stack.stopAggregationJob(); // what close() and the shutdown hook do first
+
+      assertThat(job.isAlive()).isFalse();
+      assertThat(tree).noneMatch(ProcessHandle::isAlive);
+      assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+          .filter(line -> line.contains("io.beacon.spark.AggregationJob")
+              && line.contains(stack.dataDir().toString()))
+          .isPresent()))
+          .as("Spark processes of this stack").isEmpty();
+
+      job = stack.startAggregationJob(jobArgs);
+      produce(topic, hit("r2", ts));
+      // 2, not 3: the restarted query resumed after hit r1's offset (a fresh checkpoint would re-read it, and
+      // a new query id would not be fenced off the row).
+      awaitEventCount(cql, job, keyspace, period, 2);
+    } finally {
+      stack.stopAggregationJob();
+    }
+  }
+
+  private void createAggregationSchema(String keyspace, String topic) throws Exception {
+    BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", keyspace));
+    Vertx vertx = Vertx.vertx();
+    try (Clients clients = new Clients(vertx, config)) {
+      // Cassandra only: the run's shared Kafka topics belong to SchemaIdempotenceTest.
+      SchemaManager.apply(vertx, clients, config, EnumSet.of(Store.CASSANDRA))
+          .toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private void awaitEventCount(CqlSession cql, ServerProcess job, String keyspace, String period, long expected) {
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+        .failFast("the job exited; see " + job.logFile(), () -> !job.isAlive())
+        .untilAsserted(() -> {
+          Row row = cql.execute("SELECT event_count FROM " + keyspace + ".agg_buckets WHERE property_id = ?"
+              + " AND granularity = 'day' AND period = ? AND dimension = '(total)'", "B-DEVSTACK", period).one();
+          assertThat(row).as("day total of B-DEVSTACK").isNotNull();
+          assertThat(row.getLong("event_count")).isEqualTo(expected);
+        });
+  }
+
+  private void produce(String topic, Hit hit) throws Exception {
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all"),
+        new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, hit.kafkaKey(), HitCodec.encode(hit))).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A page view of property B-DEVSTACK (no time zone row: counted in UTC) at {@code ts}, received now. */
+  private static Hit hit(String requestId, long ts) {
+    return new Hit("B-DEVSTACK", "client-1", null, requestId, "session-1", 1, ts, System.currentTimeMillis(),
+        "page_view", null, 1000L, true, false, false, false, "https://example.com/", "example.com", "/", "Home",
+        null, "(direct)", "(none)", null, null, null, "desktop", "Firefox", null, "Linux", null, "1920x1080",
+        "en-us", "DE", null, null, false, "test", Hit.SCHEMA_VERSION);
+  }
+
+  private CqlSession cql() {
+    String[] hostPort = stack.cassandraContactPoint().split(":");
+    return CqlSession.builder()
+        .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
+        .withLocalDatacenter("datacenter1")
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+            .build())
+        .build();
   }
 
   /** Runs one SQL statement through QuestDB's REST endpoint and returns its JSON answer. */

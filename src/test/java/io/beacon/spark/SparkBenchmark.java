@@ -4,18 +4,17 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.beacon.devstack.LocalStack;
+import io.beacon.devstack.ServerProcess;
 import io.beacon.infra.clients.Clients;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.Store;
 import io.beacon.infra.schema.SchemaManager;
 import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
-import io.beacon.testing.SparkJobProcess;
 import io.beacon.testing.TestConfigs;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,23 +44,31 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Benchmark of the Spark job on {@code local[2]} against a fresh local stack (run by {@code bin/spark-bench}):
+ * Benchmark of the Spark job on {@code local[2]} against a fresh local stack (run by {@code bin/spark-bench}),
+ * launched the way {@code beacon up} launches it ({@link LocalStack#startAggregationJob}: same heap, JIT and
+ * flags), with its own topic and keyspace:
  * <ol>
  *   <li>throughput: N hits of the current hours are put on the topic first, then the job drains the backlog;
- *       sustained rate = hits / time between the first and the last completed batch (from the job's metrics);</li>
- *   <li>delay: with the job caught up and a background load of R hits/s, probe hits (each of a fresh
- *       property) are produced one by one; delay = time from the producer's ack to the probe's totals row being
- *       readable in Cassandra.</li>
+ *       sustained rate = hits / time between the first and the last completed batch (from the job's metrics),
+ *       with the CPU seconds each process of the stack spent meanwhile (where the bottleneck is);</li>
+ *   <li>delay: with the job caught up and a steady background load of R hits/s, probe hits (each of a fresh
+ *       property) are produced one by one at random moments of the trigger period; delay = time from the
+ *       producer's ack to the probe's totals row being readable in Cassandra; p50, p99 (nearest rank), max.</li>
  * </ol>
- * Usage: {@code SparkBenchmark [hits=300000] [rate=2000] [probes=10] [out=target/spark-benchmark.txt]}
+ * Both go to the results file, with the machine's load average (the machine is shared: read the numbers
+ * against it). Usage: {@code SparkBenchmark [hits=300000] [rate=2000] [probes=20] [trigger='5 seconds']
+ * [max-offsets=100000] [out=target/spark-benchmark.txt]}
  */
 public final class SparkBenchmark {
 
   private static final Pattern METRIC = Pattern.compile("(?m)^beacon_spark_hits_total (\\d+)");
+  private static final Pattern ROWS = Pattern.compile("(?m)^beacon_spark_rows_written_total (\\d+)");
+  /** A probe not readable by then counts as lost for the percentiles (the job fell behind the load). */
+  private static final long PROBE_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(3);
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new java.util.HashMap<>(Map.of("hits", "300000", "rate", "2000", "probes", "10",
-        "out", "target/spark-benchmark.txt", "trigger", "5 seconds"));
+    Map<String, String> opts = new java.util.HashMap<>(Map.of("hits", "300000", "rate", "2000", "probes", "20",
+        "out", "target/spark-benchmark.txt", "trigger", "5 seconds", "max-offsets", "100000"));
     for (String a : args) {
       opts.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
     }
@@ -71,7 +78,8 @@ public final class SparkBenchmark {
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target/bench-stack");
     deleteRecursively(data);
-    try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false)) {
+    String loadBefore = loadAverage();
+    try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false, true)) {
       BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", "beacon_bench"));
       Vertx vertx = Vertx.vertx();
       try (Clients clients = new Clients(vertx, config)) {
@@ -99,39 +107,68 @@ public final class SparkBenchmark {
         producer.flush();
         double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
 
-        int metricsPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-          metricsPort = s.getLocalPort();
-        }
-        List<String> jobArgs = List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
-            "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=beacon_bench",
-            "--topic=" + topic, "--checkpoint=" + data.resolve("checkpoint"), "--trigger=" + opts.get("trigger"),
-            "--max-offsets-per-trigger=100000", "--metrics-port=" + metricsPort);
-        try (SparkJobProcess job = new SparkJobProcess(jobArgs, data.resolve("logs/spark-job.log")).start()) {
-          HttpClient http = HttpClient.newHttpClient();
-          long firstAt = 0;
-          long firstHits = 0;
-          long lastAt;
-          long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-          while (true) {
-            if (!job.isAlive() || System.nanoTime() > deadline) {
-              throw new IllegalStateException("job died or too slow; see " + job.log() + "\n" + job.logTail(30));
-            }
-            long counted = hitsTotal(http, metricsPort);
-            if (counted > 0 && firstAt == 0) {
-              firstAt = System.nanoTime();
-              firstHits = counted;
-            }
-            if (counted >= n) {
-              lastAt = System.nanoTime();
-              break;
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a benchmark driver, not a test wait
+        List<String> jobArgs = List.of("--keyspace=beacon_bench", "--topic=" + topic,
+            "--trigger=" + opts.get("trigger"), "--max-offsets-per-trigger=" + opts.get("max-offsets"));
+        ServerProcess job = stack.startAggregationJob(jobArgs);
+        URI metrics = URI.create(stack.aggregationJobMetricsUrl());
+        Map<String, ServerProcess> processes = new java.util.LinkedHashMap<>();
+        processes.put("spark job", job);
+        processes.put("cassandra", stack.cassandra());
+        processes.put("kafka", stack.kafka());
+        HttpClient http = HttpClient.newHttpClient();
+        long firstAt = 0;
+        long firstHits = 0;
+        long firstRows = 0;
+        Map<String, Double> cpuAtFirst = Map.of();
+        long lastAt;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        while (true) {
+          if (!job.isAlive() || System.nanoTime() > deadline) {
+            throw new IllegalStateException("job died or too slow; see " + job.logFile());
           }
-          double sustained = lastAt > firstAt ? (n - firstHits) / ((lastAt - firstAt) / 1e9) : Double.NaN;
+          String body = metricsBody(http, metrics);
+          long counted = value(METRIC, body);
+          if (counted > 0 && firstAt == 0) {
+            firstAt = System.nanoTime();
+            firstHits = counted;
+            firstRows = value(ROWS, body);
+            cpuAtFirst = cpuSeconds(processes);
+          }
+          if (counted >= n) {
+            lastAt = System.nanoTime();
+            break;
+          }
+          TimeUnit.MILLISECONDS.sleep(200); // polling interval of a benchmark driver, not a test wait
+        }
+        double drainSeconds = (lastAt - firstAt) / 1e9;
+        double sustained = lastAt > firstAt ? (n - firstHits) / drainSeconds : Double.NaN;
+        double rowsPerSecond = (value(ROWS, metricsBody(http, metrics)) - firstRows) / drainSeconds;
+        Map<String, Double> cpuAtLast = cpuSeconds(processes);
+        StringBuilder cpu = new StringBuilder();
+        for (String name : processes.keySet()) {
+          double used = cpuAtLast.getOrDefault(name, 0.0) - cpuAtFirst.getOrDefault(name, 0.0);
+          cpu.append(String.format(java.util.Locale.ROOT, "%s%s %.0f s (%.0f%% of one core, %.0f us per hit)",
+              cpu.length() == 0 ? "" : ", ", name, used, 100 * used / drainSeconds, used * 1e6 / (n - firstHits)));
+        }
 
-          // Delay phase: background load plus probes.
-          AtomicBoolean running = new AtomicBoolean(true);
+        String throughput = String.format(java.util.Locale.ROOT, "spark-job benchmark %s%n"
+                + "machine: %d cores (shared; load average before %s, after draining %s)%n"
+                + "job: as `beacon up` starts it: Spark local[2], heap 768 MB, trigger %s, max %s offsets/batch%n"
+                + "backlog: %d hits produced in %.1f s (%.0f hits/s)%n"
+                + "sustained aggregation throughput Kafka -> Cassandra: %.0f hits/s (%.0f rows written/s)%n"
+                + "CPU while draining (%.0f s): %s%n",
+            Instant.now(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
+            opts.get("trigger"), opts.get("max-offsets"), n, produceSeconds, n / produceSeconds, sustained,
+            rowsPerSecond, drainSeconds, cpu);
+        Path out = home.resolve(opts.get("out"));
+        Files.createDirectories(out.getParent());
+        // Written now, so a failure of the delay phase still leaves the throughput.
+        Files.writeString(out, throughput);
+        System.out.print(throughput);
+
+        // Delay phase: steady background load plus probes.
+        AtomicBoolean running = new AtomicBoolean(true);
+        try {
           Thread load = new Thread(() -> {
             Random r = new Random(2);
             long next = System.nanoTime();
@@ -148,57 +185,107 @@ public final class SparkBenchmark {
             }
           }, "bench-load");
           load.start();
+          // Let the load reach the job first, so the probes see its steady state rather than an idle job.
+          TimeUnit.SECONDS.sleep(15);
           List<Double> delays = new ArrayList<>();
+          int lost = 0;
           for (int p = 0; p < probes; p++) {
             String property = "B-PROBE-" + p;
             Hit h = hit(rnd, property, System.currentTimeMillis());
             producer.send(new ProducerRecord<>(topic, h.kafkaKey(), HitCodec.encode(h))).get();
             long acked = System.nanoTime();
+            boolean readable = true;
             while (cql.execute("SELECT event_count FROM beacon_bench.agg_buckets WHERE property_id = ? AND"
                 + " granularity = 'day' AND period = ? AND dimension = '(total)'", property,
                 java.time.format.DateTimeFormatter.ofPattern("yyyy-MM").format(
                     Instant.ofEpochMilli(h.ts()).atZone(java.time.ZoneOffset.UTC))).one() == null) {
-              if (!job.isAlive() || System.nanoTime() - acked > TimeUnit.MINUTES.toNanos(5)) {
-                throw new IllegalStateException("probe " + p + " never readable; see " + job.log());
+              if (!job.isAlive()) {
+                throw new IllegalStateException("the job exited during probe " + p + "; see " + job.logFile());
+              }
+              if (System.nanoTime() - acked > PROBE_TIMEOUT_NANOS) {
+                readable = false;
+                break;
               }
               TimeUnit.MILLISECONDS.sleep(50);
             }
-            delays.add((System.nanoTime() - acked) / 1e9);
+            if (readable) {
+              delays.add((System.nanoTime() - acked) / 1e9);
+            } else {
+              // The job is behind the load: every later probe would wait just as long. Report it instead.
+              lost = probes - p;
+              break;
+            }
             TimeUnit.MILLISECONDS.sleep(1000 + rnd.nextInt(4000)); // spread probes over the trigger period
           }
           running.set(false);
           load.join();
           Collections.sort(delays);
-          String report = String.format(java.util.Locale.ROOT, "spark-job benchmark %s%n"
-                  + "machine: %d cores (shared), Spark local[2], job heap 640 MB, trigger %s, max 100000 offsets/batch%n"
-                  + "backlog: %d hits produced in %.1f s (%.0f hits/s)%n"
-                  + "sustained aggregation throughput Kafka -> Cassandra: %.0f hits/s%n"
-                  + "produce-to-readable delay at %d hits/s background load, %d probes: p50 %.2f s, max %.2f s%n",
-              Instant.now(), Runtime.getRuntime().availableProcessors(), opts.get("trigger"), n, produceSeconds,
-              n / produceSeconds, sustained, rate, delays.size(), delays.get(delays.size() / 2),
-              delays.get(delays.size() - 1));
-          Path out = home.resolve(opts.get("out"));
-          Files.createDirectories(out.getParent());
-          Files.writeString(out, report);
-          System.out.print(report);
+          String delayLine = delays.isEmpty() ? "none readable"
+              : String.format(java.util.Locale.ROOT, "p50 %.2f s, p99 %.2f s, max %.2f s", percentile(delays, 50),
+                  percentile(delays, 99), delays.get(delays.size() - 1));
+          String lostNote = lost == 0 ? "" : String.format(java.util.Locale.ROOT, "; %d not measured: a probe took"
+              + " over %d s, the job fell behind the load", lost, PROBE_TIMEOUT_NANOS / 1_000_000_000);
+          String delay = String.format(java.util.Locale.ROOT, "produce-to-readable delay at %d hits/s steady load,"
+                  + " %d probes%s: %s%n(load average after the probes: %s)%n", rate, delays.size(), lostNote,
+              delayLine, loadAverage());
+          Files.writeString(out, throughput + delay);
+          System.out.print(delay);
+        } catch (Exception e) {
+          running.set(false);
+          Files.writeString(out, throughput + "produce-to-readable delay: not measured: " + e + "\n");
+          throw e;
         }
       }
     }
     System.exit(0);
   }
 
-  private static long hitsTotal(HttpClient http, int port) {
+  /** Nearest-rank percentile of sorted values. */
+  static double percentile(List<Double> sorted, int p) {
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+  }
+
+  /** CPU seconds (user + system) each live process has used so far, from /proc (Linux). */
+  private static Map<String, Double> cpuSeconds(Map<String, ServerProcess> processes) {
+    Map<String, Double> out = new java.util.HashMap<>();
+    processes.forEach((name, process) -> {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+        // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        out.put(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0); // USER_HZ = 100 on Linux
+      } catch (IOException | RuntimeException e) {
+        // not on Linux, or gone: left out
+      }
+    });
+    return out;
+  }
+
+  private static String loadAverage() {
     try {
-      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-      Matcher m = METRIC.matcher(body);
-      return m.find() ? Long.parseLong(m.group(1)) : 0;
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
+  }
+
+  private static String metricsBody(HttpClient http, URI uri) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException e) {
-      return 0; // not serving yet
+      return ""; // not serving yet
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return 0;
+      return "";
     }
+  }
+
+  private static long value(Pattern metric, String body) {
+    Matcher m = metric.matcher(body);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   private static KafkaProducer<String, byte[]> producer(LocalStack stack) {

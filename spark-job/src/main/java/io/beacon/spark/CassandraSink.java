@@ -38,14 +38,21 @@ import scala.Tuple2;
  * query writes the table, and a replayed batch has the same offsets and so the same deltas (Spark's offset
  * log). Reads and writes are LOCAL_QUORUM, so a read sees the previous write.
  *
- * <p>Round trips: rows are grouped by partition; one read per chunk of up to {@value #VALUES_PER_READ} values
- * ({@code bucket_start IN .. AND dim_value IN ..}) and one batch write per ~{@value #BATCH_BYTES} bytes.
+ * <p>Round trips: rows are grouped by partition; one read per chunk of about {@value #KEYS_PER_CHUNK} rows
+ * ({@code bucket_start IN .. AND dim_value IN ..}, paged by {@value #READ_PAGE_ROWS} rows) and one batch write
+ * per ~{@value #BATCH_BYTES} bytes, with {@code --write-concurrency} chunks in flight per task. A row is up to
+ * ~50 KB (three 16 KB HLL sketches), so these bounds are what keeps the bytes in flight (read responses and
+ * writes, in Cassandra's heap and the job's) at a few tens of MB: chunks of 100 values with 64 in flight per
+ * task ran a 512 MB Cassandra out of heap under a steady load.
  * A failed chunk is retried for {@code --write-retry-timeout} (a Cassandra restart), then fails the batch.
  */
 final class CassandraSink {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CassandraSink.class);
-  private static final int VALUES_PER_READ = 100;
+  /** Rows per read-merge-write chunk (a value's buckets stay in one chunk, so a chunk may hold a few more). */
+  static final int KEYS_PER_CHUNK = 32;
+  /** Page size of a chunk's read: its IN lists may also match stored rows of other chunks' keys. */
+  private static final int READ_PAGE_ROWS = 64;
   /** Under Cassandra's default batch_size_fail_threshold (50 KiB). */
   private static final int BATCH_BYTES = 40 * 1024;
 
@@ -136,7 +143,7 @@ final class CassandraSink {
         .toList()));
     long[] counts = new long[2];
     return session.executeAsync(ps[0].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(), starts,
-            values))
+            values).setPageSize(READ_PAGE_ROWS))
         .thenCompose(first -> readAll(first, new HashMap<>()))
         .thenCompose(stored -> {
           List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
@@ -187,21 +194,22 @@ final class CassandraSink {
         : CompletableFuture.completedFuture(into);
   }
 
-  /** Chunks of the partition's keys with at most VALUES_PER_READ distinct values each. */
-  private static List<Map<BucketKey, byte[]>> chunks(Map<BucketKey, byte[]> keys) {
+  /**
+   * The partition's keys in chunks of about KEYS_PER_CHUNK, each value's keys (its bucket starts) together, so
+   * the chunk's read ({@code bucket_start IN .. AND dim_value IN ..}) matches few rows beyond its own. Every
+   * key is in exactly one chunk, so each row is still read and written once per batch.
+   */
+  static List<Map<BucketKey, byte[]>> chunks(Map<BucketKey, byte[]> keys) {
     Map<String, Map<BucketKey, byte[]>> byValue = new LinkedHashMap<>();
     keys.forEach((k, v) -> byValue.computeIfAbsent(k.value(), x -> new LinkedHashMap<>()).put(k, v));
     List<Map<BucketKey, byte[]>> out = new ArrayList<>();
     Map<BucketKey, byte[]> current = new LinkedHashMap<>();
-    int values = 0;
     for (Map<BucketKey, byte[]> group : byValue.values()) {
-      if (values == VALUES_PER_READ) {
+      if (!current.isEmpty() && current.size() + group.size() > KEYS_PER_CHUNK) {
         out.add(current);
         current = new LinkedHashMap<>();
-        values = 0;
       }
       current.putAll(group);
-      values++;
     }
     if (!current.isEmpty()) {
       out.add(current);

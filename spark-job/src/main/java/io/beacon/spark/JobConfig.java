@@ -36,7 +36,9 @@ public final class JobConfig implements Serializable {
     DEFAULTS.put("max-lateness", Lateness.MAX_LATENESS.toString());
     DEFAULTS.put("metrics-port", "0");
     DEFAULTS.put("startup-timeout", "PT30S");
-    DEFAULTS.put("write-concurrency", "64");
+    // Chunks of ~32 rows of up to ~50 KB in flight per task: 8 keep a local Cassandra's few write and read
+    // threads busy without piling up responses in its heap (64 ran a 512 MB node out of memory).
+    DEFAULTS.put("write-concurrency", "8");
     DEFAULTS.put("write-retry-timeout", "PT3M");
   }
 
@@ -56,7 +58,7 @@ public final class JobConfig implements Serializable {
   /** Port of the Prometheus endpoint on 127.0.0.1; 0 = off. */
   final int metricsPort;
   final Duration startupTimeout;
-  /** Cassandra requests in flight per task. */
+  /** Read-merge-write chunks (see CassandraSink) in flight per task. */
   final int writeConcurrency;
   /** How long a failed Cassandra write is retried before the micro-batch fails. */
   final Duration writeRetryTimeout;

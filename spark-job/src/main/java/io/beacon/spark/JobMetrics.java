@@ -25,6 +25,7 @@ final class JobMetrics extends StreamingQueryListener {
   private final AtomicLong rowsWritten = new AtomicLong();
   private final AtomicLong rowsSkipped = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
+  private volatile boolean queryActive;
   private volatile long lastBatchId = -1;
   private volatile long lastBatchMillis;
   private volatile StreamingQueryProgress progress;
@@ -68,6 +69,8 @@ final class JobMetrics extends StreamingQueryListener {
     counter(b, "beacon_spark_rows_written_total", "Aggregate rows written to Cassandra", rowsWritten.get());
     counter(b, "beacon_spark_rows_skipped_total", "Rows a replayed batch found already written", rowsSkipped.get());
     counter(b, "beacon_spark_batches_total", "Micro-batches completed", batches.get());
+    gauge(b, "beacon_spark_query_active", "1 while the streaming query runs (started, not terminated)",
+        queryActive ? 1 : 0);
     gauge(b, "beacon_spark_last_batch_id", "Id of the last completed micro-batch", lastBatchId);
     gauge(b, "beacon_spark_last_batch_write_seconds", "Aggregate+write time of the last batch", lastBatchMillis / 1000.0);
     StreamingQueryProgress p = progress;
@@ -103,6 +106,7 @@ final class JobMetrics extends StreamingQueryListener {
 
   @Override
   public void onQueryStarted(QueryStartedEvent event) {
+    queryActive = true;
   }
 
   @Override
@@ -112,5 +116,6 @@ final class JobMetrics extends StreamingQueryListener {
 
   @Override
   public void onQueryTerminated(QueryTerminatedEvent event) {
+    queryActive = false;
   }
 }
