@@ -79,6 +79,11 @@ final class Classpaths {
         || Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(pom)) < 0) {
       return null;
     }
+    return readValid(cache);
+  }
+
+  /** The classpath cached in {@code cache}, or null if it is empty or names a jar that is gone. */
+  static String readValid(Path cache) throws IOException {
     String classpath = Files.readString(cache, StandardCharsets.UTF_8).trim();
     if (classpath.isEmpty()) {
       return null;

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -101,16 +100,7 @@ final class SparkJobBuild {
         }
       }
     }
-    String classpath = Files.readString(cache, StandardCharsets.UTF_8).trim();
-    if (classpath.isEmpty()) {
-      return null;
-    }
-    for (String entry : classpath.split(File.pathSeparator)) {
-      if (!Files.exists(Path.of(entry))) {
-        return null; // e.g. ~/.m2 was cleaned
-      }
-    }
-    return classpath;
+    return Classpaths.readValid(cache);
   }
 
   private static void runMaven(Path beaconHome, Path pom, Path cache, Path log) throws IOException {

@@ -7,7 +7,7 @@ import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.beacon.infra.clients.StoreSessions;
+import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.model.aggregation.BucketKey;
 import java.nio.ByteBuffer;
@@ -18,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.cache.Cache;
-import javax.cache.configuration.Factory;
-import org.apache.ignite.cache.store.CacheStoreAdapter;
 
 /**
  * Write-through (and read-through) of recomputed aggregate rows into {@code agg_buckets}, where the stream writes
@@ -27,28 +25,12 @@ import org.apache.ignite.cache.store.CacheStoreAdapter;
  * writes the same values), stamped with the job as writer so the stream's replay fence never mistakes it for
  * its own. Rows of one partition go in one unlogged batch (atomic per partition, under the batch size limit).
  */
-final class AggregateCacheStore extends CacheStoreAdapter<String, AggregateEntry> {
+final class AggregateCacheStore extends CassandraCacheStore<String, AggregateEntry> {
   private static final int BATCH_BYTES = 40 * 1024;
-  private final CassandraConfig config;
   private volatile PreparedStatement[] statements;
 
   AggregateCacheStore(CassandraConfig config) {
-    this.config = config;
-  }
-
-  /** Serializable (a class, not a record, for Ignite's marshaller): Ignite ships it to the nodes of the cache. */
-  static final class StoreFactory implements Factory<AggregateCacheStore> {
-    private static final long serialVersionUID = 1L;
-    private final String config;
-
-    StoreFactory(CassandraConfig config) {
-      this.config = StoreSessions.encode(config);
-    }
-
-    @Override
-    public AggregateCacheStore create() {
-      return new AggregateCacheStore(StoreSessions.decode(config));
-    }
+    super(config);
   }
 
   private PreparedStatement[] ps(CqlSession s) {
@@ -69,7 +51,7 @@ final class AggregateCacheStore extends CacheStoreAdapter<String, AggregateEntry
 
   @Override
   public AggregateEntry load(String key) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     BucketKey k = AggregateEntry.bucketKey(key);
     Row r = s.execute(ps(s)[0].bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
         Instant.ofEpochMilli(k.bucketStart()), k.value())).one();
@@ -83,22 +65,22 @@ final class AggregateCacheStore extends CacheStoreAdapter<String, AggregateEntry
     e.engagementMs = r.getLong(3);
     e.newUsers = r.getLong(4);
     e.botHits = r.getLong(5);
-    e.usersHll = bytes(r.getByteBuffer(6));
-    e.sessionsHll = bytes(r.getByteBuffer(7));
-    e.engagedSessionsHll = bytes(r.getByteBuffer(8));
+    e.usersHll = CassandraCacheStore.bytes(r.getByteBuffer(6));
+    e.sessionsHll = CassandraCacheStore.bytes(r.getByteBuffer(7));
+    e.engagedSessionsHll = CassandraCacheStore.bytes(r.getByteBuffer(8));
     e.writer = r.getString(9);
     return e;
   }
 
   @Override
   public void write(Cache.Entry<? extends String, ? extends AggregateEntry> e) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     s.execute(insert(ps(s), e.getKey(), e.getValue()));
   }
 
   @Override
   public void writeAll(Collection<Cache.Entry<? extends String, ? extends AggregateEntry>> entries) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     PreparedStatement[] ps = ps(s);
     Map<String, List<BoundStatement>> byPartition = new LinkedHashMap<>();
     for (Cache.Entry<? extends String, ? extends AggregateEntry> e : entries) {
@@ -127,7 +109,7 @@ final class AggregateCacheStore extends CacheStoreAdapter<String, AggregateEntry
 
   @Override
   public void delete(Object key) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     BucketKey k = AggregateEntry.bucketKey((String) key);
     s.execute(ps(s)[2].bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
         Instant.ofEpochMilli(k.bucketStart()), k.value()));
@@ -149,12 +131,4 @@ final class AggregateCacheStore extends CacheStoreAdapter<String, AggregateEntry
     return i;
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    if (b == null) {
-      return null;
-    }
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
-  }
 }

@@ -1,5 +1,6 @@
 package io.beacon.recompute;
 
+import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.infra.config.Role;
@@ -33,12 +34,12 @@ final class RecomputeCaches {
 
   /** Ad-hoc reports by normalized request key. Blocking: call off the event loop. */
   static IgniteCache<String, CachedReport> reports(Ignite ignite, CassandraConfig cassandra) {
-    return ignite.getOrCreateCache(config(REPORTS, new ReportCacheStore.StoreFactory(cassandra)));
+    return ignite.getOrCreateCache(config(REPORTS, CassandraCacheStore.factory(ReportCacheStore.class, cassandra)));
   }
 
   /** Recomputed {@code agg_buckets} rows by {@link AggregateEntry#key}. Blocking: call off the event loop. */
   static IgniteCache<String, AggregateEntry> aggregates(Ignite ignite, CassandraConfig cassandra) {
-    return ignite.getOrCreateCache(config(AGGREGATES, new AggregateCacheStore.StoreFactory(cassandra)));
+    return ignite.getOrCreateCache(config(AGGREGATES, CassandraCacheStore.factory(AggregateCacheStore.class, cassandra)));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

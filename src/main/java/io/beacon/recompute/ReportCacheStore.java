@@ -3,40 +3,22 @@ package io.beacon.recompute;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.beacon.infra.clients.StoreSessions;
+import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import javax.cache.Cache;
-import javax.cache.configuration.Factory;
-import org.apache.ignite.cache.store.CacheStoreAdapter;
 
 /**
  * Read-through and write-through of the ad-hoc report cache into Cassandra's {@code report_cache}: a report
  * put in the Ignite cache is in Cassandra when the put returns, and a report evicted from (or never in) Ignite
  * memory is loaded back from Cassandra. Rows expire with the report (TTL to {@code validUntil}).
  */
-final class ReportCacheStore extends CacheStoreAdapter<String, CachedReport> {
-  private final CassandraConfig config;
+final class ReportCacheStore extends CassandraCacheStore<String, CachedReport> {
   private volatile PreparedStatement[] statements;
 
   ReportCacheStore(CassandraConfig config) {
-    this.config = config;
-  }
-
-  /** Serializable (a class, not a record, for Ignite's marshaller): Ignite ships it to the nodes of the cache. */
-  static final class StoreFactory implements Factory<ReportCacheStore> {
-    private static final long serialVersionUID = 1L;
-    private final String config;
-
-    StoreFactory(CassandraConfig config) {
-      this.config = StoreSessions.encode(config);
-    }
-
-    @Override
-    public ReportCacheStore create() {
-      return new ReportCacheStore(StoreSessions.decode(config));
-    }
+    super(config);
   }
 
   private PreparedStatement[] ps(CqlSession s) {
@@ -53,7 +35,7 @@ final class ReportCacheStore extends CacheStoreAdapter<String, CachedReport> {
 
   @Override
   public CachedReport load(String key) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     Row r = s.execute(ps(s)[0].bind(key)).one();
     if (r == null) {
       return null;
@@ -67,7 +49,7 @@ final class ReportCacheStore extends CacheStoreAdapter<String, CachedReport> {
 
   @Override
   public void write(Cache.Entry<? extends String, ? extends CachedReport> e) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     CachedReport v = e.getValue();
     int ttl = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (v.validUntil - System.currentTimeMillis()) / 1000));
     s.execute(ps(s)[1].bind(e.getKey(), v.propertyId, ByteBuffer.wrap(v.report), v.hitsScanned,
@@ -76,7 +58,7 @@ final class ReportCacheStore extends CacheStoreAdapter<String, CachedReport> {
 
   @Override
   public void delete(Object key) {
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     s.execute(ps(s)[2].bind((String) key));
   }
 }

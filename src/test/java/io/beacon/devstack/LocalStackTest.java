@@ -8,15 +8,10 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.beacon.infra.clients.Clients;
-import io.beacon.infra.config.BeaconConfig;
-import io.beacon.infra.config.Store;
-import io.beacon.infra.schema.SchemaManager;
 import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
 import io.beacon.testing.RealStack;
 import io.beacon.testing.TestConfigs;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -31,7 +26,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -199,15 +193,7 @@ class LocalStackTest {
   }
 
   private void createAggregationSchema(String keyspace, String topic) throws Exception {
-    BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", keyspace));
-    Vertx vertx = Vertx.vertx();
-    try (Clients clients = new Clients(vertx, config)) {
-      // Cassandra only: the run's shared Kafka topics belong to SchemaIdempotenceTest.
-      SchemaManager.apply(vertx, clients, config, EnumSet.of(Store.CASSANDRA))
-          .toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    TestConfigs.applyCassandraSchema(stack, keyspace);
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
     }

@@ -5,10 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.clients.Clients;
-import io.beacon.infra.config.BeaconConfig;
-import io.beacon.infra.config.Store;
-import io.beacon.infra.schema.SchemaManager;
 import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
 import io.beacon.model.Topics;
@@ -20,7 +16,6 @@ import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import io.beacon.testing.SparkJobProcess;
 import io.beacon.testing.TestConfigs;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.CookieManager;
@@ -34,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -453,14 +447,7 @@ class HaproxyTest {
    */
   private static SparkJobProcess startSparkJob(int metricsPort) {
     try {
-      BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", SPARK_KEYSPACE));
-      Vertx vertx = Vertx.vertx();
-      try (Clients clients = new Clients(vertx, config)) {
-        SchemaManager.apply(vertx, clients, config, EnumSet.of(Store.CASSANDRA))
-            .toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
-      } finally {
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      }
+      TestConfigs.applyCassandraSchema(stack, SPARK_KEYSPACE);
       try (CqlSession cql = cql()) {
         cql.execute("INSERT INTO " + SPARK_KEYSPACE + ".properties (property_id, time_zone) VALUES (?, ?)", PROPERTY, "UTC");
       }

@@ -8,10 +8,6 @@ import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.clients.Clients;
-import io.beacon.infra.config.BeaconConfig;
-import io.beacon.infra.config.Store;
-import io.beacon.infra.schema.SchemaManager;
 import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
 import io.beacon.model.Topics;
@@ -25,7 +21,6 @@ import io.beacon.testing.ReferenceAggregation;
 import io.beacon.testing.RealStack;
 import io.beacon.testing.SparkJobProcess;
 import io.beacon.testing.TestConfigs;
-import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,7 +31,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -86,15 +80,7 @@ class SparkAggregationTest {
     ensureSideTopics();
     work = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath().resolve("target/test-stack/spark");
     for (String keyspace : List.of("beacon_spark_it", "beacon_spark_kill")) {
-      BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", keyspace));
-      Vertx vertx = Vertx.vertx();
-      try (Clients clients = new Clients(vertx, config)) {
-        // Cassandra only: the Kafka topics of the run belong to SchemaIdempotenceTest, which must create them.
-        SchemaManager.apply(vertx, clients, config, EnumSet.of(Store.CASSANDRA))
-            .toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
-      } finally {
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      }
+      TestConfigs.applyCassandraSchema(stack, keyspace);
       HitStream.ZONES.forEach((property, zone) -> cql().execute("INSERT INTO " + keyspace
           + ".properties (property_id, time_zone) VALUES (?, ?)", property, zone.getId()));
     }

@@ -20,4 +20,20 @@ public final class TestConfigs {
     env.putAll(extraEnv);
     return ConfigLoader.load(null, env);
   }
+
+  /**
+   * Creates Beacon's Cassandra tables in {@code keyspace} of the stack, as a node would (Cassandra only: the run's
+   * shared Kafka topics belong to SchemaIdempotenceTest). For tests that run the Spark job in a keyspace of its own.
+   */
+  public static void applyCassandraSchema(LocalStack stack, String keyspace) throws Exception {
+    io.beacon.infra.config.BeaconConfig config = forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", keyspace));
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (io.beacon.infra.clients.Clients clients = new io.beacon.infra.clients.Clients(vertx, config)) {
+      io.beacon.infra.schema.SchemaManager.apply(vertx, clients, config,
+              java.util.EnumSet.of(io.beacon.infra.config.Store.CASSANDRA))
+          .toCompletionStage().toCompletableFuture().get(3, java.util.concurrent.TimeUnit.MINUTES);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.beacon.query.report;
 
+import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.infra.config.Role;
@@ -104,7 +105,7 @@ public final class AggregateReader {
         .setReadThrough(true)
         .setNodeFilter(new QueryNodes())
         .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new javax.cache.expiry.Duration(TimeUnit.HOURS, 1)));
-    c.setCacheStoreFactory(new SliceStore.StoreFactory(cassandra));
+    c.setCacheStoreFactory(CassandraCacheStore.factory(SliceStore.class, cassandra));
     return ignite.getOrCreateCache(c);
   }
 

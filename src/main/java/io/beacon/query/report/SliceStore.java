@@ -3,19 +3,16 @@ package io.beacon.query.report;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.beacon.infra.clients.StoreSessions;
+import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.model.aggregation.Granularity;
 import io.beacon.model.aggregation.Lateness;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import javax.cache.configuration.Factory;
-import org.apache.ignite.cache.store.CacheStoreAdapter;
 import javax.cache.Cache;
 
 /**
@@ -23,31 +20,15 @@ import javax.cache.Cache;
  * statement, paged by the driver) when a report needs it and the cache does not hold it. Read-only: the query
  * side never writes aggregates. Keys are {@link #key} strings.
  */
-final class SliceStore extends CacheStoreAdapter<String, AggregateSlice> {
+final class SliceStore extends CassandraCacheStore<String, AggregateSlice> {
   private static final char SEP = '\u0001';
   /** Late hits may still land this long after a period ends (plus time for the stream to write them). */
   private static final Duration SETTLE = Lateness.MAX_LATENESS.plusMinutes(10);
 
-  private final CassandraConfig config;
   private volatile PreparedStatement select;
 
   SliceStore(CassandraConfig config) {
-    this.config = config;
-  }
-
-  /** Serializable (a class, not a record, for Ignite's marshaller): shipped to the nodes of the cache. */
-  static final class StoreFactory implements Factory<SliceStore> {
-    private static final long serialVersionUID = 1L;
-    private final String config;
-
-    StoreFactory(CassandraConfig config) {
-      this.config = StoreSessions.encode(config);
-    }
-
-    @Override
-    public SliceStore create() {
-      return new SliceStore(StoreSessions.decode(config));
-    }
+    super(config);
   }
 
   static String key(String propertyId, Granularity g, String period, String dimension) {
@@ -57,7 +38,7 @@ final class SliceStore extends CacheStoreAdapter<String, AggregateSlice> {
   @Override
   public AggregateSlice load(String key) {
     String[] k = key.split(String.valueOf(SEP), 4);
-    CqlSession s = StoreSessions.of(config);
+    CqlSession s = session();
     if (select == null) {
       select = s.prepare("SELECT bucket_start, dim_value, screen_page_views, event_count, key_events, engagement_ms,"
           + " new_users, bot_hits, users_hll, sessions_hll, engaged_sessions_hll FROM agg_buckets"
@@ -80,9 +61,9 @@ final class SliceStore extends CacheStoreAdapter<String, AggregateSlice> {
       slice.bucketStarts[i] = r.getInstant(0).toEpochMilli();
       slice.values[i] = r.getString(1);
       slice.sums[i] = new long[] {r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6), r.getLong(7)};
-      slice.users[i] = bytes(r.getByteBuffer(8));
-      slice.sessions[i] = bytes(r.getByteBuffer(9));
-      slice.engagedSessions[i] = bytes(r.getByteBuffer(10));
+      slice.users[i] = CassandraCacheStore.bytes(r.getByteBuffer(8));
+      slice.sessions[i] = CassandraCacheStore.bytes(r.getByteBuffer(9));
+      slice.engagedSessions[i] = CassandraCacheStore.bytes(r.getByteBuffer(10));
     }
     return slice;
   }
@@ -107,12 +88,4 @@ final class SliceStore extends CacheStoreAdapter<String, AggregateSlice> {
     // read-only cache
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    if (b == null) {
-      return null;
-    }
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
-  }
 }
