@@ -165,13 +165,8 @@ public final class RecomputeBenchmark {
           rnd_symbol('DE', 'US', 'IN', 'FR', 'GB', 'BR', 'JP', 'CA'), rnd_int(0, 49, 0) = 0, 'bench', 1
         FROM long_sequence(%d)""".formatted(START, PROPERTY, n)).execute(), 3600);
     // WAL: rows are readable once applied.
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-    while (count(node) < n) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("QuestDB did not apply the generated rows in time");
-      }
-      Thread.sleep(500);
-    }
+    org.awaitility.Awaitility.await("QuestDB applies the generated rows").atMost(java.time.Duration.ofMinutes(30))
+        .pollInterval(java.time.Duration.ofMillis(500)).until(() -> count(node) >= n);
   }
 
   private static long count(BeaconNode node) throws Exception {
@@ -248,28 +243,22 @@ public final class RecomputeBenchmark {
   /** Samples used heap every 50 ms (peak usage of the pools would include garbage not yet collected). */
   private static final class PeakHeap {
     final AtomicLong max = new AtomicLong();
-    private volatile boolean running = true;
+    private final java.util.concurrent.ScheduledExecutorService sampler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "peak-heap");
+          t.setDaemon(true);
+          return t;
+        });
 
     static PeakHeap start() {
       PeakHeap p = new PeakHeap();
-      Thread t = new Thread(() -> {
-        while (p.running) {
-          long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-          p.max.accumulateAndGet(used, Math::max);
-          try {
-            Thread.sleep(50);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "peak-heap");
-      t.setDaemon(true);
-      t.start();
+      p.sampler.scheduleAtFixedRate(() -> p.max.accumulateAndGet(
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max), 0, 50, TimeUnit.MILLISECONDS);
       return p;
     }
 
     void stop() {
-      running = false;
+      sampler.shutdownNow();
     }
   }
 
