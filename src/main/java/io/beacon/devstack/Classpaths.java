@@ -97,13 +97,24 @@ final class Classpaths {
   }
 
   private static void runMaven(Path beaconHome, Path pom, Path cache, Path log) throws IOException {
+    mavenClasspath(beaconHome, pom, cache, log, List.of(), "resolving", RESOLVE_TIMEOUT);
+  }
+
+  /**
+   * Runs {@code goals} then {@code dependency:build-classpath} on {@code pom} (./mvnw if present), logging to
+   * {@code log}, and moves the classpath into {@code cache} atomically. Maven writes a fresh temporary file
+   * first: a reader never sees a half-written classpath, and the cache's modification time dates the build.
+   */
+  static void mavenClasspath(Path beaconHome, Path pom, Path cache, Path log, List<String> goals, String verb,
+                             java.time.Duration timeout) throws IOException {
     Path wrapper = beaconHome.resolve("mvnw");
     String mvn = Files.isExecutable(wrapper) ? wrapper.toAbsolutePath().toString() : "mvn";
-    // Maven writes to a temporary file first, so a reader never sees a half-written classpath.
     Path tmp = cache.resolveSibling("classpath.txt.tmp");
-    List<String> command = new ArrayList<>(List.of(mvn, "-q", "-B", "-f", pom.toString(),
-        "dependency:build-classpath", "-Dmdep.outputFile=" + tmp));
-    LogFiles.appendLine(log, "---- " + Instant.now() + " resolving: " + String.join(" ", command));
+    Files.deleteIfExists(tmp);
+    List<String> command = new ArrayList<>(List.of(mvn, "-q", "-B", "-f", pom.toString()));
+    command.addAll(goals);
+    command.addAll(List.of("dependency:build-classpath", "-Dmdep.outputFile=" + tmp));
+    LogFiles.appendLine(log, "---- " + Instant.now() + " " + verb + ": " + String.join(" ", command));
     Process process = new ProcessBuilder(command)
         .directory(pom.getParent().toFile())
         .redirectErrorStream(true)
@@ -111,14 +122,14 @@ final class Classpaths {
         .start();
     process.getOutputStream().close();
     try {
-      if (!process.waitFor(RESOLVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new LocalStackException("resolving " + pom + " took more than " + RESOLVE_TIMEOUT + "; see " + log);
+        throw new LocalStackException(verb + " " + pom + " took more than " + timeout + "; see " + log);
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new LocalStackException("interrupted while resolving " + pom, e);
+      throw new LocalStackException("interrupted while " + verb + " " + pom, e);
     }
     if (process.exitValue() != 0) {
       throw new LocalStackException("`" + String.join(" ", command) + "` failed with exit code "

@@ -6,14 +6,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -104,35 +100,6 @@ final class SparkJobBuild {
   }
 
   private static void runMaven(Path beaconHome, Path pom, Path cache, Path log) throws IOException {
-    Path wrapper = beaconHome.resolve("mvnw");
-    String mvn = Files.isExecutable(wrapper) ? wrapper.toAbsolutePath().toString() : "mvn";
-    // A fresh temporary file: the dependency plugin may leave an unchanged classpath file untouched, and its
-    // modification time is what dates the build.
-    Path tmp = cache.resolveSibling("classpath.txt.tmp");
-    Files.deleteIfExists(tmp);
-    List<String> command = new ArrayList<>(List.of(mvn, "-q", "-B", "-f", pom.toString(),
-        "compile", "dependency:build-classpath", "-Dmdep.outputFile=" + tmp));
-    LogFiles.appendLine(log, "---- " + Instant.now() + " building: " + String.join(" ", command));
-    Process process = new ProcessBuilder(command)
-        .directory(pom.getParent().toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
-    process.getOutputStream().close();
-    try {
-      if (!process.waitFor(BUILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new LocalStackException("building " + pom + " took more than " + BUILD_TIMEOUT + "; see " + log);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new LocalStackException("interrupted while building " + pom, e);
-    }
-    if (process.exitValue() != 0) {
-      throw new LocalStackException("`" + String.join(" ", command) + "` failed with exit code "
-          + process.exitValue() + "; see " + log + ":" + System.lineSeparator() + LogFiles.tail(log, 20));
-    }
-    Files.move(tmp, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Classpaths.mavenClasspath(beaconHome, pom, cache, log, List.of("compile"), "building", BUILD_TIMEOUT);
   }
 }
