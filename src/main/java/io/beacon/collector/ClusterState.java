@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,18 +18,24 @@ import org.apache.ignite.lang.IgniteFuture;
 
 /**
  * Collector state shared by every instance on every node, in Ignite caches (partitioned, one
- * backup, entries expire on their own): which requests were already produced (de-duplication
- * within {@code collector.dedupWindowMs}) and each client's current collector-assigned session
- * (a new one after {@code collector.sessionTimeoutMs} without a hit). Values are Strings: Java
- * records do not round-trip through Ignite. All calls are asynchronous and complete on the
- * caller's context.
+ * backup, in the bounded evicting region {@link IgniteConfigFactory#COLLECTOR_REGION}, entries
+ * expire on their own): which requests were already produced (de-duplication within {@code
+ * collector.dedupWindowMs}) and, for clients that send no session id, what the collector knows of
+ * them: the current session, when it was last seen and how many sessions it had (so the collector
+ * assigns {@code session_id}, {@code session_number}, {@code session_start} and {@code first_visit}
+ * as GA's tag would). Values are Strings: Java records do not round-trip through Ignite. All calls
+ * are asynchronous and complete on the caller's context.
+ *
+ * <p>When the region is full the least recently used pages are evicted: a retry of an evicted
+ * request id is produced again (the raw store still de-duplicates it) and an evicted client counts
+ * as new once more, as a cleared cookie does in GA.
  */
 final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
-  static final String SESSION_CACHE = "beacon-collector-sessions";
+  static final String CLIENTS_CACHE = "beacon-collector-clients";
 
-  /** Dedup value of a request id whose hit Kafka (or the spool) acknowledged. */
-  private static final String PRODUCED = "d";
+  /** Dedup value prefix of a request id whose hit Kafka (or the spool) acknowledged: "d:" + node id. */
+  private static final String PRODUCED = "d:";
   /** Prefix of the dedup value of a request id a node is handing over now: "p:" + node id. */
   private static final String PENDING = "p:";
 
@@ -42,25 +49,49 @@ final class ClusterState {
     IN_FLIGHT
   }
 
+  /**
+   * The session the collector assigned to a hit.
+   *
+   * @param id session id
+   * @param number the client's session count (1 for its first session)
+   * @param start this hit starts the session
+   * @param firstVisit this hit is the client's first ever (as far as the cluster remembers)
+   */
+  record Session(String id, int number, boolean start, boolean firstVisit) {}
+
   private final Ignite ignite;
   private final IgniteCache<String, String> dedup;
-  private final IgniteCache<String, String> sessions;
+  private final IgniteCache<String, String> clients;
+  private final long sessionTimeoutMs;
+  private final String pendingMark;
+  private final String producedMark;
 
-  private ClusterState(Ignite ignite, IgniteCache<String, String> dedup, IgniteCache<String, String> sessions) {
+  private ClusterState(Ignite ignite, IgniteCache<String, String> dedup, IgniteCache<String, String> clients,
+      long sessionTimeoutMs) {
     this.ignite = ignite;
     this.dedup = dedup;
-    this.sessions = sessions;
+    this.clients = clients;
+    this.sessionTimeoutMs = sessionTimeoutMs;
+    String node = ignite.cluster().localNode().id().toString();
+    // Same length for both marks, so marking a hit produced rewrites the entry in place.
+    this.pendingMark = PENDING + node;
+    this.producedMark = PRODUCED + node;
   }
 
   /** Creates or joins the caches; blocking (cluster-wide), so call it from a worker. */
-  static ClusterState create(Ignite ignite, long dedupWindowMs, long sessionTimeoutMs) {
-    IgniteCache<String, String> d = ignite.getOrCreateCache(new CacheConfiguration<String, String>(DEDUP_CACHE)
-        .setEagerTtl(true))
+  static ClusterState create(Ignite ignite, long dedupWindowMs, long sessionTimeoutMs, long clientMemoryMs) {
+    IgniteCache<String, String> d = ignite.getOrCreateCache(cache(DEDUP_CACHE))
         .withExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, Math.max(1, dedupWindowMs))));
-    IgniteCache<String, String> s = ignite.getOrCreateCache(new CacheConfiguration<String, String>(SESSION_CACHE)
-        .setEagerTtl(true))
-        .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, sessionTimeoutMs)));
-    return new ClusterState(ignite, d, s);
+    IgniteCache<String, String> c = ignite.getOrCreateCache(cache(CLIENTS_CACHE))
+        .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, clientMemoryMs)));
+    return new ClusterState(ignite, d, c, sessionTimeoutMs);
+  }
+
+  private static CacheConfiguration<String, String> cache(String name) {
+    return new CacheConfiguration<String, String>(name)
+        .setBackups(1)
+        .setDataRegionName(IgniteConfigFactory.COLLECTOR_REGION)
+        .setEagerTtl(true);
   }
 
   static String dedupKey(String propertyId, String clientId, String requestId) {
@@ -74,7 +105,7 @@ final class ClusterState {
    * hit that was lost: its pending mark is taken over once the node has left the cluster.
    */
   Future<Claim> claim(Context ctx, String key) {
-    String mine = PENDING + ignite.cluster().localNode().id();
+    String mine = pendingMark;
     return adapt(ctx, dedup.putIfAbsentAsync(key, mine)).compose(first -> first
         ? Future.succeededFuture(Claim.PRODUCE)
         : adapt(ctx, dedup.getAsync(key)).compose(v -> {
@@ -99,7 +130,7 @@ final class ClusterState {
 
   /** Marks a claimed request id as acknowledged by Kafka (or the spool): retries are duplicates from now on. */
   void produced(String key) {
-    dedup.putAsync(key, PRODUCED);
+    dedup.putAsync(key, producedMark);
   }
 
   /** Forgets a key whose hit could not be handed over, so the client's retry is produced. */
@@ -108,25 +139,55 @@ final class ClusterState {
   }
 
   /**
-   * The client's session id, refreshing its inactivity timer; a new one (returned as {@code
-   * "new:"} + id) when the client had none or it expired.
+   * The session of a client that sends no session id: its current one, touched, or a new one after
+   * {@code sessionTimeoutMs} without a hit (the first one also marks the client's first visit).
    */
-  Future<String> session(Context ctx, String propertyId, String clientId) {
-    return adapt(ctx, sessions.invokeAsync(propertyId + "|" + clientId, new SessionProcessor(),
-        Long.toString(System.currentTimeMillis() / 1000) + UUID.randomUUID().toString().substring(0, 6)));
+  Future<Session> session(Context ctx, String propertyId, String clientId, long nowMs) {
+    String newId = Long.toString(nowMs / 1000) + UUID.randomUUID().toString().substring(0, 6);
+    return adapt(ctx, clients.invokeAsync(propertyId + "|" + clientId, new SessionProcessor(), nowMs, sessionTimeoutMs, newId))
+        .map(ClientEntry::session);
   }
 
-  /** Runs on the entry's primary node: keeps (and touches) the session, or starts one. */
+  /**
+   * A client's entry, "sessionId;lastSeenMs;sessionNumber", and what the last call made of it.
+   * Pure, so the session rules are testable without Ignite.
+   */
+  record ClientEntry(String sessionId, long lastSeenMs, int sessionNumber, boolean start, boolean firstVisit) {
+    static ClientEntry next(String stored, long nowMs, long timeoutMs, String newId) {
+      if (stored == null) {
+        return new ClientEntry(newId, nowMs, 1, true, true);
+      }
+      String[] f = stored.split(";", 3);
+      long last = Long.parseLong(f[1]);
+      int number = Integer.parseInt(f[2]);
+      if (nowMs - last > timeoutMs) {
+        return new ClientEntry(newId, nowMs, number + 1, true, false);
+      }
+      return new ClientEntry(f[0], Math.max(last, nowMs), number, false, false);
+    }
+
+    String stored() {
+      return sessionId + ";" + lastSeenMs + ";" + sessionNumber;
+    }
+
+    /** What the processor sends back: the stored form plus the two flags. */
+    String reply() {
+      return stored() + ";" + (start ? 1 : 0) + (firstVisit ? 1 : 0);
+    }
+
+    static Session session(String reply) {
+      String[] f = reply.split(";", 4);
+      return new Session(f[0], Integer.parseInt(f[2]), f[3].charAt(0) == '1', f[3].charAt(1) == '1');
+    }
+  }
+
+  /** Runs on the entry's primary node: keeps (and touches) the client's session, or starts one. */
   static final class SessionProcessor implements CacheEntryProcessor<String, String, String> {
     @Override
     public String process(MutableEntry<String, String> entry, Object... args) {
-      String current = entry.getValue();
-      if (current != null) {
-        entry.setValue(current); // an update restarts the inactivity expiry
-        return current;
-      }
-      entry.setValue((String) args[0]);
-      return "new:" + args[0];
+      ClientEntry next = ClientEntry.next(entry.getValue(), (Long) args[0], (Long) args[1], (String) args[2]);
+      entry.setValue(next.stored()); // an update also restarts the entry's expiry
+      return next.reply();
     }
   }
 

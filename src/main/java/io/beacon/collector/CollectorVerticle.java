@@ -34,7 +34,7 @@ import java.util.function.Function;
  * GA4 Measurement Protocol ({@code /mp/collect}, {@code /debug/mp/collect}) and Universal
  * Analytics v1 ({@code /collect}, {@code /batch}). Several instances share one listening port.
  * Answers 204 once every hit of the request is in Kafka (or the spool); 200 with the rejected
- * hits' problems when some were kept; 400/401/403/413/415 with {@code validationMessages} naming
+ * hits' problems when some were kept; 400/401/403/413/415/429 with {@code validationMessages} naming
  * the field; 503 with Retry-After when the spool is full.
  */
 public final class CollectorVerticle extends VerticleBase {
@@ -60,7 +60,7 @@ public final class CollectorVerticle extends VerticleBase {
     trustedProxies = Set.copyOf(cfg.trustedProxies());
     properties = new PropertyRegistry(vertx, ctx.clients().cassandra(), cfg.propertyRefreshMs());
     Future<ClusterState> state = vertx.executeBlocking(() ->
-        ClusterState.create(ctx.ignite(), cfg.dedupWindowMs(), cfg.sessionTimeoutMs()));
+        ClusterState.create(ctx.ignite(), cfg.dedupWindowMs(), cfg.sessionTimeoutMs(), cfg.clientMemoryDays() * 86_400_000L));
     Future<Enricher> enricher = vertx.executeBlocking(() -> {
       geo = GeoLookup.open(cfg.geoDatabase());
       return new Enricher(new UserAgents(), geo);
@@ -72,7 +72,8 @@ public final class CollectorVerticle extends VerticleBase {
     });
     return Future.all(state, enricher, kafka, properties.start())
         .compose(v -> {
-          ingest = new Ingest(properties, state.result(), enricher.result(), kafka.result(), ctx.meters(),
+          ingest = new Ingest(properties, state.result(), enricher.result(), kafka.result(),
+              new RateLimits(cfg.clientHitsPerMinute(), 1_000_000), ctx.meters(),
               cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
           Endpoint ep = ctx.config().http().collector();
           return Future.all(

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The protocol-independent part of taking in hits: property checks (exists, api_secret, allowed
- * hostnames), session assignment, enrichment, de-duplication and the hand-off to Kafka. A
+ * hostnames), the per-client rate limit, session assignment, enrichment, de-duplication and the
+ * hand-off to Kafka. A
  * request's hits are handled one after the other, so they reach Kafka in the order they were sent.
  */
 final class Ingest {
@@ -38,6 +39,8 @@ final class Ingest {
     final List<Problem> problems = new ArrayList<>();
     boolean spoolFull;
     int authStatus;
+    /** Set when hits were refused by a rate limit: when the client may send again. */
+    long retryAfterSeconds;
   }
 
   /** What the caller knows about the request beyond the payload. */
@@ -47,6 +50,7 @@ final class Ingest {
   private final ClusterState state;
   private final Enricher enricher;
   private final KafkaHandoff handoff;
+  private final RateLimits limits;
   private final MeterRegistry meters;
   private final long maxAgeMs;
   private final long maxSkewMs;
@@ -54,12 +58,13 @@ final class Ingest {
   private final Timer handoffTimer;
   private final Map<String, Counter> accepted = new HashMap<>();
 
-  Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff,
+  Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff, RateLimits limits,
       MeterRegistry meters, long maxAgeMs, long maxSkewMs) {
     this.properties = properties;
     this.state = state;
     this.enricher = enricher;
     this.handoff = handoff;
+    this.limits = limits;
     this.meters = meters;
     this.maxAgeMs = maxAgeMs;
     this.maxSkewMs = maxSkewMs;
@@ -99,13 +104,27 @@ final class Ingest {
         out.accepted++;
         return Future.succeededFuture();
       }
+      long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
+      if (retryAfter > 0) {
+        out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
+        add(out, new Problem("ga4-mp".equals(d.protocol) ? "client_id" : "cid", "too many hits from client '" + d.clientId
+            + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute", "VALUE_INVALID",
+            RateLimits.REASON));
+        return Future.succeededFuture();
+      }
       Future<String> session = d.sessionId != null ? Future.succeededFuture(d.sessionId)
-          : state.session(req.ctx(), d.propertyId, d.clientId).map(s -> {
-            if (s.startsWith("new:")) {
+          : state.session(req.ctx(), d.propertyId, d.clientId, req.info().nowMs()).map(s -> {
+            // GA's tag sends these itself; for the other senders the collector knows the client's history.
+            if (s.start()) {
               d.sessionStart = Boolean.TRUE;
-              return s.substring(4);
             }
-            return s;
+            if (d.sessionNumber == null) {
+              d.sessionNumber = s.number();
+            }
+            if (d.firstVisit == null && s.firstVisit()) {
+              d.firstVisit = Boolean.TRUE;
+            }
+            return s.id();
           });
       return session.compose(sid -> produce(enricher.enrich(d, req.info(), property, sid), req, out));
     });

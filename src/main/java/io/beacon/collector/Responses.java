@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * How the collector answers: 204 when every hit was taken; 200 with {@code accepted} and the
  * rejected hits' {@code validationMessages} when some were; 503 + Retry-After when the spool is
- * full; 401/403 for credentials and hostnames; 400 otherwise. The debug endpoint always answers 200
+ * full; 429 + Retry-After when the client's rate limit refused them all; 401/403 for credentials and
+ * hostnames; 400 otherwise. The debug endpoint always answers 200
  * with GA's {@code validationMessages} ({@code fieldPath}, {@code description}, {@code validationCode}).
  */
 final class Responses {
@@ -22,6 +23,9 @@ final class Responses {
       rc.response().setStatusCode(204).end();
     } else if (out.accepted > 0) {
       json(rc, 200, problems(out.problems).put("accepted", out.accepted));
+    } else if (out.retryAfterSeconds > 0 && out.problems.stream().allMatch(p -> RateLimits.REASON.equals(p.reason()))) {
+      rc.response().putHeader("Retry-After", Long.toString(out.retryAfterSeconds));
+      json(rc, 429, problems(out.problems));
     } else if (out.spoolFull) {
       rc.response().putHeader("Retry-After", Integer.toString(retryAfterSeconds));
       json(rc, 503, problems(out.problems));

@@ -42,14 +42,27 @@ class IngestBenchmark {
   static final int MEASURE_S = Integer.getInteger("bench.seconds", 20);
   static final String UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
-  record Result(double perSecond, long ok, long errors, double p50ms, double p99ms) {
+  record Result(double perSecond, long ok, long errors, double p50ms, double p99ms, double jvmCpuUs, double kafkaCpuUs) {
     String line(String name) {
-      return String.format("%-34s %9.0f req/s  ok=%d errors=%d  p50=%.1f ms  p99=%.1f ms", name, perSecond, ok, errors, p50ms, p99ms);
+      return String.format("%-34s %9.0f req/s  ok=%d errors=%d  p50=%.1f ms  p99=%.1f ms  cpu/req: this JVM %.0f us, Kafka %.0f us",
+          name, perSecond, ok, errors, p50ms, p99ms, jvmCpuUs, kafkaCpuUs);
     }
   }
 
+  /** CPU time of this JVM (generator and node) and of the Kafka broker: per request, robust to other load on the machine. */
+  static long[] cpuNanos() {
+    return new long[] {cpu(ProcessHandle.current()), kafkaPid < 0 ? 0 : ProcessHandle.of(kafkaPid).map(IngestBenchmark::cpu).orElse(0L)};
+  }
+
+  private static long cpu(ProcessHandle p) {
+    return p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+  }
+
+  static long kafkaPid = -1;
+
   @Test
   void run(LocalStack stack) throws Exception {
+    kafkaPid = stack.kafka().pid();
     String property = "B-BENCH" + UUID.randomUUID().toString().substring(0, 4).toUpperCase();
     Path work = Path.of("target", "bench", property).toAbsolutePath();
     int port = FreePorts.one();
@@ -95,7 +108,7 @@ class IngestBenchmark {
       Result bareR = closedLoop(vertx, client, barePort, property, MEASURE_S);
       report.append(bareR.line("bare Vert.x 204")).append('\n');
       closedLoop(vertx, client, port, property, WARMUP_S);
-      Result coll = closedLoop(vertx, client, port, property, MEASURE_S);
+      Result coll = profiled(() -> closedLoop(vertx, client, port, property, MEASURE_S));
       report.append(coll.line("collector (Kafka-acked)")).append('\n');
       report.append(String.format("collector / bare = %.0f%%%n", 100.0 * coll.perSecond() / bareR.perSecond()));
       double target = 0.7 * coll.perSecond();
@@ -110,6 +123,21 @@ class IngestBenchmark {
     } finally {
       join(vertx.close());
       join(node.close());
+    }
+  }
+
+  /** Runs {@code phase} under a JFR recording written to {@code -Dbench.jfr=<file>}, when that is set. */
+  private static Result profiled(java.util.concurrent.Callable<Result> phase) throws Exception {
+    String file = System.getProperty("bench.jfr");
+    if (file == null || file.isBlank()) {
+      return phase.call();
+    }
+    try (var rec = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"))) {
+      rec.start();
+      Result r = phase.call();
+      rec.stop();
+      rec.dump(Path.of(file));
+      return r;
     }
   }
 
@@ -133,6 +161,7 @@ class IngestBenchmark {
   private static Result closedLoop(Vertx vertx, HttpClient client, int port, String property, int seconds) throws Exception {
     Latencies lat = new Latencies();
     AtomicBoolean running = new AtomicBoolean(true);
+    lat.cpuStart = cpuNanos();
     long begin = System.nanoTime();
     for (int i = 0; i < CONNECTIONS; i++) {
       vertx.runOnContext(v -> loop(client, port, property, running, lat));
@@ -155,6 +184,7 @@ class IngestBenchmark {
 
   private static Result openLoop(Vertx vertx, HttpClient client, int port, String property, double rate, int seconds) throws Exception {
     Latencies lat = new Latencies();
+    lat.cpuStart = cpuNanos();
     long begin = System.nanoTime();
     AtomicLong issued = new AtomicLong();
     long timer = vertx.setPeriodic(5, t -> {
@@ -174,6 +204,7 @@ class IngestBenchmark {
     private long[] values = new long[1 << 16];
     private int n;
     private long errors;
+    long[] cpuStart = {0, 0};
 
     synchronized void add(long nanos) {
       if (nanos < 0) {
@@ -191,7 +222,9 @@ class IngestBenchmark {
       java.util.Arrays.sort(sorted);
       double p50 = n == 0 ? 0 : sorted[(int) (n * 0.50)] / 1e6;
       double p99 = n == 0 ? 0 : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
-      return new Result(n / seconds, n, errors, p50, p99);
+      long[] cpu = cpuNanos();
+      double per = Math.max(1, n) * 1e3;
+      return new Result(n / seconds, n, errors, p50, p99, (cpu[0] - cpuStart[0]) / per, (cpu[1] - cpuStart[1]) / per);
     }
   }
 

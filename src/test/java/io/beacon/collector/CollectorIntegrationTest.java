@@ -92,6 +92,7 @@ class CollectorIntegrationTest {
     env.put("BEACON_COLLECTOR_GEO_DATABASE", geo.toString());
     env.put("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1");
     env.put("BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500");
+    env.put("BEACON_COLLECTOR_CLIENT_HITS_PER_MINUTE", "60");
     env.put("BEACON_COLLECTOR_KAFKA_ACK_TIMEOUT_MS", "3000");
     env.put("BEACON_COLLECTOR_SPOOL_DIR", work.resolve("spool").toString());
     env.put("BEACON_COLLECTOR_SPOOL_MAX_BYTES", "131072");
@@ -250,6 +251,33 @@ class CollectorIntegrationTest {
     assertThat(hits).extracting(Hit::sessionId).containsOnly(first.sessionId());
     assertThat(hits.get(1).sessionStart()).isNull();
     assertThat(hits.get(1).params()).containsEntry("event_label", "intro").containsEntry("value", "3");
+    // ...and, like GA's tag, counts the client's sessions and marks its first visit (newUsers).
+    assertThat(hits).extracting(Hit::sessionNumber).containsOnly(1);
+    assertThat(first.firstVisit()).isTrue();
+    assertThat(hits.subList(1, 3)).extracting(Hit::firstVisit).containsOnly((Boolean) null);
+  }
+
+  @Test
+  @Order(7)
+  void aClientOverItsRateLimitGets429WithRetryAfterAndItsHitsAreNotProduced() throws Exception {
+    // The node allows 60 hits per client per minute (BEACON_COLLECTOR_CLIENT_HITS_PER_MINUTE): a burst of 60, then 1 a second.
+    String cid = "flood-" + RUN;
+    String url = "/mp/collect?measurement_id=" + MP + "&api_secret=s3cret";
+    assertThat(post(url, "application/json", ticks(cid, 0)).statusCode()).isEqualTo(204);
+    assertThat(post(url, "application/json", ticks(cid, 1)).statusCode()).isEqualTo(204);
+    var partly = post(url, "application/json", ticks(cid, 2));
+    assertThat(partly.statusCode()).as("10 of 25 within the limit").isEqualTo(200);
+    assertThat(new JsonObject(partly.body()).getInteger("accepted")).isBetween(10, 12);
+    var refused = post(url, "application/json", ticks(cid, 3));
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    JsonObject m = messages(refused).getJsonObject(0);
+    assertThat(m.getString("fieldPath")).isEqualTo("client_id");
+    assertThat(m.getString("description")).contains("at most 60 per minute");
+    // Another client of the same property is not affected.
+    assertThat(post(url, "application/json", ticks("calm-" + RUN, 0)).statusCode()).isEqualTo(204);
+    List<Hit> produced = awaitHits(h -> h.clientId().equals(cid), 60);
+    assertThat(produced.size()).isBetween(60, 62);
   }
 
   @Test
@@ -399,7 +427,7 @@ class CollectorIntegrationTest {
       HttpResponse<String> refused = null;
       String filler = "en=page_view&ep.pad=" + "p".repeat(99) + "\n";
       for (int i = 0; i < 400 && refused == null; i++) {
-        String c = "fill-" + RUN;
+        String c = "fill-" + RUN + "-" + i; // one client per request: stay under the per-client rate limit
         var res = post("/g/collect?v=2&tid=" + WEB + "&cid=" + c + "&dl=" + enc("https://shop.example.com/" + "f".repeat(600)) + "&_s=" + i,
             "text/plain", filler.repeat(20));
         if (res.statusCode() == 503) {
@@ -429,6 +457,15 @@ class CollectorIntegrationTest {
   /** Request ids of a client's hits in topic order, each counted at its first occurrence. */
   private static List<String> firstOccurrences(String cid) {
     return reader.hits(h -> h.clientId().equals(cid)).stream().map(Hit::requestId).distinct().toList();
+  }
+
+  /** An MP body of 25 distinct events (distinct payloads: the derived request ids differ). */
+  private static String ticks(String cid, int request) {
+    StringBuilder events = new StringBuilder();
+    for (int i = 0; i < 25; i++) {
+      events.append(i == 0 ? "" : ",").append("{\"name\":\"tick\",\"params\":{\"n\":").append(request * 100 + i).append("}}");
+    }
+    return "{\"client_id\":\"" + cid + "\",\"events\":[" + events + "]}";
   }
 
   private static List<Hit> awaitHits(java.util.function.Predicate<Hit> filter, int count) {

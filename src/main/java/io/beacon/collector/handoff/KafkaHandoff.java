@@ -62,6 +62,7 @@ public final class KafkaHandoff {
     final byte[] value;
     final Context ctx;
     final Promise<Void> promise = Promise.promise();
+    final long sentAt = System.nanoTime();
 
     Pending(String key, byte[] value, Context ctx) {
       this.key = key;
@@ -124,6 +125,8 @@ public final class KafkaHandoff {
         .description("Hits written to the local spool because Kafka was unreachable or slow").register(meters);
     Gauge.builder("beacon_collector_spool_bytes", spool, Spool::pendingBytes)
         .description("Bytes in the local spool waiting for Kafka").register(meters);
+    long check = Math.max(10, Math.min(ackTimeoutMs / 4, 250));
+    writer.scheduleWithFixedDelay(this::checkAckTimeout, check, check, TimeUnit.MILLISECONDS);
     if ("interval".equals(spoolConfig.fsync())) {
       writer.scheduleWithFixedDelay(this::forceQuietly, spoolConfig.fsyncIntervalMs(), spoolConfig.fsyncIntervalMs(), TimeUnit.MILLISECONDS);
     }
@@ -191,7 +194,6 @@ public final class KafkaHandoff {
     } catch (RuntimeException e) {
       onAck(id, e);
     }
-    ctx.owner().setTimer(ackTimeoutMs, t -> onTimeout(id));
     return p.promise.future();
   }
 
@@ -207,9 +209,18 @@ public final class KafkaHandoff {
     }
   }
 
-  private synchronized void onTimeout(long id) {
-    if (inFlight.containsKey(id)) {
-      LOG.warn("Kafka has not acknowledged a hit within {} ms: spooling to {}", ackTimeoutMs, dir);
+  /**
+   * Spools everything in flight once the oldest hit has waited longer than the ack timeout. One
+   * periodic check instead of a timer per hit: in-flight hits are kept in send order, so only the
+   * oldest needs looking at.
+   */
+  private synchronized void checkAckTimeout() {
+    if (mode != Mode.DIRECT || inFlight.isEmpty()) {
+      return;
+    }
+    long waited = System.nanoTime() - inFlight.values().iterator().next().sentAt;
+    if (waited > TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs)) {
+      LOG.warn("Kafka has not acknowledged a hit for topic {} within {} ms: spooling to {}", topic, ackTimeoutMs, dir);
       switchToSpooling();
     }
   }

@@ -33,11 +33,13 @@ public final class IgniteConfigFactory {
 
   /** The data region of caches that may drop entries when full because a store (Cassandra) holds them all. */
   public static final String EVICTING_REGION = "beacon-evicting";
+  /** The data region of the collector's de-duplication and client state: bounded, least recently used pages evicted. */
+  public static final String COLLECTOR_REGION = "beacon-collector-state";
   /** Ignite node attribute listing the node's roles (comma-separated keys), for caches pinned to a role. */
   public static final String ROLES_ATTRIBUTE = "beacon.roles";
 
   public static IgniteConfiguration create(ClusterConfig c, String nodeName, java.util.Set<Role> roles,
-                                           long evictingRegionMb) {
+                                           long evictingRegionMb, long collectorRegionMb) {
     TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder(false);
     ipFinder.setAddresses(c.members());
     TcpDiscoverySpi discovery = new TcpDiscoverySpi()
@@ -57,11 +59,7 @@ public final class IgniteConfigFactory {
             .setName("default")
             .setInitialSize(Math.min(maxRegion, 32 * MB))
             .setMaxSize(maxRegion))
-        .setDataRegionConfigurations(new DataRegionConfiguration()
-            .setName(EVICTING_REGION)
-            .setInitialSize(Math.min(evictingRegionMb * MB, 16 * MB))
-            .setMaxSize(evictingRegionMb * MB)
-            .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU))
+        .setDataRegionConfigurations(evicting(EVICTING_REGION, evictingRegionMb), evicting(COLLECTOR_REGION, collectorRegionMb))
         .setSystemDataRegionConfiguration(new SystemDataRegionConfiguration()
             .setInitialSize(16 * MB)
             .setMaxSize(32 * MB));
@@ -98,6 +96,14 @@ public final class IgniteConfigFactory {
         .setFailureHandler(new StopNodeFailureHandler())
         .setIncludeEventTypes(EventType.EVT_NODE_SEGMENTED, EventType.EVT_NODE_JOINED,
             EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
+  }
+
+  private static DataRegionConfiguration evicting(String name, long maxMb) {
+    return new DataRegionConfiguration()
+        .setName(name)
+        .setInitialSize(Math.min(maxMb * MB, 16 * MB))
+        .setMaxSize(maxMb * MB)
+        .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU);
   }
 
   private static String safe(String name) {

@@ -10,6 +10,11 @@ import java.util.Set;
  *     acknowledged but not produced again (Ignite cache with a creation expiry)
  * @param sessionTimeoutMs inactivity after which the collector assigns a new session id to a client
  *     that sends none itself
+ * @param clientMemoryDays how long the collector remembers a client that sends no session id (its
+ *     session count and first visit); unseen for longer, it counts as new again
+ * @param stateRegionMb per-node off-heap memory for de-duplication and client state (Ignite region
+ *     evicting the least recently used entries when full)
+ * @param clientHitsPerMinute per-client (and property) rate limit of each node; 0: none
  * @param maxEventAgeMs oldest accepted event time (GA's Measurement Protocol allows 72 h)
  * @param maxClockSkewMs how far in the future an event time may be (sender clocks drift)
  * @param propertyRefreshMs how often the property cache reloads the {@code properties} table
@@ -22,6 +27,9 @@ import java.util.Set;
 public record CollectorConfig(
     long dedupWindowMs,
     long sessionTimeoutMs,
+    int clientMemoryDays,
+    long stateRegionMb,
+    int clientHitsPerMinute,
     long maxEventAgeMs,
     long maxClockSkewMs,
     long propertyRefreshMs,
@@ -48,6 +56,9 @@ public record CollectorConfig(
   void validate(Validator v) {
     v.require(dedupWindowMs >= 0, "collector.dedupWindowMs", "must be >= 0, was " + dedupWindowMs);
     v.require(sessionTimeoutMs >= 60_000, "collector.sessionTimeoutMs", "must be >= 60000, was " + sessionTimeoutMs);
+    v.require(clientMemoryDays >= 1, "collector.clientMemoryDays", "must be >= 1, was " + clientMemoryDays);
+    v.require(stateRegionMb >= 16, "collector.stateRegionMb", "must be >= 16, was " + stateRegionMb);
+    v.require(clientHitsPerMinute >= 0, "collector.clientHitsPerMinute", "must be >= 0 (0: no limit), was " + clientHitsPerMinute);
     v.positive(maxEventAgeMs, "collector.maxEventAgeMs");
     v.require(maxClockSkewMs >= 0, "collector.maxClockSkewMs", "must be >= 0, was " + maxClockSkewMs);
     v.require(propertyRefreshMs >= 100, "collector.propertyRefreshMs", "must be >= 100, was " + propertyRefreshMs);

@@ -1,0 +1,76 @@
+package io.beacon.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The collector's session and rate-limit rules, without Ignite or HTTP. */
+class CollectorRulesTest {
+  static final long MIN = 60_000L;
+  static final long TIMEOUT = 30 * MIN;
+
+  @Test
+  void firstHitStartsSessionOneAndIsTheFirstVisit() {
+    ClusterState.ClientEntry e = ClusterState.ClientEntry.next(null, 1_000, TIMEOUT, "s1");
+    assertThat(e).isEqualTo(new ClusterState.ClientEntry("s1", 1_000, 1, true, true));
+    assertThat(ClusterState.ClientEntry.session(e.reply())).isEqualTo(new ClusterState.Session("s1", 1, true, true));
+  }
+
+  @Test
+  void hitsWithinTheTimeoutKeepTheSessionAndTouchIt() {
+    String stored = ClusterState.ClientEntry.next(null, 0, TIMEOUT, "s1").stored();
+    ClusterState.ClientEntry e = ClusterState.ClientEntry.next(stored, 29 * MIN, TIMEOUT, "s2");
+    assertThat(ClusterState.ClientEntry.session(e.reply())).isEqualTo(new ClusterState.Session("s1", 1, false, false));
+    // 29 min after the touch is still the same session: inactivity counts from the last hit, not the first.
+    e = ClusterState.ClientEntry.next(e.stored(), 58 * MIN, TIMEOUT, "s3");
+    assertThat(e.sessionId()).isEqualTo("s1");
+  }
+
+  @Test
+  void afterTheTimeoutANewSessionWithTheNextNumberAndNoFirstVisit() {
+    String stored = ClusterState.ClientEntry.next(null, 0, TIMEOUT, "s1").stored();
+    ClusterState.ClientEntry e = ClusterState.ClientEntry.next(stored, 31 * MIN, TIMEOUT, "s2");
+    assertThat(ClusterState.ClientEntry.session(e.reply())).isEqualTo(new ClusterState.Session("s2", 2, true, false));
+    e = ClusterState.ClientEntry.next(e.stored(), 120 * MIN, TIMEOUT, "s3");
+    assertThat(e.sessionNumber()).isEqualTo(3);
+  }
+
+  @Test
+  void aLateHitDoesNotMoveLastSeenBack() {
+    String stored = ClusterState.ClientEntry.next(null, 10 * MIN, TIMEOUT, "s1").stored();
+    assertThat(ClusterState.ClientEntry.next(stored, 5 * MIN, TIMEOUT, "s2").lastSeenMs()).isEqualTo(10 * MIN);
+  }
+
+  @Test
+  void rateLimitAllowsAMinuteBurstThenTheSteadyRate() {
+    RateLimits limits = new RateLimits(60, 1000);
+    long t = 0;
+    for (int i = 0; i < 60; i++) {
+      assertThat(limits.tryAcquire("P", "c", t)).as("hit %d", i).isZero();
+    }
+    assertThat(limits.tryAcquire("P", "c", t)).as("61st at once").isEqualTo(1);
+    assertThat(limits.tryAcquire("P", "other", t)).as("another client").isZero();
+    assertThat(limits.tryAcquire("Q", "c", t)).as("same client id, other property").isZero();
+    t += 1_000_000_000L; // one second refills one hit at 60 per minute
+    assertThat(limits.tryAcquire("P", "c", t)).isZero();
+    assertThat(limits.tryAcquire("P", "c", t)).isEqualTo(1);
+  }
+
+  @Test
+  void retryAfterIsTheTimeUntilTheNextToken() {
+    RateLimits limits = new RateLimits(6, 1000); // one hit per 10 s
+    for (int i = 0; i < 6; i++) {
+      limits.tryAcquire("P", "c", 0);
+    }
+    assertThat(limits.tryAcquire("P", "c", 0)).isEqualTo(10);
+    assertThat(limits.tryAcquire("P", "c", 4_000_000_000L)).isEqualTo(6);
+  }
+
+  @Test
+  void zeroTurnsTheLimitOff() {
+    RateLimits limits = new RateLimits(0, 1000);
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(limits.tryAcquire("P", "c", 0)).isZero();
+    }
+  }
+}
