@@ -4,11 +4,16 @@ import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import javax.cache.expiry.ModifiedExpiryPolicy;
+import javax.cache.processor.EntryProcessorResult;
 import javax.cache.processor.MutableEntry;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
@@ -65,6 +70,10 @@ final class ClusterState {
   private final long sessionTimeoutMs;
   private final String pendingMark;
   private final String producedMark;
+  /** Claims and produced marks waiting for the end of the event loop's turn (owning context only). */
+  private Map<String, Promise<String>> claims = new TreeMap<>();
+  private final List<String> producedKeys = new ArrayList<>();
+  private static final ClaimProcessor CLAIM = new ClaimProcessor();
 
   private ClusterState(Ignite ignite, IgniteCache<String, String> dedup, IgniteCache<String, String> clients,
       long sessionTimeoutMs) {
@@ -103,34 +112,82 @@ final class ClusterState {
    * acknowledged ({@link #produced}); only then do retries count as duplicates. So a node that dies between
    * marking an id and Kafka's acknowledgement never makes a retry on another node look like a duplicate of a
    * hit that was lost: its pending mark is taken over once the node has left the cluster.
+   *
+   * <p>Claims made during one turn of the event loop go to Ignite together, in one {@code invokeAll} (one
+   * message per primary node instead of one per hit); call it from the owning verticle's context only.
    */
   Future<Claim> claim(Context ctx, String key) {
-    String mine = pendingMark;
-    return adapt(ctx, dedup.putIfAbsentAsync(key, mine)).compose(first -> first
-        ? Future.succeededFuture(Claim.PRODUCE)
-        : adapt(ctx, dedup.getAsync(key)).compose(v -> {
-          if (v == null) {
-            return Future.succeededFuture(Claim.IN_FLIGHT); // forgotten meanwhile: the caller claims again
-          }
-          if (!v.startsWith(PENDING)) {
-            return Future.succeededFuture(Claim.DUPLICATE);
-          }
-          UUID owner;
-          try {
-            owner = UUID.fromString(v.substring(PENDING.length()));
-          } catch (IllegalArgumentException e) {
-            owner = null;
-          }
-          if (owner != null && ignite.cluster().node(owner) != null) {
-            return Future.succeededFuture(Claim.IN_FLIGHT);
-          }
-          return adapt(ctx, dedup.replaceAsync(key, v, mine)).map(won -> won ? Claim.PRODUCE : Claim.IN_FLIGHT);
-        }));
+    Promise<String> found = Promise.promise();
+    if (claims.isEmpty()) {
+      ctx.runOnContext(v -> flushClaims(ctx));
+    }
+    if (claims.putIfAbsent(key, found) != null) {
+      // The same request id twice in one turn: the first one is being handed over.
+      return Future.succeededFuture(Claim.IN_FLIGHT);
+    }
+    return found.future().compose(v -> {
+      if (v.isEmpty()) {
+        return Future.succeededFuture(Claim.PRODUCE);
+      }
+      if (!v.startsWith(PENDING)) {
+        return Future.succeededFuture(Claim.DUPLICATE);
+      }
+      UUID owner;
+      try {
+        owner = UUID.fromString(v.substring(PENDING.length()));
+      } catch (IllegalArgumentException e) {
+        owner = null;
+      }
+      if (owner != null && ignite.cluster().node(owner) != null) {
+        return Future.succeededFuture(Claim.IN_FLIGHT);
+      }
+      return adapt(ctx, dedup.replaceAsync(key, v, pendingMark)).map(won -> won ? Claim.PRODUCE : Claim.IN_FLIGHT);
+    });
+  }
+
+  private void flushClaims(Context ctx) {
+    Map<String, Promise<String>> batch = claims;
+    claims = new TreeMap<>();
+    Map<String, CacheEntryProcessor<String, String, String>> ops = new TreeMap<>();
+    batch.keySet().forEach(k -> ops.put(k, CLAIM));
+    adapt(ctx, dedup.invokeAllAsync(ops, pendingMark)).onComplete(done -> batch.forEach((k, p) -> {
+      if (done.failed()) {
+        p.fail(done.cause());
+        return;
+      }
+      EntryProcessorResult<String> r = done.result().get(k);
+      try {
+        p.complete(r == null ? "" : r.get());
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
+    }));
   }
 
   /** Marks a claimed request id as acknowledged by Kafka (or the spool): retries are duplicates from now on. */
-  void produced(String key) {
-    dedup.putAsync(key, producedMark);
+  void produced(Context ctx, String key) {
+    if (producedKeys.isEmpty()) {
+      ctx.runOnContext(v -> {
+        Map<String, String> batch = new TreeMap<>();
+        producedKeys.forEach(k -> batch.put(k, producedMark));
+        producedKeys.clear();
+        dedup.putAllAsync(batch);
+      });
+    }
+    producedKeys.add(key);
+  }
+
+  /** Takes an absent request id for this node (returns "") or returns the mark already there. */
+  static final class ClaimProcessor implements CacheEntryProcessor<String, String, String> {
+    @Override
+    public String process(MutableEntry<String, String> entry, Object... args) {
+      String current = entry.getValue();
+      if (current == null) {
+        entry.setValue((String) args[0]);
+        return "";
+      }
+      return current;
+    }
   }
 
   /** Forgets a key whose hit could not be handed over, so the client's retry is produced. */

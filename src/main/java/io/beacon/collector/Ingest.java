@@ -177,7 +177,7 @@ final class Ingest {
       return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
           .<Void>map(v -> {
             if (claimed) {
-              state.produced(key);
+              state.produced(req.ctx(), key);
             }
             handoffTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             accepted.computeIfAbsent(hit.protocol(), pr -> Counter.builder("beacon_collector_accepted_total")
