@@ -27,7 +27,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import static org.awaitility.Awaitility.await;
+
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,8 +42,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * answer computed independently from the same generated hits (plain loops and exact sets).
  */
 @ExtendWith(RealStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReportApiTest {
   private static final String PROPERTY = "B-REPORT1";
+  private static LocalStack stack;
   private static final ZoneId ZONE = ZoneId.of("America/New_York");
   private static final LocalDate DAY1 = LocalDate.of(2026, 3, 7);
   private static final LocalDate DAY2 = DAY1.plusDays(1); // 2026-03-08: the US switch to summer time
@@ -53,6 +60,7 @@ class ReportApiTest {
 
   @BeforeAll
   static void seed(LocalStack stack) throws Exception {
+    ReportApiTest.stack = stack;
     node = new NodeProcess("report-node", stack, Cluster.fresh(2, 3_000), Map.of(
         "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
         "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
@@ -96,6 +104,37 @@ class ReportApiTest {
           COUNTRIES.get(client % 3), null, null, rnd.nextInt(20) == 0, "test", Hit.SCHEMA_VERSION));
     }
     return out;
+  }
+
+  /**
+   * Cassandra down: a report over data cached on the node is answered and marked stale once its re-read failed; one
+   * over data never read answers 503 at once, never a hang; after Cassandra is back, it is answered again. Last,
+   * since it stops the shared Cassandra.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aCassandraOutageAnswersStaleOr503AndNeverHangs() throws Exception {
+    String today = "{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"eventCount\"}]}";
+    String unread = "{\"dateRanges\":[{\"startDate\":\"2025-06-01\",\"endDate\":\"2025-06-02\"}],\"metrics\":[{\"name\":\"eventCount\"}]}";
+    assertThat(report(today, "application/json").statusCode()).isEqualTo(200); // today's partition: open, now cached
+    try {
+      stack.cassandra().stop();
+      await("an open partition whose re-read failed is served marked stale").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            HttpResponse<String> r = report(today, "application/json");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(new JsonObject(r.body()).getJsonObject("metadata").getBoolean("stale")).isTrue();
+          });
+      long start = System.nanoTime();
+      HttpResponse<String> down = report(unread, "application/json");
+      assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+      assertThat(new JsonObject(down.body()).getJsonObject("error").getString("message")).contains("unavailable");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(35));
+    } finally {
+      stack.cassandra().restart();
+    }
+    await("answered again once Cassandra is back").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> report(unread, "application/json").statusCode() == 200);
   }
 
   private static HttpResponse<String> report(String body, String accept) throws Exception {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A property's reporting time zone (days in reports are days there), read from the {@code
- * properties} table and kept for a minute: settings change rarely, reports are frequent.
+ * properties} table and kept for a minute: settings change rarely, reports are frequent. While
+ * Cassandra fails, the zone last read is used (reports over cached data keep working).
  */
 public final class PropertyZones {
   private static final long TTL_MS = 60_000;
@@ -43,7 +44,8 @@ public final class PropertyZones {
           Optional<ZoneId> zone = rows.isEmpty() ? Optional.empty() : Optional.of(parse(rows.get(0).getString("time_zone")));
           cache.put(propertyId, new Entry(zone, System.currentTimeMillis()));
           return zone;
-        });
+        })
+        .recover(err -> e != null ? Future.succeededFuture(e.zone()) : Future.failedFuture(err));
   }
 
   private static ZoneId parse(String tz) {

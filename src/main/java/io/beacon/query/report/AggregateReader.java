@@ -35,7 +35,8 @@ import org.apache.ignite.lang.IgnitePredicate;
 /**
  * Reads the aggregate rows a plan needs: one {@code agg_buckets} partition per local day (hour buckets) or month
  * (day buckets) per date range, through an Ignite cache that reads through to Cassandra ({@link SliceStore},
- * prepared statements). A partition still open to the stream is re-read once older than {@link #FRESH}; a closed
+ * prepared statements). A partition still open to the stream is re-read once older than {@link #FRESH} (in the
+ * background while a recent copy answers, see {@link #slice}); a closed
  * one stays cached (an hour in memory, evicted first when the region is full), and each node also keeps the
  * partitions it decoded. Every read has a timeout; when
  * Cassandra fails, an open partition already cached is served and the report is marked stale.
@@ -44,6 +45,12 @@ public final class AggregateReader {
   static final String CACHE = "beacon-query-aggregates";
   /** How old a cached partition that the stream may still change can be. */
   static final Duration FRESH = Duration.ofSeconds(5);
+  /** How old an open partition decoded on this node may be and still be served while it is re-read. */
+  static final Duration SERVE_WHILE_REFRESHING = Duration.ofSeconds(30);
+  /** Partitions being re-read in the background on this node (one read each at a time). */
+  private static final Set<String> REFRESHING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Open partitions whose last background re-read failed (Cassandra down): what this node serves is stale. */
+  private static final Set<String> UNREFRESHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The rows, and what the cache did: {@code hit}, {@code miss} (something was read from Cassandra) or {@code stale}. */
   public record Read(List<AggregateRow> rows, String cache) {}
@@ -149,38 +156,55 @@ public final class AggregateReader {
 
   /**
    * One partition: decoded on this node if usable, else from the Ignite cache (read through to Cassandra on a
-   * miss), re-read when open and old; served stale (and marked so) if Cassandra fails meanwhile.
+   * miss), re-read when open and old; served stale (and marked so) if Cassandra fails meanwhile. An open partition
+   * this node decoded less than {@link #SERVE_WHILE_REFRESHING} ago is answered at once while a background read
+   * refreshes it: the stream changes it every few seconds anyway, and a report must not wait for that read.
    */
   private Future<Slice> slice(String key) {
     Decoded mine = LOCAL.getIfPresent(key);
-    if (mine != null && mine.usable(System.currentTimeMillis())) {
-      meters.counter("beacon_query_cache_requests_total", "result", "hit").increment();
-      return Future.succeededFuture(new Slice(mine, "hit"));
-    }
-    return vertx.executeBlocking(() -> {
-      AggregateSlice cached = cache.withSkipStore().get(key);
-      Slice out;
-      if (cached == null) {
-        meters.counter("beacon_query_cache_requests_total", "result", "miss").increment();
-        out = new Slice(Decoded.of(cache.get(key)), "miss");
-      } else if (cached.closed || System.currentTimeMillis() - cached.loadedAt < FRESH.toMillis()) {
-        meters.counter("beacon_query_cache_requests_total", "result", "hit").increment();
-        out = new Slice(Decoded.of(cached), "hit");
-      } else {
-        try {
-          cache.remove(key); // read-only cache: nothing is deleted in Cassandra
-          AggregateSlice fresh = cache.get(key);
-          meters.counter("beacon_query_cache_requests_total", "result", "refresh").increment();
-          out = new Slice(Decoded.of(fresh), "miss");
-        } catch (RuntimeException cassandraDown) {
-          cache.put(key, cached);
-          meters.counter("beacon_query_cache_requests_total", "result", "stale").increment();
-          return new Slice(Decoded.of(cached), "stale");
-        }
+    long now = System.currentTimeMillis();
+    if (mine != null && (mine.usable(now) || now - mine.loadedAt() < SERVE_WHILE_REFRESHING.toMillis())) {
+      if (!mine.usable(now) && REFRESHING.add(key)) {
+        vertx.executeBlocking(() -> load(key), false).onComplete(done -> {
+          if (done.succeeded() && !done.result().state().equals("stale")) {
+            UNREFRESHED.remove(key);
+          } else {
+            UNREFRESHED.add(key);
+          }
+          REFRESHING.remove(key);
+        });
       }
-      LOCAL.put(key, out.slice());
-      return out;
-    }, false).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      String state = UNREFRESHED.contains(key) ? "stale" : "hit";
+      meters.counter("beacon_query_cache_requests_total", "result", state).increment();
+      return Future.succeededFuture(new Slice(mine, state));
+    }
+    return vertx.executeBlocking(() -> load(key), false).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Blocking: the partition from Ignite or Cassandra, decoded and kept on this node. */
+  private Slice load(String key) {
+    AggregateSlice cached = cache.withSkipStore().get(key);
+    Slice out;
+    if (cached == null) {
+      meters.counter("beacon_query_cache_requests_total", "result", "miss").increment();
+      out = new Slice(Decoded.of(cache.get(key)), "miss");
+    } else if (cached.closed || System.currentTimeMillis() - cached.loadedAt < FRESH.toMillis()) {
+      meters.counter("beacon_query_cache_requests_total", "result", "hit").increment();
+      out = new Slice(Decoded.of(cached), "hit");
+    } else {
+      try {
+        cache.remove(key); // read-only cache: nothing is deleted in Cassandra
+        AggregateSlice fresh = cache.get(key);
+        meters.counter("beacon_query_cache_requests_total", "result", "refresh").increment();
+        out = new Slice(Decoded.of(fresh), "miss");
+      } catch (RuntimeException cassandraDown) {
+        cache.put(key, cached);
+        meters.counter("beacon_query_cache_requests_total", "result", "stale").increment();
+        return new Slice(Decoded.of(cached), "stale");
+      }
+    }
+    LOCAL.put(key, out.slice());
+    return out;
   }
 
   private static List<AggregateRow> rows(int range, Decoded s, long from, long to) {
