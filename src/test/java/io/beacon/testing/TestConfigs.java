@@ -22,6 +22,36 @@ public final class TestConfigs {
   }
 
   /**
+   * The environment of an in-process node that runs only the collector role ({@code instances} of it) on
+   * {@code collectorPort}, with free query and management ports and an Ignite cluster of its own (discovery and
+   * communication ranges of {@code clusterPorts} ports), its Ignite work directory and spool under {@code work}.
+   * Mutable: callers add their own settings.
+   */
+  public static Map<String, String> collectorNode(String name, int collectorPort, int instances, java.nio.file.Path work,
+      int clusterPorts) {
+    int disco = FreePorts.block(clusterPorts);
+    int comm = FreePorts.block(clusterPorts);
+    Map<String, String> env = new HashMap<>();
+    env.put("BEACON_NODE_NAME", name);
+    env.put("BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", Integer.toString(instances));
+    env.put("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0");
+    env.put("BEACON_NODE_VERTICLES_QUERY_INSTANCES", "0");
+    env.put("BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0");
+    env.put("BEACON_HTTP_COLLECTOR_HOST", "127.0.0.1");
+    env.put("BEACON_HTTP_COLLECTOR_PORT", Integer.toString(collectorPort));
+    env.put("BEACON_HTTP_QUERY_PORT", Integer.toString(FreePorts.one()));
+    env.put("BEACON_HTTP_MANAGEMENT_PORT", Integer.toString(FreePorts.one()));
+    env.put("BEACON_CLUSTER_DISCOVERY_PORT", Integer.toString(disco));
+    env.put("BEACON_CLUSTER_DISCOVERY_PORT_RANGE", Integer.toString(clusterPorts));
+    env.put("BEACON_CLUSTER_MEMBERS", "127.0.0.1:" + disco + ".." + (disco + clusterPorts - 1));
+    env.put("BEACON_CLUSTER_COMMUNICATION_PORT", Integer.toString(comm));
+    env.put("BEACON_CLUSTER_COMMUNICATION_PORT_RANGE", Integer.toString(clusterPorts));
+    env.put("BEACON_CLUSTER_WORK_DIR", work.resolve("ignite").toString());
+    env.put("BEACON_COLLECTOR_SPOOL_DIR", work.resolve("spool").toString());
+    return env;
+  }
+
+  /**
    * Creates Beacon's Cassandra tables in {@code keyspace} of the stack, as a node would (Cassandra only: the run's
    * shared Kafka topics belong to SchemaIdempotenceTest). For tests that run the Spark job in a keyspace of its own.
    */
