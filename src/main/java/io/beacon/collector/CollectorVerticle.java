@@ -77,8 +77,9 @@ public final class CollectorVerticle extends VerticleBase {
               cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
           Endpoint ep = ctx.config().http().collector();
           return Future.all(
-              vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true))
-                  .requestHandler(router()).listen(ep.port(), ep.host()),
+              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true),
+                  ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(new Problem("", m, "VALUE_INVALID", "timeout"))))
+                  .listen(ep.port(), ep.host()),
               RoleStatus.register(vertx, Role.COLLECTOR, ctx.nodeName(), deploymentID()));
         });
   }

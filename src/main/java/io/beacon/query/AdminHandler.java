@@ -186,7 +186,11 @@ final class AdminHandler {
       if (name == null || name.isEmpty() || name.length() > 100) {
         throw ReportException.badRequest("name", "is required (1-100 characters)");
       }
-      String tz = b.getValue("timeZone") instanceof String t ? t : "UTC";
+      Object tzValue = b.getValue("timeZone");
+      if (tzValue != null && !(tzValue instanceof String)) {
+        throw ReportException.badRequest("timeZone", "must be a string (an IANA time zone, e.g. Europe/Berlin)");
+      }
+      String tz = tzValue == null ? "UTC" : (String) tzValue;
       try {
         ZoneId.of(tz);
       } catch (DateTimeException e) {
@@ -200,12 +204,24 @@ final class AdminHandler {
         }
       }
       Set<String> keyEvents = strings(b, "keyEvents", 50);
-      Integer retention = b.getValue("retentionDays") instanceof Number n ? n.intValue() : null;
+      Object r = b.getValue("retentionDays");
+      if (r != null && !(r instanceof Integer || r instanceof Long)) {
+        throw ReportException.badRequest("retentionDays", "must be a whole number of days (1-3650)");
+      }
+      Integer retention = r == null ? null : (int) Math.max(-1, Math.min(Integer.MAX_VALUE, ((Number) r).longValue()));
       if (retention != null && (retention < 1 || retention > 3650)) {
         throw ReportException.badRequest("retentionDays", "must be 1-3650");
       }
-      return new PropertySettings(name, tz, hosts, keyEvents, retention, Boolean.TRUE.equals(b.getValue("respectDnt")),
-          Boolean.TRUE.equals(b.getValue("cookieless")));
+      return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"));
+    }
+
+    /** A boolean setting: absent is false; anything but true/false is a 400, never silently false. */
+    private static boolean flag(JsonObject b, String key) {
+      Object v = b.getValue(key);
+      if (v != null && !(v instanceof Boolean)) {
+        throw ReportException.badRequest(key, "must be true or false");
+      }
+      return Boolean.TRUE.equals(v);
     }
 
     private static Set<String> strings(JsonObject b, String key, int max) {

@@ -2,6 +2,7 @@ package io.beacon.query;
 
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
+import io.beacon.infra.SlowClients;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.QueryConfig;
 import io.beacon.infra.config.Role;
@@ -14,6 +15,7 @@ import io.beacon.infra.clients.PropertyZones;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.SessionHandler;
@@ -64,6 +66,18 @@ public final class QueryVerticle extends VerticleBase {
           .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "same-origin");
       rc.next();
     });
+    // A failure no handler answered (a body over the limit, a bug): JSON naming the status, never the exception.
+    router.route().failureHandler(rc -> {
+      int status = rc.statusCode() >= 400 ? rc.statusCode() : 500;
+      if (status >= 500) {
+        LOG.warn("Request {} {} failed", rc.request().method(), rc.request().path(), rc.failure());
+      }
+      if (!rc.response().ended() && !rc.response().headWritten()) {
+        ReportHandler.error(rc, new io.beacon.model.report.ReportException(status, status == 413 ? "body" : "",
+            status == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes"
+                : status >= 500 ? "internal error; the server log has the details" : "bad request"));
+      }
+    });
     router.get("/").handler(rc -> rc.response().putHeader("X-Beacon-Node", ctx.nodeName()).setStatusCode(302)
         .putHeader("Location", "/dashboard/").end("Beacon dashboard on " + ctx.nodeName() + "\n"));
     // A single file: StaticHandler would treat the matched path as a directory and redirect.
@@ -102,7 +116,8 @@ public final class QueryVerticle extends VerticleBase {
     Endpoint ep = ctx.config().http().query();
     return Future.all(
         bootstrapAdmin(accounts, cfg),
-        vertx.createHttpServer().requestHandler(router).listen(ep.port(), ep.host()),
+        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions(), ctx.config().http(), router, m -> new JsonObject()
+            .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
         RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
   }
 

@@ -51,8 +51,13 @@ final class RealtimeHandler {
     if (body == null) {
       return;
     }
-    JsonArray dims = body.getJsonArray("dimensions", new JsonArray());
-    JsonArray metrics = body.getJsonArray("metrics", new JsonArray());
+    JsonArray dims = names(body, "dimensions");
+    JsonArray metrics = names(body, "metrics");
+    if (dims == null || metrics == null) {
+      ReportHandler.error(rc, ReportException.badRequest(dims == null ? "dimensions" : "metrics",
+          "must be an array of objects with a string 'name'"));
+      return;
+    }
     if (dims.size() > 1) {
       ReportHandler.error(rc, ReportException.badRequest("dimensions", "real-time reports take at most one dimension"));
       return;
@@ -83,6 +88,23 @@ final class RealtimeHandler {
       }
       rc.response().putHeader("content-type", "application/json").end(toReport(ar.result(), dim, metrics).encode());
     });
+  }
+
+  /** The body's array of {@code {"name": "..."}} objects (empty if absent), or null if it is anything else. */
+  private static JsonArray names(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null) {
+      return new JsonArray();
+    }
+    if (!(v instanceof JsonArray arr)) {
+      return null;
+    }
+    for (Object o : arr) {
+      if (!(o instanceof JsonObject item) || !(item.getValue("name") instanceof String)) {
+        return null;
+      }
+    }
+    return arr;
   }
 
   static JsonObject toReport(JsonObject snap, String dim, JsonArray metrics) {

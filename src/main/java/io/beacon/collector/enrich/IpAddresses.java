@@ -4,11 +4,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Client-IP resolution behind trusted proxies, and anonymisation before anything is stored. */
 public final class IpAddresses {
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+  private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
   private IpAddresses() {}
 
@@ -31,13 +33,33 @@ public final class IpAddresses {
     return peer;
   }
 
-  /** Parses an IP literal without any DNS lookup; null if it is not one. */
+  /**
+   * Parses an IP literal without any DNS lookup; null if it is not one. {@code InetAddress.getByName} alone
+   * would resolve anything that is not a literal ({@code 1.2.3.4.5}, {@code dead.beef}) through DNS, on the
+   * event loop, for a value the client chose: IPv4 is read here (dotted quad only), IPv6 in brackets, which
+   * the JDK parses as a literal or rejects.
+   */
   public static InetAddress parse(String ip) {
     if (ip == null || !IP_LITERAL.matcher(ip).matches()) {
       return null;
     }
     try {
-      return InetAddress.getByName(ip); // a literal: no lookup
+      if (ip.indexOf(':') >= 0) {
+        return InetAddress.getByName("[" + ip + "]");
+      }
+      Matcher m = IPV4.matcher(ip);
+      if (!m.matches()) {
+        return null;
+      }
+      byte[] b = new byte[4];
+      for (int i = 0; i < 4; i++) {
+        int octet = Integer.parseInt(m.group(i + 1));
+        if (octet > 255) {
+          return null;
+        }
+        b[i] = (byte) octet;
+      }
+      return InetAddress.getByAddress(b);
     } catch (UnknownHostException e) {
       return null;
     }

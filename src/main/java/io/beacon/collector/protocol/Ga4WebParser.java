@@ -71,7 +71,13 @@ public final class Ga4WebParser {
     if (d.eventName.length() > MAX_NAME) {
       return Problem.outOfBounds("en", "event name longer than " + MAX_NAME + " characters");
     }
+    if (d.clientId.length() > MeasurementProtocolParser.MAX_CLIENT_ID) {
+      return Problem.outOfBounds("cid", "cid longer than " + MeasurementProtocolParser.MAX_CLIENT_ID + " characters");
+    }
     d.userId = QueryStrings.blankToNull(p.get("uid"));
+    if (d.userId != null && d.userId.length() > MeasurementProtocolParser.MAX_USER_ID) {
+      return Problem.outOfBounds("uid", "uid longer than " + MeasurementProtocolParser.MAX_USER_ID + " characters");
+    }
     d.requestId = QueryStrings.blankToNull(p.get("_rid"));
     d.sessionId = QueryStrings.blankToNull(p.get("sid"));
     try {

@@ -26,6 +26,8 @@ public final class MeasurementProtocolParser {
   static final int MAX_USER_PROPERTY_NAME = 24;
   static final int MAX_USER_PROPERTY_VALUE = 36;
   static final int MAX_USER_ID = 256;
+  /** Not one of GA's documented limits (its ids are ~20 characters): the client id keys sessions and de-duplication. */
+  static final int MAX_CLIENT_ID = 256;
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
   static final Set<String> RESERVED_EVENTS = Set.of("ad_activeview", "ad_click", "ad_exposure",
       "ad_impression", "ad_query", "ad_reward", "adunit_exposure", "app_background", "app_clear_data",
@@ -39,7 +41,9 @@ public final class MeasurementProtocolParser {
   static final Set<String> RESERVED_PREFIXES = Set.of("_", "firebase_", "ga_", "google_", "gtag.");
   static final Set<String> RESERVED_USER_PROPERTIES = Set.of("first_open_time", "first_visit_time",
       "last_deep_link_referrer", "user_id", "first_open_after_install");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a second document or garbage after the body is an error, not silently dropped. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private MeasurementProtocolParser() {}
 
@@ -61,9 +65,12 @@ public final class MeasurementProtocolParser {
     try {
       root = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      return ParseResult.failed(new Problem("", "body is not valid JSON: " + e.getOriginalMessage(), "VALUE_INVALID", "malformed_body"));
+      // Jackson's own words name the problem; its limit messages also name its classes: not for clients.
+      String why = String.valueOf(e.getOriginalMessage()).replaceAll(" \\(bound as `[^`]*`\\)", "")
+          .replaceAll(",? from `[^`]*`", "").replaceAll(":? not allowed as per `[^`]*`", "").replaceAll("`[^`]*`", "");
+      return ParseResult.failed(new Problem("", "body is not valid JSON: " + why, "VALUE_INVALID", "malformed_body"));
     } catch (java.io.IOException e) {
-      return ParseResult.failed(new Problem("", "body is not readable: " + e.getMessage(), "VALUE_INVALID", "malformed_body"));
+      return ParseResult.failed(new Problem("", "body is not readable as JSON", "VALUE_INVALID", "malformed_body"));
     }
     if (root == null || !root.isObject()) {
       return ParseResult.failed(new Problem("", "body must be a JSON object", "VALUE_INVALID", "malformed_body"));
@@ -76,6 +83,9 @@ public final class MeasurementProtocolParser {
     if (!cid.isTextual() || cid.asText().isBlank()) {
       return ParseResult.failed(Problem.invalid("client_id", "client_id must be a non-empty string"));
     }
+    if (cid.asText().length() > MAX_CLIENT_ID) {
+      return ParseResult.failed(Problem.outOfBounds("client_id", "client_id longer than " + MAX_CLIENT_ID + " characters"));
+    }
     JsonNode uid = root.get("user_id");
     if (uid != null && !uid.isNull() && (!uid.isTextual() || uid.asText().length() > MAX_USER_ID)) {
       return ParseResult.failed(Problem.invalid("user_id", "user_id must be a string of at most " + MAX_USER_ID + " characters"));
@@ -86,7 +96,7 @@ public final class MeasurementProtocolParser {
       long micros;
       if (tsNode.isIntegralNumber()) {
         micros = tsNode.asLong();
-      } else if (tsNode.isTextual() && tsNode.asText().matches("\\d{1,19}")) {
+      } else if (tsNode.isTextual() && tsNode.asText().matches("\\d{1,18}")) { // 19 digits may overflow a long
         micros = Long.parseLong(tsNode.asText());
       } else {
         return ParseResult.failed(Problem.invalid("timestamp_micros", "timestamp_micros must be an integer (microseconds since the epoch)"));
@@ -219,7 +229,7 @@ public final class MeasurementProtocolParser {
       switch (key) {
         case "session_id" -> d.sessionId = QueryStrings.blankToNull(value);
         case "engagement_time_msec" -> {
-          if (!v.isNumber() && !Ga4WebParser.isNumber(value) || Double.parseDouble(value) < 0) {
+          if (!Ga4WebParser.isNumber(value) || Double.parseDouble(value) < 0) { // also 1e400 (Infinity)
             return Problem.invalid(ppath, "engagement_time_msec must be a non-negative number");
           }
           d.engagementMs = (long) Double.parseDouble(value);

@@ -80,6 +80,12 @@ public final class UniversalParser {
     }
     d.userId = QueryStrings.blankToNull(p.get("uid"));
     d.clientId = QueryStrings.blankToNull(p.get("cid"));
+    if (d.userId != null && d.userId.length() > MeasurementProtocolParser.MAX_USER_ID) {
+      return Problem.outOfBounds("uid", "uid longer than " + MeasurementProtocolParser.MAX_USER_ID + " characters");
+    }
+    if (d.clientId != null && d.clientId.length() > MeasurementProtocolParser.MAX_CLIENT_ID) {
+      return Problem.outOfBounds("cid", "cid longer than " + MeasurementProtocolParser.MAX_CLIENT_ID + " characters");
+    }
     if (d.clientId == null) {
       if (d.userId == null) {
         return new Problem("cid", "cid or uid is required", "VALUE_REQUIRED", "missing_field");

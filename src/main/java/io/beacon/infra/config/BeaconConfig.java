@@ -44,7 +44,16 @@ public record BeaconConfig(
 
   public record RoleConfig(int instances) {}
 
-  public record HttpConfig(Endpoint collector, Endpoint query, Endpoint management) {}
+  /**
+   * The HTTP endpoints, and how long the public ones wait for a slow client ({@link io.beacon.infra.SlowClients}).
+   *
+   * @param headerTimeoutMs a connection must deliver a request's headers within this of opening or of its
+   *     previous answer, else it is closed (slowloris; also the keep-alive idle limit)
+   * @param bodyTimeoutMs a request's body must arrive within this of its headers, else 408 and the
+   *     connection is closed
+   */
+  public record HttpConfig(Endpoint collector, Endpoint query, Endpoint management, long headerTimeoutMs,
+      long bodyTimeoutMs) {}
 
   public record Endpoint(String host, int port) {}
 
@@ -110,6 +119,8 @@ public record BeaconConfig(
       endpoint(v, http.collector(), "http.collector");
       endpoint(v, http.query(), "http.query");
       endpoint(v, http.management(), "http.management");
+      v.require(http.headerTimeoutMs() >= 100, "http.headerTimeoutMs", "must be >= 100, was " + http.headerTimeoutMs());
+      v.require(http.bodyTimeoutMs() >= 100, "http.bodyTimeoutMs", "must be >= 100, was " + http.bodyTimeoutMs());
     }
     v.require(cluster != null, "cluster", "is required");
     if (cluster != null) {
