@@ -85,8 +85,9 @@ final class Ingest {
     Future<Void> chain = Future.succeededFuture();
     for (HitDraft d : parsed.hits) {
       chain = chain.compose(v -> one(d, req, out)).recover(e -> {
-        LOG.warn("Hit of property {} ({}) failed: {}", d.propertyId, d.protocol, e.toString());
-        add(out, new Problem("", "internal error: " + e.getMessage(), "VALUE_INVALID", "internal"));
+        LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
+        // The client learns that this hit was not taken, not why: internals stay in the log.
+        add(out, new Problem("", "the hit could not be taken; retry later", "VALUE_INVALID", "internal"));
         return Future.succeededFuture();
       });
     }
