@@ -56,7 +56,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The project's real haproxy.cfg in front of two real Beacon nodes on loopback: lb-a runs the collector,
- * bridge and query roles (an ingest node plus the API), lb-b the collector and query roles.
+ * bridge, query and recompute roles (an ingest node plus the API and ad-hoc reports), lb-b the collector and
+ * query roles.
  */
 @ExtendWith(RealStack.class)
 class HaproxyTest {
@@ -93,6 +94,9 @@ class HaproxyTest {
     Cluster cluster = Cluster.fresh(4, 3_000);
     Map<String, String> ingestNode = new HashMap<>(COLLECTOR_AND_QUERY);
     ingestNode.put("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "1");
+    // The recompute role's metrics (queue, ad-hoc reports) need a node running it; lb-b, which the kill test
+    // stops, forwards its ad-hoc reports here over the event bus.
+    ingestNode.put("BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "1");
     // One after the other: two nodes creating the Kafka topics at once can fail one of them with
     // TopicExistsException (when this class runs alone, before any other test made the topics).
     a = new NodeProcess("lb-a", stack, cluster, ingestNode).start().awaitReady(Duration.ofSeconds(150));
@@ -290,9 +294,9 @@ class HaproxyTest {
   /**
    * A real Prometheus scrapes both nodes, HAProxy and the Spark job (started here on the real hits topic),
    * with the project's alert rules loaded; after a short load through HAProxy (tracker hits, a retried hit, a
-   * rejected hit, a failed and a good login, a report) every metric name, every dashboard panel's expression
-   * and every alert's expression (its comparisons made {@code bool}, so a healthy system still answers) must
-   * return data.
+   * rejected hit, a failed and a good login, a report from the aggregates, an ad-hoc report twice) every metric
+   * name, every dashboard panel's expression and every alert's expression (its comparisons made {@code bool}, so
+   * a healthy system still answers) must return data.
    */
   @Test
   void prometheusScrapesNodesAndHaproxyAndEveryRuleAndPanelHasData() throws Exception {
@@ -345,13 +349,20 @@ class HaproxyTest {
       assertThat(login(browser, lb, "wrong password").statusCode()).isEqualTo(401);
       HttpResponse<String> ok = login(browser, lb, ADMIN_PASSWORD);
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-      HttpResponse<String> report = browser.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort
-              + "/api/v1/properties/" + PROPERTY + ":runReport"))
-          .header("X-CSRF-Token", new JsonObject(ok.body()).getString("csrfToken"))
-          .POST(HttpRequest.BodyPublishers.ofString("""
-              {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],"metrics":[{"name":"eventCount"}]}"""))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      String csrf = new JsonObject(ok.body()).getString("csrfToken");
+      HttpResponse<String> report = runReport(browser, lb, csrf, """
+          {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],"metrics":[{"name":"eventCount"}]}""");
       assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
+      // Two dimensions: no precomputed aggregate has them, so the query node sends it to the recompute role
+      // (from raw hits); the same report again is answered from the recompute role's report cache.
+      String adHoc = """
+          {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
+           "dimensions":[{"name":"pagePath"},{"name":"country"}],"metrics":[{"name":"eventCount"}]}""";
+      for (String cache : List.of("miss", "hit")) {
+        HttpResponse<String> recomputed = runReport(browser, lb, csrf, adHoc);
+        assertThat(recomputed.statusCode()).as(recomputed.body()).isEqualTo(200);
+        assertThat(new JsonObject(recomputed.body()).getJsonObject("metadata").getString("cache")).isEqualTo(cache);
+      }
       // A steady trickle while the expressions are checked, so rates and the Spark job's batches have input.
       trickle = new Thread(() -> {
         long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -517,6 +528,14 @@ class HaproxyTest {
     return browser.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort + "/api/v1/login"))
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", ADMIN).put("password", password).encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> runReport(HttpClient browser, Haproxy lb, String csrf, String body)
+      throws IOException, InterruptedException {
+    return browser.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort
+            + "/api/v1/properties/" + PROPERTY + ":runReport"))
+        .header("X-CSRF-Token", csrf).timeout(Duration.ofMinutes(2))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static CqlSession cql() {
