@@ -346,23 +346,25 @@ class HaproxyTest {
           .isGreaterThanOrEqualTo(400);
       HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .cookieHandler(new CookieManager()).build();
-      assertThat(login(browser, lb, "wrong password").statusCode()).isEqualTo(401);
-      HttpResponse<String> ok = login(browser, lb, ADMIN_PASSWORD);
+      assertThat(patiently(() -> login(browser, lb, "wrong password")).statusCode()).isEqualTo(401);
+      HttpResponse<String> ok = patiently(() -> login(browser, lb, ADMIN_PASSWORD));
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
       String csrf = new JsonObject(ok.body()).getString("csrfToken");
-      HttpResponse<String> report = runReport(browser, lb, csrf, """
-          {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],"metrics":[{"name":"eventCount"}]}""");
+      HttpResponse<String> report = patiently(() -> runReport(browser, lb, csrf, """
+          {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],"metrics":[{"name":"eventCount"}]}"""));
       assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
       // Two dimensions: no precomputed aggregate has them, so the query node sends it to the recompute role
       // (from raw hits); the same report again is answered from the recompute role's report cache.
       String adHoc = """
           {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
            "dimensions":[{"name":"pagePath"},{"name":"country"}],"metrics":[{"name":"eventCount"}]}""";
-      for (String cache : List.of("miss", "hit")) {
-        HttpResponse<String> recomputed = runReport(browser, lb, csrf, adHoc);
-        assertThat(recomputed.statusCode()).as(recomputed.body()).isEqualTo(200);
-        assertThat(new JsonObject(recomputed.body()).getJsonObject("metadata").getString("cache")).isEqualTo(cache);
-      }
+      HttpResponse<String> recomputed = patiently(() -> runReport(browser, lb, csrf, adHoc));
+      assertThat(recomputed.statusCode()).as(recomputed.body()).isEqualTo(200);
+      assertThat(new JsonObject(recomputed.body()).getJsonObject("metadata").getString("dataSource"))
+          .isEqualTo("recompute");
+      HttpResponse<String> again = patiently(() -> runReport(browser, lb, csrf, adHoc));
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+      assertThat(new JsonObject(again.body()).getJsonObject("metadata").getString("cache")).isEqualTo("hit");
       // A steady trickle while the expressions are checked, so rates and the Spark job's batches have input.
       trickle = new Thread(() -> {
         long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -528,6 +530,28 @@ class HaproxyTest {
     return browser.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort + "/api/v1/login"))
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", ADMIN).put("password", password).encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A call that may be slow on a starved CPU. */
+  @FunctionalInterface
+  private interface Call {
+    HttpResponse<String> send() throws Exception;
+  }
+
+  /**
+   * A POST through HAProxy, sent again when HAProxy answered 504: its 5 s server timeout is meant for production
+   * machines, and HAProxy never retries a POST itself. On this shared 2-core machine, with the Spark job's JVM
+   * starting beside the nodes, a login's Argon2 check or a first ad-hoc report has taken longer (the node still
+   * answered, later). Each attempt does the whole work again (a wrong password counts as a failed login each
+   * time, well under the node's limit of 5).
+   */
+  private static HttpResponse<String> patiently(Call call) throws Exception {
+    HttpResponse<String> r = call.send();
+    for (int attempt = 1; attempt < 3 && r.statusCode() == 504; attempt++) {
+      System.out.printf("HAProxy timed out waiting for the node (%s); sending it again%n", r.request().uri());
+      r = call.send();
+    }
+    return r;
   }
 
   private static HttpResponse<String> runReport(HttpClient browser, Haproxy lb, String csrf, String body)
