@@ -9,6 +9,7 @@ import io.beacon.infra.cluster.SegmentationGuard;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.Role;
 import io.beacon.infra.config.Store;
+import io.beacon.infra.metrics.EventLoopDelay;
 import io.beacon.infra.metrics.Metrics;
 import io.beacon.infra.ops.ManagementVerticle;
 import io.beacon.infra.ops.Readiness;
@@ -102,6 +103,8 @@ public final class BeaconNode {
           return schema
               .compose(v -> stores.contains(Store.CASSANDRA) ? connectCassandra(vertx, clients) : Future.succeededFuture())
               .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx, readiness, guard)))
+              .compose(v -> vertx.deployVerticle(() -> new EventLoopDelay(ctx.meters()),
+                  new DeploymentOptions().setInstances(EventLoopDelay.INSTANCES)))
               .compose(v -> node.deployRoles())
               .onSuccess(v -> rolesDeployed.set(true))
               .map(node)

@@ -71,7 +71,11 @@ final class Ingest {
     this.duplicates = Counter.builder("beacon_collector_duplicates_total")
         .description("Retried hits acknowledged without being produced again").register(meters);
     this.handoffTimer = Timer.builder("beacon_collector_handoff_seconds")
-        .description("From a hit's arrival to Kafka's (or the spool's) acknowledgement").register(meters);
+        .description("From a hit's arrival to Kafka's (or the spool's) acknowledgement")
+        // Histogram buckets (ms) for the ingest dashboard's percentiles; few, to keep the series count small.
+        .serviceLevelObjectives(java.util.stream.LongStream.of(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+            .mapToObj(java.time.Duration::ofMillis).toArray(java.time.Duration[]::new))
+        .register(meters);
   }
 
   void rejected(Problem p) {

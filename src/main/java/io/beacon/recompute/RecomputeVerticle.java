@@ -10,6 +10,7 @@ import io.beacon.infra.config.Role;
 import io.beacon.model.report.ReportException;
 import io.beacon.model.report.ReportRequest;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -18,6 +19,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.List;
 import org.apache.ignite.IgniteCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,9 @@ public final class RecomputeVerticle extends VerticleBase {
         .description("Ad-hoc recomputations running").register(ctx.meters());
     Gauge.builder("beacon_recompute_queued", load, LoadControl::queued).tag("instance", deploymentID())
         .description("Ad-hoc recomputations waiting for a slot").register(ctx.meters());
+    Gauge.builder("beacon_recompute_max_queued", cfg::maxQueued).tag("instance", deploymentID())
+        .description("Ad-hoc recomputations that may wait (recompute.maxQueued); beyond, 429").register(ctx.meters());
+    registerMeters(ctx.meters());
     return vertx.executeBlocking(() -> new Object[] {
             RecomputeCaches.reports(ctx.ignite(), ctx.config().cassandra()),
             RecomputeCaches.aggregates(ctx.ignite(), ctx.config().cassandra())}, false)
@@ -73,6 +78,24 @@ public final class RecomputeVerticle extends VerticleBase {
               lateHits.start(),
               RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID()));
         });
+  }
+
+  /**
+   * The role's counters and timer at 0 from the start, with every tag value they take, so dashboards and alerts
+   * have series before the first report or job (Micrometer creates a meter at its first use otherwise).
+   */
+  static void registerMeters(MeterRegistry meters) {
+    for (String cache : List.of("hit", "miss")) {
+      meters.counter("beacon_recompute_reports_total", "cache", cache);
+    }
+    for (String kind : List.of("report", "correction")) {
+      meters.counter("beacon_recompute_hits_scanned_total", "kind", kind);
+    }
+    for (String status : List.of(Job.DONE, Job.CANCELLED)) {
+      meters.counter("beacon_recompute_jobs_total", "status", status);
+    }
+    meters.counter("beacon_recompute_days_total");
+    meters.timer("beacon_recompute_report_seconds");
   }
 
   @Override

@@ -83,7 +83,8 @@ class EdgeConfigTest {
     assertThat(Prometheus.withBool("x{l=\"a>b\"} > 1")).isEqualTo("x{l=\"a>b\"} > bool 1");
     // Every rule file's alerts are found, and so is every dashboard's panels.
     assertThat(Prometheus.alertExpressions()).extracting(Prometheus.Expression::source)
-        .anyMatch(s -> s.startsWith("beacon-cluster.yml")).anyMatch(s -> s.startsWith("beacon-pipeline.yml"));
+        .anyMatch(s -> s.startsWith("beacon-cluster.yml")).anyMatch(s -> s.startsWith("beacon-pipeline.yml"))
+        .anyMatch(s -> s.startsWith("beacon-serving.yml"));
     assertThat(Prometheus.panelExpressions()).extracting(e -> e.source().split(" / ")[0]).contains(
         "cluster-jvm.json", "load-balancer.json", "ingest.json", "pipeline.json", "serving.json");
   }

@@ -95,6 +95,10 @@ public final class AggregateReader {
     this.cache = cache;
     this.timeout = timeout;
     this.meters = meters;
+    // Every result at 0 from the start: the cache hit ratio has a value before the first miss, refresh or stale.
+    for (String result : List.of("hit", "miss", "refresh", "stale")) {
+      meters.counter("beacon_query_cache_requests_total", "result", result);
+    }
   }
 
   /** Empties this node's decoded partitions (benchmarks of cold reads clear the Ignite cache too). */
