@@ -52,7 +52,11 @@ public final class ReportBenchmark {
 
   private ReportBenchmark() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    io.beacon.testing.BenchMain.run("ReportBenchmark", () -> run(args));
+  }
+
+  private static void run(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
     int samples = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/reports.json");
@@ -118,7 +122,6 @@ public final class ReportBenchmark {
         pct(result, "overviewWarm"), pct(result, "topPagesCold"), pct(result, "topPagesWarm"));
     Files.writeString(Path.of(out.toString().replaceAll("\\.json$", "") + ".txt"), summary);
     System.out.println(summary);
-    System.exit(0);
   }
 
   private static String pct(JsonObject r, String key) {

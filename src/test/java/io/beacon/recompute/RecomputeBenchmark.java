@@ -42,7 +42,11 @@ public final class RecomputeBenchmark {
 
   private RecomputeBenchmark() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    io.beacon.testing.BenchMain.run("RecomputeBenchmark", () -> run(args));
+  }
+
+  private static void run(String[] args) throws Exception {
     long n = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
     int slices = args.length > 1 ? Integer.parseInt(args[1]) : 2;
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/recompute.json");
@@ -144,7 +148,6 @@ public final class RecomputeBenchmark {
     String summary = summary(result);
     Files.writeString(Path.of(out.toString().replaceAll("\\.json$", "") + ".txt"), summary);
     System.out.println(summary);
-    System.exit(0);
   }
 
   /** {@code n} hits at 0.1 s intervals from START: 200k clients, 3 sessions each, 12 paths, 8 countries, 2% bots. */

@@ -130,17 +130,41 @@ public final class MetricState {
     botHits += count;
   }
 
+  /** {@link #merge(MetricState, int)} mask bit of the {@code totalUsers}/{@code activeUsers} sketch. */
+  public static final int USERS = 1;
+  /** Mask bit of the {@code sessions} sketch. */
+  public static final int SESSIONS = 2;
+  /** Mask bit of the {@code engagedSessions} sketch. */
+  public static final int ENGAGED_SESSIONS = 4;
+  /** All three sketches. */
+  public static final int ALL_SKETCHES = USERS | SESSIONS | ENGAGED_SESSIONS;
+
   /** Adds {@code other} into this state (sums add, sketches union); {@code other} is unchanged. */
   public MetricState merge(MetricState other) {
+    return merge(other, ALL_SKETCHES);
+  }
+
+  /**
+   * Adds {@code other}'s sums and only the sketches in {@code sketches} (a mask of {@link #USERS} etc.) into
+   * this state: a report that shows no session counts need not union session sketches. The sketches left out
+   * stay as they were, so read only what was merged.
+   */
+  public MetricState merge(MetricState other, int sketches) {
     screenPageViews += other.screenPageViews;
     eventCount += other.eventCount;
     keyEvents += other.keyEvents;
     engagementMs += other.engagementMs;
     newUsers += other.newUsers;
     botHits += other.botHits;
-    usersUnion = accumulate(usersUnion, users, other.u());
-    sessionsUnion = accumulate(sessionsUnion, sessions, other.s());
-    engagedUnion = accumulate(engagedUnion, engagedSessions, other.e());
+    if ((sketches & USERS) != 0) {
+      usersUnion = accumulate(usersUnion, users, other.u());
+    }
+    if ((sketches & SESSIONS) != 0) {
+      sessionsUnion = accumulate(sessionsUnion, sessions, other.s());
+    }
+    if ((sketches & ENGAGED_SESSIONS) != 0) {
+      engagedUnion = accumulate(engagedUnion, engagedSessions, other.e());
+    }
     return this;
   }
 

@@ -37,24 +37,44 @@ public final class ReportEngine {
     return headers;
   }
 
+  /** The sketches ({@link MetricState#USERS} etc.) the request's metrics read: the others need no merging. */
+  static int sketchesOf(ReportRequest request) {
+    int mask = 0;
+    for (ReportMetric m : request.metrics()) {
+      mask |= m.sketches();
+    }
+    return mask;
+  }
+
   /** A report from precomputed aggregate rows (the plan says which dimension they carry). */
   public static Report run(ReportRequest request, AggregatePlan plan, List<AggregateRow> input, ZoneId zone) {
     List<String> headers = headers(request);
     Map<List<String>, MetricState> groups = new LinkedHashMap<>();
+    // Rows share a few dozen bucket starts: format each start's time dimensions once, not once per row.
+    Map<Long, String[]> times = new HashMap<>();
+    TimeDimension[] timeDimensions = TimeDimension.values();
+    int sketches = sketchesOf(request);
     for (AggregateRow row : input) {
       Map<String, String> values = new HashMap<>();
       if (!plan.dimension().equals(BucketKey.TOTAL)) {
         values.put(plan.dimension(), row.value());
       }
-      for (TimeDimension t : TimeDimension.values()) {
-        values.put(t.apiName(), t.format(row.bucketStart(), zone));
+      String[] formatted = times.computeIfAbsent(row.bucketStart(), start -> {
+        String[] f = new String[timeDimensions.length];
+        for (int i = 0; i < f.length; i++) {
+          f[i] = timeDimensions[i].format(start, zone);
+        }
+        return f;
+      });
+      for (int i = 0; i < timeDimensions.length; i++) {
+        values.put(timeDimensions[i].apiName(), formatted[i]);
       }
       values.put(ReportRequest.DATE_RANGE, request.dateRanges().get(row.rangeIndex()).name());
       if (request.dimensionFilter() != null && !request.dimensionFilter().matches(values)) {
         continue;
       }
       List<String> key = headers.stream().map(values::get).toList();
-      groups.computeIfAbsent(key, k -> new MetricState()).merge(row.state());
+      groups.computeIfAbsent(key, k -> new MetricState()).merge(row.state(), sketches);
     }
     return finish(request, groups, metadata("aggregates", zone));
   }

@@ -12,29 +12,36 @@ import java.util.function.Function;
  * MetricState for the bound); ratios are derived at query time.
  */
 public enum ReportMetric {
-  SCREEN_PAGE_VIEWS("screenPageViews", "TYPE_INTEGER", m -> m.screenPageViews()),
-  EVENT_COUNT("eventCount", "TYPE_INTEGER", m -> m.eventCount()),
-  KEY_EVENTS("keyEvents", "TYPE_INTEGER", m -> m.keyEvents()),
-  USER_ENGAGEMENT_DURATION("userEngagementDuration", "TYPE_SECONDS", DerivedMetrics::userEngagementDurationSeconds),
-  NEW_USERS("newUsers", "TYPE_INTEGER", m -> m.newUsers()),
-  TOTAL_USERS("totalUsers", "TYPE_INTEGER", m -> m.users()),
-  ACTIVE_USERS("activeUsers", "TYPE_INTEGER", m -> m.users()),
-  SESSIONS("sessions", "TYPE_INTEGER", m -> m.sessions()),
-  ENGAGED_SESSIONS("engagedSessions", "TYPE_INTEGER", m -> m.engagedSessions()),
-  ENGAGEMENT_RATE("engagementRate", "TYPE_FLOAT", DerivedMetrics::engagementRate),
-  BOUNCE_RATE("bounceRate", "TYPE_FLOAT", DerivedMetrics::bounceRate),
-  AVERAGE_SESSION_DURATION("averageSessionDuration", "TYPE_SECONDS", DerivedMetrics::averageSessionDuration),
-  SCREEN_PAGE_VIEWS_PER_SESSION("screenPageViewsPerSession", "TYPE_FLOAT", DerivedMetrics::screenPageViewsPerSession),
-  EVENTS_PER_SESSION("eventsPerSession", "TYPE_FLOAT", DerivedMetrics::eventsPerSession);
+  SCREEN_PAGE_VIEWS("screenPageViews", "TYPE_INTEGER", 0, m -> m.screenPageViews()),
+  EVENT_COUNT("eventCount", "TYPE_INTEGER", 0, m -> m.eventCount()),
+  KEY_EVENTS("keyEvents", "TYPE_INTEGER", 0, m -> m.keyEvents()),
+  USER_ENGAGEMENT_DURATION("userEngagementDuration", "TYPE_SECONDS", 0, DerivedMetrics::userEngagementDurationSeconds),
+  NEW_USERS("newUsers", "TYPE_INTEGER", 0, m -> m.newUsers()),
+  TOTAL_USERS("totalUsers", "TYPE_INTEGER", MetricState.USERS, m -> m.users()),
+  ACTIVE_USERS("activeUsers", "TYPE_INTEGER", MetricState.USERS, m -> m.users()),
+  SESSIONS("sessions", "TYPE_INTEGER", MetricState.SESSIONS, m -> m.sessions()),
+  ENGAGED_SESSIONS("engagedSessions", "TYPE_INTEGER", MetricState.ENGAGED_SESSIONS, m -> m.engagedSessions()),
+  ENGAGEMENT_RATE("engagementRate", "TYPE_FLOAT", MetricState.SESSIONS | MetricState.ENGAGED_SESSIONS, DerivedMetrics::engagementRate),
+  BOUNCE_RATE("bounceRate", "TYPE_FLOAT", MetricState.SESSIONS | MetricState.ENGAGED_SESSIONS, DerivedMetrics::bounceRate),
+  AVERAGE_SESSION_DURATION("averageSessionDuration", "TYPE_SECONDS", MetricState.SESSIONS, DerivedMetrics::averageSessionDuration),
+  SCREEN_PAGE_VIEWS_PER_SESSION("screenPageViewsPerSession", "TYPE_FLOAT", MetricState.SESSIONS, DerivedMetrics::screenPageViewsPerSession),
+  EVENTS_PER_SESSION("eventsPerSession", "TYPE_FLOAT", MetricState.SESSIONS, DerivedMetrics::eventsPerSession);
 
   private final String apiName;
   private final String type;
+  private final int sketches;
   private final Function<MetricState, Number> reader;
 
-  ReportMetric(String apiName, String type, Function<MetricState, Number> reader) {
+  ReportMetric(String apiName, String type, int sketches, Function<MetricState, Number> reader) {
     this.apiName = apiName;
     this.type = type;
+    this.sketches = sketches;
     this.reader = reader;
+  }
+
+  /** The distinct-count sketches this metric reads ({@link MetricState#USERS} etc.), 0 for sums. */
+  public int sketches() {
+    return sketches;
   }
 
   public String apiName() {

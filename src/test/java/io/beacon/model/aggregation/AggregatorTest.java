@@ -37,6 +37,29 @@ class AggregatorTest {
   }
 
   @Test
+  void aMergeLimitedToSomeSketchesGivesTheSameSumsAndThoseSketches() {
+    List<Hit> hits = HitStream.generate(5, 300, NOW);
+    List<MetricState> parts = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      parts.add(new MetricState());
+    }
+    for (int i = 0; i < hits.size(); i++) {
+      parts.get(i % parts.size()).add(hits.get(i));
+    }
+    MetricState all = new MetricState();
+    MetricState usersOnly = new MetricState();
+    parts.forEach(p -> {
+      all.merge(p);
+      usersOnly.merge(p, MetricState.USERS);
+    });
+    assertThat(usersOnly.eventCount()).isEqualTo(all.eventCount()).isPositive();
+    assertThat(usersOnly.userEngagementDurationMs()).isEqualTo(all.userEngagementDurationMs());
+    assertThat(usersOnly.users()).isEqualTo(all.users()).isPositive();
+    assertThat(usersOnly.sessions()).as("session sketches were not merged").isZero();
+    assertThat(all.sessions()).isPositive();
+  }
+
+  @Test
   void partialStatesMergeAfterASerializationRoundTrip() {
     List<Hit> hits = HitStream.generate(11, 800, NOW);
     ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
