@@ -3,6 +3,7 @@ package io.beacon.bridge;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
 import java.io.IOException;
 import java.util.Arrays;
@@ -134,6 +135,30 @@ public final class LineEncoder {
       out.append(LineProtocol.line(HitCodec.decode(json)));
       slowLines++;
     }
+  }
+
+  /**
+   * The fields the real-time view counts (property, client and request ids, ts, received_at, event name,
+   * page path, source, country, device category) as a {@link Hit} with everything else null, for the
+   * same records and with the same values as {@link HitCodec#decode}, in a fraction of its time.
+   *
+   * @throws IllegalArgumentException as {@link HitCodec#decode} does
+   */
+  public Hit realtimeFields(byte[] json) {
+    try {
+      parse(json);
+    } catch (Fallback | IOException | RuntimeException e) {
+      return HitCodec.decode(json);
+    }
+    return new Hit(string(PROPERTY_ID), string(CLIENT_ID), null, string(REQUEST_ID), null, null, number[TS],
+        (present & (1L << RECEIVED_AT)) == 0 ? 0 : number[RECEIVED_AT], string(EVENT_NAME), null, null, null, null,
+        null, null, null, null, string(PAGE_PATH), null, null, string(SOURCE), null, null, null, null,
+        string(DEVICE_CATEGORY), null, null, null, null, null, null, string(COUNTRY), null, null, null, null,
+        (present & (1L << SCHEMA_VERSION)) == 0 ? 0 : (int) number[SCHEMA_VERSION]);
+  }
+
+  private String string(int slot) {
+    return (present & (1L << slot)) == 0 ? null : new String(chars, start[slot], length[slot]);
   }
 
   private void parse(byte[] json) throws IOException, Fallback {

@@ -43,6 +43,19 @@ class BridgeLineEncoderTest {
 
   private void same(byte[] json) {
     assertThat(encoded(json)).as("for %s", new String(json, StandardCharsets.UTF_8)).isEqualTo(reference(json));
+    assertThat(realtime(json, encoder::realtimeFields)).as("real-time fields of %s", new String(json, StandardCharsets.UTF_8))
+        .isEqualTo(realtime(json, HitCodec::decode));
+  }
+
+  /** The fields the real-time view counts, or the error. */
+  private static String realtime(byte[] json, java.util.function.Function<byte[], Hit> decode) {
+    try {
+      Hit h = decode.apply(json);
+      return String.join("|", h.propertyId(), h.clientId(), h.requestId(), Long.toString(h.ts()),
+          Long.toString(h.receivedAt()), h.eventName(), h.pagePath(), h.source(), h.country(), h.deviceCategory());
+    } catch (IllegalArgumentException e) {
+      return "error: " + e.getMessage();
+    }
   }
 
   private void same(String json) {
