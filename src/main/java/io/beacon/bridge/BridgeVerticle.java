@@ -56,8 +56,6 @@ public final class BridgeVerticle extends VerticleBase {
     int partitions = ctx.config().kafka().hits().partitions();
 
     writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
-    retention = new RawRetention(vertx, ctx.clients().questdb(), cfg.retentionDays(), cfg.retentionCheckMs());
-    retention.start();
 
     // Creating Ignite caches and atomics blocks (cluster-wide exchange): on a worker.
     return vertx.executeBlocking(() -> new IgniteWriteGate(ctx.ignite())).compose(gate -> {
@@ -68,6 +66,10 @@ public final class BridgeVerticle extends VerticleBase {
         return new Started(raw, raw.done());
       }, rawHealth);
       RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
+      retention = new RawRetention(vertx, ctx.clients().questdb(),
+          RawRetention.fromProperties(() -> ctx.clients().cassandra()), erasure, cfg.retentionDays(),
+          cfg.retentionCheckMs());
+      retention.start();
       MessageConsumer<JsonObject> erasures = vertx.eventBus().consumer(Addresses.rawErasure(), msg ->
           erasure.eraseClient(msg.body() == null ? null : msg.body().getString("clientId")).onComplete(ar -> {
             if (ar.succeeded()) {

@@ -13,7 +13,8 @@ package io.beacon.infra.config;
  * @param realtimeWindowMinutes the real-time window (active users "in the last N minutes")
  * @param realtimeFlushMs how often the real-time consumer pushes changed buckets to Ignite (freshness)
  * @param realtimePublishMs minimum interval between two event-bus updates of one property
- * @param retentionDays raw hits older than this are dropped by day partition; 0 keeps everything
+ * @param retentionDays raw hits older than this are dropped (whole UTC days) unless their property sets its own
+ *     {@code retention_days}; 0 keeps them forever
  * @param retentionCheckMs how often the retention drop runs
  */
 public record BridgeConfig(
