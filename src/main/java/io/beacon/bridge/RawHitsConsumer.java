@@ -69,8 +69,11 @@ public final class RawHitsConsumer extends ConsumerLoop {
   private static final Duration POLL = Duration.ofMillis(200);
   /** How long in-flight batches may take to finish when partitions are revoked or the consumer stops. */
   private static final long DRAIN_MS = 10_000;
-  /** A batch still short of {@code batchSize} is written once its first record has waited this long. */
-  private static final long LINGER_MS = 50;
+  /**
+   * A batch is written when full, when a poll came back short of a full poll (no backlog: write now, for
+   * freshness), or at the latest once its first record has waited this long.
+   */
+  private static final long LINGER_MS = 500;
 
   private final Map<String, Object> consumerProps;
   private final Map<String, Object> producerProps;
@@ -193,7 +196,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
             }
             encode(building, records);
           }
-          if (building != null && (records.isEmpty() || building.count + maxPoll > batchSize
+          if (building != null && (records.count() < maxPoll || building.count + maxPoll > batchSize
               || System.currentTimeMillis() - buildingSince >= LINGER_MS)) {
             submitBuilding();
           } else if (records.isEmpty() && inFlight.isEmpty() && building == null) {

@@ -37,7 +37,7 @@ public final class BridgeBenchmark {
     int samples = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/bridge.txt");
     int batchSize = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
-    int concurrency = args.length > 4 ? Integer.parseInt(args[4]) : 4;
+    int concurrency = args.length > 4 ? Integer.parseInt(args[4]) : 2;
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target").resolve("bench-stack");
     deleteRecursively(data);
