@@ -70,8 +70,8 @@ public final class RawHitsConsumer extends ConsumerLoop {
   /** How long in-flight batches may take to finish when partitions are revoked or the consumer stops. */
   private static final long DRAIN_MS = 10_000;
   /**
-   * A batch is written when full, when a poll came back short of a full poll (no backlog: write now, for
-   * freshness), or at the latest once its first record has waited this long.
+   * A batch is written when full, when the consumer has caught up with its partitions (no backlog: write
+   * now, for freshness), or at the latest once its first record has waited this long.
    */
   private static final long LINGER_MS = 500;
 
@@ -196,7 +196,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
             }
             encode(building, records);
           }
-          if (building != null && (records.count() < maxPoll || building.count + maxPoll > batchSize
+          if (building != null && (lag.get() == 0 || building.count + maxPoll > batchSize
               || System.currentTimeMillis() - buildingSince >= LINGER_MS)) {
             submitBuilding();
           } else if (records.isEmpty() && inFlight.isEmpty() && building == null) {
