@@ -66,6 +66,11 @@ public final class LineEncoder {
   private static final int TS = 37;
   private static final int SLOTS = 38;
 
+  private static final long ALL = -1L;
+  /** The slots {@link #realtimeFields} returns. */
+  private static final long REALTIME = 1L << PROPERTY_ID | 1L << CLIENT_ID | 1L << REQUEST_ID | 1L << EVENT_NAME
+      | 1L << PAGE_PATH | 1L << SOURCE | 1L << COUNTRY | 1L << DEVICE_CATEGORY;
+
   private static final String[] NAMES = {
       "property_id", "event_name", "hostname", "medium", "device_category", "browser", "os", "screen_resolution",
       "language", "country", "protocol", "client_id", "user_id", "request_id", "session_id", "session_number",
@@ -126,7 +131,7 @@ public final class LineEncoder {
   public void append(byte[] json, StringBuilder out) {
     int mark = out.length();
     try {
-      parse(json);
+      parse(json, ALL);
       write(out);
       fastLines++;
     } catch (Fallback | IOException | RuntimeException e) {
@@ -146,7 +151,7 @@ public final class LineEncoder {
    */
   public Hit realtimeFields(byte[] json) {
     try {
-      parse(json);
+      parse(json, REALTIME);
     } catch (Fallback | IOException | RuntimeException e) {
       return HitCodec.decode(json);
     }
@@ -161,7 +166,11 @@ public final class LineEncoder {
     return (present & (1L << slot)) == 0 ? null : new String(chars, start[slot], length[slot]);
   }
 
-  private void parse(byte[] json) throws IOException, Fallback {
+  /**
+   * Parses and checks every field as the reference path would; copies the characters only of the string
+   * slots in {@code copy} (a bit per slot), the others are checked for their type and skipped.
+   */
+  private void parse(byte[] json, long copy) throws IOException, Fallback {
     seen = 0;
     present = 0;
     used = 0;
@@ -194,8 +203,10 @@ public final class LineEncoder {
             if (v != JsonToken.VALUE_STRING) {
               throw Fallback.INSTANCE;
             }
-            start[slot] = copy(p);
-            length[slot] = used - start[slot];
+            if ((copy & bit) != 0) {
+              start[slot] = copy(p);
+              length[slot] = used - start[slot];
+            }
           }
           case INT, LONG -> {
             if (v != JsonToken.VALUE_NUMBER_INT) {
@@ -221,7 +232,7 @@ public final class LineEncoder {
             if (v != JsonToken.START_OBJECT) {
               throw Fallback.INSTANCE;
             }
-            readParams(p);
+            readParams(p, (copy & bit) != 0);
           }
         }
         present |= bit;
@@ -242,9 +253,15 @@ public final class LineEncoder {
     }
   }
 
-  private void readParams(JsonParser p) throws IOException, Fallback {
+  private void readParams(JsonParser p, boolean copy) throws IOException, Fallback {
     JsonToken t;
     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+      if (!copy) {
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+          throw Fallback.INSTANCE;
+        }
+        continue;
+      }
       if (paramCount * 4 + 4 > params.length) {
         params = Arrays.copyOf(params, params.length * 2);
       }
