@@ -40,6 +40,7 @@ public final class BridgeVerticle extends VerticleBase {
   private RealtimeConsumer realtime;
   private RealtimePublisher publisher;
   private RawRetention retention;
+  private ConsumerHealth rawHealth;
   private volatile boolean stopping;
 
   public BridgeVerticle(NodeContext ctx) {
@@ -55,17 +56,20 @@ public final class BridgeVerticle extends VerticleBase {
     int partitions = ctx.config().kafka().hits().partitions();
 
     writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
-    retention = new RawRetention(vertx, ctx.clients().questdb(), cfg.retentionDays(), cfg.retentionCheckMs());
-    retention.start();
 
     // Creating Ignite caches and atomics blocks (cluster-wide exchange): on a worker.
     return vertx.executeBlocking(() -> new IgniteWriteGate(ctx.ignite())).compose(gate -> {
+      rawHealth = new ConsumerHealth(vertx, "bridge-raw-" + id, System::currentTimeMillis);
       supervise("beacon-bridge-raw-" + id, () -> {
-        raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), writer, gate, metrics,
-            cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
+        raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), cfg.rawWriteConcurrency(), writer,
+            gate, metrics, rawHealth, cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
         return new Started(raw, raw.done());
-      });
+      }, rawHealth);
       RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
+      retention = new RawRetention(vertx, ctx.clients().questdb(),
+          RawRetention.fromProperties(() -> ctx.clients().cassandra()), erasure, cfg.retentionDays(),
+          cfg.retentionCheckMs());
+      retention.start();
       MessageConsumer<JsonObject> erasures = vertx.eventBus().consumer(Addresses.rawErasure(), msg ->
           erasure.eraseClient(msg.body() == null ? null : msg.body().getString("clientId")).onComplete(ar -> {
             if (ar.succeeded()) {
@@ -85,7 +89,7 @@ public final class BridgeVerticle extends VerticleBase {
                 "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(),
                 metrics.realtimeFreshness, lag, System::currentTimeMillis);
             return new Started(realtime, realtime.done());
-          });
+          }, null);
           publisher = new RealtimePublisher(vertx, s, () -> realtime.drainChanged(), cfg.realtimeWindowMinutes(),
               () -> Math.max(partitions, realtime.topicPartitions()), cfg.realtimePublishMs());
           return publisher.start();
@@ -99,7 +103,7 @@ public final class BridgeVerticle extends VerticleBase {
    * Runs a consumer loop on its own thread and, should it die of an unexpected error while the
    * verticle is up, starts a fresh one a second later (its offsets or replay make that safe).
    */
-  private void supervise(String name, Supplier<Started> create) {
+  private void supervise(String name, Supplier<Started> create, ConsumerHealth health) {
     Started started = create.get();
     Thread t = new Thread(started.loop(), name);
     t.setDaemon(true);
@@ -107,9 +111,12 @@ public final class BridgeVerticle extends VerticleBase {
     toFuture(started.done()).onComplete(x -> {
       if (!stopping) {
         LOG.error("{} ended unexpectedly; restarting it in 1 s", name);
+        if (health != null) {
+          health.failing(name + " ended unexpectedly; restarting");
+        }
         vertx.setTimer(1_000, tid -> {
           if (!stopping) {
-            supervise(name, create);
+            supervise(name, create, health);
           }
         });
       }
@@ -133,6 +140,9 @@ public final class BridgeVerticle extends VerticleBase {
     }
     if (retention != null) {
       retention.stop();
+    }
+    if (rawHealth != null) {
+      rawHealth.remove();
     }
     gauges.forEach(ctx.meters()::remove);
     return Future.join(stopped)

@@ -46,10 +46,13 @@ public final class RawBatchWriter implements AutoCloseable {
 
   /** Writes every line or throws; a returned call means QuestDB committed them to its WAL (HTTP 204). */
   public void write(List<String> lines) {
-    if (lines.isEmpty()) {
-      return;
+    if (!lines.isEmpty()) {
+      write(String.join("\n", lines));
     }
-    String body = String.join("\n", lines);
+  }
+
+  /** Writes a request body of lines separated by newlines, as one request; see {@link #write(List)}. */
+  public void write(String body) {
     try {
       Flowable.fromPublisher(api.writeRecord(WritePrecision.US, body))
           .ignoreElements()

@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,26 +43,41 @@ public final class RawErasure {
     if (clientId == null || clientId.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("clientId is required"));
     }
+    return eraseWhere("client " + clientId, "client_id = " + literal(clientId))
+        .map(r -> new JsonObject().put("clientId", clientId).mergeIn(r));
+  }
+
+  /**
+   * Deletes every raw hit matching {@code condition} (a QuestDB SQL boolean expression over the hits
+   * columns, literals only, false for null values), partition by partition, with raw writes paused
+   * cluster-wide meanwhile; completes with {@code {"rowsErased", "partitions"}}. Fails fast if another
+   * erasure holds the write gate.
+   */
+  public Future<JsonObject> eraseWhere(String what, String condition) {
     return vertx.executeBlocking(gate::close, false).compose(closed -> {
       if (!closed) {
         return Future.failedFuture(new IllegalStateException("another erasure is running; retry later"));
       }
-      LOG.info("Erasure of client {}: raw writes paused", clientId);
+      LOG.info("Erasure of {}: raw writes paused", what);
       return waitFor(() -> vertx.executeBlocking(() -> gate.drained().getAsBoolean(), false), "in-flight raw writes")
           .compose(v -> walApplied())
           .compose(v -> restoreLeftovers())
-          .compose(v -> rewrite(clientId))
+          .compose(v -> rewrite(what, condition))
           .eventually(() -> vertx.executeBlocking(() -> {
             gate.open();
-            LOG.info("Erasure of client {}: raw writes resumed", clientId);
+            LOG.info("Erasure of {}: raw writes resumed", what);
             return null;
           }, false));
     });
   }
 
-  private Future<JsonObject> rewrite(String clientId) {
-    return questdb.preparedQuery("SELECT timestamp_floor('d', ts) AS day, count() AS n FROM hits WHERE client_id = $1")
-        .execute(Tuple.of(clientId))
+  /** A QuestDB string literal (DDL takes no bind parameters): quoted, its quotes doubled. */
+  static String literal(String value) {
+    return "'" + value.replace("'", "''") + "'";
+  }
+
+  private Future<JsonObject> rewrite(String what, String condition) {
+    return questdb.query("SELECT timestamp_floor('d', ts) AS day, count() AS n FROM hits WHERE " + condition).execute()
         .compose(rows -> {
           List<LocalDate> days = new ArrayList<>();
           long total = 0;
@@ -73,23 +87,22 @@ public final class RawErasure {
           }
           Future<Void> chain = Future.succeededFuture();
           for (LocalDate day : days) {
-            chain = chain.compose(v -> rewriteDay(day, clientId));
+            chain = chain.compose(v -> rewriteDay(day, what, condition));
           }
           long erased = total;
           return chain.compose(v -> walApplied()).map(v -> new JsonObject()
-              .put("clientId", clientId).put("rowsErased", erased).put("partitions", days.size()));
+              .put("rowsErased", erased).put("partitions", days.size()));
         });
   }
 
-  private Future<Void> rewriteDay(LocalDate day, String clientId) {
+  private Future<Void> rewriteDay(LocalDate day, String what, String condition) {
     String copy = copyTable(day);
     String from = day.atStartOfDay() + ":00.000000Z";
     String to = day.plusDays(1).atStartOfDay() + ":00.000000Z";
-    LOG.info("Erasure of client {}: rewriting partition {}", clientId, day);
-    // DDL takes no bind parameters in QuestDB: literals, the client id with its quotes doubled.
+    LOG.info("Erasure of {}: rewriting partition {}", what, day);
     return sql("DROP TABLE IF EXISTS " + copy)
         .compose(v -> sql("CREATE TABLE " + copy + " AS (SELECT * FROM hits WHERE ts >= '" + from + "' AND ts < '"
-            + to + "' AND (client_id IS NULL OR client_id != '" + clientId.replace("'", "''") + "'))"))
+            + to + "' AND NOT (" + condition + "))"))
         .compose(v -> sql("ALTER TABLE hits DROP PARTITION LIST '" + day + "'"))
         .compose(v -> sql("INSERT INTO hits SELECT * FROM " + copy))
         .compose(v -> walApplied())

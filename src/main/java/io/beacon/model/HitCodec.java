@@ -30,6 +30,10 @@ public final class HitCodec {
   public static Hit decode(byte[] json) {
     try {
       Hit hit = JSON.readValue(json, Hit.class);
+      if (hit == null) {
+        // the JSON literal null: databind maps it to no object at all
+        throw new IllegalArgumentException("not a hit: null");
+      }
       if (hit.propertyId() == null || hit.clientId() == null || hit.requestId() == null || hit.ts() <= 0) {
         throw new IllegalArgumentException("hit lacks property_id, client_id, request_id or ts");
       }

@@ -119,6 +119,68 @@ class BridgeRetentionTest {
   }
 
   @Test
+  void eachPropertysOwnRetentionDropsItsExpiredHitsAndNothingElse() throws Exception {
+    String shortLived = BridgeTesting.propertyId();
+    String longLived = BridgeTesting.propertyId();
+    String unset = BridgeTesting.propertyId();
+    long now = System.currentTimeMillis();
+    int[] ages = {10, 6, 4, 2, 0};
+    List<Hit> hits = new ArrayList<>();
+    for (String p : List.of(shortLived, longLived, unset)) {
+      for (int age : ages) {
+        hits.add(fullHit(p, age, now - age * DAY));
+      }
+    }
+    produce(producer, hits);
+    await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertThat(count(node,
+        "SELECT count() FROM hits WHERE property_id IN ($1, $2, $3)", shortLived, longLived, unset)).isEqualTo(15L));
+    var cassandra = node.context().clients().cassandra();
+    join(cassandra.execute("INSERT INTO properties (property_id, name, retention_days) VALUES ('" + shortLived
+        + "', 'short', 3)"));
+    join(cassandra.execute("INSERT INTO properties (property_id, name, retention_days) VALUES ('" + longLived
+        + "', 'long', 8)"));
+    join(cassandra.execute("INSERT INTO properties (property_id, name) VALUES ('" + unset + "', 'unset')"));
+
+    // The settings as the bridge reads them from the real properties table, narrowed to this test's
+    // properties (the suite's other tests share the table); no default retention, so no partition drop.
+    Set<String> mine = Set.of(shortLived, longLived, unset);
+    var fromTable = RawRetention.fromProperties(() -> cassandra);
+    IgniteWriteGate gate = new IgniteWriteGate(node.context().ignite());
+    RawRetention retention = new RawRetention(node.vertx(), node.context().clients().questdb(),
+        () -> fromTable.get().map(all -> {
+          Map<String, Integer> narrowed = new java.util.HashMap<>(all);
+          narrowed.keySet().retainAll(mine);
+          return narrowed;
+        }), new RawErasure(node.vertx(), node.context().clients().questdb(), gate), 0, 3_600_000);
+
+    JsonObject first = join(retention.runOnce(Instant.ofEpochMilli(now)), 150);
+    assertThat(first.getLong("rowsErased")).as("in %s", first).isEqualTo(4L); // 10, 6, 4 days old; and 10
+    assertThat(first.getInteger("partitions")).isEqualTo(3);
+    assertThat(first.getString("droppedBefore")).isNull();
+    JsonObject again = join(retention.runOnce(Instant.ofEpochMilli(now)), 150);
+    assertThat(again.getLong("rowsErased")).as("nothing left to erase").isZero();
+
+    assertThat(requestIds(shortLived)).containsExactlyInAnyOrder(hits.get(3).requestId(), hits.get(4).requestId());
+    assertThat(requestIds(longLived)).containsExactlyInAnyOrder(hits.get(6).requestId(), hits.get(7).requestId(),
+        hits.get(8).requestId(), hits.get(9).requestId());
+    assertThat(requestIds(unset)).hasSize(5);
+    assertThat(count(node, "SELECT count() FROM tables() WHERE table_name LIKE 'hits_erasure_%'")).isZero();
+  }
+
+  @Test
+  void theDefaultRetentionCoversPropertiesWithoutTheirOwn() {
+    Instant now = Instant.parse("2026-11-26T10:15:00Z");
+    RawRetention r = new RawRetention(null, null, null, null, 5, 3_600_000);
+    // Longest in force is 8 days: partitions before it go whole; the default's and 3-day property's older rows by rewrite.
+    String condition = r.expiredCondition(now, new java.util.TreeMap<>(Map.of("P-3", 3, "P-8", 8)), 8);
+    assertThat(condition).isEqualTo("(property_id = 'P-3' AND ts < '2026-11-23T00:00:00Z') OR "
+        + "(ts < '2026-11-21T00:00:00Z' AND property_id NOT IN ('P-3','P-8'))");
+    // The default is the longest: only the shorter property needs a rewrite.
+    assertThat(r.expiredCondition(now, Map.of("P-3", 3), 5)).isEqualTo("(property_id = 'P-3' AND ts < '2026-11-23T00:00:00Z')");
+    assertThat(r.expiredCondition(now, Map.of(), 5)).isNull();
+  }
+
+  @Test
   void retentionDropsOnlyWholeDaysPastRetention() throws Exception {
     String property = BridgeTesting.propertyId();
     long now = System.currentTimeMillis();
@@ -128,8 +190,11 @@ class BridgeRetentionTest {
     await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
         assertThat(count(node, "SELECT count() FROM hits WHERE property_id = $1", property)).isEqualTo(4L));
 
-    RawRetention retention = new RawRetention(node.vertx(), node.context().clients().questdb(), 5, 3_600_000);
-    join(retention.runOnce(Instant.ofEpochMilli(now)));
+    // A default of 5 days and no property with its own retention: whole partitions before the cut-off go.
+    RawRetention retention = new RawRetention(node.vertx(), node.context().clients().questdb(),
+        () -> io.vertx.core.Future.succeededFuture(Map.of()), null, 5, 3_600_000);
+    assertThat(join(retention.runOnce(Instant.ofEpochMilli(now))).getString("droppedBefore"))
+        .isEqualTo(RawRetention.cutoff(Instant.ofEpochMilli(now), 5).toString());
     join(retention.runOnce(Instant.ofEpochMilli(now))); // nothing left to drop: still a success
 
     await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->

@@ -1,8 +1,8 @@
 package io.beacon.bridge.realtime;
 
 import io.beacon.bridge.ConsumerLoop;
+import io.beacon.bridge.LineEncoder;
 import io.beacon.model.Hit;
-import io.beacon.model.HitCodec;
 import io.beacon.model.Topics;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -56,6 +56,8 @@ public final class RealtimeConsumer extends ConsumerLoop {
   private final AtomicInteger topicPartitions = new AtomicInteger();
   private final Map<Integer, Long> rebuildingUntil = new HashMap<>();
   private final List<Long> pendingTimestamps = new ArrayList<>();
+  /** Decodes only the fields the buckets count (consumer thread only). */
+  private final LineEncoder decoder = new LineEncoder();
 
   public RealtimeConsumer(Map<String, Object> consumerProps, String clientId, RealtimeStore store, int windowMinutes,
                           long flushMs, Timer freshness, AtomicLong lag, LongSupplier clock) {
@@ -126,7 +128,7 @@ public final class RealtimeConsumer extends ConsumerLoop {
   private void apply(ConsumerRecord<byte[], byte[]> r, long now) {
     Hit hit;
     try {
-      hit = HitCodec.decode(r.value() == null ? new byte[0] : r.value());
+      hit = decoder.realtimeFields(r.value() == null ? new byte[0] : r.value());
     } catch (IllegalArgumentException e) {
       return; // the raw consumer dead-letters it; here it simply does not count
     }

@@ -3,12 +3,14 @@ package io.beacon.infra.ops;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.clients.Clients;
 import io.beacon.infra.cluster.SegmentationGuard;
+import io.beacon.infra.config.Role;
 import io.beacon.infra.config.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Readiness {
   static final long CHECK_TIMEOUT_MS = 3_000;
+  /**
+   * Node-local map (Vert.x shared data) in which each bridge consumer reports whether its records are
+   * being written: consumer id to {@code {"failingSince": epoch ms, 0 when fine, "reason": ...}}.
+   */
+  public static final String BRIDGE_CONSUMERS = "beacon.bridge.consumers";
 
   private Readiness() {}
 
@@ -52,7 +59,31 @@ public final class Readiness {
       hc.register("questdb", CHECK_TIMEOUT_MS, p -> report(p,
           clients.questdb().query("SELECT 1").execute().map(rows -> rows.size() == 1)));
     }
+    if (ctx.config().node().roles().contains(Role.BRIDGE)) {
+      long stalledMs = ctx.config().bridge().rawWriteStalledMs();
+      hc.register("bridge", CHECK_TIMEOUT_MS, p -> p.complete(bridgeStatus(
+          vertx.sharedData().<String, JsonObject>getLocalMap(BRIDGE_CONSUMERS), stalledMs, System.currentTimeMillis())));
+    }
     return hc;
+  }
+
+  /**
+   * KO when a bridge consumer has failed to write for longer than {@code stalledMs} (QuestDB refusing
+   * writes while it still answers queries, the write gate stuck, the consumer loop dying...), with
+   * each such consumer's reason; OK otherwise, with the number of consumers.
+   */
+  static Status bridgeStatus(Map<String, JsonObject> consumers, long stalledMs, long now) {
+    JsonObject stalled = new JsonObject();
+    consumers.forEach((consumer, state) -> {
+      long since = state.getLong("failingSince", 0L);
+      if (since > 0 && now - since > stalledMs) {
+        stalled.put(consumer, "not writing for " + (now - since) / 1000 + " s: " + state.getString("reason"));
+      }
+    });
+    if (!stalled.isEmpty()) {
+      return Status.KO(new JsonObject().put("reason", "bridge consumers stalled").put("consumers", stalled));
+    }
+    return Status.OK(new JsonObject().put("consumers", consumers.size()));
   }
 
   private static void report(io.vertx.core.Promise<Status> p, Future<Boolean> check) {
