@@ -49,9 +49,14 @@ public final class MetricState {
   private long engagementMs;
   private long newUsers;
   private long botHits;
-  private HllSketch users;
-  private HllSketch sessions;
-  private HllSketch engagedSessions;
+  // Null until first read when the state was rebuilt from stored images (of(...)): a report reads one sketch
+  // of many rows and need not decode the others. Volatile: rebuilt states are shared by concurrent reports.
+  private volatile HllSketch users;
+  private volatile HllSketch sessions;
+  private volatile HllSketch engagedSessions;
+  private byte[] usersImage;
+  private byte[] sessionsImage;
+  private byte[] engagedImage;
   // While merging many states (a report's groups, a micro-batch's partitions), one Union per sketch gathers
   // them: a new Union per merge allocated a full sketch each time. Settled into the sketch on first read.
   private Union usersUnion;
@@ -84,8 +89,39 @@ public final class MetricState {
   public static MetricState of(long screenPageViews, long eventCount, long keyEvents, long engagementMs,
                                long newUsers, long botHits, byte[] usersSketch, byte[] sessionsSketch,
                                byte[] engagedSessionsSketch) {
-    return new MetricState(screenPageViews, eventCount, keyEvents, engagementMs, newUsers, botHits,
-        sketch(usersSketch), sketch(sessionsSketch), sketch(engagedSessionsSketch));
+    MetricState m = new MetricState(screenPageViews, eventCount, keyEvents, engagementMs, newUsers, botHits,
+        null, null, null);
+    m.usersImage = usersSketch;
+    m.sessionsImage = sessionsSketch;
+    m.engagedImage = engagedSessionsSketch;
+    return m;
+  }
+
+  /** Decodes the stored images of a rebuilt state on first read (once, even when reports share the state). */
+  private synchronized HllSketch decoded(int which) {
+    switch (which) {
+      case USERS -> {
+        if (users == null) {
+          users = sketch(usersImage);
+          usersImage = null;
+        }
+        return users;
+      }
+      case SESSIONS -> {
+        if (sessions == null) {
+          sessions = sketch(sessionsImage);
+          sessionsImage = null;
+        }
+        return sessions;
+      }
+      default -> {
+        if (engagedSessions == null) {
+          engagedSessions = sketch(engagedImage);
+          engagedImage = null;
+        }
+        return engagedSessions;
+      }
+    }
   }
 
   /** The session identity counted by {@code sessions}: property + client + session id. */
@@ -156,14 +192,15 @@ public final class MetricState {
     engagementMs += other.engagementMs;
     newUsers += other.newUsers;
     botHits += other.botHits;
+    // This state's own sketch only seeds a new union (u() etc. return it as it is while no union is open).
     if ((sketches & USERS) != 0) {
-      usersUnion = accumulate(usersUnion, users, other.u());
+      usersUnion = accumulate(usersUnion, usersUnion == null ? u() : null, other.u());
     }
     if ((sketches & SESSIONS) != 0) {
-      sessionsUnion = accumulate(sessionsUnion, sessions, other.s());
+      sessionsUnion = accumulate(sessionsUnion, sessionsUnion == null ? s() : null, other.s());
     }
     if ((sketches & ENGAGED_SESSIONS) != 0) {
-      engagedUnion = accumulate(engagedUnion, engagedSessions, other.e());
+      engagedUnion = accumulate(engagedUnion, engagedUnion == null ? e() : null, other.e());
     }
     return this;
   }
@@ -187,7 +224,8 @@ public final class MetricState {
       users = usersUnion.getResult(TYPE);
       usersUnion = null;
     }
-    return users;
+    HllSketch h = users;
+    return h != null ? h : decoded(USERS);
   }
 
   private HllSketch s() {
@@ -195,7 +233,8 @@ public final class MetricState {
       sessions = sessionsUnion.getResult(TYPE);
       sessionsUnion = null;
     }
-    return sessions;
+    HllSketch h = sessions;
+    return h != null ? h : decoded(SESSIONS);
   }
 
   private HllSketch e() {
@@ -203,7 +242,8 @@ public final class MetricState {
       engagedSessions = engagedUnion.getResult(TYPE);
       engagedUnion = null;
     }
-    return engagedSessions;
+    HllSketch h = engagedSessions;
+    return h != null ? h : decoded(ENGAGED_SESSIONS);
   }
 
 
