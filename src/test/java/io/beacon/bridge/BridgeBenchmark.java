@@ -40,10 +40,10 @@ public final class BridgeBenchmark {
     int concurrency = args.length > 4 ? Integer.parseInt(args[4]) : 2;
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target").resolve("bench-stack");
-    deleteRecursively(data);
+    io.beacon.testing.BenchMain.deleteRecursively(data);
     List<String> report = new ArrayList<>();
     report.add("Beacon bridge benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
-        + " cores, load average at start " + loadAverage());
+        + " cores, load average at start " + io.beacon.testing.BenchMain.loadAverage());
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false);
          KafkaProducer<byte[], byte[]> producer = BridgeTesting.producer(stack)) {
       // The topic as a node would make it (3 partitions in the test config), before the pre-load.
@@ -102,7 +102,7 @@ public final class BridgeBenchmark {
         report.add(String.format("raw write: %.0f rows written; %.0f hits/s from the first to the last batch "
                 + "(%.1f s; batch size %d; mean batch write %.0f ms; influx client, up to %d requests in flight); "
                 + "load average then %s",
-            rows.count(), (rows.count() - firstCount) / secs, secs, batchSize, batchMs, concurrency, loadAverage()));
+            rows.count(), (rows.count() - firstCount) / secs, secs, batchSize, batchMs, concurrency, io.beacon.testing.BenchMain.loadAverage()));
         Map<String, Double> cpuAtLast = cpuSeconds(pids);
         double written = rows.count() - firstCount;
         StringBuilder cpu = new StringBuilder();
@@ -152,7 +152,7 @@ public final class BridgeBenchmark {
         BridgeTesting.join(node.close());
       }
     }
-    report.add("load average at end " + loadAverage());
+    report.add("load average at end " + io.beacon.testing.BenchMain.loadAverage());
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.write(out, report);
     report.forEach(System.out::println);
@@ -225,7 +225,7 @@ public final class BridgeBenchmark {
     double system = (after[1] - before[1]) / 100.0;
     return String.format("QuestDB alone (same hits as ready lines from memory, batch %d, %d in flight): %.0f hits/s; "
             + "QuestDB CPU %.1f us per hit (user %.1f, system %.1f); load average then %s", batchSize, concurrency,
-        n / secs, (user + system) * 1e6 / n, user * 1e6 / n, system * 1e6 / n, loadAverage());
+        n / secs, (user + system) * 1e6 / n, user * 1e6 / n, system * 1e6 / n, io.beacon.testing.BenchMain.loadAverage());
   }
 
   private static long[] userSystemTicks(long pid) throws IOException {
@@ -263,22 +263,5 @@ public final class BridgeBenchmark {
     return total;
   }
 
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "?";
-    }
-  }
 
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

@@ -14,7 +14,6 @@ import io.beacon.testing.FreePorts;
 import io.beacon.testing.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -25,14 +24,12 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Report latency benchmark ({@code bin/bench-reports [hits=300000] [samples=200] [outFile=target/bench/reports.json]}):
@@ -62,9 +59,9 @@ public final class ReportBenchmark {
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/reports.json");
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target").resolve("bench-stack-reports");
-    deleteRecursively(data);
+    io.beacon.testing.BenchMain.deleteRecursively(data);
     JsonObject result = new JsonObject().put("benchmark", "reports").put("startedAt", Instant.now().toString())
-        .put("cores", Runtime.getRuntime().availableProcessors()).put("loadAverageAtStart", loadAverage())
+        .put("cores", Runtime.getRuntime().availableProcessors()).put("loadAverageAtStart", io.beacon.testing.BenchMain.loadAverage())
         .put("hits", n).put("samples", samples);
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false)) {
       int queryPort = FreePorts.one();
@@ -110,7 +107,7 @@ public final class ReportBenchmark {
         join(node.close(), 60);
       }
     }
-    result.put("loadAverageAtEnd", loadAverage());
+    result.put("loadAverageAtEnd", io.beacon.testing.BenchMain.loadAverage());
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, result.encodePrettily());
     String summary = String.format("""
@@ -224,19 +221,5 @@ public final class ReportBenchmark {
     return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
   }
 
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-    } catch (IOException e) {
-      return "?";
-    }
-  }
 
-  private static void deleteRecursively(Path root) throws IOException {
-    if (Files.exists(root)) {
-      try (Stream<Path> s = Files.walk(root)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
 }

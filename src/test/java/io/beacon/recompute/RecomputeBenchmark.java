@@ -15,12 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Recompute benchmark ({@code bin/bench-recompute [hits=10000000] [slices=2] [outFile=target/bench/recompute.json]}):
@@ -52,9 +50,9 @@ public final class RecomputeBenchmark {
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/recompute.json");
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target").resolve("bench-stack-recompute");
-    deleteRecursively(data);
+    io.beacon.testing.BenchMain.deleteRecursively(data);
     JsonObject result = new JsonObject().put("benchmark", "recompute").put("startedAt", Instant.now().toString())
-        .put("cores", Runtime.getRuntime().availableProcessors()).put("loadAverageAtStart", loadAverage())
+        .put("cores", Runtime.getRuntime().availableProcessors()).put("loadAverageAtStart", io.beacon.testing.BenchMain.loadAverage())
         .put("hits", n).put("slices", slices).put("maxHeapBytes", Runtime.getRuntime().maxMemory());
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false)) {
       Map<String, String> env = new HashMap<>();
@@ -142,7 +140,7 @@ public final class RecomputeBenchmark {
         join(node.close(), 60);
       }
     }
-    result.put("loadAverageAtEnd", loadAverage());
+    result.put("loadAverageAtEnd", io.beacon.testing.BenchMain.loadAverage());
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, result.encodePrettily());
     String summary = summary(result);
@@ -278,23 +276,9 @@ public final class RecomputeBenchmark {
     return Math.round((System.nanoTime() - startNanos) / 1e6) / 1e3;
   }
 
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-    } catch (IOException e) {
-      return "?";
-    }
-  }
 
   private static <T> T join(Future<T> f, int seconds) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
   }
 
-  private static void deleteRecursively(Path root) throws IOException {
-    if (Files.exists(root)) {
-      try (Stream<Path> s = Files.walk(root)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
 }

@@ -77,8 +77,8 @@ public final class SparkBenchmark {
     int probes = Integer.parseInt(opts.get("probes"));
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target/bench-stack");
-    deleteRecursively(data);
-    String loadBefore = loadAverage();
+    io.beacon.testing.BenchMain.deleteRecursively(data);
+    String loadBefore = io.beacon.testing.BenchMain.loadAverage();
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false, true)) {
       BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", "beacon_bench"));
       Vertx vertx = Vertx.vertx();
@@ -157,7 +157,7 @@ public final class SparkBenchmark {
                 + "backlog: %d hits produced in %.1f s (%.0f hits/s)%n"
                 + "sustained aggregation throughput Kafka -> Cassandra: %.0f hits/s (%.0f rows written/s)%n"
                 + "CPU while draining (%.0f s): %s%n",
-            Instant.now(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
+            Instant.now(), Runtime.getRuntime().availableProcessors(), loadBefore, io.beacon.testing.BenchMain.loadAverage(),
             opts.get("trigger"), opts.get("max-offsets"), n, produceSeconds, n / produceSeconds, sustained,
             rowsPerSecond, drainSeconds, cpu);
         Path out = home.resolve(opts.get("out"));
@@ -227,7 +227,7 @@ public final class SparkBenchmark {
               + " over %d s, the job fell behind the load", lost, PROBE_TIMEOUT_NANOS / 1_000_000_000);
           String delay = String.format(java.util.Locale.ROOT, "produce-to-readable delay at %d hits/s steady load,"
                   + " %d probes%s: %s%n(load average after the probes: %s)%n", rate, delays.size(), lostNote,
-              delayLine, loadAverage());
+              delayLine, io.beacon.testing.BenchMain.loadAverage());
           Files.writeString(out, throughput + delay);
           System.out.print(delay);
         } catch (Exception e) {
@@ -262,14 +262,6 @@ public final class SparkBenchmark {
     return out;
   }
 
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "n/a";
-    }
-  }
 
   private static String metricsBody(HttpClient http, URI uri) {
     try {
@@ -323,13 +315,6 @@ public final class SparkBenchmark {
         Hit.SCHEMA_VERSION);
   }
 
-  private static void deleteRecursively(Path root) throws IOException {
-    if (Files.exists(root)) {
-      try (var walk = Files.walk(root)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
 
   private SparkBenchmark() {
   }

@@ -12,6 +12,28 @@ public final class BenchMain {
 
   private BenchMain() {}
 
+  /** The load average over 1, 5 and 15 minutes, as the result files record it ("?" where unknown). */
+  public static String loadAverage() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  /** Deletes {@code root} and everything below it, if it exists (a benchmark's throw-away stack). */
+  public static void deleteRecursively(java.nio.file.Path root) throws java.io.IOException {
+    if (!java.nio.file.Files.exists(root)) {
+      return;
+    }
+    try (var paths = java.nio.file.Files.walk(root)) {
+      for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+  }
+
   public static void run(String name, Body body) {
     int code = 0;
     try {
