@@ -11,6 +11,7 @@ import io.beacon.infra.config.Role;
 import io.beacon.infra.config.Store;
 import io.beacon.infra.metrics.EventLoopDelay;
 import io.beacon.infra.metrics.Metrics;
+import io.beacon.infra.metrics.StoreFootprint;
 import io.beacon.infra.ops.ManagementVerticle;
 import io.beacon.infra.ops.Readiness;
 import io.beacon.infra.schema.SchemaManager;
@@ -105,6 +106,8 @@ public final class BeaconNode {
               .compose(v -> vertx.deployVerticle(new ManagementVerticle(ctx, readiness, guard)))
               .compose(v -> vertx.deployVerticle(() -> new EventLoopDelay(ctx.meters()),
                   new DeploymentOptions().setInstances(EventLoopDelay.INSTANCES)))
+              .compose(v -> stores.isEmpty() ? Future.succeededFuture()
+                  : vertx.deployVerticle(new StoreFootprint(ctx, stores)))
               .compose(v -> node.deployRoles())
               .onSuccess(v -> rolesDeployed.set(true))
               .map(node)

@@ -2,6 +2,7 @@ package io.beacon.bench;
 
 import io.beacon.BeaconNode;
 import io.beacon.devstack.LocalStack;
+import io.beacon.testing.BenchMain;
 import io.beacon.testing.FreePorts;
 import io.beacon.testing.RealStack;
 import io.beacon.testing.TestConfigs;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code _rid} each) to (1) a bare Vert.x server answering 204 and (2) a real collector node
  * answering after Kafka's acknowledgement (acks=all, idempotent, lz4, linger 5 ms), closed loop with
  * {@code bench.connections} connections; then (3) the collector at 70% of its peak rate, open loop,
- * for latency. Writes the figures to {@code target/bench/collector-bench.txt}.
+ * for latency. Writes the figures to {@code target/bench/collector-bench.txt} and, machine-readable, to
+ * {@code target/bench/collector.json}.
  */
 @ExtendWith(RealStack.class)
 class IngestBenchmark {
@@ -42,6 +44,12 @@ class IngestBenchmark {
   static final String UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
   record Result(double perSecond, long ok, long errors, double p50ms, double p99ms, double jvmCpuUs, double kafkaCpuUs) {
+    io.vertx.core.json.JsonObject json() {
+      return new io.vertx.core.json.JsonObject().put("perSecond", Math.round(perSecond)).put("ok", ok)
+          .put("errors", errors).put("p50Ms", p50ms).put("p99Ms", p99ms).put("cpuUsPerRequestNodeJvm", jvmCpuUs)
+          .put("cpuUsPerRequestKafka", kafkaCpuUs);
+    }
+
     String line(String name) {
       return String.format("%-34s %9.0f req/s  ok=%d errors=%d  p50=%.1f ms  p99=%.1f ms  cpu/req: this JVM %.0f us, Kafka %.0f us",
           name, perSecond, ok, errors, p50ms, p99ms, jvmCpuUs, kafkaCpuUs);
@@ -79,8 +87,10 @@ class IngestBenchmark {
       HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5000),
           new PoolOptions().setHttp1MaxSize(CONNECTIONS));
 
+      Instant started = Instant.now();
+      String loadAtStart = BenchMain.loadAverage();
       StringBuilder report = new StringBuilder();
-      report.append("Beacon ingest benchmark, ").append(Instant.now()).append(", ")
+      report.append("Beacon ingest benchmark, ").append(started).append(", load ").append(loadAtStart).append(", ")
           .append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(CONNECTIONS)
           .append(" connections, warm-up ").append(WARMUP_S).append(" s, measure ").append(MEASURE_S).append(" s\n")
           .append("load: POST /g/collect tracker hit (~450 B URL, unique _rid), generator in the same JVM as the node\n")
@@ -98,6 +108,13 @@ class IngestBenchmark {
       Path out = Path.of("target", "bench", "collector-bench.txt");
       Files.createDirectories(out.getParent());
       Files.writeString(out, report.toString());
+      BenchMain.writeJson(Path.of("target", "bench", "collector.json"), new io.vertx.core.json.JsonObject()
+          .put("benchmark", "collector").put("startedAt", started.toString())
+          .put("cores", Runtime.getRuntime().availableProcessors()).put("connections", CONNECTIONS)
+          .put("loadAverageAtStart", loadAtStart).put("loadAverageAtEnd", BenchMain.loadAverage())
+          .put("bare", bareR.json()).put("collector", coll.json())
+          .put("ratio", coll.perSecond() / bareR.perSecond()).put("at70Percent", at70.json().put("offered", target))
+          .put("rssBytes", BenchMain.rssBytes(Map.of("node", ProcessHandle.current().pid(), "kafka", kafkaPid))));
       System.out.println(report);
       join(bare.close());
       join(client.close());

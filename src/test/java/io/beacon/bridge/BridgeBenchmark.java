@@ -42,6 +42,10 @@ public final class BridgeBenchmark {
     Path data = home.resolve("target").resolve("bench-stack");
     io.beacon.testing.BenchMain.deleteRecursively(data);
     List<String> report = new ArrayList<>();
+    JsonObject json = new JsonObject().put("benchmark", "bridge").put("startedAt", Instant.now().toString())
+        .put("cores", Runtime.getRuntime().availableProcessors())
+        .put("loadAverageAtStart", io.beacon.testing.BenchMain.loadAverage()).put("hits", n).put("batchSize", batchSize)
+        .put("writeConcurrency", concurrency);
     report.add("Beacon bridge benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores, load average at start " + io.beacon.testing.BenchMain.loadAverage());
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false);
@@ -103,6 +107,7 @@ public final class BridgeBenchmark {
                 + "(%.1f s; batch size %d; mean batch write %.0f ms; influx client, up to %d requests in flight); "
                 + "load average then %s",
             rows.count(), (rows.count() - firstCount) / secs, secs, batchSize, batchMs, concurrency, io.beacon.testing.BenchMain.loadAverage()));
+        json.put("rawHitsPerSecond", Math.round((rows.count() - firstCount) / secs)).put("meanBatchWriteMs", batchMs);
         Map<String, Double> cpuAtLast = cpuSeconds(pids);
         double written = rows.count() - firstCount;
         StringBuilder cpu = new StringBuilder();
@@ -116,6 +121,7 @@ public final class BridgeBenchmark {
         double rawThreads = rawThreadsCpuSeconds() - rawThreadsAtFirst;
         cpu.append(String.format("%n  of which the raw consumer and its writer threads: %.1f s (%.1f us per hit)",
             rawThreads, rawThreads * 1e6 / written));
+        json.put("cpuUsPerHit", total * 1e6 / written);
         report.add(String.format("CPU while writing (%.1f s wall): %.1f s in all, %.1f us per hit%s", secs, total,
             total * 1e6 / written, cpu));
         // Accepted means in QuestDB's WAL; readable once the WAL is applied to the table.
@@ -125,6 +131,14 @@ public final class BridgeBenchmark {
           waitMs(node, 100);
         }
         double applied = (System.nanoTime() - visibleFrom) / 1e9;
+        json.put("readableSecondsAfterLastWrite", applied);
+        // On-disk footprint of the raw store, from QuestDB's own accounting of the table's partitions.
+        var footprint = BridgeTesting.sql(node, "SELECT sum(diskSize), sum(numRows) FROM table_partitions('hits')")
+            .iterator().next();
+        json.put("questdbDiskBytes", footprint.getLong(0)).put("questdbRows", footprint.getLong(1))
+            .put("questdbDiskBytesPerHit", (double) footprint.getLong(0) / footprint.getLong(1));
+        report.add(String.format("QuestDB on disk: %,d bytes for %,d rows = %.0f bytes per hit", footprint.getLong(0),
+            footprint.getLong(1), (double) footprint.getLong(0) / footprint.getLong(1)));
         report.add(String.format("all %d rows readable (WAL applied) %.1f s after the last write was accepted: "
             + "%.0f hits/s from the first write to readable", n, applied, (n - firstCount) / (secs + applied)));
 
@@ -144,15 +158,19 @@ public final class BridgeBenchmark {
           fromSend.add((seen - send) / 1_000);
         }
         report.add("hit-to-realtime, from the producer ack (us): " + percentiles(fromAck));
+        json.put("hitToRealtimeFromAck", percentilesJson(fromAck)).put("hitToRealtimeFromSend", percentilesJson(fromSend));
+        json.put("rssBytes", io.beacon.testing.BenchMain.rssBytes(pids));
         report.add("hit-to-realtime, from the send (us):         " + percentiles(fromSend));
         report.add("bridge freshness timer (Kafka timestamp -> Ignite), node-side: p50/p99 in "
             + node.context().meters().find("beacon_bridge_realtime_freshness").timer().takeSnapshot());
-        report.add(questDbAlone(stack, n, now, batchSize, concurrency));
+        report.add(questDbAlone(stack, n, now, batchSize, concurrency, json));
       } finally {
         BridgeTesting.join(node.close());
       }
     }
     report.add("load average at end " + io.beacon.testing.BenchMain.loadAverage());
+    json.put("loadAverageAtEnd", io.beacon.testing.BenchMain.loadAverage());
+    io.beacon.testing.BenchMain.writeJson(Path.of(out.toString().replaceAll("\\.txt$", "") + ".json"), json);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.write(out, report);
     report.forEach(System.out::println);
@@ -180,6 +198,14 @@ public final class BridgeBenchmark {
         s.get(s.size() - 1));
   }
 
+  /** p50, p99 and max of microsecond samples, in milliseconds. */
+  static JsonObject percentilesJson(List<Long> values) {
+    List<Long> s = new ArrayList<>(values);
+    s.sort(Long::compare);
+    return new JsonObject().put("samples", s.size()).put("p50Ms", at(s, 0.50) / 1e3).put("p99Ms", at(s, 0.99) / 1e3)
+        .put("maxMs", s.get(s.size() - 1) / 1e3);
+  }
+
   private static long at(List<Long> sorted, double q) {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
   }
@@ -189,7 +215,7 @@ public final class BridgeBenchmark {
    * straight from memory with the bridge's writer and concurrency (no Kafka, no decoding, no real-time
    * consumer), with QuestDB's CPU per hit (user and system).
    */
-  private static String questDbAlone(LocalStack stack, int n, long now, int batchSize, int concurrency)
+  private static String questDbAlone(LocalStack stack, int n, long now, int batchSize, int concurrency, JsonObject json)
       throws Exception {
     String property = BridgeTesting.propertyId();
     List<String> bodies = new ArrayList<>();
@@ -221,6 +247,7 @@ public final class BridgeBenchmark {
     }
     double secs = (System.nanoTime() - start) / 1e9;
     long[] after = userSystemTicks(pid);
+    json.put("questdbAloneHitsPerSecond", Math.round(n / secs));
     double user = (after[0] - before[0]) / 100.0;
     double system = (after[1] - before[1]) / 100.0;
     return String.format("QuestDB alone (same hits as ready lines from memory, batch %d, %d in flight): %.0f hits/s; "

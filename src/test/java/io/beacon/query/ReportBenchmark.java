@@ -103,6 +103,8 @@ public final class ReportBenchmark {
         result.put("overviewWarm", measure(api, path, overview, samples, null));
         result.put("topPagesCold", measure(api, path, topPages, Math.max(10, samples / 5), clear));
         result.put("topPagesWarm", measure(api, path, topPages, samples, null));
+        result.put("rssBytes", io.beacon.testing.BenchMain.rssBytes(Map.of("node (query)",
+            ProcessHandle.current().pid(), "Cassandra", stack.cassandra().pid())));
       } finally {
         join(node.close(), 60);
       }

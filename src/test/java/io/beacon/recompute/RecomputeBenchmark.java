@@ -92,6 +92,8 @@ public final class RecomputeBenchmark {
             .put("rows", report.getInteger("rowCount"))
             .put("peakHeapBytes", peak.max.get())
             .put("peakRssBytes", peakRss()));
+        result.put("rssBytes", io.beacon.testing.BenchMain.rssBytes(Map.of("node (recompute)",
+            ProcessHandle.current().pid(), "QuestDB", stack.questdb().pid())));
 
         long t1 = System.nanoTime();
         JsonObject cached = ask(node, request);

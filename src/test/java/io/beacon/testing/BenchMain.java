@@ -34,6 +34,32 @@ public final class BenchMain {
     }
   }
 
+  /**
+   * Resident set size (bytes) of each named process, from {@code /proc/<pid>/status} (VmRSS), as the result
+   * files record it; a process that is gone (or a system without /proc) is left out.
+   */
+  public static io.vertx.core.json.JsonObject rssBytes(java.util.Map<String, Long> pids) {
+    io.vertx.core.json.JsonObject out = new io.vertx.core.json.JsonObject();
+    pids.forEach((name, pid) -> {
+      try {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+          if (line.startsWith("VmRSS:")) {
+            out.put(name, 1024 * Long.parseLong(line.replaceAll("[^0-9]", "")));
+          }
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // gone, or not Linux: left out
+      }
+    });
+    return out;
+  }
+
+  /** Writes {@code result} as pretty JSON to {@code out}, creating its directory. */
+  public static void writeJson(java.nio.file.Path out, io.vertx.core.json.JsonObject result) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
+    java.nio.file.Files.writeString(out, result.encodePrettily());
+  }
+
   public static void run(String name, Body body) {
     int code = 0;
     try {
