@@ -91,7 +91,8 @@ public final class CollectorVerticle extends VerticleBase {
     router.get("/").handler(rc -> rc.response().putHeader("content-type", "text/plain")
         .end("Beacon collector on " + ctx.nodeName() + "\n"));
     router.get("/beacon.js").handler(Tracker.handler(vertx));
-    router.route("/g/collect").handler(cors)
+    // GET and POST as gtag.js and UA clients send them, OPTIONS for CORS pre-flights; anything else is a 405.
+    router.route("/g/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
         .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
           HttpServerRequest r = rc.request();
           String raw = r.query() == null ? "" : r.query();
@@ -122,12 +123,22 @@ public final class CollectorVerticle extends VerticleBase {
             run(rc, parsed, rc.request().getParam("api_secret"), true, debug);
           });
     }
-    router.route("/collect").handler(cors)
+    router.route("/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
         .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseSingle(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
     router.post("/batch").handler(cors)
         .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
+    // A known path with a method it does not take: say which methods it does (Allow), as JSON like every answer.
+    router.errorHandler(405, rc -> {
+      Problem p = new Problem("", "method " + rc.request().method() + " not allowed on " + rc.request().path(),
+          "VALUE_INVALID", "method_not_allowed");
+      ingest.rejected(p);
+      rc.response().putHeader("Allow", rc.request().path().equals("/mp/collect")
+          || rc.request().path().equals("/debug/mp/collect") || rc.request().path().equals("/batch")
+          ? "POST" : "GET, POST, OPTIONS");
+      Responses.json(rc, 405, Responses.problems(java.util.List.of(p)));
+    });
     router.route().failureHandler(rc -> {
       int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
       if (status >= 500) {

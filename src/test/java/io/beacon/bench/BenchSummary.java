@@ -66,7 +66,7 @@ public final class BenchSummary {
           "< 50 ms", null, 50.0),
       new Headline("report_top_pages_cold_p99_seconds", "top pages cold p99", "reports", "topPagesCold.p99Ms", "ms",
           "< 300 ms", null, 300.0),
-      new Headline("questdb_disk_bytes_per_hit", "QuestDB disk per raw hit", "bridge", "questdbDiskBytesPerHit",
+      new Headline("questdb_disk_bytes_per_hit", "QuestDB disk per raw hit (closed days)", "recompute", "questdbDiskBytesPerHit",
           "bytes", null, null, null),
       new Headline("cassandra_disk_bytes_per_hit", "Cassandra aggregates disk per hit", "spark",
           "cassandraDiskBytesPerHit", "bytes", null, null, null));
@@ -95,7 +95,7 @@ public final class BenchSummary {
       headline.put(h.metric(), new JsonObject().put("value", v).put("unit", h.unit()).put("aim", h.aim())
           .put("met", v == null || h.aim() == null ? null : met(h, v)));
       lines.add(String.format(Locale.ROOT, "  %-52s %14s %-7s%s", h.label(),
-          v == null ? "(not run)" : String.format(Locale.ROOT, "%,.1f", v), h.unit(),
+          v == null ? "(not run)" : String.format(Locale.ROOT, h.unit().equals("ratio") ? "%.2f" : "%,.1f", v), h.unit(),
           h.aim() == null || v == null ? "" : "  aim " + h.aim() + (met(h, v) ? ": met" : ": NOT met")));
       if (v != null) {
         // Prometheus convention: base units, so milliseconds become seconds.
@@ -106,6 +106,12 @@ public final class BenchSummary {
       }
     }
     rss(results, lines, prom);
+    // Rates depend on what else the machine ran: each benchmark records the load average around it.
+    for (String bench : results.fieldNames()) {
+      JsonObject r = results.getJsonObject(bench);
+      lines.add(String.format(Locale.ROOT, "  load average during %-10s %s -> %s", bench,
+          r.getString("loadAverageAtStart", "?"), r.getString("loadAverageAtEnd", "?")));
+    }
     JsonObject soak = results.getJsonObject("soak");
     if (soak != null) {
       lines.add("  soak: " + soak.getJsonObject("identity", new JsonObject()).encode());

@@ -132,13 +132,6 @@ public final class BridgeBenchmark {
         }
         double applied = (System.nanoTime() - visibleFrom) / 1e9;
         json.put("readableSecondsAfterLastWrite", applied);
-        // On-disk footprint of the raw store, from QuestDB's own accounting of the table's partitions.
-        var footprint = BridgeTesting.sql(node, "SELECT sum(diskSize), sum(numRows) FROM table_partitions('hits')")
-            .iterator().next();
-        json.put("questdbDiskBytes", footprint.getLong(0)).put("questdbRows", footprint.getLong(1))
-            .put("questdbDiskBytesPerHit", (double) footprint.getLong(0) / footprint.getLong(1));
-        report.add(String.format("QuestDB on disk: %,d bytes for %,d rows = %.0f bytes per hit", footprint.getLong(0),
-            footprint.getLong(1), (double) footprint.getLong(0) / footprint.getLong(1)));
         report.add(String.format("all %d rows readable (WAL applied) %.1f s after the last write was accepted: "
             + "%.0f hits/s from the first write to readable", n, applied, (n - firstCount) / (secs + applied)));
 

@@ -92,6 +92,13 @@ public final class RecomputeBenchmark {
             .put("rows", report.getInteger("rowCount"))
             .put("peakHeapBytes", peak.max.get())
             .put("peakRssBytes", peakRss()));
+        // Raw-store footprint over the closed (past) days: QuestDB trims a partition's column files to its data
+        // when it closes, while the active one is preallocated, so only closed ones give a per-hit figure.
+        var footprint = join(node.context().clients().questdb().query(
+            "SELECT sum(diskSize), sum(numRows) FROM table_partitions('hits') WHERE active = false").execute(), 60)
+            .iterator().next();
+        result.put("questdbClosedPartitionBytes", footprint.getLong(0)).put("questdbClosedPartitionRows",
+            footprint.getLong(1)).put("questdbDiskBytesPerHit", (double) footprint.getLong(0) / footprint.getLong(1));
         result.put("rssBytes", io.beacon.testing.BenchMain.rssBytes(Map.of("node (recompute)",
             ProcessHandle.current().pid(), "QuestDB", stack.questdb().pid())));
 
