@@ -81,12 +81,11 @@ public final class TrafficPlan {
       new Acq("", "https://github.com/beacon/beacon", "github.com", "referral", null),
       new Acq("", "https://forum.example.net/t/self-hosting/123", "forum.example.net", "referral", null));
   private static final List<Acq> CAMPAIGN = List.of(
-      new Acq("?utm_source=newsletter&utm_medium=email&utm_campaign=november_digest", null, "newsletter", "email",
-          "november_digest"),
-      new Acq("?utm_source=facebook&utm_medium=cpc&utm_campaign=black_friday", "https://l.facebook.com/", "facebook",
-          "cpc", "black_friday"),
-      new Acq("?utm_source=partner&utm_medium=affiliate&utm_campaign=partners_q4", "https://partner.example.com/deals",
-          "partner", "affiliate", "partners_q4"),
+      // Short: the collector takes Measurement Protocol parameter values (page_location too) up to 100 characters.
+      new Acq("?utm_source=mail&utm_medium=email&utm_campaign=nov", null, "mail", "email", "nov"),
+      new Acq("?utm_source=facebook&utm_medium=cpc&utm_campaign=bf", "https://l.facebook.com/", "facebook", "cpc", "bf"),
+      new Acq("?utm_source=ptnr&utm_medium=affiliate&utm_campaign=q4", "https://partner.example.com/deals", "ptnr",
+          "affiliate", "q4"),
       new Acq("?gclid=Cj0KCQiAwJWqBhC", "https://www.google.com/", "google", "cpc", null));
   private static final Acq DIRECT = new Acq("", null, "(direct)", "(none)", null);
 
