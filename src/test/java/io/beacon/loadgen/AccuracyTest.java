@@ -10,6 +10,7 @@ import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import io.beacon.testing.SparkJobProcess;
+import io.beacon.testing.TestConfigs;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -66,16 +66,23 @@ class AccuracyTest {
         Map.entry("BEACON_RECOMPUTE_OPEN_CACHE_TTL_MS", "1000"),
         Map.entry("BEACON_QUERY_ADMIN_EMAIL", ADMIN), Map.entry("BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD)))
         .start();
+    // The Spark job (its build, then a minute of start-up on a busy machine) starts while the node does: it needs
+    // only the keyspace's tables (created here too, idempotently) and the hits topic (the node's first step).
+    TestConfigs.applyCassandraSchema(stack, KEYSPACE);
+    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+          .until(() -> kafka.listTopics().names().get(30, TimeUnit.SECONDS).contains(TOPIC));
+      // The job reads the run's shared hits topic from its current end: only this test's hits.
+      spark = new SparkJobProcess(List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
+          "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=" + KEYSPACE, "--topic=" + TOPIC,
+          "--starting-offsets=" + endOffsets(kafka), "--checkpoint=" + work.resolve("checkpoint-" + System.nanoTime()),
+          "--trigger=2 seconds"), work.resolve("spark-job.log")).start();
+    }
     node.awaitReady(Duration.ofSeconds(180));
     Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
     HttpResponse<String> t = admin.post("/api/v1/tokens", "{\"name\":\"accuracy test\"}");
     assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
     token = new JsonObject(t.body()).getString("token");
-    // The job reads the run's shared hits topic from its current end: only this test's hits.
-    spark = new SparkJobProcess(List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
-        "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=" + KEYSPACE, "--topic=" + TOPIC,
-        "--starting-offsets=" + endOffsets(stack), "--checkpoint=" + work.resolve("checkpoint-" + System.nanoTime()),
-        "--trigger=2 seconds"), work.resolve("spark-job.log")).start();
   }
 
   @AfterAll
@@ -93,7 +100,7 @@ class AccuracyTest {
     List<TrafficPlan.Property> properties = List.of(property("Shop", 0), property("Blog", 1));
     TrafficPlan.Options options = TrafficPlan.Options.defaults(20261127, LoadgenCli.mix("mixed"));
     LoadgenCli.Result result = LoadgenCli.generate(properties, options, 3_000,
-        new Sender.Config(URI.create("http://127.0.0.1:" + node.collectorPort), true, 0, 4, Duration.ofMinutes(2)), true);
+        new Sender.Config(URI.create("http://127.0.0.1:" + node.collectorPort), true, 0, 16, Duration.ofMinutes(2)), true);
     Sender.Stats stats = result.stats();
     assertThat(stats.failures()).isEmpty();
     assertThat(stats.hits()).isGreaterThanOrEqualTo(3_000);
@@ -105,10 +112,23 @@ class AccuracyTest {
     assertThat(result.truth().getJsonArray("properties").getJsonObject(0).getString("firstDate"))
         .isNotEqualTo(result.truth().getJsonArray("properties").getJsonObject(0).getString("lastDate"));
 
+    System.out.printf("AccuracyTest: sent %d hits (%d bots, %d duplicate requests, %d retries) in %d ms%n",
+        stats.hits(), stats.bots(), stats.duplicateRequests(), stats.retries(), stats.elapsed().toMillis());
+
+    long sent = System.nanoTime();
     AccuracyCheck check = new AccuracyCheck(URI.create("http://127.0.0.1:" + node.queryPort), token);
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(5))
         .failFast("the Spark job exited", () -> !spark.isAlive())
         .untilAsserted(() -> assertThat(check.check(result.truth())).as("differences from %s", truthFile).isEmpty());
+    System.out.printf("AccuracyTest: reports match the truth %d ms after the last hit was sent%n",
+        (System.nanoTime() - sent) / 1_000_000);
+
+    // The check does see a difference: one count off by one in the truth is exactly one difference.
+    JsonObject tampered = result.truth().copy();
+    JsonObject totals = tampered.getJsonArray("properties").getJsonObject(1).getJsonArray("reports").getJsonObject(0)
+        .getJsonArray("rows").getJsonObject(0).getJsonObject("metrics");
+    totals.put("eventCount", totals.getLong("eventCount") + 1);
+    assertThat(check.check(tampered)).singleElement().asString().contains("[\"date\"]", "eventCount expected");
   }
 
   /**
@@ -128,16 +148,14 @@ class AccuracyTest {
   }
 
   /** The hits topic's end offsets, as Spark's startingOffsets JSON. */
-  private static String endOffsets(LocalStack stack) throws Exception {
-    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
-      var partitions = kafka.describeTopics(List.of(TOPIC)).allTopicNames().get(60, TimeUnit.SECONDS).get(TOPIC)
-          .partitions();
-      Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-      partitions.forEach(p -> request.put(new TopicPartition(TOPIC, p.partition()), OffsetSpec.latest()));
-      Map<String, Long> offsets = new TreeMap<>();
-      kafka.listOffsets(request).all().get(60, TimeUnit.SECONDS)
-          .forEach((tp, info) -> offsets.put(Integer.toString(tp.partition()), info.offset()));
-      return new JsonObject().put(TOPIC, new JsonObject(new java.util.LinkedHashMap<>(offsets))).encode();
-    }
+  private static String endOffsets(Admin kafka) throws Exception {
+    var partitions = kafka.describeTopics(List.of(TOPIC)).allTopicNames().get(60, TimeUnit.SECONDS).get(TOPIC)
+        .partitions();
+    Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+    partitions.forEach(p -> request.put(new TopicPartition(TOPIC, p.partition()), OffsetSpec.latest()));
+    Map<String, Object> offsets = new TreeMap<>();
+    kafka.listOffsets(request).all().get(60, TimeUnit.SECONDS)
+        .forEach((tp, info) -> offsets.put(Integer.toString(tp.partition()), info.offset()));
+    return new JsonObject().put(TOPIC, new JsonObject(offsets)).encode();
   }
 }
