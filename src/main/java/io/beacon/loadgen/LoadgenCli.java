@@ -26,7 +26,7 @@ import java.util.Set;
  *   beacon generate --property ID[:SECRET][@ZONE] ... [--collector URL] [--hits N | --duration D --rate R]
  *                   [--rate R] [--concurrency C] [--protocol tracker|mp|ua|mixed] [--seed S] [--truth FILE]
  *                   [--client-ips [--geo-truth]] [--pages N] [--bot-share X] [--late-share X] [--duplicate-share X]
- *                   [--key-events a,b]
+ *                   [--key-events a,b] [--give-up-after D]
  *   beacon verify --truth FILE [--url URL] [--token T]
  * </pre>
  *
@@ -43,8 +43,9 @@ public final class LoadgenCli {
                              [--hits N (10000) | --duration D (e.g. 90s, 10m) --rate R] [--rate HITS_PER_S (0: as fast as possible)]
                              [--concurrency C (8)] [--protocol tracker|mp|ua|mixed] [--seed S (1)] [--truth FILE (loadgen-truth.json)]
                              [--client-ips [--geo-truth]] [--pages N (200)] [--bot-share X (0.03)] [--late-share X (0.2)]
-                             [--duplicate-share X (0.03)] [--key-events sign_up,purchase]
+                             [--duplicate-share X (0.03)] [--key-events sign_up,purchase] [--give-up-after D (1m)]
              beacon verify --truth FILE [--url URL (default $BEACON_URL or http://localhost:8081)] [--token T (default $BEACON_TOKEN)]
+        --give-up-after: how long one request is retried (503, 429, connection errors) before it is given up.
         --client-ips: send each visitor's address (X-Forwarded-For; uip for UA): the node must list this host in
                       collector.trustedProxies. --geo-truth: the node's geo database maps the generator's networks
                       (io.beacon.loadgen.GeoTable) as the table says; else country/region/city stay out of the truth.
@@ -98,7 +99,7 @@ public final class LoadgenCli {
   private static int generate(Map<String, List<String>> opts, PrintStream out, PrintStream err)
       throws IOException, InterruptedException {
     known(opts, Set.of("property", "collector", "hits", "duration", "rate", "concurrency", "protocol", "seed", "truth",
-        "client-ips", "geo-truth", "pages", "bot-share", "late-share", "duplicate-share", "key-events"));
+        "client-ips", "geo-truth", "pages", "bot-share", "late-share", "duplicate-share", "key-events", "give-up-after"));
     List<TrafficPlan.Property> properties = new ArrayList<>();
     for (String spec : opts.getOrDefault("property", List.of())) {
       properties.add(property(spec));
@@ -130,8 +131,8 @@ public final class LoadgenCli {
     URI collector = URI.create(opts.containsKey("collector") ? one(opts, "collector") : "http://localhost:8080");
     int concurrency = (int) number(opts, "concurrency", 8);
 
-    Result r = generate(properties, o, hits, new Sender.Config(collector, clientIps, rate, concurrency,
-        Duration.ofMinutes(5)), geo);
+    Duration giveUp = opts.containsKey("give-up-after") ? duration(one(opts, "give-up-after")) : Duration.ofMinutes(1);
+    Result r = generate(properties, o, hits, new Sender.Config(collector, clientIps, rate, concurrency, giveUp), geo);
     Files.writeString(truthFile, r.truth().encodePrettily());
     Sender.Stats s = r.stats();
     out.printf("sent %d hits (%d bots) in %d requests (%d duplicates, %d retries) in %.1f s: %.0f hits/s; truth in %s%n",
