@@ -7,6 +7,7 @@ import io.beacon.devstack.ServerProcess;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.ConfigException;
 import io.beacon.infra.config.ConfigLoader;
+import io.beacon.loadgen.LoadgenCli;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
  *                                                 start the local stack (Kafka, Cassandra, QuestDB), a node with
  *                                                 every role, then the Spark aggregation job (unless --no-spark)
  *   beacon token|property|recompute ...           admin commands against a running node's API (see {@link ApiCli})
+ *   beacon generate|verify ...                    synthetic traffic with its ground truth, and the accuracy check
+ *                                                 (see {@link LoadgenCli})
  * </pre>
  *
  * Exit codes: 0 clean stop, 1 start failure, 2 bad configuration or usage, 75 the node was cut
@@ -38,15 +41,22 @@ public final class Main {
   private static final String USAGE = "usage: beacon [run|up] [--config FILE] [--data-dir DIR] [--no-spark]\n"
       + "       beacon token create --email E | property create --name N [--time-zone Z] | property list\n"
       + "       beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait] | --status JOB | --cancel JOB\n"
-      + "       (admin commands: --url URL, default $BEACON_URL or http://localhost:8081; --token T, default $BEACON_TOKEN)";
+      + "       (admin commands: --url URL, default $BEACON_URL or http://localhost:8081; --token T, default $BEACON_TOKEN)\n"
+      + "       beacon generate --property ID[:SECRET][@ZONE] ... [--collector URL] [--hits N | --duration D --rate R] [--protocol tracker|mp|ua|mixed]\n"
+      + "                       [--seed S] [--truth FILE] ...   (beacon generate --help)\n"
+      + "       beacon verify --truth FILE [--url URL] [--token T]";
 
   private static final java.util.Set<String> ADMIN_COMMANDS = java.util.Set.of("token", "property", "recompute");
+  private static final java.util.Set<String> LOADGEN_COMMANDS = java.util.Set.of("generate", "verify");
 
   private Main() {}
 
   public static void main(String[] args) {
     if (args.length > 0 && ADMIN_COMMANDS.contains(args[0])) {
       System.exit(ApiCli.run(args[0], java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv()));
+    }
+    if (args.length > 0 && LOADGEN_COMMANDS.contains(args[0])) {
+      System.exit(LoadgenCli.run(args[0], java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv()));
     }
     String command = "run";
     Path configFile = null;

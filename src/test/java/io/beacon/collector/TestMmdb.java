@@ -16,17 +16,17 @@ import java.util.Map;
  * layout, so tests read it with MaxMind's own reader. No licensed data is involved: the networks
  * and places are made up by the test. (MaxMind's Java writer is not on Maven Central.)
  */
-final class TestMmdb {
+public final class TestMmdb {
   private final List<int[]> nodes = new ArrayList<>();
   private final ByteArrayOutputStream data = new ByteArrayOutputStream();
   private static final int EMPTY = -1;
 
-  TestMmdb() {
+  public TestMmdb() {
     nodes.add(new int[] {EMPTY, EMPTY});
   }
 
   /** Maps an IPv4 network to a city record (country ISO code, first subdivision, city, all English names). */
-  TestMmdb city(String cidr, String country, String region, String city) throws IOException {
+  public TestMmdb city(String cidr, String country, String region, String city) throws IOException {
     Map<String, Object> rec = new LinkedHashMap<>();
     rec.put("country", Map.of("iso_code", country, "names", Map.of("en", country)));
     rec.put("subdivisions", List.of(Map.of("names", Map.of("en", region))));
@@ -54,7 +54,7 @@ final class TestMmdb {
     return this;
   }
 
-  void write(Path file) throws IOException {
+  public void write(Path file) throws IOException {
     int n = nodes.size();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int[] node : nodes) {

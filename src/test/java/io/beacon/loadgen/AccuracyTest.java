@@ -1,0 +1,161 @@
+package io.beacon.loadgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.beacon.devstack.LocalStack;
+import io.beacon.testing.ApiClient;
+import io.beacon.testing.Dashboard;
+import io.beacon.testing.NodeProcess;
+import io.beacon.testing.NodeProcess.Cluster;
+import io.beacon.testing.RealStack;
+import io.beacon.testing.SparkJobProcess;
+import io.beacon.testing.TestConfigs;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * End to end against ground truth: a node with every role (collector trusting this host's X-Forwarded-For and
+ * reading a geo database written from {@link GeoTable}) and the real Spark job take a few thousand generated hits
+ * for two properties over the tracker, the Measurement Protocol and UA, with bots, late MP hits (hours to two
+ * days old) and duplicate requests; then every precomputed report (totals and each single dimension, by date) and
+ * a few ad-hoc two-dimension reports (answered by recompute from raw hits) must match the generator's independent
+ * truth, sums exactly and distinct counts within the sketch bound.
+ */
+@ExtendWith(RealStack.class)
+class AccuracyTest {
+  private static final String KEYSPACE = "beacon_loadgen_it";
+  private static final String ADMIN = "root@example.com";
+  private static final String ADMIN_PASSWORD = "correct horse battery";
+  private static final String TOPIC = "beacon.hits";
+
+  private static NodeProcess node;
+  private static SparkJobProcess spark;
+  private static String token;
+
+  @BeforeAll
+  static void start(LocalStack stack) throws Exception {
+    Path work = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath().resolve("target/test-stack/loadgen");
+    Path mmdb = work.resolve("geo.mmdb");
+    WireTest.writeMmdb(mmdb);
+    node = new NodeProcess("loadgen-node", stack, Cluster.fresh(1, 3_000), Map.ofEntries(
+        Map.entry("BEACON_CASSANDRA_KEYSPACE", KEYSPACE),
+        Map.entry("BEACON_COLLECTOR_GEO_DATABASE", mmdb.toString()),
+        Map.entry("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1"),
+        Map.entry("BEACON_COLLECTOR_SPOOL_DIR", work.resolve("spool").toString()),
+        // An ad-hoc report over days still open is cached for a minute: too long for polling until it is complete.
+        Map.entry("BEACON_RECOMPUTE_OPEN_CACHE_TTL_MS", "1000"),
+        Map.entry("BEACON_QUERY_ADMIN_EMAIL", ADMIN), Map.entry("BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD)))
+        .start();
+    // The Spark job (its build, then a minute of start-up on a busy machine) starts while the node does: it needs
+    // only the keyspace's tables (created here too, idempotently) and the hits topic (the node's first step).
+    TestConfigs.applyCassandraSchema(stack, KEYSPACE);
+    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+          .until(() -> kafka.listTopics().names().get(30, TimeUnit.SECONDS).contains(TOPIC));
+      // The job reads the run's shared hits topic from its current end: only this test's hits.
+      spark = new SparkJobProcess(List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
+          "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=" + KEYSPACE, "--topic=" + TOPIC,
+          "--starting-offsets=" + endOffsets(kafka), "--checkpoint=" + work.resolve("checkpoint-" + System.nanoTime()),
+          "--trigger=2 seconds"), work.resolve("spark-job.log")).start();
+    }
+    node.awaitReady(Duration.ofSeconds(180));
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    HttpResponse<String> t = admin.post("/api/v1/tokens", "{\"name\":\"accuracy test\"}");
+    assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
+    token = new JsonObject(t.body()).getString("token");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (spark != null) {
+      spark.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void reportsMatchTheGroundTruthOfGeneratedTraffic() throws Exception {
+    List<TrafficPlan.Property> properties = List.of(property("Shop", 0), property("Blog", 1));
+    TrafficPlan.Options options = TrafficPlan.Options.defaults(20261127, LoadgenCli.mix("mixed"));
+    LoadgenCli.Result result = LoadgenCli.generate(properties, options, 3_000,
+        new Sender.Config(URI.create("http://127.0.0.1:" + node.collectorPort), true, 0, 16, Duration.ofMinutes(2)), true);
+    Sender.Stats stats = result.stats();
+    assertThat(stats.failures()).isEmpty();
+    assertThat(stats.hits()).isGreaterThanOrEqualTo(3_000);
+    assertThat(stats.duplicateRequests()).isPositive();
+    assertThat(stats.bots()).isPositive();
+    Path truthFile = Path.of("target", "loadgen-accuracy-truth.json");
+    Files.writeString(truthFile, result.truth().encodePrettily());
+    // Late MP hits reach back one or two days: the truth has more than one date per property.
+    assertThat(result.truth().getJsonArray("properties").getJsonObject(0).getString("firstDate"))
+        .isNotEqualTo(result.truth().getJsonArray("properties").getJsonObject(0).getString("lastDate"));
+
+    System.out.printf("AccuracyTest: sent %d hits (%d bots, %d duplicate requests, %d retries) in %d ms%n",
+        stats.hits(), stats.bots(), stats.duplicateRequests(), stats.retries(), stats.elapsed().toMillis());
+
+    long sent = System.nanoTime();
+    AccuracyCheck check = new AccuracyCheck(URI.create("http://127.0.0.1:" + node.queryPort), token);
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(5))
+        .failFast("the Spark job exited", () -> !spark.isAlive())
+        .untilAsserted(() -> assertThat(check.check(result.truth())).as("differences from %s", truthFile).isEmpty());
+    System.out.printf("AccuracyTest: reports match the truth %d ms after the last hit was sent%n",
+        (System.nanoTime() - sent) / 1_000_000);
+
+    // The check does see a difference: one count off by one in the truth is exactly one difference.
+    JsonObject tampered = result.truth().copy();
+    JsonObject totals = tampered.getJsonArray("properties").getJsonObject(1).getJsonArray("reports").getJsonObject(0)
+        .getJsonArray("rows").getJsonObject(0).getJsonObject("metrics");
+    totals.put("eventCount", totals.getLong("eventCount") + 1);
+    assertThat(check.check(tampered)).singleElement().asString().contains("[\"date\"]", "eventCount expected");
+  }
+
+  /**
+   * A property whose zone puts local noon (+ {@code shift} hours) about now: hits dated by their receive time are
+   * then nowhere near a local midnight, whatever time the test runs.
+   */
+  private static TrafficPlan.Property property(String name, int shift) throws Exception {
+    int offset = 12 + shift - ZonedDateTime.now(ZoneOffset.UTC).getHour();
+    offset = offset > 14 ? offset - 24 : offset < -12 ? offset + 24 : offset;
+    // Etc/GMT zones count the other way round: Etc/GMT-5 is UTC+5.
+    String zone = offset == 0 ? "Etc/UTC" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
+    HttpResponse<String> r = new ApiClient(node.queryPort, token).post("/api/v1/admin/properties", new JsonObject()
+        .put("name", name).put("timeZone", zone).put("keyEvents", List.of("sign_up", "purchase")).encode());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    JsonObject p = new JsonObject(r.body());
+    return new TrafficPlan.Property(p.getString("propertyId"), p.getString("apiSecret"), ZoneId.of(zone));
+  }
+
+  /** The hits topic's end offsets, as Spark's startingOffsets JSON. */
+  private static String endOffsets(Admin kafka) throws Exception {
+    var partitions = kafka.describeTopics(List.of(TOPIC)).allTopicNames().get(60, TimeUnit.SECONDS).get(TOPIC)
+        .partitions();
+    Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+    partitions.forEach(p -> request.put(new TopicPartition(TOPIC, p.partition()), OffsetSpec.latest()));
+    Map<String, Object> offsets = new TreeMap<>();
+    kafka.listOffsets(request).all().get(60, TimeUnit.SECONDS)
+        .forEach((tp, info) -> offsets.put(Integer.toString(tp.partition()), info.offset()));
+    return new JsonObject().put(TOPIC, new JsonObject(offsets)).encode();
+  }
+}
