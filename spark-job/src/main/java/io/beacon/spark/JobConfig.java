@@ -44,6 +44,8 @@ public final class JobConfig implements Serializable {
     // de-duplication off (no state, no extra shuffle).
     DEFAULTS.put("dedup-window", "PT15M");
     // rocksdb (off-heap, changelog checkpoints) or hdfs (Spark's default: the whole state in the heap).
+    // Like shuffle-partitions (the number of state partitions), fixed by a checkpoint's first run: Spark
+    // restores both from the checkpoint and ignores a different value later.
     DEFAULTS.put("state-store", "rocksdb");
   }
 
