@@ -28,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +63,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The Spark job ({@code spark-job/}, a child JVM on {@code local[2]}) against the real Kafka and Cassandra:
  * what lands in {@code agg_buckets} must equal the independent reference computation for totals and every
  * precomputed dimension by hour and day, also across a {@code kill -9} of the job and a Cassandra restart.
+ * The streams carry retries (a hit produced again with the same property, client and request id, as after
+ * a collector crash) within a micro-batch, across micro-batches and across the {@code kill -9}; the reference
+ * counts each request once, so every retry the job counted would show as a difference.
  */
 @ExtendWith(RealStack.class)
 class SparkAggregationTest {
@@ -116,7 +120,13 @@ class SparkAggregationTest {
     createTopic(topic);
     List<Hit> hits = HitStream.generate(42, 600, System.currentTimeMillis());
     ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
-    produce(topic, hits);
+    // All of it is in Kafka before the job starts, so the copies land in the original's micro-batch.
+    produce(topic, withRetries(hits, 10, 0, hits.size() / 4));
+    // Records that are not hits, one of them twice: the de-duplication must pass each to the dead letters.
+    byte[] garbage = "{not a hit".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] noRequestId = "{\"property_id\":\"p\",\"client_id\":\"c\",\"ts\":1}".getBytes(
+        java.nio.charset.StandardCharsets.UTF_8);
+    produceRaw(topic, List.of(garbage, garbage, noRequestId));
 
     long started = System.nanoTime();
     SparkJobProcess job = job("it", topic, "beacon_spark_it", List.of());
@@ -126,6 +136,7 @@ class SparkAggregationTest {
     // Hits beyond 72 h are not in any row (above) but reported for recompute.
     Map<String, Set<Long>> dirty = dirtyDays();
     ref.dirtyDays.forEach((property, days) -> assertThat(dirty.get(property)).as(property).containsAll(days));
+    assertThat(deadLetters(topic)).as("dead letters from " + topic).isEqualTo(3);
   }
 
   @Test
@@ -135,18 +146,32 @@ class SparkAggregationTest {
     List<Hit> hits = HitStream.generate(99, 600, System.currentTimeMillis());
     ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
     int cut = hits.size() * 2 / 3;
-    produce(topic, hits.subList(0, cut));
+    // Copies right after their original and copies of the first ninth at the end: with 150-record batches
+    // the first are mostly in the original's batch, the second in a later one.
+    List<Hit> firstPart = withRetries(hits.subList(0, cut), 10, 0, cut / 3);
+    produce(topic, firstPart);
 
     // Small micro-batches, so the kill lands while batches are being written.
     List<String> small = List.of("--max-offsets-per-trigger=150", "--trigger=500 milliseconds");
     SparkJobProcess first = job("kill", topic, "beacon_spark_kill", small);
+    // Killed once two batches are committed (so the restart resumes from checkpointed de-duplication state,
+    // not only from an empty one), while later ones are being written.
+    Path commits = work.resolve("checkpoint-kill").resolve("commits");
     await().atMost(FIRST_ANSWER).pollInterval(Duration.ofMillis(100))
         .failFast("the job exited: " + first.log(), () -> !first.isAlive())
-        .until(() -> cql().execute("SELECT dim_value FROM beacon_spark_kill.agg_buckets LIMIT 1").one() != null);
+        .until(() -> Files.exists(commits.resolve("1")));
     first.kill();
     assertThat(counted("beacon_spark_kill")).as("killed before it finished").isLessThan(ref.counted);
 
-    produce(topic, hits.subList(cut, hits.size()));
+    // Across the kill: copies of every 7th hit of the first part (whose originals the killed job partly
+    // counted, so the restarted job knows them only from its checkpointed state) among the rest.
+    List<Hit> secondPart = new ArrayList<>(hits.subList(cut, hits.size()));
+    int acrossKill = 0;
+    for (int i = 0; i < cut; i += 7) {
+      secondPart.add(Math.min(secondPart.size(), i / 7 * 3), retry(hits.get(i)));
+      acrossKill++;
+    }
+    produce(topic, secondPart);
     int metricsPort = freePort();
     List<String> withMetrics = new ArrayList<>(small);
     withMetrics.add("--metrics-port=" + metricsPort);
@@ -166,6 +191,18 @@ class SparkAggregationTest {
 
     awaitExactly(second, "beacon_spark_kill", ref);
     assertThat(metric(http, metricsPort, "beacon_spark_hits_total")).isPositive();
+    // The restarted job read every copy of the second part (and any of the first the killed job had not):
+    // each of them dropped, none as late.
+    int copies = firstPart.size() - cut + acrossKill;
+    int secondPartCopies = acrossKill;
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> metric(http, metricsPort, "beacon_spark_duplicates_total") >= secondPartCopies);
+    assertThat(metric(http, metricsPort, "beacon_spark_duplicates_total")).isLessThanOrEqualTo(copies);
+    assertThat(metric(http, metricsPort, "beacon_spark_dedup_late_rows_total")).isZero();
+    // Every hit the restarted job read has a produce-to-aggregate delay, within the test's few minutes.
+    assertThat(metric(http, metricsPort, "beacon_spark_sink_delay_seconds_count")).isPositive();
+    assertThat(metric(http, metricsPort, "beacon_spark_last_batch_max_sink_delay_seconds"))
+        .isBetween(0.0, (double) FIRST_ANSWER.toSeconds() * 3);
   }
 
   private static double metric(HttpClient http, int port, String name) {
@@ -296,17 +333,96 @@ class SparkAggregationTest {
 
   private static void createTopic(String topic) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      // As the schema step makes the hits topic: the broker's clock stamps records (the de-duplication's time).
+      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
+          org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))))
+          .all().get(60, TimeUnit.SECONDS);
     }
   }
 
-  private static void produce(String topic, List<Hit> hits) throws Exception {
+  /**
+   * The hits with retries as a collector crash makes them: after every {@code every}-th hit a copy of it,
+   * and at the end copies of hits {@code [from, to)}. A copy has the original's ids and content; see
+   * {@link #retry}.
+   */
+  private static List<Hit> withRetries(List<Hit> hits, int every, int from, int to) {
+    List<Hit> out = new ArrayList<>();
+    for (int i = 0; i < hits.size(); i++) {
+      out.add(hits.get(i));
+      if (i % every == 0) {
+        out.add(retry(hits.get(i)));
+      }
+    }
+    for (int i = from; i < to; i++) {
+      out.add(retry(hits.get(i)));
+    }
+    return out;
+  }
+
+  /**
+   * A client's retry of the hit through another collector node: same ids and content, received a second
+   * later (kept identical for hits near the 72 h lateness limit, whose counting must not depend on which
+   * copy the job keeps).
+   */
+  private static Hit retry(Hit h) {
+    if (h.receivedAt() - h.ts() > Duration.ofHours(71).toMillis()) {
+      return h;
+    }
+    return new Hit(h.propertyId(), h.clientId(), h.userId(), h.requestId(), h.sessionId(), h.sessionNumber(), h.ts(),
+        h.receivedAt() + 1_000, h.eventName(), h.params(), h.engagementMs(), h.sessionEngaged(), h.keyEvent(),
+        h.firstVisit(), h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(),
+        h.pageReferrer(), h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(),
+        h.browser(), h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(),
+        h.region(), h.city(), h.isBot(), h.protocol(), h.schemaVersion());
+  }
+
+  private static void produceRaw(String topic, List<byte[]> values) throws Exception {
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (byte[] value : values) {
+        producer.send(new ProducerRecord<>(topic, "bad", value));
+      }
+      producer.flush();
+    }
+  }
+
+  /** Records on the dead-letter topic that came from {@code topic} (the topic is shared by the suite). */
+  private static int deadLetters(String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
+    int[] count = {0};
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          var source = r.headers().lastHeader("source");
+          if (source != null && new String(source.value(), java.nio.charset.StandardCharsets.UTF_8)
+              .startsWith(topic + "/")) {
+            count[0]++;
+          }
+        }
+        return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+      });
+    }
+    return count[0];
+  }
+
+  private static Properties producerProps() {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+    return p;
+  }
+
+  private static void produce(String topic, List<Hit> hits) throws Exception {
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
         new ByteArraySerializer())) {
       for (Hit hit : hits) {
         producer.send(new ProducerRecord<>(topic, hit.kafkaKey(), HitCodec.encode(hit)));

@@ -13,6 +13,7 @@ import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
 import io.beacon.testing.TestConfigs;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -56,29 +57,45 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       producer's ack to the probe's totals row being readable in Cassandra; p50, p99 (nearest rank), max.</li>
  * </ol>
  * Both go to the results file, with the machine's load average (the machine is shared: read the numbers
- * against it). Usage: {@code SparkBenchmark [hits=300000] [rate=2000] [probes=20] [trigger='5 seconds']
- * [max-offsets=100000] [out=target/spark-benchmark.txt]}
+ * against it), and the same figures as JSON to {@code json} (default {@code target/bench/spark.json}) with the
+ * resident memory (VmRSS now, VmHWM peak) of the job, Kafka and Cassandra after draining, and Cassandra's
+ * disk bytes per aggregated hit ({@code agg_buckets} SSTables after a graceful stop, which flushes the
+ * memtables). Usage: {@code SparkBenchmark [hits=300000] [rate=2000] [probes=20] [trigger='5 seconds']
+ * [max-offsets=min(100000, hits/5)] [dedup-window=PT15M] [out=target/spark-benchmark.txt] [json=target/bench/spark.json]}
+ * ({@code dedup-window=PT0S} runs the job without its de-duplication, for a before/after).
  */
 public final class SparkBenchmark {
 
   private static final Pattern METRIC = Pattern.compile("(?m)^beacon_spark_hits_total (\\d+)");
+  private static final Pattern DUPLICATES = Pattern.compile("(?m)^beacon_spark_duplicates_total (\\d+)");
   private static final Pattern ROWS = Pattern.compile("(?m)^beacon_spark_rows_written_total (\\d+)");
   /** A probe not readable by then counts as lost for the percentiles (the job fell behind the load). */
   private static final long PROBE_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(3);
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new java.util.HashMap<>(Map.of("hits", "300000", "rate", "2000", "probes", "20",
-        "out", "target/spark-benchmark.txt", "trigger", "5 seconds", "max-offsets", "100000"));
+        "out", "target/spark-benchmark.txt", "trigger", "5 seconds"));
+    opts.putIfAbsent("json", "target/bench/spark.json");
+    opts.putIfAbsent("dedup-window", "PT15M");
     for (String a : args) {
       opts.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
     }
     int n = Integer.parseInt(opts.get("hits"));
+    // The rate is measured between the first and the last completed batch: a backlog needs several batches.
+    opts.putIfAbsent("max-offsets", Integer.toString(Math.min(100_000, Math.max(1_000, n / 5))));
     int rate = Integer.parseInt(opts.get("rate"));
     int probes = Integer.parseInt(opts.get("probes"));
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
     Path data = home.resolve("target/bench-stack");
     io.beacon.testing.BenchMain.deleteRecursively(data);
     String loadBefore = io.beacon.testing.BenchMain.loadAverage();
+    JsonObject json = new JsonObject().put("benchmark", "spark-job").put("at", Instant.now().toString())
+        .put("cores", Runtime.getRuntime().availableProcessors()).put("load_average_before", loadBefore)
+        .put("hits", n).put("trigger", opts.get("trigger"))
+        .put("max_offsets_per_trigger", Long.parseLong(opts.get("max-offsets")))
+        .put("dedup_window", opts.get("dedup-window"));
+    Path jsonOut = home.resolve(opts.get("json"));
+    Files.createDirectories(jsonOut.getParent());
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false, true)) {
       BeaconConfig config = TestConfigs.forStack(stack, Map.of("BEACON_CASSANDRA_KEYSPACE", "beacon_bench"));
       Vertx vertx = Vertx.vertx();
@@ -90,7 +107,19 @@ public final class SparkBenchmark {
       }
       String topic = "beacon.hits.bench";
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
-        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        // Broker append time, as the schema step makes the hits topic (the de-duplication's time column).
+        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1).configs(Map.of(
+            org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))))
+            .all().get(60, TimeUnit.SECONDS);
+        var resources = List.of(new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic));
+        json.put("topic_timestamp_type", admin.describeConfigs(resources).all().get(60, TimeUnit.SECONDS)
+            .values().iterator().next().get("message.timestamp.type").value());
+        // What the schema step made of the real hits topic (the bench topic mirrors it).
+        var hitsTopic = List.of(new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, io.beacon.model.Topics.HITS));
+        json.put("hits_topic_timestamp_type", admin.describeConfigs(hitsTopic).all().get(60, TimeUnit.SECONDS)
+            .values().iterator().next().get("message.timestamp.type").value());
       }
       String[] cp = stack.cassandraContactPoint().split(":");
       try (CqlSession cql = CqlSession.builder().withLocalDatacenter("datacenter1")
@@ -108,7 +137,8 @@ public final class SparkBenchmark {
         double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
 
         List<String> jobArgs = List.of("--keyspace=beacon_bench", "--topic=" + topic,
-            "--trigger=" + opts.get("trigger"), "--max-offsets-per-trigger=" + opts.get("max-offsets"));
+            "--trigger=" + opts.get("trigger"), "--max-offsets-per-trigger=" + opts.get("max-offsets"),
+            "--dedup-window=" + opts.get("dedup-window"));
         ServerProcess job = stack.startAggregationJob(jobArgs);
         URI metrics = URI.create(stack.aggregationJobMetricsUrl());
         Map<String, ServerProcess> processes = new java.util.LinkedHashMap<>();
@@ -145,8 +175,14 @@ public final class SparkBenchmark {
         double rowsPerSecond = (value(ROWS, metricsBody(http, metrics)) - firstRows) / drainSeconds;
         Map<String, Double> cpuAtLast = cpuSeconds(processes);
         StringBuilder cpu = new StringBuilder();
+        JsonObject cpuJson = new JsonObject();
+        JsonObject rssJson = new JsonObject();
         for (String name : processes.keySet()) {
           double used = cpuAtLast.getOrDefault(name, 0.0) - cpuAtFirst.getOrDefault(name, 0.0);
+          cpuJson.put(name, new JsonObject().put("seconds", used).put("percent_of_one_core", 100 * used / drainSeconds)
+              .put("us_per_hit", used * 1e6 / (n - firstHits)));
+          rssJson.put(name, new JsonObject().put("rss_bytes", procStatusBytes(processes.get(name), "VmRSS"))
+              .put("peak_rss_bytes", procStatusBytes(processes.get(name), "VmHWM")));
           cpu.append(String.format(java.util.Locale.ROOT, "%s%s %.0f s (%.0f%% of one core, %.0f us per hit)",
               cpu.length() == 0 ? "" : ", ", name, used, 100 * used / drainSeconds, used * 1e6 / (n - firstHits)));
         }
@@ -162,8 +198,14 @@ public final class SparkBenchmark {
             rowsPerSecond, drainSeconds, cpu);
         Path out = home.resolve(opts.get("out"));
         Files.createDirectories(out.getParent());
+        json.put("load_average_after_drain", io.beacon.testing.BenchMain.loadAverage())
+            .put("produce_seconds", produceSeconds).put("drain_seconds", drainSeconds)
+            .put("hits_per_second", Double.isNaN(sustained) ? null : sustained).put("rows_written_per_second", rowsPerSecond)
+            .put("cpu_while_draining", cpuJson).put("memory_after_drain", rssJson)
+            .put("duplicates_dropped", value(DUPLICATES, metricsBody(http, metrics)));
         // Written now, so a failure of the delay phase still leaves the throughput.
         Files.writeString(out, throughput);
+        Files.writeString(jsonOut, json.encodePrettily());
         System.out.print(throughput);
 
         // Delay phase: steady background load plus probes.
@@ -230,11 +272,35 @@ public final class SparkBenchmark {
               delayLine, io.beacon.testing.BenchMain.loadAverage());
           Files.writeString(out, throughput + delay);
           System.out.print(delay);
+          JsonObject delayJson = new JsonObject().put("steady_load_hits_per_second", rate)
+              .put("probes", delays.size()).put("lost_probes", lost)
+              .put("load_average_after", io.beacon.testing.BenchMain.loadAverage());
+          if (!delays.isEmpty()) {
+            delayJson.put("p50_seconds", percentile(delays, 50)).put("p99_seconds", percentile(delays, 99))
+                .put("max_seconds", delays.get(delays.size() - 1));
+          }
+          json.put("produce_to_readable_delay", delayJson);
+          Files.writeString(jsonOut, json.encodePrettily());
         } catch (Exception e) {
           running.set(false);
           Files.writeString(out, throughput + "produce-to-readable delay: not measured: " + e + "\n");
+          json.put("produce_to_readable_delay", new JsonObject().put("error", e.toString()));
+          Files.writeString(jsonOut, json.encodePrettily());
           throw e;
         }
+        // Disk per aggregated hit: stop Cassandra gracefully (it flushes its memtables on the way out), then
+        // the size of the agg_buckets SSTables over every hit the job counted (backlog, load and probes).
+        long counted = value(METRIC, metricsBody(http, metrics));
+        job.stop();
+        stack.cassandra().stop();
+        long bytes = directoryBytes(stack.cassandra().home().resolve("data").resolve("beacon_bench"), "agg_buckets-");
+        json.put("cassandra_agg_buckets_bytes", bytes).put("hits_counted", counted)
+            .put("cassandra_bytes_per_hit", counted == 0 ? null : (double) bytes / counted);
+        Files.writeString(jsonOut, json.encodePrettily());
+        String disk = String.format(java.util.Locale.ROOT, "Cassandra agg_buckets on disk after a graceful stop:"
+            + " %d bytes for %d hits (%.1f bytes per hit)%n", bytes, counted, (double) bytes / Math.max(1, counted));
+        Files.writeString(out, disk, java.nio.file.StandardOpenOption.APPEND);
+        System.out.print(disk);
       }
     }
     System.exit(0);
@@ -244,6 +310,38 @@ public final class SparkBenchmark {
   static double percentile(List<Double> sorted, int p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.size());
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+  }
+
+  /** A size line of /proc/PID/status (e.g. VmRSS) in bytes; -1 where unknown. */
+  private static long procStatusBytes(ServerProcess process, String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]) * 1024; // kB
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not on Linux, or gone
+    }
+    return -1;
+  }
+
+  /** Bytes of the regular files under the subdirectories of {@code keyspaceDir} named {@code prefix}*. */
+  private static long directoryBytes(Path keyspaceDir, String prefix) throws IOException {
+    long total = 0;
+    if (!Files.isDirectory(keyspaceDir)) {
+      return 0;
+    }
+    try (var tables = Files.list(keyspaceDir)) {
+      for (Path table : tables.filter(t -> t.getFileName().toString().startsWith(prefix)).toList()) {
+        try (var files = Files.walk(table)) {
+          for (Path f : files.filter(Files::isRegularFile).toList()) {
+            total += Files.size(f);
+          }
+        }
+      }
+    }
+    return total;
   }
 
   /** CPU seconds (user + system) each live process has used so far, from /proc (Linux). */

@@ -59,6 +59,13 @@ public final class AggregationJob {
     SparkSession.Builder builder = SparkSession.builder().appName("beacon-aggregation")
         .config("spark.sql.shuffle.partitions", config.shufflePartitions)
         .config("spark.sql.streaming.metricsEnabled", true);
+    if (config.stateStore.equals("rocksdb")) {
+      // The de-duplication state is one row per hit of the last window: off-heap in RocksDB, not in the
+      // executor heap, and checkpointed as a changelog per batch rather than a snapshot of every file.
+      builder.config("spark.sql.streaming.stateStore.providerClass",
+              "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider")
+          .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", true);
+    }
     if (!config.master.isEmpty()) {
       builder.master(config.master)
           .config("spark.ui.enabled", false)
@@ -82,7 +89,7 @@ public final class AggregationJob {
           .option("failOnDataLoss", "true")
           .load();
       BatchAggregator aggregator = new BatchAggregator(config, metrics);
-      StreamingQuery query = records.writeStream()
+      StreamingQuery query = Dedup.apply(records, config.dedupWindow).writeStream()
           .queryName("beacon-aggregation")
           .option("checkpointLocation", config.checkpoint)
           .trigger(Trigger.ProcessingTime(config.trigger))

@@ -26,6 +26,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,10 +70,11 @@ final class BatchAggregator {
     LongAccumulator skipped = jsc.sc().longAccumulator("skipped");
     LongAccumulator mergeMillis = jsc.sc().longAccumulator("mergeMillis");
     LongAccumulator sinkMillis = jsc.sc().longAccumulator("sinkMillis");
+    CollectionAccumulator<Map<Long, Long>> appendSeconds = jsc.sc().collectionAccumulator("appendSeconds");
     JobConfig cfg = config;
 
-    batch.select("value", "partition", "offset").javaRDD()
-        .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), rows, hits, late, bad))
+    batch.select("value", "partition", "offset", "timestamp").javaRDD()
+        .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), rows, hits, late, bad, appendSeconds))
         .reduceByKey((a, b) -> MetricState.fromBytes(a).merge(MetricState.fromBytes(b)).toBytes(),
             cfg.shufflePartitions)
         .foreachPartition(deltas -> {
@@ -89,6 +91,8 @@ final class BatchAggregator {
           sinkMillis.add((System.nanoTime() - sinkStart) / 1_000_000);
         });
     zones.destroy();
+    // Every row of the batch is written now: how long its hits took from Kafka to a readable aggregate.
+    metrics.sinkDelays(appendSeconds.value(), System.currentTimeMillis());
 
     long millis = (System.nanoTime() - begin) / 1_000_000;
     metrics.batchDone(batchId, hits.value(), late.value(), bad.value(), written.value(), skipped.value(), millis);
@@ -124,8 +128,11 @@ final class BatchAggregator {
   }
 
   private static Iterator<Tuple2<BucketKey, byte[]>> aggregatePartition(JobConfig cfg, Map<String, String> zoneIds,
-      Iterator<org.apache.spark.sql.Row> rows, LongAccumulator hits, LongAccumulator late, LongAccumulator bad)
-      throws Exception {
+      Iterator<org.apache.spark.sql.Row> rows, LongAccumulator hits, LongAccumulator late, LongAccumulator bad,
+      CollectionAccumulator<Map<Long, Long>> appendSeconds) throws Exception {
+    // Kafka timestamp (broker append time) second -> hits: a few entries per partition and batch, from
+    // which the driver computes the produce-to-aggregate delay of every hit once the batch is written.
+    Map<Long, Long> seconds = new HashMap<>();
     Map<String, ZoneId> zones = new HashMap<>();
     Aggregator aggregator = new Aggregator(p -> zones.computeIfAbsent(p, id -> zoneOf(zoneIds.get(id))));
     Map<BucketKey, Long> dirty = new HashMap<>();
@@ -151,6 +158,10 @@ final class BatchAggregator {
         continue;
       }
       hits.add(1);
+      java.sql.Timestamp appended = row.getAs("timestamp");
+      if (appended != null) {
+        seconds.merge(Math.floorDiv(appended.getTime(), 1000L), 1L, Long::sum);
+      }
       if (Lateness.isTooLate(hit, cfg.maxLateness)) {
         late.add(1);
         ZoneId zone = zones.computeIfAbsent(hit.propertyId(), id -> zoneOf(zoneIds.get(id)));
@@ -174,6 +185,9 @@ final class BatchAggregator {
       for (var future : sent) {
         future.get(); // a failed send fails the task, so the batch is retried rather than losing it
       }
+    }
+    if (!seconds.isEmpty()) {
+      appendSeconds.add(seconds);
     }
     List<Tuple2<BucketKey, byte[]>> out = new ArrayList<>(aggregator.buckets().size());
     aggregator.buckets().forEach((key, state) -> out.add(new Tuple2<>(key, state.toBytes())));

@@ -40,6 +40,13 @@ public final class JobConfig implements Serializable {
     // threads busy without piling up responses in its heap (64 ran a 512 MB node out of memory).
     DEFAULTS.put("write-concurrency", "8");
     DEFAULTS.put("write-retry-timeout", "PT3M");
+    // A client's retry after a collector crash is produced again within seconds to minutes; PT0S turns the
+    // de-duplication off (no state, no extra shuffle).
+    DEFAULTS.put("dedup-window", "PT15M");
+    // rocksdb (off-heap, changelog checkpoints) or hdfs (Spark's default: the whole state in the heap).
+    // Like shuffle-partitions (the number of state partitions), fixed by a checkpoint's first run: Spark
+    // restores both from the checkpoint and ignores a different value later.
+    DEFAULTS.put("state-store", "rocksdb");
   }
 
   final String kafkaBootstrap;
@@ -62,6 +69,10 @@ public final class JobConfig implements Serializable {
   final int writeConcurrency;
   /** How long a failed Cassandra write is retried before the micro-batch fails. */
   final Duration writeRetryTimeout;
+  /** Copies of a hit (same property, client and request id) within this much Kafka time count once. */
+  final Duration dedupWindow;
+  /** State store provider of the de-duplication: "rocksdb" or "hdfs". */
+  final String stateStore;
 
   private JobConfig(Map<String, String> v) {
     kafkaBootstrap = v.get("kafka-bootstrap");
@@ -80,6 +91,14 @@ public final class JobConfig implements Serializable {
     startupTimeout = Duration.parse(v.get("startup-timeout"));
     writeConcurrency = Integer.parseInt(v.get("write-concurrency"));
     writeRetryTimeout = Duration.parse(v.get("write-retry-timeout"));
+    dedupWindow = Duration.parse(v.get("dedup-window"));
+    if (dedupWindow.isNegative()) {
+      throw new IllegalArgumentException("dedup-window: negative: " + dedupWindow);
+    }
+    stateStore = v.get("state-store");
+    if (!stateStore.equals("rocksdb") && !stateStore.equals("hdfs")) {
+      throw new IllegalArgumentException("state-store: rocksdb or hdfs, not " + stateStore);
+    }
     if (!keyspace.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
       throw new IllegalArgumentException("keyspace: not a CQL identifier: " + keyspace);
     }
@@ -120,6 +139,7 @@ public final class JobConfig implements Serializable {
   public String toString() {
     return "kafka=" + kafkaBootstrap + " topic=" + topic + " cassandra=" + cassandraContactPoints + " keyspace="
         + keyspace + " checkpoint=" + checkpoint + " master=" + (master.isEmpty() ? "(spark-submit)" : master)
-        + " trigger=" + trigger + " maxOffsetsPerTrigger=" + maxOffsetsPerTrigger + " maxLateness=" + maxLateness;
+        + " trigger=" + trigger + " maxOffsetsPerTrigger=" + maxOffsetsPerTrigger + " maxLateness=" + maxLateness
+        + " dedupWindow=" + dedupWindow + " stateStore=" + stateStore;
   }
 }

@@ -6,7 +6,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
@@ -25,10 +27,18 @@ final class JobMetrics extends StreamingQueryListener {
   private final AtomicLong rowsWritten = new AtomicLong();
   private final AtomicLong rowsSkipped = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong dedupLate = new AtomicLong();
   private volatile boolean queryActive;
   private volatile long lastBatchId = -1;
   private volatile long lastBatchMillis;
   private volatile StreamingQueryProgress progress;
+  /** Upper bounds (s) of the produce-to-aggregate delay histogram: seconds to an hour of backlog. */
+  private static final double[] DELAY_BUCKETS = {1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600};
+  private final long[] delayCounts = new long[DELAY_BUCKETS.length + 1];
+  private long delayCount;
+  private double delaySum;
+  private double lastBatchMaxDelay;
   private HttpServer server;
 
   void batchDone(long batchId, long hits, long late, long bad, long written, long skipped, long millis) {
@@ -40,6 +50,34 @@ final class JobMetrics extends StreamingQueryListener {
     this.batches.incrementAndGet();
     this.lastBatchId = batchId;
     this.lastBatchMillis = millis;
+  }
+
+  /**
+   * Records the delay from Kafka (broker append time, to the second) to the written aggregate of every hit
+   * of a completed batch.
+   *
+   * @param appendSeconds per task: epoch second of the Kafka timestamp -> hits
+   * @param writtenAtMillis when the batch's last row was written
+   */
+  synchronized void sinkDelays(List<Map<Long, Long>> appendSeconds, long writtenAtMillis) {
+    double max = 0;
+    for (Map<Long, Long> task : appendSeconds) {
+      for (Map.Entry<Long, Long> e : task.entrySet()) {
+        // The Kafka timestamp is truncated to the second: count from its middle.
+        double delay = Math.max(0, writtenAtMillis / 1000.0 - e.getKey() - 0.5);
+        int bucket = 0;
+        while (bucket < DELAY_BUCKETS.length && delay > DELAY_BUCKETS[bucket]) {
+          bucket++;
+        }
+        delayCounts[bucket] += e.getValue();
+        delayCount += e.getValue();
+        delaySum += delay * e.getValue();
+        max = Math.max(max, delay);
+      }
+    }
+    if (!appendSeconds.isEmpty()) {
+      lastBatchMaxDelay = max;
+    }
   }
 
   void serve(int port) throws IOException {
@@ -69,10 +107,31 @@ final class JobMetrics extends StreamingQueryListener {
     counter(b, "beacon_spark_rows_written_total", "Aggregate rows written to Cassandra", rowsWritten.get());
     counter(b, "beacon_spark_rows_skipped_total", "Rows a replayed batch found already written", rowsSkipped.get());
     counter(b, "beacon_spark_batches_total", "Micro-batches completed", batches.get());
+    counter(b, "beacon_spark_duplicates_total",
+        "Copies of an already seen hit (property, client, request id) dropped by the de-duplication",
+        duplicates.get());
+    counter(b, "beacon_spark_dedup_late_rows_total",
+        "Rows the de-duplication dropped as older than its watermark (0 unless a clock jumped; see Dedup)",
+        dedupLate.get());
     gauge(b, "beacon_spark_query_active", "1 while the streaming query runs (started, not terminated)",
         queryActive ? 1 : 0);
     gauge(b, "beacon_spark_last_batch_id", "Id of the last completed micro-batch", lastBatchId);
     gauge(b, "beacon_spark_last_batch_write_seconds", "Aggregate+write time of the last batch", lastBatchMillis / 1000.0);
+    synchronized (this) {
+      String name = "beacon_spark_sink_delay_seconds";
+      b.append("# HELP ").append(name).append(" Produce (Kafka append time) to written aggregate, per hit\n")
+          .append("# TYPE ").append(name).append(" histogram\n");
+      long cumulative = 0;
+      for (int i = 0; i <= DELAY_BUCKETS.length; i++) {
+        cumulative += delayCounts[i];
+        String le = i < DELAY_BUCKETS.length ? Double.toString(DELAY_BUCKETS[i]) : "+Inf";
+        b.append(name).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
+      }
+      b.append(name).append("_sum ").append(delaySum).append('\n');
+      b.append(name).append("_count ").append(delayCount).append('\n');
+      gauge(b, "beacon_spark_last_batch_max_sink_delay_seconds",
+          "Produce to written aggregate of the oldest hit of the last batch", lastBatchMaxDelay);
+    }
     StreamingQueryProgress p = progress;
     if (p != null) {
       gauge(b, "beacon_spark_input_rows_per_second", "Spark: input rate", p.inputRowsPerSecond());
@@ -85,7 +144,8 @@ final class JobMetrics extends StreamingQueryListener {
       for (var op : p.stateOperators()) {
         stateRows += op.numRowsTotal();
       }
-      gauge(b, "beacon_spark_state_rows", "Spark: rows in state stores (0: state lives in Cassandra)", stateRows);
+      gauge(b, "beacon_spark_state_rows", "Spark: rows in state stores (hits of the de-duplication window)",
+          stateRows);
       String watermark = p.eventTime().get("watermark");
       gauge(b, "beacon_spark_watermark_seconds", "Spark: event-time watermark (epoch s; 0 = none)",
           watermark == null ? 0 : Instant.parse(watermark).getEpochSecond());
@@ -111,6 +171,13 @@ final class JobMetrics extends StreamingQueryListener {
 
   @Override
   public void onQueryProgress(QueryProgressEvent event) {
+    // Progress is reported once per completed batch (never for an attempt that died), so these sums count
+    // each batch once per job run.
+    for (var op : event.progress().stateOperators()) {
+      Long dropped = op.customMetrics().get("numDroppedDuplicateRows");
+      duplicates.addAndGet(dropped == null ? 0 : dropped);
+      dedupLate.addAndGet(op.numRowsDroppedByWatermark());
+    }
     progress = event.progress();
   }
 

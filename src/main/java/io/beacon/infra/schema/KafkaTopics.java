@@ -25,12 +25,22 @@ import org.slf4j.LoggerFactory;
  * Creates Beacon's Kafka topics, or brings existing ones to the configured partition count (only
  * ever up: Kafka cannot shrink a topic) and retention. A second run with the same config changes
  * nothing.
+ *
+ * <p>The hits topic has {@code message.timestamp.type=LogAppendTime} (set on an existing topic too):
+ * a record's timestamp is the broker's clock when it appended the record, not the producing
+ * collector's. The Spark job de-duplicates retries by that time (a watermark on it, see the job's
+ * {@code Dedup}), and the real-time rebuild seeks by it ({@code offsetsForTimes}), so both want one
+ * clock that only moves forward per partition rather than the collectors' clocks.
  */
 public final class KafkaTopics {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaTopics.class);
 
   private static final String RETENTION_MS = org.apache.kafka.common.config.TopicConfig.RETENTION_MS_CONFIG;
   private static final String MIN_ISR = org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG;
+  private static final String TIMESTAMP_TYPE =
+      org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG;
+  /** Broker time for the hits topic (see the class comment). */
+  static final String HITS_TIMESTAMP_TYPE = "LogAppendTime";
 
   private KafkaTopics() {}
 
@@ -50,9 +60,13 @@ public final class KafkaTopics {
           List<NewTopic> create = new ArrayList<>();
           wanted.forEach((name, t) -> {
             if (!existing.contains(name)) {
-              create.add(new NewTopic(name, t.partitions(), (short) k.replicationFactor())
-                  .configs(Map.of(RETENTION_MS, Long.toString(t.retentionMs()),
-                      MIN_ISR, Integer.toString(Math.min(2, k.replicationFactor())))));
+              Map<String, String> configs = new LinkedHashMap<>();
+              configs.put(RETENTION_MS, Long.toString(t.retentionMs()));
+              configs.put(MIN_ISR, Integer.toString(Math.min(2, k.replicationFactor())));
+              if (name.equals(Topics.HITS)) {
+                configs.put(TIMESTAMP_TYPE, HITS_TIMESTAMP_TYPE);
+              }
+              create.add(new NewTopic(name, t.partitions(), (short) k.replicationFactor()).configs(configs));
             }
           });
           Future<Void> created = create.isEmpty() ? Future.succeededFuture()
@@ -84,11 +98,18 @@ public final class KafkaTopics {
                   .onSuccess(v -> LOG.info("Grew Kafka topics {}", grow.keySet()));
           Map<ConfigResource, Collection<AlterConfigOp>> alter = new LinkedHashMap<>();
           for (String name : names) {
-            alter.put(new ConfigResource(ConfigResource.Type.TOPIC, name), List.of(new AlterConfigOp(
-                new ConfigEntry(RETENTION_MS, Long.toString(wanted.get(name).retentionMs())),
-                AlterConfigOp.OpType.SET)));
+            List<AlterConfigOp> ops = new ArrayList<>();
+            ops.add(new AlterConfigOp(new ConfigEntry(RETENTION_MS, Long.toString(wanted.get(name).retentionMs())),
+                AlterConfigOp.OpType.SET));
+            if (name.equals(Topics.HITS)) {
+              // A topic made before this setting: records from now on carry broker time (older ones keep
+              // theirs, which the Spark job's de-duplication tolerates, see its Dedup).
+              ops.add(new AlterConfigOp(new ConfigEntry(TIMESTAMP_TYPE, HITS_TIMESTAMP_TYPE),
+                  AlterConfigOp.OpType.SET));
+            }
+            alter.put(new ConfigResource(ConfigResource.Type.TOPIC, name), ops);
           }
-          // Setting retention to its current value is a no-op for the broker, so this stays idempotent.
+          // Setting a config to its current value is a no-op for the broker, so this stays idempotent.
           return grown.compose(v -> clients.fromKafka(admin.incrementalAlterConfigs(alter).all().toCompletionStage()));
         });
   }
