@@ -53,9 +53,11 @@ public final class BenchSummary {
       new Headline("raw_write_hits_per_second", "raw write (Kafka -> QuestDB)", "bridge", "rawHitsPerSecond",
           "hits/s", ">= 50000", 50_000.0, null),
       new Headline("spark_hits_per_second", "Spark aggregation (Kafka -> Cassandra, local[2])", "spark",
-          "hitsPerSecond", "hits/s", ">= 50000", 50_000.0, null),
+          "hits_per_second", "hits/s", ">= 50000", 50_000.0, null),
+      new Headline("hit_to_report_p50_seconds", "hit to report (produce -> aggregate readable) p50", "spark",
+          "produce_to_readable_delay.p50_seconds", "s", null, null, null),
       new Headline("hit_to_report_p99_seconds", "hit to report (produce -> aggregate readable) p99", "spark",
-          "delay.p99Ms", "ms", "< 10000 ms", null, 10_000.0),
+          "produce_to_readable_delay.p99_seconds", "s", "< 10 s", null, 10.0),
       new Headline("recompute_hits_per_second", "recompute from raw hits", "recompute", "recompute.hitsPerSecond",
           "hits/s", ">= 500000", 500_000.0, null),
       new Headline("report_overview_warm_p99_seconds", "overview report warm p99", "reports", "overviewWarm.p99Ms",
@@ -69,7 +71,7 @@ public final class BenchSummary {
       new Headline("questdb_disk_bytes_per_hit", "QuestDB disk per raw hit (closed days)", "recompute", "questdbDiskBytesPerHit",
           "bytes", null, null, null),
       new Headline("cassandra_disk_bytes_per_hit", "Cassandra aggregates disk per hit", "spark",
-          "cassandraDiskBytesPerHit", "bytes", null, null, null));
+          "cassandra_bytes_per_hit", "bytes", null, null, null));
 
   private BenchSummary() {}
 
@@ -110,7 +112,8 @@ public final class BenchSummary {
     for (String bench : results.fieldNames()) {
       JsonObject r = results.getJsonObject(bench);
       lines.add(String.format(Locale.ROOT, "  load average during %-10s %s -> %s", bench,
-          r.getString("loadAverageAtStart", "?"), r.getString("loadAverageAtEnd", "?")));
+          r.getString("loadAverageAtStart", r.getString("load_average_before", "?")),
+          r.getString("loadAverageAtEnd", r.getString("load_average_after_drain", "?"))));
     }
     JsonObject soak = results.getJsonObject("soak");
     if (soak != null) {
@@ -137,9 +140,19 @@ public final class BenchSummary {
     JsonObject max = new JsonObject();
     for (String bench : results.fieldNames()) {
       JsonObject rss = results.getJsonObject(bench).getJsonObject("rssBytes");
+      JsonObject memory = results.getJsonObject(bench).getJsonObject("memory_after_drain"); // the Spark benchmark's
+      if (rss == null && memory != null) {
+        rss = new JsonObject();
+        for (String process : memory.fieldNames()) {
+          rss.put(process, memory.getJsonObject(process).getLong("rss_bytes"));
+        }
+      }
       if (rss != null) {
         for (String process : rss.fieldNames()) {
-          long v = rss.getLong(process);
+          Long v = rss.getLong(process);
+          if (v == null) {
+            continue;
+          }
           String key = bench + ": " + process;
           max.put(key, Math.max(v, max.getLong(key, 0L)));
         }

@@ -113,6 +113,9 @@ final class JobMetrics extends StreamingQueryListener {
     counter(b, "beacon_spark_dedup_late_rows_total",
         "Rows the de-duplication dropped as older than its watermark (0 unless a clock jumped; see Dedup)",
         dedupLate.get());
+    // The same name as the nodes' gauge: the benchmark's RSS of every process, live.
+    gauge(b, "beacon_process_resident_memory_bytes", "Resident set size of this process (VmRSS), bytes",
+        residentBytes());
     gauge(b, "beacon_spark_query_active", "1 while the streaming query runs (started, not terminated)",
         queryActive ? 1 : 0);
     gauge(b, "beacon_spark_last_batch_id", "Id of the last completed micro-batch", lastBatchId);
@@ -156,6 +159,20 @@ final class JobMetrics extends StreamingQueryListener {
   private static void counter(StringBuilder b, String name, String help, long value) {
     b.append("# HELP ").append(name).append(' ').append(help).append('\n')
         .append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(value).append('\n');
+  }
+
+  /** VmRSS of this JVM from /proc (Linux); NaN elsewhere. */
+  private static double residentBytes() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return 1024.0 * Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return Double.NaN;
   }
 
   private static void gauge(StringBuilder b, String name, String help, double value) {
