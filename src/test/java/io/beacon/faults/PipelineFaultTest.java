@@ -37,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealStack.class)
 class PipelineFaultTest {
 
-  private static final int HITS_PER_SECOND = 80;
+  private static final int HITS_PER_SECOND = 50;
   /** How long a phase's numbers may take to settle after its fault (a later fault may be under way meanwhile). */
   private static final Duration SETTLE = Duration.ofMinutes(3);
   private static final List<String> PHASES =

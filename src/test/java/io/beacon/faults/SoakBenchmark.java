@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Soak benchmark ({@code bin/bench-soak [seconds=600] [hitsPerSecond=80] [outFile=target/bench/soak.json]}): the
+ * Soak benchmark ({@code bin/bench-soak [seconds=600] [hitsPerSecond=50] [outFile=target/bench/soak.json]}): the
  * soak of {@link PipelineFaultTest} on a throw-away stack ({@code target/bench-soak}), for longer: two nodes, the
  * Spark job and a steady stream of tracker hits with retries, then the accounting identity (acknowledged = Kafka
  * distinct = QuestDB = Cassandra = report API), the live heap of each node after warm-up and at the end, and the
@@ -25,7 +25,7 @@ public final class SoakBenchmark {
 
   private static void run(String[] args) throws Exception {
     Duration duration = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 600);
-    int rate = args.length > 1 ? Integer.parseInt(args[1]) : 80;
+    int rate = args.length > 1 ? Integer.parseInt(args[1]) : 50;
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/soak.json");
     Path home = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath();
     Path data = home.resolve("target/bench-soak");
