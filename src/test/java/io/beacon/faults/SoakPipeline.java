@@ -552,6 +552,30 @@ final class SoakPipeline implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Flushes Cassandra's schema tables to disk (StorageService {@code forceKeyspaceFlush} over the JVM's local JMX
+   * agent, started through the attach API), so a {@code kill -9} right after keeps the schema. Only because the
+   * shared test stack runs Cassandra with {@code -Dcassandra.unsafesystem=true} (DDL twice as fast): its schema
+   * changes then live only in memtables, and without this flush a hard kill lost the keyspace ("keyspace
+   * beacon_faults does not exist" after the restart). User tables need no help: their writes are in the commit log
+   * (its skipped fsyncs cost nothing on a process crash: the page cache survives it).
+   */
+  void flushCassandraSchema() throws Exception {
+    com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(stack.cassandra().pid()));
+    String address;
+    try {
+      address = vm.startLocalManagementAgent();
+    } finally {
+      vm.detach();
+    }
+    try (javax.management.remote.JMXConnector jmx = javax.management.remote.JMXConnectorFactory.connect(
+        new javax.management.remote.JMXServiceURL(address))) {
+      jmx.getMBeanServerConnection().invoke(new javax.management.ObjectName("org.apache.cassandra.db:type=StorageService"),
+          "forceKeyspaceFlush", new Object[] {"system_schema", new String[0]},
+          new String[] {String.class.getName(), String[].class.getName()});
+    }
+  }
+
   /** Resident set size of a process (kB, from /proc/<pid>/status VmRSS), -1 if gone. */
   static long rssKb(long pid) {
     try {
