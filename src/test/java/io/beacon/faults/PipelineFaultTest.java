@@ -39,7 +39,7 @@ class PipelineFaultTest {
 
   private static final int HITS_PER_SECOND = 50;
   /** How long a phase's numbers may take to settle after its fault (a later fault may be under way meanwhile). */
-  private static final Duration SETTLE = Duration.ofMinutes(3);
+  private static final Duration SETTLE = Duration.ofMinutes(5);
   private static final List<String> PHASES =
       List.of("soak", "kafka", "cassandra", "questdb", "spark", "nodekill", "freeze");
 

@@ -69,7 +69,7 @@ final class SoakPipeline implements AutoCloseable {
   static final String KEYSPACE = "beacon_faults";
   static final String ADMIN = "faults-admin@example.com";
   private static final String ADMIN_PASSWORD = "faults test password";
-  private static final Duration NODE_START = Duration.ofSeconds(180);
+  private static final Duration NODE_START = Duration.ofSeconds(300);
   /**
    * The cluster's failure detection (the default): with 3 s, as ClusterTest uses, nodes of this pipeline were
    * dropped as segmented while the shared 2-core machine ran at a load average of 20.
@@ -252,7 +252,7 @@ final class SoakPipeline implements AutoCloseable {
       throw new AssertionError("no hits acknowledged within 3 minutes: " + first + "; Kafka holds "
           + tail.counts(property(phases.get(0))).records() + " of them", e);
     }
-    await("the Spark job's first micro-batch").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+    await("the Spark job's first micro-batch").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
         .failFast("the Spark job exited:\n" + sparkJob.logTail(30), () -> !sparkJob.isAlive())
         .until(() -> sparkBatches() >= 1);
     watchdog.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
@@ -361,7 +361,7 @@ final class SoakPipeline implements AutoCloseable {
     try {
       sparkJob.kill();
       sparkJob.start();
-      await("the restarted Spark job's first micro-batch").atMost(Duration.ofMinutes(3))
+      await("the restarted Spark job's first micro-batch").atMost(Duration.ofMinutes(5))
           .pollInterval(Duration.ofMillis(500))
           .failFast("the Spark job exited:\n" + sparkJob.logTail(30), () -> !sparkJob.isAlive())
           .until(() -> sparkBatches() >= 1);
