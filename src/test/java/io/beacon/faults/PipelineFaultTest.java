@@ -131,7 +131,7 @@ class PipelineFaultTest {
     String property = p.property(phase);
     p.hits().switchTo(property);
     if (!checks.containsKey("soak")) {
-      checks.put("soak", CompletableFuture.supplyAsync(() -> p.awaitIdentity("soak", SETTLE), checker));
+      checks.put("soak", check("soak"));
     }
     long t0 = System.nanoTime();
     fault.run();
@@ -150,7 +150,13 @@ class PipelineFaultTest {
     } else {
       p.hits().stopSending();
     }
-    checks.put(phase, CompletableFuture.supplyAsync(() -> p.awaitIdentity(phase, SETTLE), checker));
+    checks.put(phase, check(phase));
+  }
+
+  /** Queues the phase's identity check; its outcome is printed as soon as it is known. */
+  private CompletableFuture<Identity> check(String phase) {
+    return CompletableFuture.supplyAsync(() -> p.awaitIdentity(phase, SETTLE), checker).whenComplete((id, e) ->
+        System.out.println(id != null ? "identity holds: " + id : "identity FAILED: " + e.getMessage()));
   }
 
   /**
