@@ -26,6 +26,11 @@ final class Responses {
     } else if (out.retryAfterSeconds > 0 && out.problems.stream().allMatch(p -> RateLimits.REASON.equals(p.reason()))) {
       rc.response().putHeader("Retry-After", Long.toString(out.retryAfterSeconds));
       json(rc, 429, problems(out.problems));
+    } else if (out.problems.stream().allMatch(p -> "internal".equals(p.reason()))) {
+      // A hit this node could not take for a reason of its own (e.g. its producer closed while it stops): a 5xx,
+      // so clients send it again (to another node); a 4xx tells them not to, and the hit was lost.
+      rc.response().putHeader("Retry-After", "1");
+      json(rc, 503, problems(out.problems));
     } else if (out.spoolFull) {
       rc.response().putHeader("Retry-After", Integer.toString(retryAfterSeconds));
       json(rc, 503, problems(out.problems));

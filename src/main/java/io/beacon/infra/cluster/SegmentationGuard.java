@@ -60,8 +60,13 @@ public final class SegmentationGuard implements AutoCloseable {
     lastTickNanos = now;
   }
 
-  /** Length of a pause this node is in the middle of waking from, or ended recently; 0 if none. */
-  long recentPauseMs() {
+  /**
+   * Length of a pause (longer than half the failure detection timeout) this node is in the middle of waking from,
+   * or that ended within twice the failure detection timeout; 0 if none. While it is not 0 the node cannot know
+   * yet whether the cluster dropped it (Ignite's failure events reach the guard only later), so it must not
+   * answer ready.
+   */
+  public long recentPauseMs() {
     long now = System.nanoTime();
     long sinceTick = TimeUnit.NANOSECONDS.toMillis(now - lastTickNanos);
     if (sinceTick >= pauseThresholdMs) {

@@ -37,6 +37,11 @@ public final class Readiness {
       int members = ctx.ignite().cluster().nodes().size();
       if (guard.isSegmented()) {
         p.complete(Status.KO(new JsonObject().put("reason", "cut off from the cluster: " + guard.reason())));
+      } else if (guard.recentPauseMs() > 0) {
+        // Woken from a freeze: until Ignite's failure events arrive (1.5 s later on a loaded machine, while this
+        // node already saw a cluster of 1) it cannot tell a dead peer from being the one the cluster dropped.
+        p.complete(Status.KO(new JsonObject().put("reason", "paused for " + guard.recentPauseMs()
+            + " ms: not serving until it is clear whether the cluster dropped this node")));
       } else if (members < minMembers) {
         // A partition left this node in a minority: it must not serve alone.
         p.complete(Status.KO(new JsonObject().put("reason", "sees " + members + " members, needs " + minMembers)));
