@@ -39,10 +39,21 @@ final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
   static final String CLIENTS_CACHE = "beacon-collector-clients";
 
-  /** Dedup value prefix of a request id whose hit Kafka (or the spool) acknowledged: "d:" + node id. */
+  /**
+   * Dedup value prefix of a request id whose hit Kafka (or the spool) acknowledged: "d:" + node id + "@" + the
+   * first attempt's receive time (epoch ms).
+   */
   private static final String PRODUCED = "d:";
-  /** Prefix of the dedup value of a request id a node is handing over now: "p:" + node id. */
+  /** Prefix of the dedup value of a request id a node is handing over now: "p:" + node id + "@" + receive time. */
   private static final String PENDING = "p:";
+  private static final char AT = '@';
+
+  /**
+   * What {@link #claim} found, and when the request was first received: a retry that must be produced again
+   * (its first attempt's node left mid-hand-off, or is still at it) takes that time, so every copy that reaches
+   * Kafka is the same hit and the stores' de-duplication (QuestDB's upsert key includes the time) sees one row.
+   */
+  record ClaimResult(Claim claim, long firstReceivedAt) {}
 
   /** What {@link #claim} found. */
   enum Claim {
@@ -68,11 +79,14 @@ final class ClusterState {
   private final IgniteCache<String, String> dedup;
   private final IgniteCache<String, String> clients;
   private final long sessionTimeoutMs;
-  private final String pendingMark;
-  private final String producedMark;
-  /** Claims and produced marks waiting for the end of the event loop's turn (owning context only). */
-  private Map<String, Promise<String>> claims = new TreeMap<>();
-  private final List<String> producedKeys = new ArrayList<>();
+  private final String pendingPrefix;
+  private final String producedPrefix;
+  /** Claims (key -> pending mark and its result) waiting for the end of the event loop's turn (owning context). */
+  private Map<String, Pending> claims = new TreeMap<>();
+  /** Produced marks (key -> mark) waiting for the end of the event loop's turn (owning context only). */
+  private Map<String, String> producedMarks = new TreeMap<>();
+
+  private record Pending(String mark, Promise<String> found) {}
   private static final ClaimProcessor CLAIM = new ClaimProcessor();
 
   private ClusterState(Ignite ignite, IgniteCache<String, String> dedup, IgniteCache<String, String> clients,
@@ -83,8 +97,8 @@ final class ClusterState {
     this.sessionTimeoutMs = sessionTimeoutMs;
     String node = ignite.cluster().localNode().id().toString();
     // Same length for both marks, so marking a hit produced rewrites the entry in place.
-    this.pendingMark = PENDING + node;
-    this.producedMark = PRODUCED + node;
+    this.pendingPrefix = PENDING + node + AT;
+    this.producedPrefix = PRODUCED + node + AT;
   }
 
   /** Creates or joins the caches; blocking (cluster-wide), so call it from a worker. */
@@ -116,41 +130,64 @@ final class ClusterState {
    * <p>Claims made during one turn of the event loop go to Ignite together, in one {@code invokeAll} (one
    * message per primary node instead of one per hit); call it from the owning verticle's context only.
    */
-  Future<Claim> claim(Context ctx, String key) {
+  Future<ClaimResult> claim(Context ctx, String key, long receivedAt) {
     Promise<String> found = Promise.promise();
     if (claims.isEmpty()) {
       ctx.runOnContext(v -> flushClaims(ctx));
     }
-    if (claims.putIfAbsent(key, found) != null) {
+    if (claims.putIfAbsent(key, new Pending(pendingPrefix + receivedAt, found)) != null) {
       // The same request id twice in one turn: the first one is being handed over.
-      return Future.succeededFuture(Claim.IN_FLIGHT);
+      return Future.succeededFuture(new ClaimResult(Claim.IN_FLIGHT, receivedAt));
     }
     return found.future().compose(v -> {
       if (v.isEmpty()) {
-        return Future.succeededFuture(Claim.PRODUCE);
+        return Future.succeededFuture(new ClaimResult(Claim.PRODUCE, receivedAt));
       }
+      long first = receivedAtOf(v, receivedAt);
       if (!v.startsWith(PENDING)) {
-        return Future.succeededFuture(Claim.DUPLICATE);
+        return Future.succeededFuture(new ClaimResult(Claim.DUPLICATE, first));
       }
-      UUID owner;
-      try {
-        owner = UUID.fromString(v.substring(PENDING.length()));
-      } catch (IllegalArgumentException e) {
-        owner = null;
+      if (ownerAlive(v)) {
+        return Future.succeededFuture(new ClaimResult(Claim.IN_FLIGHT, first));
       }
-      if (owner != null && ignite.cluster().node(owner) != null) {
-        return Future.succeededFuture(Claim.IN_FLIGHT);
-      }
-      return adapt(ctx, dedup.replaceAsync(key, v, pendingMark)).map(won -> won ? Claim.PRODUCE : Claim.IN_FLIGHT);
+      // Its node left mid-hand-off: take the id over, keeping the first attempt's time for any later retry too.
+      return adapt(ctx, dedup.replaceAsync(key, v, pendingPrefix + first))
+          .map(won -> new ClaimResult(won ? Claim.PRODUCE : Claim.IN_FLIGHT, first));
     });
   }
 
+  private boolean ownerAlive(String mark) {
+    int at = mark.indexOf(AT);
+    try {
+      UUID owner = UUID.fromString(mark.substring(PENDING.length(), at < 0 ? mark.length() : at));
+      return ignite.cluster().node(owner) != null;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** The receive time a mark carries; {@code fallback} for a mark without one (written by an older version). */
+  static long receivedAtOf(String mark, long fallback) {
+    int at = mark.indexOf(AT);
+    try {
+      return at < 0 ? fallback : Long.parseLong(mark.substring(at + 1));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
   private void flushClaims(Context ctx) {
-    Map<String, Promise<String>> batch = claims;
+    Map<String, Pending> batch = claims;
     claims = new TreeMap<>();
     Map<String, CacheEntryProcessor<String, String, String>> ops = new TreeMap<>();
-    batch.keySet().forEach(k -> ops.put(k, CLAIM));
-    adapt(ctx, dedup.invokeAllAsync(ops, pendingMark)).onComplete(done -> batch.forEach((k, p) -> {
+    // The processor takes one argument for the whole batch: each key's mark travels in a key -> mark map.
+    Map<String, String> marks = new java.util.HashMap<>();
+    batch.forEach((k, pending) -> {
+      ops.put(k, CLAIM);
+      marks.put(k, pending.mark());
+    });
+    adapt(ctx, dedup.invokeAllAsync(ops, marks)).onComplete(done -> batch.forEach((k, pending) -> {
+      Promise<String> p = pending.found();
       if (done.failed()) {
         p.fail(done.cause());
         return;
@@ -165,25 +202,25 @@ final class ClusterState {
   }
 
   /** Marks a claimed request id as acknowledged by Kafka (or the spool): retries are duplicates from now on. */
-  void produced(Context ctx, String key) {
-    if (producedKeys.isEmpty()) {
+  void produced(Context ctx, String key, long firstReceivedAt) {
+    if (producedMarks.isEmpty()) {
       ctx.runOnContext(v -> {
-        Map<String, String> batch = new TreeMap<>();
-        producedKeys.forEach(k -> batch.put(k, producedMark));
-        producedKeys.clear();
+        Map<String, String> batch = producedMarks;
+        producedMarks = new TreeMap<>();
         dedup.putAllAsync(batch);
       });
     }
-    producedKeys.add(key);
+    producedMarks.put(key, producedPrefix + firstReceivedAt);
   }
 
   /** Takes an absent request id for this node (returns "") or returns the mark already there. */
   static final class ClaimProcessor implements CacheEntryProcessor<String, String, String> {
     @Override
+    @SuppressWarnings("unchecked")
     public String process(MutableEntry<String, String> entry, Object... args) {
       String current = entry.getValue();
       if (current == null) {
-        entry.setValue((String) args[0]);
+        entry.setValue(((Map<String, String>) args[0]).get(entry.getKey()));
         return "";
       }
       return current;

@@ -166,9 +166,15 @@ final class Ingest {
     return null;
   }
 
-  private Future<Void> produce(Hit hit, Request req, Outcome out) {
-    String key = ClusterState.dedupKey(hit.propertyId(), hit.clientId(), hit.requestId());
-    return claim(req.ctx(), key, System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(claim -> {
+  private Future<Void> produce(Hit received, Request req, Outcome out) {
+    String key = ClusterState.dedupKey(received.propertyId(), received.clientId(), received.requestId());
+    return claim(req.ctx(), key, received.receivedAt(), System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(result -> {
+      ClusterState.Claim claim = result.claim();
+      // A retry produced again carries its first attempt's receive time (and event time, where the collector set
+      // it from the receive time), so both copies are one row in the raw store and one hit to the stream.
+      long first = result.firstReceivedAt();
+      Hit hit = first == received.receivedAt() ? received
+          : received.withTimes(received.ts() == received.receivedAt() ? first : received.ts(), first);
       if (claim == ClusterState.Claim.DUPLICATE) {
         duplicates.increment();
         out.duplicates++;
@@ -182,7 +188,7 @@ final class Ingest {
       return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
           .<Void>map(v -> {
             if (claimed) {
-              state.produced(req.ctx(), key);
+              state.produced(req.ctx(), key, first);
             }
             handoffTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             accepted.computeIfAbsent(hit.protocol(), pr -> Counter.builder("beacon_collector_accepted_total")
@@ -206,14 +212,14 @@ final class Ingest {
   }
 
   /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
-  private Future<ClusterState.Claim> claim(Context ctx, String key, long deadline) {
-    return state.claim(ctx, key).compose(c -> {
-      if (c != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
+  private Future<ClusterState.ClaimResult> claim(Context ctx, String key, long receivedAt, long deadline) {
+    return state.claim(ctx, key, receivedAt).compose(c -> {
+      if (c.claim() != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
         return Future.succeededFuture(c);
       }
       Promise<Void> later = Promise.promise();
       ctx.owner().setTimer(50, t -> later.complete());
-      return later.future().compose(v -> claim(ctx, key, deadline));
+      return later.future().compose(v -> claim(ctx, key, receivedAt, deadline));
     });
   }
 

@@ -64,6 +64,17 @@ public record Hit(
   public static final int SCHEMA_VERSION = 1;
 
   /** Kafka key: property + client, so one client's hits stay ordered in one partition. */
+  /**
+   * This hit with other event and receive times: the copy a collector produces for a retry of a hit whose first
+   * attempt was received (and possibly produced) at another time, so both copies are the same row.
+   */
+  public Hit withTimes(long newTs, long newReceivedAt) {
+    return new Hit(propertyId, clientId, userId, requestId, sessionId, sessionNumber, newTs, newReceivedAt, eventName,
+        params, engagementMs, sessionEngaged, keyEvent, firstVisit, sessionStart, pageLocation, hostname, pagePath,
+        pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion, os,
+        osVersion, screenResolution, language, country, region, city, isBot, protocol, schemaVersion);
+  }
+
   public String kafkaKey() {
     return kafkaKey(propertyId, clientId);
   }
