@@ -18,6 +18,7 @@ import javax.cache.processor.MutableEntry;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CacheEntryProcessor;
+import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.lang.IgniteFuture;
 
@@ -103,7 +104,11 @@ final class ClusterState {
 
   /** Creates or joins the caches; blocking (cluster-wide), so call it from a worker. */
   static ClusterState create(Ignite ignite, long dedupWindowMs, long sessionTimeoutMs, long clientMemoryMs) {
-    IgniteCache<String, String> d = ignite.getOrCreateCache(cache(DEDUP_CACHE))
+    // FULL_SYNC: a claim completes only once the backup holds the mark too. With Ignite's default (the primary
+    // alone), a node frozen or killed right after its claim could take the mark with it; the retry on another
+    // node then claimed afresh, with its own receive time, and the raw store kept both copies (PipelineFaultTest).
+    IgniteCache<String, String> d = ignite.getOrCreateCache(cache(DEDUP_CACHE)
+            .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC))
         .withExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, Math.max(1, dedupWindowMs))));
     IgniteCache<String, String> c = ignite.getOrCreateCache(cache(CLIENTS_CACHE))
         .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, clientMemoryMs)));
