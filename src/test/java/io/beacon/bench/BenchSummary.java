@@ -141,6 +141,14 @@ public final class BenchSummary {
     for (String bench : results.fieldNames()) {
       JsonObject rss = results.getJsonObject(bench).getJsonObject("rssBytes");
       JsonObject memory = results.getJsonObject(bench).getJsonObject("memory_after_drain"); // the Spark benchmark's
+      JsonObject soakKb = results.getJsonObject(bench).getJsonObject("soak", new JsonObject())
+          .getJsonObject("rssAtEndKb"); // the soak benchmark's
+      if (rss == null && soakKb != null) {
+        rss = new JsonObject();
+        for (String process : soakKb.fieldNames()) {
+          rss.put(process, 1024 * soakKb.getLong(process));
+        }
+      }
       if (rss == null && memory != null) {
         rss = new JsonObject();
         for (String process : memory.fieldNames()) {
