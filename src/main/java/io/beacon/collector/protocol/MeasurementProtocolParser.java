@@ -66,8 +66,13 @@ public final class MeasurementProtocolParser {
       root = JSON.readTree(body);
     } catch (JsonProcessingException e) {
       // Jackson's own words name the problem; its limit messages also name its classes: not for clients.
-      String why = String.valueOf(e.getOriginalMessage()).replaceAll(" \\(bound as `[^`]*`\\)", "")
-          .replaceAll(",? from `[^`]*`", "").replaceAll(":? not allowed as per `[^`]*`", "").replaceAll("`[^`]*`", "");
+      // The offending character is named by its code point, so a stray quote or backtick from the body is not
+      // echoed raw into the message.
+      String why = String.valueOf(e.getOriginalMessage())
+          .replaceAll("\\('(?s:.{1,3})' \\(code (\\d+)\\)\\)", "(character code $1)")
+          .replaceAll(" \\(bound as `[^`]*`\\)", "")
+          .replaceAll(",? from `[^`]*`", "").replaceAll(":? not allowed as per `[^`]*`", "").replaceAll("`[^`]*`", "")
+          .replace("`", "U+0060");
       return ParseResult.failed(new Problem("", "body is not valid JSON: " + why, "VALUE_INVALID", "malformed_body"));
     } catch (java.io.IOException e) {
       return ParseResult.failed(new Problem("", "body is not readable as JSON", "VALUE_INVALID", "malformed_body"));

@@ -15,6 +15,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -366,6 +367,19 @@ class ProtocolParsersFuzzTest {
   // ------------------------------------------------------------------------------------------- helpers
 
   /** A problem names its code and says something a person can read, never an exception. */
+  /** Found by the fuzzer: a stray character in the body is named by its code, never echoed raw. */
+  @Example
+  void malformedBodyNamesTheOffendingCharacterByCode() {
+    for (String body : List.of("`", "{\"client_id\": `x`}", "{\"a\": tru`e}", "'")) {
+      ParseResult r = MeasurementProtocolParser.parse("G-FUZZ", body.getBytes(StandardCharsets.UTF_8), NOW, MAX_AGE,
+          MAX_SKEW);
+      assertThat(r.problems).singleElement().satisfies(p -> {
+        problemIsClear(p);
+        assertThat(p.description()).startsWith("body is not valid JSON");
+      });
+    }
+  }
+
   static void problemIsClear(Problem p) {
     assertThat(p.validationCode()).isIn("VALUE_INVALID", "VALUE_REQUIRED", "NAME_INVALID", "NAME_RESERVED",
         "VALUE_OUT_OF_BOUNDS", "EXCEEDED_MAX_ENTITIES", "NAME_DUPLICATED");
