@@ -85,8 +85,9 @@ public final class BeaconNode {
         .buildClustered()
         .compose(vertx -> {
           Clients clients = new Clients(vertx, config);
-          NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients);
           SegmentationGuard guard = new SegmentationGuard(config.cluster().failureDetectionTimeoutMs());
+          NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients,
+              guard);
           guard.install(ctx.ignite(), onSegmented);
           Set<Store> stores = Role.storesOf(config.node().roles());
           BeaconNode node = new BeaconNode(vertx, ctx, guard);

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,9 +58,12 @@ final class Ingest {
   private final Counter duplicates;
   private final Timer handoffTimer;
   private final Map<String, Counter> accepted = new HashMap<>();
+  private final Supplier<String> unfit;
+  private String lastUnfit;
 
   Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff, RateLimits limits,
-      MeterRegistry meters, long maxAgeMs, long maxSkewMs) {
+      MeterRegistry meters, long maxAgeMs, long maxSkewMs, Supplier<String> unfit) {
+    this.unfit = unfit;
     this.properties = properties;
     this.state = state;
     this.enricher = enricher;
@@ -89,7 +93,15 @@ final class Ingest {
     Future<Void> chain = Future.succeededFuture();
     for (HitDraft d : parsed.hits) {
       chain = chain.compose(v -> one(d, req, out)).recover(e -> {
-        LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
+        if (e instanceof NodeUnfitException) {
+          // Once per reason: a node waking from a freeze refuses its whole backlog at once.
+          if (!e.getMessage().equals(lastUnfit)) {
+            lastUnfit = e.getMessage();
+            LOG.warn("Refusing hits (503) from {} on: this node is {}", d.requestId, e.getMessage());
+          }
+        } else {
+          LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
+        }
         // The client learns that this hit was not taken, not why: internals stay in the log.
         add(out, new Problem("", "the hit could not be taken; retry later", "VALUE_INVALID", "internal"));
         return Future.succeededFuture();
@@ -184,6 +196,15 @@ final class Ingest {
       // PRODUCE, or a retry whose first attempt is still in flight after the wait: produce it (at least once
       // beats losing a hit; the raw store de-duplicates on the request id).
       boolean claimed = claim == ClusterState.Claim.PRODUCE;
+      // A node waking from a freeze may hold a stale view of the dedup marks (its peers may have dropped it and
+      // produced the client's retry meanwhile): it answers 503 rather than produce a second copy.
+      String why = unfit.get();
+      if (why != null) {
+        if (claimed) {
+          state.forget(key);
+        }
+        return Future.failedFuture(new NodeUnfitException(why));
+      }
       long start = System.nanoTime();
       return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
           .<Void>map(v -> {
@@ -229,4 +250,11 @@ final class Ingest {
   }
 
   static final Set<String> AUTH_REASONS = Set.of("missing_secret", "bad_secret", "hostname_not_allowed");
+
+  /** This node must not hand hits over now (see {@code SegmentationGuard#unfitReason}); the client retries. */
+  static final class NodeUnfitException extends RuntimeException {
+    NodeUnfitException(String why) {
+      super(why, null, false, false);
+    }
+  }
 }

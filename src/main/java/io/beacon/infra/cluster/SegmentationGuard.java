@@ -105,6 +105,20 @@ public final class SegmentationGuard implements AutoCloseable {
     return segmentedReason.get() != null;
   }
 
+  /**
+   * Why this node must not act for the cluster right now (hand a hit to Kafka on the strength of its cache
+   * state), or null when it may: it was cut off, or it is waking from a pause and cannot tell yet whether its
+   * peers dropped it and took its work over.
+   */
+  public String unfitReason() {
+    String segmented = segmentedReason.get();
+    if (segmented != null) {
+      return "cut off from the cluster: " + segmented;
+    }
+    long pause = recentPauseMs();
+    return pause > 0 ? "waking from a " + pause + " ms pause" : null;
+  }
+
   /** Why the node was judged cut off, or null. */
   public String reason() {
     return segmentedReason.get();
