@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Soak and fault injection on the real stack: two clustered Beacon nodes, the Spark job and a steady stream of
  * tracker hits (a tenth of them bots) over both collectors, with client retries ({@link SoakPipeline}).
  *
- * <p>First a soak ({@code -Dsoak.seconds}, default 30): the stream alone, then the accounting identity and a live
+ * <p>First a soak ({@code -Dsoak.seconds}, default 60): the stream alone, then the accounting identity and a live
  * heap that stays flat after warm-up. Then, one at a time while the stream goes on, a {@code kill -9} and restart
  * of Kafka, Cassandra, QuestDB, the Spark job and one node, and a node frozen (SIGSTOP) past the cluster's failure
  * detection, which must leave (exit 75) rather than serve as a cluster of its own, and is restarted. Each phase
@@ -53,7 +53,7 @@ class PipelineFaultTest {
     long begin = System.nanoTime();
     try (SoakPipeline pipeline = SoakPipeline.start(stack, Path.of("target", "faults"), PHASES, HITS_PER_SECOND)) {
       p = pipeline;
-      SoakPipeline.SoakResult soak = p.soak(Duration.ofSeconds(Long.getLong("soak.seconds", 30)));
+      SoakPipeline.SoakResult soak = p.soak(Duration.ofSeconds(Long.getLong("soak.seconds", 60)));
       System.out.println("soak: " + soak.toJson().encode());
       assertThat(soak.heapGrowth()).as("live heap after warm-up vs at the end of the soak").isEmpty();
 
