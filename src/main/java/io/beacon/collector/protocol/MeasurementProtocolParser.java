@@ -22,6 +22,9 @@ public final class MeasurementProtocolParser {
   static final int MAX_EVENT_NAME = 40;
   static final int MAX_PARAM_NAME = 40;
   static final int MAX_PARAM_VALUE = 100;
+  /** GA4's longer limits for the page parameters (page_location 1000, page_referrer 420, page_title 300). */
+  static final Map<String, Integer> MAX_PAGE_PARAM_VALUE =
+      Map.of("page_location", 1000, "page_referrer", 420, "page_title", 300);
   static final int MAX_USER_PROPERTIES = 25;
   static final int MAX_USER_PROPERTY_NAME = 24;
   static final int MAX_USER_PROPERTY_VALUE = 36;
@@ -228,8 +231,9 @@ public final class MeasurementProtocolParser {
         return Problem.invalid(ppath, "parameter value must be a string, number or boolean");
       }
       String value = v.asText();
-      if (v.isTextual() && value.length() > MAX_PARAM_VALUE) {
-        return Problem.outOfBounds(ppath, "parameter value longer than " + MAX_PARAM_VALUE + " characters");
+      int max = MAX_PAGE_PARAM_VALUE.getOrDefault(key, MAX_PARAM_VALUE);
+      if (v.isTextual() && value.length() > max) {
+        return Problem.outOfBounds(ppath, "parameter value longer than " + max + " characters");
       }
       switch (key) {
         case "session_id" -> d.sessionId = QueryStrings.blankToNull(value);

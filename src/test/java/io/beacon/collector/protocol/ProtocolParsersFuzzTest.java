@@ -221,10 +221,14 @@ class ProtocolParsersFuzzTest {
           assertThat(v).hasSizeLessThanOrEqualTo(MeasurementProtocolParser.MAX_PARAM_VALUE);
         }
       });
-      for (String text : new String[] {d.pageTitle, d.pageLocation, d.pageReferrer, d.sessionId, d.requestId, d.language,
-          d.source, d.medium, d.campaign, d.term, d.content}) {
+      for (String text : new String[] {d.sessionId, d.requestId, d.language, d.source, d.medium, d.campaign, d.term,
+          d.content}) {
         assertThat(text == null ? "" : text).hasSizeLessThanOrEqualTo(MeasurementProtocolParser.MAX_PARAM_VALUE);
       }
+      // GA4's page parameters have longer limits of their own.
+      assertThat(d.pageLocation == null ? "" : d.pageLocation).hasSizeLessThanOrEqualTo(1000);
+      assertThat(d.pageReferrer == null ? "" : d.pageReferrer).hasSizeLessThanOrEqualTo(420);
+      assertThat(d.pageTitle == null ? "" : d.pageTitle).hasSizeLessThanOrEqualTo(300);
       assertThat(d.ts == null || (d.ts >= NOW - MAX_AGE && d.ts <= NOW + MAX_SKEW)).as("ts %s", d.ts).isTrue();
       assertThat(d.engagementMs == null || d.engagementMs >= 0).isTrue();
     }
@@ -367,6 +371,26 @@ class ProtocolParsersFuzzTest {
   // ------------------------------------------------------------------------------------------- helpers
 
   /** A problem names its code and says something a person can read, never an exception. */
+  /** GA4 lets the page parameters be longer than other parameter values; one character more is refused. */
+  @Example
+  void pageParametersHaveGaLongerLimits() throws Exception {
+    Map<String, Integer> limits = Map.of("page_location", 1000, "page_referrer", 420, "page_title", 300);
+    for (Map.Entry<String, Integer> l : limits.entrySet()) {
+      String value = "https://example.com/" + "a".repeat(l.getValue() - 20);
+      for (int extra : new int[] {0, 1}) {
+        Map<String, Object> event = Map.of("name", "page_view", "params", Map.of(l.getKey(), value + "b".repeat(extra)));
+        byte[] body = JSON.writeValueAsBytes(Map.of("client_id", "c1", "events", List.of(event)));
+        ParseResult r = MeasurementProtocolParser.parse("G-FUZZ", body, NOW, MAX_AGE, MAX_SKEW);
+        if (extra == 0) {
+          assertThat(r.problems).as(l.getKey()).isEmpty();
+        } else {
+          assertThat(r.problems).as(l.getKey()).singleElement()
+              .satisfies(p -> assertThat(p.description()).contains("longer than " + l.getValue()));
+        }
+      }
+    }
+  }
+
   /** Found by the fuzzer: a stray character in the body is named by its code, never echoed raw. */
   @Example
   void malformedBodyNamesTheOffendingCharacterByCode() {
