@@ -388,28 +388,33 @@ class SparkAggregationTest {
 
   /** Records on the dead-letter topic that came from {@code topic} (the topic is shared by the suite). */
   private static int deadLetters(String topic) {
+    int[] count = {0};
+    readToEnd(Topics.DEAD_LETTER, r -> {
+      var source = r.headers().lastHeader("source");
+      if (source != null && new String(source.value(), java.nio.charset.StandardCharsets.UTF_8)
+          .startsWith(topic + "/")) {
+        count[0]++;
+      }
+    });
+    return count[0];
+  }
+
+  /** Reads every record of {@code topic} from its beginning to its end offsets as of now. */
+  private static void readToEnd(String topic, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
-    int[] count = {0};
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
         new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER).stream()
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       await().atMost(Duration.ofSeconds(60)).until(() -> {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          var source = r.headers().lastHeader("source");
-          if (source != null && new String(source.value(), java.nio.charset.StandardCharsets.UTF_8)
-              .startsWith(topic + "/")) {
-            count[0]++;
-          }
-        }
+        consumer.poll(Duration.ofMillis(500)).forEach(each);
         return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
       });
     }
-    return count[0];
   }
 
   private static Properties producerProps() {
@@ -433,24 +438,11 @@ class SparkAggregationTest {
 
   /** Property -> day bucket starts reported on the dirty-buckets topic so far. */
   private static Map<String, Set<Long>> dirtyDays() {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
     Map<String, Set<Long>> days = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.DIRTY_BUCKETS).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          DirtyBucket d = DirtyBucket.decode(r.value());
-          days.computeIfAbsent(d.propertyId(), k -> new HashSet<>()).add(d.bucketStart());
-        }
-        return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-      });
-    }
+    readToEnd(Topics.DIRTY_BUCKETS, r -> {
+      DirtyBucket d = DirtyBucket.decode(r.value());
+      days.computeIfAbsent(d.propertyId(), k -> new HashSet<>()).add(d.bucketStart());
+    });
     return days;
   }
 }
