@@ -94,14 +94,14 @@ public final class BenchSummary {
     lines.add("Beacon benchmark, commit " + commit + ", " + Instant.now() + ", " + machine().encode());
     for (Headline h : HEADLINES) {
       Double v = h.value(results);
-      headline.put(h.metric(), new JsonObject().put("value", v).put("unit", h.unit()).put("aim", h.aim())
-          .put("met", v == null || h.aim() == null ? null : met(h, v)));
+      // Base units in the file, as its keys (…_seconds) and the Prometheus gauges say; the summary shows ms.
+      Double base = v == null ? null : h.unit().equals("ms") ? v / 1000 : v;
+      headline.put(h.metric(), new JsonObject().put("value", base).put("unit", h.unit().equals("ms") ? "s" : h.unit())
+          .put("aim", h.aim()).put("met", v == null || h.aim() == null ? null : met(h, v)));
       lines.add(String.format(Locale.ROOT, "  %-52s %14s %-7s%s", h.label(),
           v == null ? "(not run)" : String.format(Locale.ROOT, h.unit().equals("ratio") ? "%.2f" : "%,.1f", v), h.unit(),
           h.aim() == null || v == null ? "" : "  aim " + h.aim() + (met(h, v) ? ": met" : ": NOT met")));
       if (v != null) {
-        // Prometheus convention: base units, so milliseconds become seconds.
-        double base = h.unit().equals("ms") ? v / 1000 : v;
         prom.append("# HELP beacon_bench_").append(h.metric()).append(' ').append(h.label()).append('\n')
             .append("# TYPE beacon_bench_").append(h.metric()).append(" gauge\n")
             .append("beacon_bench_").append(h.metric()).append(' ').append(base).append('\n');
