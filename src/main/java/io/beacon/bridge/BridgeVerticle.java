@@ -55,10 +55,12 @@ public final class BridgeVerticle extends VerticleBase {
     String bootstrap = ctx.config().kafka().bootstrap();
     int partitions = ctx.config().kafka().hits().partitions();
 
-    writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
-
-    // Creating Ignite caches and atomics blocks (cluster-wide exchange): on a worker.
-    return vertx.executeBlocking(() -> new IgniteWriteGate(ctx.ignite())).compose(gate -> {
+    // On a worker: creating Ignite caches and atomics blocks (cluster-wide exchange), and the InfluxDB client's
+    // set-up (Retrofit proxies, OkHttp) took seconds of class loading on a busy machine (blocked-thread warnings).
+    return vertx.executeBlocking(() -> {
+      writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
+      return new IgniteWriteGate(ctx.ignite());
+    }).compose(gate -> {
       rawHealth = new ConsumerHealth(vertx, "bridge-raw-" + id, System::currentTimeMillis);
       supervise("beacon-bridge-raw-" + id, () -> {
         raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), cfg.rawWriteConcurrency(), writer,
