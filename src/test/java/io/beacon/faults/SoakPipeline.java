@@ -578,16 +578,8 @@ final class SoakPipeline implements AutoCloseable {
 
   /** Resident set size of a process (kB, from /proc/<pid>/status VmRSS), -1 if gone. */
   static long rssKb(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // gone
-    }
-    return -1;
+    long bytes = io.beacon.testing.BenchMain.procStatusBytes(pid, "VmRSS");
+    return bytes < 0 ? -1 : bytes / 1024;
   }
 
   /** RSS in kB of every process of the pipeline. */

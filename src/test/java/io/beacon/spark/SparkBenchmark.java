@@ -11,6 +11,7 @@ import io.beacon.infra.config.Store;
 import io.beacon.infra.schema.SchemaManager;
 import io.beacon.model.Hit;
 import io.beacon.model.HitCodec;
+import io.beacon.testing.BenchMain;
 import io.beacon.testing.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -181,8 +182,9 @@ public final class SparkBenchmark {
           double used = cpuAtLast.getOrDefault(name, 0.0) - cpuAtFirst.getOrDefault(name, 0.0);
           cpuJson.put(name, new JsonObject().put("seconds", used).put("percent_of_one_core", 100 * used / drainSeconds)
               .put("us_per_hit", used * 1e6 / (n - firstHits)));
-          rssJson.put(name, new JsonObject().put("rss_bytes", procStatusBytes(processes.get(name), "VmRSS"))
-              .put("peak_rss_bytes", procStatusBytes(processes.get(name), "VmHWM")));
+          long pid = processes.get(name).pid();
+          rssJson.put(name, new JsonObject().put("rss_bytes", BenchMain.procStatusBytes(pid, "VmRSS"))
+              .put("peak_rss_bytes", BenchMain.procStatusBytes(pid, "VmHWM")));
           cpu.append(String.format(java.util.Locale.ROOT, "%s%s %.0f s (%.0f%% of one core, %.0f us per hit)",
               cpu.length() == 0 ? "" : ", ", name, used, 100 * used / drainSeconds, used * 1e6 / (n - firstHits)));
         }
@@ -310,20 +312,6 @@ public final class SparkBenchmark {
   static double percentile(List<Double> sorted, int p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.size());
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
-  }
-
-  /** A size line of /proc/PID/status (e.g. VmRSS) in bytes; -1 where unknown. */
-  private static long procStatusBytes(ServerProcess process, String field) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-        if (line.startsWith(field + ":")) {
-          return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]) * 1024; // kB
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not on Linux, or gone
-    }
-    return -1;
   }
 
   /** Bytes of the regular files under the subdirectories of {@code keyspaceDir} named {@code prefix}*. */

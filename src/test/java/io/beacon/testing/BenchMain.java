@@ -41,17 +41,26 @@ public final class BenchMain {
   public static io.vertx.core.json.JsonObject rssBytes(java.util.Map<String, Long> pids) {
     io.vertx.core.json.JsonObject out = new io.vertx.core.json.JsonObject();
     pids.forEach((name, pid) -> {
-      try {
-        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-          if (line.startsWith("VmRSS:")) {
-            out.put(name, 1024 * Long.parseLong(line.replaceAll("[^0-9]", "")));
-          }
-        }
-      } catch (java.io.IOException | RuntimeException e) {
-        // gone, or not Linux: left out
+      long rss = procStatusBytes(pid, "VmRSS");
+      if (rss >= 0) {
+        out.put(name, rss);
       }
     });
     return out;
+  }
+
+  /** A size line of {@code /proc/<pid>/status} (e.g. VmRSS, VmHWM) in bytes; -1 if the process is gone or not Linux. */
+  public static long procStatusBytes(long pid, String field) {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]) * 1024; // kB
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // gone, or not Linux
+    }
+    return -1;
   }
 
   /** Writes {@code result} as pretty JSON to {@code out}, creating its directory. */
