@@ -16,7 +16,10 @@ public final class SchemaManager {
   public static Future<Void> apply(Vertx vertx, Clients clients, BeaconConfig config, Set<Store> stores) {
     List<Future<?>> steps = new ArrayList<>();
     if (stores.contains(Store.KAFKA)) {
-      steps.add(KafkaTopics.apply(clients, config.kafka()));
+      // Creating Kafka's admin client loads and configures much of the client (seconds on a busy machine,
+      // blocked-thread warnings at node start): on a worker, once; later calls reuse it.
+      steps.add(vertx.executeBlocking(clients::kafkaAdmin, false)
+          .compose(admin -> KafkaTopics.apply(clients, config.kafka())));
     }
     if (stores.contains(Store.CASSANDRA)) {
       steps.add(CassandraSchema.apply(vertx, config.cassandra()));
