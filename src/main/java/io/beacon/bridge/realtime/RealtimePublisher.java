@@ -94,8 +94,10 @@ public final class RealtimePublisher {
         Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, n));
         JsonObject snap = new JsonObject(Snapshot.build(property, now, windowMinutes, n, buckets));
         // Claimed after the read, right before publishing, so the interval holds between deliveries.
-        if (store.claimPublish(property, System.currentTimeMillis(), intervalMs)) {
-          out.add(snap);
+        long claimedAt = System.currentTimeMillis();
+        if (store.claimPublish(property, claimedAt, intervalMs)) {
+          // The claim time travels with the update: subscribers can see the spacing the cluster kept.
+          out.add(snap.put("publishedAt", claimedAt));
         }
       }
       return out;
