@@ -74,6 +74,12 @@ public final class RawHitsConsumer extends ConsumerLoop {
    * now, for freshness), or at the latest once its first record has waited this long.
    */
   private static final long LINGER_MS = 500;
+  /**
+   * A caught-up consumer still waits this long after its previous write: every write is a QuestDB transaction
+   * (WAL commit and apply), and a trickle written hit by hit (~20 writes a second at 25 hits/s) cost QuestDB
+   * most of a core, against a few percent in 5 writes a second. Raw hits become readable at most this much later.
+   */
+  private static final long MIN_WRITE_INTERVAL_MS = 200;
 
   private final Map<String, Object> consumerProps;
   private final Map<String, Object> producerProps;
@@ -95,6 +101,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
   /** The batch being filled from successive polls (consumer thread only), and when it got its first record. */
   private Batch building;
   private long buildingSince;
+  private long lastSubmit;
   private ExecutorService writers;
   private KafkaProducer<byte[], byte[]> dlq;
 
@@ -196,8 +203,9 @@ public final class RawHitsConsumer extends ConsumerLoop {
             }
             encode(building, records);
           }
-          if (building != null && (lag.get() == 0 || building.count + maxPoll > batchSize
-              || System.currentTimeMillis() - buildingSince >= LINGER_MS)) {
+          long now = System.currentTimeMillis();
+          if (building != null && ((lag.get() == 0 && now - lastSubmit >= MIN_WRITE_INTERVAL_MS)
+              || building.count + maxPoll > batchSize || now - buildingSince >= LINGER_MS)) {
             submitBuilding();
           } else if (records.isEmpty() && inFlight.isEmpty() && building == null) {
             health.healthy(); // caught up, nothing waiting to be written
@@ -227,6 +235,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
   private void submitBuilding() {
     Batch batch = building;
     building = null;
+    lastSubmit = System.currentTimeMillis();
     KafkaProducer<byte[], byte[]> producer = dlq;
     batch.done = CompletableFuture.runAsync(() -> write(batch, producer), writers);
     inFlight.addLast(batch);
