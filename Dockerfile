@@ -1,7 +1,8 @@
-# Beacon node image: the one deployable. Build the jar first (bin/beacon builds it, or ./mvnw package).
+# Beacon node image: the one deployable, module beacon-node. Build its jar first (bin/beacon builds it, or
+# ./mvnw -pl beacon-node -am package), then docker build from the checkout.
 FROM eclipse-temurin:17-jre
 RUN useradd --system --home /var/lib/beacon beacon && mkdir -p /var/lib/beacon && chown beacon /var/lib/beacon
-COPY target/beacon.jar /opt/beacon/beacon.jar
+COPY beacon-node/target/beacon.jar /opt/beacon/beacon.jar
 COPY bin/jvm.options /opt/beacon/jvm.options
 USER beacon
 WORKDIR /var/lib/beacon

@@ -3,8 +3,8 @@ package io.beacon.spark;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.model.Hit;
-import io.beacon.model.HitCodec;
-import io.beacon.model.Topics;
+import io.beacon.store.topic.HitCodec;
+import io.beacon.store.topic.Topics;
 import io.beacon.model.aggregation.Aggregator;
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.DirtyBucket;
@@ -176,7 +176,7 @@ final class BatchAggregator {
       producer = producer != null ? producer : Clients.producer(cfg);
       for (Map.Entry<BucketKey, Long> e : dirty.entrySet()) {
         sent.add(producer.send(new ProducerRecord<>(Topics.DIRTY_BUCKETS, e.getKey().propertyId(),
-            DirtyBucket.ofDay(e.getKey(), e.getValue()).encode())));
+            io.beacon.store.topic.DirtyBucketCodec.encode(DirtyBucket.ofDay(e.getKey(), e.getValue())))));
       }
     }
     if (producer != null) {

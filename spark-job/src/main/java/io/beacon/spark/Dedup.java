@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.udf;
 
 import io.beacon.model.Hit;
-import io.beacon.model.HitCodec;
+import io.beacon.store.topic.HitCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

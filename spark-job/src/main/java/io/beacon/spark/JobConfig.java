@@ -1,6 +1,6 @@
 package io.beacon.spark;
 
-import io.beacon.model.Topics;
+import io.beacon.store.topic.Topics;
 import io.beacon.model.aggregation.Lateness;
 import java.io.Serializable;
 import java.time.Duration;

@@ -1,0 +1,124 @@
+package io.beacon.devstack;
+
+import io.beacon.NodeRunner;
+import io.beacon.infra.config.BeaconConfig;
+import io.beacon.infra.config.ConfigException;
+import io.beacon.infra.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code beacon up}: the local stack (Kafka, Cassandra, QuestDB as child JVMs), then a node with every role in
+ * this JVM against it, then the Spark aggregation job once the node has created the schema. Ctrl-C stops the
+ * node, then the job, then the servers; if this JVM is killed, the kernel stops every child.
+ */
+@Command(name = "beacon up", mixinStandardHelpOptions = true, versionProvider = Up.Version.class,
+    description = "Runs everything locally: Kafka, Cassandra, QuestDB, one node with every role and the Spark job.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:stopped", "1:a server, the node or the job failed to start", "2:bad configuration or usage"})
+public final class Up implements Callable<Integer> {
+  private static final int EXIT_START_FAILED = 1;
+  private static final int EXIT_CONFIG = 2;
+  private static final int RUNNING = -1;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "The node's YAML configuration.")
+  Path configFile;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+      description = "Where the servers, the job's checkpoint and the logs keep their data (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--no-spark", description = "Leave the Spark aggregation job out (hits still reach QuestDB and "
+      + "the real-time view, not the precomputed aggregates).")
+  boolean noSpark;
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Up()).execute(args);
+    if (code != RUNNING) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    boolean spark = !noSpark;
+    Path data = dataDir.toAbsolutePath();
+    Map<String, String> env = new HashMap<>(System.getenv());
+    Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
+    System.out.println("Starting the local stack (Kafka, Cassandra, QuestDB" + (spark ? "; building the Spark job" : "")
+        + ") in " + data + " ...");
+    LocalStack stack;
+    try {
+      stack = LocalStack.start(home, data, LocalStack.Ports.defaults(), true, spark);
+    } catch (LocalStackException e) {
+      System.err.println("beacon: " + e.getMessage()
+          + (spark ? "\n(`beacon up --no-spark` runs without the Spark job)" : ""));
+      return EXIT_START_FAILED;
+    }
+    // The stack's addresses win over the defaults and the environment: `up` runs against it.
+    env.put("BEACON_KAFKA_BOOTSTRAP", stack.kafkaBootstrap());
+    env.put("BEACON_CASSANDRA_CONTACT_POINTS", stack.cassandraContactPoint());
+    env.put("BEACON_QUESTDB_HTTP_URL", stack.questdbHttpUrl());
+    env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(stack.questdbPgPort()));
+    env.putIfAbsent("BEACON_CLUSTER_WORK_DIR", data.resolve("ignite").toString());
+    // The collector's spool too, so --data-dir moves all of `up`'s state (the default is ./data/spool).
+    env.putIfAbsent("BEACON_COLLECTOR_SPOOL_DIR", data.resolve("spool").toString());
+    BeaconConfig config;
+    try {
+      config = ConfigLoader.load(configFile, env);
+    } catch (ConfigException e) {
+      System.err.println("beacon: " + e.getMessage());
+      closeQuietly(stack);
+      return EXIT_CONFIG;
+    }
+    // The node leaves before the servers it uses stop.
+    if (!NodeRunner.startAndAwait(config, stack::stopFirstOnShutdown)) {
+      return EXIT_START_FAILED;
+    }
+    if (spark && !startAggregationJob(stack, config)) {
+      return EXIT_START_FAILED;
+    }
+    return RUNNING;
+  }
+
+  /**
+   * Starts the Spark aggregation job once the node is up: the node's schema step has created the hits topic
+   * and the keyspace the job checks for at start. It follows the node's keyspace and datacenter.
+   */
+  private static boolean startAggregationJob(LocalStack stack, BeaconConfig config) {
+    System.out.println("Starting the Spark aggregation job (local[2]) ...");
+    try {
+      ServerProcess job = stack.startAggregationJob(List.of("--keyspace=" + config.cassandra().keyspace(),
+          "--cassandra-local-dc=" + config.cassandra().localDatacenter()));
+      System.out.printf("Spark aggregation job is up (pid %d).%n  metrics: %s%n  log:     %s%n%n", job.pid(),
+          stack.aggregationJobMetricsUrl(), job.logFile());
+      return true;
+    } catch (LocalStackException e) {
+      System.err.println("beacon: the Spark aggregation job did not start: " + e.getMessage()
+          + "\n(`beacon up --no-spark` runs without it)");
+      return false;
+    }
+  }
+
+  private static void closeQuietly(LocalStack stack) {
+    try {
+      stack.close();
+    } catch (RuntimeException e) {
+      System.err.println("beacon: the local stack did not stop cleanly: " + e);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Up.class.getPackage().getImplementationVersion();
+      return new String[] {"Beacon " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,562 @@
+package io.beacon.recompute;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.devstack.LocalStack;
+import io.beacon.model.Hit;
+import io.beacon.store.topic.HitCodec;
+import io.beacon.store.topic.Topics;
+import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.Granularity;
+import io.beacon.model.aggregation.MetricState;
+import io.beacon.testing.ApiClient;
+import io.beacon.testing.Dashboard;
+import io.beacon.testing.NodeProcess;
+import io.beacon.testing.NodeProcess.Cluster;
+import io.beacon.testing.RealStack;
+import io.beacon.testing.SparkJobProcess;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Recompute on the real stack: hits go to Kafka, the node's bridge writes them to QuestDB and the real Spark
+ * job aggregates them into Cassandra; then ad-hoc reports, the report cache, correction jobs (admin and late
+ * hits) and a job surviving kill -9 of its node are checked against an answer computed here with plain loops
+ * and exact sets.
+ */
+@ExtendWith(RealStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RecomputeTest {
+  private static final String KEYSPACE = "beacon_recompute_it";
+  private static final String STREAM_TOPIC = "beacon.hits.recompute-it";
+  private static final String PROPERTY = "B-RECOMP1";
+  private static final ZoneId ZONE = ZoneId.of("Europe/Berlin");
+  private static final LocalDate FIRST = LocalDate.now(ZONE).minusDays(12);
+  private static final LocalDate LAST = FIRST.plusDays(3);
+  private static final List<String> PATHS = List.of("/", "/pricing", "/docs", "/blog/a", "/blog/b");
+  private static final List<String> COUNTRIES = List.of("DE", "FR", "US");
+  private static final String ADMIN = "root@example.com";
+  private static final String ADMIN_PASSWORD = "correct horse battery";
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private static LocalStack stack;
+  private static NodeProcess node;
+  private static SparkJobProcess spark;
+  private static Vertx vertx;
+  private static Pool questdb;
+  private static CqlSession cql;
+  private static KafkaProducer<byte[], byte[]> producer;
+  private static String token;
+  private static List<Hit> hits;
+
+  @BeforeAll
+  static void start(LocalStack s) throws Exception {
+    stack = s;
+    node = new NodeProcess("recompute-node", stack, Cluster.fresh(1, 3_000), Map.ofEntries(
+        Map.entry("BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0"),
+        Map.entry("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "1"),
+        Map.entry("BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1"),
+        Map.entry("BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "1"),
+        Map.entry("BEACON_CASSANDRA_KEYSPACE", KEYSPACE),
+        // Slow enough that the kill test catches a job half-way; fast enough for the other tests.
+        Map.entry("BEACON_RECOMPUTE_MAX_HITS_PER_SECOND", "250"),
+        Map.entry("BEACON_RECOMPUTE_JOB_LEASE_MS", "4000"),
+        Map.entry("BEACON_QUERY_ADMIN_EMAIL", ADMIN), Map.entry("BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD)))
+        .start();
+    node.awaitReady(Duration.ofSeconds(180));
+    cql = CqlSession.builder().withLocalDatacenter("datacenter1").withKeyspace(KEYSPACE)
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30)).build())
+        .addContactPoint(new InetSocketAddress("127.0.0.1", Integer.parseInt(stack.cassandraContactPoint().split(":")[1])))
+        .build();
+    cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES (?, 'Recompute test', ?)", PROPERTY,
+        ZONE.getId());
+    vertx = Vertx.vertx();
+    questdb = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(stack.questdbPgPort())
+        .setDatabase("qdb").setUser("admin").setPassword("quest")).using(vertx).build();
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    HttpResponse<String> t = admin.post("/api/v1/tokens", "{\"name\":\"recompute test\"}");
+    assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
+    token = new JsonObject(t.body()).getString("token");
+
+    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      if (!kafka.listTopics().names().get(60, TimeUnit.SECONDS).contains(STREAM_TOPIC)) {
+        kafka.createTopics(List.of(new NewTopic(STREAM_TOPIC, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+      }
+    }
+    producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
+        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    hits = generate(1_200);
+    produce(hits);
+    Path work = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath().resolve("target/test-stack/recompute");
+    spark = new SparkJobProcess(List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
+        "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=" + KEYSPACE,
+        "--topic=" + STREAM_TOPIC, "--checkpoint=" + work.resolve("checkpoint-" + System.nanoTime()),
+        "--trigger=2 seconds"), work.resolve("spark-job.log")).start();
+    // The stream covered the days, and the bridge wrote every raw hit.
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
+        .failFast("the Spark job exited", () -> !spark.isAlive())
+        .untilAsserted(() -> assertThat(streamEvents()).isEqualTo(expectedEvents(hits)));
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(rawCount()).isEqualTo(hits.size()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (spark != null) {
+      spark.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+    if (producer != null) {
+      producer.close();
+    }
+    if (cql != null) {
+      cql.close();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  // ---- ad-hoc reports
+
+  @Test
+  @Order(1)
+  void twoDimensionReportIsExactAndTheSecondRequestIsACacheHit() throws Exception {
+    String body = """
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"pagePath"},{"name":"country"}],
+         "metrics":[{"name":"eventCount"},{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"sessions"}],
+         "limit": 1000}""".formatted(FIRST, LAST);
+    HttpResponse<String> first = report(body);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    JsonObject json = new JsonObject(first.body());
+    assertThat(json.getJsonObject("metadata").getString("dataSource")).isEqualTo("recompute");
+    assertThat(json.getJsonObject("metadata").getString("cache")).isEqualTo("miss");
+
+    Map<String, Expected> expected = expectedBy(h -> h.pagePath() + "|" + h.country(), h -> true);
+    assertRows(json, expected, 2);
+
+    double scannedBefore = metric("beacon_recompute_hits_scanned_total", "kind=\"report\"");
+    HttpResponse<String> second = report(body);
+    assertThat(second.statusCode()).isEqualTo(200);
+    JsonObject again = new JsonObject(second.body());
+    assertThat(again.getJsonObject("metadata").getString("cache")).isEqualTo("hit");
+    assertThat(again.getJsonArray("rows")).isEqualTo(json.getJsonArray("rows"));
+    assertThat(metric("beacon_recompute_hits_scanned_total", "kind=\"report\"")).isEqualTo(scannedBefore);
+    assertThat(metric("beacon_recompute_reports_total", "cache=\"hit\"")).isGreaterThanOrEqualTo(1.0);
+    // Stored through the write-through cache: the row is in Cassandra.
+    assertThat(cql.execute("SELECT count(*) FROM report_cache").one().getLong(0)).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  @Order(2)
+  void filteredAndCustomParameterReportsAreExact() throws Exception {
+    HttpResponse<String> filtered = report("""
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"pagePath"}],
+         "dimensionFilter":{"filter":{"fieldName":"country","stringFilter":{"value":"DE"}}},
+         "metrics":[{"name":"eventCount"},{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"sessions"}]}"""
+        .formatted(FIRST, LAST));
+    assertThat(filtered.statusCode()).as(filtered.body()).isEqualTo(200);
+    assertRows(new JsonObject(filtered.body()), expectedBy(Hit::pagePath, h -> "DE".equals(h.country())), 1);
+
+    HttpResponse<String> custom = report("""
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"customEvent:plan"}],
+         "metrics":[{"name":"eventCount"},{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"sessions"}]}"""
+        .formatted(FIRST, LAST));
+    assertThat(custom.statusCode()).as(custom.body()).isEqualTo(200);
+    assertRows(new JsonObject(custom.body()), expectedBy(h -> h.params() == null || !h.params().containsKey("plan")
+        ? "(not set)" : h.params().get("plan"), h -> true), 1);
+
+    HttpResponse<String> csv = HTTP.send(reportRequest(filteredBody()).header("Accept", "text/csv").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(csv.statusCode()).isEqualTo(200);
+    assertThat(csv.body()).startsWith("\"pagePath\",\"eventCount\"");
+  }
+
+  // ---- corrections
+
+  @Test
+  @Order(3)
+  void recomputingDaysTheStreamCoveredReproducesItsNumbersExactly() throws Exception {
+    Map<BucketKey, MetricState> stream = rows();
+    assertThat(stream).isNotEmpty();
+    JsonObject job = runJob(FIRST, LAST);
+    assertThat(job.getJsonObject("progress").getInteger("daysDone")).isEqualTo(4);
+    assertThat(job.getJsonObject("progress").getLong("hitsScanned")).isEqualTo(hits.size());
+    Map<BucketKey, MetricState> rebuilt = rows();
+    assertSameNumbers(rebuilt, stream);
+    assertThat(cql.execute("SELECT writer_id FROM agg_buckets WHERE property_id = ? AND granularity = 'day'"
+        + " AND period = ? AND dimension = '(total)'", PROPERTY, FIRST.toString().substring(0, 7)).one().getString(0))
+        .startsWith("recompute:");
+  }
+
+  @Test
+  @Order(4)
+  void lateHitsAreCountedOnceTheirDayIsRecomputed() throws Exception {
+    LocalDate day = FIRST.plusDays(1);
+    long before = dayTotal(day).eventCount();
+    long ts = day.atTime(13, 0).atZone(ZONE).toInstant().toEpochMilli();
+    Hit late = hit(9_999, "c-late", "s-late", ts, System.currentTimeMillis(), "page_view", "/docs", "DE", "pro",
+        false);
+    produce(List.of(late));
+    // Spark routes it to the dirty buckets (it is 10 days late); recompute rebuilds the day from raw hits.
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(dayTotal(day).eventCount()).isEqualTo(before + 1));
+    HttpResponse<String> list = new ApiClient(node.queryPort, token).get("/api/v1/admin/recompute?property=" + PROPERTY);
+    assertThat(new JsonObject(list.body()).getJsonArray("jobs").stream()
+        .map(j -> ((JsonObject) j).getString("reason")).toList()).contains("late-hits", "admin");
+  }
+
+  @Test
+  @Order(5)
+  void aJobWhoseNodeIsKilledResumesAfterRestartWithCorrectResults() throws Exception {
+    Map<BucketKey, MetricState> expected = rows();
+    cql.execute("TRUNCATE agg_buckets");
+    ApiClient api = new ApiClient(node.queryPort, token);
+    HttpResponse<String> started = api.post("/api/v1/admin/recompute", new JsonObject().put("property", PROPERTY)
+        .put("from", FIRST.toString()).put("to", LAST.toString()).encode());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = new JsonObject(started.body()).getString("jobId");
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      int done = jobRow(id).getInt("days_done");
+      return done >= 1 && done < 4;
+    });
+    node.kill();
+    node.restart().awaitReady(Duration.ofSeconds(180));
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> "done".equals(jobRow(id).getString("status")));
+    assertThat(jobRow(id).getInt("lease_version")).as("resumed by a second runner").isGreaterThanOrEqualTo(2);
+    assertSameNumbers(rows(), expected);
+  }
+
+  @Test
+  @Order(6)
+  void badRecomputeRequestsAreRejectedWithTheField() throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    HttpResponse<String> open = api.post("/api/v1/admin/recompute", new JsonObject().put("property", PROPERTY)
+        .put("from", LocalDate.now(ZONE).minusDays(1).toString()).put("to", LocalDate.now(ZONE).toString()).encode());
+    assertThat(open.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(open.body()).getJsonObject("error").getString("field")).isEqualTo("to");
+    HttpResponse<String> reversed = api.post("/api/v1/admin/recompute", new JsonObject().put("property", PROPERTY)
+        .put("from", LAST.toString()).put("to", FIRST.toString()).encode());
+    assertThat(reversed.statusCode()).isEqualTo(400);
+    HttpResponse<String> missing = api.get("/api/v1/admin/recompute/job-nope");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    HttpResponse<String> unknown = api.post("/api/v1/admin/recompute", new JsonObject().put("property", "B-NOPE")
+        .put("from", FIRST.toString()).put("to", LAST.toString()).encode());
+    assertThat(unknown.statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(7)
+  void theCliRunsAJobWithAProgressBarAndManagesProperties() throws Exception {
+    Map<String, String> env = Map.of("BEACON_URL", "http://127.0.0.1:" + node.queryPort, "BEACON_TOKEN", token);
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(captured, true));
+      code = io.beacon.cli.ApiCli.run("recompute", new String[] {"--property", PROPERTY, "--from", LAST.toString(),
+          "--to", LAST.toString(), "--no-wait"}, env);
+    } finally {
+      System.setOut(stdout);
+    }
+    assertThat(code).isZero();
+    String id = captured.toString().trim();
+    assertThat(io.beacon.cli.ApiCli.run("recompute", new String[] {"--status", id}, env)).isZero(); // waits until done
+    assertThat(jobRow(id).getString("status")).isEqualTo("done");
+    assertThat(io.beacon.cli.ApiCli.run("recompute", new String[] {"--property", PROPERTY, "--from", LAST.toString(),
+        "--to", FIRST.toString()}, env)).as("refused: to before from").isEqualTo(3);
+    assertThat(io.beacon.cli.ApiCli.run("property", new String[] {"create", "--name", "From the CLI", "--time-zone",
+        "Europe/Paris"}, env)).isZero();
+    assertThat(io.beacon.cli.ApiCli.run("property", new String[] {"list"}, Map.of("BEACON_URL",
+        "http://127.0.0.1:" + node.queryPort))).as("no token: 401").isEqualTo(3);
+  }
+
+  @Test
+  @Order(8)
+  void aRunningJobCanBeCancelled() throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    HttpResponse<String> started = api.post("/api/v1/admin/recompute", new JsonObject().put("property", PROPERTY)
+        .put("from", FIRST.toString()).put("to", LAST.toString()).encode());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = new JsonObject(started.body()).getString("jobId");
+    HttpResponse<String> cancel = api.delete("/api/v1/admin/recompute/" + id);
+    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+    assertThat(new JsonObject(cancel.body()).getBoolean("cancelRequested")).isTrue();
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+        .until(() -> "cancelled".equals(new JsonObject(api.get("/api/v1/admin/recompute/" + id).body())
+            .getString("status")));
+    assertThat(jobRow(id).getInt("days_done")).isLessThan(4);
+  }
+
+  // ---- data and the independent answer
+
+  private static List<Hit> generate(int n) {
+    Random rnd = new Random(7);
+    long start = FIRST.atStartOfDay(ZONE).toInstant().toEpochMilli();
+    long span = LAST.plusDays(1).atStartOfDay(ZONE).toInstant().toEpochMilli() - start;
+    List<Hit> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int client = rnd.nextInt(80);
+      String plan = switch (rnd.nextInt(3)) {
+        case 0 -> "free";
+        case 1 -> "pro";
+        default -> null;
+      };
+      out.add(hit(i, "c" + client, "s" + client + "-" + rnd.nextInt(3), start + (long) (rnd.nextDouble() * span),
+          rnd.nextInt(3) > 0 ? "page_view" : "click", PATHS.get(rnd.nextInt(PATHS.size())),
+          COUNTRIES.get(client % COUNTRIES.size()), plan, rnd.nextInt(25) == 0));
+    }
+    return out;
+  }
+
+  private static Hit hit(int i, String client, String session, long ts, String event, String path, String country,
+                         String plan, boolean bot) {
+    return hit(i, client, session, ts, ts + 500, event, path, country, plan, bot);
+  }
+
+  private static Hit hit(int i, String client, String session, long ts, long receivedAt, String event, String path,
+                         String country, String plan, boolean bot) {
+    return new Hit(PROPERTY, client, null, "rq-" + i, session, 1, ts, receivedAt, event,
+        plan == null ? null : Map.of("plan", plan), (long) (i % 7) * 1000, i % 2 == 0, false, i % 10 == 0,
+        i % 5 == 0, null, "example.com", path, null, null, null, null, null, null, null, "desktop", "Chrome", null,
+        "Linux", null, null, null, country, null, null, bot, "test", Hit.SCHEMA_VERSION);
+  }
+
+  private static void produce(List<Hit> batch) throws Exception {
+    List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+    for (Hit h : batch) {
+      byte[] key = h.kafkaKey().getBytes();
+      sent.add(producer.send(new ProducerRecord<>(Topics.HITS, key, HitCodec.encode(h))));
+      sent.add(producer.send(new ProducerRecord<>(STREAM_TOPIC, key, HitCodec.encode(h))));
+    }
+    for (var f : sent) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Sums and exact sets of one group. */
+  private static final class Expected {
+    long events;
+    long views;
+    final Set<String> users = new HashSet<>();
+    final Set<String> sessions = new HashSet<>();
+  }
+
+  private static Map<String, Expected> expectedBy(java.util.function.Function<Hit, String> key,
+                                                  java.util.function.Predicate<Hit> filter) {
+    Map<String, Expected> out = new TreeMap<>();
+    for (Hit h : hits) {
+      if (Boolean.TRUE.equals(h.isBot()) || !filter.test(h)) {
+        continue;
+      }
+      Expected e = out.computeIfAbsent(key.apply(h), k -> new Expected());
+      e.events++;
+      if ("page_view".equals(h.eventName())) {
+        e.views++;
+      }
+      e.users.add(h.clientId());
+      e.sessions.add(h.clientId() + "/" + h.sessionId());
+    }
+    return out;
+  }
+
+  /** Rows of metrics eventCount, screenPageViews, totalUsers, sessions, keyed by the dimension values joined by "|". */
+  private static void assertRows(JsonObject report, Map<String, Expected> expected, int dims) {
+    Map<String, long[]> actual = new TreeMap<>();
+    for (Object o : report.getJsonArray("rows")) {
+      JsonObject r = (JsonObject) o;
+      List<String> dv = r.getJsonArray("dimensionValues").stream().map(v -> ((JsonObject) v).getString("value")).toList();
+      JsonArray mv = r.getJsonArray("metricValues");
+      long[] m = new long[4];
+      for (int i = 0; i < 4; i++) {
+        m[i] = Long.parseLong(mv.getJsonObject(i).getString("value"));
+      }
+      assertThat(dv).hasSize(dims);
+      actual.put(String.join("|", dv), m);
+    }
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    expected.forEach((k, e) -> {
+      long[] a = actual.get(k);
+      assertThat(a[0]).as("eventCount of " + k).isEqualTo(e.events);
+      assertThat(a[1]).as("screenPageViews of " + k).isEqualTo(e.views);
+      // Small sets are exact in the HLL's list mode; allow the stated bound anyway.
+      assertThat((double) a[2]).as("totalUsers of " + k).isCloseTo(e.users.size(), org.assertj.core.data.Offset
+          .offset(Math.max(1, e.users.size() * 3 * MetricState.RELATIVE_STANDARD_ERROR)));
+      assertThat((double) a[3]).as("sessions of " + k).isCloseTo(e.sessions.size(), org.assertj.core.data.Offset
+          .offset(Math.max(1, e.sessions.size() * 3 * MetricState.RELATIVE_STANDARD_ERROR)));
+    });
+  }
+
+  private static long expectedEvents(List<Hit> hs) {
+    return hs.stream().filter(h -> !Boolean.TRUE.equals(h.isBot())).count();
+  }
+
+  private static String filteredBody() {
+    return """
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"pagePath"}],
+         "dimensionFilter":{"filter":{"fieldName":"country","stringFilter":{"value":"DE"}}},
+         "metrics":[{"name":"eventCount"}]}""".formatted(FIRST, LAST);
+  }
+
+  private static HttpRequest.Builder reportRequest(String body) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort + "/api/v1/properties/" + PROPERTY
+            + ":runReport")).header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(2))
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  private static HttpResponse<String> report(String body) throws Exception {
+    return HTTP.send(reportRequest(body).header("Accept", "application/json").build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Starts an admin job and waits until it is done; returns its final JSON. */
+  private static JsonObject runJob(LocalDate from, LocalDate to) throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    HttpResponse<String> started = api.post("/api/v1/admin/recompute", new JsonObject().put("property", PROPERTY)
+        .put("from", from.toString()).put("to", to.toString()).encode());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String location = started.headers().firstValue("Location").orElseThrow();
+    JsonObject[] last = new JsonObject[1];
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      HttpResponse<String> r = api.get(location);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      last[0] = new JsonObject(r.body());
+      assertThat(last[0].getString("status")).isIn("queued", "running", "done");
+      return "done".equals(last[0].getString("status"));
+    });
+    return last[0];
+  }
+
+  private static Row jobRow(String id) {
+    return cql.execute("SELECT status, days_done, lease_version FROM recompute_jobs WHERE job_id = ?", id).one();
+  }
+
+  private static long streamEvents() {
+    long total = 0;
+    for (Map.Entry<BucketKey, MetricState> e : rows().entrySet()) {
+      if (e.getKey().isTotal() && e.getKey().granularity() == Granularity.DAY) {
+        total += e.getValue().eventCount();
+      }
+    }
+    return total;
+  }
+
+  private static MetricState dayTotal(LocalDate day) {
+    Row r = cql.execute("SELECT screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
+        + " users_hll, sessions_hll, engaged_sessions_hll FROM agg_buckets WHERE property_id = ? AND granularity = 'day'"
+        + " AND period = ? AND dimension = '(total)' AND bucket_start = ?", PROPERTY, day.toString().substring(0, 7),
+        day.atStartOfDay(ZONE).toInstant()).one();
+    return r == null ? new MetricState() : state(r);
+  }
+
+  private static Map<BucketKey, MetricState> rows() {
+    Map<BucketKey, MetricState> out = new HashMap<>();
+    for (Row r : cql.execute("SELECT * FROM agg_buckets")) {
+      if (!PROPERTY.equals(r.getString("property_id"))) {
+        continue;
+      }
+      out.put(new BucketKey(PROPERTY, Granularity.ofCode(r.getString("granularity")), r.getString("period"),
+          r.getInstant("bucket_start").toEpochMilli(), r.getString("dimension"), r.getString("dim_value")), state(r));
+    }
+    return out;
+  }
+
+  private static MetricState state(Row r) {
+    return MetricState.of(r.getLong("screen_page_views"), r.getLong("event_count"), r.getLong("key_events"),
+        r.getLong("engagement_ms"), r.getLong("new_users"), r.getLong("bot_hits"), bytes(r.getByteBuffer("users_hll")),
+        bytes(r.getByteBuffer("sessions_hll")), bytes(r.getByteBuffer("engaged_sessions_hll")));
+  }
+
+  private static void assertSameNumbers(Map<BucketKey, MetricState> actual, Map<BucketKey, MetricState> expected) {
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    expected.forEach((k, e) -> {
+      MetricState a = actual.get(k);
+      assertThat(new long[] {a.screenPageViews(), a.eventCount(), a.keyEvents(), a.userEngagementDurationMs(),
+          a.newUsers(), a.botHits(), a.users(), a.sessions(), a.engagedSessions()}).as(k.toString())
+          .containsExactly(e.screenPageViews(), e.eventCount(), e.keyEvents(), e.userEngagementDurationMs(),
+              e.newUsers(), e.botHits(), e.users(), e.sessions(), e.engagedSessions());
+    });
+  }
+
+  private static long rawCount() throws Exception {
+    return questdb.preparedQuery("SELECT count() FROM hits WHERE property_id = $1").execute(Tuple.of(PROPERTY))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).iterator().next().getLong(0);
+  }
+
+  /** A sample of the node's /metrics: the sum of every series of {@code name} whose labels contain {@code label}. */
+  private static double metric(String name, String label) throws Exception {
+    String text = node.getFrom(node.managementPort, "/metrics").body();
+    double sum = 0;
+    Matcher m = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(text);
+    while (m.find()) {
+      if (m.group(1).contains(label)) {
+        sum += Double.parseDouble(m.group(2));
+      }
+    }
+    return sum;
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return null;
+    }
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+}

@@ -1,0 +1,150 @@
+package io.beacon.model.report;
+
+import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.MetricState;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns aggregate rows into a GA4-shaped report: filters, groups by the requested dimensions
+ * (plus {@code dateRange} when comparing), merges the metric states of each group (sums add,
+ * sketches union), computes the metrics, orders, and pages. Pure: no I/O, no rendering (the node's
+ * {@code ReportJson} writes the GA4 response body and the CSV).
+ */
+public final class ReportEngine {
+  private ReportEngine() {}
+
+  /** A computed report row: dimension values and metric values, in request order. */
+  public record Row(List<String> dimensions, List<Number> metrics) {}
+
+  /**
+   * The whole answer before rendering (JSON or CSV). {@code metadata} is the response's {@code metadata} object
+   * (insertion-ordered and mutable: the serving side adds e.g. its cache state).
+   */
+  public record Report(List<String> dimensionHeaders, List<ReportMetric> metricHeaders, List<Row> rows, int rowCount,
+      Map<String, Object> metadata) {}
+
+  /** The report's dimension headers: the requested dimensions, plus {@code dateRange} when comparing. */
+  public static List<String> headers(ReportRequest request) {
+    List<String> headers = new ArrayList<>(request.dimensions());
+    if (request.dateRanges().size() > 1 && !headers.contains(ReportRequest.DATE_RANGE)) {
+      headers.add(ReportRequest.DATE_RANGE);
+    }
+    return headers;
+  }
+
+  /** The sketches ({@link MetricState#USERS} etc.) the request's metrics read: the others need no merging. */
+  static int sketchesOf(ReportRequest request) {
+    int mask = 0;
+    for (ReportMetric m : request.metrics()) {
+      mask |= m.sketches();
+    }
+    return mask;
+  }
+
+  /** A report from precomputed aggregate rows (the plan says which dimension they carry). */
+  public static Report run(ReportRequest request, AggregatePlan plan, List<AggregateRow> input, ZoneId zone) {
+    List<String> headers = headers(request);
+    Map<List<String>, MetricState> groups = new LinkedHashMap<>();
+    // Rows share a few dozen bucket starts: format each start's time dimensions once, not once per row.
+    Map<Long, String[]> times = new HashMap<>();
+    TimeDimension[] timeDimensions = TimeDimension.values();
+    int sketches = sketchesOf(request);
+    for (AggregateRow row : input) {
+      Map<String, String> values = new HashMap<>();
+      if (!plan.dimension().equals(BucketKey.TOTAL)) {
+        values.put(plan.dimension(), row.value());
+      }
+      String[] formatted = times.computeIfAbsent(row.bucketStart(), start -> {
+        String[] f = new String[timeDimensions.length];
+        for (int i = 0; i < f.length; i++) {
+          f[i] = timeDimensions[i].format(start, zone);
+        }
+        return f;
+      });
+      for (int i = 0; i < timeDimensions.length; i++) {
+        values.put(timeDimensions[i].apiName(), formatted[i]);
+      }
+      values.put(ReportRequest.DATE_RANGE, request.dateRanges().get(row.rangeIndex()).name());
+      if (request.dimensionFilter() != null && !request.dimensionFilter().matches(values)) {
+        continue;
+      }
+      List<String> key = headers.stream().map(values::get).toList();
+      groups.computeIfAbsent(key, k -> new MetricState()).merge(row.state(), sketches);
+    }
+    return finish(request, groups, metadata("aggregates", zone));
+  }
+
+  /** The metadata every report carries; callers add to it (e.g. cache state). */
+  public static Map<String, Object> metadata(String dataSource, ZoneId zone) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("dataSource", dataSource);
+    metadata.put("timeZone", zone.getId());
+    metadata.put("distinctCountRelativeStandardError", MetricState.RELATIVE_STANDARD_ERROR);
+    return metadata;
+  }
+
+  /**
+   * Every row of a report, unordered and unpaged: the metrics of each group (keyed by the values of
+   * {@link #headers}). What recompute computes and caches; {@link #page} orders and pages it.
+   */
+  public static Report all(ReportRequest request, Map<List<String>, MetricState> groups, Map<String, Object> metadata) {
+    List<Row> rows = new ArrayList<>(groups.size());
+    groups.forEach((key, state) -> rows.add(new Row(key,
+        request.metrics().stream().map(m -> m.read(state)).toList())));
+    return new Report(headers(request), request.metrics(), rows, rows.size(), metadata);
+  }
+
+  /** Orders {@code all}'s rows as the request says and cuts its page ({@code offset}, {@code limit}). */
+  public static Report page(ReportRequest request, Report all) {
+    List<Row> rows = new ArrayList<>(all.rows());
+    rows.sort(order(request, all.dimensionHeaders()));
+    int from = Math.min(request.offset(), rows.size());
+    int to = (int) Math.min((long) from + request.limit(), rows.size());
+    return new Report(all.dimensionHeaders(), all.metricHeaders(), List.copyOf(rows.subList(from, to)), rows.size(),
+        all.metadata());
+  }
+
+  /** Computes, orders and pages the metrics of each group. */
+  public static Report finish(ReportRequest request, Map<List<String>, MetricState> groups, Map<String, Object> metadata) {
+    return page(request, all(request, groups, metadata));
+  }
+
+  private static Comparator<Row> order(ReportRequest request, List<String> headers) {
+    List<ReportRequest.OrderBy> orderBys = new ArrayList<>(request.orderBys());
+    if (orderBys.isEmpty()) {
+      // Like GA's UI: time ascending when there is a time dimension, else the first metric descending.
+      Optional<String> time = headers.stream().filter(h -> TimeDimension.ofApiName(h).isPresent()).findFirst();
+      time.ifPresent(t -> orderBys.add(new ReportRequest.OrderBy(t, false, false)));
+      orderBys.add(new ReportRequest.OrderBy(request.metrics().get(0).apiName(), true, true));
+    }
+    Comparator<Row> c = (a, b) -> 0;
+    for (ReportRequest.OrderBy o : orderBys) {
+      Comparator<Row> one;
+      if (o.metric()) {
+        int idx = request.metrics().indexOf(ReportMetric.ofApiName(o.name()).orElseThrow());
+        one = Comparator.comparingDouble(r -> r.metrics().get(idx).doubleValue());
+      } else {
+        int idx = headers.indexOf(o.name());
+        one = Comparator.comparing(r -> r.dimensions().get(idx));
+      }
+      c = c.thenComparing(o.desc() ? one.reversed() : one);
+    }
+    // Stable ties: by dimension values, so paging is deterministic.
+    return c.thenComparing(r -> String.join("\u0000", r.dimensions()));
+  }
+
+  /** A metric value as the GA4 Data API writes it (a string; doubles rounded to 6 decimals, non-finite as 0). */
+  public static String format(Number v) {
+    if (v instanceof Double d) {
+      return Double.isFinite(d) ? Double.toString(Math.round(d * 1e6) / 1e6) : "0";
+    }
+    return v.toString();
+  }
+}

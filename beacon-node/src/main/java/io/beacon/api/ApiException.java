@@ -1,0 +1,37 @@
+package io.beacon.api;
+
+import io.beacon.model.report.InvalidRequestException;
+
+/**
+ * A request the node cannot answer, with the HTTP status to answer and the request field it concerns (e.g.
+ * {@code dateRanges[0].startDate}, {@code Authorization}), so a client can point at its mistake. Shared by the
+ * roles that answer API calls (query over HTTP, recompute over the event bus, see {@code EventBusErrors}).
+ */
+public final class ApiException extends RuntimeException {
+  private final int status;
+  private final String field;
+
+  public ApiException(int status, String field, String message) {
+    super(message);
+    this.status = status;
+    this.field = field;
+  }
+
+  /** A 400 about {@code field}; the message reads "{@code field}: {@code problem}". */
+  public static ApiException badRequest(String field, String problem) {
+    return new ApiException(400, field, field + ": " + problem);
+  }
+
+  /** The model's verdict on a report request, as a 400. */
+  public static ApiException of(InvalidRequestException e) {
+    return new ApiException(400, e.field(), e.getMessage());
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String field() {
+    return field;
+  }
+}

@@ -1,0 +1,210 @@
+package io.beacon.collector;
+
+import io.beacon.collector.enrich.Enricher;
+import io.beacon.collector.enrich.GeoLookup;
+import io.beacon.collector.enrich.IpAddresses;
+import io.beacon.collector.enrich.UserAgents;
+import io.beacon.collector.handoff.KafkaHandoff;
+import io.beacon.collector.protocol.Ga4WebParser;
+import io.beacon.collector.protocol.MeasurementProtocolParser;
+import io.beacon.collector.protocol.ParseResult;
+import io.beacon.collector.protocol.Problem;
+import io.beacon.collector.protocol.QueryStrings;
+import io.beacon.collector.protocol.UniversalParser;
+import io.beacon.infra.NodeContext;
+import io.beacon.infra.RoleStatus;
+import io.beacon.infra.config.BeaconConfig.Endpoint;
+import io.beacon.infra.config.CollectorConfig;
+import io.beacon.infra.config.Role;
+import io.beacon.store.topic.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The public ingestion endpoints: GA4 web ({@code /g/collect}, also what Beacon's tracker sends),
+ * GA4 Measurement Protocol ({@code /mp/collect}, {@code /debug/mp/collect}) and Universal
+ * Analytics v1 ({@code /collect}, {@code /batch}). Several instances share one listening port.
+ * Answers 204 once every hit of the request is in Kafka (or the spool); 200 with the rejected
+ * hits' problems when some were kept; 400/401/403/413/415/429 with {@code validationMessages} naming
+ * the field; 503 with Retry-After when the spool is full or the node failed to take them (e.g. while it stops).
+ */
+public final class CollectorVerticle extends VerticleBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CollectorVerticle.class);
+  private static final Set<String> WEB_TYPES = Set.of("text/plain", "application/x-www-form-urlencoded");
+  private static final Set<String> JSON_TYPES = Set.of("application/json", "text/plain");
+
+  private final NodeContext ctx;
+  private final CollectorConfig cfg;
+  private KafkaHandoff handoff;
+  private GeoLookup geo;
+  private PropertyRegistry properties;
+  private Ingest ingest;
+  private Set<String> trustedProxies;
+
+  public CollectorVerticle(NodeContext ctx) {
+    this.ctx = ctx;
+    this.cfg = ctx.config().collector();
+  }
+
+  @Override
+  public Future<?> start() {
+    trustedProxies = Set.copyOf(cfg.trustedProxies());
+    properties = new PropertyRegistry(vertx, ctx.clients().cassandra(), cfg.propertyRefreshMs());
+    Future<ClusterState> state = vertx.executeBlocking(() ->
+        ClusterState.create(ctx.ignite(), cfg.dedupWindowMs(), cfg.sessionTimeoutMs(), cfg.clientMemoryDays() * 86_400_000L));
+    Future<Enricher> enricher = vertx.executeBlocking(() -> {
+      geo = GeoLookup.open(cfg.geoDatabase());
+      return new Enricher(new UserAgents(), geo);
+    });
+    Future<KafkaHandoff> kafka = vertx.executeBlocking(() -> {
+      handoff = KafkaHandoff.acquire(ctx.nodeName(), ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters());
+      handoff.warmUp(30_000);
+      return handoff;
+    });
+    return Future.all(state, enricher, kafka, properties.start())
+        .compose(v -> {
+          ingest = new Ingest(properties, state.result(), enricher.result(), kafka.result(),
+              new RateLimits(cfg.clientHitsPerMinute(), 1_000_000), ctx.meters(),
+              cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason);
+          Endpoint ep = ctx.config().http().collector();
+          return Future.all(
+              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true),
+                  ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(new Problem("", m, "VALUE_INVALID", "timeout"))))
+                  .listen(ep.port(), ep.host()),
+              RoleStatus.register(vertx, Role.COLLECTOR, ctx.nodeName(), deploymentID()));
+        });
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    CorsHandler cors = CorsHandler.create().addOriginWithRegex(".*")
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS)).allowedHeader("Content-Type");
+    router.get("/").handler(rc -> rc.response().putHeader("content-type", "text/plain")
+        .end("Beacon collector on " + ctx.nodeName() + "\n"));
+    router.get("/beacon.js").handler(Tracker.handler(vertx));
+    // GET and POST as gtag.js and UA clients send them, OPTIONS for CORS pre-flights; anything else is a 405.
+    router.route("/g/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
+        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
+          HttpServerRequest r = rc.request();
+          String raw = r.query() == null ? "" : r.query();
+          ParseResult parsed = Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc));
+          boolean optOut = "1".equals(r.getHeader("DNT")) || "1".equals(r.getHeader("Sec-GPC"));
+          if (optOut && !parsed.hits.isEmpty()) {
+            // The property decides whether Do-Not-Track / Global Privacy Control are honoured.
+            properties.get(parsed.hits.get(0).propertyId).onComplete(p -> {
+              if (p.succeeded() && p.result() != null && p.result().respectDnt()) {
+                ingest.rejected(new Problem("", "do not track", "VALUE_INVALID", "do_not_track"));
+                rc.response().setStatusCode(204).end();
+              } else {
+                run(rc, parsed, null, false, false);
+              }
+            });
+          } else {
+            run(rc, parsed, null, false, false);
+          }
+        });
+    for (String path : new String[] {"/mp/collect", "/debug/mp/collect"}) {
+      boolean debug = path.startsWith("/debug");
+      router.post(path)
+          .handler(BodyHandler.create(false).setBodyLimit(MeasurementProtocolParser.MAX_BODY_BYTES)).handler(types(JSON_TYPES))
+          .handler(rc -> {
+            long now = System.currentTimeMillis();
+            ParseResult parsed = MeasurementProtocolParser.parse(rc.request().getParam("measurement_id"),
+                rc.body().buffer() == null ? new byte[0] : rc.body().buffer().getBytes(), now, cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
+            run(rc, parsed, rc.request().getParam("api_secret"), true, debug);
+          });
+    }
+    router.route("/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
+        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
+        .handler(uaHandler(body -> UniversalParser.parseSingle(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
+    router.post("/batch").handler(cors)
+        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
+        .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
+    // A known path with a method it does not take: say which methods it does (Allow), as JSON like every answer.
+    router.errorHandler(405, rc -> {
+      Problem p = new Problem("", "method " + rc.request().method() + " not allowed on " + rc.request().path(),
+          "VALUE_INVALID", "method_not_allowed");
+      ingest.rejected(p);
+      rc.response().putHeader("Allow", rc.request().path().equals("/mp/collect")
+          || rc.request().path().equals("/debug/mp/collect") || rc.request().path().equals("/batch")
+          ? "POST" : "GET, POST, OPTIONS");
+      Responses.json(rc, 405, Responses.problems(java.util.List.of(p)));
+    });
+    router.route().failureHandler(rc -> {
+      int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
+      if (status >= 500) {
+        LOG.warn("Collector request {} {} failed", rc.request().method(), rc.request().path(), rc.failure());
+      }
+      String reason = status == 413 ? "body_too_large" : status >= 500 ? "internal" : "bad_request";
+      Problem p = new Problem("", status == 413 ? "request body too large for " + rc.request().path()
+          : "request failed (" + status + ")", status == 413 ? "VALUE_OUT_OF_BOUNDS" : "VALUE_INVALID", reason);
+      ingest.rejected(p);
+      if (!rc.response().ended()) {
+        Responses.json(rc, status, Responses.problems(java.util.List.of(p)));
+      }
+    });
+    return router;
+  }
+
+  private io.vertx.core.Handler<RoutingContext> uaHandler(Function<String, ParseResult> parser) {
+    return rc -> {
+      String body = rc.request().method() == HttpMethod.GET ? rc.request().query() : bodyText(rc);
+      run(rc, parser.apply(body == null ? "" : body), null, false, false);
+    };
+  }
+
+  /** 415 unless the body's media type is one the endpoint reads (or there is no body type at all). */
+  private io.vertx.core.Handler<RoutingContext> types(Set<String> allowed) {
+    return rc -> {
+      String ct = rc.request().getHeader("Content-Type");
+      String media = ct == null ? null : ct.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+      if (rc.request().method() == HttpMethod.POST && media != null && !media.isEmpty() && !allowed.contains(media)) {
+        Problem p = new Problem("Content-Type", "unsupported media type '" + media + "', use one of " + allowed,
+            "VALUE_INVALID", "unsupported_media_type");
+        ingest.rejected(p);
+        Responses.json(rc, 415, Responses.problems(java.util.List.of(p)));
+      } else {
+        rc.next();
+      }
+    };
+  }
+
+  private void run(RoutingContext rc, ParseResult parsed, String apiSecret, boolean checkSecret, boolean debug) {
+    HttpServerRequest r = rc.request();
+    String peer = r.remoteAddress() == null ? null : r.remoteAddress().hostAddress();
+    String ip = IpAddresses.clientIp(peer, r.getHeader("X-Forwarded-For"), trustedProxies);
+    Enricher.RequestInfo info = new Enricher.RequestInfo(ip, r.getHeader("User-Agent"),
+        r.getHeader("Sec-CH-UA-Mobile"), r.getHeader("Sec-CH-UA-Platform"), System.currentTimeMillis());
+    ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug))
+        .onSuccess(out -> Responses.respond(rc, out, debug, cfg.spool().retryAfterSeconds()));
+  }
+
+  private static String bodyText(RoutingContext rc) {
+    return rc.body() == null || rc.body().buffer() == null ? "" : rc.body().asString();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (properties != null) {
+      properties.stop();
+    }
+    return vertx.executeBlocking(() -> {
+      if (handoff != null) {
+        handoff.release();
+      }
+      if (geo != null) {
+        geo.close();
+      }
+      return null;
+    });
+  }
+}

@@ -1,0 +1,260 @@
+package io.beacon.collector;
+
+import io.beacon.collector.enrich.Enricher;
+import io.beacon.collector.handoff.KafkaHandoff;
+import io.beacon.collector.protocol.HitDraft;
+import io.beacon.collector.protocol.ParseResult;
+import io.beacon.collector.protocol.Problem;
+import io.beacon.model.Hit;
+import io.beacon.store.topic.HitCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The protocol-independent part of taking in hits: property checks (exists, api_secret, allowed
+ * hostnames), the per-client rate limit, session assignment, enrichment, de-duplication and the
+ * hand-off to Kafka. A
+ * request's hits are handled one after the other, so they reach Kafka in the order they were sent.
+ */
+final class Ingest {
+  private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+  /** How long a retry waits for a concurrent first attempt's hand-off (Kafka ack, else the spool) to settle. */
+  private static final long IN_FLIGHT_WAIT_MS = 3_000;
+
+  /** How a request's hits fared: accepted, duplicates (accepted, not produced) and problems. */
+  static final class Outcome {
+    int accepted;
+    int duplicates;
+    final List<Problem> problems = new ArrayList<>();
+    boolean spoolFull;
+    int authStatus;
+    /** Set when hits were refused by a rate limit: when the client may send again. */
+    long retryAfterSeconds;
+  }
+
+  /** What the caller knows about the request beyond the payload. */
+  record Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun) {}
+
+  private final PropertyRegistry properties;
+  private final ClusterState state;
+  private final Enricher enricher;
+  private final KafkaHandoff handoff;
+  private final RateLimits limits;
+  private final MeterRegistry meters;
+  private final long maxAgeMs;
+  private final long maxSkewMs;
+  private final Counter duplicates;
+  private final Timer handoffTimer;
+  private final Map<String, Counter> accepted = new HashMap<>();
+  private final Supplier<String> unfit;
+  private String lastUnfit;
+
+  Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff, RateLimits limits,
+      MeterRegistry meters, long maxAgeMs, long maxSkewMs, Supplier<String> unfit) {
+    this.unfit = unfit;
+    this.properties = properties;
+    this.state = state;
+    this.enricher = enricher;
+    this.handoff = handoff;
+    this.limits = limits;
+    this.meters = meters;
+    this.maxAgeMs = maxAgeMs;
+    this.maxSkewMs = maxSkewMs;
+    this.duplicates = Counter.builder("beacon_collector_duplicates_total")
+        .description("Retried hits acknowledged without being produced again").register(meters);
+    this.handoffTimer = Timer.builder("beacon_collector_handoff_seconds")
+        .description("From a hit's arrival to Kafka's (or the spool's) acknowledgement")
+        // Histogram buckets (ms) for the ingest dashboard's percentiles; few, to keep the series count small.
+        .serviceLevelObjectives(java.util.stream.LongStream.of(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+            .mapToObj(java.time.Duration::ofMillis).toArray(java.time.Duration[]::new))
+        .register(meters);
+  }
+
+  void rejected(Problem p) {
+    meters.counter("beacon_collector_rejected_total", "reason", p.reason()).increment();
+  }
+
+  /** Handles every hit of a parsed request; never fails (problems land in the outcome). */
+  Future<Outcome> handle(ParseResult parsed, Request req) {
+    Outcome out = new Outcome();
+    parsed.problems.forEach(p -> add(out, p));
+    Future<Void> chain = Future.succeededFuture();
+    for (HitDraft d : parsed.hits) {
+      chain = chain.compose(v -> one(d, req, out)).recover(e -> {
+        if (e instanceof NodeUnfitException) {
+          // Once per reason: a node waking from a freeze refuses its whole backlog at once.
+          if (!e.getMessage().equals(lastUnfit)) {
+            lastUnfit = e.getMessage();
+            LOG.warn("Refusing hits (503) from {} on: this node is {}", d.requestId, e.getMessage());
+          }
+        } else {
+          LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
+        }
+        // The client learns that this hit was not taken, not why: internals stay in the log.
+        add(out, new Problem("", "the hit could not be taken; retry later", "VALUE_INVALID", "internal"));
+        return Future.succeededFuture();
+      });
+    }
+    return chain.map(out);
+  }
+
+  private Future<Void> one(HitDraft d, Request req, Outcome out) {
+    return properties.get(d.propertyId).compose(property -> {
+      Problem p = check(d, property, req, out);
+      if (p != null) {
+        add(out, p);
+        return Future.succeededFuture();
+      }
+      if (req.dryRun()) {
+        out.accepted++;
+        return Future.succeededFuture();
+      }
+      long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
+      if (retryAfter > 0) {
+        out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
+        add(out, new Problem("ga4-mp".equals(d.protocol) ? "client_id" : "cid", "too many hits from client '" + d.clientId
+            + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute", "VALUE_INVALID",
+            RateLimits.REASON));
+        return Future.succeededFuture();
+      }
+      Future<String> session = d.sessionId != null ? Future.succeededFuture(d.sessionId)
+          : state.session(req.ctx(), d.propertyId, d.clientId, req.info().nowMs()).map(s -> {
+            // GA's tag sends these itself; for the other senders the collector knows the client's history.
+            if (s.start()) {
+              d.sessionStart = Boolean.TRUE;
+            }
+            if (d.sessionNumber == null) {
+              d.sessionNumber = s.number();
+            }
+            if (d.firstVisit == null && s.firstVisit()) {
+              d.firstVisit = Boolean.TRUE;
+            }
+            return s.id();
+          });
+      return session.compose(sid -> produce(enricher.enrich(d, req.info(), property, sid), req, out));
+    });
+  }
+
+  private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
+    String idField = "ga4-mp".equals(d.protocol) ? "measurement_id" : "tid";
+    if (property == null) {
+      return new Problem(idField, "unknown property '" + d.propertyId + "'", "VALUE_INVALID", "unknown_property");
+    }
+    if (req.checkSecret()) {
+      if (req.apiSecret() == null || req.apiSecret().isBlank()) {
+        out.authStatus = 401;
+        return new Problem("api_secret", "api_secret is required", "VALUE_REQUIRED", "missing_secret");
+      }
+      if (property.apiSecret() == null || !property.apiSecret().equals(req.apiSecret())) {
+        out.authStatus = 403;
+        return new Problem("api_secret", "api_secret does not match the property's secret", "VALUE_INVALID", "bad_secret");
+      }
+    } else {
+      String host = Enricher.hostname(d);
+      boolean web = "ga4-web".equals(d.protocol);
+      if ((host != null || web) && !property.allowsHost(host)) {
+        out.authStatus = 403;
+        return new Problem(web ? "dl" : "dh", "hostname '" + host + "' is not allowed for property " + property.id(),
+            "VALUE_INVALID", "hostname_not_allowed");
+      }
+    }
+    long now = req.info().nowMs();
+    if (d.ts != null && (d.ts < now - maxAgeMs || d.ts > now + maxSkewMs)) {
+      return Problem.outOfBounds("ts", "event time outside the accepted window (" + (maxAgeMs / 3_600_000) + " h back, "
+          + (maxSkewMs / 1000) + " s ahead)");
+    }
+    return null;
+  }
+
+  private Future<Void> produce(Hit received, Request req, Outcome out) {
+    String key = ClusterState.dedupKey(received.propertyId(), received.clientId(), received.requestId());
+    return claim(req.ctx(), key, received.receivedAt(), System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(result -> {
+      ClusterState.Claim claim = result.claim();
+      // A retry produced again carries its first attempt's receive time (and event time, where the collector set
+      // it from the receive time), so both copies are one row in the raw store and one hit to the stream.
+      long first = result.firstReceivedAt();
+      Hit hit = first == received.receivedAt() ? received
+          : received.withTimes(received.ts() == received.receivedAt() ? first : received.ts(), first);
+      if (claim == ClusterState.Claim.DUPLICATE) {
+        duplicates.increment();
+        out.duplicates++;
+        out.accepted++;
+        return Future.succeededFuture();
+      }
+      // PRODUCE, or a retry whose first attempt is still in flight after the wait: produce it (at least once
+      // beats losing a hit; the raw store de-duplicates on the request id).
+      boolean claimed = claim == ClusterState.Claim.PRODUCE;
+      // A node waking from a freeze may hold a stale view of the dedup marks (its peers may have dropped it and
+      // produced the client's retry meanwhile): it answers 503 rather than produce a second copy.
+      String why = unfit.get();
+      if (why != null) {
+        if (claimed) {
+          state.forget(key);
+        }
+        return Future.failedFuture(new NodeUnfitException(why));
+      }
+      long start = System.nanoTime();
+      return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
+          .<Void>map(v -> {
+            if (claimed) {
+              state.produced(req.ctx(), key, first);
+            }
+            handoffTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            accepted.computeIfAbsent(hit.protocol(), pr -> Counter.builder("beacon_collector_accepted_total")
+                .description("Hits handed over to Kafka (or the spool)").tag("protocol", pr).register(meters)).increment();
+            out.accepted++;
+            return null;
+          })
+          .recover(e -> {
+            // Not handed over: forget the request id so the client's retry is produced.
+            if (claimed) {
+              state.forget(key);
+            }
+            if (e instanceof KafkaHandoff.SpoolFullException) {
+              out.spoolFull = true;
+              add(out, new Problem("", "the collector cannot take hits right now, retry later", "VALUE_INVALID", "spool_full"));
+              return Future.succeededFuture();
+            }
+            return Future.failedFuture(e);
+          });
+    });
+  }
+
+  /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
+  private Future<ClusterState.ClaimResult> claim(Context ctx, String key, long receivedAt, long deadline) {
+    return state.claim(ctx, key, receivedAt).compose(c -> {
+      if (c.claim() != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
+        return Future.succeededFuture(c);
+      }
+      Promise<Void> later = Promise.promise();
+      ctx.owner().setTimer(50, t -> later.complete());
+      return later.future().compose(v -> claim(ctx, key, receivedAt, deadline));
+    });
+  }
+
+  private void add(Outcome out, Problem p) {
+    rejected(p);
+    out.problems.add(p);
+  }
+
+  static final Set<String> AUTH_REASONS = Set.of("missing_secret", "bad_secret", "hostname_not_allowed");
+
+  /** This node must not hand hits over now (see {@code SegmentationGuard#unfitReason}); the client retries. */
+  static final class NodeUnfitException extends RuntimeException {
+    NodeUnfitException(String why) {
+      super(why, null, false, false);
+    }
+  }
+}

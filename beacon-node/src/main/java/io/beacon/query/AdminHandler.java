@@ -1,0 +1,245 @@
+package io.beacon.query;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.query.auth.Accounts;
+import io.beacon.query.auth.Caller;
+import io.beacon.query.auth.PropertyRole;
+import io.beacon.query.auth.Secrets;
+import io.beacon.api.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Properties, users and roles: the admin API behind the dashboard's settings pages and the CLI. */
+final class AdminHandler {
+  private static final Pattern HOST = Pattern.compile("^(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$");
+  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
+  private static final String PROPERTY_COLUMNS = "property_id, name, time_zone, allowed_hostnames, api_secret, key_events,"
+      + " retention_days, respect_dnt, cookieless, created_at";
+
+  private final Vertx vertx;
+  private final Accounts accounts;
+  private final AccessHandler access;
+  private final String collectorUrl;
+
+  AdminHandler(Vertx vertx, Accounts accounts, AccessHandler access, String collectorUrl) {
+    this.vertx = vertx;
+    this.accounts = accounts;
+    this.access = access;
+    this.collectorUrl = collectorUrl;
+  }
+
+  /** Creates a property; its creator becomes its admin. Answers its id, MP api secret and snippet. */
+  void createProperty(RoutingContext rc) {
+    Caller caller = rc.get(Caller.KEY);
+    JsonObject body = ReportHandler.jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    PropertySettings s;
+    try {
+      s = PropertySettings.parse(body);
+    } catch (ApiException e) {
+      ReportHandler.error(rc, e);
+      return;
+    }
+    String id = "B-" + Secrets.randomToken(6).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "X");
+    String secret = Secrets.randomToken(24);
+    Instant now = Instant.now();
+    respond(rc, 201, accounts.rows("INSERT INTO properties (" + PROPERTY_COLUMNS + ", updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS", id, s.name(), s.timeZone(), s.hosts(), secret,
+            s.keyEvents(), s.retentionDays(), s.respectDnt(), s.cookieless(), now, now)
+        .compose(v -> accounts.grant(id, caller.email(), PropertyRole.ADMIN))
+        .compose(v -> property(id, true)));
+  }
+
+  void listProperties(RoutingContext rc) {
+    Caller caller = rc.get(Caller.KEY);
+    Future<JsonArray> list = accounts.propertiesOf(caller.email()).compose(roles -> {
+      Future<JsonArray> all = Future.succeededFuture(new JsonArray());
+      for (var e : roles.entrySet()) {
+        all = all.compose(arr -> property(e.getKey(), e.getValue() == PropertyRole.ADMIN)
+            .map(p -> arr.add(p.put("role", e.getValue().key()))).otherwise(arr));
+      }
+      return all;
+    });
+    respond(rc, 200, list.map(arr -> new JsonObject().put("properties", arr)));
+  }
+
+  void getProperty(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    respond(rc, 200, access.require(rc, id, PropertyRole.VIEWER)
+        .compose(v -> access.require(rc, id, PropertyRole.ADMIN).map(true).otherwise(false))
+        .compose(admin -> property(id, admin)));
+  }
+
+  void updateProperty(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    JsonObject body = ReportHandler.jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> {
+      PropertySettings s = PropertySettings.parse(body);
+      return accounts.rows("UPDATE properties SET name = ?, time_zone = ?, allowed_hostnames = ?, key_events = ?,"
+          + " retention_days = ?, respect_dnt = ?, cookieless = ?, updated_at = ? WHERE property_id = ? IF EXISTS",
+          s.name(), s.timeZone(), s.hosts(), s.keyEvents(), s.retentionDays(), s.respectDnt(), s.cookieless(),
+          Instant.now(), id);
+    }).compose(v -> property(id, true)));
+  }
+
+  void rotateSecret(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN)
+        .compose(v -> accounts.rows("UPDATE properties SET api_secret = ?, updated_at = ? WHERE property_id = ? IF EXISTS",
+            Secrets.randomToken(24), Instant.now(), id))
+        .compose(v -> property(id, true)));
+  }
+
+  /** Global admins create users; the password is hashed on a worker thread. */
+  void createUser(RoutingContext rc) {
+    Caller caller = rc.get(Caller.KEY);
+    JsonObject body = ReportHandler.jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    if (!caller.admin()) {
+      ReportHandler.error(rc, new ApiException(403, "admin", "only administrators create users"));
+      return;
+    }
+    String email = body.getValue("email") instanceof String e ? e.trim().toLowerCase(Locale.ROOT) : "";
+    String password = body.getValue("password") instanceof String p ? p : "";
+    if (!EMAIL.matcher(email).matches()) {
+      ReportHandler.error(rc, ApiException.badRequest("email", "is not an email address"));
+      return;
+    }
+    if (password.length() < 12 || password.length() > 1024) {
+      ReportHandler.error(rc, ApiException.badRequest("password", "must have 12-1024 characters"));
+      return;
+    }
+    boolean admin = Boolean.TRUE.equals(body.getValue("admin"));
+    respond(rc, 201, vertx.executeBlocking(() -> Secrets.hashPassword(password), false)
+        .compose(hash -> accounts.createUser(email, hash, admin))
+        .compose(created -> created ? Future.succeededFuture(new JsonObject().put("email", email).put("admin", admin))
+            : Future.failedFuture(new ApiException(409, "email", "a user with this email exists"))));
+  }
+
+  void grantRole(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    String email = rc.pathParam("email").toLowerCase(Locale.ROOT);
+    JsonObject body = ReportHandler.jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    PropertyRole role = body.getValue("role") instanceof String r ? PropertyRole.ofKey(r) : null;
+    if (role == null) {
+      ReportHandler.error(rc, ApiException.badRequest("role", "must be 'admin' or 'viewer'"));
+      return;
+    }
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN)
+        .compose(v -> accounts.user(email))
+        .compose(u -> u.isPresent() ? accounts.grant(id, email, role)
+            : Future.failedFuture(new ApiException(404, "email", "no user '" + email + "'")))
+        .map(v -> new JsonObject().put("propertyId", id).put("email", email).put("role", role.key())));
+  }
+
+  private Future<JsonObject> property(String id, boolean withSecret) {
+    return accounts.rows("SELECT " + PROPERTY_COLUMNS + " FROM properties WHERE property_id = ?", id).compose(rows -> {
+      if (rows.isEmpty()) {
+        return Future.failedFuture(new ApiException(404, "property", "property '" + id + "' not found"));
+      }
+      Row r = rows.get(0);
+      JsonObject p = new JsonObject()
+          .put("propertyId", id).put("name", r.getString("name")).put("timeZone", r.getString("time_zone"))
+          .put("allowedHostnames", new JsonArray(java.util.List.copyOf(r.getSet("allowed_hostnames", String.class))))
+          .put("keyEvents", new JsonArray(java.util.List.copyOf(r.getSet("key_events", String.class))))
+          .put("retentionDays", r.isNull("retention_days") ? null : r.getInt("retention_days"))
+          .put("respectDnt", r.getBoolean("respect_dnt")).put("cookieless", r.getBoolean("cookieless"))
+          .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\"></script>");
+      if (withSecret) {
+        p.put("apiSecret", r.getString("api_secret"));
+      }
+      return Future.succeededFuture(p);
+    });
+  }
+
+  private static void respond(RoutingContext rc, int status, Future<JsonObject> result) {
+    result.onSuccess(json -> rc.response().setStatusCode(status).putHeader("content-type", "application/json").end(json.encode()))
+        .onFailure(e -> ReportHandler.error(rc, e instanceof ApiException re ? re
+            : new ApiException(503, "", "the account store is unavailable")));
+  }
+
+  /** Validated property settings from a create or update body. */
+  record PropertySettings(String name, String timeZone, Set<String> hosts, Set<String> keyEvents, Integer retentionDays,
+      boolean respectDnt, boolean cookieless) {
+    static PropertySettings parse(JsonObject b) {
+      String name = b.getValue("name") instanceof String n ? n.strip() : null;
+      if (name == null || name.isEmpty() || name.length() > 100) {
+        throw ApiException.badRequest("name", "is required (1-100 characters)");
+      }
+      Object tzValue = b.getValue("timeZone");
+      if (tzValue != null && !(tzValue instanceof String)) {
+        throw ApiException.badRequest("timeZone", "must be a string (an IANA time zone, e.g. Europe/Berlin)");
+      }
+      String tz = tzValue == null ? "UTC" : (String) tzValue;
+      try {
+        ZoneId.of(tz);
+      } catch (DateTimeException e) {
+        throw ApiException.badRequest("timeZone", "'" + tz + "' is not an IANA time zone (e.g. Europe/Berlin)");
+      }
+      Set<String> hosts = new LinkedHashSet<>();
+      strings(b, "allowedHostnames", 100).forEach(h -> hosts.add(h.toLowerCase(Locale.ROOT)));
+      for (String h : hosts) {
+        if (!HOST.matcher(h).matches()) {
+          throw ApiException.badRequest("allowedHostnames", "'" + h + "' is not a hostname");
+        }
+      }
+      Set<String> keyEvents = strings(b, "keyEvents", 50);
+      Object r = b.getValue("retentionDays");
+      if (r != null && !(r instanceof Integer || r instanceof Long)) {
+        throw ApiException.badRequest("retentionDays", "must be a whole number of days (1-3650)");
+      }
+      Integer retention = r == null ? null : (int) Math.max(-1, Math.min(Integer.MAX_VALUE, ((Number) r).longValue()));
+      if (retention != null && (retention < 1 || retention > 3650)) {
+        throw ApiException.badRequest("retentionDays", "must be 1-3650");
+      }
+      return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"));
+    }
+
+    /** A boolean setting: absent is false; anything but true/false is a 400, never silently false. */
+    private static boolean flag(JsonObject b, String key) {
+      Object v = b.getValue(key);
+      if (v != null && !(v instanceof Boolean)) {
+        throw ApiException.badRequest(key, "must be true or false");
+      }
+      return Boolean.TRUE.equals(v);
+    }
+
+    private static Set<String> strings(JsonObject b, String key, int max) {
+      Object v = b.getValue(key);
+      Set<String> out = new LinkedHashSet<>();
+      if (v == null) {
+        return out;
+      }
+      if (!(v instanceof JsonArray arr) || arr.size() > max) {
+        throw ApiException.badRequest(key, "must be an array of at most " + max + " strings");
+      }
+      for (int i = 0; i < arr.size(); i++) {
+        if (!(arr.getValue(i) instanceof String s) || s.isBlank() || s.length() > 253) {
+          throw ApiException.badRequest(key + "[" + i + "]", "must be a non-empty string");
+        }
+        out.add(s.strip());
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.beacon.query;
+
+import io.beacon.infra.NodeContext;
+import io.beacon.infra.RoleStatus;
+import io.beacon.infra.SlowClients;
+import io.beacon.infra.config.BeaconConfig.Endpoint;
+import io.beacon.infra.config.QueryConfig;
+import io.beacon.infra.config.Role;
+import io.beacon.query.auth.Accounts;
+import io.beacon.query.auth.Secrets;
+import io.beacon.query.report.AggregateReader;
+import io.beacon.query.report.AggregateSlice;
+import org.apache.ignite.IgniteCache;
+import io.beacon.infra.clients.PropertyZones;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.SessionHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.sstore.ClusteredSessionStore;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dashboard and reporting API: login and API tokens, the admin API (properties, users,
+ * roles), {@code POST /api/v1/properties/{id}:runReport} and {@code GET .../metadata}. Sessions
+ * live in the cluster (Ignite), so any node serves any logged-in user.
+ */
+public final class QueryVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
+  /** Reports and admin calls are small JSON documents; anything larger is refused before parsing. */
+  private static final long MAX_BODY_BYTES = 64 * 1024;
+  private static final Duration STORE_TIMEOUT = Duration.ofSeconds(5);
+
+  private final NodeContext ctx;
+
+  public QueryVerticle(NodeContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Future<?> start() {
+    // Joining the Ignite cache waits for the cluster: not on the event loop.
+    return vertx.executeBlocking(() -> AggregateReader.cache(ctx.ignite(), ctx.config().cassandra()), false)
+        .compose(this::serve);
+  }
+
+  private Future<?> serve(IgniteCache<String, AggregateSlice> aggregates) {
+    QueryConfig cfg = ctx.config().query();
+    var cassandra = ctx.clients().cassandra();
+    Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
+    AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies());
+    ReportHandler reports = new ReportHandler(vertx, new PropertyZones(cassandra, STORE_TIMEOUT),
+        new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
+    AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl());
+
+    Router router = Router.router(vertx);
+    router.route().handler(rc -> {
+      // The dashboard renders what hits carry: forbid every script but our own.
+      rc.response().putHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
+              + " style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "same-origin");
+      rc.next();
+    });
+    // A failure no handler answered (a body over the limit, a bug): JSON naming the status, never the exception.
+    router.route().failureHandler(rc -> {
+      int status = rc.statusCode() >= 400 ? rc.statusCode() : 500;
+      if (status >= 500) {
+        LOG.warn("Request {} {} failed", rc.request().method(), rc.request().path(), rc.failure());
+      }
+      if (!rc.response().ended() && !rc.response().headWritten()) {
+        ReportHandler.error(rc, new io.beacon.api.ApiException(status, status == 413 ? "body" : "",
+            status == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes"
+                : status >= 500 ? "internal error; the server log has the details" : "bad request"));
+      }
+    });
+    router.get("/").handler(rc -> rc.response().putHeader("X-Beacon-Node", ctx.nodeName()).setStatusCode(302)
+        .putHeader("Location", "/dashboard/").end("Beacon dashboard on " + ctx.nodeName() + "\n"));
+    // A single file: StaticHandler would treat the matched path as a directory and redirect.
+    router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml")
+        .sendFile("webroot/api/openapi.yaml"));
+    router.get("/dashboard/*").handler(StaticHandler.create("webroot/dashboard").setMaxAgeSeconds(300));
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86_400));
+    router.route("/api/v1/*").handler(SessionHandler.create(ClusteredSessionStore.create(vertx))
+        .setSessionCookieName("beacon_session").setCookieHttpOnlyFlag(true).setCookieSecureFlag(cfg.secureCookies())
+        .setCookieSameSite(CookieSameSite.STRICT).setSessionTimeout(Duration.ofHours(8).toMillis())
+        .setLazySession(true));
+    router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.post("/api/v1/login").handler(access::login);
+    router.get("/api/v1/session").handler(access::whoAmI);
+    router.route("/api/v1/*").handler(access::authenticate);
+    router.post("/api/v1/logout").handler(access::logout);
+    router.post("/api/v1/tokens").handler(access::createToken);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
+    RealtimeHandler realtime = new RealtimeHandler(vertx, access);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
+    router.post("/api/v1/admin/properties").handler(admin::createProperty);
+    router.get("/api/v1/admin/properties").handler(admin::listProperties);
+    router.get("/api/v1/admin/properties/:id").handler(admin::getProperty);
+    router.patch("/api/v1/admin/properties/:id").handler(admin::updateProperty);
+    router.post("/api/v1/admin/properties/:id/secret").handler(admin::rotateSecret);
+    router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
+    router.post("/api/v1/admin/users").handler(admin::createUser);
+    RecomputeAdminHandler recompute = new RecomputeAdminHandler(vertx, access, new PropertyZones(cassandra, STORE_TIMEOUT));
+    router.post("/api/v1/admin/recompute").handler(recompute::start);
+    router.get("/api/v1/admin/recompute").handler(recompute::list);
+    router.get("/api/v1/admin/recompute/:job").handler(recompute::get);
+    router.delete("/api/v1/admin/recompute/:job").handler(recompute::cancel);
+
+    Endpoint ep = ctx.config().http().query();
+    return Future.all(
+        bootstrapAdmin(accounts, cfg),
+        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions(), ctx.config().http(), router, m -> new JsonObject()
+            .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
+        RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
+  }
+
+  /**
+   * Creates the first administrator if missing. Safe on every instance and node at once: the
+   * insert is a lightweight transaction, and only the one that applied it logs the password.
+   */
+  private Future<Void> bootstrapAdmin(Accounts accounts, QueryConfig cfg) {
+    boolean generated = cfg.adminPassword() == null || cfg.adminPassword().isEmpty();
+    String password = generated ? Secrets.randomToken(12) : cfg.adminPassword();
+    return accounts.user(cfg.adminEmail()).compose(existing -> {
+      if (existing.isPresent()) {
+        return Future.succeededFuture();
+      }
+      return vertx.executeBlocking(() -> Secrets.hashPassword(password), false)
+          .compose(hash -> accounts.createUser(cfg.adminEmail(), hash, true))
+          .onSuccess(created -> {
+            if (created) {
+              LOG.warn(generated ? "Created the first administrator {} with the one-time password: {}"
+                  : "Created the first administrator {} with the configured password{}", cfg.adminEmail(),
+                  generated ? password : "");
+            }
+          })
+          .mapEmpty();
+    });
+  }
+}

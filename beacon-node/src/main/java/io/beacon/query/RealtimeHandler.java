@@ -1,0 +1,169 @@
+package io.beacon.query;
+
+import io.beacon.infra.Addresses;
+import io.beacon.query.auth.PropertyRole;
+import io.beacon.api.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The last 30 minutes, from the bridge's real-time state over the event bus: {@code
+ * :runRealtimeReport} in the shape of the GA4 Data API, and a server-sent-event stream that pushes
+ * each update the bridge publishes (at most one per second) to open dashboards.
+ */
+final class RealtimeHandler {
+  private static final long ASK_TIMEOUT_MS = 2_000;
+  private static final long HEARTBEAT_MS = 15_000;
+  /** Realtime dimension -> the snapshot list that answers it, and the metric that list counts. */
+  private static final Map<String, String[]> TOP_LISTS = Map.of(
+      "unifiedScreenName", new String[] {"topPages", "screenPageViews"},
+      "pagePath", new String[] {"topPages", "screenPageViews"},
+      "country", new String[] {"topCountries", "activeUsers"},
+      "deviceCategory", new String[] {"topDevices", "activeUsers"},
+      "sessionSource", new String[] {"topSources", "activeUsers"});
+  private static final List<String> METRICS = List.of("activeUsers", "screenPageViews", "eventCount");
+
+  private final Vertx vertx;
+  private final AccessHandler access;
+
+  RealtimeHandler(Vertx vertx, AccessHandler access) {
+    this.vertx = vertx;
+    this.access = access;
+  }
+
+  private Future<JsonObject> snapshot(String propertyId) {
+    return vertx.eventBus().<JsonObject>request(Addresses.realtimeSnapshot(), new JsonObject().put("propertyId", propertyId),
+            new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS))
+        .map(m -> m.body())
+        .recover(e -> Future.failedFuture(new ApiException(503, "", "real-time data is unavailable (no bridge answered)")));
+  }
+
+  void runRealtimeReport(RoutingContext rc) {
+    String propertyId = rc.pathParam("id");
+    JsonObject body = ReportHandler.jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    JsonArray dims = names(body, "dimensions");
+    JsonArray metrics = names(body, "metrics");
+    if (dims == null || metrics == null) {
+      ReportHandler.error(rc, ApiException.badRequest(dims == null ? "dimensions" : "metrics",
+          "must be an array of objects with a string 'name'"));
+      return;
+    }
+    if (dims.size() > 1) {
+      ReportHandler.error(rc, ApiException.badRequest("dimensions", "real-time reports take at most one dimension"));
+      return;
+    }
+    String dim = dims.isEmpty() ? null : dims.getJsonObject(0).getString("name");
+    if (dim != null && !dim.equals("minutesAgo") && !TOP_LISTS.containsKey(dim)) {
+      ReportHandler.error(rc, ApiException.badRequest("dimensions[0].name", "unknown real-time dimension '" + dim
+          + "' (minutesAgo, unifiedScreenName, pagePath, country, deviceCategory, sessionSource)"));
+      return;
+    }
+    if (metrics.isEmpty()) {
+      ReportHandler.error(rc, ApiException.badRequest("metrics", "must list at least one metric"));
+      return;
+    }
+    for (int i = 0; i < metrics.size(); i++) {
+      String m = metrics.getJsonObject(i).getString("name");
+      boolean ok = dim != null && TOP_LISTS.containsKey(dim) ? TOP_LISTS.get(dim)[1].equals(m) : METRICS.contains(m);
+      if (!ok) {
+        ReportHandler.error(rc, ApiException.badRequest("metrics[" + i + "].name", "'" + m + "' is not available"
+            + (dim == null ? "" : " by " + dim) + " in real time"));
+        return;
+      }
+    }
+    access.require(rc, propertyId, PropertyRole.VIEWER).compose(v -> snapshot(propertyId)).onComplete(ar -> {
+      if (ar.failed()) {
+        ReportHandler.error(rc, ar.cause() instanceof ApiException re ? re : new ApiException(503, "", "unavailable"));
+        return;
+      }
+      rc.response().putHeader("content-type", "application/json").end(toReport(ar.result(), dim, metrics).encode());
+    });
+  }
+
+  /** The body's array of {@code {"name": "..."}} objects (empty if absent), or null if it is anything else. */
+  private static JsonArray names(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null) {
+      return new JsonArray();
+    }
+    if (!(v instanceof JsonArray arr)) {
+      return null;
+    }
+    for (Object o : arr) {
+      if (!(o instanceof JsonObject item) || !(item.getValue("name") instanceof String)) {
+        return null;
+      }
+    }
+    return arr;
+  }
+
+  static JsonObject toReport(JsonObject snap, String dim, JsonArray metrics) {
+    JsonArray rows = new JsonArray();
+    if (dim == null) {
+      rows.add(row(null, metrics, snap.getLong("activeUsers", 0L), snap.getLong("pageViews", 0L), snap.getLong("events", 0L)));
+    } else if (dim.equals("minutesAgo")) {
+      long asOf = snap.getLong("asOf", 0L);
+      for (Object o : snap.getJsonArray("minutes", new JsonArray())) {
+        JsonObject m = (JsonObject) o;
+        long ago = Math.max(0, (asOf - m.getLong("minute")) / 60_000);
+        rows.add(row(String.format("%02d", ago), metrics, m.getLong("activeUsers", 0L), m.getLong("pageViews", 0L),
+            m.getLong("events", 0L)));
+      }
+    } else {
+      for (Object o : snap.getJsonArray(TOP_LISTS.get(dim)[0], new JsonArray())) {
+        JsonObject t = (JsonObject) o;
+        long c = t.getLong("count", 0L);
+        rows.add(row(t.getString("value"), metrics, c, c, c));
+      }
+    }
+    JsonArray mh = new JsonArray();
+    metrics.forEach(m -> mh.add(new JsonObject().put("name", ((JsonObject) m).getString("name")).put("type", "TYPE_INTEGER")));
+    return new JsonObject()
+        .put("dimensionHeaders", dim == null ? new JsonArray() : new JsonArray().add(new JsonObject().put("name", dim)))
+        .put("metricHeaders", mh).put("rows", rows).put("rowCount", rows.size())
+        .put("kind", "analyticsData#runRealtimeReport");
+  }
+
+  private static JsonObject row(String dimValue, JsonArray metrics, long users, long views, long events) {
+    JsonArray mv = new JsonArray();
+    for (Object o : metrics) {
+      String m = ((JsonObject) o).getString("name");
+      long v = m.equals("activeUsers") ? users : m.equals("screenPageViews") ? views : events;
+      mv.add(new JsonObject().put("value", Long.toString(v)));
+    }
+    JsonObject row = new JsonObject().put("metricValues", mv);
+    row.put("dimensionValues", dimValue == null ? new JsonArray() : new JsonArray().add(new JsonObject().put("value", dimValue)));
+    return row;
+  }
+
+  /** {@code text/event-stream} of the property's snapshots: the current one, then every published update. */
+  void stream(RoutingContext rc) {
+    String propertyId = rc.pathParam("id");
+    access.require(rc, propertyId, PropertyRole.VIEWER).onComplete(ok -> {
+      if (ok.failed()) {
+        ReportHandler.error(rc, ok.cause() instanceof ApiException re ? re : new ApiException(503, "", "unavailable"));
+        return;
+      }
+      var res = rc.response().setChunked(true).putHeader("content-type", "text/event-stream")
+          .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
+      MessageConsumer<JsonObject> updates = vertx.eventBus().consumer(Addresses.realtime(propertyId),
+          m -> res.write("event: snapshot\ndata: " + m.body().encode() + "\n\n"));
+      long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> res.write(": keep-alive\n\n"));
+      res.closeHandler(v -> {
+        updates.unregister();
+        vertx.cancelTimer(heartbeat);
+      });
+      snapshot(propertyId).onSuccess(s -> res.write("event: snapshot\ndata: " + s.encode() + "\n\n"));
+    });
+  }
+}

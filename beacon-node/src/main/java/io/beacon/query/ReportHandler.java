@@ -1,0 +1,217 @@
+package io.beacon.query;
+
+import io.beacon.api.ReportJson;
+import io.beacon.model.aggregation.Dimension;
+import io.beacon.model.report.AggregatePlan;
+import io.beacon.query.report.AggregateReader;
+import io.beacon.infra.clients.PropertyZones;
+import io.beacon.model.report.ReportEngine;
+import io.beacon.api.ApiException;
+import io.beacon.model.report.ReportMetric;
+import io.beacon.model.report.ReportRequest;
+import io.beacon.model.report.TimeDimension;
+import io.beacon.infra.Addresses;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.Optional;
+import java.util.stream.LongStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code runReport} and {@code metadata} over the precomputed aggregates, in the GA4 Data API's shape. */
+final class ReportHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ReportHandler.class);
+
+  private final PropertyZones zones;
+  private final AggregateReader reader;
+  private final MeterRegistry meters;
+  private final AccessHandler access;
+  private final Vertx vertx;
+  private final long recomputeTimeoutMs;
+  private final Timer fromAggregates;
+  private final Timer fromRecompute;
+
+  ReportHandler(Vertx vertx, PropertyZones zones, AggregateReader reader, MeterRegistry meters, AccessHandler access,
+                long recomputeTimeoutMs) {
+    this.vertx = vertx;
+    this.recomputeTimeoutMs = recomputeTimeoutMs;
+    this.zones = zones;
+    this.reader = reader;
+    this.meters = meters;
+    this.access = access;
+    // Registered at start, so both sources have series (0) before their first report.
+    this.fromAggregates = reportTimer(meters, "aggregates");
+    this.fromRecompute = reportTimer(meters, "recompute");
+  }
+
+  /**
+   * runReport time by where the answer came from, with histogram buckets for the serving dashboard's percentiles
+   * and the report-latency alert (whose thresholds, 1 s and 60 s, are bucket bounds).
+   */
+  private static Timer reportTimer(MeterRegistry meters, String source) {
+    return Timer.builder("beacon_query_report_seconds").tag("source", source)
+        .description("runReport time, by where the answer came from")
+        .serviceLevelObjectives(LongStream.of(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000,
+            120_000).mapToObj(Duration::ofMillis).toArray(Duration[]::new))
+        .register(meters);
+  }
+
+  /** The request body as a JSON object, or null after answering 400. */
+  static JsonObject jsonBody(RoutingContext rc) {
+    try {
+      JsonObject body = rc.body() == null ? null : rc.body().asJsonObject();
+      if (body != null) {
+        return body;
+      }
+    } catch (DecodeException | ClassCastException e) {
+      // answered below
+    }
+    error(rc, ApiException.badRequest("body", "is not a JSON object"));
+    return null;
+  }
+
+  void runReport(RoutingContext rc) {
+    String propertyId = rc.pathParam("id");
+    Timer.Sample sample = Timer.start(meters);
+    JsonObject body = jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    access.require(rc, propertyId, io.beacon.query.auth.PropertyRole.VIEWER).compose(v -> zones.zoneOf(propertyId)).onComplete(z -> {
+      if (z.failed()) {
+        if (z.cause() instanceof ApiException re) {
+          error(rc, re);
+        } else {
+          unavailable(rc, propertyId, z.cause());
+        }
+        return;
+      }
+      Optional<ZoneId> zone = z.result();
+      if (zone.isEmpty()) {
+        error(rc, new ApiException(404, "property", "property '" + propertyId + "' not found"));
+        return;
+      }
+      ReportRequest request;
+      try {
+        request = ReportJson.parseRequest(body, zone.get(), LocalDate.now(zone.get()), ReportRequest.MAX_RANGE_DAYS);
+      } catch (ApiException e) {
+        error(rc, e);
+        return;
+      }
+      Optional<AggregatePlan> plan = AggregatePlan.of(request);
+      if (plan.isEmpty()) {
+        recompute(rc, propertyId, zone.get(), body, sample);
+        return;
+      }
+      reader.read(propertyId, plan.get(), request.dateRanges(), zone.get()).onComplete(read -> {
+        if (read.failed()) {
+          unavailable(rc, propertyId, read.cause());
+          return;
+        }
+        ReportEngine.Report report = ReportEngine.run(request, plan.get(), read.result().rows(), zone.get());
+        report.metadata().put("cache", read.result().cache());
+        if (read.result().cache().equals("stale")) {
+          report.metadata().put("stale", true);
+        }
+        sample.stop(fromAggregates);
+        respond(rc, propertyId, report);
+      });
+    });
+  }
+
+  /**
+   * A report the aggregates cannot answer (several dimensions, a filter on another dimension, custom
+   * parameters): computed from raw hits by a recompute node, over the event bus.
+   */
+  private void recompute(RoutingContext rc, String propertyId, ZoneId zone, JsonObject body, Timer.Sample sample) {
+    JsonObject msg = new JsonObject().put("propertyId", propertyId).put("timeZone", zone.getId())
+        .put("today", LocalDate.now(zone).toString()).put("request", body);
+    vertx.eventBus().<JsonObject>request(Addresses.recomputeReport(), msg,
+            new DeliveryOptions().setSendTimeout(recomputeTimeoutMs))
+        .onSuccess(reply -> {
+          sample.stop(fromRecompute);
+          respond(rc, propertyId, ReportJson.fromJson(reply.body()));
+        })
+        .onFailure(e -> replyFailure(rc, e, "recompute"));
+  }
+
+  /**
+   * Answers an event-bus failure from a recompute node: its code is the HTTP status and its message
+   * {@code {"field", "message"}}; no node or no answer in time is 503.
+   */
+  static void replyFailure(RoutingContext rc, Throwable e, String role) {
+    if (e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      JsonObject m;
+      try {
+        m = new JsonObject(re.getMessage());
+      } catch (RuntimeException notJson) {
+        m = new JsonObject().put("field", "").put("message", re.getMessage());
+      }
+      int status = re.failureCode() >= 400 && re.failureCode() < 600 ? re.failureCode() : 503;
+      if (status == 429) {
+        rc.response().putHeader("Retry-After", "10");
+      }
+      error(rc, new ApiException(status, m.getString("field", ""), m.getString("message", "")));
+      return;
+    }
+    boolean noHandlers = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+    LOG.warn("The {} role did not answer: {}", role, e.toString());
+    error(rc, new ApiException(503, "", noHandlers ? "no " + role + " node is running; retry later"
+        : "the " + role + " role did not answer in time; retry later"));
+  }
+
+  private static void respond(RoutingContext rc, String propertyId, ReportEngine.Report report) {
+    String accept = rc.request().getHeader("Accept");
+    if (accept != null && accept.contains("text/csv")) {
+      rc.response().putHeader("content-type", "text/csv; charset=utf-8")
+          .putHeader("content-disposition", "attachment; filename=\"report-" + propertyId + ".csv\"")
+          .end(ReportJson.toCsv(report));
+    } else {
+      rc.response().putHeader("content-type", "application/json").end(ReportJson.toJson(report).encode());
+    }
+  }
+
+  void metadata(RoutingContext rc) {
+    JsonArray dims = new JsonArray();
+    for (TimeDimension t : TimeDimension.values()) {
+      dims.add(new JsonObject().put("apiName", t.apiName()).put("category", "Time").put("precomputed", true));
+    }
+    for (Dimension d : Dimension.values()) {
+      dims.add(new JsonObject().put("apiName", d.apiName()).put("precomputed", true));
+    }
+    dims.add(new JsonObject().put("apiName", "customEvent:<param>").put("precomputed", false));
+    JsonArray metrics = new JsonArray();
+    for (ReportMetric m : ReportMetric.values()) {
+      metrics.add(new JsonObject().put("apiName", m.apiName()).put("type", m.type()));
+    }
+    rc.response().putHeader("content-type", "application/json").end(new JsonObject()
+        .put("name", "properties/" + rc.pathParam("id") + "/metadata")
+        .put("dimensions", dims).put("metrics", metrics).encode());
+  }
+
+  private void unavailable(RoutingContext rc, String propertyId, Throwable cause) {
+    LOG.warn("Report for property {} failed: the aggregate store did not answer: {}", propertyId, cause.toString());
+    meters.counter("beacon_query_report_failures_total", "reason", "store_unavailable").increment();
+    error(rc, new ApiException(503, "", "the aggregate store is unavailable; retry later"));
+  }
+
+  static void error(RoutingContext rc, ApiException e) {
+    if (e.status() == 503) {
+      rc.response().putHeader("Retry-After", "5");
+    }
+    rc.response().setStatusCode(e.status()).putHeader("content-type", "application/json")
+        .end(new JsonObject().put("error", new JsonObject()
+            .put("code", e.status()).put("message", e.getMessage()).put("field", e.field())).encode());
+  }
+}

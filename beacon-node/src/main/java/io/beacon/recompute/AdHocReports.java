@@ -1,0 +1,198 @@
+package io.beacon.recompute;
+
+import io.beacon.api.ReportJson;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.beacon.infra.config.RecomputeConfig;
+import io.beacon.model.aggregation.Lateness;
+import io.beacon.model.report.DateRangeSpec;
+import io.beacon.model.report.ReportEngine;
+import io.beacon.model.report.ReportRequest;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.ignite.IgniteCache;
+
+/**
+ * Ad-hoc reports from raw hits: looks the normalized request up in the report cache (Ignite, read-through from
+ * Cassandra); on a miss streams the range's raw hits from QuestDB in {@code slices} concurrent time slices,
+ * groups them with {@link AdHocAggregation}, stores every row through the write-through cache and answers the
+ * requested page. Identical concurrent requests share one computation ({@link LoadControl}).
+ */
+final class AdHocReports {
+  private static final ObjectMapper CANONICAL = new ObjectMapper()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  /** Margin after the lateness window for hits still in the pipeline (Kafka, the bridge's batch). */
+  private static final Duration SETTLE = Duration.ofMinutes(10);
+
+  private final Vertx vertx;
+  private final RecomputeConfig config;
+  private final RawHits raw;
+  private final IgniteCache<String, CachedReport> cache;
+  private final LoadControl load;
+  private final MeterRegistry meters;
+
+  AdHocReports(Vertx vertx, RecomputeConfig config, RawHits raw, IgniteCache<String, CachedReport> cache,
+               LoadControl load, MeterRegistry meters) {
+    this.vertx = vertx;
+    this.config = config;
+    this.raw = raw;
+    this.cache = cache;
+    this.load = load;
+    this.meters = meters;
+  }
+
+  /** Answers one {@code Addresses.recomputeReport()} request (see there for its shape). */
+  Future<JsonObject> run(String propertyId, ZoneId zone, ReportRequest request, JsonObject body) {
+    String key = key(propertyId, zone, request, body);
+    return vertx.executeBlocking(() -> cache.get(key), false).compose(cached -> {
+      if (cached != null && cached.validUntil > System.currentTimeMillis()) {
+        meters.counter("beacon_recompute_reports_total", "cache", "hit").increment();
+        return Future.succeededFuture(answer(request, cached, "hit"));
+      }
+      return load.submit(propertyId, key, () -> compute(propertyId, zone, request, key))
+          .map(fresh -> answer(request, fresh, "miss"));
+    });
+  }
+
+  private Future<CachedReport> compute(String propertyId, ZoneId zone, ReportRequest request, String key) {
+    Timer.Sample sample = Timer.start(meters);
+    java.util.Set<String> columns = AdHocAggregation.columns(request);
+    List<Instant[]> slices = slices(intervals(request, zone), config.slices());
+    List<Future<AdHocAggregation>> parts = new ArrayList<>();
+    for (Instant[] slice : slices) {
+      AdHocAggregation part = new AdHocAggregation(request, zone);
+      parts.add(raw.stream(vertx, propertyId, slice[0], slice[1], columns, null, part::add).map(part));
+    }
+    return Future.all(parts).compose(all -> {
+      AdHocAggregation total = new AdHocAggregation(request, zone);
+      for (int i = 0; i < all.size(); i++) {
+        total.merge(all.resultAt(i));
+      }
+      meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(total.hits());
+      java.util.Map<String, Object> metadata = ReportEngine.metadata("recompute", zone);
+      byte[] report = gzip(ReportJson.toJson(ReportEngine.all(request, total.groups(), metadata)).toBuffer()
+          .getBytes());
+      long now = System.currentTimeMillis();
+      long ttl = closed(request, zone, now) ? config.closedCacheTtlMs() : config.openCacheTtlMs();
+      CachedReport fresh = new CachedReport(propertyId, report, total.hits(), now, now + ttl);
+      meters.counter("beacon_recompute_reports_total", "cache", "miss").increment();
+      sample.stop(meters.timer("beacon_recompute_report_seconds"));
+      // Write-through: once put returns, Cassandra has it too, and any recompute node serves it next time.
+      return vertx.executeBlocking(() -> {
+        cache.put(key, fresh);
+        return fresh;
+      }, false);
+    });
+  }
+
+  private static JsonObject answer(ReportRequest request, CachedReport cached, String cacheState) {
+    ReportEngine.Report all = ReportJson.fromJson(new JsonObject(new String(gunzip(cached.report),
+        StandardCharsets.UTF_8)));
+    all.metadata().put("cache", cacheState);
+    all.metadata().put("hitsScanned", cached.hitsScanned);
+    all.metadata().put("computedAt", Instant.ofEpochMilli(cached.computedAt).toString());
+    all.metadata().put("validUntil", Instant.ofEpochMilli(cached.validUntil).toString());
+    return ReportJson.toJson(ReportEngine.page(request, all));
+  }
+
+  /** Whether no hit can still arrive for any day of the request: every range ended before the lateness window. */
+  static boolean closed(ReportRequest request, ZoneId zone, long now) {
+    return request.dateRanges().stream().allMatch(r -> r.end().plusDays(1).atStartOfDay(zone).toInstant()
+        .plus(Lateness.MAX_LATENESS).plus(SETTLE).toEpochMilli() < now);
+  }
+
+  /** The UTC intervals covering the request's date ranges, overlapping ones merged (each hit is read once). */
+  static List<Instant[]> intervals(ReportRequest request, ZoneId zone) {
+    List<Instant[]> in = new ArrayList<>();
+    for (DateRangeSpec r : request.dateRanges()) {
+      in.add(new Instant[] {r.start().atStartOfDay(zone).toInstant(), r.end().plusDays(1).atStartOfDay(zone).toInstant()});
+    }
+    in.sort((a, b) -> a[0].compareTo(b[0]));
+    List<Instant[]> out = new ArrayList<>();
+    for (Instant[] i : in) {
+      Instant[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+      if (last != null && !i[0].isAfter(last[1])) {
+        last[1] = i[1].isAfter(last[1]) ? i[1] : last[1];
+      } else {
+        out.add(i.clone());
+      }
+    }
+    return out;
+  }
+
+  /** Splits the intervals into {@code n} slices of about equal time, streamed concurrently. */
+  static List<Instant[]> slices(List<Instant[]> intervals, int n) {
+    long total = intervals.stream().mapToLong(i -> i[1].toEpochMilli() - i[0].toEpochMilli()).sum();
+    long step = Math.max(1, (total + n - 1) / n);
+    List<Instant[]> out = new ArrayList<>();
+    for (Instant[] i : intervals) {
+      for (Instant s = i[0]; s.isBefore(i[1]); s = s.plusMillis(step)) {
+        Instant e = s.plusMillis(step);
+        out.add(new Instant[] {s, e.isAfter(i[1]) ? i[1] : e});
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The cache key: SHA-256 of what determines the rows (property, zone, resolved ranges, dimensions, metrics,
+   * filter with its keys sorted), not of the order or page, which are applied on read.
+   */
+  static String key(String propertyId, ZoneId zone, ReportRequest request, JsonObject body) {
+    Map<String, Object> k = new LinkedHashMap<>();
+    k.put("p", propertyId);
+    k.put("z", zone.getId());
+    k.put("r", request.dateRanges().stream().map(r -> List.of(r.name(), r.start().toString(), r.end().toString()))
+        .toList());
+    k.put("d", request.dimensions());
+    k.put("m", request.metrics().stream().map(Enum::name).toList());
+    Object filter = body.getValue("dimensionFilter");
+    try {
+      k.put("f", filter instanceof JsonObject f ? CANONICAL.readValue(f.encode(), Map.class) : null);
+      byte[] canonical = CANONICAL.writeValueAsBytes(k);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static byte[] gzip(byte[] bytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 4 + 64);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static byte[] gunzip(byte[] bytes) {
+    try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+      return gz.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

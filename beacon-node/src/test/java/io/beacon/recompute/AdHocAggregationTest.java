@@ -1,0 +1,82 @@
+package io.beacon.recompute;
+
+import io.beacon.api.ReportJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.model.Hit;
+import io.beacon.model.aggregation.MetricState;
+import io.beacon.model.report.ReportRequest;
+import io.vertx.core.json.JsonObject;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdHocAggregationTest {
+  private static final ZoneId ZONE = ZoneId.of("Asia/Kolkata");
+
+  private static Hit hit(String client, String day, String path, String country, Map<String, String> params, boolean bot) {
+    long ts = LocalDate.parse(day).atTime(12, 0).atZone(ZONE).toInstant().toEpochMilli();
+    return new Hit("P", client, null, "r-" + client + path, "s1", 1, ts, ts, "page_view", params, null, null, null,
+        null, null, null, "h", path, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null, country, null, null, bot, "t", Hit.SCHEMA_VERSION);
+  }
+
+  @Test
+  void groupsByAnyDimensionsFiltersPerHitAndCountsAHitInEachOverlappingRange() {
+    ReportRequest request = ReportJson.parseRequest(new JsonObject("""
+        {"dateRanges":[{"startDate":"2026-01-01","endDate":"2026-01-02","name":"a"},
+                       {"startDate":"2026-01-02","endDate":"2026-01-03","name":"b"}],
+         "dimensions":[{"name":"pagePath"},{"name":"customEvent:plan"}],
+         "dimensionFilter":{"filter":{"fieldName":"country","stringFilter":{"value":"DE"}}},
+         "metrics":[{"name":"eventCount"}]}"""), ZONE, LocalDate.of(2026, 2, 1), 100);
+    AdHocAggregation agg = new AdHocAggregation(request, ZONE);
+    agg.add(hit("c1", "2026-01-01", "/x", "DE", Map.of("plan", "pro"), false));
+    agg.add(hit("c2", "2026-01-02", "/x", "DE", null, false));          // in both ranges
+    agg.add(hit("c3", "2026-01-02", "/x", "FR", Map.of("plan", "pro"), false)); // filtered out
+    agg.add(hit("c4", "2026-01-03", "/y", "DE", Map.of("plan", "free"), true)); // bot
+    agg.add(hit("c5", "2026-01-04", "/x", "DE", Map.of("plan", "pro"), false)); // outside
+    Map<List<String>, MetricState> g = agg.groups();
+    assertThat(g.keySet()).containsExactlyInAnyOrder(
+        List.of("/x", "pro", "a"), List.of("/x", "(not set)", "a"), List.of("/x", "(not set)", "b"));
+    assertThat(g.values()).allSatisfy(s -> assertThat(s.eventCount()).isEqualTo(1));
+    assertThat(agg.hits()).isEqualTo(5);
+    assertThat(agg.bots()).isEqualTo(1);
+    assertThat(AdHocAggregation.needsParams(request)).isTrue();
+  }
+
+  @Test
+  void cacheKeyIgnoresOrderAndPagingButNotTheFilter() {
+    JsonObject base = new JsonObject("""
+        {"dateRanges":[{"startDate":"2026-01-01","endDate":"2026-01-02"}],
+         "dimensions":[{"name":"pagePath"},{"name":"country"}],
+         "dimensionFilter":{"filter":{"fieldName":"country","stringFilter":{"value":"DE","matchType":"EXACT"}}},
+         "metrics":[{"name":"eventCount"}]}""");
+    JsonObject paged = base.copy().put("limit", 5).put("offset", 10);
+    JsonObject reordered = base.copy().put("dimensionFilter", new JsonObject(
+        "{\"filter\":{\"stringFilter\":{\"matchType\":\"EXACT\",\"value\":\"DE\"},\"fieldName\":\"country\"}}"));
+    JsonObject other = base.copy().put("dimensionFilter", new JsonObject(
+        "{\"filter\":{\"fieldName\":\"country\",\"stringFilter\":{\"value\":\"FR\"}}}"));
+    LocalDate today = LocalDate.of(2026, 2, 1);
+    String k = AdHocReports.key("P", ZONE, ReportJson.parseRequest(base, ZONE, today, 100), base);
+    assertThat(AdHocReports.key("P", ZONE, ReportJson.parseRequest(paged, ZONE, today, 100), paged)).isEqualTo(k);
+    assertThat(AdHocReports.key("P", ZONE, ReportJson.parseRequest(reordered, ZONE, today, 100), reordered)).isEqualTo(k);
+    assertThat(AdHocReports.key("P", ZONE, ReportJson.parseRequest(other, ZONE, today, 100), other)).isNotEqualTo(k);
+    assertThat(AdHocReports.key("Q", ZONE, ReportJson.parseRequest(base, ZONE, today, 100), base)).isNotEqualTo(k);
+  }
+
+  @Test
+  void overlappingRangesAreReadOnceAndSlicedEvenly() {
+    ReportRequest request = ReportJson.parseRequest(new JsonObject("""
+        {"dateRanges":[{"startDate":"2026-01-01","endDate":"2026-01-04"},{"startDate":"2026-01-03","endDate":"2026-01-06"}],
+         "metrics":[{"name":"eventCount"}]}"""), ZONE, LocalDate.of(2026, 2, 1), 100);
+    var intervals = AdHocReports.intervals(request, ZONE);
+    assertThat(intervals).hasSize(1);
+    assertThat(intervals.get(0)[0]).isEqualTo(LocalDate.of(2026, 1, 1).atStartOfDay(ZONE).toInstant());
+    assertThat(intervals.get(0)[1]).isEqualTo(LocalDate.of(2026, 1, 7).atStartOfDay(ZONE).toInstant());
+    var slices = AdHocReports.slices(intervals, 3);
+    assertThat(slices).hasSize(3);
+    assertThat(slices.get(2)[1]).isEqualTo(intervals.get(0)[1]);
+  }
+}
