@@ -22,7 +22,7 @@ class LoadgenCliTest {
   @Test
   void badUsageExitsTwoAndSaysWhy() {
     assertThat(run("generate")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--property is required");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Missing required option: '--property=");
     assertThat(run("generate", "--property", "B-1", "--protocol", "smoke")).isEqualTo(2);
     assertThat(run("generate", "--property", "B-1", "--duration", "5m")).isEqualTo(2);
     assertThat(run("generate", "--property", "B-1", "--geo-truth")).isEqualTo(2);
@@ -30,7 +30,15 @@ class LoadgenCliTest {
     assertThat(run("generate", "--property", "B-1", "--colector", "x")).isEqualTo(2);
     assertThat(run("verify", "--truth", "t.json")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--token (or BEACON_TOKEN) is required",
-        "unknown option --colector", "--duration needs --rate");
+        "Unknown option", "'--colector'", "--duration needs --rate", "Invalid value for option '--protocol'",
+        "--geo-truth needs --client-ips", "Mars/Olympus");
+  }
+
+  @Test
+  void helpExitsZero() {
+    assertThat(run("generate", "--help")).isZero();
+    assertThat(run("verify", "--help")).isZero();
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.beacon.cli;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.Console;
 import java.io.IOException;
@@ -10,7 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,68 +27,57 @@ import java.util.Map;
  *
  * Common options: {@code --url} (default {@code BEACON_URL} or http://localhost:8081) and {@code --token}
  * (default {@code BEACON_TOKEN}). Exit codes: 0 done, 1 the job failed or was cancelled, 2 usage, 3 the API refused.
+ *
+ * <p>This class is the client (HTTP calls, what each command prints, exit codes); the command lines are
+ * {@link AdminCommands}'.
  */
 public final class ApiCli {
   static final int EXIT_FAILED = 1;
-  static final int EXIT_USAGE = 2;
+  static final int EXIT_USAGE = Cli.EXIT_USAGE;
   static final int EXIT_REFUSED = 3;
+  static final String DEFAULT_URL = "http://localhost:8081";
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(10)).build();
-  private final Map<String, String> opts;
+  private final String url;
   private final PrintStream out;
   private final PrintStream err;
-  private final String url;
+  private String token;
+  private String csrf;
 
-  private ApiCli(Map<String, String> opts, Map<String, String> env, PrintStream out, PrintStream err) {
-    this.opts = opts;
+  /** {@code url} without its trailing slashes; {@code token} empty for none. */
+  ApiCli(String url, String token, PrintStream out, PrintStream err) {
+    this.url = url.replaceAll("/+$", "");
+    this.token = token;
     this.out = out;
     this.err = err;
-    this.url = opts.getOrDefault("url", env.getOrDefault("BEACON_URL", "http://localhost:8081")).replaceAll("/+$", "");
-    opts.putIfAbsent("token", env.getOrDefault("BEACON_TOKEN", ""));
-    opts.putIfAbsent("password", env.getOrDefault("BEACON_PASSWORD", ""));
   }
 
-  /** Runs {@code args} (after the command word, e.g. {@code ["create", "--name", "x"]}); returns the exit code. */
+  /**
+   * Runs {@code args} (after the command word, e.g. {@code ["create", "--name", "x"]}) of {@code command}
+   * (token, property or recompute) with {@code env}'s {@code BEACON_*} fallbacks; returns the exit code.
+   */
   public static int run(String command, String[] args, Map<String, String> env) {
-    Map<String, String> opts = new HashMap<>();
-    StringBuilder words = new StringBuilder(command);
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].startsWith("--")) {
-        String key = args[i].substring(2);
-        boolean flag = key.equals("no-wait");
-        if (!flag && i + 1 >= args.length) {
-          System.err.println("beacon: --" + key + " needs a value");
-          return EXIT_USAGE;
-        }
-        opts.put(key, flag ? "true" : args[++i]);
-      } else {
-        words.append(' ').append(args[i]);
-      }
-    }
-    ApiCli cli = new ApiCli(opts, env, System.out, System.err);
+    return AdminCommands.run(command, args, new Cli.Io(env, System.out, System.err));
+  }
+
+  /** A command's body: may throw what an API call throws. */
+  interface Action {
+    int run() throws IOException, InterruptedException;
+  }
+
+  /** Runs {@code action}, turning a refusal or an unreachable node into a message and exit code 3. */
+  int guarded(Action action) {
     try {
-      return switch (words.toString()) {
-        case "token create" -> cli.createToken();
-        case "property create" -> cli.print(cli.call("POST", "/api/v1/admin/properties", new JsonObject()
-            .put("name", cli.required("name")).put("timeZone", opts.getOrDefault("time-zone", "UTC"))
-            .put("allowedHostnames", opts.containsKey("hosts")
-                ? new io.vertx.core.json.JsonArray(java.util.List.of(opts.get("hosts").split(","))) : null)));
-        case "property list" -> cli.print(cli.call("GET", "/api/v1/admin/properties", null));
-        case "recompute" -> new RecomputeProgress(cli::call, opts, cli.out, cli.err).run();
-        default -> {
-          System.err.println("beacon: unknown command '" + words + "' (see beacon --help)");
-          yield EXIT_USAGE;
-        }
-      };
+      return action.run();
     } catch (UsageException e) {
-      System.err.println("beacon: " + e.getMessage());
+      err.println("beacon: " + e.getMessage());
       return EXIT_USAGE;
     } catch (ApiException e) {
-      System.err.println("beacon: " + e.getMessage());
+      err.println("beacon: " + e.getMessage());
       return EXIT_REFUSED;
     } catch (IOException e) {
-      System.err.println("beacon: cannot reach " + cli.url + ": " + e);
+      err.println("beacon: cannot reach " + url + ": " + e);
       return EXIT_REFUSED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -95,6 +85,7 @@ public final class ApiCli {
     }
   }
 
+  /** A usage problem found only when the command runs (no console to ask for the password). */
   static final class UsageException extends RuntimeException {
     UsageException(String message) {
       super(message);
@@ -111,17 +102,8 @@ public final class ApiCli {
     }
   }
 
-  String required(String key) {
-    String v = opts.get(key);
-    if (v == null || v.isBlank()) {
-      throw new UsageException("--" + key + " is required");
-    }
-    return v;
-  }
-
-  private int createToken() throws IOException, InterruptedException {
-    String email = required("email");
-    String password = opts.get("password");
+  /** Logs in as {@code email} ({@code password} empty: ask the console) and prints a new API token. */
+  int createToken(String email, String name, String password) throws IOException, InterruptedException {
     if (password.isEmpty()) {
       Console console = System.console();
       if (console == null) {
@@ -130,11 +112,26 @@ public final class ApiCli {
       password = new String(console.readPassword("Password for %s: ", email));
     }
     JsonObject login = call("POST", "/api/v1/login", new JsonObject().put("email", email).put("password", password));
-    opts.put("csrf", login.getString("csrfToken", ""));
-    opts.put("token", "");
-    JsonObject token = call("POST", "/api/v1/tokens", new JsonObject().put("name", opts.getOrDefault("name", "cli")));
-    out.println(token.getString("token"));
+    csrf = login.getString("csrfToken", "");
+    token = "";
+    JsonObject created = call("POST", "/api/v1/tokens", new JsonObject().put("name", name));
+    out.println(created.getString("token"));
     return 0;
+  }
+
+  /** Creates a property and prints it; {@code hosts} null for any host. */
+  int createProperty(String name, String timeZone, List<String> hosts) throws IOException, InterruptedException {
+    return print(call("POST", "/api/v1/admin/properties", new JsonObject().put("name", name).put("timeZone", timeZone)
+        .put("allowedHostnames", hosts == null ? null : new JsonArray(List.copyOf(hosts)))));
+  }
+
+  int listProperties() throws IOException, InterruptedException {
+    return print(call("GET", "/api/v1/admin/properties", null));
+  }
+
+  /** The recompute job commands, with their progress bar on this client's stderr. */
+  RecomputeProgress recompute() {
+    return new RecomputeProgress(this::call, out, err);
   }
 
   private int print(JsonObject json) {
@@ -147,11 +144,11 @@ public final class ApiCli {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
-    if (!opts.getOrDefault("token", "").isEmpty()) {
-      b.header("Authorization", "Bearer " + opts.get("token"));
+    if (!token.isEmpty()) {
+      b.header("Authorization", "Bearer " + token);
     }
-    if (opts.containsKey("csrf")) {
-      b.header("X-CSRF-Token", opts.get("csrf"));
+    if (csrf != null) {
+      b.header("X-CSRF-Token", csrf);
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonObject json;

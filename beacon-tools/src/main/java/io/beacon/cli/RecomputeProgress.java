@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code beacon recompute}: starts a correction job (or looks at / cancels one) and follows it with a progress
@@ -18,43 +17,47 @@ final class RecomputeProgress {
 
   private static final int WIDTH = 30;
   private final Api api;
-  private final Map<String, String> opts;
   private final PrintStream out;
   private final PrintStream err;
 
-  RecomputeProgress(Api api, Map<String, String> opts, PrintStream out, PrintStream err) {
+  RecomputeProgress(Api api, PrintStream out, PrintStream err) {
     this.api = api;
-    this.opts = opts;
     this.out = out;
     this.err = err;
   }
 
-  int run() throws IOException, InterruptedException {
-    JsonObject job;
-    if (opts.containsKey("cancel")) {
-      job = api.call("DELETE", "/api/v1/admin/recompute/" + opts.get("cancel"), null);
-      out.println(job.encodePrettily());
+  /** Cancels job {@code id} and prints its row. */
+  int cancel(String id) throws IOException, InterruptedException {
+    out.println(api.call("DELETE", "/api/v1/admin/recompute/" + id, null).encodePrettily());
+    return 0;
+  }
+
+  /** Follows job {@code id} until it ends; 0 done, 1 failed or cancelled. */
+  int status(String id) throws IOException, InterruptedException {
+    return follow(api.call("GET", "/api/v1/admin/recompute/" + id, null));
+  }
+
+  /**
+   * Starts a job over days {@code from} to {@code to} (YYYY-MM-DD; the API checks them) of {@code property}; with
+   * {@code wait}, follows it until it ends, else prints its id.
+   */
+  int start(String property, String from, String to, boolean wait) throws IOException, InterruptedException {
+    JsonObject job = api.call("POST", "/api/v1/admin/recompute", new JsonObject().put("property", property)
+        .put("from", from).put("to", to));
+    err.println("Recompute job " + job.getString("jobId") + " queued (property " + job.getString("propertyId")
+        + ", " + job.getString("from") + " to " + job.getString("to") + ")");
+    if (!wait) {
+      out.println(job.getString("jobId"));
       return 0;
-    } else if (opts.containsKey("status")) {
-      job = api.call("GET", "/api/v1/admin/recompute/" + opts.get("status"), null);
-    } else {
-      for (String k : new String[] {"property", "from", "to"}) {
-        if (!opts.containsKey(k)) {
-          throw new ApiCli.UsageException("--" + k + " is required (or --status JOB / --cancel JOB)");
-        }
-      }
-      job = api.call("POST", "/api/v1/admin/recompute", new JsonObject().put("property", opts.get("property"))
-          .put("from", opts.get("from")).put("to", opts.get("to")));
-      err.println("Recompute job " + job.getString("jobId") + " queued (property " + job.getString("propertyId")
-          + ", " + job.getString("from") + " to " + job.getString("to") + ")");
-      if (opts.containsKey("no-wait")) {
-        out.println(job.getString("jobId"));
-        return 0;
-      }
     }
+    return follow(job);
+  }
+
+  private int follow(JsonObject job) throws IOException, InterruptedException {
     String id = job.getString("jobId");
     while (!finished(job)) {
       err.print("\r" + bar(job));
+      err.flush();
       Thread.sleep(1_000); // a CLI poll interval, not a test wait
       job = api.call("GET", "/api/v1/admin/recompute/" + id, null);
     }

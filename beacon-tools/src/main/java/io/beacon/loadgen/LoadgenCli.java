@@ -1,5 +1,6 @@
 package io.beacon.loadgen;
 
+import io.beacon.cli.Cli;
 import io.beacon.loadgen.PlannedRequest.Protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,13 +12,11 @@ import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code beacon generate} and {@code beacon verify}:
@@ -33,24 +32,12 @@ import java.util.Set;
  * {@code generate} sends the traffic and writes the ground truth of what was acknowledged; {@code verify} runs
  * the reports and prints every difference. Exit codes: 0 done / no difference, 1 requests given up / differences,
  * 2 usage.
+ *
+ * <p>This class does the work and parses the option values; the command lines are {@link LoadgenCommands}'.
  */
 public final class LoadgenCli {
   static final int EXIT_OK = 0;
   static final int EXIT_FAILED = 1;
-  static final int EXIT_USAGE = 2;
-  static final String USAGE = """
-      usage: beacon generate --property ID[:SECRET][@ZONE] [--property ...] [--collector URL (http://localhost:8080)]
-                             [--hits N (10000) | --duration D (e.g. 90s, 10m) --rate R] [--rate HITS_PER_S (0: as fast as possible)]
-                             [--concurrency C (8)] [--protocol tracker|mp|ua|mixed] [--seed S (1)] [--truth FILE (loadgen-truth.json)]
-                             [--client-ips [--geo-truth]] [--pages N (200)] [--bot-share X (0.03)] [--late-share X (0.2)]
-                             [--duplicate-share X (0.03)] [--key-events sign_up,purchase] [--give-up-after D (1m)]
-             beacon verify --truth FILE [--url URL (default $BEACON_URL or http://localhost:8081)] [--token T (default $BEACON_TOKEN)]
-        --give-up-after: how long one request is retried (503, 429, connection errors) before it is given up.
-        --client-ips: send each visitor's address (X-Forwarded-For; uip for UA): the node must list this host in
-                      collector.trustedProxies. --geo-truth: the node's geo database maps the generator's networks
-                      (io.beacon.loadgen.GeoTable) as the table says; else country/region/city stay out of the truth.
-        Properties must mark the --key-events as key events; MP needs the property's api secret. Use a new seed (or
-        property) per run: the collector remembers clients, so a repeated MP/UA client is no longer new.""";
 
   private LoadgenCli() {}
 
@@ -60,79 +47,17 @@ public final class LoadgenCli {
   }
 
   static int run(String command, String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    Map<String, List<String>> opts = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("-h") || a.equals("--help")) {
-        out.println(USAGE);
-        return EXIT_OK;
-      }
-      if (!a.startsWith("--")) {
-        return usage(err, "unexpected argument '" + a + "'");
-      }
-      String key = a.substring(2);
-      if (key.equals("client-ips") || key.equals("geo-truth")) {
-        opts.computeIfAbsent(key, k -> new ArrayList<>()).add("true");
-      } else if (i + 1 >= args.length) {
-        return usage(err, a + " needs a value");
-      } else {
-        opts.computeIfAbsent(key, k -> new ArrayList<>()).add(args[++i]);
-      }
-    }
-    try {
-      return switch (command) {
-        case "generate" -> generate(opts, out, err);
-        case "verify" -> verify(opts, env, out, err);
-        default -> usage(err, "unknown command " + command);
-      };
-    } catch (IllegalArgumentException | DateTimeException e) {
-      return usage(err, e.getMessage());
-    } catch (IOException e) {
-      err.println("beacon: " + e);
-      return EXIT_FAILED;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return EXIT_FAILED;
-    }
+    return LoadgenCommands.run(command, args, new Cli.Io(env, out, err));
   }
 
-  private static int generate(Map<String, List<String>> opts, PrintStream out, PrintStream err)
+  /**
+   * {@code beacon generate}: sends the traffic, writes the truth of what was acknowledged to {@code truthFile} and
+   * prints a summary; 1 when requests were given up.
+   */
+  static int generate(List<TrafficPlan.Property> properties, TrafficPlan.Options options, long hits,
+      Sender.Config config, boolean geo, Path truthFile, PrintStream out, PrintStream err)
       throws IOException, InterruptedException {
-    known(opts, Set.of("property", "collector", "hits", "duration", "rate", "concurrency", "protocol", "seed", "truth",
-        "client-ips", "geo-truth", "pages", "bot-share", "late-share", "duplicate-share", "key-events", "give-up-after"));
-    List<TrafficPlan.Property> properties = new ArrayList<>();
-    for (String spec : opts.getOrDefault("property", List.of())) {
-      properties.add(property(spec));
-    }
-    if (properties.isEmpty()) {
-      throw new IllegalArgumentException("--property is required");
-    }
-    double rate = number(opts, "rate", 0);
-    long hits = (long) number(opts, "hits", 10_000);
-    if (opts.containsKey("duration")) {
-      if (opts.containsKey("hits") || rate <= 0) {
-        throw new IllegalArgumentException("--duration needs --rate and excludes --hits");
-      }
-      hits = (long) (rate * duration(one(opts, "duration")).toMillis() / 1000.0);
-    }
-    boolean clientIps = opts.containsKey("client-ips");
-    boolean geo = opts.containsKey("geo-truth");
-    if (geo && !clientIps) {
-      throw new IllegalArgumentException("--geo-truth needs --client-ips");
-    }
-    Map<Protocol, Double> mix = mix(opts.containsKey("protocol") ? one(opts, "protocol") : "mixed");
-    long seed = (long) number(opts, "seed", 1);
-    Set<String> keyEvents = opts.containsKey("key-events") ? Set.of(one(opts, "key-events").split(","))
-        : Set.of("sign_up", "purchase");
-    TrafficPlan.Options o = new TrafficPlan.Options(seed, (int) number(opts, "pages", 200), 1.1,
-        number(opts, "bot-share", 0.03), number(opts, "late-share", 0.2), number(opts, "duplicate-share", 0.03), mix,
-        keyEvents);
-    Path truthFile = Path.of(opts.containsKey("truth") ? one(opts, "truth") : "loadgen-truth.json");
-    URI collector = URI.create(opts.containsKey("collector") ? one(opts, "collector") : "http://localhost:8080");
-    int concurrency = (int) number(opts, "concurrency", 8);
-
-    Duration giveUp = opts.containsKey("give-up-after") ? duration(one(opts, "give-up-after")) : Duration.ofMinutes(1);
-    Result r = generate(properties, o, hits, new Sender.Config(collector, clientIps, rate, concurrency, giveUp), geo);
+    Result r = generate(properties, options, hits, config, geo);
     Files.writeString(truthFile, r.truth().encodePrettily());
     Sender.Stats s = r.stats();
     out.printf("sent %d hits (%d bots) in %d requests (%d duplicates, %d retries) in %.1f s: %.0f hits/s; truth in %s%n",
@@ -178,19 +103,10 @@ public final class LoadgenCli {
     return new Result(json, stats);
   }
 
-  private static int verify(Map<String, List<String>> opts, Map<String, String> env, PrintStream out, PrintStream err)
-      throws IOException, InterruptedException {
-    known(opts, Set.of("truth", "url", "token"));
-    if (!opts.containsKey("truth")) {
-      throw new IllegalArgumentException("--truth is required");
-    }
-    String url = opts.containsKey("url") ? one(opts, "url") : env.getOrDefault("BEACON_URL", "http://localhost:8081");
-    String token = opts.containsKey("token") ? one(opts, "token") : env.getOrDefault("BEACON_TOKEN", "");
-    if (token.isBlank()) {
-      throw new IllegalArgumentException("--token (or BEACON_TOKEN) is required");
-    }
-    JsonObject truth = new JsonObject(Files.readString(Path.of(one(opts, "truth"))));
-    List<String> diffs = new AccuracyCheck(URI.create(url), token).check(truth);
+  /** {@code beacon verify}: runs the truth's reports, prints every difference; 1 when there is one. */
+  static int verify(Path truthFile, URI url, String token, PrintStream out) throws IOException, InterruptedException {
+    JsonObject truth = new JsonObject(Files.readString(truthFile));
+    List<String> diffs = new AccuracyCheck(url, token).check(truth);
     diffs.forEach(out::println);
     int reports = truth.getJsonArray("properties").stream()
         .mapToInt(p -> ((JsonObject) p).getJsonArray("reports").size()).sum();
@@ -199,7 +115,7 @@ public final class LoadgenCli {
     return diffs.isEmpty() ? EXIT_OK : EXIT_FAILED;
   }
 
-  /** {@code ID[:SECRET][@ZONE]}. */
+  /** {@code ID[:SECRET][@ZONE]}; an {@link IllegalArgumentException} or {@link DateTimeException} says what is wrong. */
   static TrafficPlan.Property property(String spec) {
     String zone = "UTC";
     int at = spec.indexOf('@');
@@ -211,7 +127,7 @@ public final class LoadgenCli {
     String id = colon < 0 ? spec : spec.substring(0, colon);
     String secret = colon < 0 ? null : spec.substring(colon + 1);
     if (id.isBlank()) {
-      throw new IllegalArgumentException("--property needs an id: ID[:SECRET][@ZONE]");
+      throw new IllegalArgumentException("needs an id: ID[:SECRET][@ZONE]");
     }
     return new TrafficPlan.Property(id, secret, ZoneId.of(zone));
   }
@@ -227,11 +143,12 @@ public final class LoadgenCli {
         mix.put(Protocol.MP, 0.25);
         mix.put(Protocol.UA, 0.15);
       }
-      default -> throw new IllegalArgumentException("--protocol must be tracker, mp, ua or mixed, was '" + protocol + "'");
+      default -> throw new IllegalArgumentException("must be tracker, mp, ua or mixed, was '" + protocol + "'");
     }
     return mix;
   }
 
+  /** {@code 90} (seconds), {@code 90s}, {@code 10m}, {@code 1h}, {@code 1h30m}. */
   static Duration duration(String s) {
     try {
       if (s.matches("\\d+")) {
@@ -239,39 +156,7 @@ public final class LoadgenCli {
       }
       return Duration.parse("PT" + s.toUpperCase());
     } catch (java.time.format.DateTimeParseException e) {
-      throw new IllegalArgumentException("--duration must be like 90, 90s, 10m or 1h, was '" + s + "'");
+      throw new IllegalArgumentException("must be like 90, 90s, 10m or 1h, was '" + s + "'");
     }
-  }
-
-  private static void known(Map<String, List<String>> opts, Set<String> allowed) {
-    for (String k : opts.keySet()) {
-      if (!allowed.contains(k)) {
-        throw new IllegalArgumentException("unknown option --" + k);
-      }
-    }
-  }
-
-  private static String one(Map<String, List<String>> opts, String key) {
-    List<String> v = opts.get(key);
-    if (v.size() > 1) {
-      throw new IllegalArgumentException("--" + key + " given twice");
-    }
-    return v.get(0);
-  }
-
-  private static double number(Map<String, List<String>> opts, String key, double dflt) {
-    if (!opts.containsKey(key)) {
-      return dflt;
-    }
-    try {
-      return Double.parseDouble(one(opts, key));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + key + " must be a number, was '" + one(opts, key) + "'");
-    }
-  }
-
-  private static int usage(PrintStream err, String problem) {
-    err.println("beacon: " + problem + "\n" + USAGE);
-    return EXIT_USAGE;
   }
 }

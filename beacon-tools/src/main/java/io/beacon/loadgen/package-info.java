@@ -13,6 +13,7 @@
  *   <li>{@link io.beacon.loadgen.AccuracyCheck}: runs the reporting API and lists every difference.</li>
  * </ul>
  *
- * CLI: {@code beacon generate ...} and {@code beacon verify ...} ({@link io.beacon.loadgen.LoadgenCli}).
+ * CLI: {@code beacon generate ...} and {@code beacon verify ...} ({@link io.beacon.loadgen.LoadgenCommands}, the
+ * command lines; {@link io.beacon.loadgen.LoadgenCli}, what they do).
  */
 package io.beacon.loadgen;

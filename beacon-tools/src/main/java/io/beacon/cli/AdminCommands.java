@@ -1,0 +1,226 @@
+package io.beacon.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command lines of {@code beacon token|property|recompute}: options only, the work is {@link ApiCli}'s and
+ * {@link RecomputeProgress}'.
+ */
+public final class AdminCommands {
+  static final String EXIT_CODES_HEADING = "%nExit codes:%n";
+
+  private AdminCommands() {
+  }
+
+  /** The commands, for {@code beacon}'s command line. */
+  public static List<CommandLine> commands(Cli.Io io) {
+    return List.of(new CommandLine(new Token(io)), new CommandLine(new Property(io)),
+        new CommandLine(new Recompute(io)));
+  }
+
+  /** {@link ApiCli#run}: one command on its own, as {@code beacon COMMAND}. */
+  static int run(String command, String[] args, Cli.Io io) {
+    for (CommandLine cl : commands(io)) {
+      if (cl.getCommandName().equals(command)) {
+        cl.setCommandName("beacon " + command);
+        return Cli.configure(cl, io).execute(args);
+      }
+    }
+    io.err().println("beacon: unknown command '" + command + "' (token, property, recompute)");
+    return Cli.EXIT_USAGE;
+  }
+
+  /**
+   * {@code --url} and {@code --token}, on every admin command and its subcommands (so {@code property --url U list}
+   * and {@code property list --url U} are the same).
+   */
+  static final class Connection {
+    @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,
+        description = {"The node's API.", "Default: $BEACON_URL, else " + ApiCli.DEFAULT_URL + "."})
+    String url;
+
+    @Option(names = "--token", paramLabel = "T", scope = ScopeType.INHERIT,
+        description = {"API token.", "Default: $BEACON_TOKEN."})
+    String token;
+
+    ApiCli client(Cli.Io io) {
+      return new ApiCli(url != null ? url : io.env("BEACON_URL", ApiCli.DEFAULT_URL),
+          token != null ? token : io.env("BEACON_TOKEN", ""), io.out(), io.err());
+    }
+  }
+
+  @Command(name = "token", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      description = "API tokens.", subcommands = Token.Create.class, synopsisSubcommandLabel = "create")
+  static final class Token {
+    final Cli.Io io;
+
+    @Mixin
+    Connection connection;
+
+    Token(Cli.Io io) {
+      this.io = io;
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = {"Logs in (password from $BEACON_PASSWORD, else asked on the console) and prints a new API "
+            + "token on stdout."},
+        exitCodeListHeading = EXIT_CODES_HEADING,
+        exitCodeList = {"0:printed", "2:usage (no password and no console)", "3:the API refused or is unreachable"})
+    static final class Create implements Callable<Integer> {
+      @ParentCommand
+      Token parent;
+
+      @Option(names = "--email", paramLabel = "E", required = true, description = "The user's email.")
+      String email;
+
+      @Option(names = "--name", paramLabel = "N", defaultValue = "cli",
+          description = "The token's name (default: ${DEFAULT-VALUE}).")
+      String name;
+
+      /** Kept for scripts that passed it; $BEACON_PASSWORD keeps it out of the process list. */
+      @Option(names = "--password", paramLabel = "P", hidden = true)
+      String password;
+
+      @Override
+      public Integer call() {
+        ApiCli api = parent.connection.client(parent.io);
+        String pw = password != null ? password : parent.io.env("BEACON_PASSWORD", "");
+        return api.guarded(() -> api.createToken(email, name, pw));
+      }
+    }
+  }
+
+  @Command(name = "property", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      description = "Properties (sites and apps).", subcommands = {Property.Create.class, Property.ListAll.class},
+      synopsisSubcommandLabel = "(create | list)")
+  static final class Property {
+    final Cli.Io io;
+
+    @Mixin
+    Connection connection;
+
+    Property(Cli.Io io) {
+      this.io = io;
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = "Creates a property and prints it (JSON) on stdout.",
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:created", "2:usage", "3:the API refused"})
+    static final class Create implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @Spec
+      CommandSpec spec;
+
+      @Option(names = "--name", paramLabel = "N", required = true, description = "Its name.")
+      String name;
+
+      @Option(names = "--time-zone", paramLabel = "Z", defaultValue = "UTC",
+          description = "The time zone its days are in, e.g. Europe/Berlin (default: ${DEFAULT-VALUE}).")
+      String timeZone;
+
+      @Option(names = "--hosts", paramLabel = "HOST", split = ",",
+          description = "The hostnames it accepts hits from, comma-separated (default: any).")
+      List<String> hosts;
+
+      @Override
+      public Integer call() {
+        if (name.isBlank()) {
+          throw new ParameterException(spec.commandLine(), "--name must not be blank");
+        }
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> api.createProperty(name, timeZone, hosts));
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = "Prints every property (JSON) on stdout.",
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:printed", "2:usage", "3:the API refused"})
+    static final class ListAll implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @Override
+      public Integer call() {
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(api::listProperties);
+      }
+    }
+  }
+
+  @Command(name = "recompute", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      description = {"Rebuilds closed days of a property from its raw hits (a correction job) and follows it with a "
+          + "progress bar on stderr until it ends; or follows (--status) or cancels (--cancel) a job.",
+          "Interrupting the command leaves the job running on the server."},
+      exitCodeListHeading = EXIT_CODES_HEADING,
+      exitCodeList = {"0:done (--no-wait: queued, its id on stdout)", "1:the job failed or was cancelled",
+          "2:usage", "3:the API refused or is unreachable"})
+  static final class Recompute implements Callable<Integer> {
+    final Cli.Io io;
+
+    @Mixin
+    Connection connection;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Job job;
+
+    Recompute(Cli.Io io) {
+      this.io = io;
+    }
+
+    /** Start one, follow one, or cancel one. */
+    static final class Job {
+      @ArgGroup(exclusive = false)
+      Start start;
+
+      @Option(names = "--status", paramLabel = "JOB", required = true,
+          description = "Follows job JOB until it ends.")
+      String status;
+
+      @Option(names = "--cancel", paramLabel = "JOB", required = true,
+          description = "Cancels job JOB and prints it.")
+      String cancel;
+    }
+
+    static final class Start {
+      @Option(names = "--property", paramLabel = "P", required = true, description = "The property's id.")
+      String property;
+
+      @Option(names = "--from", paramLabel = "YYYY-MM-DD", required = true,
+          description = "The first day (the property's time zone).")
+      String from;
+
+      @Option(names = "--to", paramLabel = "YYYY-MM-DD", required = true, description = "The last day.")
+      String to;
+
+      @Option(names = "--no-wait", description = "Prints the job's id on stdout and returns once it is queued.")
+      boolean noWait;
+    }
+
+    @Override
+    public Integer call() {
+      ApiCli api = connection.client(io);
+      RecomputeProgress jobs = api.recompute();
+      if (job.cancel != null) {
+        return api.guarded(() -> jobs.cancel(job.cancel));
+      }
+      if (job.status != null) {
+        return api.guarded(() -> jobs.status(job.status));
+      }
+      Start s = job.start;
+      return api.guarded(() -> jobs.start(s.property, s.from, s.to, !s.noWait));
+    }
+  }
+}

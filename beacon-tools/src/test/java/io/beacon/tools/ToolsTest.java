@@ -1,0 +1,177 @@
+package io.beacon.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.beacon.cli.Cli;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code beacon}'s command lines: help, version, usage errors, and the options reaching the API (a stub). */
+class ToolsTest {
+  private ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private HttpServer api;
+  /** "METHOD PATH AUTHORIZATION BODY" of every request the stub API got. */
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stopApi() {
+    if (api != null) {
+      api.stop(0);
+    }
+  }
+
+  private int run(Map<String, String> env, String... args) {
+    out = new ByteArrayOutputStream();
+    err = new ByteArrayOutputStream();
+    return Tools.run(args, new Cli.Io(env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)));
+  }
+
+  private int run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void helpListsEveryCommandOnStdout() {
+    assertThat(run("--help")).isZero();
+    assertThat(out()).startsWith("Usage: beacon").contains("token", "property", "recompute", "generate", "verify");
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void everyCommandHasItsHelp() {
+    for (String command : List.of("token", "token create", "property", "property create", "property list",
+        "recompute", "generate", "verify")) {
+      String[] words = (command + " --help").split(" ");
+      assertThat(run(words)).as(command).isZero();
+      assertThat(out()).as(command).startsWith("Usage: beacon " + command);
+    }
+    run("recompute", "--help");
+    assertThat(out()).contains("--url", "$BEACON_URL", "--token", "$BEACON_TOKEN", "--no-wait", "--status",
+        "--cancel");
+    run("generate", "--help");
+    assertThat(out()).contains("(default: 10000)", "(default: http://localhost:8080)", "(default: 1m)");
+  }
+
+  @Test
+  void versionComesFromTheManifestElseDev() {
+    assertThat(run("--version")).isZero();
+    assertThat(out().strip()).matches("Beacon \\S+");
+    assertThat(run("recompute", "--version")).isZero();
+    assertThat(out().strip()).matches("Beacon \\S+");
+  }
+
+  @Test
+  void badUsageExitsTwoNamingTheOption() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err()).contains("Missing required subcommand");
+    assertThat(run("frobnicate")).isEqualTo(2);
+    assertThat(err()).contains("'frobnicate'");
+    assertThat(run("property", "list", "--bogus")).isEqualTo(2);
+    assertThat(err()).startsWith("beacon: Unknown option: '--bogus'").contains("See 'beacon property list --help'");
+    assertThat(out()).isEmpty();
+    assertThat(run("token", "create")).isEqualTo(2);
+    assertThat(err()).contains("--email");
+    assertThat(run("property", "create", "--time-zone", "UTC")).isEqualTo(2);
+    assertThat(err()).contains("--name");
+    assertThat(run("recompute")).isEqualTo(2);
+    assertThat(err()).contains("--status", "--cancel", "--property");
+    assertThat(run("recompute", "--property", "B-1", "--from", "2025-01-01")).isEqualTo(2);
+    assertThat(err()).contains("Missing required argument(s): --to");
+    assertThat(run("recompute", "--status", "a", "--cancel", "b")).isEqualTo(2);
+    assertThat(err()).contains("mutually exclusive");
+    assertThat(run("generate", "--propety", "B-1")).as("a misspelt option is named first").isEqualTo(2);
+    assertThat(err()).startsWith("beacon: Unknown options: '--propety', 'B-1'").contains("--property");
+    assertThat(run("generate", "--property", "B-1", "--hits", "many")).isEqualTo(2);
+    assertThat(err()).contains("'--hits'");
+    assertThat(run("generate", "--property", "B-1", "--give-up-after", "soon")).isEqualTo(2);
+    assertThat(err()).contains("'--give-up-after'");
+    assertThat(run("generate", "--property", "B-1", "--seed", "1", "--seed", "2")).isEqualTo(2);
+    assertThat(err()).contains("'--seed'");
+    assertThat(run("verify", "--truth", "t.json")).isEqualTo(2);
+    assertThat(err()).contains("--token (or BEACON_TOKEN) is required");
+  }
+
+  @Test
+  void adminCommandsUseTheEnvironmentUnlessTheOptionsSayOtherwise() throws IOException {
+    String url = startApi();
+    Map<String, String> env = Map.of("BEACON_URL", url, "BEACON_TOKEN", "from-env");
+    assertThat(run(env, "property", "list")).isZero();
+    assertThat(out()).contains("\"properties\"");
+    assertThat(run(env, "property", "list", "--token", "from-option")).isZero();
+    assertThat(run(Map.of(), "property", "--url", url + "/", "--token", "t3", "list")).isZero();
+    assertThat(run(env, "property", "create", "--name", "Shop", "--hosts", "a.com,b.com")).isZero();
+    assertThat(requests).containsExactly(
+        "GET /api/v1/admin/properties Bearer from-env ",
+        "GET /api/v1/admin/properties Bearer from-option ",
+        "GET /api/v1/admin/properties Bearer t3 ",
+        "POST /api/v1/admin/properties Bearer from-env "
+            + "{\"name\":\"Shop\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"a.com\",\"b.com\"]}");
+  }
+
+  @Test
+  void recomputeNoWaitPrintsTheJobIdAndARefusalExitsThree() throws IOException {
+    String url = startApi();
+    Map<String, String> env = Map.of("BEACON_URL", url, "BEACON_TOKEN", "t");
+    assertThat(run(env, "recompute", "--property", "B-1", "--from", "2025-01-01", "--to", "2025-01-02", "--no-wait"))
+        .isZero();
+    assertThat(out()).isEqualTo("job-1" + System.lineSeparator());
+    assertThat(err()).contains("Recompute job job-1 queued (property B-1, 2025-01-01 to 2025-01-02)");
+    assertThat(run(env, "recompute", "--status", "job-1")).isZero();
+    assertThat(err()).contains("100%  2/2 days");
+    assertThat(run(Map.of("BEACON_URL", url), "property", "list")).isEqualTo(3);
+    assertThat(err()).isEqualTo("beacon: 401 missing token" + System.lineSeparator());
+  }
+
+  /** A stub of the admin API: 401 without a token, else canned answers. */
+  private String startApi() throws IOException {
+    api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    api.createContext("/", exchange -> {
+      String auth = exchange.getRequestHeaders().getFirst("Authorization");
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String path = exchange.getRequestURI().getPath();
+      requests.add(exchange.getRequestMethod() + " " + path + " " + auth + " " + body);
+      int status = 200;
+      String answer;
+      if (auth == null) {
+        status = 401;
+        answer = "{\"error\":{\"message\":\"missing token\"}}";
+      } else if (path.equals("/api/v1/admin/recompute")) {
+        answer = "{\"jobId\":\"job-1\",\"propertyId\":\"B-1\",\"from\":\"2025-01-01\",\"to\":\"2025-01-02\","
+            + "\"status\":\"queued\"}";
+      } else if (path.startsWith("/api/v1/admin/recompute/")) {
+        answer = "{\"jobId\":\"job-1\",\"status\":\"done\",\"progress\":{\"fraction\":1.0,\"daysDone\":2,"
+            + "\"daysTotal\":2,\"hitsScanned\":10}}";
+      } else if (exchange.getRequestMethod().equals("POST")) {
+        answer = "{\"id\":\"B-1\"}";
+      } else {
+        answer = "{\"properties\":[]}";
+      }
+      byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(status, bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    });
+    api.start();
+    return "http://127.0.0.1:" + api.getAddress().getPort();
+  }
+}
