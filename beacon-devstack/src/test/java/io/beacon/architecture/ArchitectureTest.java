@@ -76,7 +76,6 @@ class ArchitectureTest {
   @BeforeAll
   static void importMainClasses() {
     main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
         .importPackages("io.beacon");
     // The node, the model, the store, the tools and the dev stack are all on this module's classpath.
     for (String pkg : new String[] {"io.beacon.model", "io.beacon.store", "io.beacon.collector", "io.beacon.query",
