@@ -64,12 +64,46 @@ public final class BridgeBenchmark {
       for (int i = 0; i < n; i++) {
         // Many clients, so the hits spread over every partition like real traffic.
         Hit h = BridgeTesting.fullHit(property, i, now - 60_000 + (i % 50_000));
-        batch.add(new Hit(h.propertyId(), "client-" + (i % 5000), h.userId(), h.requestId(), h.sessionId(),
-            h.sessionNumber(), h.ts(), h.receivedAt(), h.eventName(), h.params(), h.engagementMs(), h.sessionEngaged(),
-            h.keyEvent(), h.firstVisit(), h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(),
-            h.pageReferrer(), h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(),
-            h.browser(), h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(),
-            h.region(), h.city(), h.isBot(), h.protocol(), h.schemaVersion()));
+        batch.add(Hit.builder()
+            .propertyId(h.propertyId())
+            .clientId("client-" + (i % 5000))
+            .userId(h.userId())
+            .requestId(h.requestId())
+            .sessionId(h.sessionId())
+            .sessionNumber(h.sessionNumber())
+            .ts(h.ts())
+            .receivedAt(h.receivedAt())
+            .eventName(h.eventName())
+            .params(h.params())
+            .engagementMs(h.engagementMs())
+            .sessionEngaged(h.sessionEngaged())
+            .keyEvent(h.keyEvent())
+            .firstVisit(h.firstVisit())
+            .sessionStart(h.sessionStart())
+            .pageLocation(h.pageLocation())
+            .hostname(h.hostname())
+            .pagePath(h.pagePath())
+            .pageTitle(h.pageTitle())
+            .pageReferrer(h.pageReferrer())
+            .source(h.source())
+            .medium(h.medium())
+            .campaign(h.campaign())
+            .term(h.term())
+            .content(h.content())
+            .deviceCategory(h.deviceCategory())
+            .browser(h.browser())
+            .browserVersion(h.browserVersion())
+            .os(h.os())
+            .osVersion(h.osVersion())
+            .screenResolution(h.screenResolution())
+            .language(h.language())
+            .country(h.country())
+            .region(h.region())
+            .city(h.city())
+            .isBot(h.isBot())
+            .protocol(h.protocol())
+            .schemaVersion(h.schemaVersion())
+            .build());
         if (batch.size() == 10_000 || i == n - 1) {
           BridgeTesting.produce(producer, batch);
           batch.clear();

@@ -70,9 +70,14 @@ class BridgeLineEncoderTest {
     for (int i = 0; i < 200; i++) {
       hits.add(BridgeTesting.fullHit("B-ENC", i, 1_700_000_000_000L + i));
     }
-    hits.add(new Hit("B-1", "c", null, "r", null, null, 1_700_000_000_000L, 0, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, 0));
+    hits.add(Hit.builder()
+        .propertyId("B-1")
+        .clientId("c")
+        .requestId("r")
+        .ts(1_700_000_000_000L)
+        .receivedAt(0)
+        .schemaVersion(0)
+        .build());
     for (Hit h : hits) {
       same(HitCodec.encode(h));
     }
@@ -90,15 +95,45 @@ class BridgeLineEncoderTest {
       for (int k = 0; k < count; k++) {
         params.put(random(rnd, special), random(rnd, special));
       }
-      Hit h = new Hit(random(rnd, special) + "p", random(rnd, special), rnd.nextBoolean() ? null : random(rnd, special),
-          "r" + n, random(rnd, special), rnd.nextBoolean() ? null : rnd.nextInt(), 1 + rnd.nextLong(1L << 40),
-          rnd.nextLong(1L << 40), random(rnd, special), params, rnd.nextBoolean() ? null : rnd.nextLong(),
-          rnd.nextBoolean() ? null : rnd.nextBoolean(), null, true, false, random(rnd, special), random(rnd, special),
-          random(rnd, special), random(rnd, special), random(rnd, special), random(rnd, special), random(rnd, special),
-          random(rnd, special), random(rnd, special), random(rnd, special), random(rnd, special), random(rnd, special),
-          random(rnd, special), random(rnd, special), random(rnd, special), random(rnd, special), random(rnd, special),
-          random(rnd, special), random(rnd, special), random(rnd, special), rnd.nextBoolean(), random(rnd, special),
-          rnd.nextInt(3));
+      Hit h = Hit.builder()
+          .propertyId(random(rnd, special) + "p")
+          .clientId(random(rnd, special))
+          .userId(rnd.nextBoolean() ? null : random(rnd, special))
+          .requestId("r" + n)
+          .sessionId(random(rnd, special))
+          .sessionNumber(rnd.nextBoolean() ? null : rnd.nextInt())
+          .ts(1 + rnd.nextLong(1L << 40))
+          .receivedAt(rnd.nextLong(1L << 40))
+          .eventName(random(rnd, special))
+          .params(params)
+          .engagementMs(rnd.nextBoolean() ? null : rnd.nextLong())
+          .sessionEngaged(rnd.nextBoolean() ? null : rnd.nextBoolean())
+          .firstVisit(true)
+          .sessionStart(false)
+          .pageLocation(random(rnd, special))
+          .hostname(random(rnd, special))
+          .pagePath(random(rnd, special))
+          .pageTitle(random(rnd, special))
+          .pageReferrer(random(rnd, special))
+          .source(random(rnd, special))
+          .medium(random(rnd, special))
+          .campaign(random(rnd, special))
+          .term(random(rnd, special))
+          .content(random(rnd, special))
+          .deviceCategory(random(rnd, special))
+          .browser(random(rnd, special))
+          .browserVersion(random(rnd, special))
+          .os(random(rnd, special))
+          .osVersion(random(rnd, special))
+          .screenResolution(random(rnd, special))
+          .language(random(rnd, special))
+          .country(random(rnd, special))
+          .region(random(rnd, special))
+          .city(random(rnd, special))
+          .isBot(rnd.nextBoolean())
+          .protocol(random(rnd, special))
+          .schemaVersion(rnd.nextInt(3))
+          .build();
       same(HitCodec.encode(h));
     }
     assertThat(encoder.slowLines()).isZero();

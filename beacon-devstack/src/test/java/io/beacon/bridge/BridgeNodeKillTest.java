@@ -87,12 +87,46 @@ class BridgeNodeKillTest {
     List<Hit> out = new ArrayList<>();
     for (Hit h : HitStream.generate(4, 500, now)) {
       long ts = now - 60_000 - rnd.nextInt(19 * 60_000);
-      out.add(new Hit(run + "-" + h.propertyId(), h.clientId(), h.userId(), run + "-" + h.requestId(), h.sessionId(),
-          h.sessionNumber(), ts, ts + rnd.nextInt(2_000), h.eventName(), h.params(), h.engagementMs(),
-          h.sessionEngaged(), h.keyEvent(), h.firstVisit(), h.sessionStart(), h.pageLocation(), h.hostname(),
-          h.pagePath(), h.pageTitle(), h.pageReferrer(), h.source(), h.medium(), h.campaign(), h.term(), h.content(),
-          h.deviceCategory(), h.browser(), h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(),
-          h.language(), h.country(), h.region(), h.city(), h.isBot(), h.protocol(), h.schemaVersion()));
+      out.add(Hit.builder()
+          .propertyId(run + "-" + h.propertyId())
+          .clientId(h.clientId())
+          .userId(h.userId())
+          .requestId(run + "-" + h.requestId())
+          .sessionId(h.sessionId())
+          .sessionNumber(h.sessionNumber())
+          .ts(ts)
+          .receivedAt(ts + rnd.nextInt(2_000))
+          .eventName(h.eventName())
+          .params(h.params())
+          .engagementMs(h.engagementMs())
+          .sessionEngaged(h.sessionEngaged())
+          .keyEvent(h.keyEvent())
+          .firstVisit(h.firstVisit())
+          .sessionStart(h.sessionStart())
+          .pageLocation(h.pageLocation())
+          .hostname(h.hostname())
+          .pagePath(h.pagePath())
+          .pageTitle(h.pageTitle())
+          .pageReferrer(h.pageReferrer())
+          .source(h.source())
+          .medium(h.medium())
+          .campaign(h.campaign())
+          .term(h.term())
+          .content(h.content())
+          .deviceCategory(h.deviceCategory())
+          .browser(h.browser())
+          .browserVersion(h.browserVersion())
+          .os(h.os())
+          .osVersion(h.osVersion())
+          .screenResolution(h.screenResolution())
+          .language(h.language())
+          .country(h.country())
+          .region(h.region())
+          .city(h.city())
+          .isBot(h.isBot())
+          .protocol(h.protocol())
+          .schemaVersion(h.schemaVersion())
+          .build());
     }
     // Senders' retries: the same hit again (same ts and request id) somewhere later in the stream.
     for (int i = 0; i < out.size() / 10; i++) {

@@ -129,9 +129,14 @@ class BridgeRawTest {
   @Test
   void absentOptionalFieldsStayNull() throws Exception {
     String property = BridgeTesting.propertyId();
-    Hit minimal = new Hit(property, "c-min", null, "req-min-" + property, null, null, System.currentTimeMillis(), 0,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null, null, null, null, Hit.SCHEMA_VERSION);
+    Hit minimal = Hit.builder()
+        .propertyId(property)
+        .clientId("c-min")
+        .requestId("req-min-" + property)
+        .ts(System.currentTimeMillis())
+        .receivedAt(0)
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
     produce(producer, List.of(minimal));
     await().atMost(VISIBLE).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
         assertThat(count(node, "SELECT count() FROM hits WHERE property_id = $1", property)).isEqualTo(1L));
@@ -152,9 +157,15 @@ class BridgeRawTest {
       good.add(fullHit(property, i, now - 1000 + i));
     }
     String garbageKey = "poison-" + property;
-    Hit outOfRange = new Hit(property, "c-x", null, "req-range-" + property, null, null, Long.MAX_VALUE / 2, 0,
-        "page_view", null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null, null, null, null, null, null, Hit.SCHEMA_VERSION);
+    Hit outOfRange = Hit.builder()
+        .propertyId(property)
+        .clientId("c-x")
+        .requestId("req-range-" + property)
+        .ts(Long.MAX_VALUE / 2)
+        .receivedAt(0)
+        .eventName("page_view")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
     produce(producer, good.subList(0, 20));
     producer.send(new ProducerRecord<>(Topics.HITS, garbageKey.getBytes(), "{not json".getBytes())).get();
     producer.send(new ProducerRecord<>(Topics.HITS, outOfRange.kafkaKey().getBytes(), HitCodec.encode(outOfRange))).get();

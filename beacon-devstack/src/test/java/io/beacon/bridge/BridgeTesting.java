@@ -87,12 +87,46 @@ final class BridgeTesting {
     Map<String, String> params = new HashMap<>();
     params.put("plan", "pro \"annual\"");
     params.put("n", Integer.toString(i));
-    return new Hit(propertyId, "client-" + (i % 37), "user " + i, "req-" + propertyId + "-" + i, "sess-" + (i % 11), i % 5 + 1,
-        ts, ts + 150, i % 3 == 0 ? "page_view" : "click,custom=x", params, 1000L + i, i % 2 == 0, i % 7 == 0, i % 13 == 0,
-        i % 11 == 0, "https://example.com/p/" + i + "?q=a b,c=d", "example.com", "/p/" + i,
-        "Title \"quoted\" with\nnewline, comma=equals\\backslash\ttab", "https://ref.example/x", "google", "organic",
-        "spring sale", "t,e=r m", "c\\d", i % 2 == 0 ? "desktop" : "mobile", "Fire fox,x=y\\z\nw", "120.0", "Linux,x86", "6.1",
-        "1920x1080", "de-DE", i % 3 == 0 ? "DE" : "US", "Bayern", "München", false, "ga4", Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId(propertyId)
+        .clientId("client-" + (i % 37))
+        .userId("user " + i)
+        .requestId("req-" + propertyId + "-" + i)
+        .sessionId("sess-" + (i % 11))
+        .sessionNumber(i % 5 + 1)
+        .ts(ts)
+        .receivedAt(ts + 150)
+        .eventName(i % 3 == 0 ? "page_view" : "click,custom=x")
+        .params(params)
+        .engagementMs(1000L + i)
+        .sessionEngaged(i % 2 == 0)
+        .keyEvent(i % 7 == 0)
+        .firstVisit(i % 13 == 0)
+        .sessionStart(i % 11 == 0)
+        .pageLocation("https://example.com/p/" + i + "?q=a b,c=d")
+        .hostname("example.com")
+        .pagePath("/p/" + i)
+        .pageTitle("Title \"quoted\" with\nnewline, comma=equals\\backslash\ttab")
+        .pageReferrer("https://ref.example/x")
+        .source("google")
+        .medium("organic")
+        .campaign("spring sale")
+        .term("t,e=r m")
+        .content("c\\d")
+        .deviceCategory(i % 2 == 0 ? "desktop" : "mobile")
+        .browser("Fire fox,x=y\\z\nw")
+        .browserVersion("120.0")
+        .os("Linux,x86")
+        .osVersion("6.1")
+        .screenResolution("1920x1080")
+        .language("de-DE")
+        .country(i % 3 == 0 ? "DE" : "US")
+        .region("Bayern")
+        .city("München")
+        .isBot(false)
+        .protocol("ga4")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
   static KafkaProducer<byte[], byte[]> producer(LocalStack stack) {

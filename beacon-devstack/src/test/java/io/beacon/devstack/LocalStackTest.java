@@ -220,10 +220,36 @@ class LocalStackTest {
 
   /** A page view of property B-DEVSTACK (no time zone row: counted in UTC) at {@code ts}, received now. */
   private static Hit hit(String requestId, long ts) {
-    return new Hit("B-DEVSTACK", "client-1", null, requestId, "session-1", 1, ts, System.currentTimeMillis(),
-        "page_view", null, 1000L, true, false, false, false, "https://example.com/", "example.com", "/", "Home",
-        null, "(direct)", "(none)", null, null, null, "desktop", "Firefox", null, "Linux", null, "1920x1080",
-        "en-us", "DE", null, null, false, "test", Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId("B-DEVSTACK")
+        .clientId("client-1")
+        .requestId(requestId)
+        .sessionId("session-1")
+        .sessionNumber(1)
+        .ts(ts)
+        .receivedAt(System.currentTimeMillis())
+        .eventName("page_view")
+        .engagementMs(1000L)
+        .sessionEngaged(true)
+        .keyEvent(false)
+        .firstVisit(false)
+        .sessionStart(false)
+        .pageLocation("https://example.com/")
+        .hostname("example.com")
+        .pagePath("/")
+        .pageTitle("Home")
+        .source("(direct)")
+        .medium("(none)")
+        .deviceCategory("desktop")
+        .browser("Firefox")
+        .os("Linux")
+        .screenResolution("1920x1080")
+        .language("en-us")
+        .country("DE")
+        .isBot(false)
+        .protocol("test")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
   private CqlSession cql() {

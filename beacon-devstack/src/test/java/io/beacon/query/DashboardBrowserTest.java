@@ -142,10 +142,31 @@ class DashboardBrowserTest {
     for (int i = 0; i < 400; i++) {
       int client = rnd.nextInt(60);
       String title = i % 10 == 0 ? XSS : "Page " + (i % 4);
-      hits.add(new Hit(property, "c" + client, null, "seed" + i, "s" + client, 1, now - (long) (rnd.nextDouble() * 5 * 86_400_000L),
-          0, "page_view", null, 1000L, true, false, i < 60, i < 60, null, "ui.example", "/p" + (i % 4), title, null, null, null,
-          null, null, null, "desktop", "Chrome", null, "Linux", null, null, null, countries[client % 3], null, null, false, "test",
-          Hit.SCHEMA_VERSION));
+      hits.add(Hit.builder()
+          .propertyId(property)
+          .clientId("c" + client)
+          .requestId("seed" + i)
+          .sessionId("s" + client)
+          .sessionNumber(1)
+          .ts(now - (long) (rnd.nextDouble() * 5 * 86_400_000L))
+          .receivedAt(0)
+          .eventName("page_view")
+          .engagementMs(1000L)
+          .sessionEngaged(true)
+          .keyEvent(false)
+          .firstVisit(i < 60)
+          .sessionStart(i < 60)
+          .hostname("ui.example")
+          .pagePath("/p" + (i % 4))
+          .pageTitle(title)
+          .deviceCategory("desktop")
+          .browser("Chrome")
+          .os("Linux")
+          .country(countries[client % 3])
+          .isBot(false)
+          .protocol("test")
+          .schemaVersion(Hit.SCHEMA_VERSION)
+          .build());
     }
     Aggregator agg = new Aggregator(p -> java.time.ZoneOffset.UTC);
     hits.forEach(agg::add);

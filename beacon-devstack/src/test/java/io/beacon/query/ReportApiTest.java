@@ -97,11 +97,30 @@ class ReportApiTest {
     for (int i = 0; i < n; i++) {
       int client = rnd.nextInt(40);
       boolean view = rnd.nextInt(3) > 0;
-      out.add(new Hit(PROPERTY, "c" + client, null, "r" + i, "s" + client + "-" + rnd.nextInt(3), 1,
-          start + (long) (rnd.nextDouble() * span), 0, view ? "page_view" : "scroll", null, (long) rnd.nextInt(5000),
-          rnd.nextBoolean(), false, rnd.nextInt(10) == 0, false, null, "example.com", "/p" + rnd.nextInt(5), null,
-          null, null, null, null, null, null, "desktop", "Chrome", null, "Linux", null, null, null,
-          COUNTRIES.get(client % 3), null, null, rnd.nextInt(20) == 0, "test", Hit.SCHEMA_VERSION));
+      out.add(Hit.builder()
+          .propertyId(PROPERTY)
+          .clientId("c" + client)
+          .requestId("r" + i)
+          .sessionId("s" + client + "-" + rnd.nextInt(3))
+          .sessionNumber(1)
+          .ts(start + (long) (rnd.nextDouble() * span))
+          .receivedAt(0)
+          .eventName(view ? "page_view" : "scroll")
+          .engagementMs((long) rnd.nextInt(5000))
+          .sessionEngaged(rnd.nextBoolean())
+          .keyEvent(false)
+          .firstVisit(rnd.nextInt(10) == 0)
+          .sessionStart(false)
+          .hostname("example.com")
+          .pagePath("/p" + rnd.nextInt(5))
+          .deviceCategory("desktop")
+          .browser("Chrome")
+          .os("Linux")
+          .country(COUNTRIES.get(client % 3))
+          .isBot(rnd.nextInt(20) == 0)
+          .protocol("test")
+          .schemaVersion(Hit.SCHEMA_VERSION)
+          .build());
     }
     return out;
   }

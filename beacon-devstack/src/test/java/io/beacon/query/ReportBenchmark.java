@@ -184,11 +184,35 @@ public final class ReportBenchmark {
       int client = rnd.nextInt(30_000);
       int page = (int) Math.floor(Math.pow(rnd.nextDouble(), 3) * 300); // a few pages get most views
       long ts = end - span + (long) (rnd.nextDouble() * span);
-      agg.add(new Hit(PROPERTY, "c" + client, null, "r" + i, "s" + client + "-" + rnd.nextInt(4), 1, ts, ts,
-          rnd.nextInt(4) == 0 ? "scroll" : "page_view", null, (long) rnd.nextInt(30_000), rnd.nextBoolean(), false,
-          rnd.nextInt(20) == 0, rnd.nextInt(4) == 0, null, "example.com", "/page/" + page, "Page " + page, null,
-          "google", "organic", null, null, null, "desktop", "Chrome", null, "Linux", null, "1920x1080", "en-us",
-          countries[client % countries.length], null, null, false, "bench", Hit.SCHEMA_VERSION));
+      agg.add(Hit.builder()
+          .propertyId(PROPERTY)
+          .clientId("c" + client)
+          .requestId("r" + i)
+          .sessionId("s" + client + "-" + rnd.nextInt(4))
+          .sessionNumber(1)
+          .ts(ts)
+          .receivedAt(ts)
+          .eventName(rnd.nextInt(4) == 0 ? "scroll" : "page_view")
+          .engagementMs((long) rnd.nextInt(30_000))
+          .sessionEngaged(rnd.nextBoolean())
+          .keyEvent(false)
+          .firstVisit(rnd.nextInt(20) == 0)
+          .sessionStart(rnd.nextInt(4) == 0)
+          .hostname("example.com")
+          .pagePath("/page/" + page)
+          .pageTitle("Page " + page)
+          .source("google")
+          .medium("organic")
+          .deviceCategory("desktop")
+          .browser("Chrome")
+          .os("Linux")
+          .screenResolution("1920x1080")
+          .language("en-us")
+          .country(countries[client % countries.length])
+          .isBot(false)
+          .protocol("bench")
+          .schemaVersion(Hit.SCHEMA_VERSION)
+          .build());
     }
     String cp = stack.cassandraContactPoint();
     try (CqlSession cql = CqlSession.builder().withLocalDatacenter("datacenter1").withKeyspace("beacon")

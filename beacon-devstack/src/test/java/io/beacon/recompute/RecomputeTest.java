@@ -370,10 +370,31 @@ class RecomputeTest {
 
   private static Hit hit(int i, String client, String session, long ts, long receivedAt, String event, String path,
                          String country, String plan, boolean bot) {
-    return new Hit(PROPERTY, client, null, "rq-" + i, session, 1, ts, receivedAt, event,
-        plan == null ? null : Map.of("plan", plan), (long) (i % 7) * 1000, i % 2 == 0, false, i % 10 == 0,
-        i % 5 == 0, null, "example.com", path, null, null, null, null, null, null, null, "desktop", "Chrome", null,
-        "Linux", null, null, null, country, null, null, bot, "test", Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId(PROPERTY)
+        .clientId(client)
+        .requestId("rq-" + i)
+        .sessionId(session)
+        .sessionNumber(1)
+        .ts(ts)
+        .receivedAt(receivedAt)
+        .eventName(event)
+        .params(plan == null ? null : Map.of("plan", plan))
+        .engagementMs((long) (i % 7) * 1000)
+        .sessionEngaged(i % 2 == 0)
+        .keyEvent(false)
+        .firstVisit(i % 10 == 0)
+        .sessionStart(i % 5 == 0)
+        .hostname("example.com")
+        .pagePath(path)
+        .deviceCategory("desktop")
+        .browser("Chrome")
+        .os("Linux")
+        .country(country)
+        .isBot(bot)
+        .protocol("test")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
   private static void produce(List<Hit> batch) throws Exception {

@@ -368,12 +368,46 @@ class SparkAggregationTest {
     if (h.receivedAt() - h.ts() > Duration.ofHours(71).toMillis()) {
       return h;
     }
-    return new Hit(h.propertyId(), h.clientId(), h.userId(), h.requestId(), h.sessionId(), h.sessionNumber(), h.ts(),
-        h.receivedAt() + 1_000, h.eventName(), h.params(), h.engagementMs(), h.sessionEngaged(), h.keyEvent(),
-        h.firstVisit(), h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(),
-        h.pageReferrer(), h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(),
-        h.browser(), h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(),
-        h.region(), h.city(), h.isBot(), h.protocol(), h.schemaVersion());
+    return Hit.builder()
+        .propertyId(h.propertyId())
+        .clientId(h.clientId())
+        .userId(h.userId())
+        .requestId(h.requestId())
+        .sessionId(h.sessionId())
+        .sessionNumber(h.sessionNumber())
+        .ts(h.ts())
+        .receivedAt(h.receivedAt() + 1_000)
+        .eventName(h.eventName())
+        .params(h.params())
+        .engagementMs(h.engagementMs())
+        .sessionEngaged(h.sessionEngaged())
+        .keyEvent(h.keyEvent())
+        .firstVisit(h.firstVisit())
+        .sessionStart(h.sessionStart())
+        .pageLocation(h.pageLocation())
+        .hostname(h.hostname())
+        .pagePath(h.pagePath())
+        .pageTitle(h.pageTitle())
+        .pageReferrer(h.pageReferrer())
+        .source(h.source())
+        .medium(h.medium())
+        .campaign(h.campaign())
+        .term(h.term())
+        .content(h.content())
+        .deviceCategory(h.deviceCategory())
+        .browser(h.browser())
+        .browserVersion(h.browserVersion())
+        .os(h.os())
+        .osVersion(h.osVersion())
+        .screenResolution(h.screenResolution())
+        .language(h.language())
+        .country(h.country())
+        .region(h.region())
+        .city(h.city())
+        .isBot(h.isBot())
+        .protocol(h.protocol())
+        .schemaVersion(h.schemaVersion())
+        .build();
   }
 
   private static void produceRaw(String topic, List<byte[]> values) throws Exception {

@@ -391,14 +391,37 @@ public final class SparkBenchmark {
     int client = r.nextInt(50_000);
     long ts = now - r.nextInt(3_600_000);
     String path = PATHS[(int) Math.min(PATHS.length - 1, Math.abs(r.nextGaussian()) * 40)];
-    return new Hit(property, "c" + client, null, "r" + r.nextLong(), "s" + client + "-" + r.nextInt(3), 1, ts, now,
-        r.nextInt(4) == 0 ? "scroll" : "page_view", null, (long) r.nextInt(20_000), r.nextBoolean(),
-        r.nextInt(50) == 0, r.nextInt(10) == 0, r.nextInt(5) == 0, "https://example.com" + path, "example.com", path,
-        "Title " + path, r.nextBoolean() ? null : "https://google.com/", r.nextBoolean() ? "google" : "(direct)",
-        r.nextBoolean() ? "organic" : "(none)", null, null, null, r.nextBoolean() ? "desktop" : "mobile",
-        r.nextBoolean() ? "Chrome" : "Firefox", null, r.nextBoolean() ? "Windows" : "Android", null, "1920x1080",
-        "en-us", COUNTRIES[r.nextInt(COUNTRIES.length)], null, null, r.nextInt(100) == 0, "bench",
-        Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId(property)
+        .clientId("c" + client)
+        .requestId("r" + r.nextLong())
+        .sessionId("s" + client + "-" + r.nextInt(3))
+        .sessionNumber(1)
+        .ts(ts)
+        .receivedAt(now)
+        .eventName(r.nextInt(4) == 0 ? "scroll" : "page_view")
+        .engagementMs((long) r.nextInt(20_000))
+        .sessionEngaged(r.nextBoolean())
+        .keyEvent(r.nextInt(50) == 0)
+        .firstVisit(r.nextInt(10) == 0)
+        .sessionStart(r.nextInt(5) == 0)
+        .pageLocation("https://example.com" + path)
+        .hostname("example.com")
+        .pagePath(path)
+        .pageTitle("Title " + path)
+        .pageReferrer(r.nextBoolean() ? null : "https://google.com/")
+        .source(r.nextBoolean() ? "google" : "(direct)")
+        .medium(r.nextBoolean() ? "organic" : "(none)")
+        .deviceCategory(r.nextBoolean() ? "desktop" : "mobile")
+        .browser(r.nextBoolean() ? "Chrome" : "Firefox")
+        .os(r.nextBoolean() ? "Windows" : "Android")
+        .screenResolution("1920x1080")
+        .language("en-us")
+        .country(COUNTRIES[r.nextInt(COUNTRIES.length)])
+        .isBot(r.nextInt(100) == 0)
+        .protocol("bench")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
 

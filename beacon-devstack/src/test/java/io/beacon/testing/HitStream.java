@@ -83,13 +83,40 @@ public final class HitStream {
             eventTs = received - Duration.ofHours(73 + rnd.nextInt(8)).toMillis(); // beyond 72 h
           }
           String requestId = client + "-" + s + "-" + e;
-          hits.add(new Hit(property, client, null, requestId, session, s + 1, eventTs, received,
-              event, null, (long) rnd.nextInt(30_000), engaged, "sign_up".equals(event),
-              s == 0 && e == 0, e == 0, "https://example.com" + PATHS[rnd.nextInt(PATHS.length)],
-              HOSTS[rnd.nextInt(HOSTS.length)], PATHS[rnd.nextInt(PATHS.length)],
-              TITLES[rnd.nextInt(TITLES.length)], REFERRERS[rnd.nextInt(REFERRERS.length)],
-              acq[0], acq[1], acq[2], null, null, bot ? "bot" : device, browser, null, os, null, screen,
-              language, geo[0], geo[1], geo[2], bot, "test", Hit.SCHEMA_VERSION));
+          hits.add(Hit.builder()
+              .propertyId(property)
+              .clientId(client)
+              .requestId(requestId)
+              .sessionId(session)
+              .sessionNumber(s + 1)
+              .ts(eventTs)
+              .receivedAt(received)
+              .eventName(event)
+              .engagementMs((long) rnd.nextInt(30_000))
+              .sessionEngaged(engaged)
+              .keyEvent("sign_up".equals(event))
+              .firstVisit(s == 0 && e == 0)
+              .sessionStart(e == 0)
+              .pageLocation("https://example.com" + PATHS[rnd.nextInt(PATHS.length)])
+              .hostname(HOSTS[rnd.nextInt(HOSTS.length)])
+              .pagePath(PATHS[rnd.nextInt(PATHS.length)])
+              .pageTitle(TITLES[rnd.nextInt(TITLES.length)])
+              .pageReferrer(REFERRERS[rnd.nextInt(REFERRERS.length)])
+              .source(acq[0])
+              .medium(acq[1])
+              .campaign(acq[2])
+              .deviceCategory(bot ? "bot" : device)
+              .browser(browser)
+              .os(os)
+              .screenResolution(screen)
+              .language(language)
+              .country(geo[0])
+              .region(geo[1])
+              .city(geo[2])
+              .isBot(bot)
+              .protocol("test")
+              .schemaVersion(Hit.SCHEMA_VERSION)
+              .build());
         }
       }
     }

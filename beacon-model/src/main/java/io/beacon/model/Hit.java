@@ -67,10 +67,7 @@ public record Hit(
    * attempt was received (and possibly produced) at another time, so both copies are the same row.
    */
   public Hit withTimes(long newTs, long newReceivedAt) {
-    return new Hit(propertyId, clientId, userId, requestId, sessionId, sessionNumber, newTs, newReceivedAt, eventName,
-        params, engagementMs, sessionEngaged, keyEvent, firstVisit, sessionStart, pageLocation, hostname, pagePath,
-        pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion, os,
-        osVersion, screenResolution, language, country, region, city, isBot, protocol, schemaVersion);
+    return toBuilder().ts(newTs).receivedAt(newReceivedAt).build();
   }
 
   public String kafkaKey() {
@@ -79,5 +76,298 @@ public record Hit(
 
   public static String kafkaKey(String propertyId, String clientId) {
     return propertyId + "/" + clientId;
+  }
+
+  /** A builder: name the fields a hit has; the rest stay null (0 for the times, {@link #SCHEMA_VERSION}). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this hit's fields. */
+  public Builder toBuilder() {
+    return new Builder()
+        .propertyId(propertyId)
+        .clientId(clientId)
+        .userId(userId)
+        .requestId(requestId)
+        .sessionId(sessionId)
+        .sessionNumber(sessionNumber)
+        .ts(ts)
+        .receivedAt(receivedAt)
+        .eventName(eventName)
+        .params(params)
+        .engagementMs(engagementMs)
+        .sessionEngaged(sessionEngaged)
+        .keyEvent(keyEvent)
+        .firstVisit(firstVisit)
+        .sessionStart(sessionStart)
+        .pageLocation(pageLocation)
+        .hostname(hostname)
+        .pagePath(pagePath)
+        .pageTitle(pageTitle)
+        .pageReferrer(pageReferrer)
+        .source(source)
+        .medium(medium)
+        .campaign(campaign)
+        .term(term)
+        .content(content)
+        .deviceCategory(deviceCategory)
+        .browser(browser)
+        .browserVersion(browserVersion)
+        .os(os)
+        .osVersion(osVersion)
+        .screenResolution(screenResolution)
+        .language(language)
+        .country(country)
+        .region(region)
+        .city(city)
+        .isBot(isBot)
+        .protocol(protocol)
+        .schemaVersion(schemaVersion);
+  }
+
+  /**
+   * Builds a {@link Hit} by field name, so that adding a column changes this class and the raw-row codec, not
+   * every place that makes a hit.
+   */
+  public static final class Builder {
+    private String propertyId;
+    private String clientId;
+    private String userId;
+    private String requestId;
+    private String sessionId;
+    private Integer sessionNumber;
+    private long ts;
+    private long receivedAt;
+    private String eventName;
+    private Map<String, String> params;
+    private Long engagementMs;
+    private Boolean sessionEngaged;
+    private Boolean keyEvent;
+    private Boolean firstVisit;
+    private Boolean sessionStart;
+    private String pageLocation;
+    private String hostname;
+    private String pagePath;
+    private String pageTitle;
+    private String pageReferrer;
+    private String source;
+    private String medium;
+    private String campaign;
+    private String term;
+    private String content;
+    private String deviceCategory;
+    private String browser;
+    private String browserVersion;
+    private String os;
+    private String osVersion;
+    private String screenResolution;
+    private String language;
+    private String country;
+    private String region;
+    private String city;
+    private Boolean isBot;
+    private String protocol;
+    private int schemaVersion = SCHEMA_VERSION;
+
+    private Builder() {
+    }
+
+    public Builder propertyId(String propertyId) {
+      this.propertyId = propertyId;
+      return this;
+    }
+
+    public Builder clientId(String clientId) {
+      this.clientId = clientId;
+      return this;
+    }
+
+    public Builder userId(String userId) {
+      this.userId = userId;
+      return this;
+    }
+
+    public Builder requestId(String requestId) {
+      this.requestId = requestId;
+      return this;
+    }
+
+    public Builder sessionId(String sessionId) {
+      this.sessionId = sessionId;
+      return this;
+    }
+
+    public Builder sessionNumber(Integer sessionNumber) {
+      this.sessionNumber = sessionNumber;
+      return this;
+    }
+
+    public Builder ts(long ts) {
+      this.ts = ts;
+      return this;
+    }
+
+    public Builder receivedAt(long receivedAt) {
+      this.receivedAt = receivedAt;
+      return this;
+    }
+
+    public Builder eventName(String eventName) {
+      this.eventName = eventName;
+      return this;
+    }
+
+    public Builder params(Map<String, String> params) {
+      this.params = params;
+      return this;
+    }
+
+    public Builder engagementMs(Long engagementMs) {
+      this.engagementMs = engagementMs;
+      return this;
+    }
+
+    public Builder sessionEngaged(Boolean sessionEngaged) {
+      this.sessionEngaged = sessionEngaged;
+      return this;
+    }
+
+    public Builder keyEvent(Boolean keyEvent) {
+      this.keyEvent = keyEvent;
+      return this;
+    }
+
+    public Builder firstVisit(Boolean firstVisit) {
+      this.firstVisit = firstVisit;
+      return this;
+    }
+
+    public Builder sessionStart(Boolean sessionStart) {
+      this.sessionStart = sessionStart;
+      return this;
+    }
+
+    public Builder pageLocation(String pageLocation) {
+      this.pageLocation = pageLocation;
+      return this;
+    }
+
+    public Builder hostname(String hostname) {
+      this.hostname = hostname;
+      return this;
+    }
+
+    public Builder pagePath(String pagePath) {
+      this.pagePath = pagePath;
+      return this;
+    }
+
+    public Builder pageTitle(String pageTitle) {
+      this.pageTitle = pageTitle;
+      return this;
+    }
+
+    public Builder pageReferrer(String pageReferrer) {
+      this.pageReferrer = pageReferrer;
+      return this;
+    }
+
+    public Builder source(String source) {
+      this.source = source;
+      return this;
+    }
+
+    public Builder medium(String medium) {
+      this.medium = medium;
+      return this;
+    }
+
+    public Builder campaign(String campaign) {
+      this.campaign = campaign;
+      return this;
+    }
+
+    public Builder term(String term) {
+      this.term = term;
+      return this;
+    }
+
+    public Builder content(String content) {
+      this.content = content;
+      return this;
+    }
+
+    public Builder deviceCategory(String deviceCategory) {
+      this.deviceCategory = deviceCategory;
+      return this;
+    }
+
+    public Builder browser(String browser) {
+      this.browser = browser;
+      return this;
+    }
+
+    public Builder browserVersion(String browserVersion) {
+      this.browserVersion = browserVersion;
+      return this;
+    }
+
+    public Builder os(String os) {
+      this.os = os;
+      return this;
+    }
+
+    public Builder osVersion(String osVersion) {
+      this.osVersion = osVersion;
+      return this;
+    }
+
+    public Builder screenResolution(String screenResolution) {
+      this.screenResolution = screenResolution;
+      return this;
+    }
+
+    public Builder language(String language) {
+      this.language = language;
+      return this;
+    }
+
+    public Builder country(String country) {
+      this.country = country;
+      return this;
+    }
+
+    public Builder region(String region) {
+      this.region = region;
+      return this;
+    }
+
+    public Builder city(String city) {
+      this.city = city;
+      return this;
+    }
+
+    public Builder isBot(Boolean isBot) {
+      this.isBot = isBot;
+      return this;
+    }
+
+    public Builder protocol(String protocol) {
+      this.protocol = protocol;
+      return this;
+    }
+
+    public Builder schemaVersion(int schemaVersion) {
+      this.schemaVersion = schemaVersion;
+      return this;
+    }
+
+    public Hit build() {
+      return new Hit(propertyId, clientId, userId, requestId, sessionId, sessionNumber, ts, receivedAt, eventName,
+          params, engagementMs, sessionEngaged, keyEvent, firstVisit, sessionStart, pageLocation, hostname, pagePath,
+          pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion,
+          os, osVersion, screenResolution, language, country, region, city, isBot, protocol, schemaVersion);
+    }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.model.Hit;
 import io.beacon.model.aggregation.Dimension;
+import io.beacon.store.questdb.RawHitColumn;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,7 +30,7 @@ import java.util.function.Consumer;
 final class RawHits {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, String>> PARAMS = new TypeReference<>() {};
-  /** The raw-table columns a {@link Hit} is read from, in the order {@link #toHit} reads them. */
+  /** The raw-table columns the aggregation reads (the rest are never fetched), {@code ts} first. */
   static final List<String> ALL = List.of("ts", "client_id", "user_id", "request_id", "session_id", "event_name",
       "engagement_ms", "session_engaged", "key_event", "first_visit", "session_start", "hostname", "page_path",
       "page_title", "page_referrer", "source", "medium", "campaign", "device_category", "browser", "os",
@@ -95,12 +96,9 @@ final class RawHits {
    */
   Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
                       Pacer pacer, Consumer<Hit> sink) {
-    List<String> selected = ALL.stream().filter(c -> c.equals("ts") || columns.contains(c)).toList();
-    int[] at = new int[ALL.size()];
-    for (int i = 0; i < at.length; i++) {
-      at[i] = selected.indexOf(ALL.get(i));
-    }
-    String sql = "SELECT " + String.join(", ", selected) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3";
+    List<RawHitColumn> selected = ALL.stream().filter(c -> c.equals("ts") || columns.contains(c))
+        .map(RawHitColumn::byName).toList();
+    String sql = "SELECT " + String.join(", ", selected.stream().map(RawHitColumn::column).toList()) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3";
     return questdb.getConnection().compose(conn -> conn.prepare(sql).compose(ps -> {
       Promise<Long> done = Promise.promise();
       long[] rows = {0};
@@ -109,7 +107,7 @@ final class RawHits {
           .endHandler(v -> done.tryComplete(rows[0]))
           .handler(row -> {
             try {
-              sink.accept(toHit(propertyId, row, at));
+              sink.accept(toHit(propertyId, row, selected));
               rows[0]++;
               long pause = pacer == null ? 0 : pacer.afterRow(rows[0]);
               if (pause > 0) {
@@ -130,24 +128,25 @@ final class RawHits {
     return LocalDateTime.ofInstant(t, ZoneOffset.UTC);
   }
 
-  /** A hit from a row holding the columns of {@link #ALL} at {@code at[i]} (-1: not selected, null). */
-  static Hit toHit(String propertyId, Row r, int[] at) {
-    LocalDateTime ts = r.getLocalDateTime(at[0]);
-    Map<String, String> params = at[27] < 0 ? null : params(r.getString(at[27]));
-    return new Hit(propertyId, str(r, at[1]), str(r, at[2]), str(r, at[3]), str(r, at[4]), null,
-        ts.toInstant(ZoneOffset.UTC).toEpochMilli(), 0, str(r, at[5]), params, at[6] < 0 ? null : r.getLong(at[6]),
-        bool(r, at[7]), bool(r, at[8]), bool(r, at[9]), bool(r, at[10]), null, str(r, at[11]), str(r, at[12]),
-        str(r, at[13]), str(r, at[14]), str(r, at[15]), str(r, at[16]), str(r, at[17]), null, null, str(r, at[18]),
-        str(r, at[19]), null, str(r, at[20]), null, str(r, at[21]), str(r, at[22]), str(r, at[23]), str(r, at[24]),
-        str(r, at[25]), bool(r, at[26]), null, Hit.SCHEMA_VERSION);
-  }
-
-  private static String str(Row r, int i) {
-    return i < 0 ? null : r.getString(i);
-  }
-
-  private static Boolean bool(Row r, int i) {
-    return i < 0 ? null : r.getBoolean(i);
+  /** A hit from a row holding {@code columns} in that order; the others are null (0 for the times). */
+  static Hit toHit(String propertyId, Row r, List<RawHitColumn> columns) {
+    Hit.Builder hit = Hit.builder().propertyId(propertyId);
+    for (int i = 0; i < columns.size(); i++) {
+      RawHitColumn c = columns.get(i);
+      Object value = switch (c.kind()) {
+        case TAG, STRING -> r.getString(i);
+        case INT -> r.getInteger(i);
+        case LONG -> r.getLong(i);
+        case BOOL -> r.getBoolean(i);
+        case PARAMS -> params(r.getString(i));
+        case TIMESTAMP, DESIGNATED_TIMESTAMP -> {
+          LocalDateTime t = r.getLocalDateTime(i);
+          yield t == null ? null : t.toInstant(ZoneOffset.UTC).toEpochMilli();
+        }
+      };
+      c.set(hit, value);
+    }
+    return hit.build();
   }
 
   private static Map<String, String> params(String json) {

@@ -14,9 +14,27 @@ import org.junit.jupiter.api.Test;
 class BridgeLineProtocolTest {
 
   private static Hit hit(String title, String browser, Map<String, String> params) {
-    return new Hit("B-1", "c 1", null, "r\"1", null, 3, 1_700_000_000_123L, 1_700_000_000_200L, "page_view", params,
-        42L, true, null, false, null, null, "ex.com", "/a", title, null, null, null, null, null, null, "desktop", browser,
-        null, null, null, null, null, "DE", null, null, null, "ga4", 1);
+    return Hit.builder()
+        .propertyId("B-1")
+        .clientId("c 1")
+        .requestId("r\"1")
+        .sessionNumber(3)
+        .ts(1_700_000_000_123L)
+        .receivedAt(1_700_000_000_200L)
+        .eventName("page_view")
+        .params(params)
+        .engagementMs(42L)
+        .sessionEngaged(true)
+        .firstVisit(false)
+        .hostname("ex.com")
+        .pagePath("/a")
+        .pageTitle(title)
+        .deviceCategory("desktop")
+        .browser(browser)
+        .country("DE")
+        .protocol("ga4")
+        .schemaVersion(1)
+        .build();
   }
 
   @Test
@@ -42,9 +60,14 @@ class BridgeLineProtocolTest {
   @Test
   void emptyTagIsLeftOutAndOutOfRangeTimestampsAreRefused() {
     assertThat(LineProtocol.line(hit("t", "", null))).doesNotContain("browser=");
-    Hit future = new Hit("B-1", "c", null, "r", null, null, LineProtocol.MAX_EPOCH_MS + 1, 0, null, null, null, null,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, 1);
+    Hit future = Hit.builder()
+        .propertyId("B-1")
+        .clientId("c")
+        .requestId("r")
+        .ts(LineProtocol.MAX_EPOCH_MS + 1)
+        .receivedAt(0)
+        .schemaVersion(1)
+        .build();
     assertThatThrownBy(() -> LineProtocol.line(future)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ts out of range");
   }

@@ -15,9 +15,19 @@ class BridgeRealtimeStateTest {
   private static final long NOW = 1_764_150_000_000L + 30_000; // 30 s into a minute
 
   private static Hit hit(String client, String request, long ts, String event, String path, String country) {
-    return new Hit("B-RT", client, null, request, null, null, ts, ts, event, null, null, null, null, null, null, null,
-        null, path, null, null, null, null, null, null, null, "mobile", null, null, null, null, null, null, country,
-        null, null, null, "ga4", 1);
+    return Hit.builder()
+        .propertyId("B-RT")
+        .clientId(client)
+        .requestId(request)
+        .ts(ts)
+        .receivedAt(ts)
+        .eventName(event)
+        .pagePath(path)
+        .deviceCategory("mobile")
+        .country(country)
+        .protocol("ga4")
+        .schemaVersion(1)
+        .build();
   }
 
   @Test

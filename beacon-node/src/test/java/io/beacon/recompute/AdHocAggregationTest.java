@@ -18,9 +18,23 @@ class AdHocAggregationTest {
 
   private static Hit hit(String client, String day, String path, String country, Map<String, String> params, boolean bot) {
     long ts = LocalDate.parse(day).atTime(12, 0).atZone(ZONE).toInstant().toEpochMilli();
-    return new Hit("P", client, null, "r-" + client + path, "s1", 1, ts, ts, "page_view", params, null, null, null,
-        null, null, null, "h", path, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, country, null, null, bot, "t", Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId("P")
+        .clientId(client)
+        .requestId("r-" + client + path)
+        .sessionId("s1")
+        .sessionNumber(1)
+        .ts(ts)
+        .receivedAt(ts)
+        .eventName("page_view")
+        .params(params)
+        .hostname("h")
+        .pagePath(path)
+        .country(country)
+        .isBot(bot)
+        .protocol("t")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
   @Test

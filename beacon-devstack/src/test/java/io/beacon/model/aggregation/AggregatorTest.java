@@ -134,18 +134,74 @@ class AggregatorTest {
   }
 
   private static Hit hit(String client, String session, String event, boolean bot) {
-    return new Hit("P", client, null, client + session + event, session, 1,
-        Instant.parse("2026-01-01T10:15:00Z").toEpochMilli(), 0, event, null, 10_000L, true, false, false, true,
-        null, "h", "/", "t", null, null, null, null, null, null, "desktop", "Chrome", null, "Linux", null, null,
-        "en", "DE", null, null, bot, "test", 1);
+    return Hit.builder()
+        .propertyId("P")
+        .clientId(client)
+        .requestId(client + session + event)
+        .sessionId(session)
+        .sessionNumber(1)
+        .ts(Instant.parse("2026-01-01T10:15:00Z").toEpochMilli())
+        .receivedAt(0)
+        .eventName(event)
+        .engagementMs(10_000L)
+        .sessionEngaged(true)
+        .keyEvent(false)
+        .firstVisit(false)
+        .sessionStart(true)
+        .hostname("h")
+        .pagePath("/")
+        .pageTitle("t")
+        .deviceCategory("desktop")
+        .browser("Chrome")
+        .os("Linux")
+        .language("en")
+        .country("DE")
+        .isBot(bot)
+        .protocol("test")
+        .schemaVersion(1)
+        .build();
   }
 
   private static Hit withEngagement(Hit h, boolean engaged) {
-    return new Hit(h.propertyId(), h.clientId(), h.userId(), h.requestId(), h.sessionId(), h.sessionNumber(),
-        h.ts(), h.receivedAt(), h.eventName(), h.params(), 0L, engaged, h.keyEvent(), h.firstVisit(),
-        h.sessionStart(), h.pageLocation(), h.hostname(), h.pagePath(), h.pageTitle(), h.pageReferrer(),
-        h.source(), h.medium(), h.campaign(), h.term(), h.content(), h.deviceCategory(), h.browser(),
-        h.browserVersion(), h.os(), h.osVersion(), h.screenResolution(), h.language(), h.country(), h.region(),
-        h.city(), h.isBot(), h.protocol(), h.schemaVersion());
+    return Hit.builder()
+        .propertyId(h.propertyId())
+        .clientId(h.clientId())
+        .userId(h.userId())
+        .requestId(h.requestId())
+        .sessionId(h.sessionId())
+        .sessionNumber(h.sessionNumber())
+        .ts(h.ts())
+        .receivedAt(h.receivedAt())
+        .eventName(h.eventName())
+        .params(h.params())
+        .engagementMs(0L)
+        .sessionEngaged(engaged)
+        .keyEvent(h.keyEvent())
+        .firstVisit(h.firstVisit())
+        .sessionStart(h.sessionStart())
+        .pageLocation(h.pageLocation())
+        .hostname(h.hostname())
+        .pagePath(h.pagePath())
+        .pageTitle(h.pageTitle())
+        .pageReferrer(h.pageReferrer())
+        .source(h.source())
+        .medium(h.medium())
+        .campaign(h.campaign())
+        .term(h.term())
+        .content(h.content())
+        .deviceCategory(h.deviceCategory())
+        .browser(h.browser())
+        .browserVersion(h.browserVersion())
+        .os(h.os())
+        .osVersion(h.osVersion())
+        .screenResolution(h.screenResolution())
+        .language(h.language())
+        .country(h.country())
+        .region(h.region())
+        .city(h.city())
+        .isBot(h.isBot())
+        .protocol(h.protocol())
+        .schemaVersion(h.schemaVersion())
+        .build();
   }
 }

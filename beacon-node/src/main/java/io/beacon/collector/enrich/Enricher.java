@@ -62,18 +62,46 @@ public final class Enricher {
     GeoLookup.Geo g = ip == null ? new GeoLookup.Geo(null, null, null) : geo.lookup(IpAddresses.anonymise(ip));
     long ts = d.ts != null ? d.ts : req.nowMs();
     Map<String, String> params = d.params.isEmpty() ? null : Map.copyOf(d.params);
-    return new Hit(
-        d.propertyId, d.clientId, d.userId, requestId(d), sessionId, d.sessionNumber,
-        ts, req.nowMs(),
-        d.eventName, params, d.engagementMs, d.sessionEngaged,
-        property.keyEvents().contains(d.eventName) ? Boolean.TRUE : Boolean.FALSE,
-        d.firstVisit, d.sessionStart,
-        location, hostname, path, d.pageTitle, d.pageReferrer,
-        acq.source(), acq.medium(), acq.campaign(), acq.term(), acq.content(),
-        device.category(), device.browser(), device.browserVersion(), device.os(), device.osVersion(),
-        d.screenResolution, d.language,
-        g.country(), g.region(), g.city(),
-        device.bot(), d.protocol, Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId(d.propertyId)
+        .clientId(d.clientId)
+        .userId(d.userId)
+        .requestId(requestId(d))
+        .sessionId(sessionId)
+        .sessionNumber(d.sessionNumber)
+        .ts(ts)
+        .receivedAt(req.nowMs())
+        .eventName(d.eventName)
+        .params(params)
+        .engagementMs(d.engagementMs)
+        .sessionEngaged(d.sessionEngaged)
+        .keyEvent(property.keyEvents().contains(d.eventName) ? Boolean.TRUE : Boolean.FALSE)
+        .firstVisit(d.firstVisit)
+        .sessionStart(d.sessionStart)
+        .pageLocation(location)
+        .hostname(hostname)
+        .pagePath(path)
+        .pageTitle(d.pageTitle)
+        .pageReferrer(d.pageReferrer)
+        .source(acq.source())
+        .medium(acq.medium())
+        .campaign(acq.campaign())
+        .term(acq.term())
+        .content(acq.content())
+        .deviceCategory(device.category())
+        .browser(device.browser())
+        .browserVersion(device.browserVersion())
+        .os(device.os())
+        .osVersion(device.osVersion())
+        .screenResolution(d.screenResolution)
+        .language(d.language)
+        .country(g.country())
+        .region(g.region())
+        .city(g.city())
+        .isBot(device.bot())
+        .protocol(d.protocol)
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
   static String stripFragment(String url) {

@@ -24,77 +24,82 @@ import java.util.Arrays;
 public final class LineEncoder {
   private static final JsonFactory JSON = new JsonFactory();
 
-  // Slots, numbered in the order the line is written: tags first, then fields, then the timestamp.
-  private static final int PROPERTY_ID = 0;
-  private static final int EVENT_NAME = 1;
-  private static final int HOSTNAME = 2;
-  private static final int MEDIUM = 3;
-  private static final int DEVICE_CATEGORY = 4;
-  private static final int BROWSER = 5;
-  private static final int OS = 6;
-  private static final int SCREEN_RESOLUTION = 7;
-  private static final int LANGUAGE = 8;
-  private static final int COUNTRY = 9;
-  private static final int PROTOCOL = 10;
-  private static final int TAGS = 11;
-  private static final int CLIENT_ID = 11;
-  private static final int USER_ID = 12;
-  private static final int REQUEST_ID = 13;
-  private static final int SESSION_ID = 14;
-  private static final int SESSION_NUMBER = 15;
-  private static final int RECEIVED_AT = 16;
-  private static final int PARAMS = 17;
-  private static final int ENGAGEMENT_MS = 18;
-  private static final int SESSION_ENGAGED = 19;
-  private static final int KEY_EVENT = 20;
-  private static final int FIRST_VISIT = 21;
-  private static final int SESSION_START = 22;
-  private static final int PAGE_LOCATION = 23;
-  private static final int PAGE_PATH = 24;
-  private static final int PAGE_TITLE = 25;
-  private static final int PAGE_REFERRER = 26;
-  private static final int SOURCE = 27;
-  private static final int CAMPAIGN = 28;
-  private static final int TERM = 29;
-  private static final int CONTENT = 30;
-  private static final int BROWSER_VERSION = 31;
-  private static final int OS_VERSION = 32;
-  private static final int REGION = 33;
-  private static final int CITY = 34;
-  private static final int IS_BOT = 35;
-  private static final int SCHEMA_VERSION = 36;
-  private static final int TS = 37;
-  private static final int SLOTS = 38;
+  // Slots: the columns' ordinals (RawHitColumn, the raw row's one owner), in the order the line is written:
+  // tags first, then fields, then the timestamp. The slot sets below are bit masks, so at most 64 columns.
+  private static final int PROPERTY_ID = RawHitColumn.PROPERTY_ID.ordinal();
+  private static final int EVENT_NAME = RawHitColumn.EVENT_NAME.ordinal();
+  private static final int HOSTNAME = RawHitColumn.HOSTNAME.ordinal();
+  private static final int MEDIUM = RawHitColumn.MEDIUM.ordinal();
+  private static final int DEVICE_CATEGORY = RawHitColumn.DEVICE_CATEGORY.ordinal();
+  private static final int BROWSER = RawHitColumn.BROWSER.ordinal();
+  private static final int OS = RawHitColumn.OS.ordinal();
+  private static final int SCREEN_RESOLUTION = RawHitColumn.SCREEN_RESOLUTION.ordinal();
+  private static final int LANGUAGE = RawHitColumn.LANGUAGE.ordinal();
+  private static final int COUNTRY = RawHitColumn.COUNTRY.ordinal();
+  private static final int PROTOCOL = RawHitColumn.PROTOCOL.ordinal();
+  private static final int CLIENT_ID = RawHitColumn.CLIENT_ID.ordinal();
+  private static final int USER_ID = RawHitColumn.USER_ID.ordinal();
+  private static final int REQUEST_ID = RawHitColumn.REQUEST_ID.ordinal();
+  private static final int SESSION_ID = RawHitColumn.SESSION_ID.ordinal();
+  private static final int SESSION_NUMBER = RawHitColumn.SESSION_NUMBER.ordinal();
+  private static final int RECEIVED_AT = RawHitColumn.RECEIVED_AT.ordinal();
+  private static final int PARAMS = RawHitColumn.PARAMS.ordinal();
+  private static final int ENGAGEMENT_MS = RawHitColumn.ENGAGEMENT_MS.ordinal();
+  private static final int SESSION_ENGAGED = RawHitColumn.SESSION_ENGAGED.ordinal();
+  private static final int KEY_EVENT = RawHitColumn.KEY_EVENT.ordinal();
+  private static final int FIRST_VISIT = RawHitColumn.FIRST_VISIT.ordinal();
+  private static final int SESSION_START = RawHitColumn.SESSION_START.ordinal();
+  private static final int PAGE_LOCATION = RawHitColumn.PAGE_LOCATION.ordinal();
+  private static final int PAGE_PATH = RawHitColumn.PAGE_PATH.ordinal();
+  private static final int PAGE_TITLE = RawHitColumn.PAGE_TITLE.ordinal();
+  private static final int PAGE_REFERRER = RawHitColumn.PAGE_REFERRER.ordinal();
+  private static final int SOURCE = RawHitColumn.SOURCE.ordinal();
+  private static final int CAMPAIGN = RawHitColumn.CAMPAIGN.ordinal();
+  private static final int TERM = RawHitColumn.TERM.ordinal();
+  private static final int CONTENT = RawHitColumn.CONTENT.ordinal();
+  private static final int BROWSER_VERSION = RawHitColumn.BROWSER_VERSION.ordinal();
+  private static final int OS_VERSION = RawHitColumn.OS_VERSION.ordinal();
+  private static final int REGION = RawHitColumn.REGION.ordinal();
+  private static final int CITY = RawHitColumn.CITY.ordinal();
+  private static final int IS_BOT = RawHitColumn.IS_BOT.ordinal();
+  private static final int SCHEMA_VERSION = RawHitColumn.SCHEMA_VERSION.ordinal();
+  private static final int TS = RawHitColumn.TS.ordinal();
+  private static final int SLOTS = RawHitColumn.values().length;
+  private static final int TAGS = (int) RawHitColumn.all().stream().filter(RawHitColumn::isTag).count();
+
+  static {
+    if (SLOTS > 64 || TS != SLOTS - 1) {
+      throw new ExceptionInInitializerError("LineEncoder's masks need at most 64 columns, ts last");
+    }
+    for (int s = 0; s < SLOTS; s++) {
+      if (RawHitColumn.values()[s].isTag() != (s < TAGS)) {
+        throw new ExceptionInInitializerError("RawHitColumn must list its tags first");
+      }
+    }
+  }
 
   private static final long ALL = -1L;
   /** The slots {@link #realtimeFields} returns. */
   private static final long REALTIME = 1L << PROPERTY_ID | 1L << CLIENT_ID | 1L << REQUEST_ID | 1L << EVENT_NAME
       | 1L << PAGE_PATH | 1L << SOURCE | 1L << COUNTRY | 1L << DEVICE_CATEGORY;
 
-  private static final String[] NAMES = {
-      "property_id", "event_name", "hostname", "medium", "device_category", "browser", "os", "screen_resolution",
-      "language", "country", "protocol", "client_id", "user_id", "request_id", "session_id", "session_number",
-      "received_at", "params", "engagement_ms", "session_engaged", "key_event", "first_visit", "session_start",
-      "page_location", "page_path", "page_title", "page_referrer", "source", "campaign", "term", "content",
-      "browser_version", "os_version", "region", "city", "is_bot", "schema_version", "ts"};
+  private static final String[] NAMES = RawHitColumn.all().stream().map(RawHitColumn::column)
+      .toArray(String[]::new);
 
   private enum Kind { STRING, INT, LONG, BOOL, PARAMS }
 
   private static final Kind[] KINDS = new Kind[SLOTS];
 
   static {
-    Arrays.fill(KINDS, Kind.STRING);
-    KINDS[SESSION_NUMBER] = Kind.INT;
-    KINDS[SCHEMA_VERSION] = Kind.INT;
-    KINDS[RECEIVED_AT] = Kind.LONG;
-    KINDS[ENGAGEMENT_MS] = Kind.LONG;
-    KINDS[TS] = Kind.LONG;
-    KINDS[SESSION_ENGAGED] = Kind.BOOL;
-    KINDS[KEY_EVENT] = Kind.BOOL;
-    KINDS[FIRST_VISIT] = Kind.BOOL;
-    KINDS[SESSION_START] = Kind.BOOL;
-    KINDS[IS_BOT] = Kind.BOOL;
-    KINDS[PARAMS] = Kind.PARAMS;
+    for (RawHitColumn c : RawHitColumn.all()) {
+      KINDS[c.ordinal()] = switch (c.kind()) {
+        case TAG, STRING -> Kind.STRING;
+        case INT -> Kind.INT;
+        case LONG, TIMESTAMP, DESIGNATED_TIMESTAMP -> Kind.LONG;
+        case BOOL -> Kind.BOOL;
+        case PARAMS -> Kind.PARAMS;
+      };
+    }
   }
 
   /** Thrown inside the fast path when the input needs the reference path. */
@@ -165,11 +170,19 @@ public final class LineEncoder {
     } catch (Fallback | IOException | RuntimeException e) {
       return HitCodec.decode(json);
     }
-    return new Hit(string(PROPERTY_ID), string(CLIENT_ID), null, string(REQUEST_ID), null, null, number[TS],
-        (present & (1L << RECEIVED_AT)) == 0 ? 0 : number[RECEIVED_AT], string(EVENT_NAME), null, null, null, null,
-        null, null, null, null, string(PAGE_PATH), null, null, string(SOURCE), null, null, null, null,
-        string(DEVICE_CATEGORY), null, null, null, null, null, null, string(COUNTRY), null, null, null, null,
-        (present & (1L << SCHEMA_VERSION)) == 0 ? 0 : (int) number[SCHEMA_VERSION]);
+    return Hit.builder()
+        .propertyId(string(PROPERTY_ID))
+        .clientId(string(CLIENT_ID))
+        .requestId(string(REQUEST_ID))
+        .ts(number[TS])
+        .receivedAt((present & (1L << RECEIVED_AT)) == 0 ? 0 : number[RECEIVED_AT])
+        .eventName(string(EVENT_NAME))
+        .pagePath(string(PAGE_PATH))
+        .source(string(SOURCE))
+        .deviceCategory(string(DEVICE_CATEGORY))
+        .country(string(COUNTRY))
+        .schemaVersion((present & (1L << SCHEMA_VERSION)) == 0 ? 0 : (int) number[SCHEMA_VERSION])
+        .build();
   }
 
   private String string(int slot) {
@@ -318,47 +331,8 @@ public final class LineEncoder {
   }
 
   private static int slot(String name) {
-    return switch (name) {
-      case "property_id" -> PROPERTY_ID;
-      case "client_id" -> CLIENT_ID;
-      case "user_id" -> USER_ID;
-      case "request_id" -> REQUEST_ID;
-      case "session_id" -> SESSION_ID;
-      case "session_number" -> SESSION_NUMBER;
-      case "ts" -> TS;
-      case "received_at" -> RECEIVED_AT;
-      case "event_name" -> EVENT_NAME;
-      case "params" -> PARAMS;
-      case "engagement_ms" -> ENGAGEMENT_MS;
-      case "session_engaged" -> SESSION_ENGAGED;
-      case "key_event" -> KEY_EVENT;
-      case "first_visit" -> FIRST_VISIT;
-      case "session_start" -> SESSION_START;
-      case "page_location" -> PAGE_LOCATION;
-      case "hostname" -> HOSTNAME;
-      case "page_path" -> PAGE_PATH;
-      case "page_title" -> PAGE_TITLE;
-      case "page_referrer" -> PAGE_REFERRER;
-      case "source" -> SOURCE;
-      case "medium" -> MEDIUM;
-      case "campaign" -> CAMPAIGN;
-      case "term" -> TERM;
-      case "content" -> CONTENT;
-      case "device_category" -> DEVICE_CATEGORY;
-      case "browser" -> BROWSER;
-      case "browser_version" -> BROWSER_VERSION;
-      case "os" -> OS;
-      case "os_version" -> OS_VERSION;
-      case "screen_resolution" -> SCREEN_RESOLUTION;
-      case "language" -> LANGUAGE;
-      case "country" -> COUNTRY;
-      case "region" -> REGION;
-      case "city" -> CITY;
-      case "is_bot" -> IS_BOT;
-      case "protocol" -> PROTOCOL;
-      case "schema_version" -> SCHEMA_VERSION;
-      default -> -1;
-    };
+    RawHitColumn c = RawHitColumn.byName(name);
+    return c == null ? -1 : c.ordinal();
   }
 
   // ---- writing, in LineProtocol's order and escaping ----

@@ -9,7 +9,7 @@ import java.util.TreeMap;
 
 /**
  * One {@link Hit} as one InfluxDB line-protocol line for QuestDB's {@code hits} table
- * ({@code src/main/resources/schema/questdb.sql}). SYMBOL columns are tags, everything else fields,
+ * ({@code schema/questdb.sql}; columns and their order: {@link RawHitColumn}). SYMBOL columns are tags, everything else fields,
  * typed as the table wants them: longs and ints with {@code i}, booleans as {@code true/false},
  * {@code received_at} as a QuestDB timestamp field ({@code t}, microseconds), strings quoted, the
  * params map as a JSON string, and {@code ts} as the designated timestamp in microseconds (the
@@ -42,50 +42,39 @@ public final class LineProtocol {
       throw new IllegalArgumentException("received_at out of range: " + h.receivedAt());
     }
     StringBuilder b = new StringBuilder(512).append(TABLE);
-    tag(b, "property_id", h.propertyId());
-    tag(b, "event_name", h.eventName());
-    tag(b, "hostname", h.hostname());
-    tag(b, "medium", h.medium());
-    tag(b, "device_category", h.deviceCategory());
-    tag(b, "browser", h.browser());
-    tag(b, "os", h.os());
-    tag(b, "screen_resolution", h.screenResolution());
-    tag(b, "language", h.language());
-    tag(b, "country", h.country());
-    tag(b, "protocol", h.protocol());
-    Fields f = new Fields(b);
-    f.str("client_id", h.clientId());
-    f.str("user_id", h.userId());
-    f.str("request_id", h.requestId());
-    f.str("session_id", h.sessionId());
-    f.integer("session_number", h.sessionNumber() == null ? null : h.sessionNumber().longValue());
-    if (h.receivedAt() > 0) {
-      f.raw("received_at", (h.receivedAt() * 1000) + "t");
+    for (RawHitColumn c : RawHitColumn.all()) {
+      if (c.isTag()) {
+        tag(b, c.column(), (String) c.of(h));
+      }
     }
-    f.str("params", params(h.params()));
-    f.integer("engagement_ms", h.engagementMs());
-    f.bool("session_engaged", h.sessionEngaged());
-    f.bool("key_event", h.keyEvent());
-    f.bool("first_visit", h.firstVisit());
-    f.bool("session_start", h.sessionStart());
-    f.str("page_location", h.pageLocation());
-    f.str("page_path", h.pagePath());
-    f.str("page_title", h.pageTitle());
-    f.str("page_referrer", h.pageReferrer());
-    f.str("source", h.source());
-    f.str("campaign", h.campaign());
-    f.str("term", h.term());
-    f.str("content", h.content());
-    f.str("browser_version", h.browserVersion());
-    f.str("os_version", h.osVersion());
-    f.str("region", h.region());
-    f.str("city", h.city());
-    f.bool("is_bot", h.isBot());
-    f.integer("schema_version", (long) h.schemaVersion());
+    Fields f = new Fields(b);
+    for (RawHitColumn c : RawHitColumn.all()) {
+      Object v = c.of(h);
+      switch (c.kind()) {
+        case TAG, DESIGNATED_TIMESTAMP -> {
+          // written above and below
+        }
+        case STRING -> f.str(c.column(), (String) v);
+        case INT, LONG -> f.integer(c.column(), v == null ? null : ((Number) v).longValue());
+        case BOOL -> f.bool(c.column(), (Boolean) v);
+        case PARAMS -> f.str(c.column(), params(castParams(v)));
+        case TIMESTAMP -> {
+          long ms = (Long) v;
+          if (ms > 0) {
+            f.raw(c.column(), (ms * 1000) + "t");
+          }
+        }
+      }
+    }
     if (f.count == 0) {
       throw new IllegalArgumentException("hit has no field columns");
     }
     return b.append(' ').append(h.ts() * 1000).toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> castParams(Object v) {
+    return (Map<String, String>) v;
   }
 
   /** The params map as the JSON object stored in the VARCHAR column (keys sorted), or null if empty. */
