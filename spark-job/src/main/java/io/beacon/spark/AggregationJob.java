@@ -140,7 +140,9 @@ public final class AggregationJob {
           .option("failOnDataLoss", "true")
           .load();
       BatchAggregator aggregator = new BatchAggregator(config, metrics);
-      StreamingQuery query = Dedup.apply(records, config.dedupWindow).writeStream()
+      // Each record's JSON is decoded once, here: the hit's columns and its de-duplication key in one pass.
+      Dataset<Row> decoded = HitDecoder.apply(records, !config.dedupWindow.isZero());
+      StreamingQuery query = Dedup.apply(decoded, config.dedupWindow).writeStream()
           .queryName("beacon-aggregation")
           .option("checkpointLocation", config.checkpoint)
           .trigger(Trigger.ProcessingTime(config.trigger))
