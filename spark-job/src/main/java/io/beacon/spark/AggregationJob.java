@@ -1,8 +1,10 @@
 package io.beacon.spark;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -15,15 +17,17 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * Beacon's streaming aggregation: Structured Streaming from Kafka {@code beacon.hits} into Cassandra
  * {@code agg_buckets}, exactly once (checkpointed Kafka offsets + fenced idempotent row writes, see
  * {@link CassandraSink}).
  *
- * <p>Usage: {@code AggregationJob [--key=value ...]} (keys: {@link JobConfig}). Exit codes: 0 stopped
- * cleanly (SIGTERM), 1 Kafka or Cassandra unreachable or not set up at start, 2 bad arguments, 3 the query
- * failed (it resumes from its checkpoint on the next start).
+ * <p>Usage: {@code AggregationJob [--key=value | --key value ...]} (options: {@link JobConfig.Options};
+ * {@code --help}, {@code --version}). Exit codes: 0 stopped cleanly (SIGTERM), 1 Kafka or Cassandra
+ * unreachable or not set up at start, 2 bad arguments, 3 the query failed (it resumes from its checkpoint on
+ * the next start).
  */
 public final class AggregationJob {
 
@@ -33,14 +37,62 @@ public final class AggregationJob {
   }
 
   public static void main(String[] args) {
-    JobConfig config;
-    try {
-      config = JobConfig.parse(args, System.getenv());
-    } catch (IllegalArgumentException e) {
-      System.err.println("beacon-spark-job: " + e.getMessage());
-      System.exit(2);
-      return;
+    System.exit(commandLine(System.getenv()).execute(args));
+  }
+
+  /**
+   * The job's command line: picocli runs {@link Command} (checks, then the query) and turns its answer into
+   * the exit code; --help and --version print and exit 0 without starting anything; bad arguments print
+   * picocli's message on stderr and exit 2.
+   */
+  static CommandLine commandLine(Map<String, String> env) {
+    return JobConfig.commandLine(new Command(), env);
+  }
+
+  @CommandLine.Command(name = "beacon-spark-job", mixinStandardHelpOptions = true, versionProvider = Version.class,
+      sortOptions = false, showDefaultValues = true,
+      description = {"Beacon's streaming aggregation: Kafka beacon.hits -> Cassandra agg_buckets, exactly once.",
+          "Every option not given is read from BEACON_SPARK_<OPTION> if set (upper case, dashes as"
+              + " underscores: --kafka-bootstrap -> BEACON_SPARK_KAFKA_BOOTSTRAP), else its default.",
+          ""},
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {"0:stopped cleanly (SIGTERM), or --help / --version",
+          "1:Kafka or Cassandra unreachable or not set up at start",
+          "2:bad arguments",
+          "3:the query failed (it resumes from its checkpoint on the next start)"})
+  static final class Command implements Callable<Integer> {
+
+    @CommandLine.Mixin
+    JobConfig.Options options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      // A value picocli's types do not check: ParameterException, which picocli answers like a parse error.
+      return start(options.toConfig(spec.commandLine()));
     }
+  }
+
+  /** Version of the job and of the Spark and Scala it was built for (filtered at build time). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws java.io.IOException {
+      Properties props = new Properties();
+      try (var in = AggregationJob.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          props.load(in);
+        }
+      }
+      return new String[] {"beacon-spark-job " + props.getProperty("version", "(unknown)"),
+          "built for Spark " + props.getProperty("spark", "?") + " (Scala " + props.getProperty("scala", "?")
+              + "), running on Java " + Runtime.version()};
+    }
+  }
+
+  /** Checks Kafka and Cassandra, then runs the query; returns the exit code. */
+  static int start(JobConfig config) {
     LOG.info("starting: {}", config);
     try {
       checkKafka(config);
@@ -48,10 +100,9 @@ public final class AggregationJob {
     } catch (RuntimeException e) {
       LOG.error("cannot start: {}", e.getMessage());
       System.err.println("beacon-spark-job: cannot start: " + e.getMessage());
-      System.exit(1);
-      return;
+      return 1;
     }
-    System.exit(run(config));
+    return run(config);
   }
 
   /** Runs the query until it stops; returns the exit code. */
@@ -89,7 +140,9 @@ public final class AggregationJob {
           .option("failOnDataLoss", "true")
           .load();
       BatchAggregator aggregator = new BatchAggregator(config, metrics);
-      StreamingQuery query = Dedup.apply(records, config.dedupWindow).writeStream()
+      // Each record's JSON is decoded once, here: the hit's columns and its de-duplication key in one pass.
+      Dataset<Row> decoded = HitDecoder.apply(records, !config.dedupWindow.isZero());
+      StreamingQuery query = Dedup.apply(decoded, config.dedupWindow).writeStream()
           .queryName("beacon-aggregation")
           .option("checkpointLocation", config.checkpoint)
           .trigger(Trigger.ProcessingTime(config.trigger))

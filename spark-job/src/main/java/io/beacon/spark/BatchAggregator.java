@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -33,10 +34,11 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The body of {@code foreachBatch}: decode the micro-batch's Kafka records with {@link HitCodec}, aggregate
- * each partition with the shared {@link Aggregator}, merge partial states by {@link BucketKey} across
- * partitions, and write each touched row once through {@link CassandraSink}. Hits later than the lateness
- * limit go to {@link Topics#DIRTY_BUCKETS}; records that are not hits go to {@link Topics#DEAD_LETTER}.
+ * The body of {@code foreachBatch}: take the micro-batch's hits as {@link HitDecoder} decoded them (once,
+ * with {@link HitCodec}, before the de-duplication), aggregate each partition with the shared {@link
+ * Aggregator}, merge partial states by {@link BucketKey} across partitions, and write each touched row once
+ * through {@link CassandraSink}. Hits later than the lateness limit go to {@link Topics#DIRTY_BUCKETS};
+ * records that are not hits go to {@link Topics#DEAD_LETTER}.
  */
 final class BatchAggregator {
 
@@ -73,19 +75,21 @@ final class BatchAggregator {
     CollectionAccumulator<Map<Long, Long>> appendSeconds = jsc.sc().collectionAccumulator("appendSeconds");
     JobConfig cfg = config;
 
-    batch.select("value", "partition", "offset", "timestamp").javaRDD()
+    batch.select(HitDecoder.HIT, HitDecoder.ERROR, HitDecoder.VALUE, "partition", "offset", "timestamp").javaRDD()
         .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), rows, hits, late, bad, appendSeconds))
-        .reduceByKey((a, b) -> MetricState.fromBytes(a).merge(MetricState.fromBytes(b)).toBytes(),
-            cfg.shufflePartitions)
+        // Each key's partial states (at most one per partition of the batch: aggregatePartition emits a key
+        // once) meet in one writer task, which merges them as it reads them: every state is serialized once
+        // (map side) and deserialized once, where reduceByKey on bytes turned each merge back into bytes.
+        .partitionBy(new HashPartitioner(cfg.shufflePartitions))
         .foreachPartition(deltas -> {
           // Draining the iterator is the shuffle read and the merge across Kafka partitions; timed apart from
           // the Cassandra round trips, so the batch log shows which one a slow batch spent its time on.
           long mergeStart = System.nanoTime();
-          List<Tuple2<BucketKey, byte[]>> merged = new ArrayList<>();
-          deltas.forEachRemaining(merged::add);
+          Map<BucketKey, MetricState> merged = new HashMap<>();
+          deltas.forEachRemaining(d -> merged.merge(d._1(), MetricState.fromBytes(d._2()), MetricState::merge));
           long sinkStart = System.nanoTime();
           mergeMillis.add((sinkStart - mergeStart) / 1_000_000);
-          CassandraSink.Result result = CassandraSink.write(cfg, queryId, batchId, merged.iterator());
+          CassandraSink.Result result = CassandraSink.write(cfg, queryId, batchId, merged);
           written.add(result.written());
           skipped.add(result.skipped());
           sinkMillis.add((System.nanoTime() - sinkStart) / 1_000_000);
@@ -139,26 +143,26 @@ final class BatchAggregator {
     KafkaProducer<String, byte[]> producer = null;
     List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
     while (rows.hasNext()) {
+      // Columns as selected in process(): hit, error, value, partition, offset, timestamp (see HitDecoder).
       org.apache.spark.sql.Row row = rows.next();
-      byte[] value = row.getAs("value");
-      Hit hit;
-      try {
-        hit = HitCodec.decode(value);
-      } catch (IllegalArgumentException e) {
+      if (row.isNullAt(0)) {
         bad.add(1);
-        int partition = row.getAs("partition");
-        long offset = row.getAs("offset");
+        String error = row.getString(1);
+        byte[] value = row.getAs(2);
+        int partition = row.getInt(3);
+        long offset = row.getLong(4);
         LOG.warn("topic {} partition {} offset {}: not a hit ({}), sent to {}", cfg.topic, partition, offset,
-            e.getMessage(), Topics.DEAD_LETTER);
+            error, Topics.DEAD_LETTER);
         producer = producer != null ? producer : Clients.producer(cfg);
         ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DEAD_LETTER, null, value);
-        dlq.headers().add("reason", ("spark-job: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+        dlq.headers().add("reason", ("spark-job: " + error).getBytes(StandardCharsets.UTF_8));
         dlq.headers().add("source", (cfg.topic + "/" + partition + "@" + offset).getBytes(StandardCharsets.UTF_8));
         sent.add(producer.send(dlq));
         continue;
       }
+      Hit hit = HitRow.toHit(row.getStruct(0));
       hits.add(1);
-      java.sql.Timestamp appended = row.getAs("timestamp");
+      java.sql.Timestamp appended = row.getAs(5);
       if (appended != null) {
         seconds.merge(Math.floorDiv(appended.getTime(), 1000L), 1L, Long::sum);
       }

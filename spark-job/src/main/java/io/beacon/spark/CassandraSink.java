@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import scala.Tuple2;
 
 /**
  * Idempotent writes of bucket deltas into {@code agg_buckets}: per row, read the stored state, merge the
@@ -68,23 +66,24 @@ final class CassandraSink {
   private record Partition(String propertyId, String granularity, String period, String dimension) {
   }
 
-  static Result write(JobConfig config, String writerId, long batchId, Iterator<Tuple2<BucketKey, byte[]>> deltas)
+  /**
+   * Writes one task's merged deltas (each key in one task only, see the class comment). The deltas are not
+   * changed, so a retried chunk merges the same ones again.
+   */
+  static Result write(JobConfig config, String writerId, long batchId, Map<BucketKey, MetricState> deltas)
       throws InterruptedException {
     CqlSession session = Clients.cassandra(config);
     PreparedStatement[] ps = STATEMENTS.computeIfAbsent(config.keyspace, ks -> prepare(session, ks));
-    Map<Partition, Map<BucketKey, byte[]>> byPartition = new LinkedHashMap<>();
-    while (deltas.hasNext()) {
-      Tuple2<BucketKey, byte[]> e = deltas.next();
-      BucketKey k = e._1();
-      byPartition.computeIfAbsent(new Partition(k.propertyId(), k.granularity().code(), k.period(), k.dimension()),
-          p -> new LinkedHashMap<>()).put(k, e._2());
-    }
+    Map<Partition, Map<BucketKey, MetricState>> byPartition = new LinkedHashMap<>();
+    deltas.forEach((k, delta) -> byPartition.computeIfAbsent(
+        new Partition(k.propertyId(), k.granularity().code(), k.period(), k.dimension()),
+        p -> new LinkedHashMap<>()).put(k, delta));
     Semaphore inFlight = new Semaphore(config.writeConcurrency);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicLong written = new AtomicLong();
     AtomicLong skipped = new AtomicLong();
-    for (Map.Entry<Partition, Map<BucketKey, byte[]>> partition : byPartition.entrySet()) {
-      for (Map<BucketKey, byte[]> chunk : chunks(partition.getValue())) {
+    for (Map.Entry<Partition, Map<BucketKey, MetricState>> partition : byPartition.entrySet()) {
+      for (Map<BucketKey, MetricState> chunk : chunks(partition.getValue())) {
         if (failure.get() != null) {
           break;
         }
@@ -136,7 +135,7 @@ final class CassandraSink {
 
   /** Read, fence check, merge and write of one chunk of a partition; returns {written, skipped}. */
   private static CompletionStage<long[]> writeChunk(CqlSession session, PreparedStatement[] ps, Partition p,
-      Map<BucketKey, byte[]> chunk, String writerId, long batchId) {
+      Map<BucketKey, MetricState> chunk, String writerId, long batchId) {
     List<Instant> starts = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream()
         .map(k -> Instant.ofEpochMilli(k.bucketStart())).toList()));
     List<String> values = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream().map(BucketKey::value)
@@ -149,14 +148,15 @@ final class CassandraSink {
           List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
           BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
           int bytes = 0;
-          for (Map.Entry<BucketKey, byte[]> e : chunk.entrySet()) {
+          for (Map.Entry<BucketKey, MetricState> e : chunk.entrySet()) {
             BucketKey key = e.getKey();
             Row row = stored.get(new RowId(key.bucketStart(), key.value()));
             if (row != null && writerId.equals(row.getString("writer_id")) && row.getLong("writer_batch") >= batchId) {
               counts[1]++;
               continue;
             }
-            MetricState delta = MetricState.fromBytes(e.getValue());
+            MetricState delta = e.getValue();
+            // merge() leaves its argument as it was: a retry of this chunk merges the same delta.
             MetricState merged = row == null ? delta : stored(row).merge(delta);
             byte[] users = merged.usersSketch();
             byte[] sessions = merged.sessionsSketch();
@@ -199,12 +199,12 @@ final class CassandraSink {
    * the chunk's read ({@code bucket_start IN .. AND dim_value IN ..}) matches few rows beyond its own. Every
    * key is in exactly one chunk, so each row is still read and written once per batch.
    */
-  static List<Map<BucketKey, byte[]>> chunks(Map<BucketKey, byte[]> keys) {
-    Map<String, Map<BucketKey, byte[]>> byValue = new LinkedHashMap<>();
+  static <V> List<Map<BucketKey, V>> chunks(Map<BucketKey, V> keys) {
+    Map<String, Map<BucketKey, V>> byValue = new LinkedHashMap<>();
     keys.forEach((k, v) -> byValue.computeIfAbsent(k.value(), x -> new LinkedHashMap<>()).put(k, v));
-    List<Map<BucketKey, byte[]>> out = new ArrayList<>();
-    Map<BucketKey, byte[]> current = new LinkedHashMap<>();
-    for (Map<BucketKey, byte[]> group : byValue.values()) {
+    List<Map<BucketKey, V>> out = new ArrayList<>();
+    Map<BucketKey, V> current = new LinkedHashMap<>();
+    for (Map<BucketKey, V> group : byValue.values()) {
       if (!current.isEmpty() && current.size() + group.size() > KEYS_PER_CHUNK) {
         out.add(current);
         current = new LinkedHashMap<>();

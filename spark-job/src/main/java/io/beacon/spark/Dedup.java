@@ -3,9 +3,7 @@ package io.beacon.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.greatest;
-import static org.apache.spark.sql.functions.udf;
 
-import io.beacon.model.Hit;
 import io.beacon.store.topic.HitCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +11,6 @@ import java.time.Duration;
 import org.apache.datasketches.hash.MurmurHash3;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.api.java.UDF3;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * De-duplication of the hits stream by (property_id, client_id, request_id) before aggregation: a hit that is
@@ -28,7 +23,8 @@ import org.apache.spark.sql.types.DataTypes;
  * is evicted by the watermark, so it stays bounded by {@code rate x window}.
  *
  * <p><b>Key</b>: a 128-bit MurmurHash3 of the three ids (16 bytes; a state row is a few dozen bytes instead of
- * the ~100 of the strings, and two distinct hits collide with probability ~n^2 / 2^129). Records that are
+ * the ~100 of the strings, and two distinct hits collide with probability ~n^2 / 2^129), computed by {@link
+ * HitDecoder} in the same pass that decodes the hit (each record's JSON is decoded once). Records that are
  * not hits ({@link HitCodec} fails) get a key of their own Kafka partition and offset (12 bytes, so never
  * equal to a hash), so they are never dropped here and still reach the dead-letter topic in {@link
  * BatchAggregator}.
@@ -69,19 +65,18 @@ final class Dedup {
   }
 
   /**
-   * The records with later copies of a hit already seen within {@code window} dropped; {@code window} zero:
-   * the records as they are.
+   * The decoded records with later copies of a hit already seen within {@code window} dropped; {@code window}
+   * zero: the records as they are.
    *
-   * @param records the Kafka source's rows (value, partition, offset, timestamp, ...)
+   * @param decoded {@link HitDecoder}'s rows: with {@value #KEY} (when {@code window} is not zero) and the
+   *     Kafka {@code timestamp}
    */
-  static Dataset<Row> apply(Dataset<Row> records, Duration window) {
+  static Dataset<Row> apply(Dataset<Row> decoded, Duration window) {
     if (window.isZero()) {
-      return records;
+      return decoded;
     }
-    UserDefinedFunction key = udf((UDF3<byte[], Integer, Long, byte[]>) Dedup::key, DataTypes.BinaryType);
     long windowMillis = Math.max(4, window.toMillis());
-    return records.select(col("value"), col("partition"), col("offset"), col("timestamp"))
-        .withColumn(KEY, key.apply(col("value"), col("partition"), col("offset")))
+    return decoded
         // current_timestamp() in a streaming query is the micro-batch's timestamp from the offset log.
         .withColumn(TIME, greatest(col("timestamp"),
             expr("current_timestamp() - INTERVAL " + windowMillis / 4 + " MILLISECONDS")))
@@ -89,15 +84,9 @@ final class Dedup {
         .dropDuplicatesWithinWatermark(KEY);
   }
 
-  /** 16-byte hash of the ids of a hit; 12 bytes (partition, offset) for a record that is not a hit. */
-  static byte[] key(byte[] value, Integer partition, Long offset) {
-    Hit hit;
-    try {
-      hit = HitCodec.decode(value);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return ByteBuffer.allocate(12).putInt(partition).putLong(offset).array();
-    }
-    return hashKey(hit.propertyId(), hit.clientId(), hit.requestId());
+  /** The 12-byte key (partition, offset) of a record that is not a hit: never equal to another's or a hash. */
+  static byte[] recordKey(int partition, long offset) {
+    return ByteBuffer.allocate(12).putInt(partition).putLong(offset).array();
   }
 
   /** 128-bit MurmurHash3 of the three ids, each length-prefixed (so no two id triples share an input). */

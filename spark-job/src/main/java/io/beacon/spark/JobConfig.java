@@ -1,53 +1,32 @@
 package io.beacon.spark;
 
-import io.beacon.store.topic.Topics;
 import io.beacon.model.aggregation.Lateness;
+import io.beacon.store.topic.Topics;
+import java.io.PrintWriter;
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
- * Settings of the aggregation job, from {@code --key=value} arguments, else environment variables
- * {@code BEACON_SPARK_<KEY>} (upper snake case), else defaults. Serializable: executors get a copy to open
- * their own Cassandra and Kafka clients.
+ * Settings of the aggregation job, from the command line ({@code --key=value} or {@code --key value}, parsed
+ * by picocli, see {@link Options}), else environment variables {@code BEACON_SPARK_<KEY>} (the option's name
+ * upper-cased, dashes as underscores: {@code --kafka-bootstrap} -> {@code BEACON_SPARK_KAFKA_BOOTSTRAP}), else
+ * defaults. A later option wins over an earlier one. Serializable: executors get a copy to open their own
+ * Cassandra and Kafka clients.
  */
 public final class JobConfig implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  /** Every key with its default ("" = required). */
-  static final Map<String, String> DEFAULTS = new java.util.LinkedHashMap<>();
-
-  static {
-    DEFAULTS.put("kafka-bootstrap", "127.0.0.1:9092");
-    DEFAULTS.put("topic", Topics.HITS);
-    DEFAULTS.put("starting-offsets", "earliest");
-    DEFAULTS.put("max-offsets-per-trigger", "500000");
-    DEFAULTS.put("cassandra-contact-points", "127.0.0.1:9042");
-    DEFAULTS.put("cassandra-local-dc", "datacenter1");
-    DEFAULTS.put("keyspace", "beacon");
-    DEFAULTS.put("checkpoint", "data/spark-checkpoint");
-    DEFAULTS.put("master", "");
-    DEFAULTS.put("trigger", "5 seconds");
-    DEFAULTS.put("shuffle-partitions", "2");
-    DEFAULTS.put("max-lateness", Lateness.MAX_LATENESS.toString());
-    DEFAULTS.put("metrics-port", "0");
-    DEFAULTS.put("startup-timeout", "PT30S");
-    // Chunks of ~32 rows of up to ~50 KB in flight per task: 8 keep a local Cassandra's few write and read
-    // threads busy without piling up responses in its heap (64 ran a 512 MB node out of memory).
-    DEFAULTS.put("write-concurrency", "8");
-    DEFAULTS.put("write-retry-timeout", "PT3M");
-    // A client's retry after a collector crash is produced again within seconds to minutes; PT0S turns the
-    // de-duplication off (no state, no extra shuffle).
-    DEFAULTS.put("dedup-window", "PT15M");
-    // rocksdb (off-heap, changelog checkpoints) or hdfs (Spark's default: the whole state in the heap).
-    // Like shuffle-partitions (the number of state partitions), fixed by a checkpoint's first run: Spark
-    // restores both from the checkpoint and ignores a different value later.
-    DEFAULTS.put("state-store", "rocksdb");
-  }
+  /** Prefix of the environment variables that stand in for options not given. */
+  static final String ENV_PREFIX = "BEACON_SPARK_";
 
   final String kafkaBootstrap;
   final String topic;
@@ -74,64 +53,192 @@ public final class JobConfig implements Serializable {
   /** State store provider of the de-duplication: "rocksdb" or "hdfs". */
   final String stateStore;
 
-  private JobConfig(Map<String, String> v) {
-    kafkaBootstrap = v.get("kafka-bootstrap");
-    topic = v.get("topic");
-    startingOffsets = v.get("starting-offsets");
-    maxOffsetsPerTrigger = Long.parseLong(v.get("max-offsets-per-trigger"));
-    cassandraContactPoints = List.of(v.get("cassandra-contact-points").split(","));
-    cassandraLocalDc = v.get("cassandra-local-dc");
-    keyspace = v.get("keyspace");
-    checkpoint = v.get("checkpoint");
-    master = v.get("master");
-    trigger = v.get("trigger");
-    shufflePartitions = Integer.parseInt(v.get("shuffle-partitions"));
-    maxLateness = Duration.parse(v.get("max-lateness"));
-    metricsPort = Integer.parseInt(v.get("metrics-port"));
-    startupTimeout = Duration.parse(v.get("startup-timeout"));
-    writeConcurrency = Integer.parseInt(v.get("write-concurrency"));
-    writeRetryTimeout = Duration.parse(v.get("write-retry-timeout"));
-    dedupWindow = Duration.parse(v.get("dedup-window"));
+  /** @throws IllegalArgumentException naming the option of a bad value */
+  private JobConfig(Options o) {
+    kafkaBootstrap = o.kafkaBootstrap;
+    topic = o.topic;
+    startingOffsets = o.startingOffsets;
+    maxOffsetsPerTrigger = o.maxOffsetsPerTrigger;
+    cassandraContactPoints = List.of(o.cassandraContactPoints.split(","));
+    cassandraLocalDc = o.cassandraLocalDc;
+    keyspace = o.keyspace;
+    checkpoint = o.checkpoint;
+    master = o.master;
+    trigger = o.trigger;
+    shufflePartitions = o.shufflePartitions;
+    maxLateness = o.maxLateness;
+    metricsPort = o.metricsPort;
+    startupTimeout = o.startupTimeout;
+    writeConcurrency = o.writeConcurrency;
+    writeRetryTimeout = o.writeRetryTimeout;
+    dedupWindow = o.dedupWindow;
     if (dedupWindow.isNegative()) {
-      throw new IllegalArgumentException("dedup-window: negative: " + dedupWindow);
+      throw new IllegalArgumentException("'--dedup-window': negative: " + dedupWindow);
     }
-    stateStore = v.get("state-store");
+    stateStore = o.stateStore;
     if (!stateStore.equals("rocksdb") && !stateStore.equals("hdfs")) {
-      throw new IllegalArgumentException("state-store: rocksdb or hdfs, not " + stateStore);
+      throw new IllegalArgumentException("'--state-store': rocksdb or hdfs, not " + stateStore);
     }
     if (!keyspace.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
-      throw new IllegalArgumentException("keyspace: not a CQL identifier: " + keyspace);
+      throw new IllegalArgumentException("'--keyspace': not a CQL identifier: " + keyspace);
     }
   }
 
-  /** @throws IllegalArgumentException naming every unknown key or bad value */
+  /**
+   * Parses {@code args} with {@code env} as the fallback of options not given (no help or version options:
+   * that is {@link AggregationJob}'s command).
+   *
+   * @throws ParameterException naming every unknown option or bad value (picocli's message)
+   */
   static JobConfig parse(String[] args, Map<String, String> env) {
-    Map<String, String> values = new HashMap<>();
-    DEFAULTS.forEach((key, def) -> {
-      String fromEnv = env.get("BEACON_SPARK_" + key.toUpperCase().replace('-', '_'));
-      values.put(key, fromEnv != null ? fromEnv : def);
-    });
-    List<String> errors = new ArrayList<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--") || eq < 0) {
-        errors.add("not --key=value: " + arg);
-        continue;
-      }
-      String key = arg.substring(2, eq);
-      if (!DEFAULTS.containsKey(key)) {
-        errors.add("unknown option --" + key + " (known: " + String.join(", ", DEFAULTS.keySet()) + ")");
-        continue;
-      }
-      values.put(key, arg.substring(eq + 1));
+    Options options = new Options();
+    CommandLine cli = commandLine(options, env);
+    cli.parseArgs(args);
+    return options.toConfig(cli);
+  }
+
+  /** picocli for {@code command} (with {@link Options} or mixing them in): environment fallback, last one wins. */
+  static CommandLine commandLine(Object command, Map<String, String> env) {
+    return new CommandLine(command)
+        .setDefaultValueProvider(new EnvironmentDefaults(env))
+        // A later --key wins, as the devstack relies on (SparkJobServer appends its callers' options).
+        .setOverwrittenOptionsAllowed(true)
+        .setParameterExceptionHandler(JobConfig::badArguments);
+  }
+
+  /** Bad arguments: picocli's message (and its suggestions for a mistyped option) on stderr, exit code 2. */
+  private static int badArguments(ParameterException e, String[] args) {
+    CommandLine cli = e.getCommandLine();
+    PrintWriter err = cli.getErr();
+    err.println(cli.getCommandName() + ": " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + cli.getCommandName() + " --help' for the options.");
+    err.flush();
+    return cli.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  /** {@code --kafka-bootstrap} -> {@code BEACON_SPARK_KAFKA_BOOTSTRAP}. */
+  static String environmentVariable(String optionName) {
+    String key = optionName.startsWith("--") ? optionName.substring(2) : optionName;
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /**
+   * The default of an option not given: {@code BEACON_SPARK_<KEY>} if set, else (null) the option's own
+   * default. Never for --help and --version.
+   */
+  static final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
+
+    private final Map<String, String> env;
+
+    EnvironmentDefaults(Map<String, String> env) {
+      this.env = env;
     }
-    if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", errors));
+
+    @Override
+    public String defaultValue(ArgSpec arg) {
+      if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
+        return null;
+      }
+      return env.get(environmentVariable(option.longestName()));
     }
-    try {
-      return new JobConfig(values);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("bad value: " + e.getMessage(), e);
+  }
+
+  /** The options, as picocli fills them; {@link #toConfig} checks them. */
+  static final class Options {
+
+    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT[,...]", defaultValue = "127.0.0.1:9092",
+        description = "Kafka bootstrap servers.")
+    String kafkaBootstrap;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.HITS,
+        description = "The hits topic.")
+    String topic;
+
+    @Option(names = "--starting-offsets", paramLabel = "OFFSETS", defaultValue = "earliest",
+        description = "Where a new checkpoint starts reading: earliest, latest or Spark's JSON of offsets per"
+            + " partition. Ignored once the checkpoint has offsets.")
+    String startingOffsets;
+
+    @Option(names = "--max-offsets-per-trigger", paramLabel = "N", defaultValue = "500000",
+        description = "Kafka records per micro-batch at most.")
+    long maxOffsetsPerTrigger;
+
+    @Option(names = "--cassandra-contact-points", paramLabel = "HOST:PORT[,...]", defaultValue = "127.0.0.1:9042",
+        description = "Cassandra contact points.")
+    String cassandraContactPoints;
+
+    @Option(names = "--cassandra-local-dc", paramLabel = "DC", defaultValue = "datacenter1",
+        description = "Cassandra local data center.")
+    String cassandraLocalDc;
+
+    @Option(names = "--keyspace", paramLabel = "KEYSPACE", defaultValue = "beacon",
+        description = "Cassandra keyspace with agg_buckets and properties.")
+    String keyspace;
+
+    @Option(names = "--checkpoint", paramLabel = "DIR|URI", defaultValue = "data/spark-checkpoint",
+        description = "Streaming checkpoint (local dir, HDFS or S3 URI); never delete it while the aggregates"
+            + " are kept.")
+    String checkpoint;
+
+    @Option(names = "--master", paramLabel = "MASTER", defaultValue = "",
+        description = "Spark master, e.g. local[2]; empty: whatever spark-submit set.")
+    String master;
+
+    @Option(names = "--trigger", paramLabel = "INTERVAL", defaultValue = "5 seconds",
+        description = "Micro-batch interval (Spark's processing-time trigger).")
+    String trigger;
+
+    // Like --state-store, fixed by a checkpoint's first run (the number of state partitions).
+    @Option(names = "--shuffle-partitions", paramLabel = "N", defaultValue = "2",
+        description = "spark.sql.shuffle.partitions: state partitions of the de-duplication and writer tasks.")
+    int shufflePartitions;
+
+    // Not a constant expression, so the field's initial value is the default.
+    @Option(names = "--max-lateness", paramLabel = "DURATION",
+        description = "Hits later than this (received_at - ts) go to the dirty buckets (ISO-8601).")
+    Duration maxLateness = Lateness.MAX_LATENESS;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "0",
+        description = "Prometheus endpoint on 127.0.0.1:PORT/metrics; 0: off.")
+    int metricsPort;
+
+    @Option(names = "--startup-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
+        description = "How long the start waits for Kafka and Cassandra (ISO-8601).")
+    Duration startupTimeout;
+
+    // Chunks of ~32 rows of up to ~50 KB in flight per task: 8 keep a local Cassandra's few write and read
+    // threads busy without piling up responses in its heap (64 ran a 512 MB node out of memory).
+    @Option(names = "--write-concurrency", paramLabel = "N", defaultValue = "8",
+        description = "Read-merge-write chunks in flight per task.")
+    int writeConcurrency;
+
+    @Option(names = "--write-retry-timeout", paramLabel = "DURATION", defaultValue = "PT3M",
+        description = "How long a failed Cassandra write is retried before the batch fails (ISO-8601).")
+    Duration writeRetryTimeout;
+
+    // A client's retry after a collector crash is produced again within seconds to minutes; PT0S turns the
+    // de-duplication off (no state, no extra shuffle).
+    @Option(names = "--dedup-window", paramLabel = "DURATION", defaultValue = "PT15M",
+        description = "Copies of a hit (property, client, request id) within this much Kafka time count once"
+            + " (ISO-8601); PT0S: off.")
+    Duration dedupWindow;
+
+    // rocksdb (off-heap, changelog checkpoints) or hdfs (Spark's default: the whole state in the heap).
+    // Like shuffle-partitions (the number of state partitions), fixed by a checkpoint's first run: Spark
+    // restores both from the checkpoint and ignores a different value later.
+    @Option(names = "--state-store", paramLabel = "rocksdb|hdfs", defaultValue = "rocksdb",
+        description = "State store of the de-duplication: rocksdb (off-heap) or hdfs (Spark's default, in the"
+            + " heap).")
+    String stateStore;
+
+    /** @throws ParameterException on a value picocli's types do not check */
+    JobConfig toConfig(CommandLine cli) {
+      try {
+        return new JobConfig(this);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(cli, "Invalid value for option " + e.getMessage(), e);
+      }
     }
   }
 

@@ -1,53 +1,81 @@
 package io.beacon.spark;
 
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
  * The job's progress in Prometheus text format on {@code http://127.0.0.1:<metrics-port>/metrics}: Spark's
  * own progress of the last micro-batch (input and processing rate, batch duration, state rows, watermark) plus
- * the job's counters. A few lines over the JDK's HTTP server instead of Spark's PrometheusServlet, which
- * needs the Spark UI (off in tests) and names metrics per application id.
+ * the job's counters. A Micrometer {@link PrometheusMeterRegistry} served by the JDK's HTTP server instead of
+ * Spark's PrometheusServlet, which needs the Spark UI (off in tests) and names metrics per application id.
+ *
+ * <p>Exposed names (dashboards, alert rules and tests read them): Micrometer appends {@code _total} to a
+ * counter, so counters are registered without it; the sink delay is a histogram with today's buckets
+ * ({@code _bucket}, {@code _sum}, {@code _count}; Micrometer adds a {@code _max} gauge).
  */
 final class JobMetrics extends StreamingQueryListener {
 
-  private final AtomicLong hits = new AtomicLong();
-  private final AtomicLong late = new AtomicLong();
-  private final AtomicLong bad = new AtomicLong();
-  private final AtomicLong rowsWritten = new AtomicLong();
-  private final AtomicLong rowsSkipped = new AtomicLong();
-  private final AtomicLong batches = new AtomicLong();
-  private final AtomicLong duplicates = new AtomicLong();
-  private final AtomicLong dedupLate = new AtomicLong();
+  /** Upper bounds (s) of the produce-to-aggregate delay histogram: seconds to an hour of backlog. */
+  static final double[] DELAY_BUCKETS = {1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter hits = counter("beacon_spark_hits", "Hits decoded from Kafka");
+  private final Counter late = counter("beacon_spark_late_hits",
+      "Hits beyond the lateness limit, sent to dirty buckets");
+  private final Counter bad = counter("beacon_spark_dead_letters", "Records that were not hits");
+  private final Counter rowsWritten = counter("beacon_spark_rows_written", "Aggregate rows written to Cassandra");
+  private final Counter rowsSkipped = counter("beacon_spark_rows_skipped",
+      "Rows a replayed batch found already written");
+  private final Counter batches = counter("beacon_spark_batches", "Micro-batches completed");
+  private final Counter duplicates = counter("beacon_spark_duplicates",
+      "Copies of an already seen hit (property, client, request id) dropped by the de-duplication");
+  private final Counter dedupLate = counter("beacon_spark_dedup_late_rows",
+      "Rows the de-duplication dropped as older than its watermark (0 unless a clock jumped; see Dedup)");
+  private final DistributionSummary sinkDelay = DistributionSummary.builder("beacon_spark_sink_delay_seconds")
+      .description("Produce (Kafka append time) to written aggregate, per hit")
+      .serviceLevelObjectives(DELAY_BUCKETS)
+      .register(registry);
   private volatile boolean queryActive;
   private volatile long lastBatchId = -1;
   private volatile long lastBatchMillis;
+  private volatile double lastBatchMaxDelay;
   private volatile StreamingQueryProgress progress;
-  /** Upper bounds (s) of the produce-to-aggregate delay histogram: seconds to an hour of backlog. */
-  private static final double[] DELAY_BUCKETS = {1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600};
-  private final long[] delayCounts = new long[DELAY_BUCKETS.length + 1];
-  private long delayCount;
-  private double delaySum;
-  private double lastBatchMaxDelay;
   private HttpServer server;
 
+  JobMetrics() {
+    // The same name as the nodes' gauge: the benchmark's RSS of every process, live.
+    gauge("beacon_process_resident_memory_bytes", "Resident set size of this process (VmRSS), bytes",
+        JobMetrics::residentBytes);
+    gauge("beacon_spark_query_active", "1 while the streaming query runs (started, not terminated)",
+        () -> queryActive ? 1 : 0);
+    gauge("beacon_spark_last_batch_id", "Id of the last completed micro-batch", () -> lastBatchId);
+    gauge("beacon_spark_last_batch_write_seconds", "Aggregate+write time of the last batch",
+        () -> lastBatchMillis / 1000.0);
+    gauge("beacon_spark_last_batch_max_sink_delay_seconds",
+        "Produce to written aggregate of the oldest hit of the last batch", () -> lastBatchMaxDelay);
+  }
+
   void batchDone(long batchId, long hits, long late, long bad, long written, long skipped, long millis) {
-    this.hits.addAndGet(hits);
-    this.late.addAndGet(late);
-    this.bad.addAndGet(bad);
-    this.rowsWritten.addAndGet(written);
-    this.rowsSkipped.addAndGet(skipped);
-    this.batches.incrementAndGet();
+    this.hits.increment(hits);
+    this.late.increment(late);
+    this.bad.increment(bad);
+    this.rowsWritten.increment(written);
+    this.rowsSkipped.increment(skipped);
+    this.batches.increment();
     this.lastBatchId = batchId;
     this.lastBatchMillis = millis;
   }
@@ -65,13 +93,10 @@ final class JobMetrics extends StreamingQueryListener {
       for (Map.Entry<Long, Long> e : task.entrySet()) {
         // The Kafka timestamp is truncated to the second: count from its middle.
         double delay = Math.max(0, writtenAtMillis / 1000.0 - e.getKey() - 0.5);
-        int bucket = 0;
-        while (bucket < DELAY_BUCKETS.length && delay > DELAY_BUCKETS[bucket]) {
-          bucket++;
+        // One observation per hit (Micrometer has no weighted record): the hits of a second share a delay.
+        for (long i = e.getValue(); i > 0; i--) {
+          sinkDelay.record(delay);
         }
-        delayCounts[bucket] += e.getValue();
-        delayCount += e.getValue();
-        delaySum += delay * e.getValue();
         max = Math.max(max, delay);
       }
     }
@@ -80,7 +105,8 @@ final class JobMetrics extends StreamingQueryListener {
     }
   }
 
-  void serve(int port) throws IOException {
+  /** Serves {@link #render} on {@code 127.0.0.1:port/metrics}; returns the port (0: one the system chose). */
+  int serve(int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     server.createContext("/metrics", exchange -> {
       byte[] body = render().getBytes(StandardCharsets.UTF_8);
@@ -91,74 +117,27 @@ final class JobMetrics extends StreamingQueryListener {
       }
     });
     server.start();
+    return server.getAddress().getPort();
   }
 
   void stop() {
     if (server != null) {
       server.stop(0);
     }
+    registry.close();
   }
 
+  /** The Prometheus text format (0.0.4) of every metric. */
   String render() {
-    StringBuilder b = new StringBuilder();
-    counter(b, "beacon_spark_hits_total", "Hits decoded from Kafka", hits.get());
-    counter(b, "beacon_spark_late_hits_total", "Hits beyond the lateness limit, sent to dirty buckets", late.get());
-    counter(b, "beacon_spark_dead_letters_total", "Records that were not hits", bad.get());
-    counter(b, "beacon_spark_rows_written_total", "Aggregate rows written to Cassandra", rowsWritten.get());
-    counter(b, "beacon_spark_rows_skipped_total", "Rows a replayed batch found already written", rowsSkipped.get());
-    counter(b, "beacon_spark_batches_total", "Micro-batches completed", batches.get());
-    counter(b, "beacon_spark_duplicates_total",
-        "Copies of an already seen hit (property, client, request id) dropped by the de-duplication",
-        duplicates.get());
-    counter(b, "beacon_spark_dedup_late_rows_total",
-        "Rows the de-duplication dropped as older than its watermark (0 unless a clock jumped; see Dedup)",
-        dedupLate.get());
-    // The same name as the nodes' gauge: the benchmark's RSS of every process, live.
-    gauge(b, "beacon_process_resident_memory_bytes", "Resident set size of this process (VmRSS), bytes",
-        residentBytes());
-    gauge(b, "beacon_spark_query_active", "1 while the streaming query runs (started, not terminated)",
-        queryActive ? 1 : 0);
-    gauge(b, "beacon_spark_last_batch_id", "Id of the last completed micro-batch", lastBatchId);
-    gauge(b, "beacon_spark_last_batch_write_seconds", "Aggregate+write time of the last batch", lastBatchMillis / 1000.0);
-    synchronized (this) {
-      String name = "beacon_spark_sink_delay_seconds";
-      b.append("# HELP ").append(name).append(" Produce (Kafka append time) to written aggregate, per hit\n")
-          .append("# TYPE ").append(name).append(" histogram\n");
-      long cumulative = 0;
-      for (int i = 0; i <= DELAY_BUCKETS.length; i++) {
-        cumulative += delayCounts[i];
-        String le = i < DELAY_BUCKETS.length ? Double.toString(DELAY_BUCKETS[i]) : "+Inf";
-        b.append(name).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
-      }
-      b.append(name).append("_sum ").append(delaySum).append('\n');
-      b.append(name).append("_count ").append(delayCount).append('\n');
-      gauge(b, "beacon_spark_last_batch_max_sink_delay_seconds",
-          "Produce to written aggregate of the oldest hit of the last batch", lastBatchMaxDelay);
-    }
-    StreamingQueryProgress p = progress;
-    if (p != null) {
-      gauge(b, "beacon_spark_input_rows_per_second", "Spark: input rate", p.inputRowsPerSecond());
-      gauge(b, "beacon_spark_processed_rows_per_second", "Spark: processing rate", p.processedRowsPerSecond());
-      gauge(b, "beacon_spark_batch_input_rows", "Spark: rows in the last batch", p.numInputRows());
-      Long duration = p.durationMs().get("triggerExecution");
-      gauge(b, "beacon_spark_batch_duration_seconds", "Spark: trigger execution time",
-          duration == null ? 0 : duration / 1000.0);
-      long stateRows = 0;
-      for (var op : p.stateOperators()) {
-        stateRows += op.numRowsTotal();
-      }
-      gauge(b, "beacon_spark_state_rows", "Spark: rows in state stores (hits of the de-duplication window)",
-          stateRows);
-      String watermark = p.eventTime().get("watermark");
-      gauge(b, "beacon_spark_watermark_seconds", "Spark: event-time watermark (epoch s; 0 = none)",
-          watermark == null ? 0 : Instant.parse(watermark).getEpochSecond());
-    }
-    return b.toString();
+    return registry.scrape();
   }
 
-  private static void counter(StringBuilder b, String name, String help, long value) {
-    b.append("# HELP ").append(name).append(' ').append(help).append('\n')
-        .append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(value).append('\n');
+  private Counter counter(String name, String help) {
+    return Counter.builder(name).description(help).register(registry);
+  }
+
+  private void gauge(String name, String help, Supplier<Number> value) {
+    Gauge.builder(name, value).description(help).strongReference(true).register(registry);
   }
 
   /** VmRSS of this JVM from /proc (Linux); NaN elsewhere. */
@@ -175,10 +154,27 @@ final class JobMetrics extends StreamingQueryListener {
     return Double.NaN;
   }
 
-  private static void gauge(StringBuilder b, String name, String help, double value) {
-    b.append("# HELP ").append(name).append(' ').append(help).append('\n')
-        .append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ')
-        .append(String.format(Locale.ROOT, "%s", Double.isNaN(value) ? "NaN" : Double.toString(value))).append('\n');
+  /** Spark's progress gauges, from the first progress event on (absent before, as they always were). */
+  private void registerProgressGauges() {
+    gauge("beacon_spark_input_rows_per_second", "Spark: input rate", () -> progress.inputRowsPerSecond());
+    gauge("beacon_spark_processed_rows_per_second", "Spark: processing rate",
+        () -> progress.processedRowsPerSecond());
+    gauge("beacon_spark_batch_input_rows", "Spark: rows in the last batch", () -> progress.numInputRows());
+    gauge("beacon_spark_batch_duration_seconds", "Spark: trigger execution time", () -> {
+      Long duration = progress.durationMs().get("triggerExecution");
+      return duration == null ? 0 : duration / 1000.0;
+    });
+    gauge("beacon_spark_state_rows", "Spark: rows in state stores (hits of the de-duplication window)", () -> {
+      long stateRows = 0;
+      for (var op : progress.stateOperators()) {
+        stateRows += op.numRowsTotal();
+      }
+      return stateRows;
+    });
+    gauge("beacon_spark_watermark_seconds", "Spark: event-time watermark (epoch s; 0 = none)", () -> {
+      String watermark = progress.eventTime().get("watermark");
+      return watermark == null ? 0 : Instant.parse(watermark).getEpochSecond();
+    });
   }
 
   @Override
@@ -192,10 +188,14 @@ final class JobMetrics extends StreamingQueryListener {
     // each batch once per job run.
     for (var op : event.progress().stateOperators()) {
       Long dropped = op.customMetrics().get("numDroppedDuplicateRows");
-      duplicates.addAndGet(dropped == null ? 0 : dropped);
-      dedupLate.addAndGet(op.numRowsDroppedByWatermark());
+      duplicates.increment(dropped == null ? 0 : dropped);
+      dedupLate.increment(op.numRowsDroppedByWatermark());
     }
+    boolean first = progress == null;
     progress = event.progress();
+    if (first) {
+      registerProgressGauges();
+    }
   }
 
   @Override
