@@ -67,9 +67,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class SparkBenchmark {
 
-  private static final Pattern METRIC = Pattern.compile("(?m)^beacon_spark_hits_total (\\d+)");
-  private static final Pattern DUPLICATES = Pattern.compile("(?m)^beacon_spark_duplicates_total (\\d+)");
-  private static final Pattern ROWS = Pattern.compile("(?m)^beacon_spark_rows_written_total (\\d+)");
+  private static final Pattern METRIC = Pattern.compile("(?m)^beacon_spark_hits_total (\\S+)");
+  private static final Pattern DUPLICATES = Pattern.compile("(?m)^beacon_spark_duplicates_total (\\S+)");
+  private static final Pattern ROWS = Pattern.compile("(?m)^beacon_spark_rows_written_total (\\S+)");
   /** A probe not readable by then counts as lost for the percentiles (the job fell behind the load). */
   private static final long PROBE_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(3);
 
@@ -363,7 +363,7 @@ public final class SparkBenchmark {
 
   private static long value(Pattern metric, String body) {
     Matcher m = metric.matcher(body);
-    return m.find() ? Long.parseLong(m.group(1)) : 0;
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0; // Micrometer writes counters as doubles (1.2E7)
   }
 
   private static KafkaProducer<String, byte[]> producer(LocalStack stack) {

@@ -34,10 +34,38 @@ import scala.collection.JavaConverters;
 class HitDecoderTest {
 
   static Hit hit(String requestId, Map<String, String> params) {
-    return new Hit("p1", "c1", null, requestId, "s1", 3, 1_800_000_000_000L, 1_800_000_001_000L, "page_view", params,
-        1200L, true, null, false, null, "https://example.com/a?b=c", "example.com", "/a", "A page", null, "google",
-        "organic", null, null, null, "desktop", "Firefox", "130.0", "Linux", null, "1920x1080", "en-us", "FR",
-        "Île-de-France", "Paris", false, "mp", Hit.SCHEMA_VERSION);
+    return Hit.builder()
+        .propertyId("p1")
+        .clientId("c1")
+        .requestId(requestId)
+        .sessionId("s1")
+        .sessionNumber(3)
+        .ts(1_800_000_000_000L)
+        .receivedAt(1_800_000_001_000L)
+        .eventName("page_view")
+        .params(params)
+        .engagementMs(1200L)
+        .sessionEngaged(true)
+        .firstVisit(false)
+        .pageLocation("https://example.com/a?b=c")
+        .hostname("example.com")
+        .pagePath("/a")
+        .pageTitle("A page")
+        .source("google")
+        .medium("organic")
+        .deviceCategory("desktop")
+        .browser("Firefox")
+        .browserVersion("130.0")
+        .os("Linux")
+        .screenResolution("1920x1080")
+        .language("en-us")
+        .country("FR")
+        .region("Île-de-France")
+        .city("Paris")
+        .isBot(false)
+        .protocol("mp")
+        .schemaVersion(Hit.SCHEMA_VERSION)
+        .build();
   }
 
   @Test
