@@ -3,6 +3,7 @@ package io.beacon;
 import io.beacon.bridge.BridgeVerticle;
 import io.beacon.collector.CollectorVerticle;
 import io.beacon.infra.NodeContext;
+import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.clients.Clients;
 import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.beacon.infra.cluster.SegmentationGuard;
@@ -85,6 +86,8 @@ public final class BeaconNode {
         .buildClustered()
         .compose(vertx -> {
           Clients clients = new Clients(vertx, config);
+          // The caches' stores run on Ignite's threads and find the node's Cassandra session through Ignite.
+          CassandraCacheStore.install(clusterManager.getIgniteInstance(), clients);
           SegmentationGuard guard = new SegmentationGuard(config.cluster().failureDetectionTimeoutMs());
           NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients,
               guard);
@@ -156,7 +159,10 @@ public final class BeaconNode {
     return context;
   }
 
-  /** Undeploys everything, closes the store clients and leaves the cluster cleanly. */
+  /**
+   * Undeploys everything, closes the store clients (all of the node's Cassandra sessions, the caches' stores'
+   * included: once, here) and leaves the cluster cleanly.
+   */
   public Future<Void> close() {
     guard.close();
     return context.clients().closeAsync()

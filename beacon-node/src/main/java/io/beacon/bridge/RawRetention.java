@@ -1,5 +1,7 @@
 package io.beacon.bridge;
 
+import io.beacon.store.cassandra.PropertiesTable;
+import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,12 +58,13 @@ public final class RawRetention {
 
   /** Reads the retention of every property that has one from the properties table. */
   public static Supplier<Future<Map<String, Integer>>> fromProperties(Supplier<CassandraClient> cassandra) {
-    return () -> cassandra.get().executeWithFullFetch("SELECT property_id, retention_days FROM properties")
+    return () -> cassandra.get().executeWithFullFetch(PropertiesTable.selectRetentions())
         .map(rows -> {
           Map<String, Integer> out = new HashMap<>();
           rows.forEach(r -> {
-            if (!r.isNull("retention_days") && r.getInt("retention_days") > 0) {
-              out.put(r.getString("property_id"), r.getInt("retention_days"));
+            PropertyRecord p = PropertyRecord.from(r);
+            if (p.retentionDays() != null && p.retentionDays() > 0) {
+              out.put(p.propertyId(), p.retentionDays());
             }
           });
           return out;

@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.store.cassandra.PropertyRecord;
 import java.util.Set;
 
 /**
@@ -9,6 +10,12 @@ import java.util.Set;
  */
 public record PropertyInfo(
     String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents, boolean respectDnt, boolean cookieless) {
+
+  /** The collector's part of a stored property. */
+  public static PropertyInfo of(PropertyRecord p) {
+    return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
+        p.respectDnt(), p.cookieless());
+  }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */
   public boolean allowsHost(String hostname) {

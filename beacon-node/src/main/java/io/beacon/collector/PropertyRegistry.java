@@ -2,25 +2,25 @@ package io.beacon.collector;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.store.cassandra.PropertiesTable;
+import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The properties the collector accepts hits for, from Cassandra's {@code properties} table. The
- * whole table is reloaded on a timer, so the hot path reads memory and never waits on Cassandra; an
- * id not in memory (a property created since the last reload) is looked up once by key, and an
+ * The properties the collector accepts hits for, from Cassandra's {@code properties} table
+ * ({@link PropertiesTable}). The whole table is reloaded on a timer, so the hot path reads memory
+ * and never waits on Cassandra; an id not in memory (a property created since the last reload) is looked up once by key, and an
  * unknown id is remembered as unknown until the next reload.
  */
 final class PropertyRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(PropertyRegistry.class);
-  private static final String COLUMNS = "property_id, api_secret, allowed_hostnames, key_events, respect_dnt, cookieless";
 
   private final Vertx vertx;
   private final CassandraClient cassandra;
@@ -56,10 +56,10 @@ final class PropertyRegistry {
   }
 
   private Future<Void> prepareOnce() {
-    return cassandra.prepare("SELECT " + COLUMNS + " FROM properties")
+    return cassandra.prepare(PropertiesTable.selectAll())
         .compose(ps -> {
           all = ps;
-          return cassandra.prepare("SELECT " + COLUMNS + " FROM properties WHERE property_id = ?");
+          return cassandra.prepare(PropertiesTable.selectById());
         })
         .compose(ps -> {
           one = ps;
@@ -73,7 +73,7 @@ final class PropertyRegistry {
     return cassandra.executeWithFullFetch(all.bind()).map(rows -> {
       Map<String, PropertyInfo> fresh = new HashMap<>();
       for (Row r : rows) {
-        PropertyInfo p = toInfo(r);
+        PropertyInfo p = PropertyInfo.of(PropertyRecord.from(r));
         fresh.put(p.id(), p);
       }
       known = Map.copyOf(fresh);
@@ -96,7 +96,7 @@ final class PropertyRegistry {
         unknown.put(id, Boolean.TRUE);
         return null;
       }
-      PropertyInfo info = toInfo(rows.get(0));
+      PropertyInfo info = PropertyInfo.of(PropertyRecord.from(rows.get(0)));
       Map<String, PropertyInfo> copy = new HashMap<>(known);
       copy.put(id, info);
       known = Map.copyOf(copy);
@@ -108,13 +108,5 @@ final class PropertyRegistry {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-  }
-
-  private static PropertyInfo toInfo(Row r) {
-    Set<String> hosts = r.getSet("allowed_hostnames", String.class);
-    Set<String> keys = r.getSet("key_events", String.class);
-    return new PropertyInfo(r.getString("property_id"), r.getString("api_secret"),
-        hosts == null ? Set.of() : Set.copyOf(hosts), keys == null ? Set.of() : Set.copyOf(keys),
-        !r.isNull("respect_dnt") && r.getBoolean("respect_dnt"), !r.isNull("cookieless") && r.getBoolean("cookieless"));
   }
 }

@@ -1,11 +1,12 @@
 package io.beacon.query;
 
-import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.query.auth.Accounts;
 import io.beacon.query.auth.Caller;
 import io.beacon.query.auth.PropertyRole;
 import io.beacon.query.auth.Secrets;
 import io.beacon.api.ApiException;
+import io.beacon.store.cassandra.PropertiesTable;
+import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -23,8 +24,6 @@ import java.util.regex.Pattern;
 final class AdminHandler {
   private static final Pattern HOST = Pattern.compile("^(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$");
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
-  private static final String PROPERTY_COLUMNS = "property_id, name, time_zone, allowed_hostnames, api_secret, key_events,"
-      + " retention_days, respect_dnt, cookieless, created_at";
 
   private final Vertx vertx;
   private final Accounts accounts;
@@ -55,9 +54,8 @@ final class AdminHandler {
     String id = "B-" + Secrets.randomToken(6).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "X");
     String secret = Secrets.randomToken(24);
     Instant now = Instant.now();
-    respond(rc, 201, accounts.rows("INSERT INTO properties (" + PROPERTY_COLUMNS + ", updated_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS", id, s.name(), s.timeZone(), s.hosts(), secret,
-            s.keyEvents(), s.retentionDays(), s.respectDnt(), s.cookieless(), now, now)
+    respond(rc, 201, accounts.rows(PropertiesTable.insertIfNotExists(),
+            PropertiesTable.insertValues(s.toRecord(id, secret, now, now)))
         .compose(v -> accounts.grant(id, caller.email(), PropertyRole.ADMIN))
         .compose(v -> property(id, true)));
   }
@@ -90,18 +88,16 @@ final class AdminHandler {
     }
     respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> {
       PropertySettings s = PropertySettings.parse(body);
-      return accounts.rows("UPDATE properties SET name = ?, time_zone = ?, allowed_hostnames = ?, key_events = ?,"
-          + " retention_days = ?, respect_dnt = ?, cookieless = ?, updated_at = ? WHERE property_id = ? IF EXISTS",
-          s.name(), s.timeZone(), s.hosts(), s.keyEvents(), s.retentionDays(), s.respectDnt(), s.cookieless(),
-          Instant.now(), id);
+      return accounts.rows(PropertiesTable.updateSettingsIfExists(),
+          PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now())));
     }).compose(v -> property(id, true)));
   }
 
   void rotateSecret(RoutingContext rc) {
     String id = rc.pathParam("id");
     respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN)
-        .compose(v -> accounts.rows("UPDATE properties SET api_secret = ?, updated_at = ? WHERE property_id = ? IF EXISTS",
-            Secrets.randomToken(24), Instant.now(), id))
+        .compose(v -> accounts.rows(PropertiesTable.updateSecretIfExists(),
+            PropertiesTable.updateSecretValues(id, Secrets.randomToken(24), Instant.now())))
         .compose(v -> property(id, true)));
   }
 
@@ -153,20 +149,20 @@ final class AdminHandler {
   }
 
   private Future<JsonObject> property(String id, boolean withSecret) {
-    return accounts.rows("SELECT " + PROPERTY_COLUMNS + " FROM properties WHERE property_id = ?", id).compose(rows -> {
+    return accounts.rows(PropertiesTable.selectById(), id).compose(rows -> {
       if (rows.isEmpty()) {
         return Future.failedFuture(new ApiException(404, "property", "property '" + id + "' not found"));
       }
-      Row r = rows.get(0);
+      PropertyRecord r = PropertyRecord.from(rows.get(0));
       JsonObject p = new JsonObject()
-          .put("propertyId", id).put("name", r.getString("name")).put("timeZone", r.getString("time_zone"))
-          .put("allowedHostnames", new JsonArray(java.util.List.copyOf(r.getSet("allowed_hostnames", String.class))))
-          .put("keyEvents", new JsonArray(java.util.List.copyOf(r.getSet("key_events", String.class))))
-          .put("retentionDays", r.isNull("retention_days") ? null : r.getInt("retention_days"))
-          .put("respectDnt", r.getBoolean("respect_dnt")).put("cookieless", r.getBoolean("cookieless"))
+          .put("propertyId", id).put("name", r.name()).put("timeZone", r.timeZone())
+          .put("allowedHostnames", new JsonArray(java.util.List.copyOf(r.allowedHostnames())))
+          .put("keyEvents", new JsonArray(java.util.List.copyOf(r.keyEvents())))
+          .put("retentionDays", r.retentionDays())
+          .put("respectDnt", r.respectDnt()).put("cookieless", r.cookieless())
           .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\"></script>");
       if (withSecret) {
-        p.put("apiSecret", r.getString("api_secret"));
+        p.put("apiSecret", r.apiSecret());
       }
       return Future.succeededFuture(p);
     });
@@ -213,6 +209,12 @@ final class AdminHandler {
         throw ApiException.badRequest("retentionDays", "must be 1-3650");
       }
       return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"));
+    }
+
+    /** These settings as the property's row ({@code apiSecret} and {@code createdAt} may be null: not written). */
+    PropertyRecord toRecord(String id, String apiSecret, Instant createdAt, Instant updatedAt) {
+      return new PropertyRecord(id, name, timeZone, hosts, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+          createdAt, updatedAt);
     }
 
     /** A boolean setting: absent is false; anything but true/false is a 400, never silently false. */

@@ -45,7 +45,7 @@ public final class QueryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     // Joining the Ignite cache waits for the cluster: not on the event loop.
-    return vertx.executeBlocking(() -> AggregateReader.cache(ctx.ignite(), ctx.config().cassandra()), false)
+    return vertx.executeBlocking(() -> AggregateReader.cache(ctx.ignite()), false)
         .compose(this::serve);
   }
 

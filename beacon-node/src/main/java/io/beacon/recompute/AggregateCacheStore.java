@@ -8,9 +8,9 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.infra.clients.CassandraCacheStore;
-import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.model.aggregation.BucketKey;
-import java.nio.ByteBuffer;
+import io.beacon.store.cassandra.AggBucketsTable;
+import io.beacon.store.cassandra.AggBucketsTable.Partition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,27 +24,20 @@ import javax.cache.Cache;
  * and the query side reads them. A write replaces the row's whole state (idempotent: recomputing a bucket again
  * writes the same values), stamped with the job as writer so the stream's replay fence never mistakes it for
  * its own. Rows of one partition go in one unlogged batch (atomic per partition, under the batch size limit).
+ * The row's statements and mapping are {@link AggBucketsTable}'s.
  */
 final class AggregateCacheStore extends CassandraCacheStore<String, AggregateEntry> {
-  private static final int BATCH_BYTES = 40 * 1024;
   private volatile PreparedStatement[] statements;
 
-  AggregateCacheStore(CassandraConfig config) {
-    super(config);
+  AggregateCacheStore() {
   }
 
   private PreparedStatement[] ps(CqlSession s) {
     if (statements == null) {
-      String where = " WHERE property_id = ? AND granularity = ? AND period = ? AND dimension = ?"
-          + " AND bucket_start = ? AND dim_value = ?";
       statements = new PreparedStatement[] {
-          s.prepare("SELECT screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits, users_hll,"
-              + " sessions_hll, engaged_sessions_hll, writer_id FROM agg_buckets" + where),
-          s.prepare("INSERT INTO agg_buckets (property_id, granularity, period, dimension, bucket_start, dim_value,"
-              + " screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits, users_hll,"
-              + " sessions_hll, engaged_sessions_hll, writer_id, writer_batch, updated_at)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          s.prepare("DELETE FROM agg_buckets" + where)};
+          s.prepare(AggBucketsTable.selectRow()),
+          s.prepare(AggBucketsTable.insert()),
+          s.prepare(AggBucketsTable.delete())};
     }
     return statements;
   }
@@ -52,24 +45,8 @@ final class AggregateCacheStore extends CassandraCacheStore<String, AggregateEnt
   @Override
   public AggregateEntry load(String key) {
     CqlSession s = session();
-    BucketKey k = AggregateEntry.bucketKey(key);
-    Row r = s.execute(ps(s)[0].bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
-        Instant.ofEpochMilli(k.bucketStart()), k.value())).one();
-    if (r == null) {
-      return null;
-    }
-    AggregateEntry e = new AggregateEntry();
-    e.screenPageViews = r.getLong(0);
-    e.eventCount = r.getLong(1);
-    e.keyEvents = r.getLong(2);
-    e.engagementMs = r.getLong(3);
-    e.newUsers = r.getLong(4);
-    e.botHits = r.getLong(5);
-    e.usersHll = CassandraCacheStore.bytes(r.getByteBuffer(6));
-    e.sessionsHll = CassandraCacheStore.bytes(r.getByteBuffer(7));
-    e.engagedSessionsHll = CassandraCacheStore.bytes(r.getByteBuffer(8));
-    e.writer = r.getString(9);
-    return e;
+    Row r = s.execute(AggBucketsTable.bindKey(ps(s)[0], AggregateEntry.bucketKey(key))).one();
+    return r == null ? null : new AggregateEntry(AggBucketsTable.read(r));
   }
 
   @Override
@@ -82,18 +59,17 @@ final class AggregateCacheStore extends CassandraCacheStore<String, AggregateEnt
   public void writeAll(Collection<Cache.Entry<? extends String, ? extends AggregateEntry>> entries) {
     CqlSession s = session();
     PreparedStatement[] ps = ps(s);
-    Map<String, List<BoundStatement>> byPartition = new LinkedHashMap<>();
+    Map<Partition, List<BoundStatement>> byPartition = new LinkedHashMap<>();
     for (Cache.Entry<? extends String, ? extends AggregateEntry> e : entries) {
-      String key = e.getKey();
-      String partition = key.substring(0, ordinalIndexOf(key, 4));
-      byPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(insert(ps, key, e.getValue()));
+      Partition partition = Partition.of(AggregateEntry.bucketKey(e.getKey()));
+      byPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(insert(ps, e.getKey(), e.getValue()));
     }
     for (List<BoundStatement> rows : byPartition.values()) {
       BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
       int bytes = 0;
       for (BoundStatement row : rows) {
         int size = row.computeSizeInBytes(s.getContext());
-        if (bytes > 0 && bytes + size > BATCH_BYTES) {
+        if (bytes > 0 && bytes + size > AggBucketsTable.BATCH_BYTES) {
           s.execute(batch.build());
           batch = BatchStatement.builder(BatchType.UNLOGGED);
           bytes = 0;
@@ -110,25 +86,11 @@ final class AggregateCacheStore extends CassandraCacheStore<String, AggregateEnt
   @Override
   public void delete(Object key) {
     CqlSession s = session();
-    BucketKey k = AggregateEntry.bucketKey((String) key);
-    s.execute(ps(s)[2].bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
-        Instant.ofEpochMilli(k.bucketStart()), k.value()));
+    s.execute(AggBucketsTable.bindKey(ps(s)[2], AggregateEntry.bucketKey((String) key)));
   }
 
   private static BoundStatement insert(PreparedStatement[] ps, String key, AggregateEntry v) {
     BucketKey k = AggregateEntry.bucketKey(key);
-    return ps[1].bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
-        Instant.ofEpochMilli(k.bucketStart()), k.value(), v.screenPageViews, v.eventCount, v.keyEvents,
-        v.engagementMs, v.newUsers, v.botHits, ByteBuffer.wrap(v.usersHll), ByteBuffer.wrap(v.sessionsHll),
-        ByteBuffer.wrap(v.engagedSessionsHll), v.writer, 0L, Instant.now());
+    return AggBucketsTable.bindInsert(ps[1], Partition.of(k), v.row, Instant.now());
   }
-
-  private static int ordinalIndexOf(String s, int n) {
-    int i = -1;
-    for (int k = 0; k < n; k++) {
-      i = s.indexOf('\u0001', i + 1);
-    }
-    return i;
-  }
-
 }

@@ -1,60 +1,39 @@
 package io.beacon.recompute;
 
 import io.beacon.model.aggregation.BucketKey;
-import io.beacon.model.aggregation.Granularity;
 import io.beacon.model.aggregation.MetricState;
+import io.beacon.store.cassandra.AggBucketRow;
+import io.beacon.store.cassandra.AggBucketsTable;
 import java.io.Serializable;
 
 /**
- * One recomputed aggregate row ({@code agg_buckets}) as held by the write-through cache: a plain class with the
- * row's columns, since Ignite 2.17 does not round-trip records. Keys are {@link #key(BucketKey)} strings.
+ * One recomputed aggregate row as held by the write-through cache: the {@code agg_buckets} row in the shape
+ * beacon-store maps it ({@link AggBucketRow}), in a plain serializable class, since Ignite 2.17 does not round-trip
+ * records. Keys are {@link #key(BucketKey)} strings (the row's primary key).
  */
 public final class AggregateEntry implements Serializable {
-  private static final long serialVersionUID = 1L;
-  private static final char SEP = '\u0001';
+  private static final long serialVersionUID = 2L;
 
-  public long screenPageViews;
-  public long eventCount;
-  public long keyEvents;
-  public long engagementMs;
-  public long newUsers;
-  public long botHits;
-  public byte[] usersHll;
-  public byte[] sessionsHll;
-  public byte[] engagedSessionsHll;
-  /** which job wrote it, for the row's writer fence ({@code writer_id}) */
-  public String writer;
+  /** the row: its clustering columns, state and writer ({@code writer_id} = the job, {@code writer_batch} 0) */
+  public AggBucketRow row;
 
   public AggregateEntry() {}
 
-  static AggregateEntry of(MetricState s, String writer) {
-    AggregateEntry e = new AggregateEntry();
-    e.screenPageViews = s.screenPageViews();
-    e.eventCount = s.eventCount();
-    e.keyEvents = s.keyEvents();
-    e.engagementMs = s.userEngagementDurationMs();
-    e.newUsers = s.newUsers();
-    e.botHits = s.botHits();
-    e.usersHll = s.usersSketch();
-    e.sessionsHll = s.sessionsSketch();
-    e.engagedSessionsHll = s.engagedSessionsSketch();
-    e.writer = writer;
-    return e;
+  AggregateEntry(AggBucketRow row) {
+    this.row = row;
   }
 
-  MetricState state() {
-    return MetricState.of(screenPageViews, eventCount, keyEvents, engagementMs, newUsers, botHits, usersHll,
-        sessionsHll, engagedSessionsHll);
+  /** The row of {@code key} holding {@code s}, written by {@code writer} (a job; it has no batches). */
+  static AggregateEntry of(BucketKey key, MetricState s, String writer) {
+    return new AggregateEntry(AggBucketRow.of(key, s, writer, 0L));
   }
 
-  /** The cache key of a bucket: its primary-key columns, separated by U+0001 (the value, last, may hold anything). */
+  /** The cache key of a bucket: {@link AggBucketsTable#rowKey}. */
   static String key(BucketKey k) {
-    return k.propertyId() + SEP + k.granularity().code() + SEP + k.period() + SEP + k.dimension() + SEP
-        + k.bucketStart() + SEP + k.value();
+    return AggBucketsTable.rowKey(k);
   }
 
   static BucketKey bucketKey(String key) {
-    String[] p = key.split(String.valueOf(SEP), 6);
-    return new BucketKey(p[0], Granularity.ofCode(p[1]), p[2], Long.parseLong(p[4]), p[3], p[5]);
+    return AggBucketsTable.bucketKey(key);
   }
 }

@@ -190,7 +190,7 @@ final class JobRunner {
       Map<String, AggregateEntry> chunk = new HashMap<>();
       Future<Void> writes = Future.succeededFuture();
       for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
-        chunk.put(AggregateEntry.key(e.getKey()), AggregateEntry.of(e.getValue(), writer));
+        chunk.put(AggregateEntry.key(e.getKey()), AggregateEntry.of(e.getKey(), e.getValue(), writer));
         if (chunk.size() >= PUT_CHUNK) {
           writes = writes.compose(put(chunk));
           chunk = new HashMap<>();

@@ -2,7 +2,6 @@ package io.beacon.recompute;
 
 import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.cluster.IgniteConfigFactory;
-import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.infra.config.Role;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +32,13 @@ final class RecomputeCaches {
   private RecomputeCaches() {}
 
   /** Ad-hoc reports by normalized request key. Blocking: call off the event loop. */
-  static IgniteCache<String, CachedReport> reports(Ignite ignite, CassandraConfig cassandra) {
-    return ignite.getOrCreateCache(config(REPORTS, CassandraCacheStore.factory(ReportCacheStore.class, cassandra)));
+  static IgniteCache<String, CachedReport> reports(Ignite ignite) {
+    return ignite.getOrCreateCache(config(REPORTS, CassandraCacheStore.factory(ReportCacheStore.class)));
   }
 
   /** Recomputed {@code agg_buckets} rows by {@link AggregateEntry#key}. Blocking: call off the event loop. */
-  static IgniteCache<String, AggregateEntry> aggregates(Ignite ignite, CassandraConfig cassandra) {
-    return ignite.getOrCreateCache(config(AGGREGATES, CassandraCacheStore.factory(AggregateCacheStore.class, cassandra)));
+  static IgniteCache<String, AggregateEntry> aggregates(Ignite ignite) {
+    return ignite.getOrCreateCache(config(AGGREGATES, CassandraCacheStore.factory(AggregateCacheStore.class)));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -2,7 +2,6 @@ package io.beacon.recompute;
 
 import io.beacon.api.ReportJson;
 import io.beacon.infra.Addresses;
-import io.beacon.infra.clients.StoreSessions;
 import io.beacon.infra.NodeContext;
 import io.beacon.infra.RoleStatus;
 import io.beacon.infra.clients.PropertyZones;
@@ -60,8 +59,8 @@ public final class RecomputeVerticle extends VerticleBase {
         .description("Ad-hoc recomputations that may wait (recompute.maxQueued); beyond, 429").register(ctx.meters());
     registerMeters(ctx.meters());
     return vertx.executeBlocking(() -> new Object[] {
-            RecomputeCaches.reports(ctx.ignite(), ctx.config().cassandra()),
-            RecomputeCaches.aggregates(ctx.ignite(), ctx.config().cassandra())}, false)
+            RecomputeCaches.reports(ctx.ignite()),
+            RecomputeCaches.aggregates(ctx.ignite())}, false)
         .compose(caches -> {
           @SuppressWarnings("unchecked")
           IgniteCache<String, CachedReport> reportCache = (IgniteCache<String, CachedReport>) caches[0];
@@ -104,11 +103,7 @@ public final class RecomputeVerticle extends VerticleBase {
     if (runner != null) {
       runner.stop();
     }
-    return (lateHits == null ? Future.succeededFuture() : lateHits.stop())
-        .eventually(() -> vertx.executeBlocking(() -> {
-          StoreSessions.closeAll();
-          return null;
-        }, false));
+    return lateHits == null ? Future.succeededFuture() : lateHits.stop();
   }
 
   private void onReport(Message<JsonObject> msg) {

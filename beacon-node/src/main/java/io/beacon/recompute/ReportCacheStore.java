@@ -4,7 +4,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.infra.clients.CassandraCacheStore;
-import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import javax.cache.Cache;
@@ -17,8 +16,7 @@ import javax.cache.Cache;
 final class ReportCacheStore extends CassandraCacheStore<String, CachedReport> {
   private volatile PreparedStatement[] statements;
 
-  ReportCacheStore(CassandraConfig config) {
-    super(config);
+  ReportCacheStore() {
   }
 
   private PreparedStatement[] ps(CqlSession s) {

@@ -5,6 +5,8 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.model.Hit;
 import io.beacon.store.topic.HitCodec;
 import io.beacon.store.topic.Topics;
+import io.beacon.store.cassandra.PropertiesTable;
+import io.beacon.store.cassandra.PropertyRecord;
 import io.beacon.model.aggregation.Aggregator;
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.DirtyBucket;
@@ -115,9 +117,10 @@ final class BatchAggregator {
     Map<String, String> zones = new HashMap<>();
     try {
       CqlSession session = Clients.cassandra(config);
-      for (Row row : session.execute("SELECT property_id, time_zone FROM " + config.keyspace + ".properties")) {
-        if (row.getString("time_zone") != null) {
-          zones.put(row.getString("property_id"), row.getString("time_zone"));
+      for (Row row : session.execute(PropertiesTable.selectZones(config.keyspace))) {
+        PropertyRecord p = PropertyRecord.from(row);
+        if (p.timeZone() != null) {
+          zones.put(p.propertyId(), p.timeZone());
         }
       }
     } catch (RuntimeException e) {

@@ -9,12 +9,13 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.MetricState;
-import java.nio.ByteBuffer;
+import io.beacon.store.cassandra.AggBucketRow;
+import io.beacon.store.cassandra.AggBucketsTable;
+import io.beacon.store.cassandra.AggBucketsTable.Partition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Idempotent writes of bucket deltas into {@code agg_buckets}: per row, read the stored state, merge the
  * micro-batch's delta, write the full merged state together with the writer's fence (streaming query id,
  * batch id). A row already carrying this query's fence for this batch or a later one is skipped: that is a
- * replay of a micro-batch whose writes partly landed before a crash. Every row write is atomic in Cassandra
+ * replay of a micro-batch whose writes partly landed before a crash. The row, its statements and its fence
+ * columns are {@link AggBucketsTable}'s. Every row write is atomic in Cassandra
  * (here: single-partition unlogged batches, which are atomic and isolated), so each row holds either the
  * state before or after the batch, never half of it.
  *
@@ -52,7 +54,7 @@ final class CassandraSink {
   /** Page size of a chunk's read: its IN lists may also match stored rows of other chunks' keys. */
   private static final int READ_PAGE_ROWS = 64;
   /** Under Cassandra's default batch_size_fail_threshold (50 KiB). */
-  private static final int BATCH_BYTES = 40 * 1024;
+  private static final int BATCH_BYTES = AggBucketsTable.BATCH_BYTES;
 
   private static final ConcurrentHashMap<String, PreparedStatement[]> STATEMENTS = new ConcurrentHashMap<>();
 
@@ -61,9 +63,6 @@ final class CassandraSink {
 
   /** What one task wrote. */
   record Result(long written, long skipped) {
-  }
-
-  private record Partition(String propertyId, String granularity, String period, String dimension) {
   }
 
   /**
@@ -75,9 +74,8 @@ final class CassandraSink {
     CqlSession session = Clients.cassandra(config);
     PreparedStatement[] ps = STATEMENTS.computeIfAbsent(config.keyspace, ks -> prepare(session, ks));
     Map<Partition, Map<BucketKey, MetricState>> byPartition = new LinkedHashMap<>();
-    deltas.forEach((k, delta) -> byPartition.computeIfAbsent(
-        new Partition(k.propertyId(), k.granularity().code(), k.period(), k.dimension()),
-        p -> new LinkedHashMap<>()).put(k, delta));
+    deltas.forEach((k, delta) -> byPartition.computeIfAbsent(Partition.of(k), p -> new LinkedHashMap<>())
+        .put(k, delta));
     Semaphore inFlight = new Semaphore(config.writeConcurrency);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicLong written = new AtomicLong();
@@ -136,13 +134,8 @@ final class CassandraSink {
   /** Read, fence check, merge and write of one chunk of a partition; returns {written, skipped}. */
   private static CompletionStage<long[]> writeChunk(CqlSession session, PreparedStatement[] ps, Partition p,
       Map<BucketKey, MetricState> chunk, String writerId, long batchId) {
-    List<Instant> starts = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream()
-        .map(k -> Instant.ofEpochMilli(k.bucketStart())).toList()));
-    List<String> values = new ArrayList<>(new LinkedHashSet<>(chunk.keySet().stream().map(BucketKey::value)
-        .toList()));
     long[] counts = new long[2];
-    return session.executeAsync(ps[0].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(), starts,
-            values).setPageSize(READ_PAGE_ROWS))
+    return session.executeAsync(AggBucketsTable.bindRows(ps[0], p, chunk.keySet()).setPageSize(READ_PAGE_ROWS))
         .thenCompose(first -> readAll(first, new HashMap<>()))
         .thenCompose(stored -> {
           List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
@@ -150,29 +143,23 @@ final class CassandraSink {
           int bytes = 0;
           for (Map.Entry<BucketKey, MetricState> e : chunk.entrySet()) {
             BucketKey key = e.getKey();
-            Row row = stored.get(new RowId(key.bucketStart(), key.value()));
-            if (row != null && writerId.equals(row.getString("writer_id")) && row.getLong("writer_batch") >= batchId) {
+            AggBucketRow row = stored.get(new RowId(key.bucketStart(), key.value()));
+            if (row != null && row.writtenBy(writerId, batchId)) {
               counts[1]++;
               continue;
             }
             MetricState delta = e.getValue();
             // merge() leaves its argument as it was: a retry of this chunk merges the same delta.
-            MetricState merged = row == null ? delta : stored(row).merge(delta);
-            byte[] users = merged.usersSketch();
-            byte[] sessions = merged.sessionsSketch();
-            byte[] engaged = merged.engagedSessionsSketch();
-            int size = 200 + key.value().length() + users.length + sessions.length + engaged.length;
+            MetricState merged = row == null ? delta : row.state().merge(delta);
+            AggBucketRow out = AggBucketRow.of(key, merged, writerId, batchId);
+            int size = out.approximateBytes();
             if (bytes > 0 && bytes + size > BATCH_BYTES) {
               writes.add(session.executeAsync(batch.build()));
               batch = BatchStatement.builder(BatchType.UNLOGGED);
               bytes = 0;
             }
             bytes += size;
-            batch.addStatement(ps[1].bind(p.propertyId(), p.granularity(), p.period(), p.dimension(),
-                Instant.ofEpochMilli(key.bucketStart()), key.value(), merged.screenPageViews(),
-                merged.eventCount(), merged.keyEvents(), merged.userEngagementDurationMs(), merged.newUsers(),
-                merged.botHits(), ByteBuffer.wrap(users), ByteBuffer.wrap(sessions), ByteBuffer.wrap(engaged),
-                writerId, batchId, Instant.now()));
+            batch.addStatement(AggBucketsTable.bindInsert(ps[1], p, out, Instant.now()));
             counts[0]++;
           }
           if (bytes > 0) {
@@ -186,9 +173,10 @@ final class CassandraSink {
   private record RowId(long bucketStart, String value) {
   }
 
-  private static CompletionStage<Map<RowId, Row>> readAll(AsyncResultSet page, Map<RowId, Row> into) {
-    for (Row row : page.currentPage()) {
-      into.put(new RowId(row.getInstant("bucket_start").toEpochMilli(), row.getString("dim_value")), row);
+  private static CompletionStage<Map<RowId, AggBucketRow>> readAll(AsyncResultSet page, Map<RowId, AggBucketRow> into) {
+    for (Row r : page.currentPage()) {
+      AggBucketRow row = AggBucketsTable.read(r);
+      into.put(new RowId(row.bucketStart, row.value), row);
     }
     return page.hasMorePages() ? page.fetchNextPage().thenCompose(next -> readAll(next, into))
         : CompletableFuture.completedFuture(into);
@@ -217,31 +205,8 @@ final class CassandraSink {
     return out;
   }
 
-  private static MetricState stored(Row row) {
-    return MetricState.of(row.getLong("screen_page_views"), row.getLong("event_count"), row.getLong("key_events"),
-        row.getLong("engagement_ms"), row.getLong("new_users"), row.getLong("bot_hits"),
-        bytes(row.getByteBuffer("users_hll")), bytes(row.getByteBuffer("sessions_hll")),
-        bytes(row.getByteBuffer("engaged_sessions_hll")));
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    if (buffer == null) {
-      return null;
-    }
-    byte[] out = new byte[buffer.remaining()];
-    buffer.duplicate().get(out);
-    return out;
-  }
-
   private static PreparedStatement[] prepare(CqlSession session, String keyspace) {
-    PreparedStatement select = session.prepare("SELECT bucket_start, dim_value, screen_page_views, event_count,"
-        + " key_events, engagement_ms, new_users, bot_hits, users_hll, sessions_hll, engaged_sessions_hll,"
-        + " writer_id, writer_batch FROM " + keyspace + ".agg_buckets WHERE property_id = ? AND granularity = ?"
-        + " AND period = ? AND dimension = ? AND bucket_start IN ? AND dim_value IN ?");
-    PreparedStatement insert = session.prepare("INSERT INTO " + keyspace + ".agg_buckets (property_id,"
-        + " granularity, period, dimension, bucket_start, dim_value, screen_page_views, event_count, key_events,"
-        + " engagement_ms, new_users, bot_hits, users_hll, sessions_hll, engaged_sessions_hll, writer_id,"
-        + " writer_batch, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    return new PreparedStatement[] {select, insert};
+    return new PreparedStatement[] {session.prepare(AggBucketsTable.selectRows(keyspace)),
+        session.prepare(AggBucketsTable.insert(keyspace))};
   }
 }

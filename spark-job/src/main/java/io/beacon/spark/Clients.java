@@ -3,7 +3,7 @@ package io.beacon.spark;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
-import java.net.InetSocketAddress;
+import io.beacon.store.cassandra.ContactPoints;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,12 +45,9 @@ final class Clients {
             // The job does not need the query-side's metadata of every keyspace.
             .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
             .build());
-    for (String point : config.cassandraContactPoints) {
-      int colon = point.lastIndexOf(':');
-      builder.addContactPoint(new InetSocketAddress(point.substring(0, colon).trim(),
-          Integer.parseInt(point.substring(colon + 1).trim())));
-    }
-    return builder.build();
+    // The session's options are the job's own (LOCAL_QUORUM, fast reconnects); its contact points are parsed as
+    // the node's are.
+    return builder.addContactPoints(ContactPoints.parse(config.cassandraContactPoints)).build();
   }
 
   static synchronized KafkaProducer<String, byte[]> producer(JobConfig config) {

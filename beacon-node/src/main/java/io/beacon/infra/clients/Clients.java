@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.BeaconConfig.CassandraConfig;
+import io.beacon.store.cassandra.ContactPoints;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.cassandra.CassandraClientOptions;
 import io.vertx.core.Future;
@@ -15,7 +16,6 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,11 +29,20 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * The node's clients to its stores, created lazily and shared by every verticle instance on the
  * node (the Cassandra session, the QuestDB pool and the Kafka admin are all thread-safe and
  * non-blocking). Closed once when the node stops.
+ *
+ * <p>Cassandra is set up here only: {@link #cqlSessionBuilder} is the one builder of the node's driver
+ * sessions. They are two, because their callers differ: the Vert.x client ({@link #cassandra()}) for verticles,
+ * and a plain blocking driver session ({@link #cassandraSession()}) for Ignite's cache stores, which Ignite
+ * calls on their own threads and which must block (vertx-cassandra-client 5.0.7 neither takes an existing session
+ * nor lends its own, and it delivers results on a Vert.x context, which a blocked caller may itself hold).
  */
 public final class Clients implements AutoCloseable {
   private final Vertx vertx;
   private final BeaconConfig config;
   private CassandraClient cassandra;
+  private final Object cassandraSessionLock = new Object();
+  private volatile CqlSession cassandraSession;
+  private volatile boolean closed;
   private Pool questdb;
   private Admin kafkaAdmin;
 
@@ -51,8 +60,45 @@ public final class Clients implements AutoCloseable {
     return cassandra;
   }
 
+  /**
+   * The blocking driver session of code that runs outside Vert.x (Ignite's cache stores, see
+   * {@link CassandraCacheStore}), bound to Beacon's keyspace; opened on first use, closed with the others.
+   * Opening it waits for Cassandra (the driver retries until it answers), so it holds its own lock, never this
+   * object's: verticles asking for the other clients meanwhile are not held up.
+   *
+   * @throws IllegalStateException once the clients are closed (a store called while Ignite stops)
+   */
+  public CqlSession cassandraSession() {
+    CqlSession open = cassandraSession;
+    if (open != null) {
+      return open;
+    }
+    synchronized (cassandraSessionLock) {
+      open = cassandraSession;
+      if (open == null) {
+        if (closed) {
+          throw new IllegalStateException("the node's store clients are closed");
+        }
+        open = cqlSessionBuilder(config.cassandra(), true).build();
+        synchronized (this) {
+          if (closed) { // closed while it was connecting
+            open.closeAsync();
+            throw new IllegalStateException("the node's store clients are closed");
+          }
+          cassandraSession = open;
+        }
+      }
+      return open;
+    }
+  }
+
   /** Builds client options; {@code withKeyspace=false} for schema work before the keyspace exists. */
   public static CassandraClientOptions cassandraOptions(CassandraConfig c, boolean withKeyspace) {
+    return new CassandraClientOptions(cqlSessionBuilder(c, withKeyspace));
+  }
+
+  /** The node's driver session options: timeouts, contact points, credentials and (optionally) the keyspace. */
+  public static CqlSessionBuilder cqlSessionBuilder(CassandraConfig c, boolean withKeyspace) {
     CqlSessionBuilder builder = CqlSession.builder()
         .withLocalDatacenter(c.localDatacenter())
         .withConfigLoader(DriverConfigLoader.programmaticBuilder()
@@ -61,19 +107,15 @@ public final class Clients implements AutoCloseable {
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(10))
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
             .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, true)
-            .build());
-    for (String cp : c.contactPoints()) {
-      int colon = cp.lastIndexOf(':');
-      builder.addContactPoint(InetSocketAddress.createUnresolved(cp.substring(0, colon),
-          Integer.parseInt(cp.substring(colon + 1))));
-    }
+            .build())
+        .addContactPoints(ContactPoints.parse(c.contactPoints()));
     if (c.username() != null && !c.username().isBlank()) {
       builder.withAuthCredentials(c.username(), c.password());
     }
     if (withKeyspace) {
       builder.withKeyspace(c.keyspace());
     }
-    return new CassandraClientOptions(builder);
+    return builder;
   }
 
   /** Pool over QuestDB's PostgreSQL wire protocol, for reads and DDL. */
@@ -113,6 +155,7 @@ public final class Clients implements AutoCloseable {
 
   /** Closes every client that was opened; the Vert.x instance must still be running. */
   public synchronized Future<Void> closeAsync() {
+    closed = true;
     List<Future<?>> closing = new ArrayList<>();
     if (kafkaAdmin != null) {
       Admin admin = kafkaAdmin;
@@ -124,11 +167,15 @@ public final class Clients implements AutoCloseable {
     if (cassandra != null) {
       closing.add(cassandra.close());
     }
+    if (cassandraSession != null) {
+      closing.add(Future.fromCompletionStage(cassandraSession.closeAsync()));
+    }
     if (questdb != null) {
       closing.add(questdb.close());
     }
     kafkaAdmin = null;
     cassandra = null;
+    cassandraSession = null;
     questdb = null;
     return Future.join(closing).mapEmpty();
   }

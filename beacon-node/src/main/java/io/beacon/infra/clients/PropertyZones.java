@@ -1,20 +1,21 @@
 package io.beacon.infra.clients;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.beacon.store.cassandra.PropertiesTable;
+import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A property's reporting time zone (days in reports are days there), read from the {@code
- * properties} table and kept for a minute: settings change rarely, reports are frequent. While
- * Cassandra fails, the zone last read is used (reports over cached data keep working).
+ * A property's reporting time zone (days in reports are days there; a missing or invalid zone is UTC), read
+ * from the {@code properties} table ({@link PropertiesTable}) and kept for a minute: settings change rarely,
+ * reports are frequent. While Cassandra fails, the zone last read is used (reports over cached data keep
+ * working).
  */
 public final class PropertyZones {
   private static final long TTL_MS = 60_000;
@@ -41,24 +42,16 @@ public final class PropertyZones {
         .compose(ps -> cassandra.executeWithFullFetch(ps.bind(propertyId)))
         .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .map(rows -> {
-          Optional<ZoneId> zone = rows.isEmpty() ? Optional.empty() : Optional.of(parse(rows.get(0).getString("time_zone")));
+          Optional<ZoneId> zone = rows.isEmpty() ? Optional.empty() : Optional.of(PropertyRecord.from(rows.get(0)).zone());
           cache.put(propertyId, new Entry(zone, System.currentTimeMillis()));
           return zone;
         })
         .recover(err -> e != null ? Future.succeededFuture(e.zone()) : Future.failedFuture(err));
   }
 
-  private static ZoneId parse(String tz) {
-    try {
-      return tz == null || tz.isBlank() ? ZoneOffset.UTC : ZoneId.of(tz);
-    } catch (DateTimeException e) {
-      return ZoneOffset.UTC;
-    }
-  }
-
   private synchronized Future<PreparedStatement> prepared() {
     if (select == null || select.failed()) {
-      select = cassandra.prepare("SELECT time_zone FROM properties WHERE property_id = ?");
+      select = cassandra.prepare(PropertiesTable.selectZoneById());
     }
     return select;
   }

@@ -149,7 +149,7 @@ public record BeaconConfig(
     if (cassandra != null) {
       v.require(cassandra.contactPoints() != null && !cassandra.contactPoints().isEmpty(), "cassandra.contactPoints", "must list at least one host:port");
       if (cassandra.contactPoints() != null) {
-        cassandra.contactPoints().forEach(cp -> v.hostPort(cp, "cassandra.contactPoints"));
+        cassandra.contactPoints().forEach(cp -> v.contactPoint(cp, "cassandra.contactPoints"));
       }
       v.notBlank(cassandra.localDatacenter(), "cassandra.localDatacenter");
       v.notBlank(cassandra.keyspace(), "cassandra.keyspace");

@@ -1,5 +1,6 @@
 package io.beacon.infra.config;
 
+import io.beacon.store.cassandra.ContactPoints;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,20 +26,15 @@ final class Validator {
     require(value > 0, key, "must be > 0, was " + value);
   }
 
-  void hostPort(String value, String key) {
+  /** A Cassandra contact point, as the sessions will parse it ({@link ContactPoints}). */
+  void contactPoint(String value, String key) {
     notBlank(value, key);
     if (value != null && !value.isBlank()) {
-      int colon = value.lastIndexOf(':');
-      boolean ok = colon > 0 && colon < value.length() - 1;
-      if (ok) {
-        try {
-          int p = Integer.parseInt(value.substring(colon + 1));
-          ok = p > 0 && p <= 65535;
-        } catch (NumberFormatException e) {
-          ok = false;
-        }
+      try {
+        ContactPoints.parse(value);
+      } catch (IllegalArgumentException e) {
+        require(false, key, e.getMessage());
       }
-      require(ok, key, "must be host:port, was '" + value + "'");
     }
   }
 

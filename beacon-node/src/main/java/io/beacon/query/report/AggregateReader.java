@@ -2,13 +2,13 @@ package io.beacon.query.report;
 
 import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.cluster.IgniteConfigFactory;
-import io.beacon.infra.config.BeaconConfig.CassandraConfig;
 import io.beacon.infra.config.Role;
 import io.beacon.model.aggregation.Granularity;
 import io.beacon.model.aggregation.MetricState;
 import io.beacon.model.report.AggregatePlan;
 import io.beacon.model.report.AggregateRow;
 import io.beacon.model.report.DateRangeSpec;
+import io.beacon.store.cassandra.AggBucketRow;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -62,13 +62,17 @@ public final class AggregateReader {
    */
   private record Decoded(long loadedAt, boolean closed, long[] starts, String[] values, MetricState[] states) {
     static Decoded of(AggregateSlice s) {
-      MetricState[] states = new MetricState[s.size()];
-      for (int i = 0; i < states.length; i++) {
-        long[] m = s.sums[i];
-        states[i] = MetricState.of(m[0], m[1], m[2], m[3], m[4], m[5], s.users[i], s.sessions[i],
-            s.engagedSessions[i]);
+      int n = s.size();
+      long[] starts = new long[n];
+      String[] values = new String[n];
+      MetricState[] states = new MetricState[n];
+      for (int i = 0; i < n; i++) {
+        AggBucketRow row = s.rows[i];
+        starts[i] = row.bucketStart;
+        values[i] = row.value;
+        states[i] = row.state();
       }
-      return new Decoded(s.loadedAt, s.closed, s.bucketStarts, s.values, states);
+      return new Decoded(s.loadedAt, s.closed, starts, values, states);
     }
 
     boolean usable(long now) {
@@ -107,7 +111,7 @@ public final class AggregateReader {
   }
 
   /** Creates or joins the cache, on the query nodes only, in the bounded evicting region. Blocking. */
-  public static IgniteCache<String, AggregateSlice> cache(Ignite ignite, CassandraConfig cassandra) {
+  public static IgniteCache<String, AggregateSlice> cache(Ignite ignite) {
     CacheConfiguration<String, AggregateSlice> c = new CacheConfiguration<>(CACHE);
     c.setCacheMode(CacheMode.PARTITIONED)
         .setBackups(0) // a read cache: a lost node's share is read from Cassandra again
@@ -116,7 +120,7 @@ public final class AggregateReader {
         .setReadThrough(true)
         .setNodeFilter(new QueryNodes())
         .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new javax.cache.expiry.Duration(TimeUnit.HOURS, 1)));
-    c.setCacheStoreFactory(CassandraCacheStore.factory(SliceStore.class, cassandra));
+    c.setCacheStoreFactory(CassandraCacheStore.factory(SliceStore.class));
     return ignite.getOrCreateCache(c);
   }
 

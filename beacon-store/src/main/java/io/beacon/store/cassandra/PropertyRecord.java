@@ -1,0 +1,89 @@
+package io.beacon.store.cassandra;
+
+import com.datastax.oss.driver.api.core.cql.ColumnDefinitions;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * One row of Cassandra's {@code properties} table (a tracked site or app, docs/analytics-model.md "Property"),
+ * as every reader and writer of the table sees it; {@link PropertiesTable} holds its CQL.
+ *
+ * <p>Read with {@link #from}, which takes any of {@link PropertiesTable}'s SELECTs: columns a statement did not
+ * select read as if null. Null columns read as: sets empty, booleans false, the rest null.
+ *
+ * @param propertyId       {@code property_id}
+ * @param name             display name
+ * @param timeZone         IANA zone id the property's reports use (see {@link #zone()})
+ * @param allowedHostnames hostnames allowed to send hits (empty: any)
+ * @param apiSecret        the Measurement Protocol secret
+ * @param keyEvents        event names counted as key events
+ * @param retentionDays    raw-hit retention in days; null: the node's default
+ * @param respectDnt       whether the tracker honours Do Not Track
+ * @param cookieless       whether the tracker runs without cookies
+ * @param createdAt        when the property was created
+ * @param updatedAt        when its settings last changed
+ */
+public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+    String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+    Instant createdAt, Instant updatedAt) {
+
+  public PropertyRecord {
+    allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
+    keyEvents = keyEvents == null ? Set.of() : keyEvents;
+  }
+
+  /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
+  public static PropertyRecord from(Row r) {
+    ColumnDefinitions c = r.getColumnDefinitions();
+    return new PropertyRecord(
+        text(r, c, PropertiesTable.PROPERTY_ID),
+        text(r, c, PropertiesTable.NAME),
+        text(r, c, PropertiesTable.TIME_ZONE),
+        set(r, c, PropertiesTable.ALLOWED_HOSTNAMES),
+        text(r, c, PropertiesTable.API_SECRET),
+        set(r, c, PropertiesTable.KEY_EVENTS),
+        has(r, c, PropertiesTable.RETENTION_DAYS) ? r.getInt(PropertiesTable.RETENTION_DAYS) : null,
+        has(r, c, PropertiesTable.RESPECT_DNT) && r.getBoolean(PropertiesTable.RESPECT_DNT),
+        has(r, c, PropertiesTable.COOKIELESS) && r.getBoolean(PropertiesTable.COOKIELESS),
+        has(r, c, PropertiesTable.CREATED_AT) ? r.getInstant(PropertiesTable.CREATED_AT) : null,
+        has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null);
+  }
+
+  /**
+   * The zone days of the property's reports are days in: {@link #timeZone}, or UTC when it is missing or not
+   * a valid zone id.
+   */
+  public ZoneId zone() {
+    return zoneOf(timeZone);
+  }
+
+  /** A stored {@code time_zone} as a zone: UTC when missing or invalid. */
+  public static ZoneId zoneOf(String timeZone) {
+    try {
+      return timeZone == null || timeZone.isBlank() ? ZoneOffset.UTC : ZoneId.of(timeZone);
+    } catch (DateTimeException e) {
+      return ZoneOffset.UTC;
+    }
+  }
+
+  /** Whether the row has the column and it is not null. */
+  private static boolean has(Row r, ColumnDefinitions c, String column) {
+    return c.contains(column) && !r.isNull(column);
+  }
+
+  private static String text(Row r, ColumnDefinitions c, String column) {
+    return c.contains(column) ? r.getString(column) : null;
+  }
+
+  private static Set<String> set(Row r, ColumnDefinitions c, String column) {
+    Set<String> s = c.contains(column) ? r.getSet(column, String.class) : null;
+    // In the stored order (Cassandra sorts sets), which the admin API shows.
+    return s == null || s.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(s));
+  }
+}

@@ -1,0 +1,91 @@
+package io.beacon.store.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PropertiesTableTest {
+  private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant UPDATED = Instant.parse("2026-02-01T00:00:00Z");
+
+  @Test
+  void theCodecMapsEveryColumnOfTheSchemasTable() throws Exception {
+    Map<String, String> schema = Fakes.schemaColumns(PropertiesTable.TABLE);
+    assertThat(schema.remove("PRIMARY KEY")).isEqualTo(PropertiesTable.PROPERTY_ID);
+    assertThat(PropertiesTable.COLUMNS).containsExactlyElementsOf(schema.keySet());
+    // PropertyRecord's components are the columns, in order.
+    assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
+        .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
+            "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt");
+  }
+
+  @Test
+  void writesBindOneValuePerMarker() {
+    PropertyRecord p = record();
+    assertThat(PropertiesTable.insertValues(p)).hasSize((int) Fakes.markers(PropertiesTable.insertIfNotExists()));
+    assertThat(PropertiesTable.updateSettingsValues(p))
+        .hasSize((int) Fakes.markers(PropertiesTable.updateSettingsIfExists()));
+    assertThat(PropertiesTable.updateSecretValues("B-1", "s", UPDATED))
+        .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
+    assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
+        + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
+        + " updated_at = ? WHERE property_id = ? IF EXISTS");
+    assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, UPDATED, "B-1");
+    assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
+        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED);
+    assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
+  }
+
+  @Test
+  void aFullRowReadsAsWritten() {
+    PropertyRecord p = record();
+    Map<String, Object> row = new LinkedHashMap<>();
+    Object[] values = PropertiesTable.insertValues(p);
+    for (int i = 0; i < values.length; i++) {
+      row.put(PropertiesTable.COLUMNS.get(i), values[i]);
+    }
+    assertThat(PropertyRecord.from(Fakes.row(row))).isEqualTo(p);
+  }
+
+  @Test
+  void columnsNotSelectedOrNullReadAsEmpty() {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("property_id", "B-2");
+    row.put("time_zone", "Not/AZone");
+    row.put("allowed_hostnames", null);
+    row.put("retention_days", null);
+    PropertyRecord p = PropertyRecord.from(Fakes.row(row));
+    assertThat(p.propertyId()).isEqualTo("B-2");
+    assertThat(p.name()).isNull();
+    assertThat(p.allowedHostnames()).isEmpty();
+    assertThat(p.keyEvents()).isEmpty();
+    assertThat(p.retentionDays()).isNull();
+    assertThat(p.respectDnt()).isFalse();
+    assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
+    assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
+    assertThat(PropertyRecord.zoneOf(" ")).isEqualTo(ZoneOffset.UTC);
+  }
+
+  @Test
+  void setsKeepTheStoredOrder() {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("property_id", "B-3");
+    row.put("allowed_hostnames", new LinkedHashSet<>(List.of("a.example", "b.example", "c.example")));
+    assertThat(List.copyOf(PropertyRecord.from(Fakes.row(row)).allowedHostnames()))
+        .containsExactly("a.example", "b.example", "c.example");
+  }
+
+  private static PropertyRecord record() {
+    return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
+        Set.of("purchase"), 30, true, false, CREATED, UPDATED);
+  }
+}
