@@ -161,10 +161,16 @@ class BridgeNodeKillTest {
       startLikeASupervisor(bridge, false);
       // A steady stream: 40 hits every 20 ms, from a timer thread, across the kill and the restart.
       AtomicInteger sent = new AtomicInteger();
+      // The second half waits until the bridge has written something, so the kill always lands mid-stream (on a
+      // loaded machine the node may start writing only after a fast sender is done).
+      java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
       CompletableFuture<Void> streaming = new CompletableFuture<>();
       ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
       timer.scheduleWithFixedDelay(() -> {
         int from = sent.get();
+        if (from >= hits.size() / 2 && !writing.get()) {
+          return;
+        }
         try {
           BridgeTesting.produce(producer, hits.subList(from, Math.min(hits.size(), from + 40)));
           sent.set(Math.min(hits.size(), from + 40));
@@ -182,6 +188,7 @@ class BridgeNodeKillTest {
           .ignoreExceptions()
           .until(() -> sent.get() > hits.size() / 4 && count(observer, "SELECT count() FROM hits WHERE property_id IN "
               + inList) > 0);
+      writing.set(true);
       bridge.kill(); // SIGKILL, mid-stream: batches in flight, offsets not yet committed, state half flushed
       int sentAtKill = sent.get();
       startLikeASupervisor(bridge, true);
