@@ -7,11 +7,14 @@ import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import dev.failsafe.Failsafe;
+import dev.failsafe.RetryPolicy;
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.MetricState;
 import io.beacon.store.cassandra.AggBucketRow;
 import io.beacon.store.cassandra.AggBucketsTable;
 import io.beacon.store.cassandra.AggBucketsTable.Partition;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -87,8 +90,8 @@ final class CassandraSink {
         }
         inFlight.acquire();
         Partition p = partition.getKey();
-        long deadline = System.nanoTime() + config.writeRetryTimeout.toNanos();
-        withRetry(() -> writeChunk(session, ps, p, chunk, writerId, batchId), deadline, 0, p, batchId)
+        Failsafe.with(retryPolicy(config, p, batchId))
+            .getStageAsync(() -> writeChunk(session, ps, p, chunk, writerId, batchId))
             .whenComplete((counts, error) -> {
               if (error != null) {
                 failure.compareAndSet(null, new IllegalStateException("batch " + batchId + ": writing partition "
@@ -110,25 +113,19 @@ final class CassandraSink {
   }
 
   /**
-   * Retries a failed chunk (e.g. Cassandra restarting) with backoff until {@code deadline}. Safe because of the
-   * fence: a retry re-reads the rows, and those whose write landed before the failure are skipped.
+   * Retries a failed chunk (e.g. Cassandra restarting) with backoff (250 ms doubling to 5 s) for up to
+   * {@code --write-retry-timeout}. Safe because of the fence: a retry re-reads the rows, and those whose write
+   * landed before the failure are skipped.
    */
-  private static CompletionStage<long[]> withRetry(java.util.function.Supplier<CompletionStage<long[]>> chunk,
-      long deadline, int attempt, Partition p, long batchId) {
-    return chunk.get().handle((counts, error) -> {
-      if (error == null) {
-        return CompletableFuture.completedFuture(counts);
-      }
-      long backoffMs = Math.min(5_000, 250L << Math.min(attempt, 5));
-      if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
-        return CompletableFuture.<long[]>failedFuture(error);
-      }
-      LOG.warn("batch {}: writing partition {} failed (attempt {}), retrying in {} ms: {}", batchId, p,
-          attempt + 1, backoffMs, error.toString());
-      return CompletableFuture.supplyAsync(() -> null,
-              CompletableFuture.delayedExecutor(backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS))
-          .thenCompose(x -> withRetry(chunk, deadline, attempt + 1, p, batchId));
-    }).thenCompose(x -> x);
+  private static RetryPolicy<long[]> retryPolicy(JobConfig config, Partition p, long batchId) {
+    return RetryPolicy.<long[]>builder()
+        .handle(Throwable.class)
+        .withBackoff(Duration.ofMillis(250), Duration.ofSeconds(5))
+        .withMaxRetries(-1)
+        .withMaxDuration(config.writeRetryTimeout)
+        .onRetryScheduled(e -> LOG.warn("batch {}: writing partition {} failed (attempt {}), retrying in {} ms: {}",
+            batchId, p, e.getAttemptCount(), e.getDelay().toMillis(), String.valueOf(e.getLastException())))
+        .build();
   }
 
   /** Read, fence check, merge and write of one chunk of a partition; returns {written, skipped}. */
