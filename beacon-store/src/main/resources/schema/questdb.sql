@@ -1,7 +1,8 @@
 -- Beacon's QuestDB schema (raw hits). Idempotent and applied at every start; to migrate, append
 -- statements such as ALTER TABLE hits ADD COLUMN IF NOT EXISTS ... .
 -- One row per canonical hit (docs/analytics-model.md). Low-cardinality values are SYMBOLs, free
--- text VARCHAR. DEDUP on (ts, request_id) makes a re-written batch idempotent: exactly once.
+-- text VARCHAR. Columns in line order: io.beacon.store.questdb.RawHitColumn (RawHitSchemaTest holds the two
+-- equal). The upsert keys make a re-written batch idempotent: exactly once.
 CREATE TABLE IF NOT EXISTS hits (
   ts TIMESTAMP,
   received_at TIMESTAMP,
@@ -42,4 +43,9 @@ CREATE TABLE IF NOT EXISTS hits (
   protocol SYMBOL CAPACITY 16 CACHE,
   schema_version INT
 ) TIMESTAMP(ts) PARTITION BY DAY WAL
-DEDUP UPSERT KEYS(ts, request_id);
+DEDUP UPSERT KEYS(ts, property_id, client_id, request_id);
+
+-- One definition of a duplicate (io.beacon.model.DedupKey): the same request of the same client of the same
+-- property, at the same ts (a retry is produced with its first attempt's times). Tables created before it had
+-- (ts, request_id); this moves them to the full key (a no-op when it is already set).
+ALTER TABLE hits DEDUP ENABLE UPSERT KEYS(ts, property_id, client_id, request_id);

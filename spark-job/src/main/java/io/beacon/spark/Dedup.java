@@ -6,9 +6,7 @@ import static org.apache.spark.sql.functions.greatest;
 
 import io.beacon.store.topic.HitCodec;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.apache.datasketches.hash.MurmurHash3;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -22,7 +20,7 @@ import org.apache.spark.sql.Row;
  * that is what the fenced sink relies on). The state holds one small row per hit seen within the window and
  * is evicted by the watermark, so it stays bounded by {@code rate x window}.
  *
- * <p><b>Key</b>: a 128-bit MurmurHash3 of the three ids (16 bytes; a state row is a few dozen bytes instead of
+ * <p><b>Key</b>: the model's {@link io.beacon.model.DedupKey#hash128()} of the three ids (16 bytes; a state row is a few dozen bytes instead of
  * the ~100 of the strings, and two distinct hits collide with probability ~n^2 / 2^129), computed by {@link
  * HitDecoder} in the same pass that decodes the hit (each record's JSON is decoded once). Records that are
  * not hits ({@link HitCodec} fails) get a key of their own Kafka partition and offset (12 bytes, so never
@@ -59,7 +57,6 @@ final class Dedup {
   /** The event-time column of the watermark. */
   static final String TIME = "dedup_time";
 
-  private static final long SEED = 0x6265_6163_6f6eL; // "beacon"
 
   private Dedup() {
   }
@@ -87,16 +84,5 @@ final class Dedup {
   /** The 12-byte key (partition, offset) of a record that is not a hit: never equal to another's or a hash. */
   static byte[] recordKey(int partition, long offset) {
     return ByteBuffer.allocate(12).putInt(partition).putLong(offset).array();
-  }
-
-  /** 128-bit MurmurHash3 of the three ids, each length-prefixed (so no two id triples share an input). */
-  static byte[] hashKey(String propertyId, String clientId, String requestId) {
-    byte[] p = propertyId.getBytes(StandardCharsets.UTF_8);
-    byte[] c = clientId.getBytes(StandardCharsets.UTF_8);
-    byte[] r = requestId.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer ids = ByteBuffer.allocate(12 + p.length + c.length + r.length);
-    ids.putInt(p.length).put(p).putInt(c.length).put(c).putInt(r.length).put(r);
-    long[] h = MurmurHash3.hash(ids.array(), SEED);
-    return ByteBuffer.allocate(16).putLong(h[0]).putLong(h[1]).array();
   }
 }

@@ -3,6 +3,7 @@ package io.beacon.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
+import io.beacon.model.DedupKey;
 import io.beacon.model.Hit;
 import io.beacon.store.topic.HitCodec;
 import org.apache.spark.sql.Dataset;
@@ -73,7 +74,7 @@ final class HitDecoder {
       String error = e instanceof IllegalArgumentException ? e.getMessage() : "not a hit: " + e;
       return RowFactory.create(withKey ? Dedup.recordKey(partition, offset) : null, error, value, null);
     }
-    byte[] key = withKey ? Dedup.hashKey(hit.propertyId(), hit.clientId(), hit.requestId()) : null;
+    byte[] key = withKey ? DedupKey.of(hit).hash128() : null;
     return RowFactory.create(key, null, null, HitRow.toRow(hit));
   }
 }

@@ -81,6 +81,12 @@ public enum RawHitColumn {
     DESIGNATED_TIMESTAMP
   }
 
+  /**
+   * The table's upsert keys: the designated timestamp and the columns of {@link io.beacon.model.DedupKey}, the one
+   * definition of a duplicate.
+   */
+  public static final List<RawHitColumn> DEDUP_KEY = List.of(TS, PROPERTY_ID, CLIENT_ID, REQUEST_ID);
+
   private static final RawHitColumn[] ALL = values();
   private static final Map<String, RawHitColumn> BY_NAME = Map.copyOf(
       Arrays.stream(ALL).collect(java.util.stream.Collectors.toMap(RawHitColumn::column, c -> c)));

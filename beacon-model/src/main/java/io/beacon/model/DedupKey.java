@@ -1,0 +1,43 @@
+package io.beacon.model;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.datasketches.hash.MurmurHash3;
+
+/**
+ * What makes two hits copies of one: the same request ({@code request_id}) of the same client of the same
+ * property. The one definition of a duplicate, used by every layer that drops copies: the collector's de-dup
+ * claims (an Ignite key), the Spark job's de-duplication ({@link #hash128()}, its state key) and QuestDB's upsert
+ * keys on the raw table (these columns plus {@code ts}, which every copy shares because a retry is produced with
+ * its first attempt's times). Where the request id comes from (the sender's, else derived from the payload) is
+ * the collector's business (docs/analytics-model.md).
+ */
+public record DedupKey(String propertyId, String clientId, String requestId) implements java.io.Serializable {
+
+  /** Seed of {@link #hash128()}; changing it changes every key (a Spark checkpoint's state would not match). */
+  private static final long SEED = 0x6265_6163_6f6eL; // "beacon"
+
+  public DedupKey {
+    if (propertyId == null || clientId == null || requestId == null) {
+      throw new IllegalArgumentException("a dedup key needs property, client and request ids");
+    }
+  }
+
+  public static DedupKey of(Hit hit) {
+    return new DedupKey(hit.propertyId(), hit.clientId(), hit.requestId());
+  }
+
+  /**
+   * The key as 16 bytes: a 128-bit MurmurHash3 of the three ids, each length-prefixed (so no two id triples share
+   * an input). A compact state key where holding the ids themselves would cost more than the hash.
+   */
+  public byte[] hash128() {
+    byte[] p = propertyId.getBytes(StandardCharsets.UTF_8);
+    byte[] c = clientId.getBytes(StandardCharsets.UTF_8);
+    byte[] r = requestId.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer ids = ByteBuffer.allocate(12 + p.length + c.length + r.length);
+    ids.putInt(p.length).put(p).putInt(c.length).put(c).putInt(r.length).put(r);
+    long[] h = MurmurHash3.hash(ids.array(), SEED);
+    return ByteBuffer.allocate(16).putLong(h[0]).putLong(h[1]).array();
+  }
+}
