@@ -12,7 +12,7 @@ import io.beacon.collector.protocol.Problem;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
 import io.beacon.infra.NodeContext;
-import io.beacon.infra.RoleStatus;
+import io.beacon.contract.RoleStatus;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.CollectorConfig;
 import io.beacon.infra.config.Role;
