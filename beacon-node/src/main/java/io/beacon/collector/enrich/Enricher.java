@@ -32,7 +32,7 @@ public final class Enricher {
     if (d.requestId != null) {
       return d.requestId;
     }
-    String basis = d.protocol + "|" + d.propertyId + "|" + d.clientId + "|" + d.indexInRequest + "|" + d.payloadForId;
+    String basis = d.protocol.wire() + "|" + d.propertyId + "|" + d.clientId + "|" + d.indexInRequest + "|" + d.payloadForId;
     return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
@@ -73,7 +73,7 @@ public final class Enricher {
         device.category(), device.browser(), device.browserVersion(), device.os(), device.osVersion(),
         d.screenResolution, d.language,
         g.country(), g.region(), g.city(),
-        device.bot(), d.protocol, Hit.SCHEMA_VERSION);
+        device.bot(), d.protocol.wire(), Hit.SCHEMA_VERSION);
   }
 
   static String stripFragment(String url) {
