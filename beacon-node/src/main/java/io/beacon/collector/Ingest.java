@@ -182,7 +182,8 @@ final class Ingest {
   }
 
   private Future<Void> produce(Hit received, Request req, Outcome out) {
-    String key = ClusterState.dedupKey(received.propertyId(), received.clientId(), received.requestId());
+    ClusterState.DedupKey key = new ClusterState.DedupKey(received.propertyId(), received.clientId(),
+        received.requestId());
     return claim(req.ctx(), key, received.receivedAt(), System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(result -> {
       ClusterState.Claim claim = result.claim();
       // A retry produced again carries its first attempt's receive time (and event time, where the collector set
@@ -236,7 +237,8 @@ final class Ingest {
   }
 
   /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
-  private Future<ClusterState.ClaimResult> claim(Context ctx, String key, long receivedAt, long deadline) {
+  private Future<ClusterState.ClaimResult> claim(Context ctx, ClusterState.DedupKey key, long receivedAt,
+                                                  long deadline) {
     return state.claim(ctx, key, receivedAt).compose(c -> {
       if (c.claim() != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
         return Future.succeededFuture(c);
