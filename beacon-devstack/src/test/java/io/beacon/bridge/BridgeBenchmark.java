@@ -2,7 +2,7 @@ package io.beacon.bridge;
 
 import io.beacon.BeaconNode;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RealtimeContract;
 import io.beacon.model.Hit;
 import io.beacon.store.questdb.LineProtocol;
 import io.micrometer.core.instrument.Counter;
@@ -207,9 +207,8 @@ public final class BridgeBenchmark {
   }
 
   private static long events(BeaconNode node, String property) throws Exception {
-    JsonObject snap = BridgeTesting.join(node.vertx().eventBus().<JsonObject>request(Addresses.realtimeSnapshot(),
-        new JsonObject().put("propertyId", property))).body();
-    return snap.getLong("events");
+    return BridgeTesting.join(RealtimeContract.SNAPSHOT.request(node.vertx(),
+        new RealtimeContract.SnapshotRequest(property))).events();
   }
 
   // Waits on a Vert.x timer: the benchmark polls, it does not spin.

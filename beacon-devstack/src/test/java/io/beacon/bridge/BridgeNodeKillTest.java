@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.beacon.BeaconNode;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RealtimeContract;
 import io.beacon.model.Hit;
 import io.beacon.testing.HitStream;
 import io.beacon.testing.NodeProcess;
@@ -230,7 +230,7 @@ class BridgeNodeKillTest {
   }
 
   private static JsonObject snapshot(BeaconNode node, String property) throws Exception {
-    return join(node.vertx().eventBus().<JsonObject>request(Addresses.realtimeSnapshot(),
-        new JsonObject().put("propertyId", property), new DeliveryOptions().setSendTimeout(5_000))).body();
+    return join(RealtimeContract.SNAPSHOT.request(node.vertx(), new RealtimeContract.SnapshotRequest(property),
+        new DeliveryOptions().setSendTimeout(5_000))).toJson();
   }
 }

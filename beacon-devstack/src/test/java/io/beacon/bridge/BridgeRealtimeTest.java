@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.beacon.BeaconNode;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RealtimeContract;
 import io.beacon.model.Hit;
 import io.beacon.testing.RealStack;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -81,8 +81,8 @@ class BridgeRealtimeTest {
   }
 
   private static JsonObject snapshot(BeaconNode node, String property) throws Exception {
-    return join(node.vertx().eventBus().<JsonObject>request(Addresses.realtimeSnapshot(),
-        new JsonObject().put("propertyId", property))).body();
+    return join(RealtimeContract.SNAPSHOT.request(node.vertx(), new RealtimeContract.SnapshotRequest(property)))
+        .toJson();
   }
 
   private static List<Hit> hits(String property, int n, long now) {
@@ -103,8 +103,8 @@ class BridgeRealtimeTest {
     List<Long> updates = new CopyOnWriteArrayList<>();
     Expected expected;
     try {
-      MessageConsumer<JsonObject> sub = node.vertx().eventBus().consumer(Addresses.realtime(property),
-          m -> updates.add(m.body().getLong("publishedAt")));
+      MessageConsumer<JsonObject> sub = RealtimeContract.UPDATES.subscribe(node.vertx(), property,
+          snap -> updates.add(snap.publishedAt()));
       join(sub.completion());
       // Keep the numbers changing (with some sender retries) until several updates were published,
       // so the spacing between updates is really put to the test.

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.beacon.BeaconNode;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RawErasureContract;
 import io.beacon.model.Hit;
 import io.beacon.testing.RealStack;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -137,13 +137,13 @@ class BridgeRetentionTest {
     for (int i = 0; i < 200; i++) {
       during.add(fullHit(concurrent, i, now - (i % 2 == 0 ? 0 : 3 * DAY) - i));
     }
-    var reply = node.vertx().eventBus().<JsonObject>request(Addresses.rawErasure(), new JsonObject().put("clientId", victim),
+    var reply = RawErasureContract.CONTRACT.request(node.vertx(), new RawErasureContract.Request(victim),
         new DeliveryOptions().setSendTimeout(120_000));
     produce(producer, during);
-    JsonObject result = join(reply, 150).body();
+    RawErasureContract.Result result = join(reply, 150);
 
-    assertThat(result.getLong("rowsErased")).isEqualTo(30L);
-    assertThat(result.getInteger("partitions")).isEqualTo(2);
+    assertThat(result.rowsErased()).isEqualTo(30L);
+    assertThat(result.partitions()).isEqualTo(2);
     assertThat(count(node, "SELECT count() FROM hits WHERE client_id = $1", victim)).isZero();
     assertThat(requestIds(property)).isEqualTo(kept);
     assertThat(requestIds(other)).isEqualTo(otherIds);

@@ -2,6 +2,7 @@ package io.beacon.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.Ga4WebParser;
 import io.beacon.collector.protocol.HitDraft;
 import io.beacon.collector.protocol.MeasurementProtocolParser;
@@ -9,6 +10,7 @@ import io.beacon.collector.protocol.ParseResult;
 import io.beacon.collector.protocol.Problem;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
+import io.beacon.collector.protocol.ValidationCode;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -95,21 +97,21 @@ class CollectorProtocolTest {
     for (int i = 0; i < 26; i++) {
       many.append(i == 0 ? "" : ",").append("{\"name\":\"e").append(i).append("\"}");
     }
-    assertThat(problem(mp(many + "]}")).validationCode()).isEqualTo("EXCEEDED_MAX_ENTITIES");
+    assertThat(problem(mp(many + "]}")).validationCode()).isEqualTo(ValidationCode.EXCEEDED_MAX_ENTITIES);
     assertThat(problem(mp("{\"events\":[{\"name\":\"x\"}]}"))).extracting(Problem::fieldPath, Problem::validationCode)
-        .containsExactly("client_id", "VALUE_REQUIRED");
+        .containsExactly("client_id", ValidationCode.VALUE_REQUIRED);
     assertThat(problem(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"session_start\"}]}")))
-        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("events[0].name", "NAME_RESERVED");
-    assertThat(problem(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"9lives\"}]}")).validationCode()).isEqualTo("NAME_INVALID");
+        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("events[0].name", ValidationCode.NAME_RESERVED);
+    assertThat(problem(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"9lives\"}]}")).validationCode()).isEqualTo(ValidationCode.NAME_INVALID);
     assertThat(problem(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\",\"params\":{\"google_x\":1}}]}")))
-        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("events[0].params.google_x", "NAME_RESERVED");
+        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("events[0].params.google_x", ValidationCode.NAME_RESERVED);
     assertThat(problem(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\",\"params\":{\"p\":\"" + "x".repeat(101) + "\"}}]}")))
-        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("events[0].params.p", "VALUE_OUT_OF_BOUNDS");
+        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("events[0].params.p", ValidationCode.VALUE_OUT_OF_BOUNDS);
     assertThat(problem(mp("{\"client_id\":\"c\",\"timestamp_micros\":" + (NOW - H72 - 1000) * 1000 + ",\"events\":[{\"name\":\"e\"}]}")))
-        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("timestamp_micros", "VALUE_OUT_OF_BOUNDS");
+        .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("timestamp_micros", ValidationCode.VALUE_OUT_OF_BOUNDS);
     assertThat(problem(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\",\"params\":{\"p\":{\"a\":1}}}]}")).validationCode())
-        .isEqualTo("VALUE_INVALID");
-    assertThat(problem(mp("{not json")).reason()).isEqualTo("malformed_body");
+        .isEqualTo(ValidationCode.VALUE_INVALID);
+    assertThat(problem(mp("{not json")).reason()).isEqualTo(DropReason.MALFORMED_BODY);
     ParseResult partial = mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"good\"},{\"name\":\"first_visit\"}]}");
     assertThat(partial.hits).hasSize(1);
     assertThat(problem(partial).fieldPath()).isEqualTo("events[1].name");
@@ -146,10 +148,10 @@ class CollectorProtocolTest {
     }
     ParseResult over = UniversalParser.parseBatch(tooMany.toString(), NOW, H72);
     assertThat(over.hits).hasSize(20);
-    assertThat(problem(over).validationCode()).isEqualTo("EXCEEDED_MAX_ENTITIES");
+    assertThat(problem(over).validationCode()).isEqualTo(ValidationCode.EXCEEDED_MAX_ENTITIES);
     assertThat(problem(UniversalParser.parseSingle("v=1&tid=UA-1&cid=1&t=nope", NOW, H72)).fieldPath()).isEqualTo("t");
     assertThat(problem(UniversalParser.parseSingle("v=1&tid=UA-1&cid=1&t=pageview&x=" + "a".repeat(9000), NOW, H72))
-        .validationCode()).isEqualTo("VALUE_OUT_OF_BOUNDS");
+        .validationCode()).isEqualTo(ValidationCode.VALUE_OUT_OF_BOUNDS);
   }
 
   private static ParseResult mp(String json) {

@@ -2,7 +2,8 @@ package io.beacon.recompute;
 
 import io.beacon.BeaconNode;
 import io.beacon.devstack.LocalStack;
-import io.beacon.infra.Addresses;
+import io.beacon.api.ReportJson;
+import io.beacon.contract.RecomputeReportContract;
 import io.beacon.testing.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +74,8 @@ public final class RecomputeBenchmark {
         generate(node, n);
         result.put("loadSeconds", seconds(loadStart));
 
-        JsonObject request = new JsonObject().put("propertyId", PROPERTY).put("timeZone", "UTC")
-            .put("today", LocalDate.now().toString()).put("request", new JsonObject("""
+        RecomputeReportContract.Request request = new RecomputeReportContract.Request(PROPERTY, ZoneId.of("UTC"),
+            LocalDate.now(), new JsonObject("""
                 {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
                  "dimensions":[{"name":"pagePath"},{"name":"country"}],
                  "metrics":[{"name":"eventCount"},{"name":"totalUsers"},{"name":"sessions"}],"limit":100000}"""
@@ -184,9 +186,9 @@ public final class RecomputeBenchmark {
         + PROPERTY + "'").execute(), 600).iterator().next().getLong(0);
   }
 
-  private static JsonObject ask(BeaconNode node, JsonObject request) throws Exception {
-    return join(node.vertx().eventBus().<JsonObject>request(Addresses.recomputeReport(), request,
-        new DeliveryOptions().setSendTimeout(TimeUnit.HOURS.toMillis(1))), 3600).body();
+  private static JsonObject ask(BeaconNode node, RecomputeReportContract.Request request) throws Exception {
+    return ReportJson.toJson(join(RecomputeReportContract.CONTRACT.request(node.vertx(), request,
+        new DeliveryOptions().setSendTimeout(TimeUnit.HOURS.toMillis(1))), 3600));
   }
 
   /** Sums must agree exactly; distinct counts within 3 standard errors of the sketch. */

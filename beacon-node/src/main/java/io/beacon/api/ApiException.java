@@ -5,7 +5,8 @@ import io.beacon.model.report.InvalidRequestException;
 /**
  * A request the node cannot answer, with the HTTP status to answer and the request field it concerns (e.g.
  * {@code dateRanges[0].startDate}, {@code Authorization}), so a client can point at its mistake. Shared by the
- * roles that answer API calls (query over HTTP, recompute over the event bus, see {@code EventBusErrors}).
+ * roles that answer API calls (query over HTTP, recompute over the event bus, whose replies carry it as a
+ * {@link io.beacon.contract.BusFailure}).
  */
 public final class ApiException extends RuntimeException {
   private final int status;

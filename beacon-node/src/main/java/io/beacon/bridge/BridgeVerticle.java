@@ -3,9 +3,10 @@ package io.beacon.bridge;
 import io.beacon.bridge.realtime.RealtimeConsumer;
 import io.beacon.bridge.realtime.RealtimePublisher;
 import io.beacon.bridge.realtime.RealtimeStore;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.BusFailure;
+import io.beacon.contract.RawErasureContract;
 import io.beacon.infra.NodeContext;
-import io.beacon.infra.RoleStatus;
+import io.beacon.contract.RoleStatus;
 import io.beacon.infra.config.BridgeConfig;
 import io.beacon.infra.config.Role;
 import io.micrometer.core.instrument.Gauge;
@@ -72,14 +73,9 @@ public final class BridgeVerticle extends VerticleBase {
           RawRetention.fromProperties(() -> ctx.clients().cassandra()), erasure, cfg.retentionDays(),
           cfg.retentionCheckMs());
       retention.start();
-      MessageConsumer<JsonObject> erasures = vertx.eventBus().consumer(Addresses.rawErasure(), msg ->
-          erasure.eraseClient(msg.body() == null ? null : msg.body().getString("clientId")).onComplete(ar -> {
-            if (ar.succeeded()) {
-              msg.reply(ar.result());
-            } else {
-              msg.fail(ar.cause() instanceof IllegalArgumentException ? 400 : 500, ar.cause().getMessage());
-            }
-          }));
+      MessageConsumer<JsonObject> erasures = RawErasureContract.CONTRACT.serve(vertx, request ->
+          erasure.eraseClient(request.clientId()).recover(e -> Future.failedFuture(
+              new BusFailure(e instanceof IllegalArgumentException ? 400 : 500, "", e.getMessage()))));
       return erasures.completion();
     }).compose(v -> vertx.executeBlocking(() -> new RealtimeStore(ctx.ignite(), cfg.realtimeWindowMinutes())))
         .compose(s -> {

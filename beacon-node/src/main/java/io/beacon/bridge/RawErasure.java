@@ -1,5 +1,6 @@
 package io.beacon.bridge;
 
+import io.beacon.contract.RawErasureContract;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -38,14 +39,17 @@ public final class RawErasure {
     this.gate = gate;
   }
 
-  /** Deletes the client's raw hits; completes with {@code {"clientId", "rowsErased", "partitions"}}. */
-  public Future<JsonObject> eraseClient(String clientId) {
+  /** Deletes the client's raw hits; completes with what was erased. */
+  public Future<RawErasureContract.Result> eraseClient(String clientId) {
     if (clientId == null || clientId.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("clientId is required"));
     }
-    return eraseWhere("client " + clientId, "client_id = " + literal(clientId))
-        .map(r -> new JsonObject().put("clientId", clientId).mergeIn(r));
+    return erase("client " + clientId, "client_id = " + literal(clientId))
+        .map(r -> new RawErasureContract.Result(clientId, r.rowsErased(), r.partitions()));
   }
+
+  /** What a rewrite erased: rows, and the day partitions they were in. */
+  private record Erased(long rowsErased, int partitions) {}
 
   /**
    * Deletes every raw hit matching {@code condition} (a QuestDB SQL boolean expression over the hits
@@ -54,6 +58,11 @@ public final class RawErasure {
    * erasure holds the write gate.
    */
   public Future<JsonObject> eraseWhere(String what, String condition) {
+    return erase(what, condition).map(r -> new JsonObject().put("rowsErased", r.rowsErased())
+        .put("partitions", r.partitions()));
+  }
+
+  private Future<Erased> erase(String what, String condition) {
     return vertx.executeBlocking(gate::close, false).compose(closed -> {
       if (!closed) {
         return Future.failedFuture(new IllegalStateException("another erasure is running; retry later"));
@@ -76,7 +85,7 @@ public final class RawErasure {
     return "'" + value.replace("'", "''") + "'";
   }
 
-  private Future<JsonObject> rewrite(String what, String condition) {
+  private Future<Erased> rewrite(String what, String condition) {
     return questdb.query("SELECT timestamp_floor('d', ts) AS day, count() AS n FROM hits WHERE " + condition).execute()
         .compose(rows -> {
           List<LocalDate> days = new ArrayList<>();
@@ -90,8 +99,7 @@ public final class RawErasure {
             chain = chain.compose(v -> rewriteDay(day, what, condition));
           }
           long erased = total;
-          return chain.compose(v -> walApplied()).map(v -> new JsonObject()
-              .put("rowsErased", erased).put("partitions", days.size()));
+          return chain.compose(v -> walApplied()).map(v -> new Erased(erased, days.size()));
         });
   }
 

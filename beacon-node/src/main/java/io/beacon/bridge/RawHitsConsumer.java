@@ -125,13 +125,16 @@ public final class RawHitsConsumer extends ConsumerLoop {
     this.maxBackoffMs = maxBackoffMs;
   }
 
+  /** A record for the dead-letter topic, and why. */
+  private record DeadLetter(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason) {}
+
   /** One poll's records: their lines in one request body, and what committing them means. */
   private static final class Batch {
     final StringBuilder body;
     /** End (exclusive) of each line in {@link #body}; lines are separated by one newline. */
     int[] ends = new int[256];
     final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    final List<BatchSplitter.Rejected<ConsumerRecord<byte[], byte[]>>> dead = new ArrayList<>();
+    final List<DeadLetter> dead = new ArrayList<>();
     /** Next offset per partition: what to commit once this batch and all before it are done. */
     final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
     /** First offset per partition: where to resume should the batch be abandoned. */
@@ -256,7 +259,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
         encoder.append(r.value() == null ? new byte[0] : r.value(), b.body);
       } catch (IllegalArgumentException e) {
         b.body.setLength(mark);
-        b.dead.add(new BatchSplitter.Rejected<>(r, "undecodable: " + e.getMessage()));
+        b.dead.add(new DeadLetter(r, DeadLetterReason.undecodable(e.getMessage())));
         continue;
       }
       if (b.lines() == b.ends.length) {
@@ -279,8 +282,8 @@ public final class RawHitsConsumer extends ConsumerLoop {
         metrics.writeLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         metrics.batches.increment();
         metrics.rowsWritten.increment(b.lines() - refused.size());
-        List<BatchSplitter.Rejected<ConsumerRecord<byte[], byte[]>>> toDlq = new ArrayList<>(b.dead);
-        refused.forEach(x -> toDlq.add(new BatchSplitter.Rejected<>(b.records.get(x.item()), x.reason())));
+        List<DeadLetter> toDlq = new ArrayList<>(b.dead);
+        refused.forEach(x -> toDlq.add(new DeadLetter(b.records.get(x.item()), DeadLetterReason.refused(x.reason()))));
         sendDeadLetters(dlq, toDlq);
         health.healthy();
         return;
@@ -468,17 +471,17 @@ public final class RawHitsConsumer extends ConsumerLoop {
 
   /** Synchronously, before the batch counts as done: a record leaves the hits topic only once it is in QuestDB or the DLQ. */
   private void sendDeadLetters(KafkaProducer<byte[], byte[]> dlq,
-                               List<BatchSplitter.Rejected<ConsumerRecord<byte[], byte[]>>> dead) {
+                               List<DeadLetter> dead) {
     if (dead.isEmpty()) {
       return;
     }
     List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-    for (BatchSplitter.Rejected<ConsumerRecord<byte[], byte[]>> d : dead) {
-      ConsumerRecord<byte[], byte[]> r = d.item();
+    for (DeadLetter d : dead) {
+      ConsumerRecord<byte[], byte[]> r = d.record();
       String source = r.topic() + "/" + r.partition() + "@" + r.offset();
       LOG.warn("Raw consumer {}: dead-lettering {} ({})", clientId, source, d.reason());
       ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.DEAD_LETTER, null, r.key(), r.value());
-      out.headers().add(H_REASON, d.reason().getBytes(StandardCharsets.UTF_8));
+      out.headers().add(H_REASON, d.reason().header().getBytes(StandardCharsets.UTF_8));
       out.headers().add(H_SOURCE, source.getBytes(StandardCharsets.UTF_8));
       out.headers().add(H_CONSUMER, GROUP.getBytes(StandardCharsets.UTF_8));
       sent.add(dlq.send(out));

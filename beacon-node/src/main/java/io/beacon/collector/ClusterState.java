@@ -4,9 +4,10 @@ import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import java.util.ArrayList;
-import java.util.List;
+import java.io.Serializable;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import javax.cache.processor.EntryProcessorResult;
 import javax.cache.processor.MutableEntry;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.binary.BinaryObject;
 import org.apache.ignite.cache.CacheEntryProcessor;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.configuration.CacheConfiguration;
@@ -29,7 +31,10 @@ import org.apache.ignite.lang.IgniteFuture;
  * collector.dedupWindowMs}) and, for clients that send no session id, what the collector knows of
  * them: the current session, when it was last seen and how many sessions it had (so the collector
  * assigns {@code session_id}, {@code session_number}, {@code session_start} and {@code first_visit}
- * as GA's tag would). Values are Strings: Java records do not round-trip through Ignite. All calls
+ * as GA's tag would). Keys and de-duplication marks are small plain classes ({@link DedupKey},
+ * {@link ClientKey}, {@link DedupMark}), not Java records: Ignite 2.17's binary marshaller cannot
+ * write records. Their identity in the cluster is their binary form (fields in declaration order), the
+ * same on every JVM; their Java equals/hashCode match it, for entry processors' lookups. All calls
  * are asynchronous and complete on the caller's context.
  *
  * <p>When the region is full the least recently used pages are evicted: a retry of an evicted
@@ -40,14 +45,124 @@ final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
   static final String CLIENTS_CACHE = "beacon-collector-clients";
 
+  /** A request id of a client of a property: the key of the de-duplication cache. */
+  static final class DedupKey implements Serializable, Comparable<DedupKey> {
+    private static final long serialVersionUID = 1L;
+    private static final Comparator<String> TEXT = Comparator.nullsFirst(Comparator.naturalOrder());
+    private static final Comparator<DedupKey> ORDER = Comparator.comparing((DedupKey k) -> k.propertyId, TEXT)
+        .thenComparing(k -> k.clientId, TEXT).thenComparing(k -> k.requestId, TEXT);
+
+    final String propertyId;
+    final String clientId;
+    final String requestId;
+
+    DedupKey(String propertyId, String clientId, String requestId) {
+      this.propertyId = propertyId;
+      this.clientId = clientId;
+      this.requestId = requestId;
+    }
+
+    /** Batches go to Ignite sorted (it warns about unordered batch maps). */
+    @Override
+    public int compareTo(DedupKey o) {
+      return ORDER.compare(this, o);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DedupKey k && Objects.equals(propertyId, k.propertyId) && Objects.equals(clientId, k.clientId)
+          && Objects.equals(requestId, k.requestId);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(propertyId, clientId, requestId);
+    }
+
+    @Override
+    public String toString() {
+      return propertyId + "|" + clientId + "|" + requestId;
+    }
+  }
+
+  /** A client of a property: the key of the clients cache. */
+  static final class ClientKey implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final String propertyId;
+    final String clientId;
+
+    ClientKey(String propertyId, String clientId) {
+      this.propertyId = propertyId;
+      this.clientId = clientId;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ClientKey k && Objects.equals(propertyId, k.propertyId) && Objects.equals(clientId, k.clientId);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(propertyId, clientId);
+    }
+
+    @Override
+    public String toString() {
+      return propertyId + "|" + clientId;
+    }
+  }
+
   /**
-   * Dedup value prefix of a request id whose hit Kafka (or the spool) acknowledged: "d:" + node id + "@" + the
-   * first attempt's receive time (epoch ms).
+   * The de-duplication cache's value: a node is handing the request's hit over now ({@code produced} false), or
+   * Kafka (or the spool) acknowledged it; which node, and when the first attempt was received (epoch ms). Both
+   * states have the same binary size, so marking a hit produced rewrites the entry in place.
    */
-  private static final String PRODUCED = "d:";
-  /** Prefix of the dedup value of a request id a node is handing over now: "p:" + node id + "@" + receive time. */
-  private static final String PENDING = "p:";
-  private static final char AT = '@';
+  static final class DedupMark implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final boolean produced;
+    final UUID node;
+    final long receivedAt;
+
+    private DedupMark(boolean produced, UUID node, long receivedAt) {
+      this.produced = produced;
+      this.node = Objects.requireNonNull(node);
+      this.receivedAt = receivedAt;
+    }
+
+    static DedupMark pending(UUID node, long receivedAt) {
+      return new DedupMark(false, node, receivedAt);
+    }
+
+    static DedupMark produced(UUID node, long receivedAt) {
+      return new DedupMark(true, node, receivedAt);
+    }
+
+    /**
+     * An entry processor's result: Ignite hands back the results of {@code invokeAll} computed on another node
+     * in their binary form (a {@link BinaryObject}), not deserialized as the signature promises.
+     */
+    static DedupMark of(EntryProcessorResult<DedupMark> result) {
+      Object v = result.get();
+      return v instanceof BinaryObject b ? b.deserialize() : (DedupMark) v;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DedupMark m && produced == m.produced && node.equals(m.node) && receivedAt == m.receivedAt;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(produced, node, receivedAt);
+    }
+
+    @Override
+    public String toString() {
+      return (produced ? "produced by " : "pending on ") + node + " @" + receivedAt;
+    }
+  }
 
   /**
    * What {@link #claim} found, and when the request was first received: a retry that must be produced again
@@ -77,29 +192,26 @@ final class ClusterState {
   record Session(String id, int number, boolean start, boolean firstVisit) {}
 
   private final Ignite ignite;
-  private final IgniteCache<String, String> dedup;
-  private final IgniteCache<String, String> clients;
+  private final IgniteCache<DedupKey, DedupMark> dedup;
+  private final IgniteCache<ClientKey, String> clients;
   private final long sessionTimeoutMs;
-  private final String pendingPrefix;
-  private final String producedPrefix;
+  private final UUID node;
   /** Claims (key -> pending mark and its result) waiting for the end of the event loop's turn (owning context). */
-  private Map<String, Pending> claims = new TreeMap<>();
+  private Map<DedupKey, Pending> claims = new TreeMap<>();
   /** Produced marks (key -> mark) waiting for the end of the event loop's turn (owning context only). */
-  private Map<String, String> producedMarks = new TreeMap<>();
+  private Map<DedupKey, DedupMark> producedMarks = new TreeMap<>();
 
-  private record Pending(String mark, Promise<String> found) {}
+  /** A claim's pending mark, and what it found there (null: nothing, the claim took the request id). */
+  private record Pending(DedupMark mark, Promise<DedupMark> found) {}
   private static final ClaimProcessor CLAIM = new ClaimProcessor();
 
-  private ClusterState(Ignite ignite, IgniteCache<String, String> dedup, IgniteCache<String, String> clients,
+  private ClusterState(Ignite ignite, IgniteCache<DedupKey, DedupMark> dedup, IgniteCache<ClientKey, String> clients,
       long sessionTimeoutMs) {
     this.ignite = ignite;
     this.dedup = dedup;
     this.clients = clients;
     this.sessionTimeoutMs = sessionTimeoutMs;
-    String node = ignite.cluster().localNode().id().toString();
-    // Same length for both marks, so marking a hit produced rewrites the entry in place.
-    this.pendingPrefix = PENDING + node + AT;
-    this.producedPrefix = PRODUCED + node + AT;
+    this.node = ignite.cluster().localNode().id();
   }
 
   /** Creates or joins the caches; blocking (cluster-wide), so call it from a worker. */
@@ -107,23 +219,24 @@ final class ClusterState {
     // FULL_SYNC: a claim completes only once the backup holds the mark too. With Ignite's default (the primary
     // alone), a node frozen or killed right after its claim could take the mark with it; the retry on another
     // node then claimed afresh, with its own receive time, and the raw store kept both copies (PipelineFaultTest).
-    IgniteCache<String, String> d = ignite.getOrCreateCache(cache(DEDUP_CACHE)
+    IgniteCache<DedupKey, DedupMark> d = ignite.getOrCreateCache(ClusterState.<DedupKey, DedupMark>cache(DEDUP_CACHE)
             .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC))
         .withExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, Math.max(1, dedupWindowMs))));
-    IgniteCache<String, String> c = ignite.getOrCreateCache(cache(CLIENTS_CACHE))
+    IgniteCache<ClientKey, String> c = ignite.getOrCreateCache(ClusterState.<ClientKey, String>cache(CLIENTS_CACHE))
         .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, clientMemoryMs)));
+    // Registers the binary types here, on a worker: the first write of a new type waits for a cluster-wide
+    // metadata exchange, which must not happen on an event loop at the first hit.
+    ignite.binary().toBinary(new DedupKey("", "", ""));
+    ignite.binary().toBinary(DedupMark.pending(new UUID(0, 0), 0));
+    ignite.binary().toBinary(new ClientKey("", ""));
     return new ClusterState(ignite, d, c, sessionTimeoutMs);
   }
 
-  private static CacheConfiguration<String, String> cache(String name) {
-    return new CacheConfiguration<String, String>(name)
+  private static <K, V> CacheConfiguration<K, V> cache(String name) {
+    return new CacheConfiguration<K, V>(name)
         .setBackups(1)
         .setDataRegionName(IgniteConfigFactory.COLLECTOR_REGION)
         .setEagerTtl(true);
-  }
-
-  static String dedupKey(String propertyId, String clientId, String requestId) {
-    return propertyId + "|" + clientId + "|" + requestId;
   }
 
   /**
@@ -135,71 +248,52 @@ final class ClusterState {
    * <p>Claims made during one turn of the event loop go to Ignite together, in one {@code invokeAll} (one
    * message per primary node instead of one per hit); call it from the owning verticle's context only.
    */
-  Future<ClaimResult> claim(Context ctx, String key, long receivedAt) {
-    Promise<String> found = Promise.promise();
+  Future<ClaimResult> claim(Context ctx, DedupKey key, long receivedAt) {
+    Promise<DedupMark> found = Promise.promise();
     if (claims.isEmpty()) {
       ctx.runOnContext(v -> flushClaims(ctx));
     }
-    if (claims.putIfAbsent(key, new Pending(pendingPrefix + receivedAt, found)) != null) {
+    if (claims.putIfAbsent(key, new Pending(DedupMark.pending(node, receivedAt), found)) != null) {
       // The same request id twice in one turn: the first one is being handed over.
       return Future.succeededFuture(new ClaimResult(Claim.IN_FLIGHT, receivedAt));
     }
     return found.future().compose(v -> {
-      if (v.isEmpty()) {
+      if (v == null) {
         return Future.succeededFuture(new ClaimResult(Claim.PRODUCE, receivedAt));
       }
-      long first = receivedAtOf(v, receivedAt);
-      if (!v.startsWith(PENDING)) {
+      long first = v.receivedAt;
+      if (v.produced) {
         return Future.succeededFuture(new ClaimResult(Claim.DUPLICATE, first));
       }
-      if (ownerAlive(v)) {
+      if (ignite.cluster().node(v.node) != null) {
         return Future.succeededFuture(new ClaimResult(Claim.IN_FLIGHT, first));
       }
       // Its node left mid-hand-off: take the id over, keeping the first attempt's time for any later retry too.
-      return adapt(ctx, dedup.replaceAsync(key, v, pendingPrefix + first))
+      return adapt(ctx, dedup.replaceAsync(key, v, DedupMark.pending(node, first)))
           .map(won -> new ClaimResult(won ? Claim.PRODUCE : Claim.IN_FLIGHT, first));
     });
   }
 
-  private boolean ownerAlive(String mark) {
-    int at = mark.indexOf(AT);
-    try {
-      UUID owner = UUID.fromString(mark.substring(PENDING.length(), at < 0 ? mark.length() : at));
-      return ignite.cluster().node(owner) != null;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  /** The receive time a mark carries; {@code fallback} for a mark without one (written by an older version). */
-  static long receivedAtOf(String mark, long fallback) {
-    int at = mark.indexOf(AT);
-    try {
-      return at < 0 ? fallback : Long.parseLong(mark.substring(at + 1));
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
-  }
-
   private void flushClaims(Context ctx) {
-    Map<String, Pending> batch = claims;
+    Map<DedupKey, Pending> batch = claims;
     claims = new TreeMap<>();
-    Map<String, CacheEntryProcessor<String, String, String>> ops = new TreeMap<>();
+    Map<DedupKey, CacheEntryProcessor<DedupKey, DedupMark, DedupMark>> ops = new TreeMap<>();
     // The processor takes one argument for the whole batch: each key's mark travels in a key -> mark map.
-    Map<String, String> marks = new java.util.HashMap<>();
+    Map<DedupKey, DedupMark> marks = new java.util.HashMap<>();
     batch.forEach((k, pending) -> {
       ops.put(k, CLAIM);
       marks.put(k, pending.mark());
     });
     adapt(ctx, dedup.invokeAllAsync(ops, marks)).onComplete(done -> batch.forEach((k, pending) -> {
-      Promise<String> p = pending.found();
+      Promise<DedupMark> p = pending.found();
       if (done.failed()) {
         p.fail(done.cause());
         return;
       }
-      EntryProcessorResult<String> r = done.result().get(k);
+      // No result for a key: its processor returned null, it took the request id.
+      EntryProcessorResult<DedupMark> r = done.result().get(k);
       try {
-        p.complete(r == null ? "" : r.get());
+        p.complete(r == null ? null : DedupMark.of(r));
       } catch (RuntimeException e) {
         p.fail(e);
       }
@@ -207,33 +301,33 @@ final class ClusterState {
   }
 
   /** Marks a claimed request id as acknowledged by Kafka (or the spool): retries are duplicates from now on. */
-  void produced(Context ctx, String key, long firstReceivedAt) {
+  void produced(Context ctx, DedupKey key, long firstReceivedAt) {
     if (producedMarks.isEmpty()) {
       ctx.runOnContext(v -> {
-        Map<String, String> batch = producedMarks;
+        Map<DedupKey, DedupMark> batch = producedMarks;
         producedMarks = new TreeMap<>();
         dedup.putAllAsync(batch);
       });
     }
-    producedMarks.put(key, producedPrefix + firstReceivedAt);
+    producedMarks.put(key, DedupMark.produced(node, firstReceivedAt));
   }
 
-  /** Takes an absent request id for this node (returns "") or returns the mark already there. */
-  static final class ClaimProcessor implements CacheEntryProcessor<String, String, String> {
+  /** Takes an absent request id for this node (returns null) or returns the mark already there. */
+  static final class ClaimProcessor implements CacheEntryProcessor<DedupKey, DedupMark, DedupMark> {
     @Override
     @SuppressWarnings("unchecked")
-    public String process(MutableEntry<String, String> entry, Object... args) {
-      String current = entry.getValue();
+    public DedupMark process(MutableEntry<DedupKey, DedupMark> entry, Object... args) {
+      DedupMark current = entry.getValue();
       if (current == null) {
-        entry.setValue(((Map<String, String>) args[0]).get(entry.getKey()));
-        return "";
+        entry.setValue(((Map<DedupKey, DedupMark>) args[0]).get(entry.getKey()));
+        return null;
       }
       return current;
     }
   }
 
   /** Forgets a key whose hit could not be handed over, so the client's retry is produced. */
-  void forget(String key) {
+  void forget(DedupKey key) {
     dedup.removeAsync(key);
   }
 
@@ -243,7 +337,8 @@ final class ClusterState {
    */
   Future<Session> session(Context ctx, String propertyId, String clientId, long nowMs) {
     String newId = Long.toString(nowMs / 1000) + UUID.randomUUID().toString().substring(0, 6);
-    return adapt(ctx, clients.invokeAsync(propertyId + "|" + clientId, new SessionProcessor(), nowMs, sessionTimeoutMs, newId))
+    return adapt(ctx, clients.invokeAsync(new ClientKey(propertyId, clientId), new SessionProcessor(), nowMs,
+            sessionTimeoutMs, newId))
         .map(ClientEntry::session);
   }
 
@@ -281,9 +376,9 @@ final class ClusterState {
   }
 
   /** Runs on the entry's primary node: keeps (and touches) the client's session, or starts one. */
-  static final class SessionProcessor implements CacheEntryProcessor<String, String, String> {
+  static final class SessionProcessor implements CacheEntryProcessor<ClientKey, String, String> {
     @Override
-    public String process(MutableEntry<String, String> entry, Object... args) {
+    public String process(MutableEntry<ClientKey, String> entry, Object... args) {
       ClientEntry next = ClientEntry.next(entry.getValue(), (Long) args[0], (Long) args[1], (String) args[2]);
       entry.setValue(next.stored()); // an update also restarts the entry's expiry
       return next.reply();

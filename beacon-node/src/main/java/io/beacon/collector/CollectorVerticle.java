@@ -5,14 +5,16 @@ import io.beacon.collector.enrich.GeoLookup;
 import io.beacon.collector.enrich.IpAddresses;
 import io.beacon.collector.enrich.UserAgents;
 import io.beacon.collector.handoff.KafkaHandoff;
+import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.Ga4WebParser;
 import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.ParseResult;
 import io.beacon.collector.protocol.Problem;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
+import io.beacon.collector.protocol.ValidationCode;
 import io.beacon.infra.NodeContext;
-import io.beacon.infra.RoleStatus;
+import io.beacon.contract.RoleStatus;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.CollectorConfig;
 import io.beacon.infra.config.Role;
@@ -78,7 +80,7 @@ public final class CollectorVerticle extends VerticleBase {
           Endpoint ep = ctx.config().http().collector();
           return Future.all(
               io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true),
-                  ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(new Problem("", m, "VALUE_INVALID", "timeout"))))
+                  ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(Problem.rejected("", m, DropReason.TIMEOUT))))
                   .listen(ep.port(), ep.host()),
               RoleStatus.register(vertx, Role.COLLECTOR, ctx.nodeName(), deploymentID()));
         });
@@ -102,7 +104,7 @@ public final class CollectorVerticle extends VerticleBase {
             // The property decides whether Do-Not-Track / Global Privacy Control are honoured.
             properties.get(parsed.hits.get(0).propertyId).onComplete(p -> {
               if (p.succeeded() && p.result() != null && p.result().respectDnt()) {
-                ingest.rejected(new Problem("", "do not track", "VALUE_INVALID", "do_not_track"));
+                ingest.rejected(Problem.rejected("", "do not track", DropReason.DO_NOT_TRACK));
                 rc.response().setStatusCode(204).end();
               } else {
                 run(rc, parsed, null, false, false);
@@ -131,8 +133,8 @@ public final class CollectorVerticle extends VerticleBase {
         .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
     // A known path with a method it does not take: say which methods it does (Allow), as JSON like every answer.
     router.errorHandler(405, rc -> {
-      Problem p = new Problem("", "method " + rc.request().method() + " not allowed on " + rc.request().path(),
-          "VALUE_INVALID", "method_not_allowed");
+      Problem p = Problem.rejected("", "method " + rc.request().method() + " not allowed on " + rc.request().path(),
+          DropReason.METHOD_NOT_ALLOWED);
       ingest.rejected(p);
       rc.response().putHeader("Allow", rc.request().path().equals("/mp/collect")
           || rc.request().path().equals("/debug/mp/collect") || rc.request().path().equals("/batch")
@@ -144,9 +146,11 @@ public final class CollectorVerticle extends VerticleBase {
       if (status >= 500) {
         LOG.warn("Collector request {} {} failed", rc.request().method(), rc.request().path(), rc.failure());
       }
-      String reason = status == 413 ? "body_too_large" : status >= 500 ? "internal" : "bad_request";
+      DropReason reason = status == 413 ? DropReason.BODY_TOO_LARGE : status >= 500 ? DropReason.INTERNAL
+          : DropReason.BAD_REQUEST;
       Problem p = new Problem("", status == 413 ? "request body too large for " + rc.request().path()
-          : "request failed (" + status + ")", status == 413 ? "VALUE_OUT_OF_BOUNDS" : "VALUE_INVALID", reason);
+          : "request failed (" + status + ")", status == 413 ? ValidationCode.VALUE_OUT_OF_BOUNDS
+          : ValidationCode.VALUE_INVALID, reason);
       ingest.rejected(p);
       if (!rc.response().ended()) {
         Responses.json(rc, status, Responses.problems(java.util.List.of(p)));
@@ -168,8 +172,8 @@ public final class CollectorVerticle extends VerticleBase {
       String ct = rc.request().getHeader("Content-Type");
       String media = ct == null ? null : ct.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
       if (rc.request().method() == HttpMethod.POST && media != null && !media.isEmpty() && !allowed.contains(media)) {
-        Problem p = new Problem("Content-Type", "unsupported media type '" + media + "', use one of " + allowed,
-            "VALUE_INVALID", "unsupported_media_type");
+        Problem p = Problem.rejected("Content-Type", "unsupported media type '" + media + "', use one of " + allowed,
+            DropReason.UNSUPPORTED_MEDIA_TYPE);
         ingest.rejected(p);
         Responses.json(rc, 415, Responses.problems(java.util.List.of(p)));
       } else {

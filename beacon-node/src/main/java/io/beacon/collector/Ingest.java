@@ -2,9 +2,12 @@ package io.beacon.collector;
 
 import io.beacon.collector.enrich.Enricher;
 import io.beacon.collector.handoff.KafkaHandoff;
+import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.HitDraft;
 import io.beacon.collector.protocol.ParseResult;
 import io.beacon.collector.protocol.Problem;
+import io.beacon.collector.protocol.Protocol;
+import io.beacon.collector.protocol.ValidationCode;
 import io.beacon.model.Hit;
 import io.beacon.store.topic.HitCodec;
 import io.micrometer.core.instrument.Counter;
@@ -17,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +85,7 @@ final class Ingest {
   }
 
   void rejected(Problem p) {
-    meters.counter("beacon_collector_rejected_total", "reason", p.reason()).increment();
+    meters.counter("beacon_collector_rejected_total", "reason", p.reason().key()).increment();
   }
 
   /** Handles every hit of a parsed request; never fails (problems land in the outcome). */
@@ -103,7 +105,7 @@ final class Ingest {
           LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
         }
         // The client learns that this hit was not taken, not why: internals stay in the log.
-        add(out, new Problem("", "the hit could not be taken; retry later", "VALUE_INVALID", "internal"));
+        add(out, Problem.rejected("", "the hit could not be taken; retry later", DropReason.INTERNAL));
         return Future.succeededFuture();
       });
     }
@@ -124,9 +126,9 @@ final class Ingest {
       long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
       if (retryAfter > 0) {
         out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
-        add(out, new Problem("ga4-mp".equals(d.protocol) ? "client_id" : "cid", "too many hits from client '" + d.clientId
-            + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute", "VALUE_INVALID",
-            RateLimits.REASON));
+        add(out, Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
+            + d.clientId + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute",
+            DropReason.RATE_LIMITED));
         return Future.succeededFuture();
       }
       Future<String> session = d.sessionId != null ? Future.succeededFuture(d.sessionId)
@@ -148,26 +150,27 @@ final class Ingest {
   }
 
   private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
-    String idField = "ga4-mp".equals(d.protocol) ? "measurement_id" : "tid";
+    String idField = d.protocol == Protocol.GA4_MP ? "measurement_id" : "tid";
     if (property == null) {
-      return new Problem(idField, "unknown property '" + d.propertyId + "'", "VALUE_INVALID", "unknown_property");
+      return Problem.rejected(idField, "unknown property '" + d.propertyId + "'", DropReason.UNKNOWN_PROPERTY);
     }
     if (req.checkSecret()) {
       if (req.apiSecret() == null || req.apiSecret().isBlank()) {
         out.authStatus = 401;
-        return new Problem("api_secret", "api_secret is required", "VALUE_REQUIRED", "missing_secret");
+        return new Problem("api_secret", "api_secret is required", ValidationCode.VALUE_REQUIRED,
+            DropReason.MISSING_SECRET);
       }
       if (property.apiSecret() == null || !property.apiSecret().equals(req.apiSecret())) {
         out.authStatus = 403;
-        return new Problem("api_secret", "api_secret does not match the property's secret", "VALUE_INVALID", "bad_secret");
+        return Problem.rejected("api_secret", "api_secret does not match the property's secret", DropReason.BAD_SECRET);
       }
     } else {
       String host = Enricher.hostname(d);
-      boolean web = "ga4-web".equals(d.protocol);
+      boolean web = d.protocol == Protocol.GA4_WEB;
       if ((host != null || web) && !property.allowsHost(host)) {
         out.authStatus = 403;
-        return new Problem(web ? "dl" : "dh", "hostname '" + host + "' is not allowed for property " + property.id(),
-            "VALUE_INVALID", "hostname_not_allowed");
+        return Problem.rejected(web ? "dl" : "dh", "hostname '" + host + "' is not allowed for property " + property.id(),
+            DropReason.HOSTNAME_NOT_ALLOWED);
       }
     }
     long now = req.info().nowMs();
@@ -179,7 +182,8 @@ final class Ingest {
   }
 
   private Future<Void> produce(Hit received, Request req, Outcome out) {
-    String key = ClusterState.dedupKey(received.propertyId(), received.clientId(), received.requestId());
+    ClusterState.DedupKey key = new ClusterState.DedupKey(received.propertyId(), received.clientId(),
+        received.requestId());
     return claim(req.ctx(), key, received.receivedAt(), System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(result -> {
       ClusterState.Claim claim = result.claim();
       // A retry produced again carries its first attempt's receive time (and event time, where the collector set
@@ -224,7 +228,7 @@ final class Ingest {
             }
             if (e instanceof KafkaHandoff.SpoolFullException) {
               out.spoolFull = true;
-              add(out, new Problem("", "the collector cannot take hits right now, retry later", "VALUE_INVALID", "spool_full"));
+              add(out, Problem.rejected("", "the collector cannot take hits right now, retry later", DropReason.SPOOL_FULL));
               return Future.succeededFuture();
             }
             return Future.failedFuture(e);
@@ -233,7 +237,8 @@ final class Ingest {
   }
 
   /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
-  private Future<ClusterState.ClaimResult> claim(Context ctx, String key, long receivedAt, long deadline) {
+  private Future<ClusterState.ClaimResult> claim(Context ctx, ClusterState.DedupKey key, long receivedAt,
+                                                  long deadline) {
     return state.claim(ctx, key, receivedAt).compose(c -> {
       if (c.claim() != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
         return Future.succeededFuture(c);
@@ -248,8 +253,6 @@ final class Ingest {
     rejected(p);
     out.problems.add(p);
   }
-
-  static final Set<String> AUTH_REASONS = Set.of("missing_secret", "bad_secret", "hostname_not_allowed");
 
   /** This node must not hand hits over now (see {@code SegmentationGuard#unfitReason}); the client retries. */
   static final class NodeUnfitException extends RuntimeException {

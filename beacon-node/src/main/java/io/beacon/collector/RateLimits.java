@@ -14,9 +14,6 @@ import java.time.Duration;
  * nodes, the effective limit is up to {@code n} times the configured one. Thread-safe.
  */
 final class RateLimits {
-  /** The rejection reason (metric tag) of a rate-limited hit. */
-  static final String REASON = "rate_limited";
-
   private final int perMinute;
   private final double tokensPerNano;
   private final Cache<String, Bucket> buckets;

@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.Problem;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,10 +24,10 @@ final class Responses {
       rc.response().setStatusCode(204).end();
     } else if (out.accepted > 0) {
       json(rc, 200, problems(out.problems).put("accepted", out.accepted));
-    } else if (out.retryAfterSeconds > 0 && out.problems.stream().allMatch(p -> RateLimits.REASON.equals(p.reason()))) {
+    } else if (out.retryAfterSeconds > 0 && out.problems.stream().allMatch(p -> p.reason() == DropReason.RATE_LIMITED)) {
       rc.response().putHeader("Retry-After", Long.toString(out.retryAfterSeconds));
       json(rc, 429, problems(out.problems));
-    } else if (out.problems.stream().allMatch(p -> "internal".equals(p.reason()))) {
+    } else if (out.problems.stream().allMatch(p -> p.reason() == DropReason.INTERNAL)) {
       // A hit this node could not take for a reason of its own (e.g. its producer closed while it stops): a 5xx,
       // so clients send it again (to another node); a 4xx tells them not to, and the hit was lost.
       rc.response().putHeader("Retry-After", "1");
@@ -35,7 +36,7 @@ final class Responses {
       rc.response().putHeader("Retry-After", Integer.toString(retryAfterSeconds));
       json(rc, 503, problems(out.problems));
     } else {
-      boolean auth = out.authStatus != 0 && out.problems.stream().allMatch(p -> Ingest.AUTH_REASONS.contains(p.reason()));
+      boolean auth = out.authStatus != 0 && out.problems.stream().allMatch(p -> p.reason().auth());
       json(rc, auth ? out.authStatus : 400, problems(out.problems));
     }
   }
@@ -43,7 +44,7 @@ final class Responses {
   static JsonObject problems(List<Problem> problems) {
     JsonArray a = new JsonArray();
     problems.forEach(p -> a.add(new JsonObject().put("fieldPath", p.fieldPath())
-        .put("description", p.description()).put("validationCode", p.validationCode())));
+        .put("description", p.description()).put("validationCode", p.validationCode().name())));
     return new JsonObject().put("validationMessages", a);
   }
 

@@ -1,7 +1,7 @@
 package io.beacon.query;
 
 import io.beacon.infra.NodeContext;
-import io.beacon.infra.RoleStatus;
+import io.beacon.contract.RoleStatus;
 import io.beacon.infra.SlowClients;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.QueryConfig;

@@ -1,6 +1,7 @@
 package io.beacon.query;
 
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RealtimeContract;
+import io.beacon.contract.RealtimeSnapshot;
 import io.beacon.query.auth.PropertyRole;
 import io.beacon.api.ApiException;
 import io.vertx.core.Future;
@@ -12,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The last 30 minutes, from the bridge's real-time state over the event bus: {@code
@@ -22,12 +24,12 @@ final class RealtimeHandler {
   private static final long ASK_TIMEOUT_MS = 2_000;
   private static final long HEARTBEAT_MS = 15_000;
   /** Realtime dimension -> the snapshot list that answers it, and the metric that list counts. */
-  private static final Map<String, String[]> TOP_LISTS = Map.of(
-      "unifiedScreenName", new String[] {"topPages", "screenPageViews"},
-      "pagePath", new String[] {"topPages", "screenPageViews"},
-      "country", new String[] {"topCountries", "activeUsers"},
-      "deviceCategory", new String[] {"topDevices", "activeUsers"},
-      "sessionSource", new String[] {"topSources", "activeUsers"});
+  private static final Map<String, TopList> TOP_LISTS = Map.of(
+      "unifiedScreenName", new TopList(RealtimeSnapshot::topPages, "screenPageViews"),
+      "pagePath", new TopList(RealtimeSnapshot::topPages, "screenPageViews"),
+      "country", new TopList(RealtimeSnapshot::topCountries, "activeUsers"),
+      "deviceCategory", new TopList(RealtimeSnapshot::topDevices, "activeUsers"),
+      "sessionSource", new TopList(RealtimeSnapshot::topSources, "activeUsers"));
   private static final List<String> METRICS = List.of("activeUsers", "screenPageViews", "eventCount");
 
   private final Vertx vertx;
@@ -38,10 +40,11 @@ final class RealtimeHandler {
     this.access = access;
   }
 
-  private Future<JsonObject> snapshot(String propertyId) {
-    return vertx.eventBus().<JsonObject>request(Addresses.realtimeSnapshot(), new JsonObject().put("propertyId", propertyId),
+  private record TopList(Function<RealtimeSnapshot, List<RealtimeSnapshot.Top>> list, String metric) {}
+
+  private Future<RealtimeSnapshot> snapshot(String propertyId) {
+    return RealtimeContract.SNAPSHOT.request(vertx, new RealtimeContract.SnapshotRequest(propertyId),
             new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS))
-        .map(m -> m.body())
         .recover(e -> Future.failedFuture(new ApiException(503, "", "real-time data is unavailable (no bridge answered)")));
   }
 
@@ -74,7 +77,7 @@ final class RealtimeHandler {
     }
     for (int i = 0; i < metrics.size(); i++) {
       String m = metrics.getJsonObject(i).getString("name");
-      boolean ok = dim != null && TOP_LISTS.containsKey(dim) ? TOP_LISTS.get(dim)[1].equals(m) : METRICS.contains(m);
+      boolean ok = dim != null && TOP_LISTS.containsKey(dim) ? TOP_LISTS.get(dim).metric().equals(m) : METRICS.contains(m);
       if (!ok) {
         ReportHandler.error(rc, ApiException.badRequest("metrics[" + i + "].name", "'" + m + "' is not available"
             + (dim == null ? "" : " by " + dim) + " in real time"));
@@ -107,23 +110,18 @@ final class RealtimeHandler {
     return arr;
   }
 
-  static JsonObject toReport(JsonObject snap, String dim, JsonArray metrics) {
+  static JsonObject toReport(RealtimeSnapshot snap, String dim, JsonArray metrics) {
     JsonArray rows = new JsonArray();
     if (dim == null) {
-      rows.add(row(null, metrics, snap.getLong("activeUsers", 0L), snap.getLong("pageViews", 0L), snap.getLong("events", 0L)));
+      rows.add(row(null, metrics, snap.activeUsers(), snap.pageViews(), snap.events()));
     } else if (dim.equals("minutesAgo")) {
-      long asOf = snap.getLong("asOf", 0L);
-      for (Object o : snap.getJsonArray("minutes", new JsonArray())) {
-        JsonObject m = (JsonObject) o;
-        long ago = Math.max(0, (asOf - m.getLong("minute")) / 60_000);
-        rows.add(row(String.format("%02d", ago), metrics, m.getLong("activeUsers", 0L), m.getLong("pageViews", 0L),
-            m.getLong("events", 0L)));
+      for (RealtimeSnapshot.Minute m : snap.minutes()) {
+        long ago = Math.max(0, (snap.asOf() - m.minute()) / 60_000);
+        rows.add(row(String.format("%02d", ago), metrics, m.activeUsers(), m.pageViews(), m.events()));
       }
     } else {
-      for (Object o : snap.getJsonArray(TOP_LISTS.get(dim)[0], new JsonArray())) {
-        JsonObject t = (JsonObject) o;
-        long c = t.getLong("count", 0L);
-        rows.add(row(t.getString("value"), metrics, c, c, c));
+      for (RealtimeSnapshot.Top t : TOP_LISTS.get(dim).list().apply(snap)) {
+        rows.add(row(t.value(), metrics, t.count(), t.count(), t.count()));
       }
     }
     JsonArray mh = new JsonArray();
@@ -156,14 +154,14 @@ final class RealtimeHandler {
       }
       var res = rc.response().setChunked(true).putHeader("content-type", "text/event-stream")
           .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
-      MessageConsumer<JsonObject> updates = vertx.eventBus().consumer(Addresses.realtime(propertyId),
-          m -> res.write("event: snapshot\ndata: " + m.body().encode() + "\n\n"));
+      MessageConsumer<JsonObject> updates = RealtimeContract.UPDATES.subscribe(vertx, propertyId,
+          snap -> res.write("event: snapshot\ndata: " + snap.toJson().encode() + "\n\n"));
       long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> res.write(": keep-alive\n\n"));
       res.closeHandler(v -> {
         updates.unregister();
         vertx.cancelTimer(heartbeat);
       });
-      snapshot(propertyId).onSuccess(s -> res.write("event: snapshot\ndata: " + s.encode() + "\n\n"));
+      snapshot(propertyId).onSuccess(s -> res.write("event: snapshot\ndata: " + s.toJson().encode() + "\n\n"));
     });
   }
 }

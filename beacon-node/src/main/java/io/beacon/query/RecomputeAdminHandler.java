@@ -1,6 +1,8 @@
 package io.beacon.query;
 
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RecomputeJob;
+import io.beacon.contract.RecomputeJobRequest;
+import io.beacon.contract.RecomputeJobsContract;
 import io.beacon.infra.clients.PropertyZones;
 import io.beacon.api.ApiException;
 import io.beacon.query.auth.Caller;
@@ -14,7 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The admin API of correction jobs ({@code /api/v1/admin/recompute}): start one for a property and a range of
  * closed days, follow its progress, cancel it, list a property's jobs. Property admins only; the work runs on
- * a recompute node, reached over the event bus ({@link Addresses#recomputeJobs()}).
+ * a recompute node, reached over the event bus ({@link RecomputeJobsContract}).
  */
 final class RecomputeAdminHandler {
   private static final DeliveryOptions SEND = new DeliveryOptions().setSendTimeout(15_000);
@@ -44,22 +46,21 @@ final class RecomputeAdminHandler {
         .compose(v -> zones.zoneOf(propertyId))
         .compose(zone -> zone.isEmpty()
             ? Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found"))
-            : send(new JsonObject().put("action", "start").put("propertyId", propertyId)
-                .put("timeZone", zone.get().getId()).put("from", body.getValue("from")).put("to", body.getValue("to"))
-                .put("requestedBy", caller.email())))
+            : send(RecomputeJobRequest.Start.of(propertyId, zone.get(), body.getValue("from"), body.getValue("to"),
+                caller.email())))
         .onSuccess(job -> rc.response().setStatusCode(202).putHeader("content-type", "application/json")
-            .putHeader("Location", "/api/v1/admin/recompute/" + job.getString("jobId")).end(job.encode()))
+            .putHeader("Location", "/api/v1/admin/recompute/" + job.jobId()).end(job.toJson().encode()))
         .onFailure(e -> fail(rc, e));
   }
 
   /** {@code GET /api/v1/admin/recompute/:job}: the job and its progress (viewers of the property may look). */
   void get(RoutingContext rc) {
-    job(rc, PropertyRole.VIEWER, "get");
+    job(rc, PropertyRole.VIEWER, false);
   }
 
   /** {@code DELETE /api/v1/admin/recompute/:job}: asks the job to stop; answers it as it is now. */
   void cancel(RoutingContext rc) {
-    job(rc, PropertyRole.ADMIN, "cancel");
+    job(rc, PropertyRole.ADMIN, true);
   }
 
   /** {@code GET /api/v1/admin/recompute?property=ID}: the property's latest jobs, newest first. */
@@ -70,23 +71,23 @@ final class RecomputeAdminHandler {
       return;
     }
     access.require(rc, propertyId, PropertyRole.ADMIN)
-        .compose(v -> send(new JsonObject().put("action", "list").put("propertyId", propertyId)))
-        .onSuccess(json -> ok(rc, json))
+        .compose(v -> send(new RecomputeJobRequest.List(propertyId)))
+        .onSuccess(list -> ok(rc, list.toJson()))
         .onFailure(e -> fail(rc, e));
   }
 
-  private void job(RoutingContext rc, PropertyRole needed, String action) {
+  /** The job, after checking the caller's role on its property; then cancelled if asked. */
+  private void job(RoutingContext rc, PropertyRole needed, boolean cancel) {
     String jobId = rc.pathParam("job");
-    send(new JsonObject().put("action", "get").put("jobId", jobId))
-        .compose(job -> access.require(rc, job.getString("propertyId"), needed).map(job))
-        .compose(job -> action.equals("get") ? Future.succeededFuture(job)
-            : send(new JsonObject().put("action", action).put("jobId", jobId)))
-        .onSuccess(json -> ok(rc, json))
+    send(new RecomputeJobRequest.Get(jobId))
+        .compose(job -> access.require(rc, job.propertyId(), needed).map(job))
+        .compose(job -> cancel ? send(new RecomputeJobRequest.Cancel(jobId)) : Future.<RecomputeJob>succeededFuture(job))
+        .onSuccess(job -> ok(rc, job.toJson()))
         .onFailure(e -> fail(rc, e));
   }
 
-  private Future<JsonObject> send(JsonObject msg) {
-    return vertx.eventBus().<JsonObject>request(Addresses.recomputeJobs(), msg, SEND).map(m -> m.body());
+  private <R> Future<R> send(RecomputeJobRequest<R> request) {
+    return RecomputeJobsContract.request(vertx, request, SEND);
   }
 
   private static void ok(RoutingContext rc, JsonObject json) {

@@ -10,7 +10,8 @@ import io.beacon.api.ApiException;
 import io.beacon.model.report.ReportMetric;
 import io.beacon.model.report.ReportRequest;
 import io.beacon.model.report.TimeDimension;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.BusFailure;
+import io.beacon.contract.RecomputeReportContract;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
@@ -135,34 +136,27 @@ final class ReportHandler {
    * parameters): computed from raw hits by a recompute node, over the event bus.
    */
   private void recompute(RoutingContext rc, String propertyId, ZoneId zone, JsonObject body, Timer.Sample sample) {
-    JsonObject msg = new JsonObject().put("propertyId", propertyId).put("timeZone", zone.getId())
-        .put("today", LocalDate.now(zone).toString()).put("request", body);
-    vertx.eventBus().<JsonObject>request(Addresses.recomputeReport(), msg,
+    RecomputeReportContract.CONTRACT.request(vertx,
+            new RecomputeReportContract.Request(propertyId, zone, LocalDate.now(zone), body),
             new DeliveryOptions().setSendTimeout(recomputeTimeoutMs))
-        .onSuccess(reply -> {
+        .onSuccess(report -> {
           sample.stop(fromRecompute);
-          respond(rc, propertyId, ReportJson.fromJson(reply.body()));
+          respond(rc, propertyId, report);
         })
         .onFailure(e -> replyFailure(rc, e, "recompute"));
   }
 
   /**
-   * Answers an event-bus failure from a recompute node: its code is the HTTP status and its message
-   * {@code {"field", "message"}}; no node or no answer in time is 503.
+   * Answers a failed event-bus request to a recompute node: the {@link BusFailure} it replied carries the HTTP
+   * status and the field; no node or no answer in time is 503.
    */
   static void replyFailure(RoutingContext rc, Throwable e, String role) {
-    if (e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-      JsonObject m;
-      try {
-        m = new JsonObject(re.getMessage());
-      } catch (RuntimeException notJson) {
-        m = new JsonObject().put("field", "").put("message", re.getMessage());
-      }
-      int status = re.failureCode() >= 400 && re.failureCode() < 600 ? re.failureCode() : 503;
+    if (e instanceof BusFailure f) {
+      int status = f.status() >= 400 && f.status() < 600 ? f.status() : 503;
       if (status == 429) {
         rc.response().putHeader("Retry-After", "10");
       }
-      error(rc, new ApiException(status, m.getString("field", ""), m.getString("message", "")));
+      error(rc, new ApiException(status, f.field(), f.getMessage() == null ? "" : f.getMessage()));
       return;
     }
     boolean noHandlers = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;

@@ -61,8 +61,8 @@ final class AdHocReports {
     this.meters = meters;
   }
 
-  /** Answers one {@code Addresses.recomputeReport()} request (see there for its shape). */
-  Future<JsonObject> run(String propertyId, ZoneId zone, ReportRequest request, JsonObject body) {
+  /** Answers one {@link io.beacon.contract.RecomputeReportContract} request: the page of the report it asks for. */
+  Future<ReportEngine.Report> run(String propertyId, ZoneId zone, ReportRequest request, JsonObject body) {
     String key = key(propertyId, zone, request, body);
     return vertx.executeBlocking(() -> cache.get(key), false).compose(cached -> {
       if (cached != null && cached.validUntil > System.currentTimeMillis()) {
@@ -105,14 +105,14 @@ final class AdHocReports {
     });
   }
 
-  private static JsonObject answer(ReportRequest request, CachedReport cached, String cacheState) {
+  private static ReportEngine.Report answer(ReportRequest request, CachedReport cached, String cacheState) {
     ReportEngine.Report all = ReportJson.fromJson(new JsonObject(new String(gunzip(cached.report),
         StandardCharsets.UTF_8)));
     all.metadata().put("cache", cacheState);
     all.metadata().put("hitsScanned", cached.hitsScanned);
     all.metadata().put("computedAt", Instant.ofEpochMilli(cached.computedAt).toString());
     all.metadata().put("validUntil", Instant.ofEpochMilli(cached.validUntil).toString());
-    return ReportJson.toJson(ReportEngine.page(request, all));
+    return ReportEngine.page(request, all);
   }
 
   /** Whether no hit can still arrive for any day of the request: every range ended before the lateness window. */

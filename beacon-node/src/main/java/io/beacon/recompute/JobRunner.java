@@ -1,5 +1,6 @@
 package io.beacon.recompute;
 
+import io.beacon.contract.JobStatus;
 import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.model.aggregation.Aggregator;
 import io.beacon.model.aggregation.BucketKey;
@@ -124,8 +125,8 @@ final class JobRunner {
       return;
     }
     if (s.daysDone >= job.daysTotal()) {
-      jobs.finish(job.id(), s.lease, Job.DONE, null).onComplete(ar -> {
-        meters.counter("beacon_recompute_jobs_total", "status", Job.DONE).increment();
+      jobs.finish(job.id(), s.lease, JobStatus.DONE, null).onComplete(ar -> {
+        meters.counter("beacon_recompute_jobs_total", "status", JobStatus.DONE.wire()).increment();
         LOG.info("Recompute job {} done: {} days, {} raw hits", job.id(), job.daysTotal(), s.hits);
         done.complete();
       });
@@ -150,8 +151,8 @@ final class JobRunner {
   private void end(State s, Promise<Void> done, Throwable error) {
     Job job = s.job;
     if (s.fence == Jobs.Fence.CANCELLED || error instanceof CancellationException) {
-      jobs.finish(job.id(), s.lease, Job.CANCELLED, null).onComplete(ar -> done.complete());
-      meters.counter("beacon_recompute_jobs_total", "status", Job.CANCELLED).increment();
+      jobs.finish(job.id(), s.lease, JobStatus.CANCELLED, null).onComplete(ar -> done.complete());
+      meters.counter("beacon_recompute_jobs_total", "status", JobStatus.CANCELLED.wire()).increment();
       LOG.info("Recompute job {} cancelled after {} of {} days", job.id(), s.daysDone, job.daysTotal());
     } else if (error != null && !stopped) {
       // A store failed: leave the job claimable; its lease expires and a runner retries from the last day done.

@@ -2,6 +2,7 @@ package io.beacon.recompute;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.contract.JobStatus;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.cassandra.ResultSet;
 import io.vertx.core.Future;
@@ -39,8 +40,8 @@ final class Jobs {
     int days = (int) ChronoUnit.DAYS.between(from, to) + 1;
     return exec("INSERT INTO recompute_jobs (job_id, property_id, time_zone, from_date, to_date, reason, requested_by,"
             + " status, days_total, days_done, hits_scanned, lease_version, not_before, cancel_requested, created_at,"
-            + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, 0, 0, 0, ?, false, ?, ?) IF NOT EXISTS",
-        id, propertyId, zone.getId(), from, to, reason, requestedBy, days, notBefore, now, now)
+            + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, false, ?, ?) IF NOT EXISTS",
+        id, propertyId, zone.getId(), from, to, reason, requestedBy, JobStatus.QUEUED.wire(), days, notBefore, now, now)
         .compose(rs -> exec("INSERT INTO recompute_queue (shard, job_id) VALUES (0, ?)", id))
         .compose(rs -> exec("INSERT INTO recompute_jobs_by_property (property_id, created_at, job_id) VALUES (?, ?, ?)",
             propertyId, now, id))
@@ -79,9 +80,9 @@ final class Jobs {
   /** Takes the job over from {@code seen}'s lease; true if this runner now holds lease {@code seen + 1}. */
   Future<Boolean> claim(Job seen, String owner, Instant leaseUntil) {
     Instant now = Instant.now();
-    return exec("UPDATE recompute_jobs SET owner = ?, lease_version = ?, lease_until = ?, status = 'running',"
+    return exec("UPDATE recompute_jobs SET owner = ?, lease_version = ?, lease_until = ?, status = ?,"
             + " started_at = ?, updated_at = ? WHERE job_id = ? IF lease_version = ?",
-        owner, seen.leaseVersion() + 1, leaseUntil, seen.startedAt() == null ? now : seen.startedAt(), now, seen.id(),
+        owner, seen.leaseVersion() + 1, leaseUntil, JobStatus.RUNNING.wire(), seen.startedAt() == null ? now : seen.startedAt(), now, seen.id(),
         seen.leaseVersion())
         .map(ResultSet::wasApplied);
   }
@@ -106,10 +107,10 @@ final class Jobs {
   }
 
   /** Ends the job with {@code status} (and the error, if failed), if {@code lease} is still current. */
-  Future<Boolean> finish(String id, int lease, String status, String error) {
+  Future<Boolean> finish(String id, int lease, JobStatus status, String error) {
     Instant now = Instant.now();
     return exec("UPDATE recompute_jobs SET status = ?, error = ?, finished_at = ?, updated_at = ?, lease_until = null"
-            + " WHERE job_id = ? IF lease_version = ?", status, error, now, now, id, lease)
+            + " WHERE job_id = ? IF lease_version = ?", status.wire(), error, now, now, id, lease)
         .compose(rs -> rs.wasApplied()
             ? exec("DELETE FROM recompute_queue WHERE shard = 0 AND job_id = ?", id).map(true)
             : Future.succeededFuture(false));
@@ -118,8 +119,8 @@ final class Jobs {
   /** Asks a job to stop; a queued one is cancelled at once, a running one by its runner at its next step. */
   Future<Optional<Job>> cancel(String id) {
     return exec("UPDATE recompute_jobs SET cancel_requested = true WHERE job_id = ? IF EXISTS", id)
-        .compose(rs -> exec("UPDATE recompute_jobs SET status = 'cancelled', finished_at = ? WHERE job_id = ?"
-            + " IF status = 'queued'", Instant.now(), id))
+        .compose(rs -> exec("UPDATE recompute_jobs SET status = ?, finished_at = ? WHERE job_id = ? IF status = ?",
+            JobStatus.CANCELLED.wire(), Instant.now(), id, JobStatus.QUEUED.wire()))
         .compose(rs -> rs.wasApplied()
             ? exec("DELETE FROM recompute_queue WHERE shard = 0 AND job_id = ?", id).mapEmpty()
             : Future.succeededFuture())

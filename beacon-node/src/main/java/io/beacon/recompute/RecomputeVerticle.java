@@ -1,24 +1,27 @@
 package io.beacon.recompute;
 
 import io.beacon.api.ReportJson;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.BusFailure;
+import io.beacon.contract.JobStatus;
+import io.beacon.contract.RecomputeJob;
+import io.beacon.contract.RecomputeJobList;
+import io.beacon.contract.RecomputeJobRequest;
+import io.beacon.contract.RecomputeJobsContract;
+import io.beacon.contract.RecomputeReportContract;
 import io.beacon.infra.NodeContext;
-import io.beacon.infra.RoleStatus;
+import io.beacon.contract.RoleStatus;
 import io.beacon.infra.clients.PropertyZones;
 import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.infra.config.Role;
 import io.beacon.api.ApiException;
+import io.beacon.model.report.ReportEngine;
 import io.beacon.model.report.ReportRequest;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
 import java.time.DateTimeException;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.List;
 import org.apache.ignite.IgniteCache;
 import org.slf4j.Logger;
@@ -26,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds aggregates from raw hits: ad-hoc reports the precomputed aggregates cannot answer (event bus
- * {@link Addresses#recomputeReport()}), and correction jobs of whole days (admin requests on
- * {@link Addresses#recomputeJobs()} and the stream's late-hit dirty buckets), both written to Cassandra through
+ * {@link RecomputeReportContract}), and correction jobs of whole days (admin requests on
+ * {@link RecomputeJobsContract} and the stream's late-hit dirty buckets), both written to Cassandra through
  * write-through Ignite caches. CPU-bound, so it is deployed as a worker verticle.
  */
 public final class RecomputeVerticle extends VerticleBase {
@@ -58,27 +61,26 @@ public final class RecomputeVerticle extends VerticleBase {
     Gauge.builder("beacon_recompute_max_queued", cfg::maxQueued).tag("instance", deploymentID())
         .description("Ad-hoc recomputations that may wait (recompute.maxQueued); beyond, 429").register(ctx.meters());
     registerMeters(ctx.meters());
-    return vertx.executeBlocking(() -> new Object[] {
+    return vertx.executeBlocking(() -> new Caches(
             RecomputeCaches.reports(ctx.ignite()),
-            RecomputeCaches.aggregates(ctx.ignite())}, false)
+            RecomputeCaches.aggregates(ctx.ignite())), false)
         .compose(caches -> {
-          @SuppressWarnings("unchecked")
-          IgniteCache<String, CachedReport> reportCache = (IgniteCache<String, CachedReport>) caches[0];
-          @SuppressWarnings("unchecked")
-          IgniteCache<String, AggregateEntry> aggregateCache = (IgniteCache<String, AggregateEntry>) caches[1];
-          reports = new AdHocReports(vertx, cfg, raw, reportCache, load, ctx.meters());
-          runner = new JobRunner(vertx, cfg, jobs, raw, aggregateCache, ctx.meters(), instance);
+          reports = new AdHocReports(vertx, cfg, raw, caches.reports(), load, ctx.meters());
+          runner = new JobRunner(vertx, cfg, jobs, raw, caches.aggregates(), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
           lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs,
               new PropertyZones(ctx.clients().cassandra(), STORE_TIMEOUT), runner::poll);
           runner.start();
           return Future.all(
-              vertx.eventBus().<JsonObject>consumer(Addresses.recomputeReport(), this::onReport).completion(),
-              vertx.eventBus().<JsonObject>consumer(Addresses.recomputeJobs(), this::onJobs).completion(),
+              RecomputeReportContract.CONTRACT.serve(vertx, this::onReport).completion(),
+              RecomputeJobsContract.serve(vertx, new JobsHandler()).completion(),
               lateHits.start(),
               RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID()));
         });
   }
+
+  /** The role's two caches, created together off the event loop. */
+  private record Caches(IgniteCache<String, CachedReport> reports, IgniteCache<String, AggregateEntry> aggregates) {}
 
   /**
    * The role's counters and timer at 0 from the start, with every tag value they take, so dashboards and alerts
@@ -91,8 +93,8 @@ public final class RecomputeVerticle extends VerticleBase {
     for (String kind : List.of("report", "correction")) {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", kind);
     }
-    for (String status : List.of(Job.DONE, Job.CANCELLED)) {
-      meters.counter("beacon_recompute_jobs_total", "status", status);
+    for (JobStatus status : List.of(JobStatus.DONE, JobStatus.CANCELLED)) {
+      meters.counter("beacon_recompute_jobs_total", "status", status.wire());
     }
     meters.counter("beacon_recompute_days_total");
     meters.timer("beacon_recompute_report_seconds");
@@ -106,57 +108,65 @@ public final class RecomputeVerticle extends VerticleBase {
     return lateHits == null ? Future.succeededFuture() : lateHits.stop();
   }
 
-  private void onReport(Message<JsonObject> msg) {
-    JsonObject b = msg.body();
-    String propertyId = b.getString("propertyId");
-    ZoneId zone;
+  private Future<ReportEngine.Report> onReport(RecomputeReportContract.Request r) {
     ReportRequest request;
     try {
-      zone = ZoneId.of(b.getString("timeZone"));
-      request = ReportJson.parseRequest(b.getJsonObject("request"), zone, LocalDate.parse(b.getString("today")),
-          ReportRequest.MAX_RANGE_DAYS);
+      request = ReportJson.parseRequest(r.body(), r.timeZone(), r.today(), ReportRequest.MAX_RANGE_DAYS);
     } catch (ApiException e) {
-      fail(msg, e);
-      return;
+      return Future.failedFuture(failure(e));
     } catch (DateTimeException | NullPointerException | ClassCastException e) {
-      fail(msg, ApiException.badRequest("", "malformed recompute request: " + e.getMessage()));
-      return;
+      return Future.failedFuture(BusFailure.badRequest("", "malformed recompute request: " + e.getMessage()));
     }
-    reports.run(propertyId, zone, request, b.getJsonObject("request"))
-        .onSuccess(msg::reply)
-        .onFailure(e -> {
+    return reports.run(r.propertyId(), r.timeZone(), request, r.body())
+        .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
-            LOG.warn("Ad-hoc report of property {} failed: {}", propertyId, e.toString());
+            LOG.warn("Ad-hoc report of property {} failed: {}", r.propertyId(), e.toString());
           }
-          fail(msg, e);
+          return Future.failedFuture(failure(e));
         });
   }
 
-  private void onJobs(Message<JsonObject> msg) {
-    jobRequests.handle(msg.body()).onSuccess(msg::reply).onFailure(e -> {
-      if (!(e instanceof ApiException)) {
-        LOG.warn("Recompute job request {} failed: {}", msg.body().getString("action"), e.toString());
-      }
-      fail(msg, e);
-    });
+  /** The job requests, each one's failures logged (unless the caller's mistake) and replied with their status. */
+  private final class JobsHandler implements RecomputeJobsContract.Handler {
+    @Override
+    public Future<RecomputeJob> start(RecomputeJobRequest.Start request) {
+      return replied("start", jobRequests.start(request));
+    }
+
+    @Override
+    public Future<RecomputeJob> get(RecomputeJobRequest.Get request) {
+      return replied("get", jobRequests.get(request));
+    }
+
+    @Override
+    public Future<RecomputeJob> cancel(RecomputeJobRequest.Cancel request) {
+      return replied("cancel", jobRequests.cancel(request));
+    }
+
+    @Override
+    public Future<RecomputeJobList> list(RecomputeJobRequest.List request) {
+      return replied("list", jobRequests.list(request));
+    }
+
+    private <T> Future<T> replied(String action, Future<T> result) {
+      return result.recover(e -> {
+        if (!(e instanceof ApiException)) {
+          LOG.warn("Recompute job request {} failed: {}", action, e.toString());
+        }
+        return Future.failedFuture(failure(e));
+      });
+    }
   }
 
-  /** Replies a failure whose code is the HTTP status and whose message is {@code {"field", "message"}}. */
-  private static void fail(Message<JsonObject> msg, Throwable e) {
-    int status;
-    String field = "";
-    String message;
+  /** The failure to reply: the HTTP status, the field and the message. */
+  private static BusFailure failure(Throwable e) {
     if (e instanceof ApiException re) {
-      status = re.status();
-      field = re.field();
-      message = re.getMessage();
+      return new BusFailure(re.status(), re.field(), re.getMessage());
     } else if (e instanceof LoadControl.Overloaded) {
-      status = 429;
-      message = e.getMessage();
-    } else {
-      status = 503;
-      message = "the raw-hit store or the aggregate store is unavailable; retry later";
+      return new BusFailure(429, "", e.getMessage());
+    } else if (e instanceof BusFailure f) {
+      return f;
     }
-    msg.fail(status, new JsonObject().put("field", field).put("message", message).encode());
+    return new BusFailure(503, "", "the raw-hit store or the aggregate store is unavailable; retry later");
   }
 }

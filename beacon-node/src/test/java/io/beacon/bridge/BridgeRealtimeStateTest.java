@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.bridge.realtime.RealtimeState;
 import io.beacon.bridge.realtime.Snapshot;
+import io.beacon.contract.RealtimeSnapshot;
+import io.beacon.contract.RealtimeSnapshot.Minute;
+import io.beacon.contract.RealtimeSnapshot.Top;
 import io.beacon.model.Hit;
+import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,19 +49,35 @@ class BridgeRealtimeStateTest {
     assertThat(cache).hasSize(4);
     assertThat(state.drainDirty()).isEmpty();
 
-    Map<String, Object> snap = Snapshot.build("B-RT", NOW, 30, 6, cache);
-    assertThat(snap).containsEntry("activeUsers", 3).containsEntry("pageViews", 3L).containsEntry("events", 4L);
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> minutes = (List<Map<String, Object>>) snap.get("minutes");
+    RealtimeSnapshot snap = Snapshot.build("B-RT", NOW, 30, 6, cache);
+    assertThat(snap.activeUsers()).isEqualTo(3);
+    assertThat(snap.pageViews()).isEqualTo(3L);
+    assertThat(snap.events()).isEqualTo(4L);
+    List<Minute> minutes = snap.minutes();
     assertThat(minutes).hasSize(30);
-    assertThat(minutes.get(29)).containsEntry("activeUsers", 2).containsEntry("pageViews", 2L).containsEntry("events", 2L);
-    assertThat(minutes.get(28)).containsEntry("activeUsers", 2).containsEntry("pageViews", 1L).containsEntry("events", 2L);
-    assertThat(minutes.get(27)).containsEntry("activeUsers", 0);
-    assertThat(snap.get("topPages")).isEqualTo(List.of(Map.of("value", "/x", "count", 2L), Map.of("value", "/y", "count", 1L)));
-    assertThat(snap.get("topCountries")).isEqualTo(List.of(Map.of("value", "DE", "count", 1L),
-        Map.of("value", "(not set)", "count", 1L), Map.of("value", "FR", "count", 1L)).stream()
-        .sorted((x, y) -> ((String) x.get("value")).compareTo((String) y.get("value"))).toList());
-    assertThat(snap.get("topDevices")).isEqualTo(List.of(Map.of("value", "mobile", "count", 3L)));
+    assertThat(minutes.get(29)).extracting(Minute::activeUsers, Minute::pageViews, Minute::events).containsExactly(2, 2L, 2L);
+    assertThat(minutes.get(28)).extracting(Minute::activeUsers, Minute::pageViews, Minute::events).containsExactly(2, 1L, 2L);
+    assertThat(minutes.get(27).activeUsers()).isZero();
+    assertThat(snap.topPages()).isEqualTo(List.of(new Top("/x", 2), new Top("/y", 1)));
+    assertThat(snap.topCountries()).isEqualTo(List.of(new Top("(not set)", 1), new Top("DE", 1), new Top("FR", 1)));
+    assertThat(snap.topDevices()).isEqualTo(List.of(new Top("mobile", 3)));
+    assertThat(snap.publishedAt()).isNull();
+  }
+
+  @Test
+  void theSnapshotKeepsItsWireFormThroughJson() {
+    RealtimeState state = new RealtimeState(30);
+    state.apply(0, hit("a", "r1", NOW, "page_view", "/x", "DE"), NOW);
+    state.apply(1, hit("b", "r2", NOW - 60_000, "click", null, "FR"), NOW);
+    RealtimeSnapshot snap = Snapshot.build("B-RT", NOW, 30, 2, state.drainDirty()).withPublishedAt(NOW + 5);
+    JsonObject json = snap.toJson();
+    assertThat(json.fieldNames()).containsExactly("propertyId", "asOf", "windowMinutes", "activeUsers", "pageViews",
+        "events", "minutes", "topPages", "topSources", "topCountries", "topDevices", "publishedAt");
+    assertThat(json.getJsonArray("minutes").getJsonObject(29).fieldNames())
+        .containsExactly("minute", "activeUsers", "pageViews", "events");
+    assertThat(json.getJsonArray("topCountries").getJsonObject(0).encode()).isEqualTo("{\"value\":\"DE\",\"count\":1}");
+    assertThat(RealtimeSnapshot.fromJson(new JsonObject(json.encode()))).isEqualTo(snap);
+    assertThat(snap.toJson().encode()).isEqualTo(json.encode());
   }
 
   @Test

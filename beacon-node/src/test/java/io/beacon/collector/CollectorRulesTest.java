@@ -2,6 +2,11 @@ package io.beacon.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.collector.protocol.DropReason;
+import io.beacon.collector.protocol.Problem;
+import io.beacon.collector.protocol.Protocol;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The collector's session and rate-limit rules, without Ignite or HTTP. */
@@ -72,5 +77,22 @@ class CollectorRulesTest {
     for (int i = 0; i < 10_000; i++) {
       assertThat(limits.tryAcquire("P", "c", 0)).isZero();
     }
+  }
+
+  @Test
+  void reasonsProtocolsAndCodesKeepTheirWireSpellings() {
+    // Metric tags (alerts and dashboards select on them), hits' protocol column and derived request ids.
+    assertThat(Arrays.stream(DropReason.values()).map(DropReason::key)).containsExactlyInAnyOrder("invalid_value",
+        "missing_field", "out_of_bounds", "too_many", "invalid_name", "reserved_name", "malformed_body", "timeout",
+        "method_not_allowed", "unsupported_media_type", "body_too_large", "bad_request", "unknown_property",
+        "missing_secret", "bad_secret", "hostname_not_allowed", "do_not_track", "rate_limited", "spool_full",
+        "internal");
+    assertThat(Arrays.stream(DropReason.values()).filter(DropReason::auth).map(DropReason::key))
+        .containsExactlyInAnyOrder("missing_secret", "bad_secret", "hostname_not_allowed");
+    assertThat(Arrays.stream(Protocol.values()).map(Protocol::wire)).containsExactly("ga4-web", "ga4-mp", "ua");
+    assertThat(Responses.problems(List.of(Problem.tooMany("events", "at most 25"), Problem.required("cid"))).encode())
+        .isEqualTo("{\"validationMessages\":[{\"fieldPath\":\"events\",\"description\":\"at most 25\","
+            + "\"validationCode\":\"EXCEEDED_MAX_ENTITIES\"},{\"fieldPath\":\"cid\",\"description\":\"cid is required\","
+            + "\"validationCode\":\"VALUE_REQUIRED\"}]}");
   }
 }

@@ -1,6 +1,8 @@
 package io.beacon.bridge.realtime;
 
-import io.beacon.infra.Addresses;
+import io.beacon.contract.BusFailure;
+import io.beacon.contract.RealtimeContract;
+import io.beacon.contract.RealtimeSnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -14,9 +16,8 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * The event-bus side of the real-time state: answers snapshot requests on
- * {@link Addresses#realtimeSnapshot()} and publishes changed properties on
- * {@link Addresses#realtime(String)}, each at most once per interval cluster-wide
+ * The event-bus side of the real-time state: answers snapshot requests ({@link RealtimeContract#SNAPSHOT}) and
+ * publishes changed properties ({@link RealtimeContract#UPDATES}), each at most once per interval cluster-wide
  * ({@link RealtimeStore#claimPublish}). Ignite calls run off the event loop.
  */
 public final class RealtimePublisher {
@@ -43,33 +44,22 @@ public final class RealtimePublisher {
 
   /** Completes when the request address is registered cluster-wide. */
   public Future<Void> start() {
-    requests = vertx.eventBus().consumer(Addresses.realtimeSnapshot(), msg -> {
-      String property = msg.body() == null ? null : msg.body().getString("propertyId");
-      if (property == null || property.isBlank()) {
-        msg.fail(400, "propertyId is required");
-        return;
-      }
-      snapshot(property).onComplete(ar -> {
-        if (ar.succeeded()) {
-          msg.reply(ar.result());
-        } else {
-          msg.fail(500, "real-time snapshot of " + property + " failed: " + ar.cause().getMessage());
-        }
-      });
-    });
+    requests = RealtimeContract.SNAPSHOT.serve(vertx, request -> snapshot(request.propertyId())
+        .recover(e -> Future.failedFuture(new BusFailure(500, "", "real-time snapshot of " + request.propertyId()
+            + " failed: " + e.getMessage()))));
     // Ticks at a quarter of the interval so an update is due at most a quarter late.
     timer = vertx.setPeriodic(Math.max(50, intervalMs / 4), id -> tick());
     return requests.completion();
   }
 
   /** The property's current numbers, merged from every partition's buckets in Ignite. */
-  public Future<JsonObject> snapshot(String propertyId) {
+  public Future<RealtimeSnapshot> snapshot(String propertyId) {
     // On a worker: even Ignite's async reads can wait for a topology change (a node joining or leaving).
     return vertx.executeBlocking(() -> {
       long now = System.currentTimeMillis();
       int n = partitions.getAsInt();
       Map<String, String> buckets = store.getAllNow(Snapshot.keys(propertyId, now, windowMinutes, n));
-      return new JsonObject(Snapshot.build(propertyId, now, windowMinutes, n, buckets));
+      return Snapshot.build(propertyId, now, windowMinutes, n, buckets);
     }, false);
   }
 
@@ -84,7 +74,7 @@ public final class RealtimePublisher {
     ticking = true;
     Set<String> candidates = new HashSet<>(deferred);
     vertx.executeBlocking(() -> {
-      List<JsonObject> out = new ArrayList<>();
+      List<RealtimeSnapshot> out = new ArrayList<>();
       for (String property : candidates) {
         long now = System.currentTimeMillis();
         if (!store.isDue(property, now, intervalMs)) {
@@ -92,22 +82,21 @@ public final class RealtimePublisher {
         }
         int n = partitions.getAsInt();
         Map<String, String> buckets = store.getAllNow(Snapshot.keys(property, now, windowMinutes, n));
-        JsonObject snap = new JsonObject(Snapshot.build(property, now, windowMinutes, n, buckets));
+        RealtimeSnapshot snap = Snapshot.build(property, now, windowMinutes, n, buckets);
         // Claimed after the read, right before publishing, so the interval holds between deliveries.
         long claimedAt = System.currentTimeMillis();
         if (store.claimPublish(property, claimedAt, intervalMs)) {
           // The claim time travels with the update: subscribers can see the spacing the cluster kept.
-          out.add(snap.put("publishedAt", claimedAt));
+          out.add(snap.withPublishedAt(claimedAt));
         }
       }
       return out;
     }, false).onComplete(ar -> {
       ticking = false;
       if (ar.succeeded()) {
-        for (JsonObject snap : ar.result()) {
-          String property = snap.getString("propertyId");
-          deferred.remove(property);
-          vertx.eventBus().publish(Addresses.realtime(property), snap);
+        for (RealtimeSnapshot snap : ar.result()) {
+          deferred.remove(snap.propertyId());
+          RealtimeContract.UPDATES.publish(vertx, snap);
         }
       }
       // Properties not claimed (another publisher had them this interval) stay deferred.

@@ -1,26 +1,21 @@
 package io.beacon.bridge.realtime;
 
+import io.beacon.contract.RealtimeSnapshot;
+import io.beacon.contract.RealtimeSnapshot.Minute;
+import io.beacon.contract.RealtimeSnapshot.Top;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Merges a property's buckets (every partition, every minute of the window) into the real-time
- * view: active users over the window and per minute (distinct client ids), page views and events
- * per minute, top pages (by views) and top sources, countries and device categories (by active
- * users). The result is a plain map (JSON-ready) with this shape:
- *
- * <pre>{@code
- * {"propertyId": "B-1", "asOf": 1764150000000, "windowMinutes": 30,
- *  "activeUsers": 12, "pageViews": 40, "events": 95,
- *  "minutes": [{"minute": 1764148260000, "activeUsers": 2, "pageViews": 3, "events": 7}, ...],   // oldest first, every minute
- *  "topPages": [{"value": "/pricing", "count": 9}, ...], "topSources": [...], "topCountries": [...], "topDevices": [...]}
- * }</pre>
+ * view ({@link RealtimeSnapshot}): active users over the window and per minute (distinct client ids),
+ * page views and events per minute, top pages (by views) and top sources, countries and device
+ * categories (by active users).
  */
 public final class Snapshot {
   public static final int TOP = 10;
@@ -28,7 +23,7 @@ public final class Snapshot {
   private Snapshot() {}
 
   /** @param byCacheKey cache key -> bucket JSON (absent keys simply missing) */
-  public static Map<String, Object> build(String propertyId, long nowMs, int windowMinutes, int partitions,
+  public static RealtimeSnapshot build(String propertyId, long nowMs, int windowMinutes, int partitions,
                                           Map<String, String> byCacheKey) {
     Set<String> users = new HashSet<>();
     long pageViews = 0;
@@ -37,7 +32,7 @@ public final class Snapshot {
     Map<String, Set<String>> sources = new HashMap<>();
     Map<String, Set<String>> countries = new HashMap<>();
     Map<String, Set<String>> devices = new HashMap<>();
-    List<Map<String, Object>> minutes = new ArrayList<>();
+    List<Minute> minutes = new ArrayList<>();
     for (long m : RealtimeState.windowMinutes(nowMs, windowMinutes)) {
       Set<String> minuteUsers = new HashSet<>();
       long minuteViews = 0;
@@ -59,26 +54,10 @@ public final class Snapshot {
       users.addAll(minuteUsers);
       pageViews += minuteViews;
       events += minuteEvents;
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("minute", m * RealtimeState.MINUTE_MS);
-      row.put("activeUsers", minuteUsers.size());
-      row.put("pageViews", minuteViews);
-      row.put("events", minuteEvents);
-      minutes.add(row);
+      minutes.add(new Minute(m * RealtimeState.MINUTE_MS, minuteUsers.size(), minuteViews, minuteEvents));
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("propertyId", propertyId);
-    out.put("asOf", nowMs);
-    out.put("windowMinutes", windowMinutes);
-    out.put("activeUsers", users.size());
-    out.put("pageViews", pageViews);
-    out.put("events", events);
-    out.put("minutes", minutes);
-    out.put("topPages", top(pages));
-    out.put("topSources", top(counts(sources)));
-    out.put("topCountries", top(counts(countries)));
-    out.put("topDevices", top(counts(devices)));
-    return out;
+    return new RealtimeSnapshot(propertyId, nowMs, windowMinutes, users.size(), pageViews, events, minutes,
+        top(pages), top(counts(sources)), top(counts(countries)), top(counts(devices)), null);
   }
 
   /** Every cache key a snapshot of this property reads. */
@@ -103,17 +82,12 @@ public final class Snapshot {
   }
 
   // Highest count first; ties by value so every node renders the same list.
-  private static List<Map<String, Object>> top(Map<String, Long> counts) {
+  private static List<Top> top(Map<String, Long> counts) {
     return counts.entrySet().stream()
         .sorted(Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue).reversed()
             .thenComparing(Map.Entry::getKey))
         .limit(TOP)
-        .map(e -> {
-          Map<String, Object> row = new LinkedHashMap<>();
-          row.put("value", e.getKey());
-          row.put("count", e.getValue());
-          return row;
-        })
+        .map(e -> new Top(e.getKey(), e.getValue()))
         .toList();
   }
 }

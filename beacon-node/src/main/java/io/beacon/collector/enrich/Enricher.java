@@ -32,7 +32,7 @@ public final class Enricher {
     if (d.requestId != null) {
       return d.requestId;
     }
-    String basis = d.protocol + "|" + d.propertyId + "|" + d.clientId + "|" + d.indexInRequest + "|" + d.payloadForId;
+    String basis = d.protocol.wire() + "|" + d.propertyId + "|" + d.clientId + "|" + d.indexInRequest + "|" + d.payloadForId;
     return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
@@ -99,7 +99,7 @@ public final class Enricher {
         .region(g.region())
         .city(g.city())
         .isBot(device.bot())
-        .protocol(d.protocol)
+        .protocol(d.protocol.wire())
         .schemaVersion(Hit.SCHEMA_VERSION)
         .build();
   }

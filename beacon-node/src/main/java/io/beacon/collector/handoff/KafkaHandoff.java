@@ -1,6 +1,7 @@
 package io.beacon.collector.handoff;
 
 import io.beacon.infra.config.CollectorConfig;
+import io.beacon.infra.config.FsyncPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -127,7 +128,7 @@ public final class KafkaHandoff {
         .description("Bytes in the local spool waiting for Kafka").register(meters);
     long check = Math.max(10, Math.min(ackTimeoutMs / 4, 250));
     writer.scheduleWithFixedDelay(this::checkAckTimeout, check, check, TimeUnit.MILLISECONDS);
-    if ("interval".equals(spoolConfig.fsync())) {
+    if (spoolConfig.fsync() == FsyncPolicy.INTERVAL) {
       writer.scheduleWithFixedDelay(this::forceQuietly, spoolConfig.fsyncIntervalMs(), spoolConfig.fsyncIntervalMs(), TimeUnit.MILLISECONDS);
     }
     if (!spool.isDrained()) {
@@ -261,7 +262,7 @@ public final class KafkaHandoff {
         }
         (spool.append(entries) ? written : full).addAll(g);
       }
-      if (!written.isEmpty() && "always".equals(spoolConfig.fsync())) {
+      if (!written.isEmpty() && spoolConfig.fsync() == FsyncPolicy.ALWAYS) {
         spool.force();
       }
     } catch (IOException | RuntimeException e) {

@@ -55,7 +55,7 @@ public final class Ga4WebParser {
   }
 
   private static Problem fill(HitDraft d, Map<String, String> p) {
-    d.protocol = "ga4-web";
+    d.protocol = Protocol.GA4_WEB;
     d.propertyId = QueryStrings.blankToNull(p.get("tid"));
     if (d.propertyId == null) {
       return Problem.required("tid");

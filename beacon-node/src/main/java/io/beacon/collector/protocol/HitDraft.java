@@ -9,7 +9,7 @@ import java.util.Map;
  * canonical {@link io.beacon.model.Hit}.
  */
 public final class HitDraft {
-  public String protocol;
+  public Protocol protocol;
   public String propertyId;
   public String clientId;
   public String userId;

@@ -76,12 +76,12 @@ public final class MeasurementProtocolParser {
           .replaceAll(" \\(bound as `[^`]*`\\)", "")
           .replaceAll(",? from `[^`]*`", "").replaceAll(":? not allowed as per `[^`]*`", "").replaceAll("`[^`]*`", "")
           .replace("`", "U+0060");
-      return ParseResult.failed(new Problem("", "body is not valid JSON: " + why, "VALUE_INVALID", "malformed_body"));
+      return ParseResult.failed(Problem.rejected("", "body is not valid JSON: " + why, DropReason.MALFORMED_BODY));
     } catch (java.io.IOException e) {
-      return ParseResult.failed(new Problem("", "body is not readable as JSON", "VALUE_INVALID", "malformed_body"));
+      return ParseResult.failed(Problem.rejected("", "body is not readable as JSON", DropReason.MALFORMED_BODY));
     }
     if (root == null || !root.isObject()) {
-      return ParseResult.failed(new Problem("", "body must be a JSON object", "VALUE_INVALID", "malformed_body"));
+      return ParseResult.failed(Problem.rejected("", "body must be a JSON object", DropReason.MALFORMED_BODY));
     }
     ParseResult result = new ParseResult();
     JsonNode cid = root.get("client_id");
@@ -133,7 +133,7 @@ public final class MeasurementProtocolParser {
     }
     for (int i = 0; i < events.size(); i++) {
       HitDraft d = new HitDraft();
-      d.protocol = "ga4-mp";
+      d.protocol = Protocol.GA4_MP;
       d.propertyId = measurementId;
       d.clientId = cid.asText();
       d.userId = uid == null || uid.isNull() ? null : QueryStrings.blankToNull(uid.asText());

@@ -2,32 +2,41 @@ package io.beacon.collector.protocol;
 
 /**
  * Why (part of) a request was rejected, in GA's Measurement Protocol validation shape: the field it
- * concerns, a human description, and GA's validation code (VALUE_INVALID, VALUE_REQUIRED,
- * NAME_INVALID, NAME_RESERVED, VALUE_OUT_OF_BOUNDS, EXCEEDED_MAX_ENTITIES, NAME_DUPLICATED). The
- * {@code reason} is the metric tag of {@code beacon_collector_rejected_total}.
+ * concerns, a human description, and GA's validation code. The {@code reason} is the metric tag of
+ * {@code beacon_collector_rejected_total}.
  */
-public record Problem(String fieldPath, String description, String validationCode, String reason) {
+public record Problem(String fieldPath, String description, ValidationCode validationCode, DropReason reason) {
   public static Problem invalid(String field, String description) {
-    return new Problem(field, description, "VALUE_INVALID", "invalid_value");
+    return new Problem(field, description, ValidationCode.VALUE_INVALID, DropReason.INVALID_VALUE);
   }
 
   public static Problem required(String field) {
-    return new Problem(field, field + " is required", "VALUE_REQUIRED", "missing_field");
+    return new Problem(field, field + " is required", ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
   }
 
   public static Problem outOfBounds(String field, String description) {
-    return new Problem(field, description, "VALUE_OUT_OF_BOUNDS", "out_of_bounds");
+    return new Problem(field, description, ValidationCode.VALUE_OUT_OF_BOUNDS, DropReason.OUT_OF_BOUNDS);
   }
 
   public static Problem tooMany(String field, String description) {
-    return new Problem(field, description, "EXCEEDED_MAX_ENTITIES", "too_many");
+    return new Problem(field, description, ValidationCode.EXCEEDED_MAX_ENTITIES, DropReason.TOO_MANY);
   }
 
   public static Problem nameInvalid(String field, String description) {
-    return new Problem(field, description, "NAME_INVALID", "invalid_name");
+    return new Problem(field, description, ValidationCode.NAME_INVALID, DropReason.INVALID_NAME);
   }
 
   public static Problem nameReserved(String field, String description) {
-    return new Problem(field, description, "NAME_RESERVED", "reserved_name");
+    return new Problem(field, description, ValidationCode.NAME_RESERVED, DropReason.RESERVED_NAME);
+  }
+
+  /** A problem the request's content has that no other factory names: VALUE_INVALID, with its own reason. */
+  public static Problem rejected(String field, String description, DropReason reason) {
+    return new Problem(field, description, ValidationCode.VALUE_INVALID, reason);
+  }
+
+  /** The same problem about a field of an enclosing element ({@code prefix} + field path). */
+  public Problem under(String prefix) {
+    return new Problem(prefix + fieldPath, description, validationCode, reason);
   }
 }

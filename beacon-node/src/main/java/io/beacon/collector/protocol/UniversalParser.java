@@ -63,14 +63,14 @@ public final class UniversalParser {
     d.indexInRequest = index;
     Problem p = fill(d, QueryStrings.parse(line), line, nowMs, maxAgeMs);
     if (p != null) {
-      r.problems.add(new Problem(prefix + p.fieldPath(), p.description(), p.validationCode(), p.reason()));
+      r.problems.add(p.under(prefix));
     } else {
       r.hits.add(d);
     }
   }
 
   private static Problem fill(HitDraft d, Map<String, String> p, String line, long nowMs, long maxAgeMs) {
-    d.protocol = "ua";
+    d.protocol = Protocol.UA;
     if (!"1".equals(p.get("v"))) {
       return Problem.invalid("v", "v must be 1 (Measurement Protocol v1), was '" + p.get("v") + "'");
     }
@@ -88,7 +88,7 @@ public final class UniversalParser {
     }
     if (d.clientId == null) {
       if (d.userId == null) {
-        return new Problem("cid", "cid or uid is required", "VALUE_REQUIRED", "missing_field");
+        return new Problem("cid", "cid or uid is required", ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
       }
       d.clientId = "uid:" + d.userId;
     }

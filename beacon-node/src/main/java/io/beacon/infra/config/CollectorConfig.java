@@ -1,7 +1,6 @@
 package io.beacon.infra.config;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * Settings of the collector role (ingestion).
@@ -39,9 +38,6 @@ public record CollectorConfig(
     int lingerMs,
     SpoolConfig spool) {
 
-  /** fsync policies of the spool: before every answer, on a timer, or left to the OS. */
-  public static final Set<String> FSYNC_POLICIES = Set.of("always", "interval", "never");
-
   /**
    * @param dir directory of the spools: each node uses {@code dir/<node.name>} (give nodes stable
    *     names so a restarted node drains what it spooled before)
@@ -51,7 +47,7 @@ public record CollectorConfig(
    * @param fsyncIntervalMs period of the {@code interval} policy
    * @param retryAfterSeconds value of Retry-After when the spool is full
    */
-  public record SpoolConfig(String dir, long maxBytes, String fsync, long fsyncIntervalMs, int retryAfterSeconds) {}
+  public record SpoolConfig(String dir, long maxBytes, FsyncPolicy fsync, long fsyncIntervalMs, int retryAfterSeconds) {}
 
   void validate(Validator v) {
     v.require(dedupWindowMs >= 0, "collector.dedupWindowMs", "must be >= 0, was " + dedupWindowMs);
@@ -75,8 +71,7 @@ public record CollectorConfig(
     if (spool != null) {
       v.notBlank(spool.dir(), "collector.spool.dir");
       v.require(spool.maxBytes() >= 4096, "collector.spool.maxBytes", "must be >= 4096, was " + spool.maxBytes());
-      v.require(spool.fsync() != null && FSYNC_POLICIES.contains(spool.fsync()), "collector.spool.fsync",
-          "must be one of always, interval, never, was '" + spool.fsync() + "'");
+      v.require(spool.fsync() != null, "collector.spool.fsync", "must be one of always, interval, never, was 'null'");
       v.positive(spool.fsyncIntervalMs(), "collector.spool.fsyncIntervalMs");
       v.positive(spool.retryAfterSeconds(), "collector.spool.retryAfterSeconds");
     }

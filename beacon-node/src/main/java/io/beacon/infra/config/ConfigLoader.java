@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -68,6 +69,10 @@ public final class ConfigLoader {
     BeaconConfig config;
     try {
       config = YAML.treeToValue(tree, BeaconConfig.class);
+    } catch (ValueInstantiationException e) {
+      // A typed value refusing a spelling (e.g. FsyncPolicy.fromKey) says why; Jackson's wrapping adds nothing.
+      String why = e.getCause() instanceof IllegalArgumentException iae ? iae.getMessage() : e.getOriginalMessage();
+      throw new ConfigException(path(e) + ": " + why);
     } catch (JsonMappingException e) {
       throw new ConfigException(path(e) + ": " + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", ""));
     } catch (JsonProcessingException e) {

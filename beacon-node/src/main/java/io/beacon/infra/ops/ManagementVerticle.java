@@ -4,7 +4,7 @@ import io.beacon.infra.NodeContext;
 import io.beacon.infra.cluster.SegmentationGuard;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.Role;
-import io.beacon.infra.Addresses;
+import io.beacon.contract.RoleStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -97,16 +97,15 @@ public final class ManagementVerticle extends VerticleBase {
     }
     // Short: a role that does not answer quickly is reported missing rather than stalling the probe.
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(Math.min(2_000, ctx.config().cluster().eventBusTimeoutMs()));
-    List<Future<JsonObject>> asks = new ArrayList<>();
+    List<Future<RoleStatus.Instance>> asks = new ArrayList<>();
     for (Role role : Role.values()) {
-      asks.add(vertx.eventBus().<JsonObject>request(Addresses.roleStatus(role), new JsonObject(), opts)
-          .map(m -> m.body())
-          .otherwise(e -> null));
+      asks.add(RoleStatus.of(role).request(vertx, new RoleStatus.Ask(), opts).otherwise(e -> null));
     }
     Future.join(asks).onComplete(ar -> {
       JsonObject roles = new JsonObject();
       for (int i = 0; i < asks.size(); i++) {
-        roles.put(Role.values()[i].key(), asks.get(i).result());
+        RoleStatus.Instance answer = asks.get(i).result();
+        roles.put(Role.values()[i].key(), answer == null ? null : answer.toJson());
       }
       rc.response().putHeader("content-type", "application/json").end(new JsonObject()
           .put("node", ctx.nodeName())

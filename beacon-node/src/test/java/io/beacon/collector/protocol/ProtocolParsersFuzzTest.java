@@ -133,7 +133,7 @@ class ProtocolParsersFuzzTest {
     assertThat(r.hits.size() + r.problems.size()).isPositive();
     assertThat(r.hits.size()).isLessThanOrEqualTo(Ga4WebParser.MAX_EVENTS);
     for (HitDraft d : r.hits) {
-      assertThat(d.protocol).isEqualTo("ga4-web");
+      assertThat(d.protocol).isEqualTo(Protocol.GA4_WEB);
       assertThat(d.propertyId).isNotBlank();
       assertThat(d.clientId).isNotBlank();
       assertThat(d.eventName).isNotBlank().hasSizeLessThanOrEqualTo(Ga4WebParser.MAX_NAME);
@@ -209,7 +209,7 @@ class ProtocolParsersFuzzTest {
     assertThat(r.hits.size() + r.problems.size()).isPositive();
     assertThat(r.hits.size()).isLessThanOrEqualTo(MeasurementProtocolParser.MAX_EVENTS);
     for (HitDraft d : r.hits) {
-      assertThat(d.protocol).isEqualTo("ga4-mp");
+      assertThat(d.protocol).isEqualTo(Protocol.GA4_MP);
       assertThat(d.clientId).isNotBlank();
       assertThat(d.userId == null ? "" : d.userId).hasSizeLessThanOrEqualTo(MeasurementProtocolParser.MAX_USER_ID);
       assertThat(d.eventName).hasSizeLessThanOrEqualTo(MeasurementProtocolParser.MAX_EVENT_NAME).matches(MP_NAME);
@@ -326,7 +326,7 @@ class ProtocolParsersFuzzTest {
       assertThat(r.hits.size() + r.problems.size()).isPositive();
       assertThat(r.hits.size()).isLessThanOrEqualTo(UniversalParser.MAX_BATCH_HITS);
       for (HitDraft d : r.hits) {
-        assertThat(d.protocol).isEqualTo("ua");
+        assertThat(d.protocol).isEqualTo(Protocol.UA);
         assertThat(d.propertyId).isNotBlank();
         assertThat(d.clientId).isNotBlank();
         assertThat(d.eventName).isNotBlank().hasSizeLessThanOrEqualTo(40);
@@ -405,8 +405,8 @@ class ProtocolParsersFuzzTest {
   }
 
   static void problemIsClear(Problem p) {
-    assertThat(p.validationCode()).isIn("VALUE_INVALID", "VALUE_REQUIRED", "NAME_INVALID", "NAME_RESERVED",
-        "VALUE_OUT_OF_BOUNDS", "EXCEEDED_MAX_ENTITIES", "NAME_DUPLICATED");
+    assertThat(p.validationCode()).isNotNull();
+    assertThat(p.reason()).isNotNull();
     assertThat(p.description()).isNotBlank().doesNotContain("Exception").doesNotContain("`").doesNotContain("jackson")
         .doesNotContain("java.");
     assertThat(p.fieldPath()).isNotNull();

@@ -123,4 +123,14 @@ class ConfigLoaderTest {
     Files.writeString(f, yaml);
     return f;
   }
+
+  @Test
+  void fsyncPolicyReadsItsConfigSpellingAndNamesTheKeyWhenWrong() {
+    assertThat(ConfigLoader.load(null, Map.of()).collector().spool().fsync()).isEqualTo(FsyncPolicy.ALWAYS);
+    assertThat(ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_SPOOL_FSYNC", "interval")).collector().spool().fsync())
+        .isEqualTo(FsyncPolicy.INTERVAL);
+    ConfigException e = (ConfigException) org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_SPOOL_FSYNC", "sometimes")));
+    assertThat(e.problems()).containsExactly("collector.spool.fsync: must be one of always, interval, never, was 'sometimes'");
+  }
 }

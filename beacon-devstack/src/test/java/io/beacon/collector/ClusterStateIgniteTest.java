@@ -1,0 +1,139 @@
+package io.beacon.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.beacon.infra.cluster.IgniteConfigFactory;
+import io.beacon.infra.config.BeaconConfig;
+import io.beacon.infra.config.ConfigLoader;
+import io.beacon.infra.config.Role;
+import io.beacon.testing.FreePorts;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.Ignition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The collector's cluster state on two Ignite nodes in this JVM (no other server): its typed keys and
+ * de-duplication marks go through Ignite's binary marshaller, entry processors and conditional replace, and
+ * a request id claimed on one node is seen from the other with the same key built anew.
+ */
+class ClusterStateIgniteTest {
+  @TempDir
+  static Path work;
+  private static Ignite a;
+  private static Ignite b;
+  private static Vertx vertx;
+  private static ClusterState onA;
+  private static ClusterState onB;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int disco = FreePorts.block(4);
+    int comm = FreePorts.block(4);
+    BeaconConfig c = ConfigLoader.load(null, Map.of(
+        "BEACON_CLUSTER_DISCOVERY_PORT", Integer.toString(disco),
+        "BEACON_CLUSTER_DISCOVERY_PORT_RANGE", "4",
+        "BEACON_CLUSTER_MEMBERS", "127.0.0.1:" + disco + ".." + (disco + 3),
+        "BEACON_CLUSTER_COMMUNICATION_PORT", Integer.toString(comm),
+        "BEACON_CLUSTER_COMMUNICATION_PORT_RANGE", "4",
+        "BEACON_CLUSTER_WORK_DIR", work.resolve("ignite").toString()));
+    a = Ignition.start(IgniteConfigFactory.create(c.cluster(), "state-a", Set.of(Role.COLLECTOR), 32, 32)
+        .setWorkDirectory(Files.createDirectories(work.resolve("a")).toString()));
+    b = Ignition.start(IgniteConfigFactory.create(c.cluster(), "state-b", Set.of(Role.COLLECTOR), 32, 32)
+        .setWorkDirectory(Files.createDirectories(work.resolve("b")).toString()));
+    vertx = Vertx.vertx();
+    onA = ClusterState.create(a, 60_000, 30 * 60_000, 86_400_000);
+    onB = ClusterState.create(b, 60_000, 30 * 60_000, 86_400_000);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (b != null) {
+      b.close();
+    }
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  /** Runs a call on an event-loop context, as the collector does, and waits for its result. */
+  private static <T> T on(Function<Context, Future<T>> call) throws Exception {
+    Context ctx = vertx.getOrCreateContext();
+    Future<T> f = Future.future(p -> ctx.runOnContext(v -> call.apply(ctx).onComplete(p)));
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static ClusterState.DedupKey key(int i) {
+    return new ClusterState.DedupKey("B-STATE", "client-" + i, "request-" + i);
+  }
+
+  @Test
+  void aRequestIdClaimedOnOneNodeIsInFlightThenADuplicateOnTheOther() throws Exception {
+    assertThat(a.cluster().nodes()).hasSize(2);
+    int n = 64; // enough keys that some have their primary on each node
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      ClusterState.ClaimResult first = on(ctx -> onA.claim(ctx, key(k), 1_000 + k));
+      assertThat(first.claim()).isEqualTo(ClusterState.Claim.PRODUCE);
+      ClusterState.ClaimResult retry = on(ctx -> onB.claim(ctx, key(k), 5_000));
+      assertThat(retry.claim()).as("key %d while handed over", k).isEqualTo(ClusterState.Claim.IN_FLIGHT);
+      assertThat(retry.firstReceivedAt()).isEqualTo(1_000 + k);
+      on(ctx -> {
+        onA.produced(ctx, key(k), 1_000 + k);
+        return Future.succeededFuture();
+      });
+    }
+    IgniteCache<ClusterState.DedupKey, ClusterState.DedupMark> dedup = b.cache(ClusterState.DEDUP_CACHE);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> dedup.get(key(n - 1)) != null && dedup.get(key(n - 1)).produced);
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      ClusterState.ClaimResult retry = on(ctx -> onB.claim(ctx, key(k), 9_000));
+      assertThat(retry.claim()).as("key %d once produced", k).isEqualTo(ClusterState.Claim.DUPLICATE);
+      assertThat(retry.firstReceivedAt()).isEqualTo(1_000 + k);
+    }
+    ClusterState.DedupMark mark = dedup.get(key(7));
+    assertThat(mark.produced).isTrue();
+    assertThat(mark.node).isEqualTo(a.cluster().localNode().id());
+  }
+
+  @Test
+  void aPendingMarkOfANodeThatLeftIsTakenOverWithItsReceiveTime() throws Exception {
+    IgniteCache<ClusterState.DedupKey, ClusterState.DedupMark> dedup = a.cache(ClusterState.DEDUP_CACHE);
+    ClusterState.DedupKey orphan = new ClusterState.DedupKey("B-STATE", "orphan", "r-1");
+    dedup.put(orphan, ClusterState.DedupMark.pending(UUID.randomUUID(), 42));
+    ClusterState.ClaimResult r = on(ctx -> onB.claim(ctx, new ClusterState.DedupKey("B-STATE", "orphan", "r-1"), 99));
+    assertThat(r.claim()).isEqualTo(ClusterState.Claim.PRODUCE);
+    assertThat(r.firstReceivedAt()).isEqualTo(42);
+    assertThat(dedup.get(orphan).node).isEqualTo(b.cluster().localNode().id());
+    onB.forget(orphan);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> dedup.get(orphan) == null);
+  }
+
+  @Test
+  void aClientsSessionIsTheSameFromEveryNode() throws Exception {
+    ClusterState.Session first = on(ctx -> onA.session(ctx, "B-STATE", "c-s", 1_000));
+    ClusterState.Session next = on(ctx -> onB.session(ctx, "B-STATE", "c-s", 2_000));
+    assertThat(first.start()).isTrue();
+    assertThat(first.firstVisit()).isTrue();
+    assertThat(next.id()).isEqualTo(first.id());
+    assertThat(next.start()).isFalse();
+    assertThat(next.number()).isEqualTo(1);
+  }
+}
