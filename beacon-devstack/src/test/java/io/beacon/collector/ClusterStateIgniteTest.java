@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.model.DedupKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.infra.cluster.IgniteConfigFactory;
@@ -79,8 +80,8 @@ class ClusterStateIgniteTest {
     return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  private static ClusterState.DedupKey key(int i) {
-    return new ClusterState.DedupKey("B-STATE", "client-" + i, "request-" + i);
+  private static DedupKey key(int i) {
+    return new DedupKey("B-STATE", "client-" + i, "request-" + i);
   }
 
   @Test
@@ -99,7 +100,7 @@ class ClusterStateIgniteTest {
         return Future.succeededFuture();
       });
     }
-    IgniteCache<ClusterState.DedupKey, ClusterState.DedupMark> dedup = b.cache(ClusterState.DEDUP_CACHE);
+    IgniteCache<DedupKey, ClusterState.DedupMark> dedup = b.cache(ClusterState.DEDUP_CACHE);
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
         .until(() -> dedup.get(key(n - 1)) != null && dedup.get(key(n - 1)).produced);
     for (int i = 0; i < n; i++) {
@@ -115,10 +116,10 @@ class ClusterStateIgniteTest {
 
   @Test
   void aPendingMarkOfANodeThatLeftIsTakenOverWithItsReceiveTime() throws Exception {
-    IgniteCache<ClusterState.DedupKey, ClusterState.DedupMark> dedup = a.cache(ClusterState.DEDUP_CACHE);
-    ClusterState.DedupKey orphan = new ClusterState.DedupKey("B-STATE", "orphan", "r-1");
+    IgniteCache<DedupKey, ClusterState.DedupMark> dedup = a.cache(ClusterState.DEDUP_CACHE);
+    DedupKey orphan = new DedupKey("B-STATE", "orphan", "r-1");
     dedup.put(orphan, ClusterState.DedupMark.pending(UUID.randomUUID(), 42));
-    ClusterState.ClaimResult r = on(ctx -> onB.claim(ctx, new ClusterState.DedupKey("B-STATE", "orphan", "r-1"), 99));
+    ClusterState.ClaimResult r = on(ctx -> onB.claim(ctx, new DedupKey("B-STATE", "orphan", "r-1"), 99));
     assertThat(r.claim()).isEqualTo(ClusterState.Claim.PRODUCE);
     assertThat(r.firstReceivedAt()).isEqualTo(42);
     assertThat(dedup.get(orphan).node).isEqualTo(b.cluster().localNode().id());

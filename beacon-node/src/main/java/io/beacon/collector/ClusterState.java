@@ -4,6 +4,7 @@ import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.beacon.model.DedupKey;
 import java.io.Serializable;
 import java.util.Comparator;
 import java.util.Map;
@@ -44,46 +45,6 @@ import org.apache.ignite.lang.IgniteFuture;
 final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
   static final String CLIENTS_CACHE = "beacon-collector-clients";
-
-  /** A request id of a client of a property: the key of the de-duplication cache. */
-  static final class DedupKey implements Serializable, Comparable<DedupKey> {
-    private static final long serialVersionUID = 1L;
-    private static final Comparator<String> TEXT = Comparator.nullsFirst(Comparator.naturalOrder());
-    private static final Comparator<DedupKey> ORDER = Comparator.comparing((DedupKey k) -> k.propertyId, TEXT)
-        .thenComparing(k -> k.clientId, TEXT).thenComparing(k -> k.requestId, TEXT);
-
-    final String propertyId;
-    final String clientId;
-    final String requestId;
-
-    DedupKey(String propertyId, String clientId, String requestId) {
-      this.propertyId = propertyId;
-      this.clientId = clientId;
-      this.requestId = requestId;
-    }
-
-    /** Batches go to Ignite sorted (it warns about unordered batch maps). */
-    @Override
-    public int compareTo(DedupKey o) {
-      return ORDER.compare(this, o);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof DedupKey k && Objects.equals(propertyId, k.propertyId) && Objects.equals(clientId, k.clientId)
-          && Objects.equals(requestId, k.requestId);
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(propertyId, clientId, requestId);
-    }
-
-    @Override
-    public String toString() {
-      return propertyId + "|" + clientId + "|" + requestId;
-    }
-  }
 
   /** A client of a property: the key of the clients cache. */
   static final class ClientKey implements Serializable {
@@ -226,7 +187,7 @@ final class ClusterState {
         .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, clientMemoryMs)));
     // Registers the binary types here, on a worker: the first write of a new type waits for a cluster-wide
     // metadata exchange, which must not happen on an event loop at the first hit.
-    ignite.binary().toBinary(new DedupKey("", "", ""));
+    ignite.binary().toBinary(new DedupKey("-", "-", "-"));
     ignite.binary().toBinary(DedupMark.pending(new UUID(0, 0), 0));
     ignite.binary().toBinary(new ClientKey("", ""));
     return new ClusterState(ignite, d, c, sessionTimeoutMs);

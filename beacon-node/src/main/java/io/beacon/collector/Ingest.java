@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.model.DedupKey;
 import io.beacon.collector.enrich.Enricher;
 import io.beacon.collector.handoff.KafkaHandoff;
 import io.beacon.collector.protocol.DropReason;
@@ -182,7 +183,7 @@ final class Ingest {
   }
 
   private Future<Void> produce(Hit received, Request req, Outcome out) {
-    ClusterState.DedupKey key = new ClusterState.DedupKey(received.propertyId(), received.clientId(),
+    DedupKey key = new DedupKey(received.propertyId(), received.clientId(),
         received.requestId());
     return claim(req.ctx(), key, received.receivedAt(), System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(result -> {
       ClusterState.Claim claim = result.claim();
@@ -237,7 +238,7 @@ final class Ingest {
   }
 
   /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
-  private Future<ClusterState.ClaimResult> claim(Context ctx, ClusterState.DedupKey key, long receivedAt,
+  private Future<ClusterState.ClaimResult> claim(Context ctx, DedupKey key, long receivedAt,
                                                   long deadline) {
     return state.claim(ctx, key, receivedAt).compose(c -> {
       if (c.claim() != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {

@@ -47,7 +47,7 @@ class SchemaIdempotenceTest {
       assertThat(first.get("kafka." + Topics.HITS + ".message.timestamp.type")).isEqualTo("LogAppendTime");
       assertThat(strings(first.get("cassandra.columns"))).contains("properties.api_secret:text");
       assertThat(strings(first.get("questdb.columns"))).contains("request_id:VARCHAR", "ts:TIMESTAMP");
-      assertThat(first.get("questdb.dedup")).isEqualTo(List.of("request_id", "ts"));
+      assertThat(first.get("questdb.dedup")).isEqualTo(List.of("client_id", "property_id", "request_id", "ts"));
 
       // Growing partitions by config is a migration too (on the dirty-bucket topic, which no test reads by partition).
       int dirty = (Integer) first.get("kafka." + Topics.DIRTY_BUCKETS + ".partitions");

@@ -56,10 +56,11 @@ class RawHitSchemaTest {
     assertThat(last).isNotNull();
     assertThat(Arrays.stream(last.split(",")).map(String::strip).toList())
         .isEqualTo(RawHitColumn.DEDUP_KEY.stream().map(RawHitColumn::column).toList());
-    List<String> keyComponents = Arrays.stream(DedupKey.class.getRecordComponents())
-        .map(c -> c.getName().replaceAll("([A-Z])", "_$1").toLowerCase()).toList();
-    assertThat(RawHitColumn.DEDUP_KEY.stream().map(RawHitColumn::column).filter(c -> !c.equals("ts")).toList())
-        .isEqualTo(keyComponents);
+    DedupKey key = new DedupKey("p", "c", "r");
+    Hit hit = Hit.builder().propertyId("p").clientId("c").requestId("r").ts(1L).build();
+    assertThat(RawHitColumn.DEDUP_KEY.stream().filter(c -> c != RawHitColumn.TS).map(c -> c.of(hit)).toList())
+        .as("the upsert keys besides ts read the DedupKey's ids").containsExactly(key.propertyId(), key.clientId(),
+            key.requestId());
   }
 
   @Test
