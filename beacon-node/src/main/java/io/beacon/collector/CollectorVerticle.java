@@ -172,7 +172,7 @@ public final class CollectorVerticle extends VerticleBase {
       String ct = rc.request().getHeader("Content-Type");
       String media = ct == null ? null : ct.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
       if (rc.request().method() == HttpMethod.POST && media != null && !media.isEmpty() && !allowed.contains(media)) {
-        Problem p = Problem.rejected("Content-Type", "unsupported media type '" + media + "', use one of " + allowed,
+        Problem p = Problem.rejected("Content-Type", "unsupported media type " + Problem.quote(media) + ", use one of " + allowed,
             DropReason.UNSUPPORTED_MEDIA_TYPE);
         ingest.rejected(p);
         Responses.json(rc, 415, Responses.problems(java.util.List.of(p)));

@@ -153,7 +153,7 @@ final class Ingest {
   private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
     String idField = d.protocol == Protocol.GA4_MP ? "measurement_id" : "tid";
     if (property == null) {
-      return Problem.rejected(idField, "unknown property '" + d.propertyId + "'", DropReason.UNKNOWN_PROPERTY);
+      return Problem.rejected(idField, "unknown property " + Problem.quote(d.propertyId), DropReason.UNKNOWN_PROPERTY);
     }
     if (req.checkSecret()) {
       if (req.apiSecret() == null || req.apiSecret().isBlank()) {
@@ -170,7 +170,7 @@ final class Ingest {
       boolean web = d.protocol == Protocol.GA4_WEB;
       if ((host != null || web) && !property.allowsHost(host)) {
         out.authStatus = 403;
-        return Problem.rejected(web ? "dl" : "dh", "hostname '" + host + "' is not allowed for property " + property.id(),
+        return Problem.rejected(web ? "dl" : "dh", "hostname " + Problem.quote(host) + " is not allowed for property " + property.id(),
             DropReason.HOSTNAME_NOT_ALLOWED);
       }
     }

@@ -27,7 +27,7 @@ public final class Ga4WebParser {
   public static ParseResult parse(Map<String, String> query, String rawQuery, String body) {
     ParseResult result = new ParseResult();
     if (!"2".equals(query.get("v"))) {
-      return ParseResult.failed(Problem.invalid("v", "v must be 2 (GA4 web protocol), was '" + query.get("v") + "'"));
+      return ParseResult.failed(Problem.invalid("v", "v must be 2 (GA4 web protocol), was " + Problem.quote(query.get("v"))));
     }
     String[] lines = body == null || body.isBlank() ? new String[] {""} : body.split("\r?\n");
     int count = 0;
@@ -113,7 +113,7 @@ public final class Ga4WebParser {
         return Problem.nameInvalid(k, "parameter name must be 1-" + MAX_NAME + " characters");
       }
       if (number && !isNumber(e.getValue())) {
-        return Problem.invalid(k, "numeric parameter must be a number, was '" + e.getValue() + "'");
+        return Problem.invalid(k, "numeric parameter must be a number, was " + Problem.quote(e.getValue()));
       }
       if (++params > MAX_PARAMS) {
         return Problem.tooMany("ep", "at most " + MAX_PARAMS + " parameters per event");

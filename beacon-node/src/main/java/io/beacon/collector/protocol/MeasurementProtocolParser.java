@@ -169,7 +169,7 @@ public final class MeasurementProtocolParser {
         return name;
       }
       if (RESERVED_USER_PROPERTIES.contains(e.getKey())) {
-        return Problem.nameReserved(path, "user property name '" + e.getKey() + "' is reserved");
+        return Problem.nameReserved(path, "user property name " + Problem.quote(e.getKey()) + " is reserved");
       }
       JsonNode value = e.getValue().isObject() ? e.getValue().get("value") : null;
       if (value == null || !(value.isValueNode() || value.isNull())) {
@@ -198,7 +198,7 @@ public final class MeasurementProtocolParser {
       return np;
     }
     if (RESERVED_EVENTS.contains(name.asText())) {
-      return Problem.nameReserved(path + ".name", "event name '" + name.asText() + "' is reserved");
+      return Problem.nameReserved(path + ".name", "event name " + Problem.quote(name.asText()) + " is reserved");
     }
     d.eventName = name.asText();
     JsonNode params = ev.get("params");
@@ -263,14 +263,14 @@ public final class MeasurementProtocolParser {
   private static Problem checkName(String name, String path, int max) {
     for (String prefix : RESERVED_PREFIXES) {
       if (name.startsWith(prefix)) {
-        return Problem.nameReserved(path, "name '" + name + "' uses the reserved prefix '" + prefix + "'");
+        return Problem.nameReserved(path, "name " + Problem.quote(name) + " uses the reserved prefix " + Problem.quote(prefix));
       }
     }
     if (name.isEmpty() || name.length() > max) {
       return Problem.outOfBounds(path, "name must be 1-" + max + " characters");
     }
     if (!NAME.matcher(name).matches()) {
-      return Problem.nameInvalid(path, "name '" + name + "' must start with a letter and use only letters, digits and underscores");
+      return Problem.nameInvalid(path, "name " + Problem.quote(name) + " must start with a letter and use only letters, digits and underscores");
     }
     return null;
   }

@@ -35,6 +35,34 @@ public record Problem(String fieldPath, String description, ValidationCode valid
     return new Problem(field, description, ValidationCode.VALUE_INVALID, reason);
   }
 
+  /**
+   * A sender's value as a description may quote it: in single quotes, at most 40 characters, with control
+   * characters, quotes and backticks named by their code point ({@code U+0060}), so a hostile value cannot forge
+   * markup or log lines through an error message.
+   */
+  public static String quote(String value) {
+    if (value == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder("'");
+    int shown = 0;
+    for (int i = 0; i < value.length(); ) {
+      int cp = value.codePointAt(i);
+      i += Character.charCount(cp);
+      if (shown++ == 40) {
+        b.append("...");
+        break;
+      }
+      if (Character.isISOControl(cp) || cp == '`' || cp == '\'' || cp == '"' || cp == '\\'
+          || Character.getType(cp) == Character.FORMAT) {
+        b.append(String.format("U+%04X", cp));
+      } else {
+        b.appendCodePoint(cp);
+      }
+    }
+    return b.append('\'').toString();
+  }
+
   /** The same problem about a field of an enclosing element ({@code prefix} + field path). */
   public Problem under(String prefix) {
     return new Problem(prefix + fieldPath, description, validationCode, reason);

@@ -72,7 +72,7 @@ public final class UniversalParser {
   private static Problem fill(HitDraft d, Map<String, String> p, String line, long nowMs, long maxAgeMs) {
     d.protocol = Protocol.UA;
     if (!"1".equals(p.get("v"))) {
-      return Problem.invalid("v", "v must be 1 (Measurement Protocol v1), was '" + p.get("v") + "'");
+      return Problem.invalid("v", "v must be 1 (Measurement Protocol v1), was " + Problem.quote(p.get("v")));
     }
     d.propertyId = QueryStrings.blankToNull(p.get("tid"));
     if (d.propertyId == null) {
@@ -97,7 +97,7 @@ public final class UniversalParser {
       return Problem.required("t");
     }
     if (!TYPES.contains(t)) {
-      return Problem.invalid("t", "unknown hit type '" + t + "'");
+      return Problem.invalid("t", "unknown hit type " + Problem.quote(t));
     }
     d.pageLocation = QueryStrings.blankToNull(p.get("dl"));
     d.hostname = QueryStrings.blankToNull(p.get("dh"));
