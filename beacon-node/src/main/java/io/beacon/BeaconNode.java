@@ -3,6 +3,7 @@ package io.beacon;
 import io.beacon.bridge.BridgeVerticle;
 import io.beacon.collector.CollectorVerticle;
 import io.beacon.infra.NodeContext;
+import io.beacon.infra.NodeResources;
 import io.beacon.infra.clients.CassandraCacheStore;
 import io.beacon.infra.clients.Clients;
 import io.beacon.infra.cluster.IgniteConfigFactory;
@@ -32,6 +33,7 @@ import io.vertx.spi.cluster.ignite.IgniteClusterManager;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -90,7 +92,7 @@ public final class BeaconNode {
           CassandraCacheStore.install(clusterManager.getIgniteInstance(), clients);
           SegmentationGuard guard = new SegmentationGuard(config.cluster().failureDetectionTimeoutMs());
           NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients,
-              guard);
+              guard, new NodeResources(name));
           guard.install(ctx.ignite(), onSegmented);
           Set<Store> stores = Role.storesOf(config.node().roles());
           BeaconNode node = new BeaconNode(vertx, ctx, guard);
@@ -167,6 +169,8 @@ public final class BeaconNode {
     guard.close();
     return context.clients().closeAsync()
         .timeout(5, TimeUnit.SECONDS)
-        .eventually(vertx::close);
+        .eventually(vertx::close)
+        // After the verticles stopped (vertx.close undeploys them): e.g. the hand-off flushes what they handed it.
+        .eventually(() -> Future.fromCompletionStage(CompletableFuture.runAsync(context.resources()::close)));
   }
 }

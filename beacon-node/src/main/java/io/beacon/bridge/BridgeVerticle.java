@@ -33,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BridgeVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeVerticle.class);
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
   private final NodeContext ctx;
   private final List<Gauge> gauges = new ArrayList<>();
   private RawBatchWriter writer;
@@ -52,7 +51,7 @@ public final class BridgeVerticle extends VerticleBase {
   public Future<?> start() {
     BridgeConfig cfg = ctx.config().bridge();
     BridgeMetrics metrics = new BridgeMetrics(ctx.meters());
-    String id = ctx.nodeName() + "-" + INSTANCES.incrementAndGet();
+    String id = ctx.nodeName() + "-" + ctx.resources().nextInstance("bridge");
     String bootstrap = ctx.config().kafka().bootstrap();
     int partitions = ctx.config().kafka().hits().partitions();
 

@@ -68,7 +68,9 @@ public final class CollectorVerticle extends VerticleBase {
       return new Enricher(new UserAgents(), geo);
     });
     Future<KafkaHandoff> kafka = vertx.executeBlocking(() -> {
-      handoff = KafkaHandoff.acquire(ctx.nodeName(), ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters());
+      // The node's one hand-off (all collector instances share it); the node closes it, after the last one stopped.
+      handoff = ctx.resources().shared(KafkaHandoff.class, () -> KafkaHandoff.open(ctx.nodeName(),
+          ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters()));
       handoff.warmUp(30_000);
       return handoff;
     });
@@ -202,9 +204,6 @@ public final class CollectorVerticle extends VerticleBase {
       properties.stop();
     }
     return vertx.executeBlocking(() -> {
-      if (handoff != null) {
-        handoff.release();
-      }
       if (geo != null) {
         geo.close();
       }

@@ -41,13 +41,12 @@ import org.slf4j.LoggerFactory;
  * so one client's hits keep their order. A record spooled after a slow send may reach Kafka twice
  * (same request id): consumers de-duplicate by request id.
  *
- * <p>One per node (all collector instances share it, see {@link #acquire}); thread-safe. Blocking
+ * <p>One per node: all collector instances share it, held and closed by the node's {@code NodeResources}; thread-safe. Blocking
  * work (file writes, fsync, waiting for acks while draining) runs on its own two threads, never on
  * an event loop.
  */
-public final class KafkaHandoff {
+public final class KafkaHandoff implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaHandoff.class);
-  private static final Map<Path, KafkaHandoff> SHARED = new HashMap<>();
 
   /** The spool is full: the client should retry later (503 + Retry-After). */
   public static final class SpoolFullException extends RuntimeException {
@@ -96,7 +95,6 @@ public final class KafkaHandoff {
   private int queuedAppends;
   private boolean draining;
   private boolean lastDrainFailed;
-  private int refs;
 
   private KafkaHandoff(Path dir, String bootstrap, String topic, CollectorConfig c, MeterRegistry meters) throws IOException {
     this.dir = dir;
@@ -139,20 +137,13 @@ public final class KafkaHandoff {
   }
 
   /**
-   * The node's hand-off, created on first use; pair with {@link #release}. Its spool lives in
-   * {@code collector.spool.dir/<node name>}: nodes sharing a disk never share a spool, and a node
-   * restarted under the same name drains what its previous run left.
+   * Opens a node's hand-off. Its spool lives in {@code collector.spool.dir/<node name>}: nodes sharing a disk never
+   * share a spool, and a node restarted under the same name drains what its previous run left.
    */
-  public static synchronized KafkaHandoff acquire(String nodeName, String bootstrap, String topic, CollectorConfig c,
+  public static KafkaHandoff open(String nodeName, String bootstrap, String topic, CollectorConfig c,
       MeterRegistry meters) throws IOException {
     Path dir = Path.of(c.spool().dir()).resolve(nodeName.replaceAll("[^A-Za-z0-9._-]", "_")).toAbsolutePath().normalize();
-    KafkaHandoff h = SHARED.get(dir);
-    if (h == null) {
-      h = new KafkaHandoff(dir, bootstrap, topic, c, meters);
-      SHARED.put(dir, h);
-    }
-    h.refs++;
-    return h;
+    return new KafkaHandoff(dir, bootstrap, topic, c, meters);
   }
 
   /**
@@ -344,14 +335,9 @@ public final class KafkaHandoff {
     }
   }
 
-  /** Drops one reference; the last one flushes the producer and closes the spool (call from a worker). */
-  public void release() {
-    synchronized (KafkaHandoff.class) {
-      if (--refs > 0) {
-        return;
-      }
-      SHARED.remove(dir);
-    }
+  /** Flushes the producer and closes the spool (blocking: call from a worker). */
+  @Override
+  public void close() {
     drainer.shutdownNow();
     producer.close(Duration.ofSeconds(5));
     writer.shutdown();
