@@ -2,11 +2,13 @@ package io.beacon.collector;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.infra.Retries;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,20 +41,10 @@ final class PropertyRegistry {
 
   /** Prepares the statements and loads the table once; then reloads every {@code refreshMs}. */
   Future<Void> start() {
-    return prepare(3);
-  }
-
-  /**
-   * vertx-cassandra-client 5.0.7 fails with IllegalStateException when two verticle instances
-   * open the node's shared session at the same moment; the session is up by then, so try again.
-   */
-  private Future<Void> prepare(int attempts) {
-    return prepareOnce().recover(e -> {
-      if (attempts <= 1 || !(e instanceof IllegalStateException)) {
-        return Future.failedFuture(e);
-      }
-      return vertx.timer(200).compose(t -> prepare(attempts - 1));
-    });
+    // vertx-cassandra-client 5.0.7 fails with IllegalStateException when two verticle instances open the node's
+    // shared session at the same moment; the session is up by then, so try again.
+    return Retries.run(vertx, Retries.<Void>backoff(Duration.ofMillis(200), Duration.ofMillis(400),
+        IllegalStateException.class).withMaxAttempts(3).build(), this::prepareOnce);
   }
 
   private Future<Void> prepareOnce() {
