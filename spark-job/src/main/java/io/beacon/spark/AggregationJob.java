@@ -123,14 +123,21 @@ public final class AggregationJob {
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1");
     }
-    SparkSession spark = builder.getOrCreate();
     JobMetrics metrics = new JobMetrics();
-    spark.streams().addListener(metrics);
+    // The metrics port first: Spark's driver and block manager then take free ports of their own, and one of those
+    // could otherwise be the port asked for here (seen: a scrape answered "Too large frame" by the shuffle server).
     try {
       if (config.metricsPort > 0) {
         metrics.serve(config.metricsPort);
         LOG.info("progress metrics on http://127.0.0.1:{}/metrics", config.metricsPort);
       }
+    } catch (Exception e) {
+      LOG.error("cannot serve metrics on port {}: {}", config.metricsPort, e.toString());
+      return 1;
+    }
+    SparkSession spark = builder.getOrCreate();
+    spark.streams().addListener(metrics);
+    try {
       Dataset<Row> records = spark.readStream().format("kafka")
           .option("kafka.bootstrap.servers", config.kafkaBootstrap)
           .option("subscribe", config.topic)
