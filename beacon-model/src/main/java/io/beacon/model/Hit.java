@@ -61,7 +61,6 @@ public record Hit(
 
   public static final int SCHEMA_VERSION = 1;
 
-  /** Kafka key: property + client, so one client's hits stay ordered in one partition. */
   /**
    * This hit with other event and receive times: the copy a collector produces for a retry of a hit whose first
    * attempt was received (and possibly produced) at another time, so both copies are the same row.
@@ -70,6 +69,7 @@ public record Hit(
     return toBuilder().ts(newTs).receivedAt(newReceivedAt).build();
   }
 
+  /** Kafka key: property + client, so one client's hits stay ordered in one partition. */
   public String kafkaKey() {
     return kafkaKey(propertyId, clientId);
   }
