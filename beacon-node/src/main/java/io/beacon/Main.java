@@ -75,8 +75,8 @@ public final class Main implements Callable<Integer> {
     return up ? RUNNING : EXIT_START_FAILED;
   }
 
-  /** The version the build stamped into the jar's manifest ("dev" when run from classes). */
-  static final class Version implements CommandLine.IVersionProvider {
+  /** The version the build stamped into the node jar's manifest ("dev" when run from classes); `beacon up` too. */
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();

@@ -1,5 +1,6 @@
 package io.beacon.devstack;
 
+import io.beacon.Main;
 import io.beacon.NodeRunner;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.ConfigException;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
  * this JVM against it, then the Spark aggregation job once the node has created the schema. Ctrl-C stops the
  * node, then the job, then the servers; if this JVM is killed, the kernel stops every child.
  */
-@Command(name = "beacon up", mixinStandardHelpOptions = true, versionProvider = Up.Version.class,
+@Command(name = "beacon up", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Runs everything locally: Kafka, Cassandra, QuestDB, one node with every role and the Spark job.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:stopped", "1:a server, the node or the job failed to start", "2:bad configuration or usage"})
@@ -111,14 +112,6 @@ public final class Up implements Callable<Integer> {
       stack.close();
     } catch (RuntimeException e) {
       System.err.println("beacon: the local stack did not stop cleanly: " + e);
-    }
-  }
-
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Up.class.getPackage().getImplementationVersion();
-      return new String[] {"Beacon " + (v == null ? "dev" : v)};
     }
   }
 }
