@@ -1,6 +1,7 @@
 package io.beacon.model.aggregation;
 
 import io.beacon.model.Hit;
+import io.beacon.model.session.Scope;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,13 +16,15 @@ import java.util.function.Function;
  *
  * <pre>{@code
  * Aggregator agg = new Aggregator(propertyId -> zones.getOrDefault(propertyId, ZoneOffset.UTC));
- * hits.forEach(agg::add);
+ * Sessions.scope(clientHits, history, rules).forEach(s -> agg.add(s.hit(), s.scope()));
  * agg.buckets().forEach((key, state) -> store.write(key, state));
  * }</pre>
  *
  * <p>Bot hits only count as {@link MetricState#botHits()} of the totals rows. Not thread-safe.
  */
 public final class Aggregator {
+
+  private static final Dimension[] PRECOMPUTED = Dimension.precomputedValues();
 
   private final Function<String, ZoneId> zones;
   private final Map<BucketKey, MetricState> buckets = new HashMap<>();
@@ -34,11 +37,11 @@ public final class Aggregator {
 
   /**
    * The keys {@code hit} counts in, in a stable order: per granularity (hour, day) the totals, then each
-   * dimension the hit has a value for. Bot hits: only the totals keys.
+   * {@link Dimension#precomputed()} dimension. Bot hits: only the totals keys ({@code scope} may then be null).
    */
-  public static List<BucketKey> keysOf(Hit hit, ZoneId zone) {
+  public static List<BucketKey> keysOf(Hit hit, Scope scope, ZoneId zone) {
     boolean bot = Boolean.TRUE.equals(hit.isBot());
-    List<BucketKey> keys = new ArrayList<>(bot ? 2 : 2 * (1 + Dimension.values().length));
+    List<BucketKey> keys = new ArrayList<>(bot ? 2 : 2 * (1 + PRECOMPUTED.length));
     for (Granularity g : Granularity.values()) {
       long start = g.bucketStart(hit.ts(), zone);
       String period = g.period(start, zone);
@@ -46,21 +49,18 @@ public final class Aggregator {
       if (bot) {
         continue;
       }
-      for (Dimension d : Dimension.values()) {
-        String value = d.valueOf(hit);
-        if (value != null) {
-          keys.add(new BucketKey(hit.propertyId(), g, period, start, d.apiName(), value));
-        }
+      for (Dimension d : PRECOMPUTED) {
+        keys.add(new BucketKey(hit.propertyId(), g, period, start, d.apiName(), d.valueOf(hit, scope)));
       }
     }
     return keys;
   }
 
-  /** Counts {@code hit} into each of its buckets. */
-  public void add(Hit hit) {
+  /** Counts {@code hit} with its session scope into each of its buckets (bots: scope may be null). */
+  public void add(Hit hit, Scope scope) {
     hits++;
-    for (BucketKey key : keysOf(hit, zones.apply(hit.propertyId()))) {
-      buckets.computeIfAbsent(key, k -> new MetricState()).add(hit);
+    for (BucketKey key : keysOf(hit, scope, zones.apply(hit.propertyId()))) {
+      buckets.computeIfAbsent(key, k -> new MetricState()).add(hit, scope);
     }
   }
 

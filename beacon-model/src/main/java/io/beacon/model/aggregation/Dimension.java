@@ -1,45 +1,51 @@
 package io.beacon.model.aggregation;
 
 import io.beacon.model.Hit;
+import io.beacon.model.session.Scope;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
- * The single dimensions the stream precomputes, by GA4 Data API name ({@link #apiName()}), and how each is
- * read from a hit. A missing value is {@link #NOT_SET} ("(not set)", as in GA4), never null or "".
+ * The dimensions Beacon counts by, by GA4 Data API name ({@link #apiName()}), and how each is read from an event
+ * and its {@link Scope} (docs/analytics-model.md, "Semantics"). A missing value is {@link #NOT_SET} ("(not set)",
+ * as in GA4), never null or "".
  *
- * <p>Scope caveats of a per-hit stream (recompute from raw hits gives the session-scoped answer):
- * <ul>
- *   <li>{@link #LANDING_PAGE}: only hits with {@code session_start} contribute (the session's first page), so
- *       its rows count sessions, users and new users by landing page, plus the landing hits' own events;</li>
- *   <li>the session acquisition dimensions read the hit's {@code source}/{@code medium}/{@code campaign},
- *       which the collector stamps with the session's acquisition.</li>
- * </ul>
+ * <p>Event-scoped dimensions (page, device, place, event name) read the event; session-scoped ones (acquisition,
+ * landing page, new vs returning) read the scope, so every event of a session counts under its session's value;
+ * user-scoped ones ({@code firstUser*}) the client's first session. {@link #precomputed()} ones have rows in
+ * {@code agg_buckets}; the others are answered by recompute from raw hits.
  */
 public enum Dimension {
-  PAGE_PATH("pagePath", Hit::pagePath),
-  PAGE_TITLE("pageTitle", Hit::pageTitle),
-  LANDING_PAGE("landingPage", h -> Boolean.TRUE.equals(h.sessionStart()) ? orNotSet(h.pagePath()) : null),
-  HOST_NAME("hostName", Hit::hostname),
-  PAGE_REFERRER("pageReferrer", Hit::pageReferrer),
-  SESSION_SOURCE("sessionSource", Hit::source),
-  SESSION_MEDIUM("sessionMedium", Hit::medium),
-  SESSION_CAMPAIGN_NAME("sessionCampaignName", Hit::campaign),
-  SESSION_SOURCE_MEDIUM("sessionSourceMedium", h -> orNotSet(h.source()) + " / " + orNotSet(h.medium())),
-  DEVICE_CATEGORY("deviceCategory", Hit::deviceCategory),
-  BROWSER("browser", Hit::browser),
-  OPERATING_SYSTEM("operatingSystem", Hit::os),
-  SCREEN_RESOLUTION("screenResolution", Hit::screenResolution),
-  LANGUAGE("language", Hit::language),
-  COUNTRY("country", Hit::country),
-  REGION("region", Hit::region),
-  CITY("city", Hit::city),
-  EVENT_NAME("eventName", Hit::eventName);
+  PAGE_PATH("pagePath", true, (h, s) -> h.pagePath()),
+  PAGE_TITLE("pageTitle", true, (h, s) -> h.pageTitle()),
+  LANDING_PAGE("landingPage", true, (h, s) -> s.landingPage()),
+  HOST_NAME("hostName", true, (h, s) -> h.hostname()),
+  PAGE_REFERRER("pageReferrer", true, (h, s) -> h.pageReferrer()),
+  SESSION_SOURCE("sessionSource", true, (h, s) -> s.source()),
+  SESSION_MEDIUM("sessionMedium", true, (h, s) -> s.medium()),
+  SESSION_CAMPAIGN_NAME("sessionCampaignName", true, (h, s) -> s.campaign()),
+  SESSION_SOURCE_MEDIUM("sessionSourceMedium", true, (h, s) -> orNotSet(s.source()) + " / " + orNotSet(s.medium())),
+  SESSION_MANUAL_TERM("sessionManualTerm", false, (h, s) -> s.term()),
+  SESSION_MANUAL_AD_CONTENT("sessionManualAdContent", false, (h, s) -> s.content()),
+  NEW_VS_RETURNING("newVsReturning", true, (h, s) -> s.firstVisitSession() ? "new" : "returning"),
+  FIRST_USER_SOURCE("firstUserSource", true, (h, s) -> s.firstUserSource()),
+  FIRST_USER_MEDIUM("firstUserMedium", true, (h, s) -> s.firstUserMedium()),
+  FIRST_USER_CAMPAIGN_NAME("firstUserCampaignName", false, (h, s) -> s.firstUserCampaign()),
+  DEVICE_CATEGORY("deviceCategory", true, (h, s) -> h.deviceCategory()),
+  BROWSER("browser", true, (h, s) -> h.browser()),
+  OPERATING_SYSTEM("operatingSystem", true, (h, s) -> h.os()),
+  SCREEN_RESOLUTION("screenResolution", true, (h, s) -> h.screenResolution()),
+  LANGUAGE("language", true, (h, s) -> h.language()),
+  COUNTRY("country", true, (h, s) -> h.country()),
+  REGION("region", true, (h, s) -> h.region()),
+  CITY("city", true, (h, s) -> h.city()),
+  EVENT_NAME("eventName", true, (h, s) -> h.eventName());
 
-  /** GA4's value for a dimension the hit does not carry. */
+  /** GA4's value for a dimension the event does not carry. */
   public static final String NOT_SET = "(not set)";
 
   private static final Map<String, Dimension> BY_API_NAME;
+  private static final Dimension[] PRECOMPUTED;
 
   static {
     Map<String, Dimension> map = new java.util.HashMap<>();
@@ -47,13 +53,16 @@ public enum Dimension {
       map.put(d.apiName, d);
     }
     BY_API_NAME = Map.copyOf(map);
+    PRECOMPUTED = java.util.Arrays.stream(values()).filter(Dimension::precomputed).toArray(Dimension[]::new);
   }
 
   private final String apiName;
-  private final Function<Hit, String> raw;
+  private final boolean precomputed;
+  private final BiFunction<Hit, Scope, String> raw;
 
-  Dimension(String apiName, Function<Hit, String> raw) {
+  Dimension(String apiName, boolean precomputed, BiFunction<Hit, Scope, String> raw) {
     this.apiName = apiName;
+    this.precomputed = precomputed;
     this.raw = raw;
   }
 
@@ -62,20 +71,24 @@ public enum Dimension {
     return apiName;
   }
 
-  /** The dimension named {@code apiName}, or null if the stream does not precompute it. */
+  /** Whether the stream keeps rows for it ({@code agg_buckets}); the others come from recompute. */
+  public boolean precomputed() {
+    return precomputed;
+  }
+
+  /** The dimensions with rows in {@code agg_buckets}, in declaration order (a fresh array). */
+  public static Dimension[] precomputedValues() {
+    return PRECOMPUTED.clone();
+  }
+
+  /** The dimension named {@code apiName}, or null if Beacon has no such (non-time, non-custom) dimension. */
   public static Dimension ofApiName(String apiName) {
     return BY_API_NAME.get(apiName);
   }
 
-  /**
-   * This dimension's value for {@code hit}: the hit's field, {@link #NOT_SET} if absent or blank, or null if
-   * the hit does not contribute to this dimension at all (only {@link #LANDING_PAGE}, for non-landing hits).
-   */
-  public String valueOf(Hit hit) {
-    if (this == LANDING_PAGE) {
-      return raw.apply(hit);
-    }
-    return orNotSet(raw.apply(hit));
+  /** This dimension's value for an event counted with {@code scope}: never null, {@link #NOT_SET} if absent. */
+  public String valueOf(Hit hit, Scope scope) {
+    return orNotSet(raw.apply(hit, scope));
   }
 
   private static String orNotSet(String value) {

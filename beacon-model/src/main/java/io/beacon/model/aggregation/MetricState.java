@@ -1,6 +1,8 @@
 package io.beacon.model.aggregation;
 
 import io.beacon.model.Hit;
+import io.beacon.model.session.Scope;
+import io.beacon.model.session.Sessions;
 import java.nio.ByteBuffer;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
@@ -12,12 +14,13 @@ import org.apache.datasketches.memory.Memory;
  *
  * <h2>Metrics (GA4 names)</h2>
  * <ul>
- *   <li>sums, exact: {@code screenPageViews} (hits named {@code page_view}), {@code eventCount} (all hits),
- *       {@code keyEvents} ({@code key_event}), {@code userEngagementDuration} (sum of {@code engagement_ms},
- *       kept in ms, exposed in seconds), {@code newUsers} ({@code first_visit} hits);</li>
- *   <li>distinct counts, as Apache DataSketches HLL sketches: {@code totalUsers}/{@code activeUsers}
- *       (distinct {@code client_id}), {@code sessions} (distinct property + client + {@code session_id}),
- *       {@code engagedSessions} (distinct sessions having a hit with {@code session_engaged});</li>
+ *   <li>sums, exact: {@code screenPageViews} ({@code page_view} and {@code screen_view} events),
+ *       {@code eventCount} (all events), {@code keyEvents} ({@code key_event}), {@code userEngagementDuration}
+ *       (sum of {@code engagement_ms}, kept in ms, exposed in seconds), {@code newUsers} (the client's first
+ *       event ever, {@link Scope#newUser()});</li>
+ *   <li>distinct counts, as Apache DataSketches HLL sketches: {@code totalUsers} (distinct {@code client_id}),
+ *       {@code sessions} (distinct property + client + the scope's session id), {@code engagedSessions}
+ *       (those of them that are engaged: a whole-session fact, {@link Scope#engaged()});</li>
  *   <li>{@code botHits}: hits flagged {@code is_bot}; they count in nothing else.</li>
  * </ul>
  *
@@ -124,22 +127,19 @@ public final class MetricState {
     }
   }
 
-  /** The session identity counted by {@code sessions}: property + client + session id. */
-  public static String sessionKey(Hit hit) {
-    return hit.propertyId() + "/" + hit.clientId() + "/" + hit.sessionId();
-  }
-
   /**
-   * Counts one hit. Bot hits ({@code is_bot}) only increment {@link #botHits()}. Hits without a
-   * {@code session_id} count everywhere except in the session sketches.
+   * Counts one event with the session- and user-scoped facts it carries ({@link Scope}, from {@link
+   * io.beacon.model.session.Sessions}): sums from the event, {@code newUsers} when it is the client's first
+   * event, sessions by the scope's session id, engaged sessions when the whole session is engaged. Bot hits
+   * ({@code is_bot}) only increment {@link #botHits()}; the scope is then ignored (may be null).
    */
-  public void add(Hit hit) {
+  public void add(Hit hit, Scope scope) {
     if (Boolean.TRUE.equals(hit.isBot())) {
       botHits++;
       return;
     }
     eventCount++;
-    if ("page_view".equals(hit.eventName())) {
+    if ("page_view".equals(hit.eventName()) || "screen_view".equals(hit.eventName())) {
       screenPageViews++;
     }
     if (Boolean.TRUE.equals(hit.keyEvent())) {
@@ -148,16 +148,14 @@ public final class MetricState {
     if (hit.engagementMs() != null && hit.engagementMs() > 0) {
       engagementMs += hit.engagementMs();
     }
-    if (Boolean.TRUE.equals(hit.firstVisit())) {
+    if (scope.newUser()) {
       newUsers++;
     }
     u().update(hit.clientId());
-    if (hit.sessionId() != null) {
-      String session = sessionKey(hit);
-      s().update(session);
-      if (Boolean.TRUE.equals(hit.sessionEngaged())) {
-        e().update(session);
-      }
+    String session = Sessions.key(hit, scope);
+    s().update(session);
+    if (scope.engaged()) {
+      e().update(session);
     }
   }
 

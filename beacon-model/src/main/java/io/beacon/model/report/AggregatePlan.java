@@ -46,6 +46,7 @@ public record AggregatePlan(String dimension, Granularity granularity) {
       return Optional.of(new AggregatePlan(BucketKey.TOTAL, granularity));
     }
     String only = nonTime.iterator().next();
-    return Dimension.ofApiName(only) == null ? Optional.empty() : Optional.of(new AggregatePlan(only, granularity));
+    Dimension d = Dimension.ofApiName(only);
+    return d == null || !d.precomputed() ? Optional.empty() : Optional.of(new AggregatePlan(only, granularity));
   }
 }
