@@ -1,6 +1,7 @@
 package io.beacon.recompute;
 
 import io.beacon.model.Hit;
+import io.beacon.model.session.Scope;
 import io.beacon.model.aggregation.Dimension;
 import io.beacon.model.aggregation.MetricState;
 import io.beacon.model.report.DateRangeSpec;
@@ -15,13 +16,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Groups raw hits into the rows of an ad-hoc report: for each hit and each date range holding its local date,
  * the values of the report's dimensions (any number of them, custom event parameters included) and of its
- * filter's fields; hits the filter rejects are skipped, the others {@link MetricState#add}ed into their group,
- * exactly as the stream counts them. Bot hits count in no report metric. Pure and not thread-safe: one per
+ * filter's fields (session-scoped ones from the event's {@link Scope}); hits the filter rejects are skipped, the
+ * others {@link MetricState#add}ed into their group, exactly as the stream counts them. Bot hits count in no report metric. Pure and not thread-safe: one per
  * stream slice, {@link #merge}d at the end.
  */
 final class AdHocAggregation {
@@ -33,7 +34,7 @@ final class AdHocAggregation {
   private final List<String> headers;
   private final List<String> fields;
   /** How each of {@link #fields} is read from a hit, resolved once (not per hit). */
-  private final List<Function<Hit, String>> readers;
+  private final List<BiFunction<Hit, Scope, String>> readers;
   /** Each date range as epoch ms [start, end) of its local days. */
   private final List<long[]> bounds;
   private final Map<List<String>, MetricState> groups = new HashMap<>();
@@ -74,7 +75,8 @@ final class AdHocAggregation {
     return inFilter || request.dimensions().stream().anyMatch(n -> n.startsWith(CUSTOM_EVENT));
   }
 
-  void add(Hit hit) {
+  /** Counts one event with its session scope (bots: scope null). */
+  void add(Hit hit, Scope scope) {
     hits++;
     if (Boolean.TRUE.equals(hit.isBot())) {
       bots++;
@@ -92,11 +94,7 @@ final class AdHocAggregation {
         values = new HashMap<>(fields.size() * 2 + 2);
         for (int i = 0; i < fields.size(); i++) {
           String name = fields.get(i);
-          String v = readers.get(i).apply(hit);
-          if (v == null) {
-            return; // e.g. landingPage of a hit that did not start its session: it counts in no row
-          }
-          values.put(name, v);
+          values.put(name, readers.get(i).apply(hit, scope));
         }
       }
       values.put(ReportRequest.DATE_RANGE, range.name());
@@ -107,34 +105,34 @@ final class AdHocAggregation {
       for (String h : headers) {
         key.add(values.get(h));
       }
-      groups.computeIfAbsent(key, k -> new MetricState()).add(hit);
+      groups.computeIfAbsent(key, k -> new MetricState()).add(hit, scope);
     }
   }
 
   /**
-   * The value of dimension {@code name} for {@code hit}: a precomputed dimension as the stream reads it, a time
-   * dimension in the property's zone, or a custom event parameter ({@code "(not set)"} when absent); null when
-   * the hit has no row for it at all.
+   * The value of dimension {@code name} for an event counted with {@code scope}: a Beacon dimension as the
+   * stream reads it, a time dimension in the property's zone, or a custom event parameter ({@code "(not set)"}
+   * when absent).
    */
-  static String value(String name, Hit hit, ZoneId zone) {
-    return reader(name, zone).apply(hit);
+  static String value(String name, Hit hit, Scope scope, ZoneId zone) {
+    return reader(name, zone).apply(hit, scope);
   }
 
-  private static Function<Hit, String> reader(String name, ZoneId zone) {
+  private static BiFunction<Hit, Scope, String> reader(String name, ZoneId zone) {
     Dimension d = Dimension.ofApiName(name);
     if (d != null) {
       return d::valueOf;
     }
     if (name.startsWith(CUSTOM_EVENT)) {
       String param = name.substring(CUSTOM_EVENT.length());
-      return hit -> {
+      return (hit, scope) -> {
         String v = hit.params() == null ? null : hit.params().get(param);
         return v == null || v.isBlank() ? Dimension.NOT_SET : v;
       };
     }
     TimeDimension t = TimeDimension.ofApiName(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown dimension " + name));
-    return hit -> t.format(hit.ts(), zone);
+    return (hit, scope) -> t.format(hit.ts(), zone);
   }
 
   /** Adds another slice's groups into this one. */

@@ -34,7 +34,7 @@ import org.apache.ignite.IgniteCache;
 
 /**
  * Ad-hoc reports from raw hits: looks the normalized request up in the report cache (Ignite, read-through from
- * Cassandra); on a miss streams the range's raw hits from QuestDB in {@code slices} concurrent time slices,
+ * Cassandra); on a miss streams the range's raw hits from QuestDB with their session scope ({@link ScopedRead}),
  * groups them with {@link AdHocAggregation}, stores every row through the write-through cache and answers the
  * requested page. Identical concurrent requests share one computation ({@link LoadControl}).
  */
@@ -46,16 +46,16 @@ final class AdHocReports {
 
   private final Vertx vertx;
   private final RecomputeConfig config;
-  private final RawHits raw;
+  private final ScopedRead scoped;
   private final IgniteCache<String, CachedReport> cache;
   private final LoadControl load;
   private final MeterRegistry meters;
 
-  AdHocReports(Vertx vertx, RecomputeConfig config, RawHits raw, IgniteCache<String, CachedReport> cache,
+  AdHocReports(Vertx vertx, RecomputeConfig config, ScopedRead scoped, IgniteCache<String, CachedReport> cache,
                LoadControl load, MeterRegistry meters) {
     this.vertx = vertx;
     this.config = config;
-    this.raw = raw;
+    this.scoped = scoped;
     this.cache = cache;
     this.load = load;
     this.meters = meters;
@@ -77,17 +77,10 @@ final class AdHocReports {
   private Future<CachedReport> compute(String propertyId, ZoneId zone, ReportRequest request, String key) {
     Timer.Sample sample = Timer.start(meters);
     java.util.Set<String> columns = AdHocAggregation.columns(request);
-    List<Instant[]> slices = slices(intervals(request, zone), config.slices());
-    List<Future<AdHocAggregation>> parts = new ArrayList<>();
-    for (Instant[] slice : slices) {
-      AdHocAggregation part = new AdHocAggregation(request, zone);
-      parts.add(raw.stream(vertx, propertyId, slice[0], slice[1], columns, null, part::add).map(part));
-    }
-    return Future.all(parts).compose(all -> {
-      AdHocAggregation total = new AdHocAggregation(request, zone);
-      for (int i = 0; i < all.size(); i++) {
-        total.merge(all.resultAt(i));
-      }
+    // One sequential read: sessions must be whole (a time slice would cut them), and first visits found early in
+    // the read decide new users later in it.
+    AdHocAggregation total = new AdHocAggregation(request, zone);
+    return scoped.stream(propertyId, intervals(request, zone), columns, null, total::add).compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(total.hits());
       java.util.Map<String, Object> metadata = ReportEngine.metadata("recompute", zone);
       byte[] report = gzip(ReportJson.toJson(ReportEngine.all(request, total.groups(), metadata)).toBuffer()
@@ -135,20 +128,6 @@ final class AdHocReports {
         last[1] = i[1].isAfter(last[1]) ? i[1] : last[1];
       } else {
         out.add(i.clone());
-      }
-    }
-    return out;
-  }
-
-  /** Splits the intervals into {@code n} slices of about equal time, streamed concurrently. */
-  static List<Instant[]> slices(List<Instant[]> intervals, int n) {
-    long total = intervals.stream().mapToLong(i -> i[1].toEpochMilli() - i[0].toEpochMilli()).sum();
-    long step = Math.max(1, (total + n - 1) / n);
-    List<Instant[]> out = new ArrayList<>();
-    for (Instant[] i : intervals) {
-      for (Instant s = i[0]; s.isBefore(i[1]); s = s.plusMillis(step)) {
-        Instant e = s.plusMillis(step);
-        out.add(new Instant[] {s, e.isAfter(i[1]) ? i[1] : e});
       }
     }
     return out;

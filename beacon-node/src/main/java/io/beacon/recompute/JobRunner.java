@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs correction jobs, one at a time per instance: polls the open jobs, claims a due one (or one whose runner
- * died: its lease expired), and rebuilds its days in order. Each day's raw hits go through the shared
- * {@link Aggregator}, exactly as the stream counts them, and every bucket of the day (hours and the day, totals
+ * died: its lease expired), and rebuilds its days in order. Each day's raw hits, with their session scope
+ * ({@link ScopedRead}), go through the shared {@link Aggregator}, exactly as the stream counts them, and every bucket of the day (hours and the day, totals
  * and each dimension) is written through the aggregate cache, replacing the stream's row. Progress is recorded
  * after each day under the runner's lease, so a job resumes at its first unfinished day after a crash, and
  * rewriting a day twice writes the same values (idempotent).
@@ -35,7 +35,7 @@ final class JobRunner {
   private final Vertx vertx;
   private final RecomputeConfig config;
   private final Jobs jobs;
-  private final RawHits raw;
+  private final ScopedRead scoped;
   private final IgniteCache<String, AggregateEntry> aggregates;
   private final MeterRegistry meters;
   private final String owner;
@@ -43,12 +43,12 @@ final class JobRunner {
   private boolean busy;
   private volatile boolean stopped;
 
-  JobRunner(Vertx vertx, RecomputeConfig config, Jobs jobs, RawHits raw, IgniteCache<String, AggregateEntry> aggregates,
+  JobRunner(Vertx vertx, RecomputeConfig config, Jobs jobs, ScopedRead scoped, IgniteCache<String, AggregateEntry> aggregates,
             MeterRegistry meters, String owner) {
     this.vertx = vertx;
     this.config = config;
     this.jobs = jobs;
-    this.raw = raw;
+    this.scoped = scoped;
     this.aggregates = aggregates;
     this.meters = meters;
     this.owner = owner;
@@ -185,7 +185,8 @@ final class JobRunner {
       long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
       return Math.max(0, dueMs - elapsedMs);
     };
-    return raw.stream(vertx, job.propertyId(), from, to, RawHits.ALL_BUT_PARAMS, pacer, agg::add).compose(rows -> {
+    return scoped.stream(job.propertyId(), java.util.List.<Instant[]>of(new Instant[] {from, to}),
+        RawHits.ALL_BUT_PARAMS, pacer, agg::add).compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
       String writer = "recompute:" + job.id();
       Map<String, AggregateEntry> chunk = new HashMap<>();

@@ -32,14 +32,18 @@ final class RawHits {
   private static final TypeReference<Map<String, String>> PARAMS = new TypeReference<>() {};
   /** The raw-table columns the aggregation reads (the rest are never fetched), {@code ts} first. */
   static final List<String> ALL = List.of("ts", "client_id", "user_id", "request_id", "session_id", "event_name",
-      "engagement_ms", "session_engaged", "key_event", "first_visit", "session_start", "hostname", "page_path",
-      "page_title", "page_referrer", "source", "medium", "campaign", "device_category", "browser", "os",
-      "screen_resolution", "language", "country", "region", "city", "is_bot", "params");
+      "engagement_ms", "key_event", "hostname", "page_path", "page_title", "page_referrer", "source", "medium",
+      "campaign", "term", "content", "device_category", "browser", "os", "screen_resolution", "language",
+      "country", "region", "city", "is_bot", "protocol", "params");
   /** Everything the precomputed aggregates read (corrections rebuild them all). */
   static final List<String> ALL_BUT_PARAMS = ALL.subList(0, ALL.size() - 1);
-  /** What every metric reads ({@link io.beacon.model.aggregation.MetricState#add}), plus the time. */
-  static final List<String> METRIC_COLUMNS = List.of("ts", "client_id", "session_id", "event_name", "engagement_ms",
-      "session_engaged", "key_event", "first_visit", "is_bot");
+  /**
+   * What every metric and the session scope read ({@link io.beacon.model.session.Sessions}: session, engagement,
+   * attribution and landing page), plus the time.
+   */
+  static final List<String> METRIC_COLUMNS = List.of("ts", "client_id", "request_id", "session_id", "event_name",
+      "engagement_ms", "key_event", "page_path", "source", "medium", "campaign", "term", "content", "is_bot",
+      "protocol");
 
   /**
    * The columns a dimension reads, so a report fetches only what it needs (decoding dominates the cost of a
@@ -56,7 +60,8 @@ final class RawHits {
     return switch (d) {
       case PAGE_PATH -> List.of("page_path");
       case PAGE_TITLE -> List.of("page_title");
-      case LANDING_PAGE -> List.of("page_path", "session_start");
+      case LANDING_PAGE, NEW_VS_RETURNING, FIRST_USER_SOURCE, FIRST_USER_MEDIUM, FIRST_USER_CAMPAIGN_NAME,
+          SESSION_MANUAL_TERM, SESSION_MANUAL_AD_CONTENT -> METRIC_COLUMNS; // the session scope's
       case HOST_NAME -> List.of("hostname");
       case PAGE_REFERRER -> List.of("page_referrer");
       case SESSION_SOURCE -> List.of("source");
@@ -120,6 +125,20 @@ final class RawHits {
               done.tryFail(e);
             }
           });
+      return done.future().eventually(() -> stream.close().eventually(ps::close));
+    }).eventually(conn::close));
+  }
+
+  /** The distinct clients (bots included) of {@code propertyId} with a hit in [from, to). */
+  Future<java.util.Set<String>> clients(String propertyId, Instant from, Instant to) {
+    String sql = "SELECT DISTINCT client_id FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3";
+    java.util.Set<String> out = new java.util.HashSet<>();
+    return questdb.getConnection().compose(conn -> conn.prepare(sql).compose(ps -> {
+      Promise<java.util.Set<String>> done = Promise.promise();
+      RowStream<Row> stream = ps.createStream(fetchSize, Tuple.of(propertyId, utc(from), utc(to)));
+      stream.exceptionHandler(done::tryFail)
+          .endHandler(v -> done.tryComplete(out))
+          .handler(row -> out.add(row.getString(0)));
       return done.future().eventually(() -> stream.close().eventually(ps::close));
     }).eventually(conn::close));
   }

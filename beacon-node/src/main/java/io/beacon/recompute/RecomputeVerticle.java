@@ -1,6 +1,7 @@
 package io.beacon.recompute;
 
 import io.beacon.api.ReportJson;
+import io.beacon.model.session.SessionRules;
 import io.beacon.contract.BusFailure;
 import io.beacon.contract.JobStatus;
 import io.beacon.contract.RecomputeJob;
@@ -51,6 +52,8 @@ public final class RecomputeVerticle extends VerticleBase {
   public Future<?> start() {
     RecomputeConfig cfg = ctx.config().recompute();
     RawHits raw = new RawHits(ctx.clients().questdb(), cfg.fetchSize());
+    ScopedRead scoped = new ScopedRead(vertx, raw, new FirstVisits(ctx.clients().cassandra(), STORE_TIMEOUT),
+        SessionRules.GA4);
     Jobs jobs = new Jobs(ctx.clients().cassandra(), STORE_TIMEOUT);
     LoadControl load = new LoadControl(cfg.maxRunning(), cfg.maxPerProperty(), cfg.maxQueued());
     String instance = ctx.nodeName() + "/" + deploymentID();
@@ -65,8 +68,8 @@ public final class RecomputeVerticle extends VerticleBase {
             RecomputeCaches.reports(ctx.ignite()),
             RecomputeCaches.aggregates(ctx.ignite())), false)
         .compose(caches -> {
-          reports = new AdHocReports(vertx, cfg, raw, caches.reports(), load, ctx.meters());
-          runner = new JobRunner(vertx, cfg, jobs, raw, caches.aggregates(), ctx.meters(), instance);
+          reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
+          runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
           lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs,
               new PropertyZones(ctx.clients().cassandra(), STORE_TIMEOUT), runner::poll);

@@ -74,6 +74,21 @@ public final class OrderedScoper {
     }
   }
 
+  /**
+   * The first visits this read found that are earlier than what {@code known} said (or unknown to it): what the
+   * caller records ({@code first_visits}). Complete after {@link #finish()}.
+   */
+  public Map<String, ClientHistory> discovered() {
+    Map<String, ClientHistory> out = new HashMap<>();
+    learnt.forEach((client, h) -> {
+      ClientHistory before = known.apply(client);
+      if (h.known() && (before == null || h.firstTs() < before.firstTs())) {
+        out.put(client, h);
+      }
+    });
+    return out;
+  }
+
   /** Clients currently held (for tests and metrics). */
   public int heldClients() {
     return held.size();

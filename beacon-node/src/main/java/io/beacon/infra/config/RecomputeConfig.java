@@ -7,7 +7,8 @@ package io.beacon.infra.config;
  * @param maxPerProperty      of those, at most this many for one property (one heavy site cannot starve the others)
  * @param maxQueued           waiting recomputations per instance; beyond, requests answer 429 with Retry-After
  * @param fetchSize           raw-hit rows per PG-wire fetch: bounds memory whatever the range
- * @param slices              time slices of one report streamed concurrently from QuestDB (one connection each)
+ * @param slices              no longer used (a report's raw read is sequential, so sessions stay whole); accepted so
+ *                            configs that set it still load
  * @param reportTimeoutMs     how long the query side waits for an ad-hoc report before answering 503
  * @param maxHitsPerSecond    pacing of correction jobs so they never starve ingestion; 0 = unpaced
  * @param openCacheTtlMs      a cached ad-hoc report over buckets still open to late hits is reused this long
