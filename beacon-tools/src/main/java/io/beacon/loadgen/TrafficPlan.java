@@ -74,8 +74,8 @@ public final class TrafficPlan {
   private static final List<Acq> SOCIAL = List.of(
       new Acq("", "https://t.co/xK2mQ9", "t.co", "referral", null),
       new Acq("", "https://l.facebook.com/", "l.facebook.com", "referral", null),
-      new Acq("", "https://www.reddit.com/r/webdev/", "reddit.com", "referral", null),
-      new Acq("", "https://www.linkedin.com/", "linkedin.com", "referral", null),
+      new Acq("", "https://www.reddit.com/r/webdev/", "www.reddit.com", "referral", null),
+      new Acq("", "https://www.linkedin.com/", "www.linkedin.com", "referral", null),
       new Acq("", "https://news.ycombinator.com/", "news.ycombinator.com", "referral", null));
   private static final List<Acq> REFERRAL = List.of(
       new Acq("", "https://blog.example.org/2024/analytics-tools", "blog.example.org", "referral", null),

@@ -79,7 +79,8 @@ public record Attribution(String source, String medium, String campaign, String 
     }
     return SearchEngines.of(host)
         .map(engine -> new Attribution(engine, ORGANIC, null, null, null))
-        .orElseGet(() -> new Attribution(SourceCategories.key(host), REFERRAL, null, null, null));
+        // The host as sent (lower case), www. included: the spec's "exactly as sent"; categories ignore www.
+        .orElseGet(() -> new Attribution(host, REFERRAL, null, null, null));
   }
 
   /** GA4's default channel group of this attribution. */

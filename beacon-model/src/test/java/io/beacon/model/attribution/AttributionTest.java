@@ -35,14 +35,14 @@ class AttributionTest {
       https://t.co/xK2mQ9                             | t.co                 | referral | Organic Social
       https://m.facebook.com/                         | m.facebook.com       | referral | Organic Social
       https://l.facebook.com/l.php?u=x                | l.facebook.com       | referral | Organic Social
-      https://www.facebook.com/                       | facebook.com         | referral | Organic Social
+      https://www.facebook.com/                       | www.facebook.com     | referral | Organic Social
       https://news.ycombinator.com/item?id=1          | news.ycombinator.com | referral | Organic Social
-      https://www.youtube.com/watch?v=x               | youtube.com          | referral | Organic Video
-      https://www.amazon.com/dp/x                     | amazon.com           | referral | Organic Shopping
+      https://www.youtube.com/watch?v=x               | www.youtube.com      | referral | Organic Video
+      https://www.amazon.com/dp/x                     | www.amazon.com       | referral | Organic Shopping
       https://mail.google.com/mail/u/0/               | mail.google.com      | referral | Referral
       https://docs.google.com/document/d/x            | docs.google.com      | referral | Referral
       https://blog.example.org/2024/post              | blog.example.org     | referral | Referral
-      https://www.example.com/post                    | example.com          | referral | Referral
+      https://www.example.com/post                    | www.example.com      | referral | Referral
       https://Blog.Example.ORG:8443/post              | blog.example.org     | referral | Referral
       https://example.com/                            | example.com          | referral | Referral
       """)
