@@ -2,7 +2,6 @@ package io.beacon.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.beacon.collector.enrich.Acquisition;
 import io.beacon.collector.enrich.DeviceInfo;
 import io.beacon.collector.enrich.Enricher;
 import io.beacon.collector.enrich.GeoLookup;
@@ -11,6 +10,7 @@ import io.beacon.collector.enrich.UserAgents;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
 import io.beacon.model.Hit;
+import io.beacon.model.attribution.Attribution;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -45,22 +45,25 @@ class CollectorEnrichmentTest {
 
   @Test
   void acquisitionFromUtmGclidOrReferrer() {
-    Acquisition none = new Acquisition(null, null, null, null, null);
-    assertThat(Acquisition.of(none, null, "https://a.com/?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=t&utm_content=c",
-        "https://www.google.com/", "a.com")).isEqualTo(new Acquisition("news", "email", "spring", "t", "c"));
-    assertThat(Acquisition.of(none, null, "https://a.com/?gclid=abc", null, "a.com"))
-        .extracting(Acquisition::source, Acquisition::medium).containsExactly("google", "cpc");
-    assertThat(Acquisition.classify("https://www.google.co.uk/search?q=x", "a.com"))
-        .extracting(Acquisition::source, Acquisition::medium).containsExactly("google", "organic");
-    assertThat(Acquisition.classify("https://duckduckgo.com/", "a.com").medium()).isEqualTo("organic");
-    assertThat(Acquisition.classify("https://search.yahoo.com/search?p=x", "a.com").source()).isEqualTo("yahoo");
-    assertThat(Acquisition.classify("https://t.co/abc", "a.com"))
-        .extracting(Acquisition::source, Acquisition::medium).containsExactly("twitter", "social");
-    assertThat(Acquisition.classify("https://www.reddit.com/r/x", "a.com").medium()).isEqualTo("social");
-    assertThat(Acquisition.classify("https://blog.example.org/post", "a.com"))
-        .extracting(Acquisition::source, Acquisition::medium).containsExactly("blog.example.org", "referral");
-    assertThat(Acquisition.classify(null, "a.com")).isEqualTo(Acquisition.DIRECT);
-    assertThat(Acquisition.classify("https://a.com/other", "a.com")).isEqualTo(Acquisition.DIRECT);
+    // The rules themselves are beacon-model's (AttributionTest); this is the collector's use of them.
+    Set<String> none = Set.of();
+    assertThat(Attribution.of(Attribution.NONE, null, "https://a.com/?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=t&utm_content=c",
+        "https://www.google.com/", "a.com", none)).isEqualTo(new Attribution("news", "email", "spring", "t", "c"));
+    assertThat(Attribution.of(Attribution.NONE, null, "https://a.com/?gclid=abc", null, "a.com", none))
+        .extracting(Attribution::source, Attribution::medium).containsExactly("google", "cpc");
+    assertThat(Attribution.fromReferrer("https://www.google.co.uk/search?q=x", "a.com", none))
+        .extracting(Attribution::source, Attribution::medium).containsExactly("google", "organic");
+    assertThat(Attribution.fromReferrer("https://duckduckgo.com/", "a.com", none).medium()).isEqualTo("organic");
+    assertThat(Attribution.fromReferrer("https://search.yahoo.com/search?p=x", "a.com", none).source()).isEqualTo("yahoo");
+    assertThat(Attribution.fromReferrer("https://t.co/abc", "a.com", none))
+        .extracting(Attribution::source, Attribution::medium).containsExactly("t.co", "referral");
+    assertThat(Attribution.fromReferrer("https://www.reddit.com/r/x", "a.com", none))
+        .extracting(Attribution::source, Attribution::medium).containsExactly("reddit.com", "referral");
+    assertThat(Attribution.fromReferrer("https://blog.example.org/post", "a.com", none))
+        .extracting(Attribution::source, Attribution::medium).containsExactly("blog.example.org", "referral");
+    assertThat(Attribution.fromReferrer(null, "a.com", none)).isEqualTo(Attribution.DIRECT);
+    assertThat(Attribution.fromReferrer("https://a.com/other", "a.com", none)).isEqualTo(Attribution.DIRECT);
+    assertThat(Attribution.fromReferrer("https://b.com/other", "a.com", Set.of("b.com"))).isEqualTo(Attribution.DIRECT);
   }
 
   @Test

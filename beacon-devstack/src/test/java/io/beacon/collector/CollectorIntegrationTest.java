@@ -223,7 +223,7 @@ class CollectorIntegrationTest {
     List<Hit> hits = awaitHits(h -> h.clientId().equals(cid), 3);
     assertThat(hits).extracting(Hit::eventName).containsExactly("page_view", "play", "page_view");
     Hit first = hits.get(0);
-    assertThat(List.of(first.hostname(), first.pagePath(), first.source(), first.medium())).containsExactly("legacy.example.com", "/home", "twitter", "social");
+    assertThat(List.of(first.hostname(), first.pagePath(), first.source(), first.medium())).containsExactly("legacy.example.com", "/home", "t.co", "referral");
     assertThat(List.of(first.deviceCategory(), first.os(), first.country(), first.city())).containsExactly("mobile", "iOS", "FR", "Paris");
     assertThat(first.protocol()).isEqualTo("ua");
     // No session id in UA: the collector assigns one per client and keeps it while hits keep coming.

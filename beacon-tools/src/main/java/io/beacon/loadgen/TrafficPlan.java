@@ -70,12 +70,13 @@ public final class TrafficPlan {
       new Acq("", "https://duckduckgo.com/", "duckduckgo", "organic", null),
       new Acq("", "https://search.yahoo.com/search?p=analytics", "yahoo", "organic", null),
       new Acq("", "https://www.ecosia.org/search?q=analytics", "ecosia", "organic", null));
+  // Social sites are referrals named by host, as GA4 names them; the channel group (Organic Social) says "social".
   private static final List<Acq> SOCIAL = List.of(
-      new Acq("", "https://t.co/xK2mQ9", "twitter", "social", null),
-      new Acq("", "https://l.facebook.com/", "facebook", "social", null),
-      new Acq("", "https://www.reddit.com/r/webdev/", "reddit", "social", null),
-      new Acq("", "https://www.linkedin.com/", "linkedin", "social", null),
-      new Acq("", "https://news.ycombinator.com/", "hackernews", "social", null));
+      new Acq("", "https://t.co/xK2mQ9", "t.co", "referral", null),
+      new Acq("", "https://l.facebook.com/", "l.facebook.com", "referral", null),
+      new Acq("", "https://www.reddit.com/r/webdev/", "www.reddit.com", "referral", null),
+      new Acq("", "https://www.linkedin.com/", "www.linkedin.com", "referral", null),
+      new Acq("", "https://news.ycombinator.com/", "news.ycombinator.com", "referral", null));
   private static final List<Acq> REFERRAL = List.of(
       new Acq("", "https://blog.example.org/2024/analytics-tools", "blog.example.org", "referral", null),
       new Acq("", "https://github.com/beacon/beacon", "github.com", "referral", null),

@@ -3,6 +3,7 @@ package io.beacon.collector.enrich;
 import io.beacon.collector.PropertyInfo;
 import io.beacon.collector.protocol.HitDraft;
 import io.beacon.model.Hit;
+import io.beacon.model.attribution.Attribution;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ public final class Enricher {
 
   /** The page's hostname (from the URL, else the separately sent one), lower-cased. */
   public static String hostname(HitDraft d) {
-    String h = Acquisition.host(d.pageLocation);
+    String h = Attribution.hostOf(d.pageLocation);
     return h != null ? h : d.hostname == null ? null : d.hostname.toLowerCase(java.util.Locale.ROOT);
   }
 
@@ -54,8 +55,8 @@ public final class Enricher {
         path = null;
       }
     }
-    Acquisition acq = Acquisition.of(new Acquisition(d.source, d.medium, d.campaign, d.term, d.content),
-        d.gclid, location, d.pageReferrer, hostname);
+    Attribution acq = Attribution.of(new Attribution(d.source, d.medium, d.campaign, d.term, d.content),
+        d.gclid, location, d.pageReferrer, hostname, property.allowedHostnames());
     DeviceInfo device = userAgents.parse(d.userAgent != null ? d.userAgent : req.userAgent(),
         d.userAgent != null ? null : req.chMobile(), d.userAgent != null ? null : req.chPlatform());
     InetAddress ip = IpAddresses.parse(d.clientIp != null ? d.clientIp : req.clientIp());
