@@ -169,7 +169,7 @@ class DashboardBrowserTest {
           .build());
     }
     Aggregator agg = new Aggregator(p -> java.time.ZoneOffset.UTC);
-    hits.forEach(agg::add);
+    io.beacon.testing.Scoping.scopeAll(hits).forEach(s -> agg.add(s.hit(), s.scope()));
     AggregateSeeder.write(stack, agg, cql -> { });
   }
 }

@@ -68,7 +68,7 @@ class ReportApiTest {
     node.awaitReady(Duration.ofSeconds(150)); // the node created the keyspace and tables
     hits = generate(600);
     Aggregator agg = new Aggregator(p -> ZONE);
-    hits.forEach(agg::add);
+    io.beacon.testing.Scoping.scopeAll(hits).forEach(s -> agg.add(s.hit(), s.scope()));
     AggregateSeeder.write(stack, agg, cql -> cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES ('"
         + PROPERTY + "', 'Report test', '" + ZONE + "')"));
   }

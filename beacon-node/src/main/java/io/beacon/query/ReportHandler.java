@@ -182,7 +182,7 @@ final class ReportHandler {
       dims.add(new JsonObject().put("apiName", t.apiName()).put("category", "Time").put("precomputed", true));
     }
     for (Dimension d : Dimension.values()) {
-      dims.add(new JsonObject().put("apiName", d.apiName()).put("precomputed", true));
+      dims.add(new JsonObject().put("apiName", d.apiName()).put("precomputed", d.precomputed()));
     }
     dims.add(new JsonObject().put("apiName", "customEvent:<param>").put("precomputed", false));
     JsonArray metrics = new JsonArray();

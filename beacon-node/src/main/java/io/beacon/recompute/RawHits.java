@@ -60,7 +60,7 @@ final class RawHits {
     return switch (d) {
       case PAGE_PATH -> List.of("page_path");
       case PAGE_TITLE -> List.of("page_title");
-      case LANDING_PAGE, NEW_VS_RETURNING, FIRST_USER_SOURCE, FIRST_USER_MEDIUM, FIRST_USER_CAMPAIGN_NAME,
+      case LANDING_PAGE, NEW_VS_RETURNING, SESSION_DEFAULT_CHANNEL_GROUP, FIRST_USER_SOURCE, FIRST_USER_MEDIUM, FIRST_USER_CAMPAIGN_NAME,
           SESSION_MANUAL_TERM, SESSION_MANUAL_AD_CONTENT -> METRIC_COLUMNS; // the session scope's
       case HOST_NAME -> List.of("hostname");
       case PAGE_REFERRER -> List.of("page_referrer");

@@ -6,6 +6,8 @@ import io.beacon.model.Hit;
 import io.beacon.testing.AggregateAssertions;
 import io.beacon.testing.HitStream;
 import io.beacon.testing.ReferenceAggregation;
+import io.beacon.testing.Scoping;
+import io.beacon.model.session.Sessions;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -26,13 +28,14 @@ class AggregatorTest {
     List<Hit> hits = HitStream.generate(7, 1500, NOW);
     ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
     Aggregator agg = new Aggregator(HitStream.ZONES::get);
-    hits.stream().filter(h -> !Lateness.isTooLate(h, Lateness.MAX_LATENESS)).forEach(agg::add);
+    Scoping.scopeAll(hits.stream().filter(h -> !Lateness.isTooLate(h, Lateness.MAX_LATENESS)).toList())
+        .forEach(s -> agg.add(s.hit(), s.scope()));
 
     AggregateAssertions.assertMatches(ref, agg.buckets());
     // Every precomputed dimension and both granularities are present.
     Set<String> dims = new java.util.HashSet<>();
     agg.buckets().keySet().forEach(k -> dims.add(k.dimension()));
-    assertThat(dims).hasSize(Dimension.values().length + 1);
+    assertThat(dims).hasSize(Dimension.precomputedValues().length + 1);
     assertThat(ref.dirtyDays).isNotEmpty();
   }
 
@@ -43,8 +46,9 @@ class AggregatorTest {
     for (int i = 0; i < 6; i++) {
       parts.add(new MetricState());
     }
-    for (int i = 0; i < hits.size(); i++) {
-      parts.get(i % parts.size()).add(hits.get(i));
+    List<Sessions.Scoped> scoped = Scoping.scopeAll(hits);
+    for (int i = 0; i < scoped.size(); i++) {
+      parts.get(i % parts.size()).add(scoped.get(i).hit(), scoped.get(i).scope());
     }
     MetricState all = new MetricState();
     MetricState usersOnly = new MetricState();
@@ -65,10 +69,10 @@ class AggregatorTest {
     ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
     List<Aggregator> parts = List.of(new Aggregator(HitStream.ZONES::get), new Aggregator(HitStream.ZONES::get),
         new Aggregator(HitStream.ZONES::get));
-    for (int i = 0; i < hits.size(); i++) {
-      if (!Lateness.isTooLate(hits.get(i), Lateness.MAX_LATENESS)) {
-        parts.get(i % parts.size()).add(hits.get(i));
-      }
+    List<Sessions.Scoped> scoped = Scoping.scopeAll(
+        hits.stream().filter(h -> !Lateness.isTooLate(h, Lateness.MAX_LATENESS)).toList());
+    for (int i = 0; i < scoped.size(); i++) {
+      parts.get(i % parts.size()).add(scoped.get(i).hit(), scoped.get(i).scope());
     }
     Map<BucketKey, MetricState> merged = new HashMap<>();
     int i = 0;
@@ -106,9 +110,8 @@ class AggregatorTest {
   void botsAreCountedOnlyAsBotHitsOfTheTotals() {
     Hit bot = hit("c1", "s1", "page_view", true);
     Aggregator agg = new Aggregator(p -> ZoneOffset.UTC);
-    agg.add(bot);
-    agg.add(hit("c2", "s1", "page_view", false));
-    assertThat(agg.buckets()).hasSize(2 + 2 * Dimension.values().length);
+    Scoping.scopeAll(List.of(bot, hit("c2", "s1", "page_view", false))).forEach(s -> agg.add(s.hit(), s.scope()));
+    assertThat(agg.buckets()).hasSize(2 + 2 * Dimension.precomputedValues().length);
     agg.buckets().forEach((key, state) -> {
       assertThat(state.eventCount()).isEqualTo(1);
       assertThat(state.users()).isEqualTo(1);
@@ -119,9 +122,10 @@ class AggregatorTest {
   @Test
   void derivedMetricsFollowGa4Definitions() {
     MetricState m = new MetricState();
-    m.add(hit("c1", "s1", "page_view", false)); // engaged session, 10 s
-    m.add(hit("c1", "s1", "page_view", false));
-    m.add(withEngagement(hit("c2", "s2", "click", false), false)); // bounced session
+    // An engaged session (two page views, 20 s) and a bounced one.
+    Scoping.scopeAll(List.of(hit("c1", "s1", "page_view", false), hit("c1", "s1", "page_view", false).toBuilder()
+            .requestId("second").build(), withEngagement(hit("c2", "s2", "click", false), false)))
+        .forEach(s -> m.add(s.hit(), s.scope()));
     assertThat(m.sessions()).isEqualTo(2);
     assertThat(m.engagedSessions()).isEqualTo(1);
     assertThat(DerivedMetrics.engagementRate(m)).isEqualTo(0.5);

@@ -1,6 +1,7 @@
 package io.beacon.model.aggregation;
 
 import io.beacon.model.Hit;
+import io.beacon.model.attribution.ChannelGroup;
 import io.beacon.model.session.Scope;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -25,6 +26,8 @@ public enum Dimension {
   SESSION_MEDIUM("sessionMedium", true, (h, s) -> s.medium()),
   SESSION_CAMPAIGN_NAME("sessionCampaignName", true, (h, s) -> s.campaign()),
   SESSION_SOURCE_MEDIUM("sessionSourceMedium", true, (h, s) -> orNotSet(s.source()) + " / " + orNotSet(s.medium())),
+  SESSION_DEFAULT_CHANNEL_GROUP("sessionDefaultChannelGroup", true,
+      (h, s) -> ChannelGroup.of(s.source(), s.medium(), s.campaign()).apiValue()),
   SESSION_MANUAL_TERM("sessionManualTerm", false, (h, s) -> s.term()),
   SESSION_MANUAL_AD_CONTENT("sessionManualAdContent", false, (h, s) -> s.content()),
   NEW_VS_RETURNING("newVsReturning", true, (h, s) -> s.firstVisitSession() ? "new" : "returning"),
