@@ -121,6 +121,7 @@ final class ReportHandler {
           return;
         }
         ReportEngine.Report report = ReportEngine.run(request, plan.get(), read.result().rows(), zone.get());
+        ReportEngine.putFreshness(report.metadata(), request, zone.get(), System.currentTimeMillis());
         report.metadata().put("cache", read.result().cache());
         if (read.result().cache().equals("stale")) {
           report.metadata().put("stale", true);

@@ -67,10 +67,10 @@ final class AdHocReports {
     return vertx.executeBlocking(() -> cache.get(key), false).compose(cached -> {
       if (cached != null && cached.validUntil > System.currentTimeMillis()) {
         meters.counter("beacon_recompute_reports_total", "cache", "hit").increment();
-        return Future.succeededFuture(answer(request, cached, "hit"));
+        return Future.succeededFuture(answer(request, zone, cached, "hit"));
       }
       return load.submit(propertyId, key, () -> compute(propertyId, zone, request, key))
-          .map(fresh -> answer(request, fresh, "miss"));
+          .map(fresh -> answer(request, zone, fresh, "miss"));
     });
   }
 
@@ -98,13 +98,14 @@ final class AdHocReports {
     });
   }
 
-  private static ReportEngine.Report answer(ReportRequest request, CachedReport cached, String cacheState) {
+  private static ReportEngine.Report answer(ReportRequest request, ZoneId zone, CachedReport cached, String cacheState) {
     ReportEngine.Report all = ReportJson.fromJson(new JsonObject(new String(gunzip(cached.report),
         StandardCharsets.UTF_8)));
     all.metadata().put("cache", cacheState);
     all.metadata().put("hitsScanned", cached.hitsScanned);
     all.metadata().put("computedAt", Instant.ofEpochMilli(cached.computedAt).toString());
     all.metadata().put("validUntil", Instant.ofEpochMilli(cached.validUntil).toString());
+    ReportEngine.putFreshness(all.metadata(), request, zone, System.currentTimeMillis());
     return ReportEngine.page(request, all);
   }
 

@@ -91,6 +91,27 @@ public final class ReportEngine {
   }
 
   /**
+   * Adds whether the report's days are final (docs/analytics-model.md, "Provisional and final"): a day is
+   * provisional while hits for it may still arrive, until {@link io.beacon.model.aggregation.Lateness#MAX_LATENESS}
+   * after its end in the property's zone, and final after. {@code finalThrough}: the last final day;
+   * {@code provisionalDays}: the request's days after it (empty when every day is final).
+   */
+  public static void putFreshness(Map<String, Object> metadata, ReportRequest request, ZoneId zone, long nowMs) {
+    java.time.LocalDate finalThrough = java.time.Instant.ofEpochMilli(nowMs)
+        .minus(io.beacon.model.aggregation.Lateness.MAX_LATENESS).atZone(zone).toLocalDate().minusDays(1);
+    java.util.TreeSet<String> provisional = new java.util.TreeSet<>();
+    for (DateRangeSpec r : request.dateRanges()) {
+      java.time.LocalDate from = r.start().isAfter(finalThrough) ? r.start() : finalThrough.plusDays(1);
+      // At most the lateness window's days (plus today) can be provisional; a range into the future adds no more.
+      for (java.time.LocalDate d = from; !d.isAfter(r.end()) && provisional.size() < 8; d = d.plusDays(1)) {
+        provisional.add(d.toString());
+      }
+    }
+    metadata.put("finalThrough", finalThrough.toString());
+    metadata.put("provisionalDays", List.copyOf(provisional));
+  }
+
+  /**
    * Every row of a report, unordered and unpaged: the metrics of each group (keyed by the values of
    * {@link #headers}). What recompute computes and caches; {@link #page} orders and pages it.
    */
