@@ -340,7 +340,10 @@ public final class MetricState {
 
   // ---- stored forms
 
-  /** Compact HLL image of the client sketch (a Cassandra blob): HLL_4, lgK {@value #LG_K} (see the error bound). */
+  /**
+   * Compact HLL image of the client sketch (a Cassandra blob): HLL_4 lgK {@value #LG_K}, or lgK 14 for a row that
+   * holds or merged a former lgK 14 HLL array (see the error bound).
+   */
   public byte[] usersSketch() {
     return u().toCompactByteArray();
   }
