@@ -80,7 +80,7 @@ public final class BenchSummary {
     String commit = args.length > 1 ? args[1] : "unknown";
     JsonObject results = new JsonObject();
     JsonArray missing = new JsonArray();
-    for (String name : List.of("collector", "bridge", "spark", "recompute", "reports", "soak")) {
+    for (String name : List.of("collector", "bridge", "spark", "recompute", "reports", "soak", "sketches")) {
       Path file = dir.resolve(name + ".json");
       if (Files.exists(file)) {
         results.put(name, new JsonObject(Files.readString(file)));

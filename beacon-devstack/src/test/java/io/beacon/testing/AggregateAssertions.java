@@ -43,7 +43,7 @@ public final class AggregateAssertions {
     assertThat(failures).isEmpty();
   }
 
-  /** Within the sketch's 3-standard-deviation interval, and within the documented 2.44% (+1 for rounding). */
+  /** Within the sketch's 3-standard-deviation interval, and within 3 standard errors of a union (+1 for rounding). */
   private static boolean within(double[] bounds, long exact) {
     double tolerance = exact * 3 * MetricState.RELATIVE_STANDARD_ERROR + 1;
     return bounds[0] <= exact + 1e-9 && exact <= bounds[1] + 1e-9

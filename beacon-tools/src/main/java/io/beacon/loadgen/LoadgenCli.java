@@ -98,7 +98,7 @@ public final class LoadgenCli {
         .put("keyEvents", new JsonArray(List.copyOf(options.keyEvents()))));
     json.put("notes", new JsonArray()
         .add("dates are local days of each property; a hit without a stated event time is dated by its send time")
-        .add("distinct counts: exact up to 100, +-1 up to 3000, +-2.44% above (HLL lgK 14)")
+        .add("distinct counts: exact up to 100, +-1 up to 2000, +-2 up to 6000, +-1.22% above (HLL_4 lgK 16)")
         .add(geo ? "geo from io.beacon.loadgen.GeoTable" : "no geo dimensions: the node's geo database is not known"));
     return new Result(json, stats);
   }

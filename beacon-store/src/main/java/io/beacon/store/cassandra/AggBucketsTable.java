@@ -70,7 +70,8 @@ public final class AggBucketsTable {
 
   /**
    * Rows per unlogged batch are kept under this many bytes: under Cassandra's default
-   * batch_size_fail_threshold (50 KiB), and a row is up to ~50 KB (three 16 KB sketches), so a big row goes alone.
+   * batch_size_fail_threshold (50 KiB), and a row is up to ~100 KB (three ~33 KB HLL_4 lgK 16 sketches), so a big
+   * row goes alone.
    */
   public static final int BATCH_BYTES = 40 * 1024;
 

@@ -129,7 +129,7 @@ class AggBucketsTableTest {
   }
 
   private static byte[] image(String item) {
-    HllSketch sketch = new HllSketch(MetricState.LG_K, TgtHllType.HLL_8);
+    HllSketch sketch = new HllSketch(MetricState.LG_K, TgtHllType.HLL_4);
     sketch.update(item);
     return sketch.toCompactByteArray();
   }
