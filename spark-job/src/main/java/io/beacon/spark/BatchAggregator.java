@@ -143,6 +143,7 @@ final class BatchAggregator {
     Map<String, ZoneId> zones = new HashMap<>();
     Aggregator aggregator = new Aggregator(p -> zones.computeIfAbsent(p, id -> zoneOf(zoneIds.get(id))));
     Map<BucketKey, Long> dirty = new HashMap<>();
+    Map<String, List<Hit>> byClient = new HashMap<>();
     KafkaProducer<String, byte[]> producer = null;
     List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
     while (rows.hasNext()) {
@@ -177,8 +178,16 @@ final class BatchAggregator {
             BucketKey.TOTAL, BucketKey.TOTAL_VALUE), 1L, Long::sum);
         continue;
       }
-      aggregator.add(hit);
+      if (Boolean.TRUE.equals(hit.isBot())) {
+        aggregator.add(hit, null);
+      } else {
+        byClient.computeIfAbsent(hit.kafkaKey(), k -> new ArrayList<>()).add(hit);
+      }
     }
+    // Interim (replaced by the settled session state): each micro-batch's events of a client scoped alone.
+    byClient.values().forEach(c -> io.beacon.model.session.Sessions.scope(c,
+        io.beacon.model.session.ClientHistory.NONE, io.beacon.model.session.SessionRules.GA4)
+        .forEach(x -> aggregator.add(x.hit(), x.scope())));
     if (!dirty.isEmpty()) {
       producer = producer != null ? producer : Clients.producer(cfg);
       for (Map.Entry<BucketKey, Long> e : dirty.entrySet()) {

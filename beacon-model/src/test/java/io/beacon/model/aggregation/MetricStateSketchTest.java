@@ -41,10 +41,16 @@ class MetricStateSketchTest {
         .sessionEngaged(i % 2 == 0).ts(1_700_000_000_000L).build();
   }
 
+  /** The one session "s" of every client, engaged for every other hit's client (as the sketches see it). */
+  private static io.beacon.model.session.Scope scope(int i) {
+    return new io.beacon.model.session.Scope("s", i % 2 == 0, null, null, null, null, null, null, false, false, null,
+        null, null);
+  }
+
   private static MetricState single(List<String> clients) {
     MetricState m = new MetricState();
     for (int i = 0; i < clients.size(); i++) {
-      m.add(hit(clients.get(i), i));
+      m.add(hit(clients.get(i), i), scope(i));
     }
     return m;
   }
@@ -62,7 +68,7 @@ class MetricStateSketchTest {
     for (int i = 0; i < clients.size(); i++) {
       int times = 1 + r.nextInt(4);
       for (int t = 0; t < times; t++) {
-        hours.get(r.nextInt(24)).add(hit(clients.get(i), i));
+        hours.get(r.nextInt(24)).add(hit(clients.get(i), i), scope(i));
       }
     }
     MetricState merged = new MetricState();
@@ -109,7 +115,7 @@ class MetricStateSketchTest {
       int from = day * all.size() / 30;
       MetricState d = new MetricState();
       for (int i = from; i < (day + 1) * all.size() / 30; i++) {
-        d.add(hit(all.get(i), i));
+        d.add(hit(all.get(i), i), scope(i));
       }
       month.merge(columns(d));
     }
