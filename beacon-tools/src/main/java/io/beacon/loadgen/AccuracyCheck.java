@@ -18,14 +18,16 @@ import java.util.Set;
 /**
  * Compares a {@link GroundTruth} file with what a node's reporting API answers: for each property and each report
  * of the truth ({@code POST /api/v1/properties/{id}:runReport} over the truth's date range, with the report's
- * dimensions and every metric), every row either side has. Sums must be equal (engagement duration to the
- * millisecond); distinct counts (users, sessions, engaged sessions; HLL sketches, lgK 14) must be equal up to
- * 100, within 1 up to 3000 (the sketch still holds exact 26-bit coupons there: only a hash collision can make it
- * one short), and within 2.44% above (three standard errors of the sketch). Bot hits are in the truth but not in
- * the API: a bot counted anywhere shows up as a difference in the other metrics.
+ * dimensions, "date" first or none over the whole range, and every metric), every row either side has. Sums must
+ * be equal (engagement duration to the millisecond); distinct counts (total, active and new users, sessions,
+ * engaged sessions; HLL sketches, lgK 14) must be equal up to 100, within 1 up to 3000 (the sketch still holds
+ * exact 26-bit coupons there: only a hash collision can make it one short), and within 2.44% above (three standard
+ * errors of the sketch). Bot hits are in the truth but not in the API: a bot counted anywhere shows up as a
+ * difference in the other metrics.
  */
 public final class AccuracyCheck {
-  private static final Set<String> DISTINCT = Set.of("totalUsers", "sessions", "engagedSessions");
+  private static final Set<String> DISTINCT =
+      Set.of("totalUsers", "activeUsers", "newUsers", "sessions", "engagedSessions");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
   private final URI api;
