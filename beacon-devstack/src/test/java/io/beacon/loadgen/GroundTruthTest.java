@@ -297,6 +297,9 @@ class GroundTruthTest {
       assertThat(AttributionRules.channelGroup((String) c[0], (String) c[1], (String) c[2])).as(List.of(c).toString())
           .isEqualTo(c[3]);
     }
+    // Categories by name or host, ignoring case and one leading "www." (the source-category table's rule).
+    assertThat(AttributionRules.category("www.YouTube.com")).isEqualTo("VIDEO");
+    assertThat(AttributionRules.category("github.com")).isNull();
     // Acquisition from an earliest event: utm as sent; gclid; search engines by name; other hosts as sent.
     assertThat(AttributionRules.of(SITE + "/?utm_source=News&utm_medium=Email", GOOGLE, Set.of()))
         .isEqualTo(new AttributionRules.Acquisition("News", "Email", "(not set)"));

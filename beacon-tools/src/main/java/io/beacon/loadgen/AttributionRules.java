@@ -212,9 +212,17 @@ final class AttributionRules {
     return "Unassigned";
   }
 
-  /** SEARCH, SOCIAL, SHOPPING, VIDEO or null: the source's category, by exact (lower-case) name or host. */
+  /**
+   * SEARCH, SOCIAL, SHOPPING, VIDEO or null: the source's category, by name or host, ignoring case and one leading
+   * "www." (the table's own lookup rule, so "www.reddit.com" is "reddit.com").
+   */
   static String category(String source) {
-    return table().get(lower(source));
+    return table().get(key(source));
+  }
+
+  private static String key(String source) {
+    String s = lower(source);
+    return s.startsWith("www.") ? s.substring(4) : s;
   }
 
   /** Where the source categories came from (the truth file notes it). */
@@ -278,7 +286,7 @@ final class AttributionRules {
       if (cut <= 0) {
         continue;
       }
-      String source = l.substring(0, cut).strip().toLowerCase(Locale.ROOT);
+      String source = key(l.substring(0, cut).strip());
       String category = l.substring(cut + 1).strip().toUpperCase(Locale.ROOT).replace("SOURCE_CATEGORY_", "");
       if (Set.of("SEARCH", "SOCIAL", "SHOPPING", "VIDEO").contains(category)) {
         out.put(source, category);
