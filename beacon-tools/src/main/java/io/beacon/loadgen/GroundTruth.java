@@ -146,6 +146,7 @@ public final class GroundTruth {
     final List<Event> events = new ArrayList<>();
     boolean engaged;
     Acquisition acquisition;
+    String channelGroup;
     String landingPage;
     boolean holdsFirstVisit;
 
@@ -181,6 +182,7 @@ public final class GroundTruth {
       engaged = engagement > ENGAGED_MS || keyEvent || views >= 2;
       PlannedHit first = events.get(0).hit();
       acquisition = AttributionRules.of(first.pageLocation(), first.pageReferrer(), allowedHosts);
+      channelGroup = acquisition.channelGroup();
       landingPage = NOT_SET;
       for (Event e : events) {
         if ("page_view".equals(e.hit().eventName())) {
@@ -306,7 +308,7 @@ public final class GroundTruth {
         case "sessionMedium" -> s.acquisition.medium();
         case "sessionCampaignName" -> s.acquisition.campaign();
         case "sessionSourceMedium" -> s.acquisition.sourceMedium();
-        case "sessionDefaultChannelGroup" -> s.acquisition.channelGroup();
+        case "sessionDefaultChannelGroup" -> s.channelGroup;
         case "newVsReturning" -> s.holdsFirstVisit ? "new" : "returning";
         default -> throw new IllegalArgumentException(dimension);
       };
