@@ -36,10 +36,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * End to end against ground truth: a node with every role (collector trusting this host's X-Forwarded-For and
  * reading a geo database written from {@link GeoTable}) and the real Spark job take a few thousand generated hits
- * for two properties over the tracker, the Measurement Protocol and UA, with bots, late MP hits (hours to two
- * days old) and duplicate requests; then every precomputed report (totals and each single dimension, by date) and
- * a few ad-hoc two-dimension reports (answered by recompute from raw hits) must match the generator's independent
- * truth, sums exactly and distinct counts within the sketch bound.
+ * for two properties over the tracker, gtag, the Measurement Protocol and UA: the scenario catalog (sessions
+ * across midnight, first hits sent last, engagement at the threshold, utm on later pages, self-referrals, every
+ * channel group, MP device and location, missing User-Agents) then random traffic, with bots, late MP hits (hours
+ * to two days old) and duplicate requests; then every report of the truth (totals and each single dimension by
+ * date, a few ad-hoc two-dimension reports answered by recompute from raw hits, and range totals) must match the
+ * generator's independent truth, sums exactly and distinct counts within the sketch bound.
  */
 @ExtendWith(RealStack.class)
 class AccuracyTest {

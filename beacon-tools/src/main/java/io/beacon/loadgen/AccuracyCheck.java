@@ -17,16 +17,16 @@ import java.util.Set;
 
 /**
  * Compares a {@link GroundTruth} file with what a node's reporting API answers: for each property and each report
- * of the truth ({@code POST /api/v1/properties/{id}:runReport} over the truth's date range, with the report's
- * dimensions and every metric), every row either side has. Sums must be equal (engagement duration to the
- * millisecond); distinct counts (users, sessions, engaged sessions; HLL_4 sketches, lgK 16) must be equal up to
- * 100, within 1 up to 2,000 and 2 up to 6,000 (the sketch still holds 32-bit coupons there, up to 6,144: only a
- * coupon collision, ~0.25% likely at 1,000 and ~1% at 2,000, can make it one short), and within 1.22% above
- * (three standard errors of a union of sketches). Bot hits are in the truth but not in the API: a bot counted
- * anywhere shows up as a difference in the other metrics.
+ * of the truth ({@code POST /api/v1/properties/{id}:runReport} over the truth's date range, with the report * dimensions, "date" first or none over the whole range, and every metric), every row either side has. Sums must
+ * be equal (engagement duration to the millisecond); distinct counts (total, active and new users, sessions,
+ * engaged sessions; HLL_4 sketches, lgK 16) must be equal up to 100, within 1 up to 2,000 and 2 up to 6,000 (the
+ * sketch still holds 32-bit coupons there, up to 6,144: only a coupon collision, ~0.25% likely at 1,000 and ~1% at
+ * 2,000, can make it one short), and within 1.22% above (three standard errors of a union of sketches). Bot hits
+ * are in the truth but not in the API: a bot counted anywhere shows up as a difference in the other metrics.
  */
 public final class AccuracyCheck {
-  private static final Set<String> DISTINCT = Set.of("totalUsers", "sessions", "engagedSessions");
+  private static final Set<String> DISTINCT =
+      Set.of("totalUsers", "activeUsers", "newUsers", "sessions", "engagedSessions");
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
   private final URI api;

@@ -23,9 +23,9 @@ import java.util.Map;
  *
  * <pre>
  *   beacon generate --property ID[:SECRET][@ZONE] ... [--collector URL] [--hits N | --duration D --rate R]
- *                   [--rate R] [--concurrency C] [--protocol tracker|mp|ua|mixed] [--seed S] [--truth FILE]
+ *                   [--rate R] [--concurrency C] [--protocol tracker|gtag|mp|ua|mixed] [--seed S] [--truth FILE]
  *                   [--client-ips [--geo-truth]] [--pages N] [--bot-share X] [--late-share X] [--duplicate-share X]
- *                   [--key-events a,b] [--give-up-after D]
+ *                   [--key-events a,b] [--no-scenarios] [--give-up-after D]
  *   beacon verify --truth FILE [--url URL] [--token T]
  * </pre>
  *
@@ -90,14 +90,17 @@ public final class LoadgenCli {
     GroundTruth truth = new GroundTruth(zones, geo);
     Sender.Stats stats = new Sender(config, secrets, truth).send(plan.journeys(hits));
     JsonObject json = truth.toJson();
-    json.put("generator", new JsonObject().put("seed", options.seed()).put("hits", stats.hits())
+    json.put("generator", new JsonObject().put("seed", options.seed()).put("scenarios", plan.scenarioCount())
+        .put("hits", stats.hits())
         .put("botHits", stats.bots()).put("requests", stats.requests()).put("duplicateRequests", stats.duplicateRequests())
         .put("retries", stats.retries()).put("failures", new JsonArray(stats.failures()))
         .put("protocolMix", new JsonObject(new HashMap<>(Map.copyOf(options.mix().entrySet().stream()
             .collect(java.util.stream.Collectors.toMap(e -> e.getKey().name().toLowerCase(), Map.Entry::getValue))))))
         .put("keyEvents", new JsonArray(List.copyOf(options.keyEvents()))));
     json.put("notes", new JsonArray()
-        .add("dates are local days of each property; a hit without a stated event time is dated by its send time")
+        .add("dates are local days of each property; a hit without a stated event time is dated by its send time "
+            + "(less UA's qt)")
+        .add("the properties are assumed to have seen none of these clients before (newUsers, newVsReturning)")
         .add("distinct counts: exact up to 100, +-1 up to 2000, +-2 up to 6000, +-1.22% above (HLL_4 lgK 16)")
         .add(geo ? "geo from io.beacon.loadgen.GeoTable" : "no geo dimensions: the node's geo database is not known"));
     return new Result(json, stats);
@@ -136,14 +139,16 @@ public final class LoadgenCli {
     Map<Protocol, Double> mix = new EnumMap<>(Protocol.class);
     switch (protocol) {
       case "tracker" -> mix.put(Protocol.TRACKER, 1.0);
+      case "gtag" -> mix.put(Protocol.GTAG, 1.0);
       case "mp" -> mix.put(Protocol.MP, 1.0);
       case "ua" -> mix.put(Protocol.UA, 1.0);
       case "mixed" -> {
-        mix.put(Protocol.TRACKER, 0.6);
+        mix.put(Protocol.TRACKER, 0.4);
+        mix.put(Protocol.GTAG, 0.2);
         mix.put(Protocol.MP, 0.25);
         mix.put(Protocol.UA, 0.15);
       }
-      default -> throw new IllegalArgumentException("must be tracker, mp, ua or mixed, was '" + protocol + "'");
+      default -> throw new IllegalArgumentException("must be tracker, gtag, mp, ua or mixed, was '" + protocol + "'");
     }
     return mix;
   }

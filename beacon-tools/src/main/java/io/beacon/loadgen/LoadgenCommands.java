@@ -47,11 +47,14 @@ public final class LoadgenCommands {
 
   @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
       sortOptions = false,
-      description = {"Sends synthetic traffic (Beacon's tracker, GA4 Measurement Protocol, Universal Analytics) to "
-          + "a collector and writes the ground truth of what it acknowledged.", ""},
+      description = {"Sends synthetic traffic (Beacon's tracker, gtag.js, GA4 Measurement Protocol, Universal "
+          + "Analytics) to a collector and writes the ground truth of what it acknowledged. The plan starts with a "
+          + "catalog of scripted journeys, one per rule of the analytics model (sessions across midnight, first "
+          + "hits sent last, engagement at exactly 10 s, utm on later pages, self-referrals, every channel group, "
+          + "MP device and location, missing User-Agents, bots, duplicates): any --hits covers them all.", ""},
       footer = {"", "Properties must mark the --key-events as key events; MP needs the property's api secret. Use a "
-          + "new seed (or property) per run: the collector remembers clients, so a repeated MP/UA client is no "
-          + "longer new."},
+          + "new seed (or property) per run: Beacon remembers clients, so a repeated client is no longer new. "
+          + "The smallest plan that covers every scenario: --hits 1."},
       exitCodeListHeading = EXIT_CODES_HEADING,
       exitCodeList = {"0:done", "1:requests were given up (listed on stderr), or the truth could not be written",
           "2:usage"})
@@ -84,7 +87,7 @@ public final class LoadgenCommands {
         description = "Requests in flight (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--protocol", paramLabel = "tracker|mp|ua|mixed", defaultValue = "mixed",
+    @Option(names = "--protocol", paramLabel = "tracker|gtag|mp|ua|mixed", defaultValue = "mixed",
         converter = ProtocolSpec.class, description = "What to send (default: ${DEFAULT-VALUE}).")
     String protocol;
 
@@ -124,6 +127,9 @@ public final class LoadgenCommands {
         description = "The key events, comma-separated (default: ${DEFAULT-VALUE}).")
     List<String> keyEvents;
 
+    @Option(names = "--no-scenarios", description = "Random journeys only, without the scripted catalog.")
+    boolean noScenarios;
+
     @Option(names = "--give-up-after", paramLabel = "D", defaultValue = "1m", converter = DurationSpec.class,
         description = "How long one request is retried (503, 429, connection errors) before it is given up "
             + "(default: ${DEFAULT-VALUE}).")
@@ -146,7 +152,7 @@ public final class LoadgenCommands {
         throw new ParameterException(spec.commandLine(), "--geo-truth needs --client-ips");
       }
       TrafficPlan.Options options = new TrafficPlan.Options(seed, pages, 1.1, botShare, lateShare, duplicateShare,
-          LoadgenCli.mix(protocol), new LinkedHashSet<>(keyEvents));
+          LoadgenCli.mix(protocol), new LinkedHashSet<>(keyEvents), !noScenarios);
       Sender.Config config = new Sender.Config(collector, clientIps, rate, concurrency, giveUpAfter);
       try {
         return LoadgenCli.generate(properties, options, n, config, geoTruth, truth, io.out(), io.err());
@@ -235,7 +241,7 @@ public final class LoadgenCommands {
     }
   }
 
-  /** {@code tracker|mp|ua|mixed}, checked when parsed. */
+  /** {@code tracker|gtag|mp|ua|mixed}, checked when parsed. */
   static final class ProtocolSpec implements ITypeConverter<String> {
     @Override
     public String convert(String value) {

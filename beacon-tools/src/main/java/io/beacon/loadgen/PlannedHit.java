@@ -1,29 +1,43 @@
 package io.beacon.loadgen;
 
+import io.beacon.loadgen.PlannedRequest.Protocol;
 import java.util.Map;
 
 /**
- * One event the generator decided to send: what goes on the wire ({@link #pageLocation}, {@link #params} ...) and,
- * decided with it, what every report dimension should show for it ({@link #source}, {@link #pagePath} ...).
- * Device and geo facts come from the {@link Visitor}.
+ * One event the generator decided to send, as it goes on the wire. The {@link GroundTruth} derives every report
+ * value from these fields (and the event time the {@link Sender} saw), never from what Beacon makes of them; the
+ * device and place come from the {@link Visitor}.
  *
- * @param sessionKey identifies the session the hit counts in: the tracker's own session id, or for protocols whose
- *     sessions the collector assigns, one per client (a journey is sent within minutes, see {@link TrafficPlan})
+ * @param protocol how it is sent
+ * @param sessionId the sender's own session id: tracker/gtag {@code sid}, MP event param {@code session_id}; null
+ *     when the sender gives none (UA, MP without session_id): Beacon then assigns sessions by event time
+ * @param pageLocation the full page URL sent (utm parameters and gclid included)
+ * @param hostName the host of {@code pageLocation}
+ * @param pagePath the path of {@code pageLocation}, as sent (percent-encoded, no query)
  * @param pageReferrer the referrer sent with the hit (null: none)
- * @param source expected session source of the hit, e.g. "google", "(direct)"
- * @param engagementMs engagement time sent with the hit (0: none)
- * @param sessionEngaged the hit says (or should make the collector say) its session is engaged
- * @param firstVisit the hit is the client's first (sent as _fv, or derived by the collector)
- * @param sessionStart the hit starts its session (sent as _ss, or derived by the collector)
+ * @param engagementMs engagement time sent with the hit (tracker/gtag {@code _et}, MP engagement_time_msec; 0: none)
  * @param keyEvent its event name is one of the property's key events
- * @param requestId the id retries and duplicates share (tracker _rid, MP request_id, UA cache buster z)
+ * @param nonInteraction UA only: sent with {@code ni=1}
+ * @param sentFirstVisit tracker/gtag: sent {@code _fv=1} (a hint: Beacon decides first visits itself)
+ * @param sentSessionStart tracker/gtag: sent {@code _ss=1} (a hint)
+ * @param sentSessionEngaged tracker/gtag: sent {@code seg=1} (a hint)
+ * @param requestId the id retries and duplicates share (tracker _rid, MP request_id, UA cache buster z); null for
+ *     gtag, which sends none (the collector derives one from the payload)
+ * @param offsetMs the planned event time, ms from the journey's anchor; it goes on the wire only where the protocol
+ *     states event times (MP timestamp_micros, UA qt); elsewhere the event time is the receive time
  */
-public record PlannedHit(String propertyId, Visitor visitor, String sessionKey, String eventName,
+public record PlannedHit(String propertyId, Visitor visitor, Protocol protocol, String sessionId, String eventName,
     String pageLocation, String hostName, String pagePath, String pageTitle, String pageReferrer,
-    String source, String medium, String campaign, Map<String, String> params, long engagementMs,
-    boolean sessionEngaged, boolean firstVisit, boolean sessionStart, boolean keyEvent, String requestId) {
+    Map<String, String> params, long engagementMs, boolean keyEvent, boolean nonInteraction, boolean sentFirstVisit,
+    boolean sentSessionStart, boolean sentSessionEngaged, String requestId, long offsetMs) {
 
   public boolean bot() {
-    return visitor.agent().bot();
+    return visitor.bot();
+  }
+
+  PlannedHit withOffset(long offset) {
+    return new PlannedHit(propertyId, visitor, protocol, sessionId, eventName, pageLocation, hostName, pagePath,
+        pageTitle, pageReferrer, params, engagementMs, keyEvent, nonInteraction, sentFirstVisit, sentSessionStart,
+        sentSessionEngaged, requestId, offset);
   }
 }

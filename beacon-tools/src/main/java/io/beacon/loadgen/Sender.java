@@ -23,8 +23,14 @@ import java.util.concurrent.locks.LockSupport;
  * hits per second (0: as fast as the collector answers). A request is acknowledged by a 2xx without problems;
  * 503, 429 (after Retry-After, at most 10 s), 5xx and connection errors are retried with the very same bytes, so
  * the collector's request-id de-duplication makes a retry count once. Each acknowledged hit goes to the
- * {@link GroundTruth} once, with its event time: the stated one (MP timestamp_micros) or the send time of the
- * attempt that was acknowledged (the collector's receive time, within the request's round trip).
+ * {@link GroundTruth} once, with its event time: the stated one (MP timestamp_micros), else the send time of the
+ * attempt that was acknowledged (the collector's receive time, within the request's round trip) less UA's qt.
+ *
+ * <p>A journey's next request leaves only once the clock has moved past the millisecond its previous one was
+ * answered in: the collector then receives it strictly later, so hits dated by their receive time never tie with
+ * an earlier request's (which of two tied hits came first would be anybody's guess, the truth's and Beacon's).
+ * A request that must carry no User-Agent at all goes over a plain socket ({@link RawHttp}): Java's HTTP client
+ * always adds its own.
  *
  * <p>Blocking, on its own threads: a command-line tool, not a verticle.
  */
@@ -82,11 +88,16 @@ public final class Sender {
     for (int w = 0; w < Math.max(1, config.concurrency()); w++) {
       pool.execute(() -> {
         for (int i = next.getAndIncrement(); i < journeys.size(); i = next.getAndIncrement()) {
+          long answered = 0;
           for (PlannedRequest r : journeys.get(i).requests()) {
             if (Thread.currentThread().isInterrupted()) {
               return;
             }
+            while (System.currentTimeMillis() <= answered) {
+              LockSupport.parkNanos(200_000);
+            }
             send(r);
+            answered = System.currentTimeMillis();
           }
         }
       });
@@ -119,13 +130,9 @@ public final class Sender {
       String problem;
       long retryAfterMs = -1;
       try {
-        HttpRequest.Builder b = HttpRequest.newBuilder(config.collector().resolve(e.pathAndQuery()))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", e.contentType())
-            .POST(HttpRequest.BodyPublishers.ofString(e.body()));
-        e.headers().forEach(b::header);
         requests.incrementAndGet();
-        HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        int status = res.statusCode();
+        RawHttp.Response res = e.sendsUserAgent() ? viaClient(e) : RawHttp.post(config.collector(), e);
+        int status = res.status();
         if (status == 204 || status == 200 && !res.body().contains("validationMessages")) {
           acknowledge(r, original, e, sentAt);
           return;
@@ -136,7 +143,7 @@ public final class Sender {
           fail(r, problem);
           return;
         }
-        retryAfterMs = res.headers().firstValueAsLong("Retry-After").orElse(-1) * 1000;
+        retryAfterMs = res.retryAfterSeconds() * 1000;
       } catch (IOException ex) {
         problem = ex.toString();
       } catch (InterruptedException ex) {
@@ -155,6 +162,16 @@ public final class Sender {
     }
   }
 
+  private RawHttp.Response viaClient(Wire.Encoded e) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(config.collector().resolve(e.pathAndQuery()))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", e.contentType())
+        .POST(HttpRequest.BodyPublishers.ofString(e.body()));
+    e.headers().forEach(b::header);
+    HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new RawHttp.Response(res.statusCode(), res.body(),
+        res.headers().firstValueAsLong("Retry-After").orElse(-1));
+  }
+
   /** Counts the hits of the first acknowledged copy of a request (original or duplicate) into the truth. */
   private void acknowledge(PlannedRequest r, PlannedRequest original, Wire.Encoded e, long sentAt) {
     if (r.isDuplicate()) {
@@ -163,9 +180,9 @@ public final class Sender {
     if (acknowledged.putIfAbsent(original, Boolean.TRUE) != null) {
       return;
     }
-    long eventTime = e.eventTimeMs() != null ? e.eventTimeMs() : sentAt;
-    for (PlannedHit h : r.hits()) {
-      truth.add(h, eventTime);
+    for (int i = 0; i < r.hits().size(); i++) {
+      PlannedHit h = r.hits().get(i);
+      truth.add(h, e.eventTime(i, sentAt));
       hits.incrementAndGet();
       if (h.bot()) {
         bots.incrementAndGet();

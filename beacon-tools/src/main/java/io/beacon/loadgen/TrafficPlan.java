@@ -1,9 +1,9 @@
 package io.beacon.loadgen;
 
 import io.beacon.loadgen.PlannedRequest.Protocol;
+import io.beacon.loadgen.PlannedRequest.Timing;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -12,23 +12,28 @@ import java.util.UUID;
 
 /**
  * Deterministic synthetic traffic: journey {@code i} of a plan depends only on the seed, the options and
- * {@code i}. A journey is one visitor (client id) of one property and everything it sends, in order: one to three
- * sessions (returning visitors keep their client id and count their sessions up) of several pages, each with a
- * page view, on-page events (scrolls, outbound clicks, add-to-cart, key events) and engagement time, arriving by
- * search, social, referral, campaign (utm, gclid) or directly.
+ * {@code i}. A journey is one visitor (client id) of one property and everything it sends: one to three sessions
+ * of several pages, each with a page view, on-page events (scrolls, outbound clicks, add-to-cart, video plays, key
+ * events) and engagement time, arriving by search, social, referral, campaign (utm, gclid) or directly.
  *
- * <p>Session rules as each protocol has them, which the ground truth relies on:
+ * <p>The plan starts with the {@link Scenarios} catalog (unless the options turn it off): scripted journeys that
+ * put every rule of the spec to the test, for every protocol the mix sends, whatever the plan's size. Random
+ * journeys follow, in every protocol:
  * <ul>
- *   <li>tracker: the page keeps the session (sid, sct, _ss, _fv, seg, _et), exactly as {@code beacon.js} decides:
- *       engaged after a second page view or more than 10 s of engagement in one hit, sticky for the session;</li>
- *   <li>Measurement Protocol and UA: they send no session id, so the collector keeps one per client, started by the
- *       first hit it receives (session_start, first_visit) and renewed after 30 minutes without a hit <em>by receive
- *       time</em>. A journey's requests go out one after the other within seconds, so it is one collector session
- *       and a new client (run a plan against a property once per seed). The collector derives no
- *       session_engaged for them: their sessions are never engaged.</li>
+ *   <li>tracker and gtag: the page keeps the session ({@code sid, sct}) and sends the session-start, first-visit and
+ *       engaged hints; returning visitors (sct above 1, no first-visit flag) are still new to Beacon, which has
+ *       never seen their client id; event time is the receive time;</li>
+ *   <li>Measurement Protocol: with or without {@code session_id}, with event-level, request-level, mixed or no
+ *       {@code timestamp_micros} (a share 1 to 41 hours back, {@code lateShare}), sometimes a {@code device}
+ *       object, {@code user_location}, {@code ip_override}, or no User-Agent at all;</li>
+ *   <li>UA: no session id; event time is the receive time, or planned through {@code qt}; some senders send no
+ *       User-Agent header, a few no {@code ua} either; some events are non-interaction ({@code ni=1}).</li>
  * </ul>
- * Measurement Protocol journeys may be late (timestamp_micros 1 to 47 hours back); the others' event time is the
- * receive time. Bots (real crawler User-Agents) run the tracker like a browser and must count only as bots.
+ * Sessions without a sender id are Beacon's to assign by event time: a journey separates its sessions by more than
+ * 30 minutes of planned time, and sends such a client's later sessions only where event times are stated (UA
+ * {@code qt}, MP {@code timestamp_micros}). Bots (real crawler User-Agents) use every protocol and count only as
+ * bots. A share of requests is sent twice (same ids; for gtag the same bytes), some copies only at the journey's
+ * end.
  */
 public final class TrafficPlan {
 
@@ -42,66 +47,103 @@ public final class TrafficPlan {
    * @param botShare share of journeys that are crawlers
    * @param lateShare share of Measurement Protocol journeys sent with old event times
    * @param duplicateShare share of requests sent a second time (same request ids)
-   * @param mix relative weights of tracker, mp and ua journeys
+   * @param mix relative weights of the protocols
    * @param keyEvents the event names the properties mark as key events
+   * @param scenarios start with the {@link Scenarios} catalog
    */
   public record Options(long seed, int pages, double zipfExponent, double botShare, double lateShare,
-      double duplicateShare, Map<Protocol, Double> mix, Set<String> keyEvents) {
+      double duplicateShare, Map<Protocol, Double> mix, Set<String> keyEvents, boolean scenarios) {
 
     public static Options defaults(long seed, Map<Protocol, Double> mix) {
-      return new Options(seed, 200, 1.1, 0.03, 0.2, 0.03, mix, Set.of("sign_up", "purchase"));
+      return new Options(seed, 200, 1.1, 0.03, 0.2, 0.03, mix, Set.of("sign_up", "purchase"), true);
+    }
+
+    boolean sends(Protocol p) {
+      return mix.getOrDefault(p, 0.0) > 0;
     }
   }
 
-  /** One visitor's traffic. */
-  public record Journey(int index, Property property, Protocol protocol, Visitor visitor, List<PlannedRequest> requests) {
+  /**
+   * One visitor's traffic; {@code scenario} names the catalog's scripted journey (null: a random one).
+   */
+  public record Journey(int index, Property property, Protocol protocol, Visitor visitor,
+      List<PlannedRequest> requests, String scenario) {
     /** Hits it sends, duplicates not counted. */
     public int hits() {
       return requests.stream().filter(r -> !r.isDuplicate()).mapToInt(r -> r.hits.size()).sum();
     }
   }
 
-  private record Acq(String landingQuery, String referrer, String source, String medium, String campaign) {}
+  /** How a session arrives: its landing URL's query and its referrer. */
+  record Acq(String landingQuery, String referrer) {}
 
-  private static final List<Acq> SEARCH = List.of(
-      new Acq("", "https://www.google.com/", "google", "organic", null),
-      new Acq("", "https://www.google.co.uk/", "google", "organic", null),
-      new Acq("", "https://www.bing.com/search?q=self+hosted+analytics", "bing", "organic", null),
-      new Acq("", "https://duckduckgo.com/", "duckduckgo", "organic", null),
-      new Acq("", "https://search.yahoo.com/search?p=analytics", "yahoo", "organic", null),
-      new Acq("", "https://www.ecosia.org/search?q=analytics", "ecosia", "organic", null));
-  // Social sites are referrals named by host, as GA4 names them; the channel group (Organic Social) says "social".
-  private static final List<Acq> SOCIAL = List.of(
-      new Acq("", "https://t.co/xK2mQ9", "t.co", "referral", null),
-      new Acq("", "https://l.facebook.com/", "l.facebook.com", "referral", null),
-      new Acq("", "https://www.reddit.com/r/webdev/", "www.reddit.com", "referral", null),
-      new Acq("", "https://www.linkedin.com/", "www.linkedin.com", "referral", null),
-      new Acq("", "https://news.ycombinator.com/", "news.ycombinator.com", "referral", null));
-  private static final List<Acq> REFERRAL = List.of(
-      new Acq("", "https://blog.example.org/2024/analytics-tools", "blog.example.org", "referral", null),
-      new Acq("", "https://github.com/beacon/beacon", "github.com", "referral", null),
-      new Acq("", "https://forum.example.net/t/self-hosting/123", "forum.example.net", "referral", null));
-  private static final List<Acq> CAMPAIGN = List.of(
-      // Short: the collector takes Measurement Protocol parameter values (page_location too) up to 100 characters.
-      new Acq("?utm_source=mail&utm_medium=email&utm_campaign=nov", null, "mail", "email", "nov"),
-      new Acq("?utm_source=facebook&utm_medium=cpc&utm_campaign=bf", "https://l.facebook.com/", "facebook", "cpc", "bf"),
-      new Acq("?utm_source=ptnr&utm_medium=affiliate&utm_campaign=q4", "https://partner.example.com/deals", "ptnr",
-          "affiliate", "q4"),
-      new Acq("?gclid=Cj0KCQiAwJWqBhC", "https://www.google.com/", "google", "cpc", null));
-  private static final Acq DIRECT = new Acq("", null, "(direct)", "(none)", null);
+  static final List<Acq> SEARCH = List.of(
+      new Acq("", "https://www.google.com/"),
+      new Acq("", "https://www.google.co.uk/"),
+      new Acq("", "https://www.bing.com/search?q=self+hosted+analytics"),
+      new Acq("", "https://duckduckgo.com/"),
+      new Acq("", "https://search.yahoo.com/search?p=analytics"),
+      new Acq("", "https://www.ecosia.org/search?q=analytics"),
+      new Acq("", "https://yandex.ru/search/?text=analytics"),
+      new Acq("", "https://www.baidu.com/s?wd=analytics"));
+  /** Social sites: referrals by host, exactly as sent, in GA4's social category. */
+  static final List<Acq> SOCIAL = List.of(
+      new Acq("", "https://t.co/xK2mQ9"),
+      new Acq("", "https://l.facebook.com/"),
+      new Acq("", "https://m.facebook.com/"),
+      new Acq("", "https://old.reddit.com/r/webdev/"),
+      new Acq("", "https://lnkd.in/eXb4mQ"),
+      new Acq("", "https://news.ycombinator.com/"));
+  static final List<Acq> REFERRAL = List.of(
+      new Acq("", "https://blog.example.org/2024/analytics-tools"),
+      new Acq("", "https://github.com/beacon/beacon"),
+      new Acq("", "https://forum.example.net/t/self-hosting/123"),
+      new Acq("", "https://m.youtube.com/watch?v=abc"));
+  /** Campaigns, one per default channel group a utm or gclid reaches (short: MP takes values up to 100 chars). */
+  static final List<Acq> CAMPAIGN = List.of(
+      new Acq("?utm_source=google&utm_medium=cpc&utm_campaign=cross-network-q4", null),
+      new Acq("?utm_source=criteo&utm_medium=retargeting&utm_campaign=summer-shopping", null),
+      new Acq("?gclid=Cj0KCQiAwJWqBhC", "https://www.google.com/"),
+      new Acq("?utm_source=facebook&utm_medium=cpc&utm_campaign=bf", "https://l.facebook.com/"),
+      new Acq("?utm_source=youtube&utm_medium=cpv&utm_campaign=launch", null),
+      new Acq("?utm_source=dv360&utm_medium=display&utm_campaign=brand", null),
+      new Acq("?utm_source=adnet&utm_medium=paid-native&utm_campaign=q4", null),
+      new Acq("?utm_source=etsy&utm_medium=listing", null),
+      new Acq("?utm_source=mastodon&utm_medium=social", null),
+      new Acq("?utm_source=podnews&utm_medium=video", null),
+      new Acq("?utm_source=Newsletter&utm_medium=Email&utm_campaign=nov", null),
+      new Acq("?utm_source=ptnr&utm_medium=affiliate&utm_campaign=q4", "https://partner.example.com/deals"),
+      new Acq("?utm_source=spotify&utm_medium=audio&utm_campaign=pod", null),
+      new Acq("?utm_source=sms&utm_medium=text", null),
+      new Acq("?utm_source=app&utm_medium=web-push&utm_campaign=restock", null),
+      new Acq("?utm_source=flyer&utm_medium=qr-code", null),
+      new Acq("?utm_source=newsletter", null));
+  static final Acq DIRECT = new Acq("", null);
 
-  private static final String[] LANGUAGES = {"en-us", "en-us", "en-us", "en-gb", "de-de", "de-de", "fr-fr", "es-es",
-      "pt-br", "ja-jp", "sv-se", "hi-in", "zh-cn"};
-  private static final Map<String, String[]> SCREENS = Map.of(
+  /** As MP and UA senders write them; the tracker and gtag send them lower case, reports show them lower case. */
+  static final String[] LANGUAGES = {"en-US", "en-US", "en-US", "en-GB", "de-DE", "de-DE", "fr-FR", "es-ES",
+      "pt-BR", "ja-JP", "sv-SE", "hi-IN", "zh-CN"};
+  static final Map<String, String[]> SCREENS = Map.of(
       "desktop", new String[] {"1920x1080", "1920x1080", "1366x768", "1536x864", "2560x1440", "1440x900"},
       "mobile", new String[] {"390x844", "393x873", "412x915", "360x800"},
       "tablet", new String[] {"820x1180", "768x1024", "800x1280"},
       "bot", new String[] {"1920x1080", "412x732"});
-  private static final long HOUR = 3_600_000L;
+  /** MP device objects (an app's own report of its device). */
+  static final List<Visitor.MpDevice> DEVICES = List.of(
+      new Visitor.MpDevice("mobile", "en-GB", "1080x2400", "Android", "14", "Pixel 8", "Google", "Chrome", "131.0"),
+      new Visitor.MpDevice("tablet", "de-DE", "820x1180", "iOS", "17.5", "iPad", "Apple", "Safari", "17.5"),
+      new Visitor.MpDevice("desktop", "fr-FR", "2560x1440", "Windows", "11", null, null, "Edge", "131.0"));
+  static final List<Visitor.UserLocation> LOCATIONS = List.of(
+      new Visitor.UserLocation("Seattle", "US-WA", "US"),
+      new Visitor.UserLocation("Munich", "DE-BY", "DE"),
+      new Visitor.UserLocation("Osaka", "JP-27", "JP"));
+  static final long MINUTE = 60_000L;
+  static final long HOUR = 60 * MINUTE;
 
   private final List<Property> properties;
   private final Options options;
   private final List<Site> sites = new ArrayList<>();
+  private final List<Scenarios.Scenario> catalog;
 
   public TrafficPlan(List<Property> properties, Options options) {
     if (properties.isEmpty()) {
@@ -112,6 +154,7 @@ public final class TrafficPlan {
     for (int i = 0; i < properties.size(); i++) {
       sites.add(new Site(i, options.pages(), options.zipfExponent()));
     }
+    catalog = options.scenarios() ? Scenarios.catalog(this) : List.of();
   }
 
   public Options options() {
@@ -122,11 +165,19 @@ public final class TrafficPlan {
     return properties;
   }
 
-  /** Journeys from index 0 until they send at least {@code hits} hits (duplicates not counted). */
+  /** The scripted journeys the plan starts with. */
+  public int scenarioCount() {
+    return catalog.size();
+  }
+
+  /**
+   * The whole scenario catalog, then random journeys until they send at least {@code hits} hits (duplicates not
+   * counted).
+   */
   public List<Journey> journeys(long hits) {
     List<Journey> out = new ArrayList<>();
     long planned = 0;
-    for (int i = 0; planned < hits; i++) {
+    for (int i = 0; i < catalog.size() || planned < hits; i++) {
       Journey j = journey(i);
       out.add(j);
       planned += j.hits();
@@ -137,158 +188,179 @@ public final class TrafficPlan {
   /** Journey {@code index}: the same for the same seed and options. */
   public Journey journey(int index) {
     Random rnd = new Random(options.seed() * 1_000_003L + index * 7_919L + 17);
-    int pi = rnd.nextInt(properties.size());
-    Property property = properties.get(pi);
-    Site site = sites.get(pi);
-    boolean bot = rnd.nextDouble() < options.botShare();
-    Protocol protocol = bot ? Protocol.TRACKER : protocol(rnd);
-    if (protocol == Protocol.MP && property.apiSecret() == null) {
-      protocol = Protocol.TRACKER; // no secret, no Measurement Protocol
+    if (index < catalog.size()) {
+      return catalog.get(index).journey(this, index, rnd);
     }
+    return random(index, rnd);
+  }
+
+  Site site(Property p) {
+    return sites.get(properties.indexOf(p));
+  }
+
+  /** The properties with an api secret (the only ones that take Measurement Protocol). */
+  List<Property> withSecret() {
+    return properties.stream().filter(p -> p.apiSecret() != null).toList();
+  }
+
+  private Journey random(int index, Random rnd) {
+    Property property = properties.get(rnd.nextInt(properties.size()));
+    Site site = site(property);
+    boolean bot = rnd.nextDouble() < options.botShare();
+    Protocol protocol = protocol(rnd);
+    if (protocol == Protocol.MP && property.apiSecret() == null) {
+      protocol = options.sends(Protocol.GTAG) ? Protocol.GTAG : Protocol.TRACKER; // no secret, no MP
+    }
+    Visitor v = visitor(rnd, protocol, bot);
+    boolean web = protocol == Protocol.TRACKER || protocol == Protocol.GTAG;
+    Timing timing = switch (protocol) {
+      case TRACKER, GTAG -> Timing.RECEIVE;
+      case MP -> {
+        double r = rnd.nextDouble();
+        yield r < 0.5 ? Timing.EVENT : r < 0.7 ? Timing.REQUEST : r < 0.8 ? Timing.MIXED : Timing.RECEIVE;
+      }
+      case UA -> rnd.nextBoolean() ? Timing.QUEUE : Timing.RECEIVE;
+    };
+    boolean stated = timing != Timing.RECEIVE;
+    boolean mpSessionIds = protocol == Protocol.MP && rnd.nextDouble() < 0.6;
+    long late = protocol == Protocol.MP && stated && rnd.nextDouble() < options.lateShare()
+        ? HOUR + (long) (rnd.nextDouble() * 40 * HOUR) : 0;
+    boolean batch = protocol == Protocol.UA && rnd.nextBoolean();
+    JourneyBuilder b = new JourneyBuilder(property, site, protocol, v, rnd, timing, false, batch, options.keyEvents());
+
+    // Several sessions only where they stay apart: the page's or MP's own session ids, or stated event times.
+    boolean severalSessions = web || mpSessionIds || stated;
+    int sessions = bot || !severalSessions ? 1 : protocol == Protocol.UA ? 1 + pick(rnd, 0.75, 0.25) : 1 + pick(rnd, 0.7, 0.2);
+    boolean returning = web && !bot && rnd.nextDouble() < 0.2; // had sessions before (sct), unknown to Beacon
+    int firstNumber = returning ? 2 + rnd.nextInt(4) : 1;
+    long sidBase = 1_700_000_000L + rnd.nextInt(60_000_000);
+    for (int s = 0; s < sessions; s++) {
+      if (s > 0) {
+        // More than the 30-minute timeout; UA's qt stays within an hour or so.
+        b.advance(protocol == Protocol.UA ? 35 * MINUTE + rnd.nextInt(15) * MINUTE
+            : 35 * MINUTE + (long) (rnd.nextDouble() * 2.5 * HOUR));
+      }
+      String sid = web ? Long.toString(sidBase + b.clock() / 1000) : mpSessionIds ? Long.toString(sidBase + s * 7_919L)
+          : null;
+      b.session(sid, firstNumber + s, web && s == 0 && !returning);
+      session(b, rnd, bot, site);
+    }
+    long shift = stated ? -b.latest() - late : 0;
+    List<PlannedRequest> requests = withDuplicates(b.requests(shift), rnd);
+    return new Journey(index, property, protocol, v, requests, null);
+  }
+
+  /** One random session: its pages, their events and engagement times. */
+  private void session(JourneyBuilder b, Random rnd, boolean bot, Site site) {
+    Protocol protocol = b.protocol;
+    String host = site.hosts.get(rnd.nextDouble() < 0.8 ? 0 : 1);
+    Acq acq = bot ? DIRECT : acquisition(rnd);
+    int pages = bot ? 1 + rnd.nextInt(4) : Math.min(8, 1 + geometric(rnd, 0.45));
+    int keyEventPage = rnd.nextDouble() < 0.08 ? rnd.nextInt(pages) : -1;
+    String keyEvent = rnd.nextDouble() < 0.6 ? "sign_up" : "purchase";
+    String previous = null;
+    for (int p = 0; p < pages; p++) {
+      int page = site.page(rnd);
+      String query = p == 0 ? acq.landingQuery()
+          // Now and then a later page carries a campaign: it must not re-attribute the session.
+          : !bot && protocol != Protocol.UA && rnd.nextDouble() < 0.05 ? CAMPAIGN.get(rnd.nextInt(CAMPAIGN.size())).landingQuery()
+          : "";
+      b.page(host, page, query, p == 0 ? acq.referrer() : previous);
+      long dwell = bot ? 0 : Math.min(600_000, 2_000 + (long) (-Math.log(1 - rnd.nextDouble()) * 30_000));
+      long pageStart = b.clock();
+      b.view(b.sinceLastHit());
+      List<Object[]> events = new ArrayList<>(); // {name, offset within the page, params, non-interaction}
+      if (!bot) {
+        if (rnd.nextDouble() < 0.35 && protocol != Protocol.UA) {
+          events.add(new Object[] {"scroll", dwell / 2, Map.of("percent_scrolled", "90"), false});
+        }
+        if (protocol == Protocol.UA && rnd.nextDouble() < 0.15) {
+          events.add(new Object[] {"play", dwell / 3, Map.of("event_category", "video", "event_action", "Play"), false});
+        }
+        if (protocol == Protocol.UA && rnd.nextDouble() < 0.2) {
+          events.add(new Object[] {"scroll_depth", dwell / 2,
+              Map.of("event_category", "scroll", "event_action", "scroll_depth"), true});
+        }
+        if ((protocol == Protocol.TRACKER || protocol == Protocol.GTAG) && rnd.nextDouble() < 0.08) {
+          events.add(new Object[] {"click", dwell * 3 / 4, Map.of("link_url", "https://github.com/beacon/beacon",
+              "link_domain", "github.com", "outbound", "true"), false});
+        }
+        if (protocol == Protocol.MP && site.isProduct(page) && rnd.nextDouble() < 0.3) {
+          events.add(new Object[] {"add_to_cart", dwell / 3, Map.of("currency", "EUR", "value", "19.99"), false});
+        }
+        if (p == keyEventPage) {
+          events.add(new Object[] {keyEvent, dwell * 2 / 3, protocol == Protocol.UA
+              ? Map.of("event_category", keyEvent.equals("purchase") ? "ecommerce" : "account", "event_action", keyEvent)
+              : Map.of(), false});
+        }
+      }
+      events.sort((x, y) -> Long.compare((Long) x[1], (Long) y[1]));
+      long last = 0;
+      for (Object[] e : events) {
+        // Distinct planned times: events of one page never tie.
+        long offset = Math.max((Long) e[1], last + 1);
+        last = offset;
+        b.at(pageStart + offset);
+        @SuppressWarnings("unchecked")
+        Map<String, String> params = (Map<String, String>) e[2];
+        b.event((String) e[0], params, b.sinceLastHit(), (Boolean) e[3]);
+      }
+      b.at(pageStart + Math.max(dwell, last + 1));
+      previous = b.url();
+    }
+    if ((protocol == Protocol.TRACKER || protocol == Protocol.GTAG) && !bot && rnd.nextDouble() < 0.6) {
+      // The tab is hidden at the end: the page sends the rest of the engagement time.
+      b.event("user_engagement", b.sinceLastHit());
+    }
+  }
+
+  /**
+   * Each request, and a share sent twice: right after it, or (where the sender gives request ids, so a copy
+   * counts once whenever it comes) at the journey's end.
+   */
+  List<PlannedRequest> withDuplicates(List<PlannedRequest> requests, Random rnd) {
+    List<PlannedRequest> out = new ArrayList<>();
+    List<PlannedRequest> late = new ArrayList<>();
+    for (PlannedRequest r : requests) {
+      out.add(r);
+      if (rnd.nextDouble() < options.duplicateShare()) {
+        if (r.protocol != Protocol.GTAG && rnd.nextBoolean()) {
+          late.add(PlannedRequest.duplicateOf(r));
+        } else {
+          out.add(PlannedRequest.duplicateOf(r));
+        }
+      }
+    }
+    out.addAll(late);
+    return out;
+  }
+
+  /** A random visitor of {@code protocol}: a browser, an app (MP) or a server-side proxy's user (UA). */
+  Visitor visitor(Random rnd, Protocol protocol, boolean bot) {
     UserAgentTable.Agent agent = UserAgentTable.pick(bot ? UserAgentTable.BOTS : UserAgentTable.HUMANS, rnd);
     GeoTable.Network net = GeoTable.pick(rnd);
     String[] screens = SCREENS.get(agent.deviceCategory());
-    String clientId = protocol == Protocol.UA ? uuid(rnd)
+    String clientId = protocol == Protocol.UA ? new UUID(rnd.nextLong(), rnd.nextLong()).toString()
         : (100_000_000 + rnd.nextInt(900_000_000)) + "." + (1_690_000_000 + rnd.nextInt(40_000_000));
-    Visitor v = new Visitor(clientId, agent, net, net.address(rnd), LANGUAGES[rnd.nextInt(LANGUAGES.length)],
-        screens[rnd.nextInt(screens.length)]);
-
-    boolean tracker = protocol == Protocol.TRACKER;
-    int sessions = !tracker || bot ? 1 : pick(rnd, 0.7, 0.2) + 1;
-    boolean returning = tracker && !bot && rnd.nextDouble() < 0.2; // had sessions before this run
-    int firstNumber = returning ? 2 + rnd.nextInt(4) : 1;
-    long baseAge = protocol == Protocol.MP && rnd.nextDouble() < options.lateShare()
-        ? HOUR + (long) (rnd.nextDouble() * 46 * HOUR) : 0;
-    boolean batch = protocol == Protocol.UA && rnd.nextBoolean();
-    long sidBase = 1_700_000_000L + rnd.nextInt(60_000_000);
-
-    List<PlannedRequest> requests = new ArrayList<>();
-    long elapsed = 0; // ms since the journey's first hit
-    boolean firstHitOfJourney = true;
-    for (int s = 0; s < sessions; s++) {
-      String sid = Long.toString(sidBase + s * 86_400L);
-      int number = firstNumber + s;
-      String sessionKey = tracker ? sid : "collector";
-      String host = site.hosts.get(rnd.nextDouble() < 0.8 ? 0 : 1);
-      Acq acq = bot ? DIRECT : acquisition(rnd);
-      int pages = bot ? 1 + rnd.nextInt(4) : Math.min(8, 1 + geometric(rnd, 0.45));
-      int keyEventPage = rnd.nextDouble() < 0.08 ? rnd.nextInt(pages) : -1;
-      String keyEvent = rnd.nextDouble() < 0.6 ? "sign_up" : "purchase";
-      boolean seg = false;
-      int pageViews = 0;
-      boolean firstHitOfSession = true;
-      String previousUrl = null;
-      long sinceLastHit = 0;
-      for (int p = 0; p < pages; p++) {
-        int page = site.page(rnd);
-        String url = "https://" + host + site.path(page) + (p == 0 ? acq.landingQuery() : "");
-        Acq here = p == 0 ? acq : new Acq("", previousUrl, "(direct)", "(none)", null);
-        long dwell = bot ? 0 : Math.min(600_000, 2_000 + (long) (-Math.log(1 - rnd.nextDouble()) * 30_000));
-        List<String[]> events = new ArrayList<>(); // {name, offsetMs within the page, params k=v;...}
-        events.add(new String[] {"page_view", "0"});
-        if (!bot) {
-          if (rnd.nextDouble() < 0.35 && protocol != Protocol.UA) {
-            events.add(new String[] {"scroll", Long.toString(dwell / 2), "percent_scrolled=90"});
-          }
-          if (protocol == Protocol.UA && rnd.nextDouble() < 0.15) {
-            events.add(new String[] {"play", Long.toString(dwell / 3), "event_category=video;event_action=Play"});
-          }
-          if (tracker && rnd.nextDouble() < 0.08) {
-            events.add(new String[] {"click", Long.toString(dwell * 3 / 4),
-                "link_url=https://github.com/beacon/beacon;link_domain=github.com;outbound=true"});
-          }
-          if (protocol == Protocol.MP && site.isProduct(page) && rnd.nextDouble() < 0.3) {
-            events.add(new String[] {"add_to_cart", Long.toString(dwell / 3), "currency=EUR;value=19.99"});
-          }
-          if (p == keyEventPage) {
-            events.add(new String[] {keyEvent, Long.toString(dwell * 2 / 3),
-                "event_category=" + (keyEvent.equals("purchase") ? "ecommerce" : "account") + ";event_action=" + keyEvent});
-          }
-        }
-        events.sort((a, b) -> Long.compare(Long.parseLong(a[1]), Long.parseLong(b[1])));
-        List<PlannedHit> pageHits = new ArrayList<>();
-        long pageClock = 0;
-        long requestAge = baseAge == 0 ? 0 : Math.max(HOUR / 2, baseAge - elapsed);
-        for (String[] e : events) {
-          long offset = Long.parseLong(e[1]);
-          long et = firstHitOfSession ? 0 : sinceLastHit + (offset - pageClock);
-          pageClock = offset;
-          sinceLastHit = 0;
-          PlannedHit hit = hit(property, v, protocol, sessionKey, e[0], url, host, site.path(page), site.title(page),
-              here, params(e, protocol), et, firstHitOfSession && (tracker ? s == 0 && !returning : firstHitOfJourney),
-              firstHitOfSession && (tracker || firstHitOfJourney), rnd, seg, pageViews);
-          if ("page_view".equals(e[0])) {
-            pageViews++;
-          }
-          seg = hit.sessionEngaged();
-          pageHits.add(hit);
-          firstHitOfSession = false;
-          firstHitOfJourney = false;
-        }
-        sinceLastHit = dwell - pageClock;
-        elapsed += dwell;
-        previousUrl = url;
-        requests.addAll(requestsOf(protocol, v, property, sid, number, batch, pageHits, requestAge, rnd));
+    String language = LANGUAGES[rnd.nextInt(LANGUAGES.length)];
+    String screen = screens[rnd.nextInt(screens.length)];
+    String ip = net.address(rnd);
+    double r = rnd.nextDouble();
+    if (bot) {
+      return new Visitor(clientId, agent, net, ip, language, screen);
+    }
+    return switch (protocol) {
+      case MP -> {
+        Visitor.MpDevice device = r < 0.25 ? DEVICES.get(rnd.nextInt(DEVICES.size())) : null;
+        Visitor.UserLocation place = rnd.nextDouble() < 0.1 ? LOCATIONS.get(rnd.nextInt(LOCATIONS.size())) : null;
+        boolean ipOverride = rnd.nextDouble() < 0.1;
+        boolean noAgent = rnd.nextDouble() < 0.05;
+        yield new Visitor(clientId, noAgent ? null : agent, net, ip, language, screen, device, place, ipOverride, true);
       }
-      if (tracker && !bot && rnd.nextDouble() < 0.6) {
-        // The tab is hidden at the end: beacon.js sends the rest of the engagement time.
-        String url = requests.get(requests.size() - 1).hits.get(0).pageLocation();
-        PlannedHit last = requests.get(requests.size() - 1).hits.get(0);
-        Acq here = new Acq("", last.pageReferrer(), last.source(), last.medium(), last.campaign());
-        PlannedHit hit = hit(property, v, protocol, sessionKey, "user_engagement", url, last.hostName(), last.pagePath(),
-            last.pageTitle(), here, Map.of(), sinceLastHit, false, false, rnd, seg, pageViews);
-        requests.addAll(requestsOf(protocol, v, property, sid, number, batch, List.of(hit), 0, rnd));
-      }
-    }
-    return new Journey(index, property, protocol, v, requests);
-  }
-
-  private List<PlannedRequest> requestsOf(Protocol protocol, Visitor v, Property property, String sid, int number,
-      boolean batch, List<PlannedHit> hits, long age, Random rnd) {
-    List<PlannedRequest> out = new ArrayList<>();
-    if (protocol == Protocol.UA && !batch) {
-      hits.forEach(h -> out.add(new PlannedRequest(protocol, v, property.id(), sid, number, false, List.of(h), 0, null)));
-    } else {
-      out.add(new PlannedRequest(protocol, v, property.id(), sid, number, batch, hits, age, null));
-    }
-    List<PlannedRequest> withDuplicates = new ArrayList<>();
-    for (PlannedRequest r : out) {
-      withDuplicates.add(r);
-      if (rnd.nextDouble() < options.duplicateShare()) {
-        withDuplicates.add(PlannedRequest.duplicateOf(r));
-      }
-    }
-    return withDuplicates;
-  }
-
-  /** One hit; applies beacon.js's engagement rule for the tracker (2nd page view, or > 10 s in one hit). */
-  private PlannedHit hit(Property property, Visitor v, Protocol protocol, String sessionKey, String name, String url,
-      String host, String path, String title, Acq acq, Map<String, String> params, long et, boolean firstVisit,
-      boolean sessionStart, Random rnd, boolean segBefore, int pageViewsBefore) {
-    boolean engaged = false;
-    if (protocol == Protocol.TRACKER) {
-      engaged = segBefore || ("page_view".equals(name) && pageViewsBefore + 1 > 1) || et > 10_000;
-    }
-    long engagement = protocol == Protocol.UA ? 0 : et;
-    String requestId = protocol == Protocol.UA ? Long.toUnsignedString(rnd.nextLong()) : uuid(rnd);
-    return new PlannedHit(property.id(), v, sessionKey, name, url, host, path, title, acq.referrer(), acq.source(),
-        acq.medium(), acq.campaign(), params, engagement, engaged, firstVisit, sessionStart,
-        options.keyEvents().contains(name), requestId);
-  }
-
-  private static Map<String, String> params(String[] event, Protocol protocol) {
-    Map<String, String> p = new LinkedHashMap<>();
-    if (event.length > 2) {
-      for (String kv : event[2].split(";")) {
-        int eq = kv.indexOf('=');
-        String k = kv.substring(0, eq);
-        // UA sends category/action as its own fields; the others have no use for them.
-        if (protocol == Protocol.UA || !k.startsWith("event_")) {
-          p.put(k, kv.substring(eq + 1));
-        }
-      }
-    }
-    return p;
+      case UA -> r < 0.05 ? new Visitor(clientId, null, net, ip, language, screen, null, null, false, false)
+          : new Visitor(clientId, agent, net, ip, language, screen, null, null, false, r >= 0.2);
+      default -> new Visitor(clientId, agent, net, ip, language, screen);
+    };
   }
 
   private Protocol protocol(Random rnd) {
@@ -324,9 +396,5 @@ public final class TrafficPlan {
       n++;
     }
     return n;
-  }
-
-  private static String uuid(Random rnd) {
-    return new UUID(rnd.nextLong(), rnd.nextLong()).toString();
   }
 }

@@ -3,13 +3,15 @@
  *
  * <ul>
  *   <li>{@link io.beacon.loadgen.TrafficPlan}: deterministic (seeded) visitors, sessions and hits for several
- *       properties; {@link io.beacon.loadgen.Wire} puts them on the wire as a real client would (Beacon's tracker /
- *       GA4 web, GA4 Measurement Protocol, Universal Analytics);</li>
+ *       properties, starting with the {@link io.beacon.loadgen.Scenarios} catalog (one scripted journey per rule);
+ *       {@link io.beacon.loadgen.Wire} puts them on the wire as a real client would (Beacon's tracker, gtag.js,
+ *       GA4 Measurement Protocol, Universal Analytics);</li>
  *   <li>{@link io.beacon.loadgen.Sender}: sends them at a rate with bounded concurrency, retries, and records what
  *       the collector acknowledged;</li>
  *   <li>{@link io.beacon.loadgen.GroundTruth}: exact expected report values, computed from what the generator
- *       decided to send, with plain loops and exact sets. It must never use Beacon's own aggregation, report or
- *       collector code: it is the independent side of the comparison;</li>
+ *       sent (and when) by the analytics model's rules ({@link io.beacon.loadgen.AttributionRules} for sources and
+ *       channel groups), with plain loops and exact sets. It must never use Beacon's own model, aggregation, report
+ *       or collector code: it is the independent side of the comparison;</li>
  *   <li>{@link io.beacon.loadgen.AccuracyCheck}: runs the reporting API and lists every difference.</li>
  * </ul>
  *
