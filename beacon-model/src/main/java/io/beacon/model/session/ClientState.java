@@ -45,8 +45,8 @@ import java.util.TreeSet;
  *       event the state has seen; whenever a later event changes the scope of events already counted (an
  *       earlier first event: attribution, landing page, a Beacon session's id; engagement flips; the first
  *       visit moves or its attribution changes; Beacon sessions merge), the state emits a {@link Dirty} for
- *       every quarter hour of every session so changed, and the event's own, for recompute to rebuild those
- *       days. Adding events never splits a session, so merging is the only structural change.</li>
+ *       every quarter hour of every session so changed (the late event's own included when its session is one
+ *       of them), for recompute to rebuild those days. The late event itself is counted with the new scope. Adding events never splits a session, so merging is the only structural change.</li>
  *   <li>No open event has the sender session id of a settled summary, and no open Beacon-session event is
  *       within the session timeout (event time) of a settled Beacon session: such events join the summary when
  *       they arrive.</li>
