@@ -40,6 +40,15 @@ public final class Sessions {
   private Sessions() {
   }
 
+  /** {@link #EVENT_ORDER} of two events given by time and request id. */
+  static int compareKey(long ts1, String rid1, long ts2, String rid2) {
+    int c = Long.compare(ts1, ts2);
+    if (c != 0 || Objects.equals(rid1, rid2)) {
+      return c;
+    }
+    return rid1 == null ? -1 : rid2 == null ? 1 : rid1.compareTo(rid2);
+  }
+
   /** An event with the scope it counts with. */
   public record Scoped(Hit hit, Scope scope) {}
 
@@ -75,7 +84,7 @@ public final class Sessions {
     long lastAssignedTs = Long.MIN_VALUE;
     for (Hit h : ordered) {
       String id = h.sessionId();
-      if (id == null || id.isBlank()) {
+      if (assigned(h)) {
         if (assigned == null || h.ts() - lastAssignedTs > rules.timeoutMs()) {
           assigned = ASSIGNED_PREFIX + h.ts();
         }
@@ -129,43 +138,35 @@ public final class Sessions {
 
   /** The session's engagement, decided over all its events (see the class comment). */
   static boolean engaged(List<Hit> ordered, SessionRules rules) {
-    long engagementMs = 0;
-    int views = 0;
-    int uaHits = 0;
-    long uaFirst = Long.MAX_VALUE;
-    long uaLast = Long.MIN_VALUE;
-    for (Hit h : ordered) {
-      if (Boolean.TRUE.equals(h.keyEvent())) {
-        return true;
-      }
-      if (h.engagementMs() != null && h.engagementMs() > 0) {
-        engagementMs += h.engagementMs();
-      }
-      if (isView(h)) {
-        views++;
-      }
-      if (UA.equals(h.protocol())) {
-        uaHits++;
-        uaFirst = Math.min(uaFirst, h.ts());
-        uaLast = Math.max(uaLast, h.ts());
-      }
-    }
-    if (uaHits > 0) {
-      engagementMs = Math.max(engagementMs, uaLast - uaFirst);
-    }
-    return engagementMs > rules.engagedAfterMs() || views >= 2 || uaHits >= 2;
+    Engagement e = new Engagement();
+    ordered.forEach(e::add);
+    return e.engaged(rules);
   }
 
   /** Path without query of the earliest page view, or null. */
   static String landingPage(List<Hit> ordered) {
     for (Hit h : ordered) {
-      if (isView(h) && h.pagePath() != null && !h.pagePath().isBlank()) {
-        String p = h.pagePath();
-        int q = p.indexOf('?');
-        return q < 0 ? p : q == 0 ? "/" : p.substring(0, q);
+      String p = landingPath(h);
+      if (p != null) {
+        return p;
       }
     }
     return null;
+  }
+
+  /** The landing page {@code h} gives its session if it is the earliest such event: a page view's path, no query. */
+  static String landingPath(Hit h) {
+    if (!isView(h) || h.pagePath() == null || h.pagePath().isBlank()) {
+      return null;
+    }
+    String p = h.pagePath();
+    int q = p.indexOf('?');
+    return q < 0 ? p : q == 0 ? "/" : p.substring(0, q);
+  }
+
+  /** Whether Beacon assigns {@code h}'s session (the sender gave no session id). */
+  static boolean assigned(Hit h) {
+    return h.sessionId() == null || h.sessionId().isBlank();
   }
 
   /** The wire name of Universal Analytics hits ({@code Hit#protocol()}). */
