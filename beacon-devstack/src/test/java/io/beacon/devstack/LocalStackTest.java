@@ -158,7 +158,8 @@ class LocalStackTest {
     String topic = "beacon.hits.devstack";
     createAggregationSchema(keyspace, topic);
     // A 1 s trigger instead of up's 5 s only to keep the test short.
-    List<String> jobArgs = List.of("--keyspace=" + keyspace, "--topic=" + topic, "--trigger=1 second");
+    List<String> jobArgs = List.of("--keyspace=" + keyspace, "--topic=" + topic, "--trigger=1 second",
+        "--session-settle=PT1S");
     long ts = System.currentTimeMillis();
     String period = DateTimeFormatter.ofPattern("yyyy-MM").format(Instant.ofEpochMilli(ts).atZone(ZoneOffset.UTC));
     try (CqlSession cql = cql()) {

@@ -349,14 +349,24 @@ class RecomputeTest {
     long start = FIRST.atStartOfDay(ZONE).toInstant().toEpochMilli();
     long span = LAST.plusDays(1).atStartOfDay(ZONE).toInstant().toEpochMilli() - start;
     List<Hit> out = new ArrayList<>();
+    // Each of a client's three sessions starts at a random time of the four days and lasts up to two hours (some
+    // across midnight): whole within recompute's read margin, as real sessions are.
+    long[][] sessionStarts = new long[80][3];
+    for (long[] starts : sessionStarts) {
+      for (int k = 0; k < starts.length; k++) {
+        starts[k] = start + (long) (rnd.nextDouble() * (span - 7_200_000L));
+      }
+    }
     for (int i = 0; i < n; i++) {
       int client = rnd.nextInt(80);
+      int session = rnd.nextInt(3);
       String plan = switch (rnd.nextInt(3)) {
         case 0 -> "free";
         case 1 -> "pro";
         default -> null;
       };
-      out.add(hit(i, "c" + client, "s" + client + "-" + rnd.nextInt(3), start + (long) (rnd.nextDouble() * span),
+      out.add(hit(i, "c" + client, "s" + client + "-" + session,
+          sessionStarts[client][session] + (long) (rnd.nextDouble() * 7_200_000L),
           rnd.nextInt(3) > 0 ? "page_view" : "click", PATHS.get(rnd.nextInt(PATHS.size())),
           COUNTRIES.get(client % COUNTRIES.size()), plan, rnd.nextInt(25) == 0));
     }

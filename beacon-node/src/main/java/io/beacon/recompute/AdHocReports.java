@@ -41,8 +41,12 @@ import org.apache.ignite.IgniteCache;
 final class AdHocReports {
   private static final ObjectMapper CANONICAL = new ObjectMapper()
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-  /** Margin after the lateness window for hits still in the pipeline (Kafka, the bridge's batch). */
-  private static final Duration SETTLE = Duration.ofMinutes(10);
+  /**
+   * Margin after the lateness window for hits still in the pipeline (Kafka, the bridge's batch, the stream's
+   * session settle): what {@link io.beacon.model.report.ReportEngine#FINAL_AFTER} adds to the 72 h.
+   */
+  private static final Duration SETTLE = io.beacon.model.report.ReportEngine.FINAL_AFTER
+      .minus(Lateness.MAX_LATENESS);
 
   private final Vertx vertx;
   private final RecomputeConfig config;

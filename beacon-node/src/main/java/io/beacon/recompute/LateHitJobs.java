@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 final class LateHitJobs {
   private static final Logger LOG = LoggerFactory.getLogger(LateHitJobs.class);
   static final String GROUP = "beacon-recompute-dirty";
-  private static final Duration SETTLE = Duration.ofMinutes(10);
+  // Kafka, the bridge's batch, and the stream's session settle (30 min by default) before its last write to a day.
+  private static final Duration SETTLE = Duration.ofHours(1);
 
   private final Vertx vertx;
   private final Jobs jobs;

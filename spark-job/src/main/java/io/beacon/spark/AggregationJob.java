@@ -149,7 +149,8 @@ public final class AggregationJob {
       BatchAggregator aggregator = new BatchAggregator(config, metrics);
       // Each record's JSON is decoded once, here: the hit's columns and its de-duplication key in one pass.
       Dataset<Row> decoded = HitDecoder.apply(records, !config.dedupWindow.isZero());
-      StreamingQuery query = Dedup.apply(decoded, config.dedupWindow).writeStream()
+      // De-duplicated, then through each client's session state: what comes out is counted.
+      StreamingQuery query = SessionScopes.apply(Dedup.apply(decoded, config.dedupWindow), config).writeStream()
           .queryName("beacon-aggregation")
           .option("checkpointLocation", config.checkpoint)
           .trigger(Trigger.ProcessingTime(config.trigger))

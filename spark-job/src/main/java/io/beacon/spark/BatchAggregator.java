@@ -3,7 +3,6 @@ package io.beacon.spark;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.model.Hit;
-import io.beacon.store.topic.HitCodec;
 import io.beacon.store.topic.Topics;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
@@ -11,7 +10,7 @@ import io.beacon.model.aggregation.Aggregator;
 import io.beacon.model.aggregation.BucketKey;
 import io.beacon.model.aggregation.DirtyBucket;
 import io.beacon.model.aggregation.Granularity;
-import io.beacon.model.aggregation.Lateness;
+import io.beacon.model.session.ClientHistory;
 import io.beacon.model.aggregation.MetricState;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -36,11 +35,12 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The body of {@code foreachBatch}: take the micro-batch's hits as {@link HitDecoder} decoded them (once,
- * with {@link HitCodec}, before the de-duplication), aggregate each partition with the shared {@link
- * Aggregator}, merge partial states by {@link BucketKey} across partitions, and write each touched row once
- * through {@link CassandraSink}. Hits later than the lateness limit go to {@link Topics#DIRTY_BUCKETS};
- * records that are not hits go to {@link Topics#DEAD_LETTER}.
+ * The body of {@code foreachBatch}: take the micro-batch's output of the session state ({@link SessionScopes}:
+ * settled hits with their session scope), aggregate each partition with the shared {@link Aggregator}, merge
+ * partial states by {@link BucketKey} across partitions, and write each touched row once through {@link
+ * CassandraSink}. Days the state hands to recompute (hits later than the lateness limit, sessions whose counted
+ * scope changed) go to {@link Topics#DIRTY_BUCKETS}; first visits to {@code first_visits}; records that are not
+ * hits to {@link Topics#DEAD_LETTER}.
  */
 final class BatchAggregator {
 
@@ -77,7 +77,7 @@ final class BatchAggregator {
     CollectionAccumulator<Map<Long, Long>> appendSeconds = jsc.sc().collectionAccumulator("appendSeconds");
     JobConfig cfg = config;
 
-    batch.select(HitDecoder.HIT, HitDecoder.ERROR, HitDecoder.VALUE, "partition", "offset", "timestamp").javaRDD()
+    batch.javaRDD()
         .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), rows, hits, late, bad, appendSeconds))
         // Each key's partial states (at most one per partition of the batch: aggregatePartition emits a key
         // once) meet in one writer task, which merges them as it reads them: every state is serialized once
@@ -137,57 +137,53 @@ final class BatchAggregator {
   private static Iterator<Tuple2<BucketKey, byte[]>> aggregatePartition(JobConfig cfg, Map<String, String> zoneIds,
       Iterator<org.apache.spark.sql.Row> rows, LongAccumulator hits, LongAccumulator late, LongAccumulator bad,
       CollectionAccumulator<Map<Long, Long>> appendSeconds) throws Exception {
-    // Kafka timestamp (broker append time) second -> hits: a few entries per partition and batch, from
-    // which the driver computes the produce-to-aggregate delay of every hit once the batch is written.
+    // Receive time (second) -> hits counted now: a few entries per partition and batch, from which the driver
+    // computes the receive-to-aggregate delay of every hit once the batch is written (it includes the settle).
     Map<Long, Long> seconds = new HashMap<>();
     Map<String, ZoneId> zones = new HashMap<>();
     Aggregator aggregator = new Aggregator(p -> zones.computeIfAbsent(p, id -> zoneOf(zoneIds.get(id))));
     Map<BucketKey, Long> dirty = new HashMap<>();
-    Map<String, List<Hit>> byClient = new HashMap<>();
+    Map<List<String>, ClientHistory> firsts = new HashMap<>();
     KafkaProducer<String, byte[]> producer = null;
     List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
     while (rows.hasNext()) {
-      // Columns as selected in process(): hit, error, value, partition, offset, timestamp (see HitDecoder).
+      // Columns of SessionScopes.SCHEMA.
       org.apache.spark.sql.Row row = rows.next();
-      if (row.isNullAt(0)) {
-        bad.add(1);
-        String error = row.getString(1);
-        byte[] value = row.getAs(2);
-        int partition = row.getInt(3);
-        long offset = row.getLong(4);
-        LOG.warn("topic {} partition {} offset {}: not a hit ({}), sent to {}", cfg.topic, partition, offset,
-            error, Topics.DEAD_LETTER);
-        producer = producer != null ? producer : Clients.producer(cfg);
-        ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DEAD_LETTER, null, value);
-        dlq.headers().add("reason", ("spark-job: " + error).getBytes(StandardCharsets.UTF_8));
-        dlq.headers().add("source", (cfg.topic + "/" + partition + "@" + offset).getBytes(StandardCharsets.UTF_8));
-        sent.add(producer.send(dlq));
-        continue;
-      }
-      Hit hit = HitRow.toHit(row.getStruct(0));
-      hits.add(1);
-      java.sql.Timestamp appended = row.getAs(5);
-      if (appended != null) {
-        seconds.merge(Math.floorDiv(appended.getTime(), 1000L), 1L, Long::sum);
-      }
-      if (Lateness.isTooLate(hit, cfg.maxLateness)) {
-        late.add(1);
-        ZoneId zone = zones.computeIfAbsent(hit.propertyId(), id -> zoneOf(zoneIds.get(id)));
-        long day = Granularity.DAY.bucketStart(hit.ts(), zone);
-        dirty.merge(new BucketKey(hit.propertyId(), Granularity.DAY, Granularity.DAY.period(day, zone), day,
-            BucketKey.TOTAL, BucketKey.TOTAL_VALUE), 1L, Long::sum);
-        continue;
-      }
-      if (Boolean.TRUE.equals(hit.isBot())) {
-        aggregator.add(hit, null);
-      } else {
-        byClient.computeIfAbsent(hit.kafkaKey(), k -> new ArrayList<>()).add(hit);
+      switch (row.getString(0)) {
+        case SessionScopes.BAD -> {
+          bad.add(1);
+          String error = row.getString(9);
+          byte[] value = row.getAs(10);
+          int partition = row.getInt(11);
+          long offset = row.getLong(12);
+          LOG.warn("topic {} partition {} offset {}: not a hit ({}), sent to {}", cfg.topic, partition, offset,
+              error, Topics.DEAD_LETTER);
+          producer = producer != null ? producer : Clients.producer(cfg);
+          ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DEAD_LETTER, null, value);
+          dlq.headers().add("reason", ("spark-job: " + error).getBytes(StandardCharsets.UTF_8));
+          dlq.headers().add("source", (cfg.topic + "/" + partition + "@" + offset).getBytes(StandardCharsets.UTF_8));
+          sent.add(producer.send(dlq));
+        }
+        case SessionScopes.DIRTY -> {
+          // Too late for the stream, or a counted session's scope changed: recompute rebuilds the local day.
+          late.add(1);
+          String property = row.getString(3);
+          ZoneId zone = zones.computeIfAbsent(property, id -> zoneOf(zoneIds.get(id)));
+          long day = Granularity.DAY.bucketStart(row.getLong(5), zone);
+          dirty.merge(new BucketKey(property, Granularity.DAY, Granularity.DAY.period(day, zone), day,
+              BucketKey.TOTAL, BucketKey.TOTAL_VALUE), 1L, Long::sum);
+        }
+        case SessionScopes.FIRST -> firsts.merge(List.of(row.getString(3), row.getString(4)),
+            new ClientHistory(row.getLong(5), row.getString(6), row.getString(7), row.getString(8)),
+            (a, b) -> a.firstTs() <= b.firstTs() ? a : b);
+        default -> {
+          Hit hit = HitRow.toHit(row.getStruct(1));
+          hits.add(1);
+          seconds.merge(Math.floorDiv(hit.receivedAt(), 1000L), 1L, Long::sum);
+          aggregator.add(hit, row.isNullAt(2) ? null : SessionScopes.scope(row.getStruct(2)));
+        }
       }
     }
-    // Interim (replaced by the settled session state): each micro-batch's events of a client scoped alone.
-    byClient.values().forEach(c -> io.beacon.model.session.Sessions.scope(c,
-        io.beacon.model.session.ClientHistory.NONE, io.beacon.model.session.SessionRules.GA4)
-        .forEach(x -> aggregator.add(x.hit(), x.scope())));
     if (!dirty.isEmpty()) {
       producer = producer != null ? producer : Clients.producer(cfg);
       for (Map.Entry<BucketKey, Long> e : dirty.entrySet()) {
@@ -201,6 +197,9 @@ final class BatchAggregator {
       for (var future : sent) {
         future.get(); // a failed send fails the task, so the batch is retried rather than losing it
       }
+    }
+    if (!firsts.isEmpty()) {
+      CassandraSink.recordFirstVisits(cfg, firsts);
     }
     if (!seconds.isEmpty()) {
       appendSeconds.add(seconds);

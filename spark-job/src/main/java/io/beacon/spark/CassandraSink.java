@@ -206,4 +206,26 @@ final class CassandraSink {
     return new PreparedStatement[] {session.prepare(AggBucketsTable.selectRows(keyspace)),
         session.prepare(AggBucketsTable.insert(keyspace))};
   }
+
+  /**
+   * Records first visits in {@code first_visits} ({@link io.beacon.store.cassandra.FirstVisitsTable}: the earliest
+   * wins by write time, so a replayed batch or another writer changes nothing), retried like the row writes.
+   */
+  static void recordFirstVisits(JobConfig config, Map<List<String>, io.beacon.model.session.ClientHistory> firsts) {
+    CqlSession session = Clients.cassandra(config);
+    PreparedStatement insert = session.prepare(io.beacon.store.cassandra.FirstVisitsTable.insert(config.keyspace));
+    RetryPolicy<Object> retry = RetryPolicy.builder().handle(RuntimeException.class)
+        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(5)).withMaxDuration(config.writeRetryTimeout)
+        .withMaxRetries(-1).build();
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    Semaphore inFlight = new Semaphore(Math.max(1, config.writeConcurrency) * 4);
+    for (Map.Entry<List<String>, io.beacon.model.session.ClientHistory> e : firsts.entrySet()) {
+      Object[] values = io.beacon.store.cassandra.FirstVisitsTable.insertValues(e.getKey().get(0), e.getKey().get(1),
+          e.getValue());
+      inFlight.acquireUninterruptibly();
+      pending.add(Failsafe.with(retry).getStageAsync(() -> session.executeAsync(insert.bind(values)))
+          .whenComplete((r, err) -> inFlight.release()));
+    }
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+  }
 }

@@ -94,6 +94,22 @@ final class HitRow {
     return RowFactory.create(values);
   }
 
+  /**
+   * The hit's fields for an encoder-built row (a Dataset's rows, e.g. the session state's output): maps as Scala
+   * maps, which is what Spark's row encoder reads ({@link #toRow} is for UDF results, whose converter also takes
+   * Java maps).
+   */
+  static Row toEncoderRow(Hit hit) {
+    Row row = toRow(hit);
+    Object[] values = new Object[row.length()];
+    for (int i = 0; i < values.length; i++) {
+      Object v = row.get(i);
+      values[i] = IS_MAP[i] && v != null
+          ? scala.collection.JavaConverters.mapAsScalaMap((Map<?, ?>) v) : v;
+    }
+    return RowFactory.create(values);
+  }
+
   /** The hit of a struct of {@link #SCHEMA} (as Spark hands it to a task: maps are Scala maps). */
   static Hit toHit(Row row) {
     Object[] args = new Object[ACCESSORS.length];

@@ -52,6 +52,12 @@ public final class JobConfig implements Serializable {
   final Duration dedupWindow;
   /** State store provider of the de-duplication: "rocksdb" or "hdfs". */
   final String stateStore;
+  /** A client's open sessions are counted once no event of it arrived for this long (processing time). */
+  final Duration sessionSettle;
+  /** How long a settled session's summary is kept for late events (processing time after its last one). */
+  final Duration sessionRetention;
+  /** How long a client's first visit is remembered in the job's state after its last event. */
+  final Duration clientMemory;
 
   /** @throws IllegalArgumentException naming the option of a bad value */
   private JobConfig(Options o) {
@@ -76,6 +82,19 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException("'--dedup-window': negative: " + dedupWindow);
     }
     stateStore = o.stateStore;
+    sessionSettle = o.sessionSettle;
+    sessionRetention = o.sessionRetention;
+    clientMemory = o.clientMemory;
+    if (sessionSettle.isNegative() || sessionSettle.isZero()) {
+      throw new IllegalArgumentException("'--session-settle': must be positive: " + sessionSettle);
+    }
+    if (sessionRetention.compareTo(maxLateness) < 0) {
+      throw new IllegalArgumentException("'--session-retention': must be at least --max-lateness (" + maxLateness
+          + "), so a late event finds its session: " + sessionRetention);
+    }
+    if (clientMemory.compareTo(sessionRetention) < 0) {
+      throw new IllegalArgumentException("'--client-memory': must be at least --session-retention: " + clientMemory);
+    }
     if (!stateStore.equals("rocksdb") && !stateStore.equals("hdfs")) {
       throw new IllegalArgumentException("'--state-store': rocksdb or hdfs, not " + stateStore);
     }
@@ -232,6 +251,23 @@ public final class JobConfig implements Serializable {
             + " heap).")
     String stateStore;
 
+    // GA4's session timeout: a session quiet this long is over for in-order traffic, so its whole-session facts
+    // (engagement, attribution, landing page) are final when the stream counts it. Tests use seconds.
+    @Option(names = "--session-settle", paramLabel = "DURATION", defaultValue = "PT30M",
+        description = "A client's sessions are counted once no event of it arrived for this long (ISO-8601).")
+    Duration sessionSettle;
+
+    @Option(names = "--session-retention", paramLabel = "DURATION", defaultValue = "PT73H",
+        description = "How long a counted session is remembered for its late events (ISO-8601; at least"
+            + " --max-lateness).")
+    Duration sessionRetention;
+
+    // GA's first-visit cookie lives about two years; the first_visits table keeps it beyond this too.
+    @Option(names = "--client-memory", paramLabel = "DURATION", defaultValue = "P400D",
+        description = "How long the job's state remembers a client's first visit after its last event"
+            + " (ISO-8601).")
+    Duration clientMemory;
+
     /** @throws ParameterException on a value picocli's types do not check */
     JobConfig toConfig(CommandLine cli) {
       try {
@@ -247,6 +283,7 @@ public final class JobConfig implements Serializable {
     return "kafka=" + kafkaBootstrap + " topic=" + topic + " cassandra=" + cassandraContactPoints + " keyspace="
         + keyspace + " checkpoint=" + checkpoint + " master=" + (master.isEmpty() ? "(spark-submit)" : master)
         + " trigger=" + trigger + " maxOffsetsPerTrigger=" + maxOffsetsPerTrigger + " maxLateness=" + maxLateness
-        + " dedupWindow=" + dedupWindow + " stateStore=" + stateStore;
+        + " dedupWindow=" + dedupWindow + " stateStore=" + stateStore + " sessionSettle=" + sessionSettle
+        + " sessionRetention=" + sessionRetention + " clientMemory=" + clientMemory;
   }
 }

@@ -91,14 +91,22 @@ public final class ReportEngine {
   }
 
   /**
+   * How long after its end (in the property's zone) a day is final: the 72 h a hit may be late, plus an hour for
+   * the pipeline (the stream settles a client's sessions 30 minutes after its last event by default, and recompute
+   * corrects a day the stream handed over once the stream can no longer write it).
+   */
+  public static final java.time.Duration FINAL_AFTER =
+      io.beacon.model.aggregation.Lateness.MAX_LATENESS.plusHours(1);
+
+  /**
    * Adds whether the report's days are final (docs/analytics-model.md, "Provisional and final"): a day is
-   * provisional while hits for it may still arrive, until {@link io.beacon.model.aggregation.Lateness#MAX_LATENESS}
-   * after its end in the property's zone, and final after. {@code finalThrough}: the last final day;
-   * {@code provisionalDays}: the request's days after it (empty when every day is final).
+   * provisional while hits for it may still arrive or be counted, until {@link #FINAL_AFTER} after its end in the
+   * property's zone, and final after. {@code finalThrough}: the last final day; {@code provisionalDays}: the
+   * request's days after it (empty when every day is final).
    */
   public static void putFreshness(Map<String, Object> metadata, ReportRequest request, ZoneId zone, long nowMs) {
-    java.time.LocalDate finalThrough = java.time.Instant.ofEpochMilli(nowMs)
-        .minus(io.beacon.model.aggregation.Lateness.MAX_LATENESS).atZone(zone).toLocalDate().minusDays(1);
+    java.time.LocalDate finalThrough = java.time.Instant.ofEpochMilli(nowMs).minus(FINAL_AFTER).atZone(zone)
+        .toLocalDate().minusDays(1);
     java.util.TreeSet<String> provisional = new java.util.TreeSet<>();
     for (DateRangeSpec r : request.dateRanges()) {
       java.time.LocalDate from = r.start().isAfter(finalThrough) ? r.start() : finalThrough.plusDays(1);
