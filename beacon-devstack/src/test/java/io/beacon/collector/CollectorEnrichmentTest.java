@@ -7,6 +7,7 @@ import io.beacon.collector.enrich.DeviceInfo;
 import io.beacon.collector.enrich.Enricher;
 import io.beacon.collector.enrich.GeoLookup;
 import io.beacon.collector.enrich.IpAddresses;
+import io.beacon.collector.enrich.RequestId;
 import io.beacon.collector.enrich.UserAgents;
 import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.Protocol;
@@ -143,13 +144,18 @@ class CollectorEnrichmentTest {
       assertThat(hit.keyEvent()).isTrue();
       assertThat(hit.sessionId()).isEqualTo("s-1");
       assertThat(hit.ts()).isEqualTo(CollectorProtocolTest.NOW);
-      assertThat(hit.requestId()).isNotBlank();
-      // The same payload again (a retry) derives the same request id; another payload a different one.
-      var again = UniversalParser.parseSingle("v=1&tid=UA-1&cid=555&t=pageview&dl=https%3A%2F%2Fshop.example.com%2Fa%2Fb%3Futm_source%3Dnl%23frag"
-          + "&dt=Shoes&dr=https%3A%2F%2Ft.co%2Fx&uip=81.2.69.142&ul=de-de&z=1", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
-      assertThat(Enricher.requestId(again.hits.get(0))).isEqualTo(hit.requestId());
-      var other = UniversalParser.parseSingle("v=1&tid=UA-1&cid=555&t=pageview&z=2", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
-      assertThat(Enricher.requestId(other.hits.get(0))).isNotEqualTo(hit.requestId());
+      // UA's cache buster is the sender's request id.
+      assertThat(hit.requestId()).isEqualTo("1");
+      assertThat(Enricher.requestId(parsed.hits.get(0))).isEqualTo(new RequestId("1", RequestId.Origin.SENDER));
+      // Without one: the same payload again (a retry) derives the same request id; another payload a different one.
+      String noId = "v=1&tid=UA-1&cid=555&t=pageview&dl=https%3A%2F%2Fshop.example.com%2Fa%2Fb&dt=Shoes";
+      RequestId derived = Enricher.requestId(UniversalParser.parseSingle(noId, CollectorProtocolTest.NOW,
+          CollectorProtocolTest.H72).hits.get(0));
+      assertThat(derived.origin()).isEqualTo(RequestId.Origin.DERIVED);
+      assertThat(Enricher.requestId(UniversalParser.parseSingle(noId, CollectorProtocolTest.NOW, CollectorProtocolTest.H72)
+          .hits.get(0))).isEqualTo(derived);
+      var other = UniversalParser.parseSingle(noId + "&dp=%2Fc", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
+      assertThat(Enricher.requestId(other.hits.get(0)).value()).isNotEqualTo(derived.value());
       assertThat(QueryStrings.parse("a=1&b=%ZZ")).containsEntry("b", "%ZZ");
     }
   }

@@ -14,7 +14,7 @@ import java.util.UUID;
 
 /**
  * Turns a parsed {@link HitDraft} into the canonical {@link Hit}: request id (the sender's, else
- * derived from the payload so retries collapse), event time, page fields, acquisition, device
+ * derived from the payload so retries collapse; {@link RequestId}), event time, page fields, acquisition, device
  * (the sender's {@code device} fields, else the User-Agent), language (lower case), geo (the sender's {@code
  * user_location}, else a lookup of the anonymised IP: the IP itself never leaves this class) and the property's key
  * events. Pure apart from the UA cache and the geo database; no Vert.x.
@@ -31,13 +31,17 @@ public final class Enricher {
     this.geo = geo;
   }
 
-  /** A request id for a hit the sender gave none: the same payload always gives the same id. */
-  public static String requestId(HitDraft d) {
+  /**
+   * The hit's request id: the sender's, else one derived from the payload (the same payload always gives the same
+   * value; what the produced hit carries then also depends on the first attempt's time: {@link RequestId#produced}).
+   */
+  public static RequestId requestId(HitDraft d) {
     if (d.requestId != null) {
-      return d.requestId;
+      return new RequestId(d.requestId, RequestId.Origin.SENDER);
     }
     String basis = d.protocol.wire() + "|" + d.propertyId + "|" + d.clientId + "|" + d.indexInRequest + "|" + d.payloadForId;
-    return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8)).toString();
+    return new RequestId(UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8)).toString(),
+        RequestId.Origin.DERIVED);
   }
 
   /** Language tags are case-insensitive; reports group them in one spelling, lower case ({@code en-US} → {@code en-us}). */
@@ -107,7 +111,7 @@ public final class Enricher {
         .propertyId(d.propertyId)
         .clientId(d.clientId)
         .userId(d.userId)
-        .requestId(requestId(d))
+        .requestId(requestId(d).value()) // a derived id gets its first attempt's time once claimed (Ingest)
         .sessionId(sessionId)
         .sessionNumber(d.sessionNumber)
         .ts(ts)

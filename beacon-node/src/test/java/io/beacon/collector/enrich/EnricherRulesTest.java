@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The enricher's per-hit rules on real parses (no geo database: the lookup answers nothing): bots, device and place
- * precedence, language case.
+ * precedence, language case, request id origins.
  */
 class EnricherRulesTest {
   static final long NOW = 1_750_000_000_000L;
@@ -192,6 +192,39 @@ class EnricherRulesTest {
     assertThat(enrich(mp("{\"client_id\":\"c\",\"device\":{\"language\":\"zh_Hant_TW\"},\"events\":[{\"name\":\"e\"}]}"),
         CHROME_WIN).language()).isEqualTo("zh-hant-tw");
     assertThat(enrich(web("v=2&tid=P-1&cid=c&en=page_view"), CHROME_WIN).language()).isNull();
+  }
+
+  // ------------------------------------------------------------------------------------------- request ids
+
+  @Test
+  void senderIdsAreKeptAsSentAndOnlyPayloadIdsAreDerived() {
+    assertThat(Enricher.requestId(web("v=2&tid=P-1&cid=c&en=page_view&_rid=r-1")))
+        .isEqualTo(new RequestId("r-1", RequestId.Origin.SENDER));
+    assertThat(Enricher.requestId(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\",\"params\":{\"request_id\":\"m-1\"}}]}")))
+        .isEqualTo(new RequestId("m-1", RequestId.Origin.SENDER));
+    assertThat(Enricher.requestId(ua("v=1&tid=P-1&cid=c&t=pageview&z=123456789")))
+        .isEqualTo(new RequestId("123456789", RequestId.Origin.SENDER));
+    RequestId derived = Enricher.requestId(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx"));
+    assertThat(derived.origin()).isEqualTo(RequestId.Origin.DERIVED);
+    assertThat(derived.value()).matches("[0-9a-f-]{36}");
+    // The same bytes again (a retry): the same hash; another payload: another.
+    assertThat(Enricher.requestId(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx"))).isEqualTo(derived);
+    assertThat(Enricher.requestId(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fy")).value()).isNotEqualTo(derived.value());
+    assertThat(Enricher.requestId(web("v=2&tid=P-1&cid=c&en=page_view")).origin()).isEqualTo(RequestId.Origin.DERIVED);
+    assertThat(Enricher.requestId(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\"}]}")).origin())
+        .isEqualTo(RequestId.Origin.DERIVED);
+  }
+
+  @Test
+  void aDerivedIdIsProducedWithItsFirstAttemptsTimeASendersAsSent() {
+    RequestId derived = new RequestId("6f1c5c9e-8a53-3c5e-9d7b-2d1c7a0e4b11", RequestId.Origin.DERIVED);
+    assertThat(derived.produced(NOW)).isEqualTo("6f1c5c9e-8a53-3c5e-9d7b-2d1c7a0e4b11." + NOW);
+    // Copies within the window are produced with the first attempt's time: one id; a later first attempt: another.
+    assertThat(derived.produced(NOW)).isEqualTo(derived.produced(NOW)).isNotEqualTo(derived.produced(NOW + 120_001));
+    assertThat(new RequestId("r-1", RequestId.Origin.SENDER).produced(NOW)).isEqualTo("r-1");
+    // The enricher's hit carries the hash; the collector adds the time once the id is claimed.
+    Hit h = enrich(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx"), CHROME_WIN);
+    assertThat(h.requestId()).isEqualTo(Enricher.requestId(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx")).value());
   }
 
   /** The values in order, nulls included (List.of refuses them). */
