@@ -54,7 +54,8 @@ class BridgeLineEncoderTest {
     try {
       Hit h = decode.apply(json);
       return String.join("|", h.propertyId(), h.clientId(), h.requestId(), Long.toString(h.ts()),
-          Long.toString(h.receivedAt()), h.eventName(), h.pagePath(), h.source(), h.country(), h.deviceCategory());
+          Long.toString(h.receivedAt()), h.eventName(), h.pagePath(), h.source(), h.country(), h.deviceCategory(),
+          String.valueOf(h.isBot()));
     } catch (IllegalArgumentException e) {
       return "error: " + e.getMessage();
     }

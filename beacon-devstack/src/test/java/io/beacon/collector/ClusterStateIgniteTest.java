@@ -1,8 +1,9 @@
 package io.beacon.collector;
 
-import io.beacon.model.DedupKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.collector.enrich.RequestId;
+import io.beacon.model.DedupKey;
 import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.beacon.infra.config.BeaconConfig;
 import io.beacon.infra.config.ConfigLoader;
@@ -32,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * a request id claimed on one node is seen from the other with the same key built anew.
  */
 class ClusterStateIgniteTest {
+  /** The derived ids' window here (2 min in production): short, so a test sees a mark expire. */
+  private static final long DERIVED_WINDOW_MS = 2_000;
+  private static final RequestId.Origin SENDER = RequestId.Origin.SENDER;
+  private static final RequestId.Origin DERIVED = RequestId.Origin.DERIVED;
   @TempDir
   static Path work;
   private static Ignite a;
@@ -56,8 +61,8 @@ class ClusterStateIgniteTest {
     b = Ignition.start(IgniteConfigFactory.create(c.cluster(), "state-b", Set.of(Role.COLLECTOR), 32, 32)
         .setWorkDirectory(Files.createDirectories(work.resolve("b")).toString()));
     vertx = Vertx.vertx();
-    onA = ClusterState.create(a, 60_000, 30 * 60_000, 86_400_000);
-    onB = ClusterState.create(b, 60_000, 30 * 60_000, 86_400_000);
+    onA = ClusterState.create(a, 60_000, DERIVED_WINDOW_MS, 30 * 60_000, 86_400_000);
+    onB = ClusterState.create(b, 60_000, DERIVED_WINDOW_MS, 30 * 60_000, 86_400_000);
   }
 
   @AfterAll
@@ -90,13 +95,13 @@ class ClusterStateIgniteTest {
     int n = 64; // enough keys that some have their primary on each node
     for (int i = 0; i < n; i++) {
       int k = i;
-      ClusterState.ClaimResult first = on(ctx -> onA.claim(ctx, key(k), 1_000 + k));
+      ClusterState.ClaimResult first = on(ctx -> onA.claim(ctx, key(k), SENDER, 1_000 + k));
       assertThat(first.claim()).isEqualTo(ClusterState.Claim.PRODUCE);
-      ClusterState.ClaimResult retry = on(ctx -> onB.claim(ctx, key(k), 5_000));
+      ClusterState.ClaimResult retry = on(ctx -> onB.claim(ctx, key(k), SENDER, 5_000));
       assertThat(retry.claim()).as("key %d while handed over", k).isEqualTo(ClusterState.Claim.IN_FLIGHT);
       assertThat(retry.firstReceivedAt()).isEqualTo(1_000 + k);
       on(ctx -> {
-        onA.produced(ctx, key(k), 1_000 + k);
+        onA.produced(ctx, key(k), SENDER, 1_000 + k);
         return Future.succeededFuture();
       });
     }
@@ -105,7 +110,7 @@ class ClusterStateIgniteTest {
         .until(() -> dedup.get(key(n - 1)) != null && dedup.get(key(n - 1)).produced);
     for (int i = 0; i < n; i++) {
       int k = i;
-      ClusterState.ClaimResult retry = on(ctx -> onB.claim(ctx, key(k), 9_000));
+      ClusterState.ClaimResult retry = on(ctx -> onB.claim(ctx, key(k), SENDER, 9_000));
       assertThat(retry.claim()).as("key %d once produced", k).isEqualTo(ClusterState.Claim.DUPLICATE);
       assertThat(retry.firstReceivedAt()).isEqualTo(1_000 + k);
     }
@@ -119,12 +124,43 @@ class ClusterStateIgniteTest {
     IgniteCache<DedupKey, ClusterState.DedupMark> dedup = a.cache(ClusterState.DEDUP_CACHE);
     DedupKey orphan = new DedupKey("B-STATE", "orphan", "r-1");
     dedup.put(orphan, ClusterState.DedupMark.pending(UUID.randomUUID(), 42));
-    ClusterState.ClaimResult r = on(ctx -> onB.claim(ctx, new DedupKey("B-STATE", "orphan", "r-1"), 99));
+    ClusterState.ClaimResult r = on(ctx -> onB.claim(ctx, new DedupKey("B-STATE", "orphan", "r-1"), SENDER, 99));
     assertThat(r.claim()).isEqualTo(ClusterState.Claim.PRODUCE);
     assertThat(r.firstReceivedAt()).isEqualTo(42);
     assertThat(dedup.get(orphan).node).isEqualTo(b.cluster().localNode().id());
     onB.forget(orphan);
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> dedup.get(orphan) == null);
+  }
+
+  @Test
+  void aDerivedIdsMarkExpiresAfterItsShortWindowASendersKeepsItsOwn() throws Exception {
+    DedupKey derived = new DedupKey("B-STATE", "c-derived", "6f1c5c9e-8a53-3c5e-9d7b-2d1c7a0e4b11");
+    DedupKey sender = new DedupKey("B-STATE", "c-derived", "r-sender");
+    long created = System.nanoTime();
+    assertThat(on(ctx -> onA.claim(ctx, derived, DERIVED, 1_000)).claim()).isEqualTo(ClusterState.Claim.PRODUCE);
+    assertThat(on(ctx -> onA.claim(ctx, sender, SENDER, 1_000)).claim()).isEqualTo(ClusterState.Claim.PRODUCE);
+    on(ctx -> {
+      onA.produced(ctx, derived, DERIVED, 1_000);
+      onA.produced(ctx, sender, SENDER, 1_000);
+      return Future.succeededFuture();
+    });
+    IgniteCache<DedupKey, ClusterState.DedupMark> dedup = b.cache(ClusterState.DEDUP_CACHE);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> dedup.get(sender) != null && dedup.get(sender).produced);
+    // Within the window a copy is a duplicate carrying the first attempt's time (the produced request_id's suffix).
+    ClusterState.ClaimResult copy = on(ctx -> onB.claim(ctx, derived, DERIVED, 1_500));
+    if (System.nanoTime() - created < TimeUnit.MILLISECONDS.toNanos(DERIVED_WINDOW_MS)) {
+      assertThat(copy).isEqualTo(new ClusterState.ClaimResult(ClusterState.Claim.DUPLICATE, 1_000));
+    }
+    // After it, the same payload is a new first attempt with its own time: another hit.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).pollInterval(java.time.Duration.ofMillis(200))
+        .until(() -> on(ctx -> onB.claim(ctx, derived, DERIVED, 9_000)).claim() == ClusterState.Claim.PRODUCE);
+    assertThat(System.nanoTime() - created).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(DERIVED_WINDOW_MS));
+    assertThat(dedup.get(derived).receivedAt).isEqualTo(9_000);
+    // The sender's id of the same age is still claimed (its window is the long one).
+    ClusterState.ClaimResult senders = on(ctx -> onB.claim(ctx, sender, SENDER, 9_000));
+    assertThat(senders).isEqualTo(new ClusterState.ClaimResult(ClusterState.Claim.DUPLICATE, 1_000));
+    onB.forget(derived);
   }
 
   @Test

@@ -41,8 +41,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The collector role of a real node (two verticle instances) against the real Kafka and
  * Cassandra: every protocol's hits land in the hits topic as canonical hits, enriched; invalid
- * input gets its status and produces nothing; retries are produced once; a Kafka outage loses
- * nothing and keeps per-client order; a full spool answers 503.
+ * input gets its status and produces nothing; retries are produced once (copies of a hit without a sender's id
+ * only within the derived-id window); a Kafka outage loses nothing and keeps per-client order; a full spool
+ * answers 503.
  */
 @ExtendWith(RealStack.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -55,6 +56,7 @@ class CollectorIntegrationTest {
   static final String UA = "UA-" + RUN;
   static final String DNT = "B-DNT" + RUN;
   static final String BROWSER = "B-BR" + RUN;
+  static final long DERIVED_WINDOW_MS = 10_000;
 
   static LocalStack stack;
   static BeaconNode node;
@@ -78,6 +80,8 @@ class CollectorIntegrationTest {
     env.put("BEACON_COLLECTOR_KAFKA_ACK_TIMEOUT_MS", "3000");
     env.put("BEACON_COLLECTOR_SPOOL_MAX_BYTES", "131072");
     env.put("BEACON_COLLECTOR_SPOOL_RETRY_AFTER_SECONDS", "7");
+    // Derived request ids collapse copies within this (2 min in production): short, so a test can outwait it.
+    env.put("BEACON_COLLECTOR_DERIVED_ID_WINDOW_MS", Long.toString(DERIVED_WINDOW_MS));
     var config = TestConfigs.forStack(stack, env);
     node = join(BeaconNode.start(config, () -> {}));
     Clients clients = node.context().clients();
@@ -303,20 +307,109 @@ class CollectorIntegrationTest {
   void retriedHitsAreProducedOnce() throws Exception {
     String cid = "dup-" + RUN;
     String withId = "/g/collect?v=2&tid=" + WEB + "&cid=" + cid + "&en=page_view&_rid=same-" + RUN + "&dl=" + enc("https://shop.example.com/");
-    String withoutId = "/collect?v=1&tid=" + UA + "&cid=" + cid + "&t=pageview&dp=%2Fretry&z=42";
+    String withZ = "/collect?v=1&tid=" + UA + "&cid=" + cid + "&t=pageview&dp=%2Fretry&z=42";
+    String withoutId = "/collect?v=1&tid=" + UA + "&cid=" + cid + "&t=pageview&dp=%2Fno-id";
     for (int i = 0; i < 3; i++) {
       assertThat(post(withId, "text/plain", "").statusCode()).isEqualTo(204);
+      assertThat(send(HttpRequest.newBuilder(uri(withZ)).GET()).statusCode()).isEqualTo(204);
       assertThat(send(HttpRequest.newBuilder(uri(withoutId)).GET()).statusCode()).isEqualTo(204);
     }
     post("/g/collect?v=2&tid=" + WEB + "&cid=" + cid + "&en=marker&dl=" + enc("https://shop.example.com/"), "text/plain", "");
     // Every send was answered after Kafka acknowledged it, so all records are in the topic by now.
-    awaitHits(h -> h.clientId().equals(cid), 3);
+    awaitHits(h -> h.clientId().equals(cid), 4);
     // Three sends of each, produced once each (plus the marker). The two properties key different
     // partitions, so only the per-protocol counts are defined, not the order across them.
     assertThat(reader.hits(h -> h.clientId().equals(cid))).extracting(Hit::protocol)
-        .containsExactlyInAnyOrder("ga4-web", "ga4-web", "ua");
+        .containsExactlyInAnyOrder("ga4-web", "ga4-web", "ua", "ua");
     assertThat(reader.hits(h -> h.clientId().equals(cid) && "ga4-web".equals(h.protocol())))
         .extracting(Hit::eventName).containsExactlyInAnyOrder("page_view", "marker");
+    // UA's z is the sender's id as sent; without one the id is the payload hash plus the first attempt's time.
+    assertThat(reader.hits(h -> h.clientId().equals(cid) && "ua".equals(h.protocol()))).extracting(Hit::pagePath, Hit::requestId)
+        .anySatisfy(t -> assertThat(t.toList()).containsExactly("/retry", "42"))
+        .anySatisfy(t -> {
+          assertThat(t.toList().get(0)).isEqualTo("/no-id");
+          assertThat((String) t.toList().get(1)).matches("[0-9a-f-]{36}\\.[0-9]{13}");
+        });
+  }
+
+  /** The derived-id window (shortened for this node) against the sender's 24 h: identical hits further apart are two. */
+  @Test
+  @Order(8)
+  void identicalHitsWithoutAnIdFurtherApartThanTheWindowAreTwoHitsWithASendersIdOne() throws Exception {
+    String cid = "apart-" + RUN;
+    String withoutId = "/collect?v=1&tid=" + UA + "&cid=" + cid + "&t=event&ec=Video&ea=Play";
+    String withZ = "/collect?v=1&tid=" + UA + "&cid=" + cid + "&t=pageview&dp=%2Fz&z=77";
+    assertThat(send(HttpRequest.newBuilder(uri(withoutId)).GET()).statusCode()).isEqualTo(204);
+    assertThat(send(HttpRequest.newBuilder(uri(withZ)).GET()).statusCode()).isEqualTo(204);
+    Thread.sleep(DERIVED_WINDOW_MS + 1_500);
+    assertThat(send(HttpRequest.newBuilder(uri(withoutId)).GET()).statusCode()).isEqualTo(204);
+    assertThat(send(HttpRequest.newBuilder(uri(withZ)).GET()).statusCode()).isEqualTo(204);
+    send(HttpRequest.newBuilder(uri("/collect?v=1&tid=" + UA + "&cid=" + cid + "&t=pageview&dp=%2Fmarker&z=78")).GET());
+    List<Hit> hits = awaitHits(h -> h.clientId().equals(cid), 4);
+    assertThat(hits).extracting(Hit::eventName).containsExactly("play", "page_view", "play", "page_view");
+    List<Hit> plays = hits.stream().filter(h -> h.eventName().equals("play")).toList();
+    // The same payload hash, two first attempts: two request ids, two rows, two hits in every report.
+    String hash = plays.get(0).requestId().substring(0, 36);
+    assertThat(plays.get(1).requestId()).startsWith(hash + ".").isNotEqualTo(plays.get(0).requestId());
+    assertThat(plays.get(1).receivedAt() - plays.get(0).receivedAt()).isGreaterThan(DERIVED_WINDOW_MS);
+    assertThat(hits).extracting(Hit::pagePath).containsOnlyOnce("/z");
+  }
+
+  /** GA4 MP's request context: device and user_location win, ip_override is looked up, events keep their own time. */
+  @Test
+  @Order(9)
+  void measurementProtocolDeviceLocationOverrideAndEventTimes() throws Exception {
+    String url = "/mp/collect?measurement_id=" + MP + "&api_secret=s3cret";
+    String cid = "ctx-" + RUN;
+    long now = System.currentTimeMillis();
+    long own = now - 2 * 3_600_000L;
+    long request = now - 3_600_000L;
+    String json = "{\"client_id\":\"" + cid + "\",\"timestamp_micros\":" + request * 1000 + ",\"ip_override\":\"2.125.160.216\","
+        + "\"device\":{\"category\":\"Tablet\",\"language\":\"en-GB\",\"screen_resolution\":\"800x1280\","
+        + "\"operating_system\":\"Android\",\"operating_system_version\":\"14\",\"model\":\"Tab S9\",\"brand\":\"Samsung\"},"
+        + "\"events\":[{\"name\":\"own_time\",\"timestamp_micros\":" + own * 1000 + "},{\"name\":\"request_time\"}]}";
+    assertThat(post(url, "application/json", json).statusCode()).isEqualTo(204); // User-Agent: desktop Chrome on Windows
+    List<Hit> hits = awaitHits(h -> h.clientId().equals(cid), 2);
+    assertThat(hits).extracting(Hit::eventName, Hit::ts).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("own_time", own), org.assertj.core.groups.Tuple.tuple("request_time", request));
+    Hit h = hits.get(0);
+    assertThat(java.util.Arrays.asList(h.deviceCategory(), h.os(), h.osVersion(), h.browser(), h.language(), h.screenResolution()))
+        .containsExactly("tablet", "Android", "14", "Chrome", "en-gb", "800x1280");
+    assertThat(List.of(h.country(), h.region(), h.city())).containsExactly("FR", "Ile-de-France", "Paris");
+    assertThat(h.isBot()).isFalse();
+
+    // user_location wins over ip_override and the connection.
+    String located = "loc-" + RUN;
+    assertThat(post(url, "application/json", "{\"client_id\":\"" + located + "\",\"ip_override\":\"2.125.160.216\","
+        + "\"user_location\":{\"city\":\"Mountain View\",\"region_id\":\"US-CA\"},\"events\":[{\"name\":\"e\"}]}")
+        .statusCode()).isEqualTo(204);
+    Hit l = awaitHits(x -> x.clientId().equals(located), 1).get(0);
+    assertThat(List.of(l.country(), l.region(), l.city())).containsExactly("US", "US-CA", "Mountain View");
+
+    // A bad context rejects the request as a whole; a bad event time drops that event only.
+    String bad = "badctx-" + RUN;
+    var badDevice = post(url, "application/json", "{\"client_id\":\"" + bad + "\",\"device\":{\"category\":\"robot\"},"
+        + "\"events\":[{\"name\":\"e\"}]}");
+    assertThat(badDevice.statusCode()).isEqualTo(400);
+    assertThat(messages(badDevice).getJsonObject(0).getString("fieldPath")).isEqualTo("device.category");
+    var badIp = post(url, "application/json", "{\"client_id\":\"" + bad + "\",\"ip_override\":\"300.1.1.1\",\"events\":[{\"name\":\"e\"}]}");
+    assertThat(messages(badIp).getJsonObject(0).getString("fieldPath")).isEqualTo("ip_override");
+    String partly = "partly-" + RUN;
+    var oneOld = post(url, "application/json", "{\"client_id\":\"" + partly + "\",\"events\":[{\"name\":\"fine\"},"
+        + "{\"name\":\"stale\",\"timestamp_micros\":" + (now - 73 * 3_600_000L) * 1000 + "}]}");
+    assertThat(oneOld.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(oneOld.body()).getInteger("accepted")).isEqualTo(1);
+    assertThat(messages(oneOld).getJsonObject(0).getString("fieldPath")).isEqualTo("events[1].timestamp_micros");
+    assertThat(awaitHits(x -> x.clientId().equals(partly), 1)).extracting(Hit::eventName).containsExactly("fine");
+
+    // No User-Agent at all (a server-side sender): counted, not a bot, its device (not set).
+    String agentless = "noua-" + RUN;
+    assertThat(postWithoutUserAgent(url, "{\"client_id\":\"" + agentless + "\",\"events\":[{\"name\":\"e\"}]}"))
+        .isEqualTo(204);
+    Hit n = awaitHits(x -> x.clientId().equals(agentless), 1).get(0);
+    assertThat(n.isBot()).isFalse();
+    assertThat(java.util.Arrays.asList(n.deviceCategory(), n.browser(), n.os())).containsOnlyNulls();
+    assertThat(reader.hits(x -> x.clientId().equals(bad))).isEmpty();
   }
 
   /** Beacon's tracker in a real headless Chromium, on a test page served from another origin. */
@@ -467,6 +560,23 @@ class CollectorIntegrationTest {
   private static HttpResponse<String> post(String path, String type, String body) throws Exception {
     return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", type).header("User-Agent", CHROME)
         .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  /** A POST with no User-Agent header at all: Java's HttpClient always adds its own, so over a plain socket. */
+  private static int postWithoutUserAgent(String path, String json) throws Exception {
+    URI u = uri(path);
+    try (java.net.Socket socket = new java.net.Socket(u.getHost(), u.getPort())) {
+      socket.setSoTimeout(30_000);
+      byte[] body = json.getBytes(StandardCharsets.UTF_8);
+      String head = "POST " + path + " HTTP/1.1\r\nHost: " + u.getHost() + ":" + u.getPort()
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    }
   }
 
   private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {

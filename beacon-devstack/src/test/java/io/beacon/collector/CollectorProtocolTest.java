@@ -130,6 +130,7 @@ class CollectorProtocolTest {
     assertThat(h.userAgent).isEqualTo("Mozilla/5.0");
     assertThat(h.campaign).isEqualTo("spring");
     assertThat(h.source).isEqualTo("newsletter");
+    assertThat(h.requestId).as("the cache buster is the sender's request id").isEqualTo("123");
 
     ParseResult batch = UniversalParser.parseBatch(
         "v=1&tid=UA-1&cid=1&t=event&ec=Video&ea=Play Clicked&el=intro&ev=3\n"
@@ -140,6 +141,7 @@ class CollectorProtocolTest {
     assertThat(batch.hits.get(0).params).containsEntry("event_category", "Video").containsEntry("value", "3");
     assertThat(batch.hits.get(1).clientId).isEqualTo("uid:u7");
     assertThat(batch.hits.get(1).ts).isEqualTo(NOW - 5000);
+    assertThat(batch.hits.get(1).requestId).as("no z: the collector derives one").isNull();
     assertThat(problem(batch).fieldPath()).isEqualTo("hits[1].ev");
 
     StringBuilder tooMany = new StringBuilder();

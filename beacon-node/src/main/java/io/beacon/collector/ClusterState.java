@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.collector.enrich.RequestId;
 import io.beacon.infra.cluster.IgniteConfigFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -7,6 +8,7 @@ import io.vertx.core.Promise;
 import io.beacon.model.DedupKey;
 import java.io.Serializable;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -29,7 +31,9 @@ import org.apache.ignite.lang.IgniteFuture;
  * Collector state shared by every instance on every node, in Ignite caches (partitioned, one
  * backup, in the bounded evicting region {@link IgniteConfigFactory#COLLECTOR_REGION}, entries
  * expire on their own): which requests were already produced (de-duplication within {@code
- * collector.dedupWindowMs}) and, for clients that send no session id, what the collector knows of
+ * collector.dedupWindowMs} for the sender's request ids, within {@code collector.derivedIdWindowMs} for ids the
+ * collector derived from the payload: {@link RequestId}; one cache, each mark expiring after its own window through
+ * Ignite's per-operation expiry policy) and, for clients that send no session id, what the collector knows of
  * them: the current session, when it was last seen and how many sessions it had (so the collector
  * assigns {@code session_id}, {@code session_number}, {@code session_start} and {@code first_visit}
  * as GA's tag would). Keys and de-duplication marks are small plain classes ({@link DedupKey},
@@ -153,36 +157,59 @@ final class ClusterState {
   record Session(String id, int number, boolean start, boolean firstVisit) {}
 
   private final Ignite ignite;
-  private final IgniteCache<DedupKey, DedupMark> dedup;
+  /** The de-dup cache per origin of the request id: the same cache, marks created with that origin's window. */
+  private final Map<RequestId.Origin, Lane> lanes;
   private final IgniteCache<ClientKey, String> clients;
   private final long sessionTimeoutMs;
   private final UUID node;
-  /** Claims (key -> pending mark and its result) waiting for the end of the event loop's turn (owning context). */
-  private Map<DedupKey, Pending> claims = new TreeMap<>();
-  /** Produced marks (key -> mark) waiting for the end of the event loop's turn (owning context only). */
-  private Map<DedupKey, DedupMark> producedMarks = new TreeMap<>();
+
+  /**
+   * The de-dup cache as seen by the ids of one origin: a proxy whose expiry policy gives every mark it creates that
+   * origin's window (a {@link CreatedExpiryPolicy}: updates such as marking a claim produced keep the expiry set at
+   * creation), and the claims and produced marks of the event loop's turn (owning context only).
+   */
+  private static final class Lane {
+    final IgniteCache<DedupKey, DedupMark> cache;
+    /** Claims (key -> pending mark and its result) waiting for the end of the event loop's turn. */
+    Map<DedupKey, Pending> claims = new TreeMap<>();
+    /** Produced marks (key -> mark) waiting for the end of the event loop's turn. */
+    Map<DedupKey, DedupMark> producedMarks = new TreeMap<>();
+
+    Lane(IgniteCache<DedupKey, DedupMark> dedup, long windowMs) {
+      Duration window = new Duration(TimeUnit.MILLISECONDS, Math.max(1, windowMs));
+      this.cache = dedup.withExpiryPolicy(new CreatedExpiryPolicy(window));
+    }
+  }
 
   /** A claim's pending mark, and what it found there (null: nothing, the claim took the request id). */
   private record Pending(DedupMark mark, Promise<DedupMark> found) {}
   private static final ClaimProcessor CLAIM = new ClaimProcessor();
 
-  private ClusterState(Ignite ignite, IgniteCache<DedupKey, DedupMark> dedup, IgniteCache<ClientKey, String> clients,
+  private ClusterState(Ignite ignite, Map<RequestId.Origin, Lane> lanes, IgniteCache<ClientKey, String> clients,
       long sessionTimeoutMs) {
     this.ignite = ignite;
-    this.dedup = dedup;
+    this.lanes = lanes;
     this.clients = clients;
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.node = ignite.cluster().localNode().id();
   }
 
-  /** Creates or joins the caches; blocking (cluster-wide), so call it from a worker. */
-  static ClusterState create(Ignite ignite, long dedupWindowMs, long sessionTimeoutMs, long clientMemoryMs) {
+  /**
+   * Creates or joins the caches; blocking (cluster-wide), so call it from a worker.
+   *
+   * @param dedupWindowMs how long a sender's request id stays claimed ({@code collector.dedupWindowMs})
+   * @param derivedIdWindowMs how long a derived one does ({@code collector.derivedIdWindowMs})
+   */
+  static ClusterState create(Ignite ignite, long dedupWindowMs, long derivedIdWindowMs, long sessionTimeoutMs,
+      long clientMemoryMs) {
     // FULL_SYNC: a claim completes only once the backup holds the mark too. With Ignite's default (the primary
     // alone), a node frozen or killed right after its claim could take the mark with it; the retry on another
     // node then claimed afresh, with its own receive time, and the raw store kept both copies (PipelineFaultTest).
     IgniteCache<DedupKey, DedupMark> d = ignite.getOrCreateCache(ClusterState.<DedupKey, DedupMark>cache(DEDUP_CACHE)
-            .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC))
-        .withExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, Math.max(1, dedupWindowMs))));
+            .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC));
+    Map<RequestId.Origin, Lane> lanes = new EnumMap<>(RequestId.Origin.class);
+    lanes.put(RequestId.Origin.SENDER, new Lane(d, dedupWindowMs));
+    lanes.put(RequestId.Origin.DERIVED, new Lane(d, derivedIdWindowMs));
     IgniteCache<ClientKey, String> c = ignite.getOrCreateCache(ClusterState.<ClientKey, String>cache(CLIENTS_CACHE))
         .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, clientMemoryMs)));
     // Registers the binary types here, on a worker: the first write of a new type waits for a cluster-wide
@@ -190,7 +217,7 @@ final class ClusterState {
     ignite.binary().toBinary(new DedupKey("-", "-", "-"));
     ignite.binary().toBinary(DedupMark.pending(new UUID(0, 0), 0));
     ignite.binary().toBinary(new ClientKey("", ""));
-    return new ClusterState(ignite, d, c, sessionTimeoutMs);
+    return new ClusterState(ignite, Map.copyOf(lanes), c, sessionTimeoutMs);
   }
 
   private static <K, V> CacheConfiguration<K, V> cache(String name) {
@@ -209,12 +236,13 @@ final class ClusterState {
    * <p>Claims made during one turn of the event loop go to Ignite together, in one {@code invokeAll} (one
    * message per primary node instead of one per hit); call it from the owning verticle's context only.
    */
-  Future<ClaimResult> claim(Context ctx, DedupKey key, long receivedAt) {
+  Future<ClaimResult> claim(Context ctx, DedupKey key, RequestId.Origin origin, long receivedAt) {
+    Lane lane = lanes.get(origin);
     Promise<DedupMark> found = Promise.promise();
-    if (claims.isEmpty()) {
-      ctx.runOnContext(v -> flushClaims(ctx));
+    if (lane.claims.isEmpty()) {
+      ctx.runOnContext(v -> flushClaims(ctx, lane));
     }
-    if (claims.putIfAbsent(key, new Pending(DedupMark.pending(node, receivedAt), found)) != null) {
+    if (lane.claims.putIfAbsent(key, new Pending(DedupMark.pending(node, receivedAt), found)) != null) {
       // The same request id twice in one turn: the first one is being handed over.
       return Future.succeededFuture(new ClaimResult(Claim.IN_FLIGHT, receivedAt));
     }
@@ -230,14 +258,14 @@ final class ClusterState {
         return Future.succeededFuture(new ClaimResult(Claim.IN_FLIGHT, first));
       }
       // Its node left mid-hand-off: take the id over, keeping the first attempt's time for any later retry too.
-      return adapt(ctx, dedup.replaceAsync(key, v, DedupMark.pending(node, first)))
+      return adapt(ctx, lane.cache.replaceAsync(key, v, DedupMark.pending(node, first)))
           .map(won -> new ClaimResult(won ? Claim.PRODUCE : Claim.IN_FLIGHT, first));
     });
   }
 
-  private void flushClaims(Context ctx) {
-    Map<DedupKey, Pending> batch = claims;
-    claims = new TreeMap<>();
+  private void flushClaims(Context ctx, Lane lane) {
+    Map<DedupKey, Pending> batch = lane.claims;
+    lane.claims = new TreeMap<>();
     Map<DedupKey, CacheEntryProcessor<DedupKey, DedupMark, DedupMark>> ops = new TreeMap<>();
     // The processor takes one argument for the whole batch: each key's mark travels in a key -> mark map.
     Map<DedupKey, DedupMark> marks = new java.util.HashMap<>();
@@ -245,7 +273,7 @@ final class ClusterState {
       ops.put(k, CLAIM);
       marks.put(k, pending.mark());
     });
-    adapt(ctx, dedup.invokeAllAsync(ops, marks)).onComplete(done -> batch.forEach((k, pending) -> {
+    adapt(ctx, lane.cache.invokeAllAsync(ops, marks)).onComplete(done -> batch.forEach((k, pending) -> {
       Promise<DedupMark> p = pending.found();
       if (done.failed()) {
         p.fail(done.cause());
@@ -262,15 +290,16 @@ final class ClusterState {
   }
 
   /** Marks a claimed request id as acknowledged by Kafka (or the spool): retries are duplicates from now on. */
-  void produced(Context ctx, DedupKey key, long firstReceivedAt) {
-    if (producedMarks.isEmpty()) {
+  void produced(Context ctx, DedupKey key, RequestId.Origin origin, long firstReceivedAt) {
+    Lane lane = lanes.get(origin);
+    if (lane.producedMarks.isEmpty()) {
       ctx.runOnContext(v -> {
-        Map<DedupKey, DedupMark> batch = producedMarks;
-        producedMarks = new TreeMap<>();
-        dedup.putAllAsync(batch);
+        Map<DedupKey, DedupMark> batch = lane.producedMarks;
+        lane.producedMarks = new TreeMap<>();
+        lane.cache.putAllAsync(batch);
       });
     }
-    producedMarks.put(key, DedupMark.produced(node, firstReceivedAt));
+    lane.producedMarks.put(key, DedupMark.produced(node, firstReceivedAt));
   }
 
   /** Takes an absent request id for this node (returns null) or returns the mark already there. */
@@ -289,7 +318,8 @@ final class ClusterState {
 
   /** Forgets a key whose hit could not be handed over, so the client's retry is produced. */
   void forget(DedupKey key) {
-    dedup.removeAsync(key);
+    // Through either proxy: a removal does not look at the expiry policy.
+    lanes.get(RequestId.Origin.SENDER).cache.removeAsync(key);
   }
 
   /**

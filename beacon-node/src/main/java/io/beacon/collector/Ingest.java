@@ -2,6 +2,7 @@ package io.beacon.collector;
 
 import io.beacon.model.DedupKey;
 import io.beacon.collector.enrich.Enricher;
+import io.beacon.collector.enrich.RequestId;
 import io.beacon.collector.handoff.KafkaHandoff;
 import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.HitDraft;
@@ -146,7 +147,8 @@ final class Ingest {
             }
             return s.id();
           });
-      return session.compose(sid -> produce(enricher.enrich(d, req.info(), property, sid), req, out));
+      return session.compose(sid -> produce(enricher.enrich(d, req.info(), property, sid), Enricher.requestId(d), req,
+          out));
     });
   }
 
@@ -182,16 +184,25 @@ final class Ingest {
     return null;
   }
 
-  private Future<Void> produce(Hit received, Request req, Outcome out) {
-    DedupKey key = new DedupKey(received.propertyId(), received.clientId(),
-        received.requestId());
-    return claim(req.ctx(), key, received.receivedAt(), System.currentTimeMillis() + IN_FLIGHT_WAIT_MS).compose(result -> {
+  /**
+   * Claims the hit's request id and hands the hit over. The claim's key is the id as the sender gave it or as derived
+   * from the payload ({@code rid}); its mark lasts {@code collector.dedupWindowMs} for a sender's id and {@code
+   * collector.derivedIdWindowMs} for a derived one ({@link RequestId}).
+   */
+  private Future<Void> produce(Hit received, RequestId rid, Request req, Outcome out) {
+    DedupKey key = new DedupKey(received.propertyId(), received.clientId(), rid.value());
+    long deadline = System.currentTimeMillis() + IN_FLIGHT_WAIT_MS;
+    return claim(req.ctx(), key, rid.origin(), received.receivedAt(), deadline).compose(result -> {
       ClusterState.Claim claim = result.claim();
       // A retry produced again carries its first attempt's receive time (and event time, where the collector set
-      // it from the receive time), so both copies are one row in the raw store and one hit to the stream.
+      // it from the receive time), so both copies are one row in the raw store and one hit to the stream. A derived
+      // id also takes that time into the produced request_id: copies within the mark's window are one hit, identical
+      // hits further apart (the mark expired, a new first attempt) are two.
       long first = result.firstReceivedAt();
-      Hit hit = first == received.receivedAt() ? received
+      Hit timed = first == received.receivedAt() ? received
           : received.withTimes(received.ts() == received.receivedAt() ? first : received.ts(), first);
+      Hit hit = rid.origin() == RequestId.Origin.SENDER ? timed
+          : timed.toBuilder().requestId(rid.produced(first)).build();
       if (claim == ClusterState.Claim.DUPLICATE) {
         duplicates.increment();
         out.duplicates++;
@@ -214,7 +225,7 @@ final class Ingest {
       return handoff.submit(req.ctx(), hit.kafkaKey(), HitCodec.encode(hit))
           .<Void>map(v -> {
             if (claimed) {
-              state.produced(req.ctx(), key, first);
+              state.produced(req.ctx(), key, rid.origin(), first);
             }
             handoffTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             accepted.computeIfAbsent(hit.protocol(), pr -> Counter.builder("beacon_collector_accepted_total")
@@ -238,15 +249,15 @@ final class Ingest {
   }
 
   /** Claims the request id, waiting while another live node hands the same hit over (until {@code deadline}). */
-  private Future<ClusterState.ClaimResult> claim(Context ctx, DedupKey key, long receivedAt,
+  private Future<ClusterState.ClaimResult> claim(Context ctx, DedupKey key, RequestId.Origin origin, long receivedAt,
                                                   long deadline) {
-    return state.claim(ctx, key, receivedAt).compose(c -> {
+    return state.claim(ctx, key, origin, receivedAt).compose(c -> {
       if (c.claim() != ClusterState.Claim.IN_FLIGHT || System.currentTimeMillis() >= deadline) {
         return Future.succeededFuture(c);
       }
       Promise<Void> later = Promise.promise();
       ctx.owner().setTimer(50, t -> later.complete());
-      return later.future().compose(v -> claim(ctx, key, receivedAt, deadline));
+      return later.future().compose(v -> claim(ctx, key, origin, receivedAt, deadline));
     });
   }
 

@@ -64,6 +64,59 @@ class BridgeRealtimeStateTest {
     assertThat(snap.publishedAt()).isNull();
   }
 
+  private static Hit bot(String client, String request, long ts) {
+    return hit(client, request, ts, "page_view", "/robots", "US").toBuilder().deviceCategory("bot").isBot(true).build();
+  }
+
+  @Test
+  void botsCountInNoRealtimeMetricOrDimensionOnlyApart() {
+    RealtimeState state = new RealtimeState(30);
+    assertThat(state.apply(0, hit("a", "r1", NOW, "page_view", "/x", "DE"), NOW)).isTrue();
+    assertThat(state.apply(0, bot("crawler", "b1", NOW), NOW)).isTrue();
+    assertThat(state.apply(0, bot("crawler", "b1", NOW), NOW)).as("a bot's retry").isFalse();
+    assertThat(state.apply(1, bot("crawler-2", "b2", NOW - 60_000), NOW)).isTrue();
+    Map<String, String> cache = state.drainDirty();
+    RealtimeSnapshot snap = Snapshot.build("B-RT", NOW, 30, 2, cache);
+    assertThat(snap.activeUsers()).isEqualTo(1);
+    assertThat(snap.pageViews()).isEqualTo(1L);
+    assertThat(snap.events()).isEqualTo(1L);
+    assertThat(snap.topPages()).isEqualTo(List.of(new Top("/x", 1)));
+    assertThat(snap.topCountries()).isEqualTo(List.of(new Top("DE", 1)));
+    assertThat(snap.topDevices()).isEqualTo(List.of(new Top("mobile", 1)));
+    assertThat(snap.minutes().get(28)).extracting(Minute::activeUsers, Minute::pageViews, Minute::events)
+        .containsExactly(0, 0L, 0L);
+    // Counted apart, in the minute's bucket (as the aggregates' botHits).
+    String now = cache.get(RealtimeState.Key.cacheKey("B-RT", RealtimeState.minuteOf(NOW), 0));
+    assertThat(new JsonObject(now).getLong("bots")).isEqualTo(1L);
+    String before = cache.get(RealtimeState.Key.cacheKey("B-RT", RealtimeState.minuteOf(NOW - 60_000), 1));
+    assertThat(new JsonObject(before).getLong("bots")).isEqualTo(1L);
+    assertThat(new JsonObject(before).getJsonArray("clients")).isEmpty();
+  }
+
+  @Test
+  void aBucketWithoutBotsKeepsItsFormerJsonAndUnknownFieldsAreIgnored() {
+    RealtimeState state = new RealtimeState(30);
+    state.apply(0, hit("a", "r1", NOW, "page_view", "/x", "DE"), NOW);
+    String json = state.drainDirty().values().iterator().next();
+    assertThat(new JsonObject(json).fieldNames()).doesNotContain("bots");
+    String newer = new JsonObject(json).put("bots", 2).put("someday", 1).encode();
+    RealtimeSnapshot snap = Snapshot.build("B-RT", NOW, 30, 1,
+        Map.of(RealtimeState.Key.cacheKey("B-RT", RealtimeState.minuteOf(NOW), 0), newer));
+    assertThat(snap.pageViews()).isEqualTo(1L);
+  }
+
+  @Test
+  void copiesAreOneHitButTwoClientsSharingARequestIdAreTwo() {
+    RealtimeState state = new RealtimeState(30);
+    assertThat(state.apply(0, hit("a", "1", NOW, "page_view", "/x", "DE"), NOW)).isTrue();
+    assertThat(state.apply(0, hit("a", "1", NOW, "page_view", "/x", "DE"), NOW)).as("the same hit again").isFalse();
+    // UA cache busters and MP request ids are the sender's: two clients may well send the same one.
+    assertThat(state.apply(0, hit("b", "1", NOW, "page_view", "/x", "DE"), NOW)).isTrue();
+    RealtimeSnapshot snap = Snapshot.build("B-RT", NOW, 30, 1, state.drainDirty());
+    assertThat(snap.pageViews()).isEqualTo(2L);
+    assertThat(snap.activeUsers()).isEqualTo(2);
+  }
+
   @Test
   void theSnapshotKeepsItsWireFormThroughJson() {
     RealtimeState state = new RealtimeState(30);

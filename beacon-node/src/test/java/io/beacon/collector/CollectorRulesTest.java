@@ -1,15 +1,20 @@
 package io.beacon.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.Problem;
 import io.beacon.collector.protocol.Protocol;
+import io.beacon.infra.config.CollectorConfig;
+import io.beacon.infra.config.ConfigException;
+import io.beacon.infra.config.ConfigLoader;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The collector's session and rate-limit rules, without Ignite or HTTP. */
+/** The collector's session, rate-limit and de-dup window rules, without Ignite or HTTP. */
 class CollectorRulesTest {
   static final long MIN = 60_000L;
   static final long TIMEOUT = 30 * MIN;
@@ -80,6 +85,23 @@ class CollectorRulesTest {
   }
 
   @Test
+  void derivedIdsCollapseWithinTwoMinutesByDefaultAndTheWindowIsValidated() {
+    CollectorConfig defaults = ConfigLoader.load(null, Map.of()).collector();
+    assertThat(defaults.derivedIdWindowMs()).isEqualTo(120_000L);
+    assertThat(defaults.dedupWindowMs()).isEqualTo(86_400_000L);
+    assertThat(ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_DERIVED_ID_WINDOW_MS", "0")).collector().derivedIdWindowMs())
+        .as("0: every copy of a payload without an id is a hit of its own").isZero();
+    ConfigException negative = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_DERIVED_ID_WINDOW_MS", "-1")));
+    assertThat(negative.problems()).containsExactly("collector.derivedIdWindowMs: must be 0-86400000 "
+        + "(collector.dedupWindowMs), was -1");
+    ConfigException longer = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+        Map.of("BEACON_COLLECTOR_DERIVED_ID_WINDOW_MS", "600000", "BEACON_COLLECTOR_DEDUP_WINDOW_MS", "300000")));
+    assertThat(longer.problems()).containsExactly("collector.derivedIdWindowMs: must be 0-300000 "
+        + "(collector.dedupWindowMs), was 600000");
+  }
+
+  @Test
   void reasonsProtocolsAndCodesKeepTheirWireSpellings() {
     // Metric tags (alerts and dashboards select on them), hits' protocol column and derived request ids.
     assertThat(Arrays.stream(DropReason.values()).map(DropReason::key)).containsExactlyInAnyOrder("invalid_value",
@@ -90,6 +112,7 @@ class CollectorRulesTest {
     assertThat(Arrays.stream(DropReason.values()).filter(DropReason::auth).map(DropReason::key))
         .containsExactlyInAnyOrder("missing_secret", "bad_secret", "hostname_not_allowed");
     assertThat(Arrays.stream(Protocol.values()).map(Protocol::wire)).containsExactly("ga4-web", "ga4-mp", "ua");
+    assertThat(Arrays.stream(Protocol.values()).filter(Protocol::serverSide)).containsExactly(Protocol.GA4_MP, Protocol.UA);
     assertThat(Responses.problems(List.of(Problem.tooMany("events", "at most 25"), Problem.required("cid"))).encode())
         .isEqualTo("{\"validationMessages\":[{\"fieldPath\":\"events\",\"description\":\"at most 25\","
             + "\"validationCode\":\"EXCEEDED_MAX_ENTITIES\"},{\"fieldPath\":\"cid\",\"description\":\"cid is required\","

@@ -1,6 +1,8 @@
 package io.beacon.bridge.realtime;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -10,7 +12,12 @@ import java.util.Set;
  * Real-time counts of one property, one minute, one Kafka partition: the unit that is written to
  * Ignite (as JSON) and merged on read. Mergeable by construction: client-id sets union, counts add.
  * A JavaBean (not a record) so Jackson reads it back and nothing Ignite-specific is needed.
+ *
+ * <p>The rules are runReport's: a bot hit ({@code is_bot}) counts in no metric and no dimension, only in
+ * {@link #bots}; copies of a hit (same ts, client and request id: the raw store's key within a property) count once.
+ * Unknown fields are ignored on read, so a bucket written by a newer node still reads.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public final class Bucket {
   /** Distinct client ids seen in this minute. */
   public Set<String> clients = new HashSet<>();
@@ -22,19 +29,33 @@ public final class Bucket {
   public Map<String, Set<String>> sources = new HashMap<>();
   public Map<String, Set<String>> countries = new HashMap<>();
   public Map<String, Set<String>> devices = new HashMap<>();
+  /**
+   * Bot hits of the minute, counted apart as the aggregates' {@code botHits} are. Left out of the JSON while 0, so
+   * buckets without bots stay readable by nodes that predate the field.
+   */
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public long bots;
 
   /**
-   * Hashes of (ts, request id) already counted: a hit retried by its sender is counted once, like
-   * the raw table's DEDUP key. Local to the owning consumer; rebuilt by replay, never stored.
+   * Hashes of (ts, client id, request id) already counted: a hit retried by its sender is counted once, like the raw
+   * table's DEDUP key (the property is the bucket's); two clients' hits that happen to share a request id are two.
+   * Local to the owning consumer; rebuilt by replay, never stored.
    */
   @JsonIgnore
   transient Set<Long> seen = new HashSet<>();
 
-  /** Adds a hit unless its (ts, request id) was already counted; returns whether it was new. */
-  boolean add(long ts, String requestId, String clientId, String eventName, String pagePath, String source,
-              String country, String device) {
-    if (!seen.add(ts * 31 + hash64(requestId))) {
+  /**
+   * Adds a hit unless its (ts, client id, request id) was already counted; returns whether it was new. A bot hit
+   * only counts in {@link #bots}.
+   */
+  boolean add(long ts, String requestId, String clientId, boolean bot, String eventName, String pagePath,
+              String source, String country, String device) {
+    if (!seen.add(ts * 31 + hash64(clientId, requestId))) {
       return false;
+    }
+    if (bot) {
+      bots++;
+      return true;
     }
     events++;
     clients.add(clientId);
@@ -52,9 +73,10 @@ public final class Bucket {
     return v == null || v.isEmpty() ? "(not set)" : v;
   }
 
-  // 64-bit FNV-1a: Long-sized dedup entries instead of whole request-id strings.
-  private static long hash64(String s) {
+  // 64-bit FNV-1a of both ids (a Unicode noncharacter between them): Long-sized dedup entries instead of the strings.
+  private static long hash64(String clientId, String requestId) {
     long h = 0xcbf29ce484222325L;
+    String s = clientId + '\uffff' + requestId;
     for (int i = 0; i < s.length(); i++) {
       h ^= s.charAt(i);
       h *= 0x100000001b3L;

@@ -55,7 +55,8 @@ public final class RealtimeState {
 
   /**
    * Counts a hit of {@code partition} if its ts falls in the window ending at {@code nowMs} (one
-   * minute of clock-skew allowance ahead). Returns whether it changed the state.
+   * minute of clock-skew allowance ahead), by runReport's rules ({@link Bucket}: a bot hit only as a bot, a copy
+   * not at all). Returns whether it changed the state.
    */
   public boolean apply(int partition, Hit hit, long nowMs) {
     long minute = minuteOf(hit.ts());
@@ -66,8 +67,8 @@ public final class RealtimeState {
     Bucket b = partitions.computeIfAbsent(partition, p -> new HashMap<>())
         .computeIfAbsent(hit.propertyId(), p -> new HashMap<>())
         .computeIfAbsent(minute, m -> new Bucket());
-    boolean added = b.add(hit.ts(), hit.requestId(), hit.clientId(), hit.eventName(), hit.pagePath(), hit.source(),
-        hit.country(), hit.deviceCategory());
+    boolean added = b.add(hit.ts(), hit.requestId(), hit.clientId(), Boolean.TRUE.equals(hit.isBot()), hit.eventName(),
+        hit.pagePath(), hit.source(), hit.country(), hit.deviceCategory());
     if (added) {
       dirty.computeIfAbsent(partition, p -> new HashSet<>()).add(new Key(hit.propertyId(), minute, partition));
     }

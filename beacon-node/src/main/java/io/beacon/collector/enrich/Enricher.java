@@ -2,18 +2,22 @@ package io.beacon.collector.enrich;
 
 import io.beacon.collector.PropertyInfo;
 import io.beacon.collector.protocol.HitDraft;
+import io.beacon.collector.protocol.SenderDevice;
+import io.beacon.collector.protocol.SenderLocation;
 import io.beacon.model.Hit;
 import io.beacon.model.attribution.Attribution;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * Turns a parsed {@link HitDraft} into the canonical {@link Hit}: request id (the sender's, else
- * derived from the payload so retries collapse), event time, page fields, acquisition, device,
- * geo (from the anonymised IP: the IP itself never leaves this class) and the property's key
+ * derived from the payload so retries collapse; {@link RequestId}), event time, page fields, acquisition, device
+ * (the sender's {@code device} fields, else the User-Agent), language (lower case), geo (the sender's {@code
+ * user_location}, else a lookup of the anonymised IP: the IP itself never leaves this class) and the property's key
  * events. Pure apart from the UA cache and the geo database; no Vert.x.
  */
 public final class Enricher {
@@ -28,13 +32,56 @@ public final class Enricher {
     this.geo = geo;
   }
 
-  /** A request id for a hit the sender gave none: the same payload always gives the same id. */
-  public static String requestId(HitDraft d) {
+  /**
+   * The hit's request id: the sender's, else one derived from the payload (the same payload always gives the same
+   * value; what the produced hit carries then also depends on the first attempt's time: {@link RequestId#produced}).
+   */
+  public static RequestId requestId(HitDraft d) {
     if (d.requestId != null) {
-      return d.requestId;
+      return new RequestId(d.requestId, RequestId.Origin.SENDER);
     }
     String basis = d.protocol.wire() + "|" + d.propertyId + "|" + d.clientId + "|" + d.indexInRequest + "|" + d.payloadForId;
-    return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8)).toString();
+    return new RequestId(UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8)).toString(),
+        RequestId.Origin.DERIVED);
+  }
+
+  /** Language tags are case-insensitive; reports group them in one spelling, lower case ({@code en-US} → {@code en-us}). */
+  static String language(String tag) {
+    return tag == null ? null : tag.toLowerCase(Locale.ROOT);
+  }
+
+  /** The device: the User-Agent's reading, with each field the sender set ({@link SenderDevice}) in its place. */
+  DeviceInfo device(HitDraft d, RequestInfo req) {
+    boolean payloadAgent = d.userAgent != null;
+    DeviceInfo ua = userAgents.parse(d.protocol, payloadAgent ? d.userAgent : req.userAgent(),
+        payloadAgent ? null : req.chMobile(), payloadAgent ? null : req.chPlatform());
+    SenderDevice s = d.device;
+    if (s == null) {
+      return ua;
+    }
+    // Whether the hit is a bot stays the User-Agent's call: a sender's device fields never make or unmake one.
+    return new DeviceInfo(s.category() != null ? s.category() : ua.category(),
+        s.browser() != null ? s.browser() : ua.browser(), s.browser() != null ? s.browserVersion() : ua.browserVersion(),
+        s.os() != null ? s.os() : ua.os(), s.os() != null ? s.osVersion() : ua.osVersion(), ua.bot());
+  }
+
+  /**
+   * The address the geo lookup uses, anonymised (null: none): the payload's ({@code uip}, {@code ip_override}),
+   * else the connection's.
+   */
+  static InetAddress lookupAddress(HitDraft d, RequestInfo req) {
+    InetAddress ip = IpAddresses.parse(d.clientIp != null ? d.clientIp : req.clientIp());
+    return ip == null ? null : IpAddresses.anonymise(ip);
+  }
+
+  /** Where the user is: the sender's {@code user_location} when given (the IP is then not looked up), else the lookup. */
+  GeoLookup.Geo place(HitDraft d, RequestInfo req) {
+    SenderLocation l = d.location;
+    if (l != null) {
+      return new GeoLookup.Geo(l.country(), l.region(), l.city());
+    }
+    InetAddress ip = lookupAddress(d, req);
+    return ip == null ? GeoLookup.Geo.NONE : geo.lookup(ip);
   }
 
   /** The page's hostname (from the URL, else the separately sent one), lower-cased. */
@@ -57,17 +104,15 @@ public final class Enricher {
     }
     Attribution acq = Attribution.of(new Attribution(d.source, d.medium, d.campaign, d.term, d.content),
         d.gclid, location, d.pageReferrer, hostname, property.allowedHostnames());
-    DeviceInfo device = userAgents.parse(d.userAgent != null ? d.userAgent : req.userAgent(),
-        d.userAgent != null ? null : req.chMobile(), d.userAgent != null ? null : req.chPlatform());
-    InetAddress ip = IpAddresses.parse(d.clientIp != null ? d.clientIp : req.clientIp());
-    GeoLookup.Geo g = ip == null ? new GeoLookup.Geo(null, null, null) : geo.lookup(IpAddresses.anonymise(ip));
+    DeviceInfo device = device(d, req);
+    GeoLookup.Geo g = place(d, req);
     long ts = d.ts != null ? d.ts : req.nowMs();
     Map<String, String> params = d.params.isEmpty() ? null : Map.copyOf(d.params);
     return Hit.builder()
         .propertyId(d.propertyId)
         .clientId(d.clientId)
         .userId(d.userId)
-        .requestId(requestId(d))
+        .requestId(requestId(d).value()) // a derived id gets its first attempt's time once claimed (Ingest)
         .sessionId(sessionId)
         .sessionNumber(d.sessionNumber)
         .ts(ts)
@@ -95,7 +140,7 @@ public final class Enricher {
         .os(device.os())
         .osVersion(device.osVersion())
         .screenResolution(d.screenResolution)
-        .language(d.language)
+        .language(language(d.language))
         .country(g.country())
         .region(g.region())
         .city(g.city())

@@ -32,11 +32,19 @@ public final class HitDraft {
   public String pageTitle;
   public String pageReferrer;
   public String screenResolution;
+  /** As sent; the enricher lower-cases it ({@code en-US} → {@code en-us}) for every protocol. */
   public String language;
   /** User-Agent sent in the payload (UA's {@code ua}); overrides the request header. */
   public String userAgent;
-  /** Client IP sent in the payload (UA's {@code uip}); overrides the connection's address. */
+  /**
+   * Client IP sent in the payload (UA's {@code uip}, MP's {@code ip_override}); overrides the connection's address
+   * for the geo lookup. Like any client IP it is anonymised before the lookup and never stored or logged.
+   */
   public String clientIp;
+  /** The device as the sender describes it (MP's {@code device}): wins over the User-Agent, field by field. */
+  public SenderDevice device;
+  /** Where the sender says the user is (MP's {@code user_location}): replaces the IP lookup. */
+  public SenderLocation location;
   /** Campaign fields sent as explicit parameters (UA's cs/cm/cn/ck/cc); override the URL's utm_*. */
   public String source;
   public String medium;

@@ -3,17 +3,26 @@ package io.beacon.collector.protocol;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.beacon.collector.enrich.IpAddresses;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * GA4 Measurement Protocol: {@code POST /mp/collect?measurement_id=…&api_secret=…} with GA's JSON
- * body ({@code client_id, user_id, timestamp_micros, user_properties, events[]{name, params}}),
- * checked against GA's documented limits. Request-level problems (bad JSON, no client_id, too many
- * events) reject the whole request; a bad event is reported and the good ones are kept.
- * The api_secret is checked against the property by the caller.
+ * body ({@code client_id, user_id, timestamp_micros, user_properties, user_location, ip_override, device,
+ * events[]{name, timestamp_micros, params}}), checked against GA's documented limits. Request-level problems (bad
+ * JSON, no client_id, too many events, a bad {@code device}, {@code user_location} or {@code ip_override}) reject
+ * the whole request, as they concern every event; a bad event is reported and the good ones are kept. Nothing is
+ * kept with a bad field dropped. The api_secret is checked against the property by the caller.
+ *
+ * <p>Precedence (docs/analytics-model.md, "Semantics"): an event's own {@code timestamp_micros} wins over the
+ * request's, each checked against the same window; {@code device} wins over the User-Agent header, and an event's
+ * {@code language} / {@code screen_resolution} parameter over {@code device}'s (the more specific value);
+ * {@code user_location} replaces the IP lookup, and {@code ip_override} is the address looked up instead of the
+ * connection's.
  */
 public final class MeasurementProtocolParser {
   public static final int MAX_BODY_BYTES = 130 * 1024;
@@ -32,6 +41,21 @@ public final class MeasurementProtocolParser {
   /** Not one of GA's documented limits (its ids are ~20 characters): the client id keys sessions and de-duplication. */
   static final int MAX_CLIENT_ID = 256;
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+  /**
+   * Longest text accepted in {@code device} and {@code user_location}: GA documents no limit there, so Beacon applies
+   * its parameter value limit rather than store unbounded dimension values.
+   */
+  static final int MAX_CONTEXT_VALUE = MAX_PARAM_VALUE;
+  /** GA4's device categories, as its reports spell them. */
+  static final Set<String> DEVICE_CATEGORIES = Set.of("desktop", "mobile", "tablet", "smart tv");
+  /** A language tag: ISO 639 language, then subtags ({@code en}, {@code en-US}, {@code zh-Hant-TW}; {@code _} too). */
+  private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*");
+  private static final Pattern RESOLUTION = Pattern.compile("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}");
+  private static final Pattern COUNTRY = Pattern.compile("[A-Za-z]{2}");
+  /** ISO 3166-2: the country, a hyphen, one to three letters or digits ({@code US-CA}, {@code GB-LND}, {@code FR-75}). */
+  private static final Pattern REGION = Pattern.compile("([A-Za-z]{2})-[A-Za-z0-9]{1,3}");
+  /** UN M49 area codes ({@code 019} the Americas, {@code 021} Northern America). */
+  private static final Pattern M49 = Pattern.compile("[0-9]{3}");
   static final Set<String> RESERVED_EVENTS = Set.of("ad_activeview", "ad_click", "ad_exposure",
       "ad_impression", "ad_query", "ad_reward", "adunit_exposure", "app_background", "app_clear_data",
       "app_exception", "app_remove", "app_store_refund", "app_store_subscription_cancel",
@@ -98,28 +122,28 @@ public final class MeasurementProtocolParser {
     if (uid != null && !uid.isNull() && (!uid.isTextual() || uid.asText().length() > MAX_USER_ID)) {
       return ParseResult.failed(Problem.invalid("user_id", "user_id must be a string of at most " + MAX_USER_ID + " characters"));
     }
-    Long ts = null;
+    Window window = new Window(nowMs, maxAgeMs, maxSkewMs);
     JsonNode tsNode = root.get("timestamp_micros");
-    if (tsNode != null && !tsNode.isNull()) {
-      long micros;
-      if (tsNode.isIntegralNumber()) {
-        micros = tsNode.asLong();
-      } else if (tsNode.isTextual() && tsNode.asText().matches("\\d{1,18}")) { // 19 digits may overflow a long
-        micros = Long.parseLong(tsNode.asText());
-      } else {
-        return ParseResult.failed(Problem.invalid("timestamp_micros", "timestamp_micros must be an integer (microseconds since the epoch)"));
-      }
-      ts = micros / 1000;
-      if (ts < nowMs - maxAgeMs) {
-        return ParseResult.failed(Problem.outOfBounds("timestamp_micros", "timestamp_micros is more than " + (maxAgeMs / 3_600_000) + " hours in the past"));
-      }
-      if (ts > nowMs + maxSkewMs) {
-        return ParseResult.failed(Problem.outOfBounds("timestamp_micros", "timestamp_micros is in the future"));
-      }
+    EventTime requestTime = window.read(tsNode, "timestamp_micros");
+    if (requestTime.problem() != null) {
+      return ParseResult.failed(requestTime.problem());
     }
     Problem up = checkUserProperties(root.get("user_properties"));
     if (up != null) {
       return ParseResult.failed(up);
+    }
+    // The request's context, the same for every event: read in full before any event, so a bad value rejects the
+    // request rather than leaving events with it dropped.
+    Context context = new Context();
+    Problem cp = readIpOverride(root.get("ip_override"), context);
+    if (cp == null) {
+      cp = readDevice(root.get("device"), context);
+    }
+    if (cp == null) {
+      cp = readLocation(root.get("user_location"), context);
+    }
+    if (cp != null) {
+      return ParseResult.failed(cp);
     }
     JsonNode events = root.get("events");
     if (events == null || events.isNull()) {
@@ -137,11 +161,19 @@ public final class MeasurementProtocolParser {
       d.propertyId = measurementId;
       d.clientId = cid.asText();
       d.userId = uid == null || uid.isNull() ? null : QueryStrings.blankToNull(uid.asText());
-      d.ts = ts;
+      d.ts = requestTime.ms();
       d.indexInRequest = i;
+      d.clientIp = context.ipOverride;
+      d.device = context.device;
+      d.location = context.location;
+      d.language = context.language;
+      d.screenResolution = context.screenResolution;
       JsonNode ev = events.get(i);
-      d.payloadForId = cid.asText() + "|" + (tsNode == null ? "" : tsNode.asText()) + "|" + ev;
-      Problem p = fillEvent(d, ev, "events[" + i + "]");
+      // The event (its own timestamp_micros included) and the request-wide context it is read with; ip_override
+      // stays out: an id derived from a hash of the user's IP could be brute-forced back to it.
+      d.payloadForId = cid.asText() + "|" + (tsNode == null ? "" : tsNode.asText()) + "|" + ev + "|"
+          + Context.forId(root);
+      Problem p = fillEvent(d, ev, "events[" + i + "]", window);
       if (p != null) {
         result.problems.add(p);
       } else {
@@ -182,7 +214,7 @@ public final class MeasurementProtocolParser {
     return null;
   }
 
-  private static Problem fillEvent(HitDraft d, JsonNode ev, String path) {
+  private static Problem fillEvent(HitDraft d, JsonNode ev, String path, Window window) {
     if (ev == null || !ev.isObject()) {
       return Problem.invalid(path, "event must be an object");
     }
@@ -201,6 +233,14 @@ public final class MeasurementProtocolParser {
       return Problem.nameReserved(path + ".name", "event name " + Problem.quote(name.asText()) + " is reserved");
     }
     d.eventName = name.asText();
+    // GA: an event's own timestamp_micros overrides the request's.
+    EventTime own = window.read(ev.get("timestamp_micros"), path + ".timestamp_micros");
+    if (own.problem() != null) {
+      return own.problem();
+    }
+    if (own.ms() != null) {
+      d.ts = own.ms();
+    }
     JsonNode params = ev.get("params");
     if (params == null || params.isNull()) {
       return null;
@@ -246,8 +286,9 @@ public final class MeasurementProtocolParser {
         case "page_location" -> d.pageLocation = QueryStrings.blankToNull(value);
         case "page_referrer" -> d.pageReferrer = QueryStrings.blankToNull(value);
         case "page_title" -> d.pageTitle = QueryStrings.blankToNull(value);
-        case "language" -> d.language = QueryStrings.blankToNull(value);
-        case "screen_resolution" -> d.screenResolution = QueryStrings.blankToNull(value);
+        // An event's own value wins over the request's device object (a blank one leaves it).
+        case "language" -> d.language = orElse(QueryStrings.blankToNull(value), d.language);
+        case "screen_resolution" -> d.screenResolution = orElse(QueryStrings.blankToNull(value), d.screenResolution);
         case "request_id" -> d.requestId = QueryStrings.blankToNull(value);
         case "campaign" -> d.campaign = QueryStrings.blankToNull(value);
         case "source" -> d.source = QueryStrings.blankToNull(value);
@@ -256,6 +297,191 @@ public final class MeasurementProtocolParser {
         case "content" -> d.content = QueryStrings.blankToNull(value);
         default -> d.params.put(key, value);
       }
+    }
+    return null;
+  }
+
+  /** An event time read from a {@code timestamp_micros} (epoch ms; null when absent), or why it was refused. */
+  private record EventTime(Long ms, Problem problem) {}
+
+  /** The accepted event times: {@code maxAgeMs} back from the receive time, {@code maxSkewMs} ahead of it. */
+  private record Window(long nowMs, long maxAgeMs, long maxSkewMs) {
+    /** Reads and checks a {@code timestamp_micros} (request or event level; {@code path} names it in problems). */
+    EventTime read(JsonNode node, String path) {
+      if (node == null || node.isNull()) {
+        return new EventTime(null, null);
+      }
+      long micros;
+      if (node.isIntegralNumber() && node.canConvertToLong()) {
+        micros = node.asLong();
+      } else if (node.isTextual() && node.asText().matches("\\d{1,18}")) { // 19 digits may overflow a long
+        micros = Long.parseLong(node.asText());
+      } else {
+        return new EventTime(null, Problem.invalid(path, path + " must be an integer (microseconds since the epoch)"));
+      }
+      long ms = Math.floorDiv(micros, 1000);
+      if (ms < nowMs - maxAgeMs) {
+        return new EventTime(null, Problem.outOfBounds(path, path + " is more than " + (maxAgeMs / 3_600_000)
+            + " hours in the past"));
+      }
+      if (ms > nowMs + maxSkewMs) {
+        return new EventTime(null, Problem.outOfBounds(path, path + " is in the future"));
+      }
+      return new EventTime(ms, null);
+    }
+  }
+
+  /** What the request says about every event's context: {@code ip_override}, {@code device}, {@code user_location}. */
+  private static final class Context {
+    String ipOverride;
+    SenderDevice device;
+    SenderLocation location;
+    String language;
+    String screenResolution;
+
+    /** The context's part of a derived request id: the device and location as sent (never the IP). */
+    static String forId(JsonNode root) {
+      return root.get("device") + "|" + root.get("user_location");
+    }
+  }
+
+  private static String orElse(String value, String otherwise) {
+    return value != null ? value : otherwise;
+  }
+
+  private static Problem readIpOverride(JsonNode node, Context into) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      return Problem.invalid("ip_override", "ip_override must be a string (an IPv4 or IPv6 address)");
+    }
+    String ip = node.asText().trim();
+    if (ip.isEmpty()) {
+      return null;
+    }
+    // Parsed as a literal only (never resolved); the value itself is not echoed: it is personal data.
+    if (IpAddresses.parse(ip) == null) {
+      return Problem.invalid("ip_override", "ip_override must be an IPv4 or IPv6 address");
+    }
+    into.ipOverride = ip;
+    return null;
+  }
+
+  /** The text members of a request-level object (trimmed, blank as absent), or the first one that is not text. */
+  private record Texts(Map<String, String> values, Problem problem) {
+    static Texts read(JsonNode object, String prefix, String... keys) {
+      Map<String, String> values = new java.util.HashMap<>();
+      for (String key : keys) {
+        JsonNode f = object.get(key);
+        String path = prefix + "." + key;
+        if (f == null || f.isNull()) {
+          continue;
+        }
+        if (!f.isTextual()) {
+          return new Texts(null, Problem.invalid(path, path + " must be a string"));
+        }
+        String v = QueryStrings.blankToNull(f.asText().trim());
+        if (v != null && v.length() > MAX_CONTEXT_VALUE) {
+          return new Texts(null, Problem.outOfBounds(path, path + " longer than " + MAX_CONTEXT_VALUE + " characters"));
+        }
+        if (v != null) {
+          values.put(key, v);
+        }
+      }
+      return new Texts(values, null);
+    }
+  }
+
+  private static Problem readDevice(JsonNode node, Context into) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      return Problem.invalid("device", "device must be an object");
+    }
+    // model and brand are checked like the others but not kept: the hit has no column for them yet.
+    Texts texts = Texts.read(node, "device", "category", "language", "screen_resolution", "operating_system",
+        "operating_system_version", "browser", "browser_version", "model", "brand");
+    if (texts.problem() != null) {
+      return texts.problem();
+    }
+    Map<String, String> v = texts.values();
+    String category = v.containsKey("category") ? v.get("category").toLowerCase(Locale.ROOT) : null;
+    if (category != null && !DEVICE_CATEGORIES.contains(category)) {
+      return Problem.invalid("device.category", "device.category must be one of desktop, mobile, tablet, smart tv, was "
+          + Problem.quote(v.get("category")));
+    }
+    String language = v.get("language");
+    if (language != null && !LANGUAGE.matcher(language).matches()) {
+      return Problem.invalid("device.language", "device.language must be a language tag such as en or en-US, was "
+          + Problem.quote(language));
+    }
+    String resolution = v.get("screen_resolution");
+    if (resolution != null && !RESOLUTION.matcher(resolution).matches()) {
+      return Problem.invalid("device.screen_resolution", "device.screen_resolution must be WIDTHxHEIGHT in pixels, "
+          + "such as 1280x2856, was " + Problem.quote(resolution));
+    }
+    String os = v.get("operating_system");
+    String browser = v.get("browser");
+    // A version without its name would pair the sender's version with the User-Agent's browser or system.
+    if (os == null && v.containsKey("operating_system_version")) {
+      return new Problem("device.operating_system", "device.operating_system is required with "
+          + "device.operating_system_version", ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
+    }
+    if (browser == null && v.containsKey("browser_version")) {
+      return new Problem("device.browser", "device.browser is required with device.browser_version",
+          ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
+    }
+    if (category != null || os != null || browser != null) {
+      into.device = new SenderDevice(category, browser, v.get("browser_version"), os, v.get("operating_system_version"));
+    }
+    // Language and resolution are hit fields of their own (an event's parameter may override them).
+    into.language = language == null ? null : language.replace('_', '-');
+    into.screenResolution = resolution;
+    return null;
+  }
+
+  private static Problem readLocation(JsonNode node, Context into) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      return Problem.invalid("user_location", "user_location must be an object");
+    }
+    Texts texts = Texts.read(node, "user_location", "city", "region_id", "country_id", "subcontinent_id",
+        "continent_id");
+    if (texts.problem() != null) {
+      return texts.problem();
+    }
+    Map<String, String> v = texts.values();
+    String region = v.containsKey("region_id") ? v.get("region_id").toUpperCase(Locale.ROOT) : null;
+    java.util.regex.Matcher rm = region == null ? null : REGION.matcher(region);
+    if (rm != null && !rm.matches()) {
+      return Problem.invalid("user_location.region_id", "user_location.region_id must be an ISO 3166-2 subdivision "
+          + "code such as US-CA, was " + Problem.quote(v.get("region_id")));
+    }
+    String country = v.containsKey("country_id") ? v.get("country_id").toUpperCase(Locale.ROOT) : null;
+    if (country != null && !COUNTRY.matcher(country).matches()) {
+      return Problem.invalid("user_location.country_id", "user_location.country_id must be an ISO 3166-1 alpha-2 "
+          + "country code such as US, was " + Problem.quote(v.get("country_id")));
+    }
+    if (rm != null && country != null && !rm.group(1).equals(country)) {
+      return Problem.invalid("user_location.region_id", "user_location.region_id " + Problem.quote(region)
+          + " is not a subdivision of country_id " + Problem.quote(country));
+    }
+    for (String area : new String[] {"subcontinent_id", "continent_id"}) {
+      String code = v.get(area);
+      if (code != null && !M49.matcher(code).matches()) {
+        return Problem.invalid("user_location." + area, "user_location." + area + " must be a UN M49 code of three "
+            + "digits such as " + (area.equals("continent_id") ? "019" : "021") + ", was " + Problem.quote(code));
+      }
+    }
+    // Continent and subcontinent are checked but not kept (no hit column); a location without any of the kept
+    // fields leaves the IP lookup to fill them.
+    String city = v.get("city");
+    if (city != null || region != null || country != null) {
+      into.location = new SenderLocation(country != null ? country : rm == null ? null : rm.group(1), region, city);
     }
     return null;
   }

@@ -115,6 +115,10 @@ public final class UniversalParser {
     d.content = QueryStrings.blankToNull(p.get("cc"));
     d.gclid = QueryStrings.blankToNull(p.get("gclid"));
     d.sessionStart = "start".equals(p.get("sc")) ? Boolean.TRUE : null;
+    // The cache buster is the sender's id of the hit (analytics.js draws one per hit and repeats it on a retry):
+    // copies with the same z collapse within the 24 h de-dup window. Without it the collector derives an id from
+    // the hit's bytes, which collapses only copies within collector.derivedIdWindowMs (Enricher.requestId).
+    d.requestId = QueryStrings.blankToNull(p.get("z"));
     if (d.clientIp != null && !d.clientIp.matches("[0-9A-Fa-f:.]{2,45}")) {
       return Problem.invalid("uip", "uip must be an IP address");
     }
@@ -158,8 +162,7 @@ public final class UniversalParser {
       }
       default -> d.eventName = t;
     }
-    // The cache buster differs between otherwise identical hits sent on purpose, and is the same
-    // when a client retries the very same request: a good input for a derived request id.
+    // Without z, a retry of the very same request repeats these bytes: the input of a derived request id.
     d.payloadForId = line;
     return null;
   }

@@ -6,7 +6,11 @@ import java.util.List;
  * Settings of the collector role (ingestion).
  *
  * @param dedupWindowMs a retried hit (same property, client and request id) within this window is
- *     acknowledged but not produced again (Ignite cache with a creation expiry)
+ *     acknowledged but not produced again (Ignite cache with a creation expiry); for the sender's own request ids
+ *     (tracker {@code _rid}, MP {@code request_id}, UA {@code z})
+ * @param derivedIdWindowMs the same for request ids the collector derives from the payload (the sender gave none):
+ *     only copies of one request retried within this window collapse, identical hits further apart are two hits
+ *     (docs/analytics-model.md, "Duplicates"); at most {@code dedupWindowMs}
  * @param sessionTimeoutMs inactivity after which the collector assigns a new session id to a client
  *     that sends none itself
  * @param clientMemoryDays how long the collector remembers a client that sends no session id (its
@@ -25,6 +29,7 @@ import java.util.List;
  */
 public record CollectorConfig(
     long dedupWindowMs,
+    long derivedIdWindowMs,
     long sessionTimeoutMs,
     int clientMemoryDays,
     long stateRegionMb,
@@ -51,6 +56,8 @@ public record CollectorConfig(
 
   void validate(Validator v) {
     v.require(dedupWindowMs >= 0, "collector.dedupWindowMs", "must be >= 0, was " + dedupWindowMs);
+    v.require(derivedIdWindowMs >= 0 && derivedIdWindowMs <= dedupWindowMs, "collector.derivedIdWindowMs",
+        "must be 0-" + dedupWindowMs + " (collector.dedupWindowMs), was " + derivedIdWindowMs);
     v.require(sessionTimeoutMs >= 60_000, "collector.sessionTimeoutMs", "must be >= 60000, was " + sessionTimeoutMs);
     v.require(clientMemoryDays >= 1, "collector.clientMemoryDays", "must be >= 1, was " + clientMemoryDays);
     v.require(stateRegionMb >= 16, "collector.stateRegionMb", "must be >= 16, was " + stateRegionMb);

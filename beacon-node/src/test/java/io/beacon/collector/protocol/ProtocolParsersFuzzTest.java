@@ -235,6 +235,73 @@ class ProtocolParsersFuzzTest {
     r.problems.forEach(ProtocolParsersFuzzTest::problemIsClear);
   }
 
+  /** Request context (device, user_location, ip_override) and event times, with hostile and mistyped values. */
+  @Provide
+  Arbitrary<byte[]> mpContextBytes() {
+    Arbitrary<Object> value = Arbitraries.oneOf(hostile().map(v -> (Object) v), Arbitraries.integers().map(i -> (Object) i),
+        Arbitraries.of("mobile", "Smart TV", "en-US", "de_DE", "1920x1080", "0x0", "US-CA", "us", "GB-LND", "021", "019",
+            "81.2.69.142", "2001:db8::1", "1.2.3.999").map(v -> (Object) v),
+        Arbitraries.just((Object) List.of("x")), Arbitraries.just((Object) Map.of("a", 1)));
+    Arbitrary<Map<String, Object>> device = Arbitraries.maps(Arbitraries.of("category", "language", "screen_resolution",
+        "operating_system", "operating_system_version", "browser", "browser_version", "model", "brand", "x"), value).ofMaxSize(9);
+    Arbitrary<Map<String, Object>> location = Arbitraries.maps(Arbitraries.of("city", "region_id", "country_id",
+        "subcontinent_id", "continent_id"), value).ofMaxSize(5);
+    Arbitrary<Object> micros = Arbitraries.oneOf(Arbitraries.longs().between(-2 * MAX_AGE, 2 * MAX_SKEW)
+        .map(o -> (Object) ((NOW + o) * 1000)), value);
+    return Combinators.combine(device.injectNull(0.2), location.injectNull(0.2), value.injectNull(0.3), micros.injectNull(0.3),
+            micros.list().ofMinSize(1).ofMaxSize(4))
+        .as((dev, loc, ip, ts, eventTimes) -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("client_id", "c");
+          putIf(m, "device", dev);
+          putIf(m, "user_location", loc);
+          putIf(m, "ip_override", ip);
+          putIf(m, "timestamp_micros", ts);
+          List<Object> events = new ArrayList<>();
+          for (Object t : eventTimes) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", "e");
+            putIf(e, "timestamp_micros", t);
+            events.add(e);
+          }
+          m.put("events", events);
+          try {
+            return JSON.writeValueAsBytes(m);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
+  private static void putIf(Map<String, Object> m, String k, Object v) {
+    if (v != null) {
+      m.put(k, v);
+    }
+  }
+
+  @Property
+  void measurementProtocolContextNeverThrowsAndKeepsOnlyValidValues(@ForAll("mpContextBytes") byte[] body) {
+    ParseResult r = MeasurementProtocolParser.parse("G-FUZZ", body, NOW, MAX_AGE, MAX_SKEW);
+    assertThat(r.hits.size() + r.problems.size()).isPositive();
+    for (HitDraft d : r.hits) {
+      assertThat(d.ts == null || (d.ts >= NOW - MAX_AGE && d.ts <= NOW + MAX_SKEW)).as("ts %s", d.ts).isTrue();
+      if (d.device != null) {
+        assertThat(d.device.category() == null || MeasurementProtocolParser.DEVICE_CATEGORIES.contains(d.device.category())).isTrue();
+        assertThat(d.device.browserVersion() == null || d.device.browser() != null).isTrue();
+        assertThat(d.device.osVersion() == null || d.device.os() != null).isTrue();
+      }
+      if (d.location != null) {
+        assertThat(d.location.country() == null ? "US" : d.location.country()).matches("[A-Z]{2}");
+        assertThat(d.location.region() == null ? "US-CA" : d.location.region()).matches("[A-Z]{2}-[A-Z0-9]{1,3}");
+        assertThat(d.location.region() == null || d.location.region().startsWith(d.location.country() + "-")).isTrue();
+      }
+      assertThat(d.language == null ? "en" : d.language).matches("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*");
+      assertThat(d.screenResolution == null ? "1x1" : d.screenResolution).matches("[1-9][0-9]*x[1-9][0-9]*");
+      assertThat(d.clientIp == null || io.beacon.collector.enrich.IpAddresses.parse(d.clientIp) != null).isTrue();
+    }
+    r.problems.forEach(ProtocolParsersFuzzTest::problemIsClear);
+  }
+
   record MpEvent(String name, Map<String, Object> params) {}
 
   record MpBody(String clientId, String userId, Long tsMicros, List<MpEvent> events) {}
