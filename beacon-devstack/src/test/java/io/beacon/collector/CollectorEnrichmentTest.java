@@ -103,7 +103,7 @@ class CollectorEnrichmentTest {
     assertThat(Attribution.fromReferrer("https://t.co/abc", "a.com", none))
         .extracting(Attribution::source, Attribution::medium).containsExactly("t.co", "referral");
     assertThat(Attribution.fromReferrer("https://www.reddit.com/r/x", "a.com", none))
-        .extracting(Attribution::source, Attribution::medium).containsExactly("reddit.com", "referral");
+        .extracting(Attribution::source, Attribution::medium).containsExactly("www.reddit.com", "referral");
     assertThat(Attribution.fromReferrer("https://blog.example.org/post", "a.com", none))
         .extracting(Attribution::source, Attribution::medium).containsExactly("blog.example.org", "referral");
     assertThat(Attribution.fromReferrer(null, "a.com", none)).isEqualTo(Attribution.DIRECT);

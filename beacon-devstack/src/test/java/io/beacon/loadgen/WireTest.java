@@ -265,7 +265,7 @@ class WireTest {
         if (original.encoded == null) {
           original.encoded = Wire.encode(original, NOW, null, false);
         }
-        List<String> derived = parse(r, original.encoded).stream().map(Enricher::requestId).toList();
+        List<String> derived = parse(r, original.encoded).stream().map(d -> Enricher.requestId(d).value()).toList();
         if (r.isDuplicate()) {
           assertThat(derived).isEqualTo(ids.get(original));
           copies++;
