@@ -23,7 +23,8 @@ import java.util.Set;
  * borrowed from the model ({@link ChannelGroup}): they have their own tests written from GA4's documentation.
  *
  * <p>What a stream that has seen every hit (and settled every session) must hold: hits more than 72 h late are
- * not counted (their days are reported dirty, for recompute); every other hit counts with its whole session.
+ * not counted (their days are reported dirty, for recompute), though they belong to their sessions and clients
+ * like any event (attribution, engagement, first visit); every other hit counts with its whole session.
  */
 public final class ReferenceAggregation {
 
@@ -93,12 +94,18 @@ public final class ReferenceAggregation {
   public static ReferenceAggregation of(Iterable<Hit> hits, Map<String, ZoneId> zones) {
     ReferenceAggregation ref = new ReferenceAggregation();
     Map<String, List<Hit>> byClient = new LinkedHashMap<>();
+    Set<Hit> tooLate = new HashSet<>();
     for (Hit h : hits) {
       ZoneId zone = zones.get(h.propertyId());
       if (h.receivedAt() - h.ts() > Duration.ofHours(72).toMillis()) {
         ZonedDateTime local = Instant.ofEpochMilli(h.ts()).atZone(zone);
         long day = local.toLocalDate().atStartOfDay(zone).toInstant().toEpochMilli();
         ref.dirtyDays.computeIfAbsent(h.propertyId(), p -> new HashSet<>()).add(day);
+        // Not counted by the stream (recompute owns its day), but an event of its session and client all the same.
+        tooLate.add(h);
+        if (!Boolean.TRUE.equals(h.isBot())) {
+          byClient.computeIfAbsent(h.propertyId() + "\u0000" + h.clientId(), k -> new ArrayList<>()).add(h);
+        }
         continue;
       }
       ref.counted++;
@@ -135,6 +142,9 @@ public final class ReferenceAggregation {
       Hit firstEver = clientHits.get(0);
       Session firstSession = sessionOf.get(firstEver);
       for (Hit h : clientHits) {
+        if (tooLate.contains(h)) {
+          continue;
+        }
         Session s = sessionOf.get(h);
         Hit a = s.first();
         Map<String, String> dims = new LinkedHashMap<>();

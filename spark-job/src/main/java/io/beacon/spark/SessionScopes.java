@@ -82,8 +82,9 @@ final class SessionScopes {
    */
   static Dataset<org.apache.spark.sql.Row> apply(Dataset<org.apache.spark.sql.Row> deduplicated, JobConfig config) {
     Fn fn = new Fn(config);
+    // All columns pass on: projecting the de-duplication's time column away lets the optimizer prune it below the
+    // de-duplication, which then has no event-time column (seen: None.get in StreamingDeduplicateWithinWatermarkExec).
     return deduplicated
-        .select(HitDecoder.HIT, HitDecoder.ERROR, HitDecoder.VALUE, "partition", "offset")
         .groupByKey((MapFunction<org.apache.spark.sql.Row, String>) SessionScopes::key, Encoders.STRING())
         .flatMapGroupsWithState(fn, OutputMode.Append(), Encoders.BINARY(), Encoders.row(SCHEMA),
             GroupStateTimeout.ProcessingTimeTimeout());
@@ -91,10 +92,10 @@ final class SessionScopes {
 
   /** The group of a row: its hit's property and client; a record that is not a hit: its own group. */
   static String key(org.apache.spark.sql.Row r) {
-    if (r.isNullAt(0)) {
-      return BAD_KEY + r.getInt(3) + "@" + r.getLong(4);
+    org.apache.spark.sql.Row hit = r.getAs(HitDecoder.HIT);
+    if (hit == null) {
+      return BAD_KEY + r.<Integer>getAs("partition") + "@" + r.<Long>getAs("offset");
     }
-    org.apache.spark.sql.Row hit = r.getStruct(0);
     return hit.getAs("propertyId") + "\u0000" + hit.getAs("clientId");
   }
 
@@ -122,7 +123,7 @@ final class SessionScopes {
       List<org.apache.spark.sql.Row> out = new ArrayList<>();
       if (key.startsWith(BAD_KEY)) {
         rows.forEachRemaining(r -> out.add(RowFactory.create(BAD, null, null, null, null, null, null, null, null,
-            r.getString(1), r.getAs(2), r.getInt(3), r.getLong(4))));
+            r.getAs(HitDecoder.ERROR), r.getAs(HitDecoder.VALUE), r.getAs("partition"), r.getAs("offset"))));
         return out.iterator();
       }
       // The batch's timestamp (offset log): a replay sees the same clock.
@@ -136,7 +137,7 @@ final class SessionScopes {
       } else {
         List<Hit> hits = new ArrayList<>();
         rows.forEachRemaining(r -> {
-          Hit h = HitRow.toHit(r.getStruct(0));
+          Hit h = HitRow.toHit(r.getAs(HitDecoder.HIT));
           if (!Boolean.TRUE.equals(h.isBot())) {
             hits.add(h);
           } else if (Lateness.isTooLate(h, config.maxLateness)) {
@@ -192,9 +193,15 @@ final class SessionScopes {
         earliest = Math.min(earliest, h.ts());
       }
       Hit any = hits.get(0);
-      CqlSession session = Clients.cassandra(config);
-      Row row = session.execute(session.prepare(FirstVisitsTable.select(config.keyspace))
-          .bind(any.propertyId(), any.clientId())).one();
+      // Retried like the sink's writes (a Cassandra restart), then the batch fails and is replayed.
+      Row row = dev.failsafe.Failsafe.with(dev.failsafe.RetryPolicy.builder().handle(RuntimeException.class)
+              .withBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5))
+              .withMaxDuration(config.writeRetryTimeout).withMaxRetries(-1).build())
+          .get(() -> {
+            CqlSession session = Clients.cassandra(config);
+            return session.execute(session.prepare(FirstVisitsTable.select(config.keyspace))
+                .bind(any.propertyId(), any.clientId())).one();
+          });
       ClientHistory h = row == null ? ClientHistory.NONE : FirstVisitsTable.from(row);
       return h.known() && h.firstTs() < earliest ? h : ClientHistory.NONE;
     }
