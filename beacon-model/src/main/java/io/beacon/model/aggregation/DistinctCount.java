@@ -156,7 +156,7 @@ public final class DistinctCount {
     }
     if (exactUpdates == null && exactCompact == null && exactUnion == null) {
       // Nothing here yet: take theirs as it is (compact sketches are never changed), or a copy of an update sketch.
-      exactCompact = exact instanceof CompactSketch c ? c : exact.compact(true, null);
+      exactCompact = exact instanceof CompactSketch c ? c : exact.compact(false, null);
       return this;
     }
     openExactUnion().union(exact);
@@ -201,7 +201,8 @@ public final class DistinctCount {
   /** Settles an open union of the exact part (dropping it if the union passed the limit). */
   private void settleExact() {
     if (exactUnion != null) {
-      CompactSketch result = exactUnion.getResult(true, null);
+      // Unordered: reading the count needs no sort; toBytes sorts what it stores.
+      CompactSketch result = exactUnion.getResult(false, null);
       exactUnion = null;
       if (result.isEstimationMode() || result.getRetainedEntries(true) > EXACT_LIMIT) {
         overflow();

@@ -117,6 +117,12 @@ class DistinctCountTest {
     assertThat(u.isExact()).isTrue();
     assertThat(u.estimate()).isEqualTo(2_048);
     assertThat(a.estimate()).isEqualTo(1_500); // only read
+    // What is stored is the ordered compact image, whatever order the union held it in.
+    byte[] stored = u.toBytes();
+    int length = ByteBuffer.wrap(stored, 3, 4).getInt();
+    CompactSketch exact = CompactSketch.heapify(org.apache.datasketches.memory.Memory.wrap(stored).region(7, length));
+    assertThat(exact.isOrdered()).isTrue();
+    assertThat(exact.getRetainedEntries(true)).isEqualTo(2_048);
     // One value more: past the limit.
     DistinctCount c = count(v.subList(2_048, 2_049));
     u.merge(c);
