@@ -25,7 +25,7 @@ import org.apache.datasketches.theta.UpdateSketch;
  *       ("overflowed") as soon as it holds more than {@value #EXACT_LIMIT} values, after an update or a union, and
  *       never comes back: a union with an overflowed count overflows too.</li>
  *   <li><b>HLL part</b>: HLL_4, lgK {@value #LG_K} (as before this class): updated with every value, merged by every
- *       union, so it is there when the exact part is gone. Within 0.77% at 95% above the exact range (measured,
+ *       union, so it is there when the exact part is gone. Within 0.9% at 95% above the exact range (measured,
  *       {@code docs/bench-results}), exact barring 32-bit coupon collisions up to 6,144 values.</li>
  * </ul>
  * {@link #estimate()} is the exact part's count while there is one, else the HLL estimate; {@link #lowerBound} and
