@@ -1,5 +1,6 @@
 package io.beacon.bench;
 
+import io.beacon.model.aggregation.DistinctCount;
 import io.beacon.testing.BenchMain;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import org.apache.datasketches.cpc.CpcSketch;
 import org.apache.datasketches.cpc.CpcUnion;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
+import org.apache.datasketches.memory.Memory;
 import org.apache.datasketches.theta.CompactSketch;
 import org.apache.datasketches.theta.SetOperation;
 import org.apache.datasketches.theta.UpdateSketch;
@@ -34,18 +36,26 @@ import org.apache.datasketches.theta.UpdateSketch;
  * {@code MetricState.users()} returns), the 95th percentile and the maximum of |estimate - n| / n over the trials,
  * and the mean serialized size in bytes (the compact image a Cassandra row stores; for Theta also its compressed
  * form). Candidates: HLL_4/HLL_6/HLL_8 at lgK 12..16, CPC at lgK 12..15, Theta QuickSelect (compact, ordered)
- * with 2^12..2^16 nominal entries.
+ * with 2^12..2^16 nominal entries, and the "exact front" {@link DistinctCount} (MetricState's distinct counts since
+ * it: an exact Theta part up to 2,048 values next to HLL_4 lgK 16), measured through its stored form.
  *
- * <p>Arguments: {@code [out=target/bench/sketches.md] [json=target/bench/sketches.json] [scale=1.0] [seed=1]}:
- * {@code scale} multiplies every trial count (0.1 checks the set-up in seconds; the default takes ~3-4 minutes of
- * one core).
+ * <p>Then timings of each candidate run ({@link #timings}): 1,000,000 updates into one sketch, and the union of 24
+ * hourly stored sketches (decoding them, and merging the decoded ones), medians of repeated runs.
+ *
+ * <p>Arguments: {@code [out=target/bench/sketches.md] [json=target/bench/sketches.json] [scale=1.0] [seed=1]
+ * [only=]}: {@code scale} multiplies every trial count (0.1 checks the set-up in seconds; the default takes ~4-5
+ * minutes of one core); {@code only}, comma-separated, keeps the candidates whose name starts with one of them
+ * (e.g. {@code "HLL_4 lgK 16,exact front"}; empty: all).
  */
 public final class SketchBenchmark {
 
   static final int HOURS = 24;
-  static final int[] NS = {10, 100, 500, 1_000, 2_000, 5_000, 10_000, 100_000, 1_000_000};
+  static final int[] NS = {10, 100, 500, 1_000, 2_000, 2_048, 5_000, 10_000, 100_000, 1_000_000};
   /** Trials per n at scale 1: many where it is cheap, fewer for the large counts (whose errors are pooled too). */
-  static final int[] TRIALS = {1000, 1000, 1000, 1000, 500, 300, 200, 60, 10};
+  static final int[] TRIALS = {1000, 1000, 1000, 1000, 500, 500, 300, 200, 60, 10};
+  /** The name of the candidate MetricState used before the exact front, and of the exact front. */
+  static final String BEFORE = "HLL_4 lgK 16";
+  static final String AFTER = "exact front (Theta 2^11 + HLL_4 lgK 16)";
   static final String[] MODES = {"single", "union24 disjoint", "union24 overlapping"};
 
   /** One candidate sketch configuration. */
@@ -79,6 +89,12 @@ public final class SketchBenchmark {
     }
 
     abstract Object union(List<Object> stored);
+
+    /** The bytes a row stores ({@link #bytes} counts them). */
+    abstract byte[] encode(Object stored);
+
+    /** A stored sketch read back from {@link #encode}'s bytes, as a report decodes a row. */
+    abstract Object decode(byte[] bytes);
   }
 
   static final class Hll extends Candidate {
@@ -122,6 +138,16 @@ public final class SketchBenchmark {
       }
       return u.getResult(type);
     }
+
+    @Override
+    byte[] encode(Object stored) {
+      return ((HllSketch) stored).toCompactByteArray();
+    }
+
+    @Override
+    Object decode(byte[] bytes) {
+      return HllSketch.heapify(Memory.wrap(bytes));
+    }
   }
 
   static final class Cpc extends Candidate {
@@ -161,6 +187,16 @@ public final class SketchBenchmark {
         u.update((CpcSketch) s);
       }
       return u.getResult();
+    }
+
+    @Override
+    byte[] encode(Object stored) {
+      return ((CpcSketch) stored).toByteArray();
+    }
+
+    @Override
+    Object decode(byte[] bytes) {
+      return CpcSketch.heapify(Memory.wrap(bytes));
     }
   }
 
@@ -210,6 +246,72 @@ public final class SketchBenchmark {
         u.union((CompactSketch) s);
       }
       return u.getResult(true, null);
+    }
+
+    @Override
+    byte[] encode(Object stored) {
+      return ((CompactSketch) stored).toByteArray();
+    }
+
+    @Override
+    Object decode(byte[] bytes) {
+      return CompactSketch.heapify(Memory.wrap(bytes));
+    }
+  }
+
+  /**
+   * MetricState's distinct count since the exact front ({@link DistinctCount}): a Theta sketch of 2^11 nominal
+   * entries, exact up to 2,048 values (dropped past them), next to an HLL_4 lgK 16 sketch; both updated with every
+   * value; the count is the Theta part's while it is exact, else the HLL's. Measured through its stored form
+   * (the envelope a row holds, read back).
+   */
+  static final class ExactFront extends Candidate {
+    ExactFront() {
+      super("exact front", AFTER, DistinctCount.LG_K);
+    }
+
+    @Override
+    Object newSketch() {
+      return new DistinctCount();
+    }
+
+    @Override
+    void update(Object sketch, byte[] item) {
+      ((DistinctCount) sketch).update(item);
+    }
+
+    @Override
+    Object stored(Object sketch) {
+      return DistinctCount.fromBytes(((DistinctCount) sketch).toBytes());
+    }
+
+    @Override
+    double estimate(Object stored) {
+      return ((DistinctCount) stored).estimate();
+    }
+
+    @Override
+    int bytes(Object stored) {
+      return ((DistinctCount) stored).toBytes().length;
+    }
+
+    @Override
+    Object union(List<Object> stored) {
+      DistinctCount u = new DistinctCount();
+      for (Object s : stored) {
+        u.merge((DistinctCount) s);
+      }
+      return u;
+    }
+
+    @Override
+    byte[] encode(Object stored) {
+      return ((DistinctCount) stored).toBytes();
+    }
+
+    @Override
+    Object decode(byte[] bytes) {
+      return DistinctCount.fromBytes(bytes);
     }
   }
 
@@ -276,7 +378,21 @@ public final class SketchBenchmark {
     for (int lgK = 12; lgK <= 16; lgK++) {
       c.add(new Theta(lgK));
     }
+    c.add(new ExactFront());
     return c;
+  }
+
+  /** The candidates whose name starts with one of {@code only}'s comma-separated prefixes (empty: all). */
+  static List<Candidate> candidates(String only) {
+    if (only == null || only.isBlank()) {
+      return candidates();
+    }
+    List<String> prefixes = Arrays.stream(only.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+    List<Candidate> out = candidates().stream().filter(c -> prefixes.stream().anyMatch(c.name::startsWith)).toList();
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("no candidate starts with any of " + prefixes);
+    }
+    return out;
   }
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -307,11 +423,12 @@ public final class SketchBenchmark {
     Path json = Path.of(args.length > 1 ? args[1] : "target/bench/sketches.json");
     double scale = args.length > 2 ? Double.parseDouble(args[2]) : 1.0;
     long seed = args.length > 3 ? Long.parseLong(args[3]) : 1L;
+    String only = args.length > 4 ? args[4] : "";
     String loadStart = BenchMain.loadAverage();
     Instant started = Instant.now();
     long cpuStart = cpuNanos();
 
-    List<Candidate> candidates = candidates();
+    List<Candidate> candidates = candidates(only);
     int[] trials = new int[NS.length];
     for (int i = 0; i < NS.length; i++) {
       trials[i] = Math.max(2, (int) Math.round(TRIALS[i] * scale));
@@ -345,11 +462,16 @@ public final class SketchBenchmark {
     }
     long cpu = cpuNanos() - cpuStart;
     String loadEnd = BenchMain.loadAverage();
-    String markdown = markdown(candidates, cells, trials, seed, scale, loadStart, loadEnd, started, cpu);
+    List<Timing> timings = timings(candidates, scale, seed);
+    String markdown = markdown(candidates, cells, trials, seed, scale, loadStart, loadEnd, started, cpu, only)
+        + timingMarkdown(timings);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, markdown);
-    BenchMain.writeJson(json, json(candidates, cells, trials, loadStart, loadEnd, cpu));
+    JsonObject result = json(candidates, cells, trials, loadStart, loadEnd, cpu);
+    result.put("timings", new JsonArray(timings.stream().map(Timing::json).toList()));
+    BenchMain.writeJson(json, result);
     System.out.println(summaryTable(candidates, cells, trials));
+    System.out.println(timingMarkdown(timings));
     System.out.println("written: " + out + ", " + json);
   }
 
@@ -405,6 +527,199 @@ public final class SketchBenchmark {
     }
     union = c.union(hours);
     cell[2].add(n, c.estimate(union), c.bytes(union), c.altBytes(union));
+  }
+
+  // ---- timings
+
+  /** One candidate's timings: updates, and unions of 24 hourly stored sketches at some day sizes. */
+  record Timing(String name, double updatesMsMedian, double updatesMsMin, double smallUpdatesMsMedian,
+                double smallUpdatesMsMin, int[] ns, long[] bytes, double[] decodeUs, double[] mergeUs,
+                double heapBytes1, double heapBytes10) {
+    JsonObject json() {
+      JsonArray unions = new JsonArray();
+      for (int i = 0; i < ns.length; i++) {
+        unions.add(new JsonObject().put("n", ns[i]).put("meanBytes", bytes[i]).put("decode24Us", decodeUs[i])
+            .put("merge24Us", mergeUs[i]));
+      }
+      return new JsonObject().put("name", name).put("millionUpdatesMsMedian", updatesMsMedian)
+          .put("millionUpdatesMsMin", updatesMsMin).put("millionUpdatesIn1000SketchesMsMedian", smallUpdatesMsMedian)
+          .put("millionUpdatesIn1000SketchesMsMin", smallUpdatesMsMin).put("union24", unions).put("heapBytesOneValue", heapBytes1)
+          .put("heapBytesTenValues", heapBytes10);
+    }
+  }
+
+  static final int UPDATES = 1_000_000;
+  static final int[] UNION_NS = {1_000, 2_048, 100_000};
+
+  /**
+   * Per candidate: the time of {@value #UPDATES} updates into one new sketch (median and minimum of repeated runs,
+   * after a warm-up), and for a day of n distinct values spread over 24 overlapping hourly sketches (as the
+   * accuracy runs' overlapping mode) the time to decode the 24 stored images and to merge the 24 decoded sketches
+   * and read the estimate (what a report does per group; medians of repeated rounds); and roughly the heap one
+   * sketch holding 1 (10) values takes (100,000 of them, used heap after GC).
+   */
+  static List<Timing> timings(List<Candidate> candidates, double scale, long seed) {
+    SplittableRandom random = new SplittableRandom(seed + 1);
+    byte[][] items = new byte[UPDATES][];
+    for (int i = 0; i < UPDATES; i++) {
+      items[i] = uuid(random);
+    }
+    int reps = scale >= 1 ? 7 : 2;
+    List<Timing> out = new ArrayList<>();
+    for (Candidate c : candidates) {
+      double[] runs = new double[reps];
+      for (int r = -1; r < reps; r++) {
+        long t0 = System.nanoTime();
+        Object s = c.newSketch();
+        for (byte[] item : items) {
+          c.update(s, item);
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        if (c.estimate(c.stored(s)) <= 0) {
+          throw new IllegalStateException("no estimate");
+        }
+        if (r >= 0) {
+          runs[r] = ms;
+        }
+      }
+      Arrays.sort(runs);
+      // The same updates into 1,000 sketches of 1,000 values each (each within the exact front).
+      double[] small = new double[reps];
+      for (int r = -1; r < reps; r++) {
+        long t0 = System.nanoTime();
+        double sink = 0;
+        for (int k = 0; k < 1_000; k++) {
+          Object s = c.newSketch();
+          for (int i = k * 1_000; i < (k + 1) * 1_000; i++) {
+            c.update(s, items[i]);
+          }
+          sink += s.hashCode();
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        if (r >= 0) {
+          small[r] = ms + (sink == 42 ? 1e-9 : 0);
+        }
+      }
+      Arrays.sort(small);
+      long[] bytes = new long[UNION_NS.length];
+      double[] decode = new double[UNION_NS.length];
+      double[] merge = new double[UNION_NS.length];
+      for (int k = 0; k < UNION_NS.length; k++) {
+        int n = UNION_NS[k];
+        int[][] overlap = overlappingHours(n, random);
+        Object[] building = new Object[HOURS];
+        for (int h = 0; h < HOURS; h++) {
+          building[h] = c.newSketch();
+        }
+        for (int i = 0; i < n; i++) {
+          for (int h : overlap[i]) {
+            c.update(building[h], items[i]);
+          }
+        }
+        List<byte[]> images = new ArrayList<>();
+        for (Object b : building) {
+          byte[] image = c.encode(c.stored(b));
+          images.add(image);
+          bytes[k] += image.length;
+        }
+        bytes[k] /= HOURS;
+        List<Object> decoded = new ArrayList<>();
+        images.forEach(i -> decoded.add(c.decode(i)));
+        // Rounds of enough unions to take ~20 ms or more each; the median round.
+        int perRound = n >= 100_000 ? 20 : 200;
+        double[] dRounds = new double[reps];
+        double[] mRounds = new double[reps];
+        double sink = 0;
+        for (int r = -1; r < reps; r++) {
+          long t0 = System.nanoTime();
+          for (int i = 0; i < perRound; i++) {
+            for (byte[] image : images) {
+              sink += c.decode(image).hashCode();
+            }
+          }
+          long t1 = System.nanoTime();
+          for (int i = 0; i < perRound; i++) {
+            sink += c.estimate(c.union(decoded));
+          }
+          long t2 = System.nanoTime();
+          if (r >= 0) {
+            dRounds[r] = (t1 - t0) / 1e3 / perRound;
+            mRounds[r] = (t2 - t1) / 1e3 / perRound;
+          }
+        }
+        if (sink == 42) {
+          System.out.print("");
+        }
+        Arrays.sort(dRounds);
+        Arrays.sort(mRounds);
+        decode[k] = dRounds[reps / 2];
+        merge[k] = mRounds[reps / 2];
+      }
+      out.add(new Timing(c.name, runs[reps / 2], runs[0], small[reps / 2], small[0], UNION_NS.clone(), bytes, decode,
+          merge,
+          heapPerSketch(c, items, 1), heapPerSketch(c, items, 10)));
+      System.out.printf(Locale.ROOT, "timed %s (load %s)%n", c.name, BenchMain.loadAverage());
+    }
+    return out;
+  }
+
+  /** Rough heap bytes of one sketch holding {@code values} values: 100,000 of them, used heap after GC. */
+  static double heapPerSketch(Candidate c, byte[][] items, int values) {
+    int count = 100_000;
+    long before = usedHeap();
+    Object[] keep = new Object[count];
+    for (int i = 0; i < count; i++) {
+      Object s = c.newSketch();
+      for (int v = 0; v < values; v++) {
+        c.update(s, items[(i * values + v) % items.length]);
+      }
+      keep[i] = s;
+    }
+    long after = usedHeap();
+    if (keep[count - 1] == null) {
+      throw new IllegalStateException();
+    }
+    return (double) (after - before) / count;
+  }
+
+  static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  static String timingMarkdown(List<Timing> timings) {
+    StringBuilder s = new StringBuilder();
+    s.append("## Timings\n\n");
+    s.append("One thread; ").append(String.format(Locale.ROOT, "%,d", UPDATES)).append(" random UUIDs (36 bytes) ")
+        .append("updated into one new sketch, and into 1,000 new sketches of 1,000 values each (median and fastest of ")
+        .append("the runs after a warm-up; past 2,048 values the exact front updates its HLL part only, within them ")
+        .append("both parts); a day of n distinct ")
+        .append("values over 24 overlapping hourly sketches: mean stored bytes of an hourly sketch, time to decode the ")
+        .append("24 stored images, and to merge the 24 decoded sketches and read the estimate (what a report does ")
+        .append("per group and count; medians of rounds); heap of one sketch holding 1 (10) values, roughly (100,000 ")
+        .append("sketches, used heap after GC; what the Spark job's aggregator holds per bucket and count). ")
+        .append("Load average at the end of the timings: ").append(BenchMain.loadAverage()).append(".\n\n");
+    s.append("| candidate | 1M updates, one sketch: ms (median / min) | 1M updates, 1,000 sketches: ms (median / min) |");
+    for (int n : UNION_NS) {
+      s.append(String.format(Locale.ROOT, " n=%,d: hourly bytes | decode 24 µs | merge 24 µs |", n));
+    }
+    s.append(" heap B, 1 value | heap B, 10 values |\n|---|---:|---:|");
+    for (int n : UNION_NS) {
+      s.append("---:|---:|---:|");
+    }
+    s.append("---:|---:|\n");
+    for (Timing t : timings) {
+      s.append("| ").append(t.name()).append(String.format(Locale.ROOT, " | %.0f / %.0f | %.0f / %.0f |",
+          t.updatesMsMedian(), t.updatesMsMin(), t.smallUpdatesMsMedian(), t.smallUpdatesMsMin()));
+      for (int i = 0; i < t.ns().length; i++) {
+        s.append(String.format(Locale.ROOT, " %d | %.0f | %.0f |", t.bytes()[i], t.decodeUs()[i], t.mergeUs()[i]));
+      }
+      s.append(String.format(Locale.ROOT, " %.0f | %.0f |%n", t.heapBytes1(), t.heapBytes10()));
+    }
+    return s.append('\n').toString();
   }
 
   static long cpuNanos() {
@@ -498,7 +813,8 @@ public final class SketchBenchmark {
         }
       }
       Cell[] at1000 = k[index(1_000)];
-      s.append("| ").append(cand.name).append(cand.name.equals("HLL_8 lgK 14") ? " (before)" : "")
+      s.append("| ").append(cand.name)
+          .append(cand.name.equals(BEFORE) ? " (before)" : cand.name.equals("HLL_8 lgK 14") ? " (former)" : "")
           .append(" | ").append(String.format(Locale.ROOT, "%,d", upTo))
           .append(" | ").append(rate(at1000[0].exactRate())).append(" / ").append(rate(at1000[1].exactRate()))
           .append(" / ").append(rate(at1000[2].exactRate()))
@@ -516,7 +832,7 @@ public final class SketchBenchmark {
   }
 
   static String markdown(List<Candidate> candidates, Cell[][][] cells, int[] trials, long seed, double scale,
-                         String loadStart, String loadEnd, Instant started, long cpuNanos) {
+                         String loadStart, String loadEnd, Instant started, long cpuNanos, String only) {
     StringBuilder s = new StringBuilder();
     s.append("# Distinct-count sketches: accuracy and stored size (")
         .append(LocalDate.ofInstant(started, ZoneOffset.UTC)).append(")\n\n");
@@ -530,8 +846,8 @@ public final class SketchBenchmark {
         .append(" (").append(System.getProperty("java.vendor")).append("), max heap ")
         .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MB; DataSketches ")
         .append(dataSketchesVersion()).append('\n');
-    s.append(String.format(Locale.ROOT, "- run: seed %d, scale %s, %.0f s CPU of one thread, started %s%n", seed,
-        scale, cpuNanos / 1e9, started));
+    s.append(String.format(Locale.ROOT, "- run: seed %d, scale %s, %.0f s CPU of one thread (accuracy part), started %s%s%n",
+        seed, scale, cpuNanos / 1e9, started, only.isBlank() ? "" : "; candidates: " + only));
     s.append("- items: random version-4 UUID strings (36 ASCII characters), distinct; the true count is n.\n");
     s.append("- modes: **single** = one sketch updated with the n items; **union24 disjoint** = 24 hourly sketches, ")
         .append("hour h holding items [h n/24, (h+1) n/24), merged by the family's union (as a report merges rows); ")
@@ -540,7 +856,8 @@ public final class SketchBenchmark {
     s.append("- exact = `Math.round(estimate) == n` (what `MetricState.users()` returns); errors are |estimate - n| / n; ")
         .append("p95 is the 95th percentile (nearest rank) over the trials; bytes = mean size of the serialized ")
         .append("compact image (HLL `toCompactByteArray`, CPC `toByteArray`, Theta compact ordered `toByteArray`; ")
-        .append("Theta's `toByteArrayCompressed` in parentheses), i.e. what one `agg_buckets` sketch column holds.\n");
+        .append("Theta's `toByteArrayCompressed` in parentheses; the exact front's `DistinctCount.toBytes()` envelope, ")
+        .append("its estimates read back from it), i.e. what one `agg_buckets` sketch column holds.\n");
     s.append("- trials per n: ");
     for (int i = 0; i < NS.length; i++) {
       s.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%,d: %d", NS[i], trials[i]));

@@ -224,7 +224,8 @@ public final class ReportBenchmark {
       cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES ('" + PROPERTY + "', 'bench', 'UTC')");
       PreparedStatement insert = cql.prepare("INSERT INTO agg_buckets (property_id, granularity, period, dimension,"
           + " bucket_start, dim_value, screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
-          + " users_hll, sessions_hll, engaged_sessions_hll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          + " users_hll, sessions_hll, engaged_sessions_hll, active_users_hll)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       Semaphore inFlight = new Semaphore(64);
       for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
         BucketKey k = e.getKey();
@@ -233,7 +234,8 @@ public final class ReportBenchmark {
         cql.executeAsync(insert.bind(k.propertyId(), k.granularity().code(), k.period(), k.dimension(),
                 Instant.ofEpochMilli(k.bucketStart()), k.value(), s.screenPageViews(), s.eventCount(), s.keyEvents(),
                 s.userEngagementDurationMs(), s.newUsers(), s.botHits(), ByteBuffer.wrap(s.usersSketch()),
-                ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch())))
+                ByteBuffer.wrap(s.sessionsSketch()), ByteBuffer.wrap(s.engagedSessionsSketch()),
+                ByteBuffer.wrap(s.activeUsersSketch())))
             .whenComplete((r, err) -> {
               inFlight.release();
               if (err != null) {

@@ -529,7 +529,7 @@ class RecomputeTest {
 
   private static MetricState dayTotal(LocalDate day) {
     Row r = cql.execute("SELECT screen_page_views, event_count, key_events, engagement_ms, new_users, bot_hits,"
-        + " users_hll, sessions_hll, engaged_sessions_hll FROM agg_buckets WHERE property_id = ? AND granularity = 'day'"
+        + " users_hll, sessions_hll, engaged_sessions_hll, active_users_hll FROM agg_buckets WHERE property_id = ? AND granularity = 'day'"
         + " AND period = ? AND dimension = '(total)' AND bucket_start = ?", PROPERTY, day.toString().substring(0, 7),
         day.atStartOfDay(ZONE).toInstant()).one();
     return r == null ? new MetricState() : state(r);
@@ -550,7 +550,8 @@ class RecomputeTest {
   private static MetricState state(Row r) {
     return MetricState.of(r.getLong("screen_page_views"), r.getLong("event_count"), r.getLong("key_events"),
         r.getLong("engagement_ms"), r.getLong("new_users"), r.getLong("bot_hits"), bytes(r.getByteBuffer("users_hll")),
-        bytes(r.getByteBuffer("sessions_hll")), bytes(r.getByteBuffer("engaged_sessions_hll")));
+        bytes(r.getByteBuffer("sessions_hll")), bytes(r.getByteBuffer("engaged_sessions_hll")),
+        bytes(r.getByteBuffer("active_users_hll")));
   }
 
   private static void assertSameNumbers(Map<BucketKey, MetricState> actual, Map<BucketKey, MetricState> expected) {

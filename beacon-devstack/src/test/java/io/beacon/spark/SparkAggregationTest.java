@@ -298,13 +298,16 @@ class SparkAggregationTest {
         rows.put(key, MetricState.of(r.getLong("screen_page_views"), r.getLong("event_count"),
             r.getLong("key_events"), r.getLong("engagement_ms"), r.getLong("new_users"), r.getLong("bot_hits"),
             bytes(r.getByteBuffer("users_hll")), bytes(r.getByteBuffer("sessions_hll")),
-            bytes(r.getByteBuffer("engaged_sessions_hll"))));
+            bytes(r.getByteBuffer("engaged_sessions_hll")), bytes(r.getByteBuffer("active_users_hll"))));
       }
     }
     return rows;
   }
 
   private static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return null;
+    }
     byte[] out = new byte[b.remaining()];
     b.duplicate().get(out);
     return out;

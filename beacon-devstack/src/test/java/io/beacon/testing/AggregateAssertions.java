@@ -33,17 +33,22 @@ public final class AggregateAssertions {
       MetricState a = byRefKey.get(key);
       if (a.screenPageViews() != e.pageViews || a.eventCount() != e.events || a.keyEvents() != e.keyEvents
           || a.userEngagementDurationMs() != e.engagementMs || a.newUsers() != e.newUsers || a.botHits() != e.bots
-          || !within(a.usersBounds(3), e.users.size()) || !within(a.sessionsBounds(3), e.sessions.size())
+          || !within(a.usersBounds(3), e.users.size()) || !within(a.activeUsersBounds(3), e.activeUsers.size())
+          || !within(a.sessionsBounds(3), e.sessions.size())
           || !within(a.engagedSessionsBounds(3), e.engagedSessions.size())) {
         failures.add(key + ": expected pv=" + e.pageViews + " ev=" + e.events + " ke=" + e.keyEvents + " em="
-            + e.engagementMs + " nu=" + e.newUsers + " bots=" + e.bots + " users=" + e.users.size() + " sessions="
+            + e.engagementMs + " nu=" + e.newUsers + " bots=" + e.bots + " users=" + e.users.size() + " active="
+            + e.activeUsers.size() + " sessions="
             + e.sessions.size() + " engaged=" + e.engagedSessions.size() + ", got " + a);
       }
     });
     assertThat(failures).isEmpty();
   }
 
-  /** Within the sketch's 3-standard-deviation interval, and within 3 standard errors of a union (+1 for rounding). */
+  /**
+   * Within the count's 3-standard-deviation interval (a count still exact, up to {@link MetricState#EXACT_UP_TO}
+   * values, has [n, n]: it must be equal), and within 3 standard errors of a union (+1 for rounding).
+   */
   private static boolean within(double[] bounds, long exact) {
     double tolerance = exact * 3 * MetricState.RELATIVE_STANDARD_ERROR + 1;
     return bounds[0] <= exact + 1e-9 && exact <= bounds[1] + 1e-9

@@ -41,6 +41,8 @@ public final class ReferenceAggregation {
     public long newUsers;
     public long bots;
     public final Set<String> users = new HashSet<>();
+    /** Clients with an engaged session, an event with engagement time, or their first visit in the row. */
+    public final Set<String> activeUsers = new HashSet<>();
     public final Set<String> sessions = new HashSet<>();
     public final Set<String> engagedSessions = new HashSet<>();
   }
@@ -208,6 +210,9 @@ public final class ReferenceAggregation {
       e.newUsers++;
     }
     e.users.add(h.clientId());
+    if (engaged || newUser || (h.engagementMs() != null && h.engagementMs() > 0)) {
+      e.activeUsers.add(h.clientId());
+    }
     e.sessions.add(session);
     if (engaged) {
       e.engagedSessions.add(session);

@@ -140,7 +140,8 @@ final class AdHocReports {
 
   /**
    * The cache key: SHA-256 of what determines the rows (property, zone, resolved ranges, dimensions, metrics,
-   * filter with its keys sorted), not of the order or page, which are applied on read.
+   * filter with its keys sorted), not of the order or page, which are applied on read, and of the metrics'
+   * semantics ({@code s}: changed when a metric's meaning or bound changes, so reports cached before are not served).
    */
   static String key(String propertyId, ZoneId zone, ReportRequest request, JsonObject body) {
     Map<String, Object> k = new LinkedHashMap<>();
@@ -150,6 +151,8 @@ final class AdHocReports {
         .toList());
     k.put("d", request.dimensions());
     k.put("m", request.metrics().stream().map(Enum::name).toList());
+    // 2: activeUsers counted apart from totalUsers, distinct counts exact up to 2,048 values.
+    k.put("s", 2);
     Object filter = body.getValue("dimensionFilter");
     try {
       k.put("f", filter instanceof JsonObject f ? CANONICAL.readValue(f.encode(), Map.class) : null);

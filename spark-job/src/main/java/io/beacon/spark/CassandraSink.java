@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Round trips: rows are grouped by partition; one read per chunk of about {@value #KEYS_PER_CHUNK} rows
  * ({@code bucket_start IN .. AND dim_value IN ..}, paged by {@value #READ_PAGE_ROWS} rows) and one batch write
  * per ~{@value #BATCH_BYTES} bytes, with {@code --write-concurrency} chunks in flight per task. A row is up to
- * ~100 KB (three ~33 KB HLL_4 lgK 16 sketches), so these bounds are what keeps the bytes in flight (read responses and
+ * ~130 KB (four ~33 KB HLL_4 lgK 16 sketches), so these bounds are what keeps the bytes in flight (read responses and
  * writes, in Cassandra's heap and the job's) at a few tens of MB: chunks of 100 values with 64 in flight per
  * task ran a 512 MB Cassandra out of heap under a steady load.
  * A failed chunk is retried for {@code --write-retry-timeout} (a Cassandra restart), then fails the batch.

@@ -61,7 +61,13 @@ class AggregatorTest {
     assertThat(usersOnly.userEngagementDurationMs()).isEqualTo(all.userEngagementDurationMs());
     assertThat(usersOnly.users()).isEqualTo(all.users()).isPositive();
     assertThat(usersOnly.sessions()).as("session sketches were not merged").isZero();
+    assertThat(usersOnly.activeUsers()).as("active users were not merged").isZero();
     assertThat(all.sessions()).isPositive();
+    assertThat(all.activeUsers()).isPositive().isLessThanOrEqualTo(all.users());
+    MetricState activeOnly = new MetricState();
+    parts.forEach(p -> activeOnly.merge(p, MetricState.ACTIVE_USERS));
+    assertThat(activeOnly.activeUsers()).isEqualTo(all.activeUsers());
+    assertThat(activeOnly.users()).isZero();
   }
 
   @Test
@@ -84,7 +90,7 @@ class AggregatorTest {
         MetricState copy = viaColumns
             ? MetricState.of(state.screenPageViews(), state.eventCount(), state.keyEvents(),
                 state.userEngagementDurationMs(), state.newUsers(), state.botHits(), state.usersSketch(),
-                state.sessionsSketch(), state.engagedSessionsSketch())
+                state.sessionsSketch(), state.engagedSessionsSketch(), state.activeUsersSketch())
             : MetricState.fromBytes(state.toBytes());
         merged.merge(key, copy, MetricState::merge);
       });

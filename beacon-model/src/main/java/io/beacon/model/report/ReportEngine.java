@@ -87,6 +87,7 @@ public final class ReportEngine {
     metadata.put("dataSource", dataSource);
     metadata.put("timeZone", zone.getId());
     metadata.put("distinctCountRelativeStandardError", MetricState.RELATIVE_STANDARD_ERROR);
+    metadata.put("distinctCountExactUpTo", MetricState.EXACT_UP_TO);
     return metadata;
   }
 

@@ -8,8 +8,9 @@ import java.util.function.Function;
 
 /**
  * The metrics a report can ask for, by GA4 Data API name, and how each is read from a merged
- * {@link MetricState}. Sums are exact; user and session counts are HLL estimates (see
- * MetricState for the bound); ratios are derived at query time.
+ * {@link MetricState}, and which of its distinct counts each needs merged ({@link #sketches()}). Sums are exact;
+ * user and session counts are exact up to {@link MetricState#EXACT_UP_TO} distinct values and HLL estimates above
+ * (see MetricState for the bound); ratios are derived at query time.
  */
 public enum ReportMetric {
   SCREEN_PAGE_VIEWS("screenPageViews", "TYPE_INTEGER", 0, m -> m.screenPageViews()),
@@ -18,7 +19,8 @@ public enum ReportMetric {
   USER_ENGAGEMENT_DURATION("userEngagementDuration", "TYPE_SECONDS", 0, DerivedMetrics::userEngagementDurationSeconds),
   NEW_USERS("newUsers", "TYPE_INTEGER", 0, m -> m.newUsers()),
   TOTAL_USERS("totalUsers", "TYPE_INTEGER", MetricState.USERS, m -> m.users()),
-  ACTIVE_USERS("activeUsers", "TYPE_INTEGER", MetricState.USERS, m -> m.users()),
+  /** Its own count (an engaged session, engagement time or a first visit), not the client count. */
+  ACTIVE_USERS("activeUsers", "TYPE_INTEGER", MetricState.ACTIVE_USERS, m -> m.activeUsers()),
   SESSIONS("sessions", "TYPE_INTEGER", MetricState.SESSIONS, m -> m.sessions()),
   ENGAGED_SESSIONS("engagedSessions", "TYPE_INTEGER", MetricState.ENGAGED_SESSIONS, m -> m.engagedSessions()),
   ENGAGEMENT_RATE("engagementRate", "TYPE_FLOAT", MetricState.SESSIONS | MetricState.ENGAGED_SESSIONS, DerivedMetrics::engagementRate),

@@ -6,7 +6,7 @@ import java.io.Serializable;
 
 /**
  * One {@code agg_buckets} row as stored, less its partition key ({@link AggBucketsTable.Partition}): the
- * clustering columns, the state in its stored form (exact sums, compact HLL images) and the writer fence. What
+ * clustering columns, the state in its stored form (exact sums, distinct-count blobs) and the writer fence. What
  * {@link AggBucketsTable#read} returns and {@link AggBucketsTable#bindInsert} writes, and the one shape the caches
  * hold rows in (the query side's partitions, the recompute's written rows).
  *
@@ -27,10 +27,19 @@ public final class AggBucketRow implements Serializable {
   public long engagementMs;
   public long newUsers;
   public long botHits;
-  /** compact HLL images ({@link MetricState#usersSketch()} etc.); null or empty: an empty sketch */
+  /**
+   * distinct counts ({@link MetricState#usersSketch()} etc.: {@code DistinctCount} envelopes, or the plain HLL
+   * images of rows written before them); null or empty: an empty count
+   */
   public byte[] usersHll;
   public byte[] sessionsHll;
   public byte[] engagedSessionsHll;
+  /**
+   * {@code active_users_hll} ({@link MetricState#activeUsersSketch()}), always written; null = a row written before
+   * the column existed (or an object cached by the former code): {@link #state()}'s activeUsers falls back to its
+   * total users
+   */
+  public byte[] activeUsersHll;
   /**
    * {@code writer_id}: who wrote the row's state (the stream's query id, or {@code recompute:<job>}); with
    * {@link #writerBatch} the fence that lets a replayed micro-batch skip the rows it already wrote.
@@ -58,15 +67,19 @@ public final class AggBucketRow implements Serializable {
     r.usersHll = state.usersSketch();
     r.sessionsHll = state.sessionsSketch();
     r.engagedSessionsHll = state.engagedSessionsSketch();
+    r.activeUsersHll = state.activeUsersSketch();
     r.writerId = writerId;
     r.writerBatch = writerBatch;
     return r;
   }
 
-  /** The state, rebuilt from the stored images (decoded lazily, on first read of each sketch). */
+  /**
+   * The state, rebuilt from the stored images (decoded lazily, on first read of each count); a null
+   * {@link #activeUsersHll} (a legacy row) makes its activeUsers its total users.
+   */
   public MetricState state() {
     return MetricState.of(screenPageViews, eventCount, keyEvents, engagementMs, newUsers, botHits, usersHll,
-        sessionsHll, engagedSessionsHll);
+        sessionsHll, engagedSessionsHll, activeUsersHll);
   }
 
   /**
@@ -80,7 +93,7 @@ public final class AggBucketRow implements Serializable {
   /** Roughly the bytes of the row's insert (its sketches dominate), for sizing batches. */
   public int approximateBytes() {
     return 200 + (value == null ? 0 : value.length()) + length(usersHll) + length(sessionsHll)
-        + length(engagedSessionsHll);
+        + length(engagedSessionsHll) + length(activeUsersHll);
   }
 
   private static int length(byte[] b) {

@@ -36,7 +36,8 @@ public final class AggBucketsTable {
   // Clustering columns.
   public static final String BUCKET_START = "bucket_start";
   public static final String DIM_VALUE = "dim_value";
-  // The state: exact sums and compact HLL images.
+  // The state: exact sums and distinct counts (MetricState.usersSketch() etc.: DistinctCount envelopes, or the plain
+  // HLL images of older rows).
   public static final String SCREEN_PAGE_VIEWS = "screen_page_views";
   public static final String EVENT_COUNT = "event_count";
   public static final String KEY_EVENTS = "key_events";
@@ -46,6 +47,8 @@ public final class AggBucketsTable {
   public static final String USERS_HLL = "users_hll";
   public static final String SESSIONS_HLL = "sessions_hll";
   public static final String ENGAGED_SESSIONS_HLL = "engaged_sessions_hll";
+  /** Added by an ALTER TABLE: null in rows written before it (their activeUsers falls back to totalUsers). */
+  public static final String ACTIVE_USERS_HLL = "active_users_hll";
   // The writer fence, and when the row was written.
   public static final String WRITER_ID = "writer_id";
   public static final String WRITER_BATCH = "writer_batch";
@@ -56,8 +59,8 @@ public final class AggBucketsTable {
       DIM_VALUE);
   /** What every SELECT returns, in this order: the clustering columns, the state, the fence. */
   public static final List<String> ROW_COLUMNS = List.of(BUCKET_START, DIM_VALUE, SCREEN_PAGE_VIEWS, EVENT_COUNT,
-      KEY_EVENTS, ENGAGEMENT_MS, NEW_USERS, BOT_HITS, USERS_HLL, SESSIONS_HLL, ENGAGED_SESSIONS_HLL, WRITER_ID,
-      WRITER_BATCH);
+      KEY_EVENTS, ENGAGEMENT_MS, NEW_USERS, BOT_HITS, USERS_HLL, SESSIONS_HLL, ENGAGED_SESSIONS_HLL, ACTIVE_USERS_HLL,
+      WRITER_ID, WRITER_BATCH);
   /** Every column of the table, as the insert writes them. */
   public static final List<String> COLUMNS;
 
@@ -70,8 +73,8 @@ public final class AggBucketsTable {
 
   /**
    * Rows per unlogged batch are kept under this many bytes: under Cassandra's default
-   * batch_size_fail_threshold (50 KiB), and a row is up to ~100 KB (three ~33 KB HLL_4 lgK 16 sketches), so a big
-   * row goes alone.
+   * batch_size_fail_threshold (50 KiB), and a row is up to ~130 KB (four ~33 KB HLL_4 lgK 16 sketches; a count
+   * still exact takes up to ~24.6 KB), so a big row goes alone.
    */
   public static final int BATCH_BYTES = 40 * 1024;
 
@@ -207,7 +210,7 @@ public final class AggBucketsTable {
     return insert.bind(p.propertyId(), p.granularity().code(), p.period(), p.dimension(),
         Instant.ofEpochMilli(row.bucketStart), row.value, row.screenPageViews, row.eventCount, row.keyEvents,
         row.engagementMs, row.newUsers, row.botHits, blob(row.usersHll), blob(row.sessionsHll),
-        blob(row.engagedSessionsHll), row.writerId, row.writerBatch, updatedAt);
+        blob(row.engagedSessionsHll), blob(row.activeUsersHll), row.writerId, row.writerBatch, updatedAt);
   }
 
   // ---- reading
@@ -226,8 +229,9 @@ public final class AggBucketsTable {
     row.usersHll = bytes(r.getByteBuffer(8));
     row.sessionsHll = bytes(r.getByteBuffer(9));
     row.engagedSessionsHll = bytes(r.getByteBuffer(10));
-    row.writerId = r.getString(11);
-    row.writerBatch = r.getLong(12);
+    row.activeUsersHll = bytes(r.getByteBuffer(11));
+    row.writerId = r.getString(12);
+    row.writerBatch = r.getLong(13);
     return row;
   }
 

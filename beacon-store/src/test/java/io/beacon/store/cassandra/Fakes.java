@@ -66,7 +66,10 @@ final class Fakes {
         });
   }
 
-  /** The columns of {@code table} in schema/cassandra.cql, in order, and its primary key under "PRIMARY KEY". */
+  /**
+   * The columns of {@code table} in schema/cassandra.cql, in order (those of its CREATE TABLE, then those later
+   * statements add with ALTER TABLE ... ADD IF NOT EXISTS), and its primary key under "PRIMARY KEY".
+   */
   static Map<String, String> schemaColumns(String table) throws IOException {
     String cql;
     try (InputStream in = Fakes.class.getResourceAsStream("/schema/cassandra.cql")) {
@@ -92,6 +95,11 @@ final class Fakes {
           columns.put("PRIMARY KEY", parts[0]);
         }
       }
+    }
+    Matcher added = Pattern.compile("(?m)^ALTER TABLE \\$\\{keyspace}\\." + table
+        + " ADD IF NOT EXISTS (\\w+) ([^;]+);").matcher(cql);
+    while (added.find()) {
+      columns.put(added.group(1), added.group(2).trim());
     }
     return columns;
   }
