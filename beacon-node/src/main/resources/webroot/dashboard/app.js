@@ -6,8 +6,10 @@ const state = { property: null, view: 'overview', filter: null, csrf: null, char
 
 const VIEWS = {
   pages: [['pagePath', 'Pages'], ['pageTitle', 'Page titles'], ['landingPage', 'Landing pages'], ['hostName', 'Hostnames']],
-  acquisition: [['sessionSourceMedium', 'Source / medium'], ['sessionSource', 'Sources'], ['sessionMedium', 'Mediums'],
+  acquisition: [['sessionDefaultChannelGroup', 'Channels'], ['sessionSourceMedium', 'Source / medium'], ['sessionSource', 'Sources'], ['sessionMedium', 'Mediums'],
     ['sessionCampaignName', 'Campaigns'], ['pageReferrer', 'Referrers']],
+  audience: [['newVsReturning', 'New vs returning'], ['firstUserSource', 'First user source'],
+    ['firstUserMedium', 'First user medium']],
   technology: [['deviceCategory', 'Devices'], ['browser', 'Browsers'], ['operatingSystem', 'Operating systems'],
     ['screenResolution', 'Screen resolutions'], ['language', 'Languages']],
   geography: [['country', 'Countries'], ['region', 'Regions'], ['city', 'Cities']],
@@ -85,6 +87,7 @@ function loading(node) { node.replaceChildren(el('p', { class: 'muted' }, 'Loadi
 async function renderOverview(main) {
   const kpiBox = el('div', { class: 'kpis' }); const chartBox = el('div', { class: 'chart' });
   main.append(card('Overview', true, kpiBox), card('Users and views by day', true, chartBox));
+  renderTable(main, 'sessionDefaultChannelGroup', 'Channels', CHANNEL_METRICS);
   loading(kpiBox);
   const [totals, series] = await Promise.all([
     runReport(reportBody([], KPIS.map((k) => k[0]), { compare: true })),
@@ -112,6 +115,9 @@ async function renderOverview(main) {
     series: [{ name: 'Users', type: 'line', smooth: true, data: rows.map((r) => Number(r.metricValues[0].value)) },
       { name: 'Views', type: 'line', smooth: true, data: rows.map((r) => Number(r.metricValues[1].value)) }] });
 }
+
+// Where sessions come from, by GA4's default channel group (docs/analytics-model.md, "Semantics").
+const CHANNEL_METRICS = ['sessions', 'engagementRate', 'newUsers', 'totalUsers'];
 
 async function renderTable(main, dimension, title, metrics) {
   const body = el('div', { class: 'scroll' }); const csv = el('button', { class: 'link', type: 'button' }, 'CSV');

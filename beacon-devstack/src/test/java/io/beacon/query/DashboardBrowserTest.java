@@ -55,7 +55,7 @@ class DashboardBrowserTest {
       HttpResponse<String> created = admin.post("/api/v1/admin/properties", "{\"name\":\"UI test\",\"timeZone\":\"UTC\"}");
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
       String property = new JsonObject(created.body()).getString("propertyId");
-      seedAggregates(stack, property);
+      Expected expected = seedAggregates(stack, property);
 
       try (HeadlessChromium chrome = new HeadlessChromium(Path.of("target", "ui-chromium", UUID.randomUUID().toString()).toAbsolutePath())) {
         chrome.navigate("http://127.0.0.1:" + node.queryPort + "/");
@@ -67,8 +67,27 @@ class DashboardBrowserTest {
         // Overview: KPIs from the seeded aggregates and a drawn chart.
         awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8"
             + " && document.querySelector('.kpi .value').textContent !== '0' && !!document.querySelector('.chart canvas')");
+        // New users, engagement rate and the channel groups as the spec's rules give them (the reference).
+        awaitTrue(chrome, "[...document.querySelectorAll('section.card h2 span')].some(s => s.textContent === 'Channels')"
+            + " && document.querySelectorAll('section.card table tbody tr').length > 0");
         chrome.screenshot(SHOTS.resolve("02-overview.png"));
         String users7 = chrome.eval("document.querySelector('.kpi .value').textContent");
+        assertThat(chrome.eval("[...document.querySelectorAll('.kpi')].find(k => k.querySelector('.label').textContent"
+            + " === 'New users').querySelector('.value').textContent")).isEqualTo(String.valueOf(expected.newUsers));
+        assertThat(chrome.eval("[...document.querySelectorAll('.kpi')].find(k => k.querySelector('.label').textContent"
+            + " === 'Engagement rate').querySelector('.value').textContent"))
+            .isEqualTo(String.format(java.util.Locale.ROOT, "%.1f%%", expected.engagementRate * 100));
+        String channels = chrome.eval("JSON.stringify([...document.querySelectorAll('section.card table tbody tr')]"
+            + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))");
+        java.util.Map<String, String> shown = new java.util.TreeMap<>();
+        new io.vertx.core.json.JsonArray(channels).forEach(o -> {
+          io.vertx.core.json.JsonArray row = (io.vertx.core.json.JsonArray) o;
+          shown.put(row.getString(0), row.getString(1));
+        });
+        java.util.Map<String, String> want = new java.util.TreeMap<>();
+        expected.channelSessions.forEach((group, ids) -> want.put(group, String.valueOf(ids.size())));
+        assertThat(shown).isEqualTo(want);
+        assertThat(want).containsKeys("Organic Search", "Direct", "Organic Social", "Email");
 
         chrome.eval("const r = document.getElementById('range'); r.value = '28'; r.dispatchEvent(new Event('change')); 1");
         awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8");
@@ -133,32 +152,38 @@ class DashboardBrowserTest {
         .until(() -> "true".equals(chrome.eval("Boolean(" + js + ")")));
   }
 
-  /** Aggregates for the last 6 days, as the stream would have written them. */
-  private static void seedAggregates(LocalStack stack, String property) {
+  /**
+   * Aggregates for the last 5 days, as the stream would have written them (each session whole), and the overview's
+   * expected figures from the independent reference: new users, engagement rate and sessions by channel group.
+   */
+  private static Expected seedAggregates(LocalStack stack, String property) {
     Random rnd = new Random(7);
     long now = System.currentTimeMillis();
     List<Hit> hits = new ArrayList<>();
     String[] countries = {"DE", "US", "FR"};
+    // Arrivals by channel: Organic Search, Direct, Organic Social (t.co as GA4 names it), Email.
+    String[][] arrivals = {{"google", "organic"}, {"(direct)", "(none)"}, {"t.co", "referral"},
+        {"newsletter", "email"}};
     for (int i = 0; i < 400; i++) {
       int client = rnd.nextInt(60);
+      int session = rnd.nextInt(3);
       String title = i % 10 == 0 ? XSS : "Page " + (i % 4);
+      String[] arrival = arrivals[(client + session) % arrivals.length];
       hits.add(Hit.builder()
           .propertyId(property)
           .clientId("c" + client)
           .requestId("seed" + i)
-          .sessionId("s" + client)
-          .sessionNumber(1)
-          .ts(now - (long) (rnd.nextDouble() * 5 * 86_400_000L))
+          .sessionId("s" + client + "-" + session)
+          .ts(now - 3_600_000L - (long) (rnd.nextDouble() * 4 * 86_400_000L))
           .receivedAt(0)
-          .eventName("page_view")
-          .engagementMs(1000L)
-          .sessionEngaged(true)
+          .eventName(i % 3 == 0 ? "scroll" : "page_view")
+          .engagementMs(i % 5 == 0 ? 11_000L : 500L)
           .keyEvent(false)
-          .firstVisit(i < 60)
-          .sessionStart(i < 60)
           .hostname("ui.example")
           .pagePath("/p" + (i % 4))
           .pageTitle(title)
+          .source(arrival[0])
+          .medium(arrival[1])
           .deviceCategory("desktop")
           .browser("Chrome")
           .os("Linux")
@@ -171,5 +196,32 @@ class DashboardBrowserTest {
     Aggregator agg = new Aggregator(p -> java.time.ZoneOffset.UTC);
     io.beacon.testing.Scoping.scopeAll(hits).forEach(s -> agg.add(s.hit(), s.scope()));
     AggregateSeeder.write(stack, agg, cql -> { });
+    // Every hit lies in the overview's default range (the last 7 days): its totals are the union of the day rows.
+    io.beacon.testing.ReferenceAggregation ref = io.beacon.testing.ReferenceAggregation.of(hits,
+        java.util.Map.of(property, java.time.ZoneOffset.UTC));
+    Expected e = new Expected();
+    java.util.Set<String> sessions = new java.util.HashSet<>();
+    java.util.Set<String> engaged = new java.util.HashSet<>();
+    ref.rows.forEach((key, row) -> {
+      if (!key.granularity().equals("day")) {
+        return;
+      }
+      if (key.dimension().equals("(total)")) {
+        e.newUsers += row.newUsers;
+        sessions.addAll(row.sessions);
+        engaged.addAll(row.engagedSessions);
+      } else if (key.dimension().equals("sessionDefaultChannelGroup")) {
+        e.channelSessions.computeIfAbsent(key.value(), k -> new java.util.HashSet<>()).addAll(row.sessions);
+      }
+    });
+    e.engagementRate = (double) engaged.size() / sessions.size();
+    return e;
+  }
+
+  /** The overview's figures the reference gives. */
+  private static final class Expected {
+    long newUsers;
+    double engagementRate;
+    final java.util.Map<String, java.util.Set<String>> channelSessions = new java.util.TreeMap<>();
   }
 }

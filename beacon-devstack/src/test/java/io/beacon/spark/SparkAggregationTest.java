@@ -209,10 +209,9 @@ class SparkAggregationTest {
         .until(() -> metric(http, metricsPort, "beacon_spark_duplicates_total") >= secondPartCopies);
     assertThat(metric(http, metricsPort, "beacon_spark_duplicates_total")).isLessThanOrEqualTo(copies);
     assertThat(metric(http, metricsPort, "beacon_spark_dedup_late_rows_total")).isZero();
-    // Every hit the restarted job read has a produce-to-aggregate delay, within the test's few minutes.
+    // Every hit counted has a receive-to-aggregate delay (HitStream's receive times are made up: only its presence
+    // is checked here; JobMetricsTest checks the figures).
     assertThat(metric(http, metricsPort, "beacon_spark_sink_delay_seconds_count")).isPositive();
-    assertThat(metric(http, metricsPort, "beacon_spark_last_batch_max_sink_delay_seconds"))
-        .isBetween(0.0, (double) FIRST_ANSWER.toSeconds() * 3);
   }
 
   private static double metric(HttpClient http, int port, String name) {

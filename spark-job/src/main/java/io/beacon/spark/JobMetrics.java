@@ -29,7 +29,7 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
  */
 final class JobMetrics extends StreamingQueryListener {
 
-  /** Upper bounds (s) of the produce-to-aggregate delay histogram: seconds to an hour of backlog. */
+  /** Upper bounds (s) of the receive-to-aggregate delay histogram: seconds to an hour (settle and backlog). */
   static final double[] DELAY_BUCKETS = {1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -46,7 +46,7 @@ final class JobMetrics extends StreamingQueryListener {
   private final Counter dedupLate = counter("beacon_spark_dedup_late_rows",
       "Rows the de-duplication dropped as older than its watermark (0 unless a clock jumped; see Dedup)");
   private final DistributionSummary sinkDelay = DistributionSummary.builder("beacon_spark_sink_delay_seconds")
-      .description("Produce (Kafka append time) to written aggregate, per hit")
+      .description("Collector receipt (received_at) to written aggregate, per hit; includes the session settle")
       .serviceLevelObjectives(DELAY_BUCKETS)
       .register(registry);
   private volatile boolean queryActive;
@@ -81,10 +81,10 @@ final class JobMetrics extends StreamingQueryListener {
   }
 
   /**
-   * Records the delay from Kafka (broker append time, to the second) to the written aggregate of every hit
-   * of a completed batch.
+   * Records the delay from the collector's receipt ({@code received_at}, to the second) to the written aggregate
+   * of every hit of a completed batch: with the session state, it includes the settle time.
    *
-   * @param appendSeconds per task: epoch second of the Kafka timestamp -> hits
+   * @param appendSeconds per task: epoch second of the hits' receipt -> hits
    * @param writtenAtMillis when the batch's last row was written
    */
   synchronized void sinkDelays(List<Map<Long, Long>> appendSeconds, long writtenAtMillis) {
