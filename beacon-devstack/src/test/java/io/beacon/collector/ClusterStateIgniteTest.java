@@ -61,8 +61,8 @@ class ClusterStateIgniteTest {
     b = Ignition.start(IgniteConfigFactory.create(c.cluster(), "state-b", Set.of(Role.COLLECTOR), 32, 32)
         .setWorkDirectory(Files.createDirectories(work.resolve("b")).toString()));
     vertx = Vertx.vertx();
-    onA = ClusterState.create(a, 60_000, DERIVED_WINDOW_MS, 30 * 60_000, 86_400_000);
-    onB = ClusterState.create(b, 60_000, DERIVED_WINDOW_MS, 30 * 60_000, 86_400_000);
+    onA = ClusterState.create(a, 60_000, DERIVED_WINDOW_MS);
+    onB = ClusterState.create(b, 60_000, DERIVED_WINDOW_MS);
   }
 
   @AfterAll
@@ -164,13 +164,8 @@ class ClusterStateIgniteTest {
   }
 
   @Test
-  void aClientsSessionIsTheSameFromEveryNode() throws Exception {
-    ClusterState.Session first = on(ctx -> onA.session(ctx, "B-STATE", "c-s", 1_000));
-    ClusterState.Session next = on(ctx -> onB.session(ctx, "B-STATE", "c-s", 2_000));
-    assertThat(first.start()).isTrue();
-    assertThat(first.firstVisit()).isTrue();
-    assertThat(next.id()).isEqualTo(first.id());
-    assertThat(next.start()).isFalse();
-    assertThat(next.number()).isEqualTo(1);
+  void theCollectorKeepsNoClientState() {
+    // Sessions are the model's (event time): the collector creates no clients cache, only the de-dup one.
+    assertThat(a.cacheNames()).contains(ClusterState.DEDUP_CACHE).doesNotContain("beacon-collector-clients");
   }
 }

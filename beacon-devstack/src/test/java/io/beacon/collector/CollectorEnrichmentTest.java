@@ -66,14 +66,14 @@ class CollectorEnrichmentTest {
       // The connection is London's; ip_override says Paris: the override is looked up, anonymised.
       Enricher.RequestInfo fromLondon = new Enricher.RequestInfo("81.2.69.142", null, null, null, CollectorProtocolTest.NOW);
       Hit overridden = enricher.enrich(mp("{\"client_id\":\"c\",\"ip_override\":\"2.125.160.216\",\"events\":[{\"name\":\"e\"}]}"),
-          fromLondon, property, "s-1");
+          fromLondon, property);
       assertThat(List.of(overridden.country(), overridden.region(), overridden.city())).containsExactly("FR", "Ile-de-France", "Paris");
-      Hit connection = enricher.enrich(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\"}]}"), fromLondon, property, "s-1");
+      Hit connection = enricher.enrich(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"e\"}]}"), fromLondon, property);
       assertThat(connection.city()).isEqualTo("London");
       // user_location wins over both: the IP is not looked up, so nothing of London or Paris is mixed in.
       Hit located = enricher.enrich(mp("{\"client_id\":\"c\",\"ip_override\":\"2.125.160.216\","
           + "\"user_location\":{\"country_id\":\"DE\",\"city\":\"Berlin\"},\"events\":[{\"name\":\"e\"}]}"),
-          fromLondon, property, "s-1");
+          fromLondon, property);
       assertThat(Arrays.asList(located.country(), located.region(), located.city())).containsExactly("DE", null, "Berlin");
       // No User-Agent at all (a server-side sender): not a bot, device fields not set.
       assertThat(located.isBot()).isFalse();
@@ -135,7 +135,7 @@ class CollectorEnrichmentTest {
           + "&dt=Shoes&dr=https%3A%2F%2Ft.co%2Fx&uip=81.2.69.142&ul=de-de&z=1", CollectorProtocolTest.NOW, CollectorProtocolTest.H72);
       PropertyInfo property = new PropertyInfo("UA-1", null, Set.of(), Set.of("page_view"), false, false);
       Hit hit = enricher.enrich(parsed.hits.get(0),
-          new Enricher.RequestInfo("127.0.0.1", CHROME_WIN, null, null, CollectorProtocolTest.NOW), property, "s-1");
+          new Enricher.RequestInfo("127.0.0.1", CHROME_WIN, null, null, CollectorProtocolTest.NOW), property);
       assertThat(hit.pageLocation()).isEqualTo("https://shop.example.com/a/b?utm_source=nl");
       assertThat(hit.hostname()).isEqualTo("shop.example.com");
       assertThat(hit.pagePath()).isEqualTo("/a/b");
@@ -145,7 +145,9 @@ class CollectorEnrichmentTest {
       assertThat(hit.city()).isEqualTo("London");
       assertThat(hit.browser()).isEqualTo("Chrome");
       assertThat(hit.keyEvent()).isTrue();
-      assertThat(hit.sessionId()).isEqualTo("s-1");
+      // UA sends no session id: the hit keeps none (the model sessions it by event time).
+      assertThat(hit.sessionId()).isNull();
+      assertThat(Arrays.asList(hit.sessionStart(), hit.firstVisit(), hit.sessionNumber())).containsOnlyNulls();
       assertThat(hit.ts()).isEqualTo(CollectorProtocolTest.NOW);
       // UA's cache buster is the sender's request id.
       assertThat(hit.requestId()).isEqualTo("1");

@@ -131,9 +131,8 @@ class WireTest {
     String ip = IpAddresses.clientIp("127.0.0.1", e.headers().get("X-Forwarded-For"), TRUSTED);
     List<Hit> out = new ArrayList<>();
     for (HitDraft d : drafts) {
-      // The collector no longer assigns sessions: whatever the sender gave, or none.
-      out.add(enricher.enrich(d, new Enricher.RequestInfo(ip, e.headers().get("User-Agent"), null, null, NOW), INFO,
-          d.sessionId));
+      // The collector assigns no sessions: whatever the sender gave, or none.
+      out.add(enricher.enrich(d, new Enricher.RequestInfo(ip, e.headers().get("User-Agent"), null, null, NOW), INFO));
     }
     return out;
   }

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.beacon.model.DedupKey;
 import java.io.Serializable;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
-import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.processor.EntryProcessorResult;
 import javax.cache.processor.MutableEntry;
 import org.apache.ignite.Ignite;
@@ -28,55 +26,23 @@ import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.lang.IgniteFuture;
 
 /**
- * Collector state shared by every instance on every node, in Ignite caches (partitioned, one
+ * Collector state shared by every instance on every node, in an Ignite cache (partitioned, one
  * backup, in the bounded evicting region {@link IgniteConfigFactory#COLLECTOR_REGION}, entries
  * expire on their own): which requests were already produced (de-duplication within {@code
  * collector.dedupWindowMs} for the sender's request ids, within {@code collector.derivedIdWindowMs} for ids the
  * collector derived from the payload: {@link RequestId}; one cache, each mark expiring after its own window through
- * Ignite's per-operation expiry policy) and, for clients that send no session id, what the collector knows of
- * them: the current session, when it was last seen and how many sessions it had (so the collector
- * assigns {@code session_id}, {@code session_number}, {@code session_start} and {@code first_visit}
- * as GA's tag would). Keys and de-duplication marks are small plain classes ({@link DedupKey},
- * {@link ClientKey}, {@link DedupMark}), not Java records: Ignite 2.17's binary marshaller cannot
- * write records. Their identity in the cluster is their binary form (fields in declaration order), the
- * same on every JVM; their Java equals/hashCode match it, for entry processors' lookups. All calls
- * are asynchronous and complete on the caller's context.
+ * Ignite's per-operation expiry policy). The collector keeps no session state: a hit whose sender gave no session
+ * id keeps none, and the model assigns its session by event time (docs/analytics-model.md, "Semantics"). Keys and
+ * de-duplication marks are small plain classes ({@link DedupKey}, {@link DedupMark}), not Java records: Ignite
+ * 2.17's binary marshaller cannot write records. Their identity in the cluster is their binary form (fields in
+ * declaration order), the same on every JVM; their Java equals/hashCode match it, for entry processors' lookups.
+ * All calls are asynchronous and complete on the caller's context.
  *
  * <p>When the region is full the least recently used pages are evicted: a retry of an evicted
- * request id is produced again (the raw store still de-duplicates it) and an evicted client counts
- * as new once more, as a cleared cookie does in GA.
+ * request id is produced again (the raw store still de-duplicates it).
  */
 final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
-  static final String CLIENTS_CACHE = "beacon-collector-clients";
-
-  /** A client of a property: the key of the clients cache. */
-  static final class ClientKey implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    final String propertyId;
-    final String clientId;
-
-    ClientKey(String propertyId, String clientId) {
-      this.propertyId = propertyId;
-      this.clientId = clientId;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof ClientKey k && Objects.equals(propertyId, k.propertyId) && Objects.equals(clientId, k.clientId);
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(propertyId, clientId);
-    }
-
-    @Override
-    public String toString() {
-      return propertyId + "|" + clientId;
-    }
-  }
 
   /**
    * The de-duplication cache's value: a node is handing the request's hit over now ({@code produced} false), or
@@ -146,21 +112,9 @@ final class ClusterState {
     IN_FLIGHT
   }
 
-  /**
-   * The session the collector assigned to a hit.
-   *
-   * @param id session id
-   * @param number the client's session count (1 for its first session)
-   * @param start this hit starts the session
-   * @param firstVisit this hit is the client's first ever (as far as the cluster remembers)
-   */
-  record Session(String id, int number, boolean start, boolean firstVisit) {}
-
   private final Ignite ignite;
   /** The de-dup cache per origin of the request id: the same cache, marks created with that origin's window. */
   private final Map<RequestId.Origin, Lane> lanes;
-  private final IgniteCache<ClientKey, String> clients;
-  private final long sessionTimeoutMs;
   private final UUID node;
 
   /**
@@ -185,23 +139,19 @@ final class ClusterState {
   private record Pending(DedupMark mark, Promise<DedupMark> found) {}
   private static final ClaimProcessor CLAIM = new ClaimProcessor();
 
-  private ClusterState(Ignite ignite, Map<RequestId.Origin, Lane> lanes, IgniteCache<ClientKey, String> clients,
-      long sessionTimeoutMs) {
+  private ClusterState(Ignite ignite, Map<RequestId.Origin, Lane> lanes) {
     this.ignite = ignite;
     this.lanes = lanes;
-    this.clients = clients;
-    this.sessionTimeoutMs = sessionTimeoutMs;
     this.node = ignite.cluster().localNode().id();
   }
 
   /**
-   * Creates or joins the caches; blocking (cluster-wide), so call it from a worker.
+   * Creates or joins the cache; blocking (cluster-wide), so call it from a worker.
    *
    * @param dedupWindowMs how long a sender's request id stays claimed ({@code collector.dedupWindowMs})
    * @param derivedIdWindowMs how long a derived one does ({@code collector.derivedIdWindowMs})
    */
-  static ClusterState create(Ignite ignite, long dedupWindowMs, long derivedIdWindowMs, long sessionTimeoutMs,
-      long clientMemoryMs) {
+  static ClusterState create(Ignite ignite, long dedupWindowMs, long derivedIdWindowMs) {
     // FULL_SYNC: a claim completes only once the backup holds the mark too. With Ignite's default (the primary
     // alone), a node frozen or killed right after its claim could take the mark with it; the retry on another
     // node then claimed afresh, with its own receive time, and the raw store kept both copies (PipelineFaultTest).
@@ -210,14 +160,11 @@ final class ClusterState {
     Map<RequestId.Origin, Lane> lanes = new EnumMap<>(RequestId.Origin.class);
     lanes.put(RequestId.Origin.SENDER, new Lane(d, dedupWindowMs));
     lanes.put(RequestId.Origin.DERIVED, new Lane(d, derivedIdWindowMs));
-    IgniteCache<ClientKey, String> c = ignite.getOrCreateCache(ClusterState.<ClientKey, String>cache(CLIENTS_CACHE))
-        .withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, clientMemoryMs)));
     // Registers the binary types here, on a worker: the first write of a new type waits for a cluster-wide
     // metadata exchange, which must not happen on an event loop at the first hit.
     ignite.binary().toBinary(new DedupKey("-", "-", "-"));
     ignite.binary().toBinary(DedupMark.pending(new UUID(0, 0), 0));
-    ignite.binary().toBinary(new ClientKey("", ""));
-    return new ClusterState(ignite, Map.copyOf(lanes), c, sessionTimeoutMs);
+    return new ClusterState(ignite, Map.copyOf(lanes));
   }
 
   private static <K, V> CacheConfiguration<K, V> cache(String name) {
@@ -320,60 +267,6 @@ final class ClusterState {
   void forget(DedupKey key) {
     // Through either proxy: a removal does not look at the expiry policy.
     lanes.get(RequestId.Origin.SENDER).cache.removeAsync(key);
-  }
-
-  /**
-   * The session of a client that sends no session id: its current one, touched, or a new one after
-   * {@code sessionTimeoutMs} without a hit (the first one also marks the client's first visit).
-   */
-  Future<Session> session(Context ctx, String propertyId, String clientId, long nowMs) {
-    String newId = Long.toString(nowMs / 1000) + UUID.randomUUID().toString().substring(0, 6);
-    return adapt(ctx, clients.invokeAsync(new ClientKey(propertyId, clientId), new SessionProcessor(), nowMs,
-            sessionTimeoutMs, newId))
-        .map(ClientEntry::session);
-  }
-
-  /**
-   * A client's entry, "sessionId;lastSeenMs;sessionNumber", and what the last call made of it.
-   * Pure, so the session rules are testable without Ignite.
-   */
-  record ClientEntry(String sessionId, long lastSeenMs, int sessionNumber, boolean start, boolean firstVisit) {
-    static ClientEntry next(String stored, long nowMs, long timeoutMs, String newId) {
-      if (stored == null) {
-        return new ClientEntry(newId, nowMs, 1, true, true);
-      }
-      String[] f = stored.split(";", 3);
-      long last = Long.parseLong(f[1]);
-      int number = Integer.parseInt(f[2]);
-      if (nowMs - last > timeoutMs) {
-        return new ClientEntry(newId, nowMs, number + 1, true, false);
-      }
-      return new ClientEntry(f[0], Math.max(last, nowMs), number, false, false);
-    }
-
-    String stored() {
-      return sessionId + ";" + lastSeenMs + ";" + sessionNumber;
-    }
-
-    /** What the processor sends back: the stored form plus the two flags. */
-    String reply() {
-      return stored() + ";" + (start ? 1 : 0) + (firstVisit ? 1 : 0);
-    }
-
-    static Session session(String reply) {
-      String[] f = reply.split(";", 4);
-      return new Session(f[0], Integer.parseInt(f[2]), f[3].charAt(0) == '1', f[3].charAt(1) == '1');
-    }
-  }
-
-  /** Runs on the entry's primary node: keeps (and touches) the client's session, or starts one. */
-  static final class SessionProcessor implements CacheEntryProcessor<ClientKey, String, String> {
-    @Override
-    public String process(MutableEntry<ClientKey, String> entry, Object... args) {
-      ClientEntry next = ClientEntry.next(entry.getValue(), (Long) args[0], (Long) args[1], (String) args[2]);
-      entry.setValue(next.stored()); // an update also restarts the entry's expiry
-      return next.reply();
-    }
   }
 
   private static <T> Future<T> adapt(Context ctx, IgniteFuture<T> f) {

@@ -62,8 +62,7 @@ public final class CollectorVerticle extends VerticleBase {
     trustedProxies = Set.copyOf(cfg.trustedProxies());
     properties = new PropertyRegistry(vertx, ctx.clients().cassandra(), cfg.propertyRefreshMs());
     Future<ClusterState> state = vertx.executeBlocking(() ->
-        ClusterState.create(ctx.ignite(), cfg.dedupWindowMs(), cfg.derivedIdWindowMs(), cfg.sessionTimeoutMs(),
-            cfg.clientMemoryDays() * 86_400_000L));
+        ClusterState.create(ctx.ignite(), cfg.dedupWindowMs(), cfg.derivedIdWindowMs()));
     Future<Enricher> enricher = vertx.executeBlocking(() -> {
       geo = GeoLookup.open(cfg.geoDatabase());
       return new Enricher(new UserAgents(), geo);

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The protocol-independent part of taking in hits: property checks (exists, api_secret, allowed
- * hostnames), the per-client rate limit, session assignment, enrichment, de-duplication and the
- * hand-off to Kafka. A
+ * hostnames), the per-client rate limit, enrichment, de-duplication and the hand-off to Kafka (no session
+ * assignment: a hit without a sender session id keeps none, the model sessions it by event time). A
  * request's hits are handled one after the other, so they reach Kafka in the order they were sent.
  */
 final class Ingest {
@@ -133,22 +133,9 @@ final class Ingest {
             DropReason.RATE_LIMITED));
         return Future.succeededFuture();
       }
-      Future<String> session = d.sessionId != null ? Future.succeededFuture(d.sessionId)
-          : state.session(req.ctx(), d.propertyId, d.clientId, req.info().nowMs()).map(s -> {
-            // GA's tag sends these itself; for the other senders the collector knows the client's history.
-            if (s.start()) {
-              d.sessionStart = Boolean.TRUE;
-            }
-            if (d.sessionNumber == null) {
-              d.sessionNumber = s.number();
-            }
-            if (d.firstVisit == null && s.firstVisit()) {
-              d.firstVisit = Boolean.TRUE;
-            }
-            return s.id();
-          });
-      return session.compose(sid -> produce(enricher.enrich(d, req.info(), property, sid), Enricher.requestId(d), req,
-          out));
+      // The sender's session id, or none: the collector assigns no sessions, the model does, by event time
+      // (docs/analytics-model.md, "Semantics"); session_start, first_visit and session_number stay as sent.
+      return produce(enricher.enrich(d, req.info(), property), Enricher.requestId(d), req, out);
     });
   }
 

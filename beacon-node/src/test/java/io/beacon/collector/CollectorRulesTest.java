@@ -14,43 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The collector's session, rate-limit and de-dup window rules, without Ignite or HTTP. */
+/** The collector's rate-limit and de-dup window rules, and its settings, without Ignite or HTTP. */
 class CollectorRulesTest {
-  static final long MIN = 60_000L;
-  static final long TIMEOUT = 30 * MIN;
-
-  @Test
-  void firstHitStartsSessionOneAndIsTheFirstVisit() {
-    ClusterState.ClientEntry e = ClusterState.ClientEntry.next(null, 1_000, TIMEOUT, "s1");
-    assertThat(e).isEqualTo(new ClusterState.ClientEntry("s1", 1_000, 1, true, true));
-    assertThat(ClusterState.ClientEntry.session(e.reply())).isEqualTo(new ClusterState.Session("s1", 1, true, true));
-  }
-
-  @Test
-  void hitsWithinTheTimeoutKeepTheSessionAndTouchIt() {
-    String stored = ClusterState.ClientEntry.next(null, 0, TIMEOUT, "s1").stored();
-    ClusterState.ClientEntry e = ClusterState.ClientEntry.next(stored, 29 * MIN, TIMEOUT, "s2");
-    assertThat(ClusterState.ClientEntry.session(e.reply())).isEqualTo(new ClusterState.Session("s1", 1, false, false));
-    // 29 min after the touch is still the same session: inactivity counts from the last hit, not the first.
-    e = ClusterState.ClientEntry.next(e.stored(), 58 * MIN, TIMEOUT, "s3");
-    assertThat(e.sessionId()).isEqualTo("s1");
-  }
-
-  @Test
-  void afterTheTimeoutANewSessionWithTheNextNumberAndNoFirstVisit() {
-    String stored = ClusterState.ClientEntry.next(null, 0, TIMEOUT, "s1").stored();
-    ClusterState.ClientEntry e = ClusterState.ClientEntry.next(stored, 31 * MIN, TIMEOUT, "s2");
-    assertThat(ClusterState.ClientEntry.session(e.reply())).isEqualTo(new ClusterState.Session("s2", 2, true, false));
-    e = ClusterState.ClientEntry.next(e.stored(), 120 * MIN, TIMEOUT, "s3");
-    assertThat(e.sessionNumber()).isEqualTo(3);
-  }
-
-  @Test
-  void aLateHitDoesNotMoveLastSeenBack() {
-    String stored = ClusterState.ClientEntry.next(null, 10 * MIN, TIMEOUT, "s1").stored();
-    assertThat(ClusterState.ClientEntry.next(stored, 5 * MIN, TIMEOUT, "s2").lastSeenMs()).isEqualTo(10 * MIN);
-  }
-
   @Test
   void rateLimitAllowsAMinuteBurstThenTheSteadyRate() {
     RateLimits limits = new RateLimits(60, 1000);
@@ -99,6 +64,19 @@ class CollectorRulesTest {
         Map.of("BEACON_COLLECTOR_DERIVED_ID_WINDOW_MS", "600000", "BEACON_COLLECTOR_DEDUP_WINDOW_MS", "300000")));
     assertThat(longer.problems()).containsExactly("collector.derivedIdWindowMs: must be 0-300000 "
         + "(collector.dedupWindowMs), was 600000");
+  }
+
+  @Test
+  void theFormerSessionSettingsStillLoadWhateverTheirValue() {
+    // The collector assigns no sessions any more (the model does, by event time), but configs that set these keys
+    // must still start a node: they load, and no value is refused.
+    CollectorConfig defaults = ConfigLoader.load(null, Map.of()).collector();
+    assertThat(defaults.sessionTimeoutMs()).isEqualTo(30 * 60_000L);
+    assertThat(defaults.clientMemoryDays()).isEqualTo(730);
+    CollectorConfig odd = ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_SESSION_TIMEOUT_MS", "1000",
+        "BEACON_COLLECTOR_CLIENT_MEMORY_DAYS", "0")).collector();
+    assertThat(odd.sessionTimeoutMs()).isEqualTo(1000);
+    assertThat(odd.clientMemoryDays()).isZero();
   }
 
   @Test

@@ -90,7 +90,12 @@ public final class Enricher {
     return h != null ? h : d.hostname == null ? null : d.hostname.toLowerCase(java.util.Locale.ROOT);
   }
 
-  public Hit enrich(HitDraft d, RequestInfo req, PropertyInfo property, String sessionId) {
+  /**
+   * The canonical hit of a draft. Session fields are the sender's as sent: without a sender session id
+   * {@code session_id} stays null and the model assigns the session by event time (docs/analytics-model.md,
+   * "Semantics").
+   */
+  public Hit enrich(HitDraft d, RequestInfo req, PropertyInfo property) {
     String location = stripFragment(d.pageLocation);
     String hostname = hostname(d);
     String path = d.pagePath;
@@ -113,7 +118,7 @@ public final class Enricher {
         .clientId(d.clientId)
         .userId(d.userId)
         .requestId(requestId(d).value()) // a derived id gets its first attempt's time once claimed (Ingest)
-        .sessionId(sessionId)
+        .sessionId(d.sessionId)
         .sessionNumber(d.sessionNumber)
         .ts(ts)
         .receivedAt(req.nowMs())

@@ -33,7 +33,7 @@ public final class IgniteConfigFactory {
 
   /** The data region of caches that may drop entries when full because a store (Cassandra) holds them all. */
   public static final String EVICTING_REGION = "beacon-evicting";
-  /** The data region of the collector's de-duplication and client state: bounded, least recently used pages evicted. */
+  /** The data region of the collector's de-duplication marks: bounded, least recently used pages evicted. */
   public static final String COLLECTOR_REGION = "beacon-collector-state";
   /** Ignite node attribute listing the node's roles (comma-separated keys), for caches pinned to a role. */
   public static final String ROLES_ATTRIBUTE = "beacon.roles";

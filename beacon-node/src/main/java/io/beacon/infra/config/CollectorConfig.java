@@ -11,12 +11,15 @@ import java.util.List;
  * @param derivedIdWindowMs the same for request ids the collector derives from the payload (the sender gave none):
  *     only copies of one request retried within this window collapse, identical hits further apart are two hits
  *     (docs/analytics-model.md, "Duplicates"); at most {@code dedupWindowMs}
- * @param sessionTimeoutMs inactivity after which the collector assigns a new session id to a client
- *     that sends none itself
- * @param clientMemoryDays how long the collector remembers a client that sends no session id (its
- *     session count and first visit); unseen for longer, it counts as new again
- * @param stateRegionMb per-node off-heap memory for de-duplication and client state (Ignite region
- *     evicting the least recently used entries when full)
+ * @param sessionTimeoutMs no longer used by the collector, still accepted (with any value) so that existing
+ *     configs load: the collector assigns no sessions; a hit without a sender session id keeps none, and the stream
+ *     and recompute form its session by event time (docs/analytics-model.md, "Semantics"; the timeout is the
+ *     model's {@code SessionRules})
+ * @param clientMemoryDays no longer used by the collector, still accepted (with any value): the collector keeps no
+ *     client state, sessions and first visits are decided by the stream and recompute (the stream's client memory
+ *     is the Spark job's {@code --client-memory})
+ * @param stateRegionMb per-node off-heap memory for de-duplication (Ignite region evicting the least recently used
+ *     entries when full)
  * @param clientHitsPerMinute per-client (and property) rate limit of each node; 0: none
  * @param maxEventAgeMs oldest accepted event time (GA's Measurement Protocol allows 72 h)
  * @param maxClockSkewMs how far in the future an event time may be (sender clocks drift)
@@ -58,8 +61,7 @@ public record CollectorConfig(
     v.require(dedupWindowMs >= 0, "collector.dedupWindowMs", "must be >= 0, was " + dedupWindowMs);
     v.require(derivedIdWindowMs >= 0 && derivedIdWindowMs <= dedupWindowMs, "collector.derivedIdWindowMs",
         "must be 0-" + dedupWindowMs + " (collector.dedupWindowMs), was " + derivedIdWindowMs);
-    v.require(sessionTimeoutMs >= 60_000, "collector.sessionTimeoutMs", "must be >= 60000, was " + sessionTimeoutMs);
-    v.require(clientMemoryDays >= 1, "collector.clientMemoryDays", "must be >= 1, was " + clientMemoryDays);
+    // sessionTimeoutMs, clientMemoryDays: unused (see above), so no value is refused.
     v.require(stateRegionMb >= 16, "collector.stateRegionMb", "must be >= 16, was " + stateRegionMb);
     v.require(clientHitsPerMinute >= 0, "collector.clientHitsPerMinute", "must be >= 0 (0: no limit), was " + clientHitsPerMinute);
     v.positive(maxEventAgeMs, "collector.maxEventAgeMs");

@@ -73,7 +73,7 @@ class EnricherRulesTest {
   }
 
   static Hit enrich(HitDraft d, String userAgent) {
-    return enricher.enrich(d, request(userAgent), PROPERTY, "s-1");
+    return enricher.enrich(d, request(userAgent), PROPERTY);
   }
 
   // ------------------------------------------------------------------------------------------- bots
