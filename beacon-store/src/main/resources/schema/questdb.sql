@@ -49,3 +49,7 @@ DEDUP UPSERT KEYS(ts, property_id, client_id, request_id);
 -- property, at the same ts (a retry is produced with its first attempt's times). Tables created before it had
 -- (ts, request_id); this moves them to the full key (a no-op when it is already set).
 ALTER TABLE hits DEDUP ENABLE UPSERT KEYS(ts, property_id, client_id, request_id);
+
+-- UA's ni=1 (io.beacon.model.Hit#nonInteraction): a non-interaction hit. Rows written before have none (read as
+-- false: an interaction, as they were counted).
+ALTER TABLE hits ADD COLUMN IF NOT EXISTS non_interaction BOOLEAN;

@@ -111,6 +111,7 @@ class BridgeLineEncoderTest {
           .sessionEngaged(rnd.nextBoolean() ? null : rnd.nextBoolean())
           .firstVisit(true)
           .sessionStart(false)
+          .nonInteraction(rnd.nextBoolean() ? null : rnd.nextBoolean())
           .pageLocation(random(rnd, special))
           .hostname(random(rnd, special))
           .pagePath(random(rnd, special))

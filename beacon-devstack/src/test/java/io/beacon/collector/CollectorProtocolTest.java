@@ -133,11 +133,14 @@ class CollectorProtocolTest {
     assertThat(h.requestId).as("the cache buster is the sender's request id").isEqualTo("123");
 
     ParseResult batch = UniversalParser.parseBatch(
-        "v=1&tid=UA-1&cid=1&t=event&ec=Video&ea=Play Clicked&el=intro&ev=3\n"
+        "v=1&tid=UA-1&cid=1&t=event&ec=Video&ea=Play Clicked&el=intro&ev=3&ni=1\n"
             + "v=1&tid=UA-1&cid=1&t=event&ec=Video&ea=Pause&ev=-1\n"
             + "v=1&tid=UA-1&uid=u7&t=pageview&dp=%2Fx&qt=5000\n", NOW, H72);
     assertThat(batch.hits).hasSize(2);
     assertThat(batch.hits.get(0).eventName).isEqualTo("play_clicked");
+    assertThat(batch.hits.get(0).nonInteraction).as("ni=1").isTrue();
+    assertThat(batch.hits.get(1).nonInteraction).as("no ni: an interaction").isNull();
+    assertThat(batch.hits.get(1).sessionId).as("UA sends no session id; the collector adds none").isNull();
     assertThat(batch.hits.get(0).params).containsEntry("event_category", "Video").containsEntry("value", "3");
     assertThat(batch.hits.get(1).clientId).isEqualTo("uid:u7");
     assertThat(batch.hits.get(1).ts).isEqualTo(NOW - 5000);

@@ -209,6 +209,8 @@ class WireTest {
     assertThat(hit.engagementMs() == null ? 0 : hit.engagementMs()).isEqualTo(want.engagementMs());
     assertThat(hit.requestId()).isNotBlank();
     assertThat(hit.sessionId()).as(e.body()).isEqualTo(want.sessionId());
+    // UA's ni=1 reaches the hit (the session model's "two interaction hits"); nothing else sends it.
+    assertThat(hit.nonInteraction()).as(e.body()).isEqualTo(want.nonInteraction() ? Boolean.TRUE : null);
     if (!(ownTimestamp && pending.contains("MP event-level timestamp_micros"))) {
       assertThat(hit.ts()).as(e.body()).isEqualTo(e.eventTime(i, NOW));
     }

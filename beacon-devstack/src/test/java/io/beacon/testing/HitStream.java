@@ -48,6 +48,15 @@ public final class HitStream {
    * @param now receipt time of the stream's end (epoch ms); event times lie in the 30 h before it
    */
   public static List<Hit> generate(long seed, int clients, long now) {
+    return generate(seed, clients, now, false);
+  }
+
+  /**
+   * {@link #generate(long, int, long)}, and with {@code withUa} every fourth client sends Universal Analytics hits:
+   * no session id, no engagement time, events seconds apart, some with {@code ni=1} (non-interaction). The other
+   * clients' hits are the same as without it.
+   */
+  public static List<Hit> generate(long seed, int clients, long now, boolean withUa) {
     Random rnd = new Random(seed);
     List<String> properties = new ArrayList<>(ZONES.keySet());
     Collections.sort(properties);
@@ -56,6 +65,7 @@ public final class HitStream {
     for (int c = 0; c < clients; c++) {
       String property = properties.get(c % properties.size());
       String client = "c" + seed + "-" + c;
+      boolean ua = withUa && c % 4 == 1;
       boolean bot = rnd.nextInt(50) == 0;
       int sessions = 1 + rnd.nextInt(4);
       String[] geo = GEO[rnd.nextInt(GEO.length)];
@@ -71,7 +81,8 @@ public final class HitStream {
         int events = 1 + rnd.nextInt(5);
         boolean engaged = false;
         for (int e = 0; e < events; e++) {
-          ts += rnd.nextInt(120_000);
+          int gap = rnd.nextInt(120_000);
+          ts += ua ? gap / 20 : gap; // UA: within 6 s, so the session's span rarely engages it alone
           String event = e == 0 ? "page_view" : EVENTS[rnd.nextInt(EVENTS.length)];
           engaged |= e >= 2 || rnd.nextInt(3) == 0;
           long received = ts + rnd.nextInt(2_000);
@@ -83,20 +94,22 @@ public final class HitStream {
             eventTs = received - Duration.ofHours(73 + rnd.nextInt(8)).toMillis(); // beyond 72 h
           }
           String requestId = client + "-" + s + "-" + e;
+          long engagementMs = rnd.nextInt(30_000);
           hits.add(Hit.builder()
               .propertyId(property)
               .clientId(client)
               .requestId(requestId)
-              .sessionId(session)
+              .sessionId(ua ? null : session)
               .sessionNumber(s + 1)
               .ts(eventTs)
               .receivedAt(received)
               .eventName(event)
-              .engagementMs((long) rnd.nextInt(30_000))
+              .engagementMs(ua ? null : engagementMs)
               .sessionEngaged(engaged)
               .keyEvent("sign_up".equals(event))
               .firstVisit(s == 0 && e == 0)
               .sessionStart(e == 0)
+              .nonInteraction(ua && e > 0 && (e + c) % 2 == 0 ? Boolean.TRUE : null)
               .pageLocation("https://example.com" + PATHS[rnd.nextInt(PATHS.length)])
               .hostname(HOSTS[rnd.nextInt(HOSTS.length)])
               .pagePath(PATHS[rnd.nextInt(PATHS.length)])
@@ -114,7 +127,7 @@ public final class HitStream {
               .region(geo[1])
               .city(geo[2])
               .isBot(bot)
-              .protocol("test")
+              .protocol(ua ? "ua" : "test")
               .schemaVersion(Hit.SCHEMA_VERSION)
               .build());
         }

@@ -69,12 +69,16 @@ public final class ReferenceAggregation {
           views++;
         }
       }
+      // UA: the span first to last event (non-interaction hits included) stands in for engagement time, and two
+      // interaction hits (not ni=1) count like two page views.
       long uaHits = hits.stream().filter(h -> "ua".equals(h.protocol())).count();
+      long uaInteractions = hits.stream()
+          .filter(h -> "ua".equals(h.protocol()) && !Boolean.TRUE.equals(h.nonInteraction())).count();
       if (uaHits > 0) {
         long span = hits.get(hits.size() - 1).ts() - hits.get(0).ts();
         engagement = Math.max(engagement, span);
       }
-      return engagement > 10_000 || views >= 2 || uaHits >= 2;
+      return engagement > 10_000 || views >= 2 || uaInteractions >= 2;
     }
     String landingPage() {
       for (Hit h : hits) {

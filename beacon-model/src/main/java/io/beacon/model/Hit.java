@@ -30,6 +30,8 @@ public record Hit(
     Boolean keyEvent,
     Boolean firstVisit,
     Boolean sessionStart,
+    // UA's ni=1: the hit is not an interaction (null: it is one); see io.beacon.model.session.Sessions, "Engaged"
+    Boolean nonInteraction,
     // page
     String pageLocation,
     String hostname,
@@ -101,6 +103,7 @@ public record Hit(
         .keyEvent(keyEvent)
         .firstVisit(firstVisit)
         .sessionStart(sessionStart)
+        .nonInteraction(nonInteraction)
         .pageLocation(pageLocation)
         .hostname(hostname)
         .pagePath(pagePath)
@@ -146,6 +149,7 @@ public record Hit(
     private Boolean keyEvent;
     private Boolean firstVisit;
     private Boolean sessionStart;
+    private Boolean nonInteraction;
     private String pageLocation;
     private String hostname;
     private String pagePath;
@@ -245,6 +249,11 @@ public record Hit(
 
     public Builder sessionStart(Boolean sessionStart) {
       this.sessionStart = sessionStart;
+      return this;
+    }
+
+    public Builder nonInteraction(Boolean nonInteraction) {
+      this.nonInteraction = nonInteraction;
       return this;
     }
 
@@ -365,7 +374,8 @@ public record Hit(
 
     public Hit build() {
       return new Hit(propertyId, clientId, userId, requestId, sessionId, sessionNumber, ts, receivedAt, eventName,
-          params, engagementMs, sessionEngaged, keyEvent, firstVisit, sessionStart, pageLocation, hostname, pagePath,
+          params, engagementMs, sessionEngaged, keyEvent, firstVisit, sessionStart, nonInteraction, pageLocation,
+          hostname, pagePath,
           pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion,
           os, osVersion, screenResolution, language, country, region, city, isBot, protocol, schemaVersion);
     }

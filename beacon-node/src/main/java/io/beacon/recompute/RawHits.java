@@ -34,7 +34,7 @@ final class RawHits {
   static final List<String> ALL = List.of("ts", "client_id", "user_id", "request_id", "session_id", "event_name",
       "engagement_ms", "key_event", "hostname", "page_path", "page_title", "page_referrer", "source", "medium",
       "campaign", "term", "content", "device_category", "browser", "os", "screen_resolution", "language",
-      "country", "region", "city", "is_bot", "protocol", "params");
+      "country", "region", "city", "is_bot", "protocol", "non_interaction", "params");
   /** Everything the precomputed aggregates read (corrections rebuild them all). */
   static final List<String> ALL_BUT_PARAMS = ALL.subList(0, ALL.size() - 1);
   /**
@@ -43,7 +43,7 @@ final class RawHits {
    */
   static final List<String> METRIC_COLUMNS = List.of("ts", "client_id", "request_id", "session_id", "event_name",
       "engagement_ms", "key_event", "page_path", "source", "medium", "campaign", "term", "content", "is_bot",
-      "protocol");
+      "protocol", "non_interaction");
 
   /**
    * The columns a dimension reads, so a report fetches only what it needs (decoding dominates the cost of a

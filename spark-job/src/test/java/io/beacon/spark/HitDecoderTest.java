@@ -48,6 +48,7 @@ class HitDecoderTest {
         .engagementMs(1200L)
         .sessionEngaged(true)
         .firstVisit(false)
+        .nonInteraction(true)
         .pageLocation("https://example.com/a?b=c")
         .hostname("example.com")
         .pagePath("/a")

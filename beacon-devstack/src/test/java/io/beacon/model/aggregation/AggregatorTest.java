@@ -41,6 +41,28 @@ class AggregatorTest {
   }
 
   @Test
+  void uaSessionsWithNonInteractionHitsMatchTheReference() {
+    List<Hit> hits = HitStream.generate(13, 1200, NOW, true);
+    assertThat(hits).anyMatch(h -> Boolean.TRUE.equals(h.nonInteraction()));
+    ReferenceAggregation ref = ReferenceAggregation.of(hits, HitStream.ZONES);
+    Aggregator agg = new Aggregator(HitStream.ZONES::get);
+    Scoping.scopeAll(hits).stream().filter(s -> !Lateness.isTooLate(s.hit(), Lateness.MAX_LATENESS))
+        .forEach(s -> agg.add(s.hit(), s.scope()));
+    AggregateAssertions.assertMatches(ref, agg.buckets());
+    // ni=1 decides here: read as interactions, the same hits engage more sessions.
+    ReferenceAggregation allInteractions = ReferenceAggregation.of(
+        hits.stream().map(h -> h.toBuilder().nonInteraction(null).build()).toList(), HitStream.ZONES);
+    assertThat(engagedSessions(allInteractions)).isGreaterThan(engagedSessions(ref));
+  }
+
+  /** Engaged sessions over the day totals' rows (a session across midnight counts once per day). */
+  private static long engagedSessions(ReferenceAggregation ref) {
+    return ref.rows.entrySet().stream()
+        .filter(e -> e.getKey().granularity().equals("day") && e.getKey().dimension().equals("(total)"))
+        .mapToLong(e -> e.getValue().engagedSessions.size()).sum();
+  }
+
+  @Test
   void aMergeLimitedToSomeSketchesGivesTheSameSumsAndThoseSketches() {
     List<Hit> hits = HitStream.generate(5, 300, NOW);
     List<MetricState> parts = new ArrayList<>();

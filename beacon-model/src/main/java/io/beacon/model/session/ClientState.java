@@ -66,8 +66,11 @@ import java.util.TreeSet;
  */
 public final class ClientState {
 
-  /** Binary form version ({@link #toBytes()}). */
-  static final int FORMAT_VERSION = 1;
+  /**
+   * Binary form version ({@link #toBytes()}). 2: hits carry {@code non_interaction}, summaries their UA
+   * interaction count; {@link #fromBytes} still reads 1 (non_interaction null, every UA hit an interaction).
+   */
+  static final int FORMAT_VERSION = 2;
   /** The quarter hour: the unit event times are kept in to name days ({@link Dirty}). */
   public static final long SLOT_MS = Duration.ofMinutes(15).toMillis();
   /** Production settle time: 30 minutes without a new event of the session. */
@@ -688,6 +691,7 @@ public final class ClientState {
       o.u(s.engagement.engagementMs);
       o.u(s.engagement.views);
       o.u(s.engagement.uaHits);
+      o.u(s.engagement.uaInteractions);
       if (s.engagement.uaHits > 0) {
         o.z(s.engagement.uaFirst - s.firstTs);
         o.z(s.engagement.uaLast - s.firstTs);
@@ -708,8 +712,8 @@ public final class ClientState {
   /** The state {@link #toBytes()} wrote. */
   public static ClientState fromBytes(byte[] bytes) {
     StateBytes.In in = new StateBytes.In(bytes);
-    if (in.version != FORMAT_VERSION) {
-      throw new IllegalArgumentException("client state format " + in.version + ", this code reads "
+    if (in.version != FORMAT_VERSION && in.version != 1) {
+      throw new IllegalArgumentException("client state format " + in.version + ", this code reads 1 to "
           + FORMAT_VERSION);
     }
     ClientState c = new ClientState();
@@ -764,6 +768,8 @@ public final class ClientState {
       s.engagement.engagementMs = in.u();
       s.engagement.views = (int) in.u();
       s.engagement.uaHits = (int) in.u();
+      // Format 1 knew no non-interaction hits: every UA hit was counted as an interaction.
+      s.engagement.uaInteractions = in.version == 1 ? s.engagement.uaHits : (int) in.u();
       if (s.engagement.uaHits > 0) {
         s.engagement.uaFirst = s.firstTs + in.z();
         s.engagement.uaLast = s.firstTs + in.z();

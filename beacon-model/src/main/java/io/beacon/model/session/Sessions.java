@@ -21,7 +21,9 @@ import java.util.Objects;
  *       such event, identified as {@link #ASSIGNED_PREFIX} + its first event time.</li>
  *   <li><b>Engaged</b> (whole session): summed engagement time &gt; {@link SessionRules#engagedAfterMs()}, or a
  *       key event, or two page/screen views; for UA events (no engagement time): the span first-to-last event
- *       stands in for engagement time and any two of its hits count like two page views.</li>
+ *       (non-interaction hits included, as the spec's "last event time - first event time" says) stands in for
+ *       engagement time, and any two of its interaction hits (not {@code ni=1}: {@link Hit#nonInteraction()} not
+ *       true) count like two page views.</li>
  *   <li><b>Attribution</b> and <b>landing page</b>: those of the session's earliest event (the per-hit
  *       acquisition the collector derived from its URL and referrer), and the path, without query, of its
  *       earliest page view.</li>
@@ -171,6 +173,11 @@ public final class Sessions {
 
   /** The wire name of Universal Analytics hits ({@code Hit#protocol()}). */
   static final String UA = "ua";
+
+  /** Whether {@code h} is an interaction: anything but a UA {@code ni=1} hit (null counts as an interaction). */
+  static boolean interaction(Hit h) {
+    return !Boolean.TRUE.equals(h.nonInteraction());
+  }
 
   static boolean isView(Hit h) {
     return "page_view".equals(h.eventName()) || "screen_view".equals(h.eventName());

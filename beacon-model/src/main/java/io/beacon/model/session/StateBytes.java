@@ -108,7 +108,7 @@ final class StateBytes {
         }
       }
       if (boolCount > 0) {
-        b(bools); // at most 6 Boolean fields: one byte, in field order (last field in the lowest bit)
+        b(bools); // 6 Boolean fields (at most 8 fit): one byte, in field order (last field in the lowest bit)
       }
       return h.ts();
     }
@@ -244,17 +244,18 @@ final class StateBytes {
           .browserVersion((String) v[23]).os((String) v[24]).osVersion((String) v[25])
           .screenResolution((String) v[26]).language((String) v[27]).country((String) v[28])
           .region((String) v[29]).city((String) v[30]).isBot((Boolean) v[31]).protocol((String) v[32])
-          .schemaVersion(schemaVersion).build();
+          .nonInteraction((Boolean) v[33]).schemaVersion(schemaVersion).build();
     }
   }
 
   /**
    * Kind of each nullable hit field in {@link #nullables} order: s string, b Boolean, i Integer, l Long, m the
    * params map. Adding a hit field appends here and in both lists below (and bumps {@link ClientState}'s
-   * format version).
+   * format version): appended, an older state's hits (whose presence bits stop before it) read with the new
+   * field null. Format 1 ended with the protocol; format 2 appended non_interaction.
    */
-  private static final char[] NULLABLE_KINDS = ("sssi" + "sm" + "lbbbb" + "sssss" + "sssss" + "sssss" + "sssss" + "bs")
-      .toCharArray();
+  private static final char[] NULLABLE_KINDS = ("sssi" + "sm" + "lbbbb" + "sssss" + "sssss" + "sssss" + "sssss" + "bs"
+      + "b").toCharArray();
 
   /** The hit's nullable fields (all but property, client, the two times and the schema version). */
   private static Object[] nullables(Hit h) {
@@ -265,7 +266,8 @@ final class StateBytes {
         h.source(), h.medium(), h.campaign(), h.term(), h.content(),
         h.deviceCategory(), h.browser(), h.browserVersion(), h.os(), h.osVersion(),
         h.screenResolution(), h.language(), h.country(), h.region(), h.city(),
-        h.isBot(), h.protocol()};
+        h.isBot(), h.protocol(),
+        h.nonInteraction()};
   }
 
   static {

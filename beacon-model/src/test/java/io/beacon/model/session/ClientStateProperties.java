@@ -51,8 +51,11 @@ class ClientStateProperties {
       {"news", "email", "nov"}};
   static final String[] PATHS = {"/", "/a?x=1", "/b", null};
 
-  /** One generated event ({@code key}: 0 a key event, 7 a hit received more than 72 h after its time). */
-  record Gene(int gap, int sid, int event, int engagement, int key, boolean ua, int source, int path) {}
+  /**
+   * One generated event ({@code key}: 0 a key event, 7 a hit received more than 72 h after its time; {@code ua}:
+   * 0 an MP hit, 1 a UA hit, 2 a UA non-interaction hit, {@code ni=1}).
+   */
+  record Gene(int gap, int sid, int event, int engagement, int key, int ua, int source, int path) {}
 
   /** One step of an arrival schedule (per event in arrival order; its batch, the clock, extra settles). */
   record Step(int order, boolean newBatch, int gap, int settle) {}
@@ -64,7 +67,7 @@ class ClientStateProperties {
             Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(0)), Tuple.of(3, Arbitraries.integers().between(1,
                 SIDS.length - 1))), Arbitraries.integers().between(0, EVENTS.length - 1),
             Arbitraries.integers().between(0, ENGAGEMENT.length - 1), Arbitraries.integers().between(0, 7),
-            Arbitraries.of(false, false, false, true), Arbitraries.integers().between(0, SOURCES.length - 1),
+            Arbitraries.of(0, 0, 0, 0, 0, 0, 1, 2), Arbitraries.integers().between(0, SOURCES.length - 1),
             Arbitraries.integers().between(0, PATHS.length - 1))
         .as(Gene::new).list().ofMinSize(1).ofMaxSize(18);
   }
@@ -274,7 +277,8 @@ class ClientStateProperties {
           .sessionId(SIDS[g.sid()]).ts(ts).eventName(EVENTS[g.event()])
           .receivedAt(g.key() == 7 && lateOnes ? ts + 73 * HOUR : ts)
           .engagementMs(ENGAGEMENT[g.engagement()]).keyEvent(g.key() == 0 ? Boolean.TRUE : null)
-          .protocol(g.ua() ? "ua" : "ga4-mp").source(src[0]).medium(src[1]).campaign(src[2])
+          .protocol(g.ua() > 0 ? "ua" : "ga4-mp").nonInteraction(g.ua() == 2 ? Boolean.TRUE : null)
+          .source(src[0]).medium(src[1]).campaign(src[2])
           .pagePath(PATHS[g.path()]).build());
     }
     return hits;

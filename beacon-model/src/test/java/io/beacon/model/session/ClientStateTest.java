@@ -306,6 +306,64 @@ class ClientStateTest {
   }
 
   @Test
+  void aFormatOneStateReadsWithEveryHitAnInteraction() {
+    // Written by format 1 (before non_interaction): a settled UA session engaged by its two hits (5 s apart) and an
+    // open UA hit with every flag set. The same steps today give the same state, in format 2.
+    byte[] v1 = java.util.Base64.getDecoder().decode("AQsBUAFjAXgCdTMGc2Nyb2xsDmV2ZW50X2NhdGVnb3J5AS8IKGRpcmVjdCkGKG5vbmU"
+        + "pAnVhAnUxAQIFgIDIstZmAAMAAoCe2VwB+s+MgBiAntlcAAEEBAUBBgUABwgJCgIAAQEAA/+tpgoLCAkAAAAACwcAAQIAkE6QTrDbBtCB1QEB"
+        + "AA==");
+    assertThat(v1[0]).isEqualTo((byte) 1);
+    ClientState read = ClientState.fromBytes(v1);
+    ClientState today = new ClientState(new ClientHistory(MIDNIGHT - DAY, "x", null, "c"));
+    Hit u1 = hit("u1", null, MIDNIGHT, "page_view").toBuilder().protocol("ua").build();
+    Hit u2 = hit("u2", null, MIDNIGHT + 5_000, "click").toBuilder().protocol("ua").pagePath(null).build();
+    today.add(List.of(u1, u2), MIDNIGHT + MIN, RULES);
+    assertThat(today.settle(MIDNIGHT + MIN + SETTLE, SETTLE, RULES)).allMatch(o -> ((Count) o).scope().engaged());
+    Hit u3 = hit("u3", null, MIDNIGHT + 3 * HOUR, "scroll").toBuilder().protocol("ua").sessionNumber(2)
+        .engagementMs(0L).keyEvent(false).firstVisit(false).sessionStart(true).sessionEngaged(false).isBot(false)
+        .params(Map.of("event_category", "scroll")).build();
+    today.add(List.of(u3), MIDNIGHT + 3 * HOUR, RULES);
+    byte[] v2 = today.toBytes();
+    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 2);
+    assertThat(read.toBytes()).isEqualTo(v2);
+    // Both go on alike: a late non-interaction hit joins the settled session (still engaged by its two
+    // interaction hits), and the open hit settles as it was sent (non_interaction null).
+    Hit late = hit("u0", null, MIDNIGHT + 2_000, "scroll").toBuilder().protocol("ua").nonInteraction(true).build();
+    List<Output> joined = read.add(List.of(late), MIDNIGHT + 2 * HOUR, RULES);
+    assertThat(joined).isEqualTo(today.add(List.of(late), MIDNIGHT + 2 * HOUR, RULES)).singleElement()
+        .satisfies(o -> {
+          assertThat(((Count) o).hit()).isEqualTo(late);
+          assertThat(((Count) o).scope().engaged()).isTrue();
+        });
+    List<Output> settled = read.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES);
+    assertThat(settled).isEqualTo(today.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES));
+    assertThat(settled).extracting(o -> ((Count) o).hit()).containsExactly(u3);
+  }
+
+  @Test
+  void nonInteractionSurvivesTheBinaryFormAndKeepsASessionUnengaged() {
+    ClientState st = new ClientState();
+    Hit view = hit("a", null, MIDNIGHT, "page_view").toBuilder().protocol("ua").build();
+    Hit scroll = hit("b", null, MIDNIGHT + 8_000, "scroll").toBuilder().protocol("ua").nonInteraction(true).build();
+    st.add(List.of(view, scroll), MIDNIGHT + MIN, RULES);
+    st = ClientState.fromBytes(st.toBytes());
+    List<Output> out = st.settle(MIDNIGHT + MIN + SETTLE, SETTLE, RULES);
+    assertThat(out).extracting(o -> ((Count) o).hit()).containsExactly(view, scroll);
+    assertThat(out).noneMatch(o -> ((Count) o).scope().engaged());
+    // The settled summary keeps the interaction count: another ni hit changes nothing, an interaction engages.
+    st = ClientState.fromBytes(st.toBytes());
+    Hit again = scroll.toBuilder().requestId("c").ts(MIDNIGHT + 9_000).receivedAt(MIDNIGHT + 9_000).build();
+    assertThat(st.add(List.of(again), MIDNIGHT + 2 * MIN, RULES)).singleElement()
+        .satisfies(o -> assertThat(((Count) o).scope().engaged()).isFalse());
+    st = ClientState.fromBytes(st.toBytes());
+    Hit play = again.toBuilder().requestId("d").eventName("play").nonInteraction(null).build();
+    List<Output> engaged = st.add(List.of(play), MIDNIGHT + 3 * MIN, RULES);
+    assertThat(engaged.get(0)).isEqualTo(new Count(play, ((Count) engaged.get(0)).scope()));
+    assertThat(((Count) engaged.get(0)).scope().engaged()).isTrue();
+    assertThat(utcDays(engaged)).containsExactly(day(MIDNIGHT)); // the counted events' day: engagement flipped
+  }
+
+  @Test
   void stateSizeOfATenEventSession() {
     ClientState st = new ClientState();
     List<Hit> hits = realisticSession(10);

@@ -50,6 +50,31 @@ class SessionsTest {
   }
 
   @Test
+  void uaNonInteractionHitsAreNoInteractionButStillSpanTheSession() {
+    Hit view = ua(hit("a", null, 0, "page_view"));
+    Hit play = ua(hit("b", null, 5_000, "play"));
+    Hit scroll = ua(hit("c", null, 5_000, "scroll")).toBuilder().nonInteraction(true).build();
+    // A page view and an interaction event: two interaction hits, engaged like two page views.
+    assertThat(Sessions.engaged(List.of(view, play), SessionRules.GA4)).isTrue();
+    // With a non-interaction (ni=1) event instead: one interaction hit and 5 s, not engaged (UA: a bounce).
+    assertThat(Sessions.engaged(List.of(view, scroll), SessionRules.GA4)).isFalse();
+    assertThat(Sessions.engaged(List.of(scroll, scroll.toBuilder().requestId("d").build()), SessionRules.GA4))
+        .isFalse();
+    // ni=0 is an interaction like no ni at all.
+    assertThat(Sessions.engaged(List.of(view, scroll.toBuilder().nonInteraction(false).build()), SessionRules.GA4))
+        .isTrue();
+    // A non-interaction hit still ends the span that stands in for engagement time (last - first event time):
+    // 10,000 ms is not > 10 s, 10,001 ms is.
+    assertThat(Sessions.engaged(List.of(view, at(scroll, 10_000)), SessionRules.GA4)).isFalse();
+    assertThat(Sessions.engaged(List.of(view, at(scroll, 10_001)), SessionRules.GA4)).isTrue();
+    // ...whichever end it is at, in any order.
+    assertThat(Sessions.engaged(List.of(at(view, 25_000), at(scroll, 0)), SessionRules.GA4)).isTrue();
+    // A page view with ni=1 is still a page view: two of them engage.
+    Hit quietView = view.toBuilder().requestId("e").ts(T0 + 1_000).nonInteraction(true).build();
+    assertThat(Sessions.engaged(List.of(view, quietView), SessionRules.GA4)).isTrue();
+  }
+
+  @Test
   void attributionAndLandingPageComeFromTheEarliestEventWhateverArrivesFirst() {
     Hit later = hit("b", "s", 5 * MIN, "page_view").toBuilder().pagePath("/pricing?x=1").source("internal")
         .medium("banner").build();
@@ -97,6 +122,14 @@ class SessionsTest {
     return Hit.builder().propertyId("P").clientId("c").requestId(rid).sessionId(sid).ts(T0 + offset)
         .receivedAt(T0 + offset).eventName(event).pagePath("/").source("(direct)").medium("(none)")
         .protocol("ga4-mp").build();
+  }
+
+  private static Hit ua(Hit h) {
+    return h.toBuilder().protocol("ua").build();
+  }
+
+  private static Hit at(Hit h, long offset) {
+    return h.toBuilder().ts(T0 + offset).receivedAt(T0 + offset).build();
   }
 
   private static Hit withEngagement(Hit h, long ms) {

@@ -129,6 +129,7 @@ public final class Enricher {
         .keyEvent(property.keyEvents().contains(d.eventName) ? Boolean.TRUE : Boolean.FALSE)
         .firstVisit(d.firstVisit)
         .sessionStart(d.sessionStart)
+        .nonInteraction(d.nonInteraction)
         .pageLocation(location)
         .hostname(hostname)
         .pagePath(path)

@@ -24,6 +24,8 @@ public final class HitDraft {
   public Boolean sessionEngaged;
   public Boolean firstVisit;
   public Boolean sessionStart;
+  /** UA's {@code ni=1}: not an interaction hit (null: an interaction). */
+  public Boolean nonInteraction;
   public String pageLocation;
   /** Hostname sent separately from the page URL (UA's {@code dh}). */
   public String hostname;

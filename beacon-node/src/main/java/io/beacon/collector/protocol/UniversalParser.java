@@ -115,6 +115,9 @@ public final class UniversalParser {
     d.content = QueryStrings.blankToNull(p.get("cc"));
     d.gclid = QueryStrings.blankToNull(p.get("gclid"));
     d.sessionStart = "start".equals(p.get("sc")) ? Boolean.TRUE : null;
+    // ni=1: a non-interaction hit (it does not make two interaction hits of a session: Sessions, "Engaged"); ni=0,
+    // absent or anything else: an interaction, left null.
+    d.nonInteraction = "1".equals(p.get("ni")) ? Boolean.TRUE : null;
     // The cache buster is the sender's id of the hit (analytics.js draws one per hit and repeats it on a retry):
     // copies with the same z collapse within the 24 h de-dup window. Without it the collector derives an id from
     // the hit's bytes, which collapses only copies within collector.derivedIdWindowMs (Enricher.requestId).

@@ -143,6 +143,21 @@ class EnricherRulesTest {
     assertThat(enrich(web("v=2&tid=P-1&cid=c&en=page_view"), null).isBot()).isTrue();
   }
 
+  @Test
+  void theHitKeepsTheSendersSessionFieldsAndUasNonInteractionFlag() {
+    // No session id from the sender: none on the hit (the model sessions it by event time), nor any session flag.
+    Hit ua = enrich(ua("v=1&tid=P-1&cid=c&t=event&ec=scroll&ea=depth&ni=1"), CHROME_WIN);
+    assertThat(ua.nonInteraction()).isTrue();
+    assertThat(values(ua.sessionId(), ua.sessionNumber(), ua.sessionStart(), ua.firstVisit())).containsOnlyNulls();
+    assertThat(enrich(ua("v=1&tid=P-1&cid=c&t=event&ec=video&ea=play"), CHROME_WIN).nonInteraction()).isNull();
+    Hit mp = enrich(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"page_view\"}]}"), null);
+    assertThat(values(mp.sessionId(), mp.sessionNumber(), mp.sessionStart(), mp.firstVisit(), mp.nonInteraction()))
+        .containsOnlyNulls();
+    Hit withSession = enrich(mp("{\"client_id\":\"c\",\"events\":[{\"name\":\"page_view\",\"params\":"
+        + "{\"session_id\":\"1700000000\"}}]}"), null);
+    assertThat(withSession.sessionId()).isEqualTo("1700000000");
+  }
+
   // ------------------------------------------------------------------------------------------- device and place
 
   @Test

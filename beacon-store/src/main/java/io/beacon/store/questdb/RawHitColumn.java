@@ -43,6 +43,7 @@ public enum RawHitColumn {
   KEY_EVENT("key_event", Kind.BOOL, Hit::keyEvent, (b, v) -> b.keyEvent((Boolean) v)),
   FIRST_VISIT("first_visit", Kind.BOOL, Hit::firstVisit, (b, v) -> b.firstVisit((Boolean) v)),
   SESSION_START("session_start", Kind.BOOL, Hit::sessionStart, (b, v) -> b.sessionStart((Boolean) v)),
+  NON_INTERACTION("non_interaction", Kind.BOOL, Hit::nonInteraction, (b, v) -> b.nonInteraction((Boolean) v)),
   PAGE_LOCATION("page_location", Kind.STRING, Hit::pageLocation, (b, v) -> b.pageLocation((String) v)),
   PAGE_PATH("page_path", Kind.STRING, Hit::pagePath, (b, v) -> b.pagePath((String) v)),
   PAGE_TITLE("page_title", Kind.STRING, Hit::pageTitle, (b, v) -> b.pageTitle((String) v)),
