@@ -120,7 +120,10 @@ class DashboardBrowserTest {
           HttpResponse<String> hit = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.collectorPort
               + "/g/collect?v=2&tid=" + property + "&cid=" + cid + "&en=page_view&_rid=" + UUID.randomUUID()
               + "&dl=" + URLEncoder.encode("https://ui.example/live", StandardCharsets.UTF_8)))
-              .POST(HttpRequest.BodyPublishers.noBody()).header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+              .POST(HttpRequest.BodyPublishers.noBody()).header("Content-Type", "text/plain")
+              // A browser's agent: Java's own is an HTTP library, a bot on the web protocols (realtime leaves bots out).
+              .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+                  + " Chrome/131.0.0.0 Safari/537.36").build(), HttpResponse.BodyHandlers.ofString());
           assertThat(hit.statusCode()).as(hit.body()).isEqualTo(204);
         }
         awaitTrue(chrome, "Number(document.getElementById('realtime-active').textContent) >= " + (before + 3));
