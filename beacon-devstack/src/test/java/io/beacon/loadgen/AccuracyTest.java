@@ -124,6 +124,9 @@ class AccuracyTest {
         .untilAsserted(() -> assertThat(check.check(result.truth())).as("differences from %s", truthFile).isEmpty());
     System.out.printf("AccuracyTest: reports match the truth %d ms after the last hit was sent%n",
         (System.nanoTime() - sent) / 1_000_000);
+    // Again from raw hits: every report answered by recompute (the code that rebuilds days) equals the truth too.
+    AccuracyCheck raw = new AccuracyCheck(URI.create("http://127.0.0.1:" + node.queryPort), token, true);
+    assertThat(raw.check(result.truth())).as("differences from %s, recomputed from raw hits", truthFile).isEmpty();
 
     // The check does see a difference: one count off by one in the truth is exactly one difference.
     JsonObject tampered = result.truth().copy();

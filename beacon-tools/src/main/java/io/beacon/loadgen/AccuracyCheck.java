@@ -34,11 +34,22 @@ public final class AccuracyCheck {
       .connectTimeout(Duration.ofSeconds(10)).build();
   private final URI api;
   private final String token;
+  private final boolean fromRawHits;
 
   /** @param api the node's dashboard/API base URL, e.g. http://localhost:8081 */
   public AccuracyCheck(URI api, String token) {
+    this(api, token, false);
+  }
+
+  /**
+   * @param fromRawHits ask every report so that recompute answers it from raw hits (a filter that keeps every row,
+   *     on another dimension than the report's, which the precomputed aggregates cannot apply), and require
+   *     {@code metadata.dataSource} "recompute": the same numbers again, through the other path
+   */
+  public AccuracyCheck(URI api, String token, boolean fromRawHits) {
     this.api = api;
     this.token = token;
+    this.fromRawHits = fromRawHits;
   }
 
   /** Runs every report of {@code truth}; returns the differences, one line each (empty: the node is exact). */
@@ -68,7 +79,12 @@ public final class AccuracyCheck {
         .put("dimensions", new JsonArray(dims.stream().map(d -> new JsonObject().put("name", d)).toList()))
         .put("metrics", new JsonArray(metrics.stream().map(m -> new JsonObject().put("name", m)).toList()))
         .put("limit", 250_000);
-    String label = id + " " + dims.encode();
+    if (fromRawHits) {
+      String field = dims.contains("hostName") ? "eventName" : "hostName";
+      request.put("dimensionFilter", new JsonObject().put("notExpression", new JsonObject().put("filter",
+          new JsonObject().put("fieldName", field).put("stringFilter", new JsonObject().put("value", "(beacon: no such value)")))));
+    }
+    String label = id + " " + dims.encode() + (fromRawHits ? " (raw)" : "");
     HttpResponse<String> res = http.send(HttpRequest.newBuilder(api.resolve("/api/v1/properties/" + id + ":runReport"))
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
         .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(request.encode())).build(),
@@ -78,6 +94,10 @@ public final class AccuracyCheck {
       return;
     }
     JsonObject answer = new JsonObject(res.body());
+    if (fromRawHits && !"recompute".equals(answer.getJsonObject("metadata", new JsonObject()).getString("dataSource"))) {
+      out.add(label + ": not answered from raw hits (metadata " + answer.getJsonObject("metadata") + ")");
+      return;
+    }
     List<String> headers = new ArrayList<>();
     answer.getJsonArray("metricHeaders").forEach(h -> headers.add(((JsonObject) h).getString("name")));
     Map<List<String>, JsonObject> actual = new HashMap<>();
