@@ -379,8 +379,8 @@ class BadInputTest {
         if (urlField) {
           expected = value.indexOf('#') < 0 ? value : value.substring(0, value.indexOf('#'));
         }
-        if (f.name().equals("dh")) {
-          expected = v.toLowerCase(Locale.ROOT);
+        if (f.name().equals("dh") || f.name().equals("ul") || f.name().equals("language")) {
+          expected = v.toLowerCase(Locale.ROOT); // host names and languages are kept lower case
         }
         // GA4 web's dl must be one http(s) URL: a line break in it is a 400 naming dl.
         boolean rejected = f.protocol().equals("ga4-web") && f.name().equals("dl") && LINE_BREAK.matcher(v).find();
