@@ -43,7 +43,7 @@ public final class AccuracyCheck {
 
   /**
    * @param fromRawHits ask every report so that recompute answers it from raw hits (a filter that keeps every row,
-   *     on another dimension than the report's, which the precomputed aggregates cannot apply), and require
+   *     on a custom parameter, which the precomputed aggregates cannot apply), and require
    *     {@code metadata.dataSource} "recompute": the same numbers again, through the other path
    */
   public AccuracyCheck(URI api, String token, boolean fromRawHits) {
@@ -80,9 +80,11 @@ public final class AccuracyCheck {
         .put("metrics", new JsonArray(metrics.stream().map(m -> new JsonObject().put("name", m)).toList()))
         .put("limit", 250_000);
     if (fromRawHits) {
-      String field = dims.contains("hostName") ? "eventName" : "hostName";
+      // A custom parameter no hit carries ("(not set)" on every hit): no precomputed row can apply it, even to a
+      // totals report (which the aggregates answer from any single dimension's rows).
       request.put("dimensionFilter", new JsonObject().put("notExpression", new JsonObject().put("filter",
-          new JsonObject().put("fieldName", field).put("stringFilter", new JsonObject().put("value", "(beacon: no such value)")))));
+          new JsonObject().put("fieldName", "customEvent:beacon_accuracy_check")
+              .put("stringFilter", new JsonObject().put("value", "(beacon: no such value)")))));
     }
     String label = id + " " + dims.encode() + (fromRawHits ? " (raw)" : "");
     HttpResponse<String> res = http.send(HttpRequest.newBuilder(api.resolve("/api/v1/properties/" + id + ":runReport"))
