@@ -1,13 +1,13 @@
 package io.beacon.model.report;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A GA4 {@code FilterExpression} on dimension values: {@code filter} (stringFilter or
@@ -132,14 +132,28 @@ public sealed interface DimensionFilter {
     throw InvalidRequestException.of(path, "needs a stringFilter or an inListFilter");
   }
 
+  /**
+   * Compiles a filter's regular expression with RE2/J. The values it runs against are tracked by anyone (page paths,
+   * titles, parameters), so matching must take linear time whatever the pattern: RE2 never backtracks, where
+   * java.util.regex takes seconds on e.g. {@code (.*a){12}$}. RE2 is also the syntax GA4's regular expression
+   * filters use; what it lacks (backreferences, lookaround, possessive quantifiers) is refused as in GA4.
+   */
   private static Pattern regex(String value, boolean caseSensitive, String field) {
     if (value.length() > 500) {
       throw InvalidRequestException.of(field, "regular expression longer than 500 characters");
     }
+    // Before compiling: RE2/J expands counted repetitions, so a nested one could exhaust the heap.
+    if (RegexSize.of(value) > RegexSize.MAX) {
+      throw InvalidRequestException.of(field, "regular expression too large once its counted repetitions ({n,m})"
+          + " are expanded (at most " + RegexSize.MAX + " characters and classes)");
+    }
     try {
-      return Pattern.compile(value, caseSensitive ? 0 : Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+      return Pattern.compile(value, caseSensitive ? 0 : Pattern.CASE_INSENSITIVE);
     } catch (PatternSyntaxException e) {
-      throw InvalidRequestException.of(field, "invalid regular expression: " + e.getDescription());
+      // RE2/J names the offending part, or the whole pattern with the (?i) it prefixes for case-insensitivity.
+      String at = !caseSensitive && e.getPattern().equals("(?i)" + value) ? value : e.getPattern();
+      throw InvalidRequestException.of(field, "invalid regular expression: " + e.getDescription() + ": `" + at
+          + "` (RE2 syntax, as in GA4: no backreferences, lookaround or possessive quantifiers)");
     }
   }
 }
