@@ -14,6 +14,7 @@ import org.apache.ignite.IgniteCache;
 import io.beacon.infra.clients.PropertyZones;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -37,6 +38,8 @@ public final class QueryVerticle extends VerticleBase {
   private static final Duration STORE_TIMEOUT = Duration.ofSeconds(5);
 
   private final NodeContext ctx;
+  /** Where reports are evaluated, off the event loop ({@link ReportHandler#evaluate}); shared by name across instances. */
+  private WorkerExecutor reportWorkers;
 
   public QueryVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -44,6 +47,7 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    reportWorkers = vertx.createSharedWorkerExecutor(ReportHandler.WORKERS, ReportHandler.WORKER_THREADS);
     // Joining the Ignite cache waits for the cluster: not on the event loop.
     return vertx.executeBlocking(() -> AggregateReader.cache(ctx.ignite()), false)
         .compose(this::serve);
@@ -54,7 +58,7 @@ public final class QueryVerticle extends VerticleBase {
     var cassandra = ctx.clients().cassandra();
     Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies());
-    ReportHandler reports = new ReportHandler(vertx, new PropertyZones(cassandra, STORE_TIMEOUT),
+    ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyZones(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl());
 
@@ -119,6 +123,12 @@ public final class QueryVerticle extends VerticleBase {
         SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions(), ctx.config().http(), router, m -> new JsonObject()
             .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
         RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Shared by name: the pool's threads stop when the last instance using it closes it.
+    return reportWorkers == null ? Future.succeededFuture() : reportWorkers.close();
   }
 
   /**

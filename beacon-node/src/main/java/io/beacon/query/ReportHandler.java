@@ -3,6 +3,7 @@ package io.beacon.query;
 import io.beacon.api.ReportJson;
 import io.beacon.model.aggregation.Dimension;
 import io.beacon.model.report.AggregatePlan;
+import io.beacon.model.report.AggregateRow;
 import io.beacon.query.report.AggregateReader;
 import io.beacon.infra.clients.PropertyZones;
 import io.beacon.model.report.ReportEngine;
@@ -14,7 +15,9 @@ import io.beacon.contract.BusFailure;
 import io.beacon.contract.RecomputeReportContract;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -25,6 +28,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.LongStream;
 import org.slf4j.Logger;
@@ -33,19 +37,25 @@ import org.slf4j.LoggerFactory;
 /** {@code runReport} and {@code metadata} over the precomputed aggregates, in the GA4 Data API's shape. */
 final class ReportHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ReportHandler.class);
+  /** The worker pool reports are evaluated on, shared by the node's query instances ({@link #evaluate}). */
+  static final String WORKERS = "beacon-query-reports";
+  /** Evaluation is CPU work: more threads than cores would only queue it in the kernel instead. */
+  static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private final PropertyZones zones;
   private final AggregateReader reader;
   private final MeterRegistry meters;
   private final AccessHandler access;
   private final Vertx vertx;
+  private final WorkerExecutor workers;
   private final long recomputeTimeoutMs;
   private final Timer fromAggregates;
   private final Timer fromRecompute;
 
-  ReportHandler(Vertx vertx, PropertyZones zones, AggregateReader reader, MeterRegistry meters, AccessHandler access,
-                long recomputeTimeoutMs) {
+  ReportHandler(Vertx vertx, WorkerExecutor workers, PropertyZones zones, AggregateReader reader, MeterRegistry meters,
+                AccessHandler access, long recomputeTimeoutMs) {
     this.vertx = vertx;
+    this.workers = workers;
     this.recomputeTimeoutMs = recomputeTimeoutMs;
     this.zones = zones;
     this.reader = reader;
@@ -120,16 +130,32 @@ final class ReportHandler {
           unavailable(rc, propertyId, read.cause());
           return;
         }
-        ReportEngine.Report report = ReportEngine.run(request, plan.get(), read.result().rows(), zone.get());
-        ReportEngine.putFreshness(report.metadata(), request, zone.get(), System.currentTimeMillis());
-        report.metadata().put("cache", read.result().cache());
-        if (read.result().cache().equals("stale")) {
-          report.metadata().put("stale", true);
-        }
-        sample.stop(fromAggregates);
-        respond(rc, propertyId, report);
+        evaluate(request, plan.get(), read.result().rows(), zone.get()).onComplete(run -> {
+          if (run.failed()) {
+            rc.fail(run.cause()); // a bug: the router's failure handler logs it and answers 500
+            return;
+          }
+          ReportEngine.Report report = run.result();
+          ReportEngine.putFreshness(report.metadata(), request, zone.get(), System.currentTimeMillis());
+          report.metadata().put("cache", read.result().cache());
+          if (read.result().cache().equals("stale")) {
+            report.metadata().put("stale", true);
+          }
+          sample.stop(fromAggregates);
+          respond(rc, propertyId, report);
+        });
       });
     });
+  }
+
+  /**
+   * Runs the report engine on the {@link #WORKERS} pool, never on the event loop: its filters match client-supplied
+   * regular expressions against tracked values, and a report over many rows is CPU work; either would stall every
+   * connection the event loop serves. Completes on the caller's context. Unordered: reports run in parallel.
+   */
+  Future<ReportEngine.Report> evaluate(ReportRequest request, AggregatePlan plan, List<AggregateRow> rows,
+                                       ZoneId zone) {
+    return workers.executeBlocking(() -> ReportEngine.run(request, plan, rows, zone), false);
   }
 
   /**
