@@ -1,5 +1,6 @@
 package io.beacon.recompute;
 
+import io.beacon.api.ApiException;
 import io.beacon.model.Hit;
 import io.beacon.model.session.Scope;
 import io.beacon.model.aggregation.Dimension;
@@ -24,6 +25,11 @@ import java.util.function.BiFunction;
  * filter's fields (session-scoped ones from the event's {@link Scope}); hits the filter rejects are skipped, the
  * others {@link MetricState#add}ed into their group, exactly as the stream counts them. Bot hits count in no report metric. Pure and not thread-safe: one per
  * stream slice, {@link #merge}d at the end.
+ *
+ * <p>The groups are bounded ({@code recompute.maxGroups}): their number is the cardinality of tracked values
+ * (page paths, parameters) anyone can send, and each holds a metric state. Past the bound the report fails with a
+ * 400 asking for a filter or fewer dimensions, rather than GA4's "(other)" row: a truncated report cached as if
+ * whole would mislead more than a refusal.
  */
 final class AdHocAggregation {
   /** The prefix of custom event parameter dimensions, as in GA4. */
@@ -38,11 +44,13 @@ final class AdHocAggregation {
   /** Each date range as epoch ms [start, end) of its local days. */
   private final List<long[]> bounds;
   private final Map<List<String>, MetricState> groups = new HashMap<>();
+  private final int maxGroups;
   private long hits;
   private long bots;
 
-  AdHocAggregation(ReportRequest request, ZoneId zone) {
+  AdHocAggregation(ReportRequest request, ZoneId zone, int maxGroups) {
     this.request = request;
+    this.maxGroups = maxGroups;
     this.zone = zone;
     this.headers = ReportEngine.headers(request);
     Set<String> f = new LinkedHashSet<>(headers);
@@ -105,8 +113,27 @@ final class AdHocAggregation {
       for (String h : headers) {
         key.add(values.get(h));
       }
-      groups.computeIfAbsent(key, k -> new MetricState()).add(hit, scope);
+      group(key).add(hit, scope);
     }
+  }
+
+  /** The group of {@code key}, created if there is room for one more. */
+  private MetricState group(List<String> key) {
+    MetricState state = groups.get(key);
+    if (state == null) {
+      if (groups.size() >= maxGroups) {
+        throw tooManyGroups(maxGroups);
+      }
+      state = new MetricState();
+      groups.put(key, state);
+    }
+    return state;
+  }
+
+  /** The refusal of a report with more than {@code maxGroups} rows: the client's to narrow. */
+  static ApiException tooManyGroups(int maxGroups) {
+    return ApiException.badRequest("dimensions", "the report has more than " + maxGroups
+        + " rows (recompute.maxGroups); add a filter or fewer dimensions");
   }
 
   /**
@@ -139,7 +166,7 @@ final class AdHocAggregation {
   AdHocAggregation merge(AdHocAggregation other) {
     hits += other.hits;
     bots += other.bots;
-    other.groups.forEach((k, v) -> groups.merge(k, v, MetricState::merge));
+    other.groups.forEach((k, v) -> group(k).merge(v));
     return this;
   }
 

@@ -83,7 +83,7 @@ final class AdHocReports {
     java.util.Set<String> columns = AdHocAggregation.columns(request);
     // One sequential read: sessions must be whole (a time slice would cut them), and first visits found early in
     // the read decide new users later in it.
-    AdHocAggregation total = new AdHocAggregation(request, zone);
+    AdHocAggregation total = new AdHocAggregation(request, zone, config.maxGroups());
     return scoped.stream(propertyId, intervals(request, zone), columns, null, total::add).compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(total.hits());
       java.util.Map<String, Object> metadata = ReportEngine.metadata("recompute", zone);

@@ -1,7 +1,9 @@
 package io.beacon.recompute;
 
+import io.beacon.api.ApiException;
 import io.beacon.api.ReportJson;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.beacon.model.Hit;
 import io.beacon.model.aggregation.MetricState;
@@ -52,7 +54,7 @@ class AdHocAggregationTest {
          "dimensions":[{"name":"pagePath"},{"name":"customEvent:plan"}],
          "dimensionFilter":{"filter":{"fieldName":"country","stringFilter":{"value":"DE"}}},
          "metrics":[{"name":"eventCount"}]}"""), ZONE, LocalDate.of(2026, 2, 1), 100);
-    AdHocAggregation agg = new AdHocAggregation(request, ZONE);
+    AdHocAggregation agg = new AdHocAggregation(request, ZONE, 100_000);
     add(agg, hit("c1", "2026-01-01", "/x", "DE", Map.of("plan", "pro"), false));
     add(agg, hit("c2", "2026-01-02", "/x", "DE", null, false));          // in both ranges
     add(agg, hit("c3", "2026-01-02", "/x", "FR", Map.of("plan", "pro"), false)); // filtered out
@@ -65,6 +67,33 @@ class AdHocAggregationTest {
     assertThat(agg.hits()).isEqualTo(5);
     assertThat(agg.bots()).isEqualTo(1);
     assertThat(AdHocAggregation.needsParams(request)).isTrue();
+  }
+
+  /** Finding "ad-hoc reports have no cap on groups": one group per distinct tracked value, up to the bound. */
+  @Test
+  void adHocReportsHaveACapOnGroups() {
+    ReportRequest request = ReportJson.parseRequest(new JsonObject("""
+        {"dateRanges":[{"startDate":"2026-01-01","endDate":"2026-01-02"}],
+         "dimensions":[{"name":"pagePath"}], "metrics":[{"name":"eventCount"}]}"""), ZONE, LocalDate.of(2026, 2, 1),
+        100);
+    AdHocAggregation agg = new AdHocAggregation(request, ZONE, 3);
+    for (int i = 0; i < 3; i++) {
+      add(agg, hit("c" + i, "2026-01-01", "/p" + i, "DE", null, false));
+    }
+    add(agg, hit("c9", "2026-01-01", "/p0", "DE", null, false)); // an existing group still counts
+    assertThat(agg.groups()).hasSize(3);
+    assertThat(agg.groups().get(List.of("/p0")).eventCount()).isEqualTo(2);
+    assertThatThrownBy(() -> add(agg, hit("c3", "2026-01-01", "/p3", "DE", null, false)))
+        .isInstanceOfSatisfying(ApiException.class, e -> {
+          assertThat(e.status()).isEqualTo(400);
+          assertThat(e.field()).isEqualTo("dimensions");
+        })
+        .hasMessage("dimensions: the report has more than 3 rows (recompute.maxGroups); add a filter or fewer"
+            + " dimensions");
+    // Slices merged past the bound are refused the same way.
+    AdHocAggregation other = new AdHocAggregation(request, ZONE, 3);
+    add(other, hit("c4", "2026-01-02", "/p4", "DE", null, false));
+    assertThatThrownBy(() -> agg.merge(other)).isInstanceOf(ApiException.class);
   }
 
   @Test

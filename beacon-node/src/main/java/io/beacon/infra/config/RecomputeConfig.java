@@ -15,6 +15,8 @@ package io.beacon.infra.config;
  * @param closedCacheTtlMs    one over closed buckets (all older than the 72 h lateness window) this long
  * @param cacheRegionMb       off-heap memory of the recompute caches (entries beyond it are evicted: Cassandra keeps them)
  * @param jobLeaseMs          a correction job whose runner has not renewed its lease for this long is taken over
+ * @param maxGroups           rows (distinct combinations of dimension values) an ad-hoc report may have; beyond,
+ *                            the report is refused (400) instead of growing the heap with the tracked values' cardinality
  */
 public record RecomputeConfig(
     int maxRunning,
@@ -27,7 +29,8 @@ public record RecomputeConfig(
     long openCacheTtlMs,
     long closedCacheTtlMs,
     long cacheRegionMb,
-    long jobLeaseMs) {
+    long jobLeaseMs,
+    int maxGroups) {
 
   void validate(Validator v) {
     v.require(maxRunning >= 1 && maxRunning <= 64, "recompute.maxRunning", "must be 1-64, was " + maxRunning);
@@ -42,5 +45,7 @@ public record RecomputeConfig(
     v.positive(closedCacheTtlMs, "recompute.closedCacheTtlMs");
     v.require(cacheRegionMb >= 16, "recompute.cacheRegionMb", "must be >= 16, was " + cacheRegionMb);
     v.require(jobLeaseMs >= 1000, "recompute.jobLeaseMs", "must be >= 1000, was " + jobLeaseMs);
+    v.require(maxGroups >= 1 && maxGroups <= 10_000_000, "recompute.maxGroups",
+        "must be 1-10000000, was " + maxGroups);
   }
 }

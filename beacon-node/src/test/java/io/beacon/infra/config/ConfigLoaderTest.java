@@ -90,6 +90,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void adHocReportsHaveACapOnGroupsSetByRecomputeMaxGroups() {
+    assertThat(ConfigLoader.load(null, Map.of()).recompute().maxGroups()).isEqualTo(100_000);
+    assertThat(ConfigLoader.load(null, Map.of("BEACON_RECOMPUTE_MAX_GROUPS", "5000")).recompute().maxGroups())
+        .isEqualTo(5000);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BEACON_RECOMPUTE_MAX_GROUPS", "0")))
+        .hasMessageContaining("recompute.maxGroups: must be 1-10000000, was 0");
+  }
+
+  @Test
   void noRoleAtAllIsRejected() {
     Map<String, String> env = Map.of(
         "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
