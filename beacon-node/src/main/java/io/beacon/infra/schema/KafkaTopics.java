@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -18,6 +20,7 @@ import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,13 +72,32 @@ public final class KafkaTopics {
               create.add(new NewTopic(name, t.partitions(), (short) k.replicationFactor()).configs(configs));
             }
           });
-          Future<Void> created = create.isEmpty() ? Future.succeededFuture()
-              : clients.fromKafka(admin.createTopics(create).all().toCompletionStage())
-                  .onSuccess(v -> LOG.info("Created Kafka topics {}", create.stream().map(NewTopic::name).toList()));
           Set<String> old = Set.copyOf(existing);
           List<String> toCheck = wanted.keySet().stream().filter(old::contains).toList();
-          return created.compose(v -> toCheck.isEmpty() ? Future.succeededFuture() : reconcile(clients, admin, toCheck, wanted));
+          if (create.isEmpty()) {
+            return toCheck.isEmpty() ? Future.succeededFuture() : reconcile(clients, admin, toCheck, wanted);
+          }
+          return clients.fromKafka(admin.createTopics(create).all().toCompletionStage())
+              .onSuccess(v -> LOG.info("Created Kafka topics {}", create.stream().map(NewTopic::name).toList()))
+              .compose(v -> toCheck.isEmpty() ? Future.succeededFuture() : reconcile(clients, admin, toCheck, wanted),
+                  e -> {
+                    // Nodes starting together race to create the topics: the loser finds them made by another
+                    // node, and checks them all as existing ones (partitions, configs) instead of failing to start.
+                    if (!(rootCause(e) instanceof TopicExistsException)) {
+                      return Future.failedFuture(e);
+                    }
+                    LOG.info("Kafka topics {} were created meanwhile by another node", create.stream().map(NewTopic::name).toList());
+                    return reconcile(clients, admin, wanted.keySet(), wanted);
+                  });
         });
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable c = e;
+    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
   }
 
   private static Future<Void> reconcile(Clients clients, Admin admin, Collection<String> names,
