@@ -68,9 +68,10 @@ public final class LoadgenCommands {
         description = "A property to send to, with its api secret (MP) and time zone (default UTC); repeatable.")
     List<TrafficPlan.Property> properties;
 
-    @Option(names = "--collector", paramLabel = "URL", defaultValue = "http://localhost:8080",
-        description = "The collector (default: ${DEFAULT-VALUE}).")
-    URI collector;
+    @Option(names = "--collector", paramLabel = "URL", split = ",", defaultValue = "http://localhost:8080",
+        description = "The collector (default: ${DEFAULT-VALUE}); several, comma-separated: journeys take turns and "
+            + "a retry goes to the next one, as through a load balancer.")
+    List<URI> collectors;
 
     @Option(names = "--hits", paramLabel = "N", description = "How many hits (default: 10000).")
     Long hits;
@@ -153,7 +154,7 @@ public final class LoadgenCommands {
       }
       TrafficPlan.Options options = new TrafficPlan.Options(seed, pages, 1.1, botShare, lateShare, duplicateShare,
           LoadgenCli.mix(protocol), new LinkedHashSet<>(keyEvents), !noScenarios);
-      Sender.Config config = new Sender.Config(collector, clientIps, rate, concurrency, giveUpAfter);
+      Sender.Config config = new Sender.Config(collectors, clientIps, rate, concurrency, giveUpAfter);
       try {
         return LoadgenCli.generate(properties, options, n, config, geoTruth, truth, io.out(), io.err());
       } catch (IOException e) {

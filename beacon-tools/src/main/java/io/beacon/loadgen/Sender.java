@@ -37,13 +37,25 @@ import java.util.concurrent.locks.LockSupport;
 public final class Sender {
 
   /**
-   * @param collector base URL, e.g. http://localhost:8080
+   * @param collectors base URLs, e.g. http://localhost:8080: journeys take turns, and a retry goes to the next one,
+   *     as a load balancer sends a retried request to another backend when one is down
    * @param clientIps send visitors' addresses (X-Forwarded-For, UA uip); the collector must trust this host
    * @param rate hits per second, 0 for no pacing
    * @param concurrency journeys in flight
    * @param giveUpAfter how long one request keeps being retried
    */
-  public record Config(URI collector, boolean clientIps, double rate, int concurrency, Duration giveUpAfter) {}
+  public record Config(List<URI> collectors, boolean clientIps, double rate, int concurrency, Duration giveUpAfter) {
+    public Config {
+      collectors = List.copyOf(collectors);
+      if (collectors.isEmpty()) {
+        throw new IllegalArgumentException("no collector");
+      }
+    }
+
+    public Config(URI collector, boolean clientIps, double rate, int concurrency, Duration giveUpAfter) {
+      this(List.of(collector), clientIps, rate, concurrency, giveUpAfter);
+    }
+  }
 
   /** What happened: acknowledged hits (duplicates not counted), requests, retries and requests given up. */
   public record Stats(long hits, long requests, long duplicateRequests, long retries, long bots, List<String> failures,
@@ -96,7 +108,7 @@ public final class Sender {
             while (System.currentTimeMillis() <= answered) {
               LockSupport.parkNanos(200_000);
             }
-            send(r);
+            send(r, i);
             answered = System.currentTimeMillis();
           }
         }
@@ -115,7 +127,8 @@ public final class Sender {
         Duration.ofNanos(System.nanoTime() - start));
   }
 
-  private void send(PlannedRequest r) {
+  /** Sends one request of journey {@code journey}, to that journey's collector, retries to the next ones. */
+  private void send(PlannedRequest r, int journey) {
     pace(r.hits().size());
     PlannedRequest original = r.isDuplicate() ? r.original : r;
     long deadline = System.nanoTime() + config.giveUpAfter().toNanos();
@@ -129,9 +142,10 @@ public final class Sender {
       Wire.Encoded e = original.encoded;
       String problem;
       long retryAfterMs = -1;
+      URI collector = config.collectors().get((journey + attempt) % config.collectors().size());
       try {
         requests.incrementAndGet();
-        RawHttp.Response res = e.sendsUserAgent() ? viaClient(e) : RawHttp.post(config.collector(), e);
+        RawHttp.Response res = e.sendsUserAgent() ? viaClient(collector, e) : RawHttp.post(collector, e);
         int status = res.status();
         if (status == 204 || status == 200 && !res.body().contains("validationMessages")) {
           acknowledge(r, original, e, sentAt);
@@ -162,8 +176,8 @@ public final class Sender {
     }
   }
 
-  private RawHttp.Response viaClient(Wire.Encoded e) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(config.collector().resolve(e.pathAndQuery()))
+  private RawHttp.Response viaClient(URI collector, Wire.Encoded e) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(collector.resolve(e.pathAndQuery()))
         .timeout(Duration.ofSeconds(30)).header("Content-Type", e.contentType())
         .POST(HttpRequest.BodyPublishers.ofString(e.body()));
     e.headers().forEach(b::header);
