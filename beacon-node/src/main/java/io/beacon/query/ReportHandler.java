@@ -3,6 +3,7 @@ package io.beacon.query;
 import io.beacon.api.ReportJson;
 import io.beacon.model.aggregation.Dimension;
 import io.beacon.model.report.AggregatePlan;
+import io.beacon.model.report.CustomDimension;
 import io.beacon.model.report.AggregateRow;
 import io.beacon.query.report.AggregateReader;
 import io.beacon.infra.clients.PropertyZones;
@@ -211,7 +212,10 @@ final class ReportHandler {
     for (Dimension d : Dimension.values()) {
       dims.add(new JsonObject().put("apiName", d.apiName()).put("precomputed", d.precomputed()));
     }
-    dims.add(new JsonObject().put("apiName", "customEvent:<param>").put("precomputed", false));
+    for (CustomDimension c : CustomDimension.values()) {
+      dims.add(new JsonObject().put("apiName", c.apiPrefix() + (c == CustomDimension.EVENT ? "<param>" : "<name>"))
+          .put("precomputed", false));
+    }
     JsonArray metrics = new JsonArray();
     for (ReportMetric m : ReportMetric.values()) {
       metrics.add(new JsonObject().put("apiName", m.apiName()).put("type", m.type()));

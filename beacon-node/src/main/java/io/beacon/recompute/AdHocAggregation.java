@@ -8,6 +8,7 @@ import io.beacon.model.aggregation.MetricState;
 import io.beacon.model.report.DateRangeSpec;
 import io.beacon.model.report.DimensionFilter;
 import io.beacon.model.report.ReportEngine;
+import io.beacon.model.report.CustomDimension;
 import io.beacon.model.report.ReportRequest;
 import io.beacon.model.report.TimeDimension;
 import java.time.ZoneId;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 
@@ -32,9 +34,6 @@ import java.util.function.BiFunction;
  * whole would mislead more than a refusal.
  */
 final class AdHocAggregation {
-  /** The prefix of custom event parameter dimensions, as in GA4. */
-  static final String CUSTOM_EVENT = "customEvent:";
-
   private final ReportRequest request;
   private final ZoneId zone;
   private final List<String> headers;
@@ -76,11 +75,11 @@ final class AdHocAggregation {
     return cols;
   }
 
-  /** Whether any dimension or filter reads custom event parameters (the raw read must then fetch them). */
+  /** Whether any dimension or filter reads custom parameters (the raw read must then fetch them). */
   static boolean needsParams(ReportRequest request) {
     boolean inFilter = request.dimensionFilter() != null
-        && request.dimensionFilter().fields().stream().anyMatch(n -> n.startsWith(CUSTOM_EVENT));
-    return inFilter || request.dimensions().stream().anyMatch(n -> n.startsWith(CUSTOM_EVENT));
+        && request.dimensionFilter().fields().stream().anyMatch(n -> CustomDimension.of(n).isPresent());
+    return inFilter || request.dimensions().stream().anyMatch(n -> CustomDimension.of(n).isPresent());
   }
 
   /** Counts one event with its session scope (bots: scope null). */
@@ -150,8 +149,9 @@ final class AdHocAggregation {
     if (d != null) {
       return d::valueOf;
     }
-    if (name.startsWith(CUSTOM_EVENT)) {
-      String param = name.substring(CUSTOM_EVENT.length());
+    Optional<CustomDimension> custom = CustomDimension.of(name);
+    if (custom.isPresent()) {
+      String param = custom.get().paramKey(name);
       return (hit, scope) -> {
         String v = hit.params() == null ? null : hit.params().get(param);
         return v == null || v.isBlank() ? Dimension.NOT_SET : v;

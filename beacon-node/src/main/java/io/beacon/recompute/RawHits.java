@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.model.Hit;
 import io.beacon.model.aggregation.Dimension;
+import io.beacon.model.report.CustomDimension;
 import io.beacon.store.questdb.RawHitColumn;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -47,10 +48,10 @@ final class RawHits {
 
   /**
    * The columns a dimension reads, so a report fetches only what it needs (decoding dominates the cost of a
-   * row); time dimensions read {@code ts}, custom event parameters {@code params}.
+   * row); time dimensions read {@code ts}, custom event parameters and user properties {@code params}.
    */
   static List<String> columnsOf(String dimension) {
-    if (dimension.startsWith(AdHocAggregation.CUSTOM_EVENT)) {
+    if (CustomDimension.of(dimension).isPresent()) {
       return List.of("params");
     }
     Dimension d = Dimension.ofApiName(dimension);

@@ -69,6 +69,21 @@ class AdHocAggregationTest {
     assertThat(AdHocAggregation.needsParams(request)).isTrue();
   }
 
+  @Test
+  void customUserDimensionsReadTheUserPropertiesSentWithTheEvent() {
+    ReportRequest request = ReportJson.parseRequest(new JsonObject("""
+        {"dateRanges":[{"startDate":"2026-01-01","endDate":"2026-01-02"}],
+         "dimensions":[{"name":"customUser:plan"}],
+         "dimensionFilter":{"filter":{"fieldName":"customUser:plan","stringFilter":{"matchType":"BEGINS_WITH","value":"p"}}},
+         "metrics":[{"name":"eventCount"}]}"""), ZONE, LocalDate.of(2026, 2, 1), 100);
+    AdHocAggregation agg = new AdHocAggregation(request, ZONE, 100_000);
+    add(agg, hit("c1", "2026-01-01", "/x", "DE", Map.of("u:plan", "pro", "plan", "event"), false));
+    add(agg, hit("c2", "2026-01-01", "/x", "DE", Map.of("plan", "pro"), false)); // an event parameter, not the user's
+    add(agg, hit("c3", "2026-01-02", "/x", "DE", Map.of("u:plan", "premium"), false));
+    assertThat(agg.groups().keySet()).containsExactlyInAnyOrder(List.of("pro"), List.of("premium"));
+    assertThat(AdHocAggregation.needsParams(request)).isTrue();
+  }
+
   /** Finding "ad-hoc reports have no cap on groups": one group per distinct tracked value, up to the bound. */
   @Test
   void adHocReportsHaveACapOnGroups() {

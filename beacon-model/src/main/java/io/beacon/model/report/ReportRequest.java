@@ -70,7 +70,7 @@ public record ReportRequest(
       String field = "dimensions[" + i + "].name";
       String name = da.get(i) instanceof Map<?, ?> d && d.get("name") instanceof String s ? s : null;
       if (name == null || !(Dimension.ofApiName(name) != null || TimeDimension.ofApiName(name).isPresent()
-          || name.equals(DATE_RANGE) || name.startsWith("customEvent:"))) {
+          || name.equals(DATE_RANGE) || CustomDimension.of(name).isPresent())) {
         throw InvalidRequestException.of(field, "unknown dimension '" + name + "' (see GET /api/v1/properties/{id}/metadata)");
       }
       if (!seen.add(name)) {
@@ -105,7 +105,7 @@ public record ReportRequest(
         : DimensionFilter.parse(body.get("dimensionFilter"), "dimensionFilter", 0);
     if (filter != null) {
       for (String f : filter.fields()) {
-        if (Dimension.ofApiName(f) == null && TimeDimension.ofApiName(f).isEmpty() && !f.startsWith("customEvent:")) {
+        if (Dimension.ofApiName(f) == null && TimeDimension.ofApiName(f).isEmpty() && CustomDimension.of(f).isEmpty()) {
           throw InvalidRequestException.of("dimensionFilter", "filters on unknown dimension '" + f + "'");
         }
       }

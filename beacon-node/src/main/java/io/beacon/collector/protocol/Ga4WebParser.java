@@ -1,5 +1,6 @@
 package io.beacon.collector.protocol;
 
+import io.beacon.model.report.CustomDimension;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -101,8 +102,25 @@ public final class Ga4WebParser {
     d.language = QueryStrings.blankToNull(p.get("ul"));
     d.screenResolution = QueryStrings.blankToNull(p.get("sr"));
     int params = 0;
+    int userProperties = 0;
     for (Map.Entry<String, String> e : p.entrySet()) {
       String k = e.getKey();
+      // up./upn.: user properties (customUser:<name>, CustomDimension), kept beside the event's parameters.
+      boolean user = k.startsWith("up.") || k.startsWith("upn.");
+      if (user) {
+        String name = k.substring(k.startsWith("up.") ? 3 : 4);
+        if (name.isEmpty() || name.length() > MeasurementProtocolParser.MAX_USER_PROPERTY_NAME) {
+          return Problem.nameInvalid(k, "user property name must be 1-" + MeasurementProtocolParser.MAX_USER_PROPERTY_NAME + " characters");
+        }
+        if (k.startsWith("upn.") && !isNumber(e.getValue())) {
+          return Problem.invalid(k, "numeric user property must be a number, was " + Problem.quote(e.getValue()));
+        }
+        if (++userProperties > MeasurementProtocolParser.MAX_USER_PROPERTIES) {
+          return Problem.tooMany("up", "at most " + MeasurementProtocolParser.MAX_USER_PROPERTIES + " user properties per event");
+        }
+        d.params.put(CustomDimension.USER_PARAM_PREFIX + name, truncate(e.getValue(), MeasurementProtocolParser.MAX_USER_PROPERTY_VALUE));
+        continue;
+      }
       boolean text = k.startsWith("ep.");
       boolean number = k.startsWith("epn.");
       if (!text && !number) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beacon.collector.enrich.IpAddresses;
+import io.beacon.model.report.CustomDimension;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -128,13 +130,13 @@ public final class MeasurementProtocolParser {
     if (requestTime.problem() != null) {
       return ParseResult.failed(requestTime.problem());
     }
-    Problem up = checkUserProperties(root.get("user_properties"));
-    if (up != null) {
-      return ParseResult.failed(up);
-    }
     // The request's context, the same for every event: read in full before any event, so a bad value rejects the
     // request rather than leaving events with it dropped.
     Context context = new Context();
+    Problem up = readUserProperties(root.get("user_properties"), context);
+    if (up != null) {
+      return ParseResult.failed(up);
+    }
     Problem cp = readIpOverride(root.get("ip_override"), context);
     if (cp == null) {
       cp = readDevice(root.get("device"), context);
@@ -177,13 +179,16 @@ public final class MeasurementProtocolParser {
       if (p != null) {
         result.problems.add(p);
       } else {
+        // User properties go with every event of the request: customUser:<name> (CustomDimension).
+        context.userProperties.forEach((k, v) -> d.params.put(CustomDimension.USER_PARAM_PREFIX + k, v));
         result.hits.add(d);
       }
     }
     return result;
   }
 
-  private static Problem checkUserProperties(JsonNode ups) {
+  /** Validates {@code user_properties} and keeps their values (a null value unsets in GA4: nothing to keep). */
+  private static Problem readUserProperties(JsonNode ups, Context context) {
     if (ups == null || ups.isNull()) {
       return null;
     }
@@ -209,6 +214,9 @@ public final class MeasurementProtocolParser {
       }
       if (value.asText().length() > MAX_USER_PROPERTY_VALUE) {
         return Problem.outOfBounds(path + ".value", "user property value longer than " + MAX_USER_PROPERTY_VALUE + " characters");
+      }
+      if (!value.isNull()) {
+        context.userProperties.put(e.getKey(), value.asText());
       }
     }
     return null;
@@ -338,10 +346,12 @@ public final class MeasurementProtocolParser {
     SenderLocation location;
     String language;
     String screenResolution;
+    /** user_properties: name → value, in the order sent. */
+    final Map<String, String> userProperties = new LinkedHashMap<>();
 
-    /** The context's part of a derived request id: the device and location as sent (never the IP). */
+    /** The context's part of a derived request id: the device, location and user properties as sent (never the IP). */
     static String forId(JsonNode root) {
-      return root.get("device") + "|" + root.get("user_location");
+      return root.get("device") + "|" + root.get("user_location") + "|" + root.get("user_properties");
     }
   }
 

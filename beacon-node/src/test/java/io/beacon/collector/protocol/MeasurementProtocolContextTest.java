@@ -205,4 +205,32 @@ class MeasurementProtocolContextTest {
     String otherDevice = mp(body("\"ip_override\":\"81.2.69.142\",\"device\":{\"category\":\"mobile\"}", event)).hits.get(0).payloadForId;
     assertThat(withIp).doesNotContain("81.2.69").isEqualTo(otherIp).isNotEqualTo(otherDevice).contains(Long.toString(NOW * 1000));
   }
+
+  // ------------------------------------------------------------------------------------------- user properties
+
+  @Test
+  void userPropertiesGoWithEveryEventAsCustomUserDimensions() {
+    ParseResult r = mp(body("\"user_properties\":{\"plan\":{\"value\":\"pro\"},\"seats\":{\"value\":12},"
+        + "\"gone\":{\"value\":null}}", "{\"name\":\"a\",\"params\":{\"plan\":\"event's own\"}},{\"name\":\"b\"}"));
+    assertThat(r.problems).isEmpty();
+    assertThat(r.hits).hasSize(2);
+    assertThat(r.hits.get(0).params).containsEntry("u:plan", "pro").containsEntry("u:seats", "12")
+        .containsEntry("plan", "event's own").doesNotContainKey("u:gone");
+    assertThat(r.hits.get(1).params).containsEntry("u:plan", "pro").containsEntry("u:seats", "12");
+    assertThat(io.beacon.model.report.CustomDimension.read("customUser:plan", r.hits.get(0).params)).isEqualTo("pro");
+    assertThat(io.beacon.model.report.CustomDimension.read("customEvent:plan", r.hits.get(0).params))
+        .isEqualTo("event's own");
+  }
+
+  @Test
+  void gtagUserPropertiesAreCustomUserDimensionsToo() {
+    String query = "v=2&tid=G-CTX&cid=1.2&en=page_view&dl=https%3A%2F%2Fexample.com%2F&up.plan=pro&upn.seats=12&ep.plan=x";
+    ParseResult r = Ga4WebParser.parse(QueryStrings.parse(query), query, "");
+    assertThat(r.problems).isEmpty();
+    assertThat(r.hits.get(0).params).containsEntry("u:plan", "pro").containsEntry("u:seats", "12")
+        .containsEntry("plan", "x");
+    String bad = "v=2&tid=G-CTX&cid=1.2&en=page_view&upn.seats=many";
+    assertThat(Ga4WebParser.parse(QueryStrings.parse(bad), bad, "").problems).singleElement()
+        .satisfies(p -> assertThat(p.fieldPath()).isEqualTo("upn.seats"));
+  }
 }
