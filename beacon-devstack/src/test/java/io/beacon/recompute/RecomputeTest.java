@@ -115,8 +115,8 @@ class RecomputeTest {
             .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30)).build())
         .addContactPoint(new InetSocketAddress("127.0.0.1", Integer.parseInt(stack.cassandraContactPoint().split(":")[1])))
         .build();
-    cql.execute("INSERT INTO properties (property_id, name, time_zone) VALUES (?, 'Recompute test', ?)", PROPERTY,
-        ZONE.getId());
+    cql.execute("INSERT INTO properties (property_id, name, time_zone, created_at) VALUES (?, 'Recompute test', ?, ?)",
+        PROPERTY, ZONE.getId(), FIRST.minusDays(1).atStartOfDay(ZONE).toInstant());
     vertx = Vertx.vertx();
     questdb = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(stack.questdbPgPort())
         .setDatabase("qdb").setUser("admin").setPassword("quest")).using(vertx).build();
@@ -218,6 +218,15 @@ class RecomputeTest {
     assertThat(custom.statusCode()).as(custom.body()).isEqualTo(200);
     assertRows(new JsonObject(custom.body()), expectedBy(h -> h.params() == null || !h.params().containsKey("plan")
         ? "(not set)" : h.params().get("plan"), h -> true), 1);
+
+    HttpResponse<String> user = report("""
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"customUser:tier"}],
+         "metrics":[{"name":"eventCount"},{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"sessions"}]}"""
+        .formatted(FIRST, LAST));
+    assertThat(user.statusCode()).as(user.body()).isEqualTo(200);
+    assertRows(new JsonObject(user.body()), expectedBy(h -> h.params() == null || !h.params().containsKey("u:tier")
+        ? "(not set)" : h.params().get("u:tier"), h -> true), 1);
 
     HttpResponse<String> csv = HTTP.send(reportRequest(filteredBody()).header("Accept", "text/csv").build(),
         HttpResponse.BodyHandlers.ofString());
@@ -343,6 +352,53 @@ class RecomputeTest {
     assertThat(jobRow(id).getInt("days_done")).isLessThan(4);
   }
 
+  @Test
+  @Order(9)
+  void keyEventsApplyToHistory() throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    // PATCH changes what it names only: the name and zone stay, and nothing is rebuilt.
+    HttpResponse<String> renamed = api.send("PATCH", "/api/v1/admin/properties/" + PROPERTY,
+        "{\"allowedHostnames\":[\"example.com\"]}");
+    assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+    assertThat(new JsonObject(renamed.body()).getString("name")).isEqualTo("Recompute test");
+    assertThat(new JsonObject(renamed.body()).getString("timeZone")).isEqualTo(ZONE.getId());
+    assertThat(new JsonObject(renamed.body()).containsKey("historyRecompute")).isFalse();
+
+    // Every hit was stamped key_event = false when it arrived; "click" becomes a key event now.
+    HttpResponse<String> patched = api.send("PATCH", "/api/v1/admin/properties/" + PROPERTY, "{\"keyEvents\":[\"click\"]}");
+    assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+    JsonObject history = new JsonObject(patched.body()).getJsonObject("historyRecompute");
+    assertThat(history.getString("reason")).isEqualTo("key-events");
+    assertThat(history.getString("from")).isEqualTo(FIRST.minusDays(4).toString());
+    List<JsonObject> jobs = history.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList();
+    // The closed days at once; the days still open to the stream in a job that waits until they close.
+    assertThat(jobs).hasSize(2);
+    assertThat(jobs.get(1).getString("to")).isEqualTo(LocalDate.now(ZONE).toString());
+    String closed = jobs.get(0).getString("jobId");
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> "done".equals(jobRow(closed).getString("status")));
+    assertThat(jobRow(jobs.get(1).getString("jobId")).getString("status")).isEqualTo("queued");
+
+    for (LocalDate day = FIRST; !day.isAfter(LAST); day = day.plusDays(1)) {
+      LocalDate d = day;
+      long clicks = hits.stream().filter(h -> !Boolean.TRUE.equals(h.isBot()) && h.eventName().equals("click")
+          && LocalDate.ofInstant(java.time.Instant.ofEpochMilli(h.ts()), ZONE).equals(d)).count();
+      assertThat(clicks).isPositive();
+      assertThat(dayTotal(day).keyEvents()).as("key events on %s", day).isEqualTo(clicks);
+    }
+    // Reports from raw hits count by the new names too (and are not answered from a cache filled before).
+    HttpResponse<String> byPath = report("""
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"pagePath"},{"name":"country"}],
+         "metrics":[{"name":"keyEvents"}]}""".formatted(FIRST, LAST));
+    assertThat(byPath.statusCode()).as(byPath.body()).isEqualTo(200);
+    long reported = new JsonObject(byPath.body()).getJsonArray("rows").stream()
+        .mapToLong(r -> Long.parseLong(((JsonObject) r).getJsonArray("metricValues").getJsonObject(0).getString("value")))
+        .sum();
+    assertThat(reported).isEqualTo(hits.stream().filter(h -> !Boolean.TRUE.equals(h.isBot())
+        && h.eventName().equals("click")).count());
+  }
+
   // ---- data and the independent answer
 
   private static List<Hit> generate(int n) {
@@ -390,7 +446,8 @@ class RecomputeTest {
         .ts(ts)
         .receivedAt(receivedAt)
         .eventName(event)
-        .params(plan == null ? null : Map.of("plan", plan))
+        // A user property beside the event parameter, as the MP parser keeps user_properties (customUser:tier).
+        .params(plan == null ? null : Map.of("plan", plan, "u:tier", client.hashCode() % 2 == 0 ? "gold" : "silver"))
         .engagementMs((long) (i % 7) * 1000)
         .sessionEngaged(i % 2 == 0)
         .keyEvent(false)

@@ -72,6 +72,32 @@ public sealed interface RecomputeJobRequest<R> {
     }
   }
 
+  /**
+   * Rebuild the property's history from {@code from} to today because a setting that applies to history changed
+   * ({@code reason}, e.g. {@code key-events}): the days already closed to the stream at once, the days still open
+   * once they close. Answers the jobs queued.
+   */
+  record History(String propertyId, ZoneId timeZone, LocalDate from, String reason, String requestedBy)
+      implements RecomputeJobRequest<RecomputeJobList> {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("action", "history").put("propertyId", propertyId)
+          .put("timeZone", timeZone.getId()).put("from", from.toString()).put("reason", reason)
+          .put("requestedBy", requestedBy);
+    }
+
+    @Override
+    public Function<JsonObject, RecomputeJobList> reply() {
+      return RecomputeJobList::fromJson;
+    }
+
+    static History fromJson(JsonObject json) {
+      Start range = Start.fromJson(json.copy().put("to", json.getValue("from")));
+      return new History(range.propertyId(), range.timeZone(), range.from(), json.getString("reason", "settings"),
+          range.requestedBy());
+    }
+  }
+
   /** Get one job (404 if there is none of that id). */
   record Get(String jobId) implements RecomputeJobRequest<RecomputeJob> {
     @Override
@@ -120,6 +146,7 @@ public sealed interface RecomputeJobRequest<R> {
     String action = json.getString("action", "");
     return switch (action) {
       case "start" -> Start.fromJson(json);
+      case "history" -> History.fromJson(json);
       case "get" -> new Get(json.getString("jobId", ""));
       case "cancel" -> new Cancel(json.getString("jobId", ""));
       case "list" -> new List(json.getString("propertyId", ""));

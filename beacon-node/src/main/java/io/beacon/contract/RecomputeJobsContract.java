@@ -27,6 +27,8 @@ public final class RecomputeJobsContract {
     Future<RecomputeJob> cancel(RecomputeJobRequest.Cancel request);
 
     Future<RecomputeJobList> list(RecomputeJobRequest.List request);
+
+    Future<RecomputeJobList> history(RecomputeJobRequest.History request);
   }
 
   /**
@@ -52,6 +54,8 @@ public final class RecomputeJobsContract {
         return handler.cancel(c).map(RecomputeJob::toJson);
       } else if (request instanceof RecomputeJobRequest.List l) {
         return handler.list(l).map(RecomputeJobList::toJson);
+      } else if (request instanceof RecomputeJobRequest.History h) {
+        return handler.history(h).map(RecomputeJobList::toJson);
       }
       throw new IllegalStateException("unhandled recompute job request " + request);
     }, FAILURES));

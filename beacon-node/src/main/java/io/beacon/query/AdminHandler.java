@@ -5,36 +5,49 @@ import io.beacon.query.auth.Caller;
 import io.beacon.query.auth.PropertyRole;
 import io.beacon.query.auth.Secrets;
 import io.beacon.api.ApiException;
+import io.beacon.contract.RecomputeJobRequest;
+import io.beacon.contract.RecomputeJobsContract;
+import io.beacon.model.aggregation.Lateness;
+import io.beacon.model.report.ReportRequest;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Properties, users and roles: the admin API behind the dashboard's settings pages and the CLI. */
 final class AdminHandler {
   private static final Pattern HOST = Pattern.compile("^(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$");
+  private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
+  private static final DeliveryOptions HISTORY_SEND = new DeliveryOptions().setSendTimeout(15_000);
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
 
   private final Vertx vertx;
   private final Accounts accounts;
   private final AccessHandler access;
   private final String collectorUrl;
+  /** {@code bridge.retentionDays}: how far back raw hits are kept when a property sets no retention (0: all). */
+  private final int defaultRetentionDays;
 
-  AdminHandler(Vertx vertx, Accounts accounts, AccessHandler access, String collectorUrl) {
+  AdminHandler(Vertx vertx, Accounts accounts, AccessHandler access, String collectorUrl, int defaultRetentionDays) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.access = access;
     this.collectorUrl = collectorUrl;
+    this.defaultRetentionDays = defaultRetentionDays;
   }
 
   /** Creates a property; its creator becomes its admin. Answers its id, MP api secret and snippet. */
@@ -80,17 +93,55 @@ final class AdminHandler {
         .compose(admin -> property(id, admin)));
   }
 
+  /**
+   * {@code PATCH}: the settings in the body replace those of the property, the others stay as they are. When the
+   * key events change, past days are rebuilt with the new names (they apply to history: docs/analytics-model.md,
+   * "Key events"); the answer's {@code historyRecompute} lists the jobs, or says why none could be queued.
+   */
   void updateProperty(RoutingContext rc) {
     String id = rc.pathParam("id");
     JsonObject body = ReportHandler.jsonBody(rc);
     if (body == null) {
       return;
     }
-    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> {
-      PropertySettings s = PropertySettings.parse(body);
+    Caller caller = rc.get(Caller.KEY);
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> record(id)).compose(before -> {
+      PropertySettings s = PropertySettings.patch(before, body);
       return accounts.rows(PropertiesTable.updateSettingsIfExists(),
-          PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now())));
-    }).compose(v -> property(id, true)));
+              PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now())))
+          .compose(v -> s.keyEvents().equals(before.keyEvents()) ? Future.<JsonObject>succeededFuture(null)
+              : rebuildHistory(before, s, caller.email()));
+    }).compose(history -> property(id, true).map(p -> history == null ? p : p.put("historyRecompute", history))));
+  }
+
+  /** Queues the rebuild of the property's days since it could first have had hits (within raw-hit retention). */
+  private Future<JsonObject> rebuildHistory(PropertyRecord before, PropertySettings now, String requestedBy) {
+    ZoneId zone = PropertyRecord.zoneOf(now.timeZone());
+    LocalDate today = LocalDate.now(zone);
+    // Hits may be dated up to the lateness window before the property was created.
+    LocalDate from = before.createdAt() == null ? today.minusDays(ReportRequest.MAX_RANGE_DAYS - 1L)
+        : LocalDate.ofInstant(before.createdAt().minus(Lateness.MAX_LATENESS), zone);
+    int retention = now.retentionDays() != null ? now.retentionDays() : defaultRetentionDays;
+    if (retention > 0 && from.isBefore(today.minusDays(retention))) {
+      from = today.minusDays(retention);
+    }
+    JsonObject answer = new JsonObject().put("reason", "key-events").put("from", from.toString());
+    return RecomputeJobsContract.request(vertx, new RecomputeJobRequest.History(before.propertyId(), zone, from,
+            "key-events", requestedBy), HISTORY_SEND)
+        .map(jobs -> answer.put("jobs", new JsonArray(jobs.jobs().stream().map(j -> j.toJson()).toList())))
+        .recover(e -> {
+          LOG.warn("Key events of property {} changed, but no recompute job could be queued for past days: {}",
+              before.propertyId(), e.toString());
+          return Future.succeededFuture(answer.put("error", "no recompute node queued the rebuild of past days ("
+              + e.getMessage() + "); start it with POST /api/v1/admin/recompute"));
+        });
+  }
+
+  /** The property's row, or 404. */
+  private Future<PropertyRecord> record(String id) {
+    return accounts.rows(PropertiesTable.selectById(), id).compose(rows -> rows.isEmpty()
+        ? Future.failedFuture(new ApiException(404, "property", "property '" + id + "' not found"))
+        : Future.succeededFuture(PropertyRecord.from(rows.get(0))));
   }
 
   void rotateSecret(RoutingContext rc) {
@@ -209,6 +260,21 @@ final class AdminHandler {
         throw ApiException.badRequest("retentionDays", "must be 1-3650");
       }
       return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"));
+    }
+
+    /** The settings named in a PATCH body replace the {@code current} ones; an explicit null clears one. */
+    static PropertySettings patch(PropertyRecord current, JsonObject b) {
+      JsonObject merged = new JsonObject().put("name", current.name()).put("timeZone", current.timeZone())
+          .put("allowedHostnames", new JsonArray(java.util.List.copyOf(current.allowedHostnames())))
+          .put("keyEvents", new JsonArray(java.util.List.copyOf(current.keyEvents())))
+          .put("retentionDays", current.retentionDays())
+          .put("respectDnt", current.respectDnt()).put("cookieless", current.cookieless());
+      for (String key : merged.fieldNames().toArray(String[]::new)) {
+        if (b.containsKey(key)) {
+          merged.put(key, b.getValue(key));
+        }
+      }
+      return parse(merged);
     }
 
     /** These settings as the property's row ({@code apiSecret} and {@code createdAt} may be null: not written). */

@@ -11,7 +11,7 @@ import io.beacon.query.auth.Secrets;
 import io.beacon.query.report.AggregateReader;
 import io.beacon.query.report.AggregateSlice;
 import org.apache.ignite.IgniteCache;
-import io.beacon.infra.clients.PropertyZones;
+import io.beacon.infra.clients.PropertyLookup;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -58,9 +58,10 @@ public final class QueryVerticle extends VerticleBase {
     var cassandra = ctx.clients().cassandra();
     Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies());
-    ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyZones(cassandra, STORE_TIMEOUT),
+    ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
-    AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl());
+    AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
+        ctx.config().bridge().retentionDays());
 
     Router router = Router.router(vertx);
     router.route().handler(rc -> {
@@ -111,7 +112,7 @@ public final class QueryVerticle extends VerticleBase {
     router.post("/api/v1/admin/properties/:id/secret").handler(admin::rotateSecret);
     router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
     router.post("/api/v1/admin/users").handler(admin::createUser);
-    RecomputeAdminHandler recompute = new RecomputeAdminHandler(vertx, access, new PropertyZones(cassandra, STORE_TIMEOUT));
+    RecomputeAdminHandler recompute = new RecomputeAdminHandler(vertx, access, new PropertyLookup(cassandra, STORE_TIMEOUT));
     router.post("/api/v1/admin/recompute").handler(recompute::start);
     router.get("/api/v1/admin/recompute").handler(recompute::list);
     router.get("/api/v1/admin/recompute/:job").handler(recompute::get);

@@ -3,7 +3,7 @@ package io.beacon.query;
 import io.beacon.contract.RecomputeJob;
 import io.beacon.contract.RecomputeJobRequest;
 import io.beacon.contract.RecomputeJobsContract;
-import io.beacon.infra.clients.PropertyZones;
+import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.api.ApiException;
 import io.beacon.query.auth.Caller;
 import io.beacon.query.auth.PropertyRole;
@@ -23,9 +23,9 @@ final class RecomputeAdminHandler {
 
   private final Vertx vertx;
   private final AccessHandler access;
-  private final PropertyZones zones;
+  private final PropertyLookup zones;
 
-  RecomputeAdminHandler(Vertx vertx, AccessHandler access, PropertyZones zones) {
+  RecomputeAdminHandler(Vertx vertx, AccessHandler access, PropertyLookup zones) {
     this.vertx = vertx;
     this.access = access;
     this.zones = zones;

@@ -6,7 +6,7 @@ import io.beacon.model.report.AggregatePlan;
 import io.beacon.model.report.CustomDimension;
 import io.beacon.model.report.AggregateRow;
 import io.beacon.query.report.AggregateReader;
-import io.beacon.infra.clients.PropertyZones;
+import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.model.report.ReportEngine;
 import io.beacon.api.ApiException;
 import io.beacon.model.report.ReportMetric;
@@ -43,7 +43,7 @@ final class ReportHandler {
   /** Evaluation is CPU work: more threads than cores would only queue it in the kernel instead. */
   static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
-  private final PropertyZones zones;
+  private final PropertyLookup zones;
   private final AggregateReader reader;
   private final MeterRegistry meters;
   private final AccessHandler access;
@@ -53,7 +53,7 @@ final class ReportHandler {
   private final Timer fromAggregates;
   private final Timer fromRecompute;
 
-  ReportHandler(Vertx vertx, WorkerExecutor workers, PropertyZones zones, AggregateReader reader, MeterRegistry meters,
+  ReportHandler(Vertx vertx, WorkerExecutor workers, PropertyLookup zones, AggregateReader reader, MeterRegistry meters,
                 AccessHandler access, long recomputeTimeoutMs) {
     this.vertx = vertx;
     this.workers = workers;

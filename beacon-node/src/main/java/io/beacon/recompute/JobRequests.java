@@ -10,14 +10,18 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 /**
  * The job requests of {@link io.beacon.contract.RecomputeJobsContract}: start (validated: order, span, and only
  * days closed to the stream, since rebuilding a day the stream still adds to would count a hit twice; the dates
- * and time zone were read by the contract), get, cancel, list. Failures are {@link ApiException}s naming the
+ * and time zone were read by the contract), get, cancel, list, and the history rebuilt after a setting that
+ * applies to history changed. Failures are {@link ApiException}s naming the
  * field.
  */
 final class JobRequests {
@@ -50,6 +54,41 @@ final class JobRequests {
     return new ApiException(404, "jobId", "no recompute job '" + jobId + "'");
   }
 
+  /**
+   * Queues the jobs that rebuild a property's history from {@code from} through today: the days already closed to
+   * the stream in jobs of at most {@link ReportRequest#MAX_RANGE_DAYS} days that run now, the days still open in one
+   * job that waits until the last of them closes (rebuilding a day the stream still adds to would count a hit
+   * twice; until then the stream counts new hits by the new settings already).
+   */
+  Future<RecomputeJobList> history(RecomputeJobRequest.History request) {
+    Instant now = Instant.now();
+    ZoneId zone = request.timeZone();
+    LocalDate today = LocalDate.ofInstant(now, zone);
+    LocalDate firstOpen = today;
+    while (closedAt(firstOpen.minusDays(1), zone).isAfter(now)) {
+      firstOpen = firstOpen.minusDays(1);
+    }
+    List<Future<Job>> created = new ArrayList<>();
+    String batch = UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
+    LocalDate from = request.from().isAfter(today) ? today : request.from();
+    for (LocalDate start = from; start.isBefore(firstOpen); start = start.plusDays(ReportRequest.MAX_RANGE_DAYS)) {
+      LocalDate end = start.plusDays(ReportRequest.MAX_RANGE_DAYS - 1L);
+      end = end.isBefore(firstOpen) ? end : firstOpen.minusDays(1);
+      created.add(jobs.create(request.reason() + "-" + batch + "-" + start, request.propertyId(), zone, start, end,
+          request.reason(), request.requestedBy(), null));
+    }
+    LocalDate openFrom = from.isAfter(firstOpen) ? from : firstOpen;
+    created.add(jobs.create(request.reason() + "-" + batch + "-" + openFrom, request.propertyId(), zone, openFrom,
+        today, request.reason(), request.requestedBy(), closedAt(today, zone)));
+    return Future.all(created).onSuccess(v -> onNewJob.run())
+        .map(all -> new RecomputeJobList(created.stream().map(f -> f.result().toView(now)).toList()));
+  }
+
+  /** When {@code day} closes to the stream: the 72 h lateness window after its end, and the settle time. */
+  private static Instant closedAt(LocalDate day, ZoneId zone) {
+    return day.plusDays(1).atStartOfDay(zone).toInstant().plus(Lateness.MAX_LATENESS).plus(SETTLE);
+  }
+
   Future<RecomputeJob> start(RecomputeJobRequest.Start request) {
     Instant now = Instant.now();
     LocalDate from = request.from();
@@ -62,8 +101,7 @@ final class JobRequests {
       return Future.failedFuture(ApiException.badRequest("to", "the range spans " + days + " days; at most "
           + ReportRequest.MAX_RANGE_DAYS + " per job"));
     }
-    Instant closedAt = to.plusDays(1).atStartOfDay(request.timeZone()).toInstant().plus(Lateness.MAX_LATENESS)
-        .plus(SETTLE);
+    Instant closedAt = closedAt(to, request.timeZone());
     if (closedAt.isAfter(now)) {
       return Future.failedFuture(ApiException.badRequest("to", to + " is still open to late hits (the stream"
           + " counts hits up to 72 h late) until " + closedAt + "; recompute closed days only"));

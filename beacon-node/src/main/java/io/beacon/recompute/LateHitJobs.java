@@ -1,6 +1,6 @@
 package io.beacon.recompute;
 
-import io.beacon.infra.clients.PropertyZones;
+import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.store.topic.Topics;
 import io.beacon.model.aggregation.DirtyBucket;
 import io.beacon.model.aggregation.Lateness;
@@ -35,12 +35,12 @@ final class LateHitJobs {
 
   private final Vertx vertx;
   private final Jobs jobs;
-  private final PropertyZones zones;
+  private final PropertyLookup zones;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Runnable onNewJob;
   private volatile boolean running = true;
 
-  LateHitJobs(Vertx vertx, String bootstrap, Jobs jobs, PropertyZones zones, Runnable onNewJob) {
+  LateHitJobs(Vertx vertx, String bootstrap, Jobs jobs, PropertyLookup zones, Runnable onNewJob) {
     this.vertx = vertx;
     this.jobs = jobs;
     this.zones = zones;

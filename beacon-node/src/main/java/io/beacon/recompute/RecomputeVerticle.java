@@ -11,7 +11,7 @@ import io.beacon.contract.RecomputeJobsContract;
 import io.beacon.contract.RecomputeReportContract;
 import io.beacon.infra.NodeContext;
 import io.beacon.contract.RoleStatus;
-import io.beacon.infra.clients.PropertyZones;
+import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.infra.config.Role;
 import io.beacon.api.ApiException;
@@ -52,8 +52,9 @@ public final class RecomputeVerticle extends VerticleBase {
   public Future<?> start() {
     RecomputeConfig cfg = ctx.config().recompute();
     RawHits raw = new RawHits(ctx.clients().questdb(), cfg.fetchSize());
+    PropertyLookup properties = new PropertyLookup(ctx.clients().cassandra(), STORE_TIMEOUT);
     ScopedRead scoped = new ScopedRead(vertx, raw, new FirstVisits(ctx.clients().cassandra(), STORE_TIMEOUT),
-        SessionRules.GA4);
+        SessionRules.GA4, properties);
     Jobs jobs = new Jobs(ctx.clients().cassandra(), STORE_TIMEOUT);
     LoadControl load = new LoadControl(cfg.maxRunning(), cfg.maxPerProperty(), cfg.maxQueued());
     String instance = ctx.nodeName() + "/" + deploymentID();
@@ -71,8 +72,7 @@ public final class RecomputeVerticle extends VerticleBase {
           reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
-          lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs,
-              new PropertyZones(ctx.clients().cassandra(), STORE_TIMEOUT), runner::poll);
+          lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs, properties, runner::poll);
           runner.start();
           return Future.all(
               RecomputeReportContract.CONTRACT.serve(vertx, this::onReport).completion(),
@@ -149,6 +149,11 @@ public final class RecomputeVerticle extends VerticleBase {
     @Override
     public Future<RecomputeJobList> list(RecomputeJobRequest.List request) {
       return replied("list", jobRequests.list(request));
+    }
+
+    @Override
+    public Future<RecomputeJobList> history(RecomputeJobRequest.History request) {
+      return replied("history", jobRequests.history(request));
     }
 
     private <T> Future<T> replied(String action, Future<T> result) {

@@ -1,5 +1,6 @@
 package io.beacon.recompute;
 
+import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.model.Hit;
 import io.beacon.model.session.ClientHistory;
 import io.beacon.model.session.OrderedScoper;
@@ -23,7 +24,9 @@ import java.util.function.BiConsumer;
  * events are whole (their earliest event gives the attribution; engagement is a whole-session fact), the
  * clients' first visits before the read come from {@code first_visits}, and only the events inside the interval
  * reach the sink. First visits the read finds earlier than recorded are written back (the table keeps the
- * earliest). Intervals are read one after the other, so a first visit found in one is known in the next.
+ * earliest). Intervals are read one after the other, so a first visit found in one is known in the next. Key
+ * events are the property's names now, not the flag stamped at ingest: a change of names applies to history
+ * (docs/analytics-model.md, "Key events").
  *
  * <p>Limit (documented): a session with a gap longer than {@link #MARGIN}, or reaching further than it beyond
  * the interval, is cut at the read's edge here, while the stream keeps it whole.
@@ -36,33 +39,52 @@ final class ScopedRead {
   private final RawHits raw;
   private final FirstVisits firsts;
   private final SessionRules rules;
+  private final PropertyLookup properties;
 
-  ScopedRead(Vertx vertx, RawHits raw, FirstVisits firsts, SessionRules rules) {
+  ScopedRead(Vertx vertx, RawHits raw, FirstVisits firsts, SessionRules rules, PropertyLookup properties) {
     this.vertx = vertx;
     this.raw = raw;
     this.firsts = firsts;
     this.rules = rules;
+    this.properties = properties;
+  }
+
+  /** The property's key-event names as read within the last minute (reports); none for an unknown property. */
+  Future<Set<String>> keyEvents(String propertyId) {
+    return properties.reporting(propertyId).map(r -> r.map(PropertyLookup.Reporting::keyEvents).orElse(Set.of()));
+  }
+
+  /** The property's key-event names read now (jobs, which may follow a change of them at once). */
+  Future<Set<String>> keyEventsNow(String propertyId) {
+    return properties.fresh(propertyId).map(r -> r.map(PropertyLookup.Reporting::keyEvents).orElse(Set.of()));
+  }
+
+  /** The hit as a key event or not by the names {@code keyEvents}, whatever the collector stamped then. */
+  static Hit withKeyEvents(Hit hit, Set<String> keyEvents) {
+    boolean key = hit.eventName() != null && keyEvents.contains(hit.eventName());
+    return key == Boolean.TRUE.equals(hit.keyEvent()) ? hit : hit.toBuilder().keyEvent(key).build();
   }
 
   /**
    * Feeds every hit of {@code propertyId} in the {@code intervals} ([from, to) pairs, sorted, disjoint) with its
-   * scope to {@code sink} (bots: a null scope), on the caller's context. Completes with the raw rows read.
+   * scope to {@code sink} (bots: a null scope), on the caller's context, each a key event by the names {@code
+   * keyEvents}. Completes with the raw rows read.
    */
-  Future<Long> stream(String propertyId, List<Instant[]> intervals, Collection<String> columns, RawHits.Pacer pacer,
-      BiConsumer<Hit, Scope> sink) {
+  Future<Long> stream(String propertyId, Set<String> keyEvents, List<Instant[]> intervals, Collection<String> columns,
+      RawHits.Pacer pacer, BiConsumer<Hit, Scope> sink) {
     Set<String> cols = new LinkedHashSet<>(RawHits.METRIC_COLUMNS);
     cols.addAll(columns);
     Map<String, ClientHistory> learnt = new HashMap<>();
     Future<Long> chain = Future.succeededFuture(0L);
     for (Instant[] interval : intervals) {
-      chain = chain.compose(total -> one(propertyId, interval[0], interval[1], cols, pacer, sink, learnt)
+      chain = chain.compose(total -> one(propertyId, keyEvents, interval[0], interval[1], cols, pacer, sink, learnt)
           .map(rows -> total + rows));
     }
     return chain;
   }
 
-  private Future<Long> one(String propertyId, Instant from, Instant to, Collection<String> cols, RawHits.Pacer pacer,
-      BiConsumer<Hit, Scope> sink, Map<String, ClientHistory> learnt) {
+  private Future<Long> one(String propertyId, Set<String> keyEvents, Instant from, Instant to, Collection<String> cols,
+      RawHits.Pacer pacer, BiConsumer<Hit, Scope> sink, Map<String, ClientHistory> learnt) {
     Instant readFrom = from.minus(MARGIN);
     Instant readTo = to.plus(MARGIN);
     long fromMs = from.toEpochMilli();
@@ -86,7 +108,8 @@ final class ScopedRead {
               sink.accept(scoped.hit(), scoped.scope());
             }
           });
-          return raw.stream(vertx, propertyId, readFrom, readTo, cols, pacer, scoper::accept).compose(rows -> {
+          return raw.stream(vertx, propertyId, readFrom, readTo, cols, pacer,
+              hit -> scoper.accept(withKeyEvents(hit, keyEvents))).compose(rows -> {
             scoper.finish();
             Map<String, ClientHistory> found = scoper.discovered();
             learnt.putAll(found);

@@ -88,6 +88,12 @@ class ContractsTest {
       public Future<RecomputeJobList> list(RecomputeJobRequest.List r) {
         return Future.succeededFuture(new RecomputeJobList(List.of(job("job-1", JobStatus.DONE))));
       }
+
+      @Override
+      public Future<RecomputeJobList> history(RecomputeJobRequest.History r) {
+        assertThat(r.reason()).isEqualTo("key-events");
+        return Future.succeededFuture(new RecomputeJobList(List.of(job("job-h", JobStatus.QUEUED))));
+      }
     });
     join(consumer.completion());
     try {
@@ -100,6 +106,9 @@ class ContractsTest {
           .isEqualTo(JobStatus.CANCELLED);
       assertThat(join(RecomputeJobsContract.request(vertx, new RecomputeJobRequest.List("B-1"), QUICK)).jobs())
           .containsExactly(job("job-1", JobStatus.DONE));
+      assertThat(join(RecomputeJobsContract.request(vertx, new RecomputeJobRequest.History("B-1",
+          ZoneId.of("Europe/Berlin"), LocalDate.of(2026, 1, 1), "key-events", "a@b.c"), QUICK)).jobs())
+          .containsExactly(job("job-h", JobStatus.QUEUED));
       BusFailure missing = (BusFailure) failure(RecomputeJobsContract.request(vertx, new RecomputeJobRequest.Get("x"), QUICK));
       assertThat(missing.status()).isEqualTo(404);
       assertThat(missing.field()).isEqualTo("jobId");

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AdHocAggregationTest {
@@ -124,11 +125,14 @@ class AdHocAggregationTest {
     JsonObject other = base.copy().put("dimensionFilter", new JsonObject(
         "{\"filter\":{\"fieldName\":\"country\",\"stringFilter\":{\"value\":\"FR\"}}}"));
     LocalDate today = LocalDate.of(2026, 2, 1);
-    String k = AdHocReports.key("P", ZONE, ReportJson.parseRequest(base, ZONE, today, 100), base);
-    assertThat(AdHocReports.key("P", ZONE, ReportJson.parseRequest(paged, ZONE, today, 100), paged)).isEqualTo(k);
-    assertThat(AdHocReports.key("P", ZONE, ReportJson.parseRequest(reordered, ZONE, today, 100), reordered)).isEqualTo(k);
-    assertThat(AdHocReports.key("P", ZONE, ReportJson.parseRequest(other, ZONE, today, 100), other)).isNotEqualTo(k);
-    assertThat(AdHocReports.key("Q", ZONE, ReportJson.parseRequest(base, ZONE, today, 100), base)).isNotEqualTo(k);
+    String k = AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(base, ZONE, today, 100), base);
+    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(paged, ZONE, today, 100), paged)).isEqualTo(k);
+    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(reordered, ZONE, today, 100), reordered)).isEqualTo(k);
+    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(other, ZONE, today, 100), other)).isNotEqualTo(k);
+    assertThat(AdHocReports.key("Q", ZONE, Set.of("purchase"), ReportJson.parseRequest(base, ZONE, today, 100), base)).isNotEqualTo(k);
+    // Key events apply to history: a report cached under other names is not served.
+    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase", "sign_up"), ReportJson.parseRequest(base, ZONE, today, 100),
+        base)).isNotEqualTo(k);
   }
 
   @Test

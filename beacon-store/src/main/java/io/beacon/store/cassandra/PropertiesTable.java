@@ -56,9 +56,9 @@ public final class PropertiesTable {
     return "SELECT " + PROPERTY_ID + ", " + TIME_ZONE + " FROM " + table(keyspace);
   }
 
-  /** One property's id and zone ({@code property_id = ?}). */
-  public static String selectZoneById() {
-    return selectZones() + " WHERE property_id = ?";
+  /** What reports need of one property ({@code property_id = ?}): its id, zone and key-event names. */
+  public static String selectReportingById() {
+    return "SELECT " + PROPERTY_ID + ", " + TIME_ZONE + ", " + KEY_EVENTS + " FROM " + TABLE + " WHERE property_id = ?";
   }
 
   /** Every property's id and raw-hit retention. */
