@@ -3,12 +3,8 @@ package io.beacon.collector.handoff;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -29,34 +25,33 @@ public final class Spool implements Closeable {
   public record Entry(String key, byte[] value, long end) {}
 
   private static final int HEADER = 8; // int length + int crc
-  private final FileChannel data;
-  private final FileChannel pos;
-  private final FileLock lock;
+  private final SpoolStorage.File data;
+  private final SpoolStorage.File pos;
   private final long maxBytes;
   private long committed;
   private long readPos;
   private long end;
 
-  private Spool(FileChannel data, FileChannel pos, FileLock lock, long maxBytes) {
+  private Spool(SpoolStorage.File data, SpoolStorage.File pos, long maxBytes) {
     this.data = data;
     this.pos = pos;
-    this.lock = lock;
     this.maxBytes = maxBytes;
   }
 
   /** Opens (creating) the spool in {@code dir}; fails if another process holds it. */
   public static Spool open(Path dir, long maxBytes) throws IOException {
-    Files.createDirectories(dir);
-    FileChannel data = FileChannel.open(dir.resolve("hits.spool"),
-        StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileLock lock = data.tryLock();
-    if (lock == null) {
+    return open(SpoolStorage.directory(dir), maxBytes);
+  }
+
+  /** Opens (creating) the spool in {@code storage}; fails if another process holds it. */
+  public static Spool open(SpoolStorage storage, long maxBytes) throws IOException {
+    SpoolStorage.File data = storage.open("hits.spool");
+    if (!data.tryLock()) {
       data.close();
-      throw new IOException("spool " + dir + " is in use by another process");
+      throw new IOException("spool " + storage + " is in use by another process");
     }
-    FileChannel pos = FileChannel.open(dir.resolve("hits.spool.pos"),
-        StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    Spool s = new Spool(data, pos, lock, maxBytes);
+    SpoolStorage.File pos = storage.open("hits.spool.pos");
+    Spool s = new Spool(data, pos, maxBytes);
     s.recover();
     return s;
   }
@@ -111,7 +106,7 @@ public final class Spool implements Closeable {
 
   /** fsync of the data file. */
   public synchronized void force() throws IOException {
-    data.force(false);
+    data.force();
   }
 
   /** Up to {@code max} records after the read cursor, advancing it. */
@@ -207,8 +202,7 @@ public final class Spool implements Closeable {
   @Override
   public synchronized void close() throws IOException {
     try {
-      data.force(false);
-      lock.release();
+      data.force();
     } finally {
       data.close();
       pos.close();
