@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** The disk spool: order, bound, commit/rewind, reopen after a crash, torn tails. */
+/**
+ * The disk spool on real files: order, bound, commit/rewind, reopen after a crash, torn tails, a spool of the
+ * previous format. Failures and power losses at every step: {@link SpoolCrashTest}.
+ */
 class CollectorSpoolTest {
   private final Path dir = Path.of("target", "test-spool", UUID.randomUUID().toString());
 
@@ -44,7 +47,7 @@ class CollectorSpoolTest {
       s.commit(rest.get(0).end());
       assertThat(s.isDrained()).isTrue();
       assertThat(s.pendingBytes()).isZero();
-      assertThat(Files.size(dir.resolve("hits.spool"))).isZero();
+      assertThat(Files.size(dir.resolve("hits.v2.spool"))).isEqualTo(64); // the header only
     }
   }
 
@@ -67,7 +70,7 @@ class CollectorSpoolTest {
       s.commit(s.read(1).get(0).end());
     }
     // A crash in the middle of the next append leaves half a record behind.
-    try (FileChannel ch = FileChannel.open(dir.resolve("hits.spool"), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+    try (FileChannel ch = FileChannel.open(dir.resolve("hits.v2.spool"), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
       ch.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3}));
     }
     try (Spool s = Spool.open(dir, 1 << 20)) {
@@ -76,6 +79,49 @@ class CollectorSpoolTest {
       assertThat(values(s.read(10))).containsExactly("a=4");
       // Another process (or instance) cannot open the same spool.
       assertThatThrownBy(() -> Spool.open(dir, 1 << 20)).isInstanceOf(Exception.class);
+    }
+  }
+
+  /** A record of the previous format: int length, int CRC32C, short key length, key, value. */
+  private static byte[] legacyRecord(String key, String value) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    byte[] v = value.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(8 + 2 + k.length + v.length);
+    b.putInt(2 + k.length + v.length).putInt(0).putShort((short) k.length).put(k).put(v);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 8, b.capacity() - 8);
+    return b.putInt(4, (int) crc.getValue()).array();
+  }
+
+  private void writeLegacy(long pos, byte[]... records) throws IOException {
+    Files.createDirectories(dir);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] r : records) {
+      out.write(r);
+    }
+    Files.write(dir.resolve("hits.spool"), out.toByteArray());
+    Files.write(dir.resolve("hits.spool.pos"), ByteBuffer.allocate(8).putLong(pos).array());
+  }
+
+  @Test
+  void importsWhatASpoolOfThePreviousFormatHoldsOnce() throws IOException {
+    byte[] first = legacyRecord("a", "1");
+    writeLegacy(first.length, first, legacyRecord("a", "2"), legacyRecord("b", "3"));
+    try (Spool s = Spool.open(dir, 1 << 20)) {
+      assertThat(values(s.read(10))).containsExactly("a=2", "b=3");
+    }
+    assertThat(dir.resolve("hits.spool")).doesNotExist();
+    assertThat(dir.resolve("hits.spool.pos")).doesNotExist();
+    try (Spool s = Spool.open(dir, 1 << 20)) {
+      assertThat(values(s.read(10))).containsExactly("a=2", "b=3"); // not committed, not imported twice
+    }
+  }
+
+  @Test
+  void aPreviousFormatPositionOffARecordBoundaryResendsEverythingRatherThanLosingIt() throws IOException {
+    writeLegacy(5, legacyRecord("a", "1"), legacyRecord("a", "2"));
+    try (Spool s = Spool.open(dir, 1 << 20)) {
+      assertThat(values(s.read(10))).containsExactly("a=1", "a=2");
     }
   }
 }

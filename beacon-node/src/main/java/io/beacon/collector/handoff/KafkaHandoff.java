@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * send order, and every later one is appended to the local {@link Spool} and answered once it is
  * there. A drainer thread sends the spool to Kafka in order and returns to DIRECT when it is empty,
  * so one client's hits keep their order. A record spooled after a slow send may reach Kafka twice
- * (same request id): consumers de-duplicate by request id.
+ * (same request id), and so may one the drainer sent but the spool had not marked sent when the node died:
+ * consumers de-duplicate by request id. What survives what, and the spool's format: {@link Spool}.
  *
  * <p>One per node: all collector instances share it, held and closed by the node's {@code NodeResources}; thread-safe. Blocking
  * work (file writes, fsync, waiting for acks while draining) runs on its own two threads, never on
