@@ -186,7 +186,7 @@ final class JobRunner {
       return Math.max(0, dueMs - elapsedMs);
     };
     return scoped.stream(job.propertyId(), java.util.List.<Instant[]>of(new Instant[] {from, to}),
-        RawHits.ALL_BUT_PARAMS, pacer, agg::add).compose(rows -> {
+        RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add).compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
       String writer = "recompute:" + job.id();
       Map<String, AggregateEntry> chunk = new HashMap<>();
