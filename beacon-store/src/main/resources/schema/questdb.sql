@@ -53,3 +53,8 @@ ALTER TABLE hits DEDUP ENABLE UPSERT KEYS(ts, property_id, client_id, request_id
 -- UA's ni=1 (io.beacon.model.Hit#nonInteraction): a non-interaction hit. Rows written before have none (read as
 -- false: an interaction, as they were counted).
 ALTER TABLE hits ADD COLUMN IF NOT EXISTS non_interaction BOOLEAN;
+
+-- MP's device.model / device.brand (io.beacon.model.Hit#deviceModel, #deviceBrand): the sender's names, free text of
+-- any cardinality (VARCHAR, not SYMBOL). Rows written before have none: "(not set)" in reports.
+ALTER TABLE hits ADD COLUMN IF NOT EXISTS device_model VARCHAR;
+ALTER TABLE hits ADD COLUMN IF NOT EXISTS device_brand VARCHAR;

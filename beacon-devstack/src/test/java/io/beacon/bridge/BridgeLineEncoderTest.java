@@ -127,6 +127,8 @@ class BridgeLineEncoderTest {
           .browserVersion(random(rnd, special))
           .os(random(rnd, special))
           .osVersion(random(rnd, special))
+          .deviceModel(rnd.nextBoolean() ? null : random(rnd, special))
+          .deviceBrand(rnd.nextBoolean() ? null : random(rnd, special))
           .screenResolution(random(rnd, special))
           .language(random(rnd, special))
           .country(random(rnd, special))

@@ -377,6 +377,7 @@ class CollectorIntegrationTest {
     Hit h = hits.get(0);
     assertThat(java.util.Arrays.asList(h.deviceCategory(), h.os(), h.osVersion(), h.browser(), h.language(), h.screenResolution()))
         .containsExactly("tablet", "Android", "14", "Chrome", "en-gb", "800x1280");
+    assertThat(List.of(h.deviceModel(), h.deviceBrand())).containsExactly("Tab S9", "Samsung");
     assertThat(List.of(h.country(), h.region(), h.city())).containsExactly("FR", "Ile-de-France", "Paris");
     assertThat(h.isBot()).isFalse();
 

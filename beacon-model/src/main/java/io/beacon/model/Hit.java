@@ -50,6 +50,9 @@ public record Hit(
     String browserVersion,
     String os,
     String osVersion,
+    // the device's model and brand as a server-side sender names them (MP's device.model / device.brand)
+    String deviceModel,
+    String deviceBrand,
     String screenResolution,
     String language,
     // geo
@@ -119,6 +122,8 @@ public record Hit(
         .browserVersion(browserVersion)
         .os(os)
         .osVersion(osVersion)
+        .deviceModel(deviceModel)
+        .deviceBrand(deviceBrand)
         .screenResolution(screenResolution)
         .language(language)
         .country(country)
@@ -165,6 +170,8 @@ public record Hit(
     private String browserVersion;
     private String os;
     private String osVersion;
+    private String deviceModel;
+    private String deviceBrand;
     private String screenResolution;
     private String language;
     private String country;
@@ -332,6 +339,16 @@ public record Hit(
       return this;
     }
 
+    public Builder deviceModel(String deviceModel) {
+      this.deviceModel = deviceModel;
+      return this;
+    }
+
+    public Builder deviceBrand(String deviceBrand) {
+      this.deviceBrand = deviceBrand;
+      return this;
+    }
+
     public Builder screenResolution(String screenResolution) {
       this.screenResolution = screenResolution;
       return this;
@@ -377,7 +394,8 @@ public record Hit(
           params, engagementMs, sessionEngaged, keyEvent, firstVisit, sessionStart, nonInteraction, pageLocation,
           hostname, pagePath,
           pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion,
-          os, osVersion, screenResolution, language, country, region, city, isBot, protocol, schemaVersion);
+          os, osVersion, deviceModel, deviceBrand, screenResolution, language, country, region, city, isBot, protocol,
+          schemaVersion);
     }
   }
 }

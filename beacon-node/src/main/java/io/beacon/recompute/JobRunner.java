@@ -186,7 +186,8 @@ final class JobRunner {
       return Math.max(0, dueMs - elapsedMs);
     };
     return scoped.keyEventsNow(job.propertyId()).compose(keyEvents -> scoped.stream(job.propertyId(), keyEvents,
-        java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.ALL_BUT_PARAMS, pacer, agg::add)).compose(rows -> {
+        java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add))
+        .compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
       String writer = "recompute:" + job.id();
       Map<String, AggregateEntry> chunk = new HashMap<>();

@@ -35,9 +35,13 @@ final class RawHits {
   static final List<String> ALL = List.of("ts", "client_id", "user_id", "request_id", "session_id", "event_name",
       "engagement_ms", "key_event", "hostname", "page_path", "page_title", "page_referrer", "source", "medium",
       "campaign", "term", "content", "device_category", "browser", "os", "screen_resolution", "language",
-      "country", "region", "city", "is_bot", "protocol", "non_interaction", "params");
-  /** Everything the precomputed aggregates read (corrections rebuild them all). */
-  static final List<String> ALL_BUT_PARAMS = ALL.subList(0, ALL.size() - 1);
+      "country", "region", "city", "is_bot", "protocol", "non_interaction", "device_model", "device_brand",
+      "params");
+  /**
+   * Everything the precomputed aggregates read (corrections rebuild them all): all but what only dimensions answered
+   * by recompute read (the device's model and brand, the parameters).
+   */
+  static final List<String> PRECOMPUTED_COLUMNS = ALL.subList(0, ALL.size() - 3);
   /**
    * What every metric and the session scope read ({@link io.beacon.model.session.Sessions}: session, engagement,
    * attribution and landing page), plus the time.
@@ -73,6 +77,8 @@ final class RawHits {
       case BROWSER -> List.of("browser");
       case OPERATING_SYSTEM -> List.of("os");
       case SCREEN_RESOLUTION -> List.of("screen_resolution");
+      case MOBILE_DEVICE_MODEL -> List.of("device_model");
+      case MOBILE_DEVICE_BRANDING -> List.of("device_brand");
       case LANGUAGE -> List.of("language");
       case COUNTRY -> List.of("country");
       case REGION -> List.of("region");

@@ -85,6 +85,38 @@ class AdHocAggregationTest {
     assertThat(AdHocAggregation.needsParams(request)).isTrue();
   }
 
+  @Test
+  void groupsByTheSendersDeviceModelAndBrandWithNotSetWhenAbsent() {
+    ReportRequest request = ReportJson.parseRequest(new JsonObject("""
+        {"dateRanges":[{"startDate":"2026-01-01","endDate":"2026-01-02"}],
+         "dimensions":[{"name":"mobileDeviceBranding"},{"name":"mobileDeviceModel"}],
+         "metrics":[{"name":"eventCount"},{"name":"totalUsers"}]}"""), ZONE, LocalDate.of(2026, 2, 1), 100);
+    AdHocAggregation agg = new AdHocAggregation(request, ZONE, 100_000);
+    add(agg, device(hit("c1", "2026-01-01", "/x", "DE", null, false), "Pixel 8", "Google"));
+    add(agg, device(hit("c2", "2026-01-01", "/y", "DE", null, false), "Pixel 8", "Google"));
+    add(agg, device(hit("c3", "2026-01-02", "/x", "FR", null, false), "iPhone", "Apple"));
+    add(agg, device(hit("c4", "2026-01-02", "/x", "FR", null, false), null, "Apple"));
+    add(agg, hit("c5", "2026-01-02", "/x", "FR", null, false)); // a browser's hit: neither
+    Map<List<String>, MetricState> g = agg.groups();
+    assertThat(g.keySet()).containsExactlyInAnyOrder(List.of("Google", "Pixel 8"), List.of("Apple", "iPhone"),
+        List.of("Apple", "(not set)"), List.of("(not set)", "(not set)"));
+    assertThat(g.get(List.of("Google", "Pixel 8")).eventCount()).isEqualTo(2);
+    assertThat(g.get(List.of("Google", "Pixel 8")).users()).isEqualTo(2);
+    assertThat(AdHocAggregation.value("mobileDeviceModel", device(hit("c6", "2026-01-01", "/", "DE", null, false),
+        "Pixel 8", null), null, ZONE)).isEqualTo("Pixel 8");
+    // The raw read fetches the two columns; corrections of the precomputed aggregates never do.
+    assertThat(AdHocAggregation.columns(request)).contains("device_model", "device_brand").doesNotContain("params");
+    assertThat(RawHits.columnsOf("mobileDeviceModel")).containsExactly("device_model");
+    assertThat(RawHits.columnsOf("mobileDeviceBranding")).containsExactly("device_brand");
+    assertThat(RawHits.PRECOMPUTED_COLUMNS).doesNotContain("device_model", "device_brand", "params");
+    assertThat(io.beacon.model.aggregation.Dimension.ofApiName("mobileDeviceModel").precomputed()).isFalse();
+    assertThat(io.beacon.model.aggregation.Dimension.ofApiName("mobileDeviceBranding").precomputed()).isFalse();
+  }
+
+  private static Hit device(Hit h, String model, String brand) {
+    return h.toBuilder().deviceModel(model).deviceBrand(brand).build();
+  }
+
   /** Finding "ad-hoc reports have no cap on groups": one group per distinct tracked value, up to the bound. */
   @Test
   void adHocReportsHaveACapOnGroups() {

@@ -59,6 +59,8 @@ class HitDecoderTest {
         .browser("Firefox")
         .browserVersion("130.0")
         .os("Linux")
+        .deviceModel("Pixel 8")
+        .deviceBrand("Google")
         .screenResolution("1920x1080")
         .language("en-us")
         .country("FR")

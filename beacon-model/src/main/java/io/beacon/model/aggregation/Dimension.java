@@ -38,6 +38,9 @@ public enum Dimension {
   BROWSER("browser", true, (h, s) -> h.browser()),
   OPERATING_SYSTEM("operatingSystem", true, (h, s) -> h.os()),
   SCREEN_RESOLUTION("screenResolution", true, (h, s) -> h.screenResolution()),
+  // The sender's device.model / device.brand (GA4 MP); not precomputed: answered by recompute from raw hits.
+  MOBILE_DEVICE_MODEL("mobileDeviceModel", false, (h, s) -> h.deviceModel()),
+  MOBILE_DEVICE_BRANDING("mobileDeviceBranding", false, (h, s) -> h.deviceBrand()),
   LANGUAGE("language", true, (h, s) -> h.language()),
   COUNTRY("country", true, (h, s) -> h.country()),
   REGION("region", true, (h, s) -> h.region()),

@@ -68,9 +68,10 @@ public final class ClientState {
 
   /**
    * Binary form version ({@link #toBytes()}). 2: hits carry {@code non_interaction}, summaries their UA
-   * interaction count; {@link #fromBytes} still reads 1 (non_interaction null, every UA hit an interaction).
+   * interaction count; 3: hits carry {@code device_model} and {@code device_brand}. {@link #fromBytes} still reads
+   * 1 (non_interaction null, every UA hit an interaction) and 2 (model and brand null).
    */
-  static final int FORMAT_VERSION = 2;
+  static final int FORMAT_VERSION = 3;
   /** The quarter hour: the unit event times are kept in to name days ({@link Dirty}). */
   public static final long SLOT_MS = Duration.ofMinutes(15).toMillis();
   /** Production settle time: 30 minutes without a new event of the session. */
@@ -712,7 +713,7 @@ public final class ClientState {
   /** The state {@link #toBytes()} wrote. */
   public static ClientState fromBytes(byte[] bytes) {
     StateBytes.In in = new StateBytes.In(bytes);
-    if (in.version != FORMAT_VERSION && in.version != 1) {
+    if (in.version < 1 || in.version > FORMAT_VERSION) {
       throw new IllegalArgumentException("client state format " + in.version + ", this code reads 1 to "
           + FORMAT_VERSION);
     }

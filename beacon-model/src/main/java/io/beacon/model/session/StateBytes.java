@@ -244,7 +244,8 @@ final class StateBytes {
           .browserVersion((String) v[23]).os((String) v[24]).osVersion((String) v[25])
           .screenResolution((String) v[26]).language((String) v[27]).country((String) v[28])
           .region((String) v[29]).city((String) v[30]).isBot((Boolean) v[31]).protocol((String) v[32])
-          .nonInteraction((Boolean) v[33]).schemaVersion(schemaVersion).build();
+          .nonInteraction((Boolean) v[33]).deviceModel((String) v[34]).deviceBrand((String) v[35])
+          .schemaVersion(schemaVersion).build();
     }
   }
 
@@ -252,10 +253,11 @@ final class StateBytes {
    * Kind of each nullable hit field in {@link #nullables} order: s string, b Boolean, i Integer, l Long, m the
    * params map. Adding a hit field appends here and in both lists below (and bumps {@link ClientState}'s
    * format version): appended, an older state's hits (whose presence bits stop before it) read with the new
-   * field null. Format 1 ended with the protocol; format 2 appended non_interaction.
+   * field null. Format 1 ended with the protocol; format 2 appended non_interaction; format 3 device_model and
+   * device_brand.
    */
   private static final char[] NULLABLE_KINDS = ("sssi" + "sm" + "lbbbb" + "sssss" + "sssss" + "sssss" + "sssss" + "bs"
-      + "b").toCharArray();
+      + "b" + "ss").toCharArray();
 
   /** The hit's nullable fields (all but property, client, the two times and the schema version). */
   private static Object[] nullables(Hit h) {
@@ -267,7 +269,8 @@ final class StateBytes {
         h.deviceCategory(), h.browser(), h.browserVersion(), h.os(), h.osVersion(),
         h.screenResolution(), h.language(), h.country(), h.region(), h.city(),
         h.isBot(), h.protocol(),
-        h.nonInteraction()};
+        h.nonInteraction(),
+        h.deviceModel(), h.deviceBrand()};
   }
 
   static {

@@ -278,6 +278,8 @@ class ClientStateProperties {
           .receivedAt(g.key() == 7 && lateOnes ? ts + 73 * HOUR : ts)
           .engagementMs(ENGAGEMENT[g.engagement()]).keyEvent(g.key() == 0 ? Boolean.TRUE : null)
           .protocol(g.ua() > 0 ? "ua" : "ga4-mp").nonInteraction(g.ua() == 2 ? Boolean.TRUE : null)
+          .deviceModel(g.ua() == 0 && g.path() % 2 == 0 ? "Pixel 8" : null)
+          .deviceBrand(g.ua() == 0 && g.path() % 3 == 0 ? "Google" : null)
           .source(src[0]).medium(src[1]).campaign(src[2])
           .pagePath(PATHS[g.path()]).build());
     }

@@ -308,7 +308,7 @@ class ClientStateTest {
   @Test
   void aFormatOneStateReadsWithEveryHitAnInteraction() {
     // Written by format 1 (before non_interaction): a settled UA session engaged by its two hits (5 s apart) and an
-    // open UA hit with every flag set. The same steps today give the same state, in format 2.
+    // open UA hit with every flag set. The same steps today give the same state, in today's format.
     byte[] v1 = java.util.Base64.getDecoder().decode("AQsBUAFjAXgCdTMGc2Nyb2xsDmV2ZW50X2NhdGVnb3J5AS8IKGRpcmVjdCkGKG5vbmU"
         + "pAnVhAnUxAQIFgIDIstZmAAMAAoCe2VwB+s+MgBiAntlcAAEEBAUBBgUABwgJCgIAAQEAA/+tpgoLCAkAAAAACwcAAQIAkE6QTrDbBtCB1QEB"
         + "AA==");
@@ -324,7 +324,7 @@ class ClientStateTest {
         .params(Map.of("event_category", "scroll")).build();
     today.add(List.of(u3), MIDNIGHT + 3 * HOUR, RULES);
     byte[] v2 = today.toBytes();
-    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 2);
+    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 3);
     assertThat(read.toBytes()).isEqualTo(v2);
     // Both go on alike: a late non-interaction hit joins the settled session (still engaged by its two
     // interaction hits), and the open hit settles as it was sent (non_interaction null).
@@ -338,6 +338,44 @@ class ClientStateTest {
     List<Output> settled = read.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES);
     assertThat(settled).isEqualTo(today.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES));
     assertThat(settled).extracting(o -> ((Count) o).hit()).containsExactly(u3);
+  }
+
+  @Test
+  void aFormatTwoStateReadsWithoutModelAndBrand() {
+    // Written by format 2 (before device_model and device_brand): a settled UA session (a page view and a
+    // non-interaction scroll) and an open MP purchase with every other field set. The same steps today give the same
+    // state, in format 3.
+    byte[] v2 = java.util.Base64.getDecoder().decode("AhcBUAFjAXgCbTECczIIcHVyY2hhc2UFdmFsdWUEOS45OQEvCChkaXJlY3QpBihub2"
+        + "5lKQZtb2JpbGUGQ2hyb21lBTEzNi4wB0FuZHJvaWQCMTQJMTI4MHgyODU2BWVuLXVzAkRFBURFLUJFBkJlcmxpbgZnYTQtbXACdTEBAgWAgM"
+        + "iy1mYAAwACgJ7ZXAH+z4z/P4Ce2VwAAQQFBAYBBwjgEgkKCwwNDg8QERITFBUWNAABAQAD/62mChcKCwAAAAAXCQABAgEAkE6QTrDbBtCB1QE"
+        + "BAA==");
+    assertThat(v2[0]).isEqualTo((byte) 2);
+    ClientState read = ClientState.fromBytes(v2);
+    ClientState today = new ClientState(new ClientHistory(MIDNIGHT - DAY, "x", null, "c"));
+    Hit u1 = hit("u1", null, MIDNIGHT, "page_view").toBuilder().protocol("ua").build();
+    Hit u2 = hit("u2", null, MIDNIGHT + 5_000, "scroll").toBuilder().protocol("ua").nonInteraction(true).build();
+    today.add(List.of(u1, u2), MIDNIGHT + MIN, RULES);
+    today.settle(MIDNIGHT + MIN + SETTLE, SETTLE, RULES);
+    Hit m = hit("m1", "s2", MIDNIGHT + 3 * HOUR, "purchase").toBuilder().sessionNumber(2).engagementMs(1200L)
+        .keyEvent(true).firstVisit(false).sessionStart(true).sessionEngaged(true).isBot(false).nonInteraction(false)
+        .params(Map.of("value", "9.99")).deviceCategory("mobile").browser("Chrome").browserVersion("136.0")
+        .os("Android").osVersion("14").screenResolution("1280x2856").language("en-us").country("DE")
+        .region("DE-BE").city("Berlin").build();
+    today.add(List.of(m), MIDNIGHT + 3 * HOUR, RULES);
+    byte[] v3 = today.toBytes();
+    assertThat(v3[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 3);
+    assertThat(read.toBytes()).isEqualTo(v3);
+    // Both go on alike: the open purchase settles as it was sent (no model or brand), and a later hit with them
+    // keeps them through the binary form.
+    Hit pixel = m.toBuilder().requestId("m2").eventName("page_view").ts(MIDNIGHT + 3 * HOUR + MIN)
+        .receivedAt(MIDNIGHT + 3 * HOUR + MIN).deviceModel("Pixel 8").deviceBrand("Google").build();
+    assertThat(read.add(List.of(pixel), MIDNIGHT + 3 * HOUR + MIN, RULES))
+        .isEqualTo(today.add(List.of(pixel), MIDNIGHT + 3 * HOUR + MIN, RULES));
+    read = ClientState.fromBytes(read.toBytes());
+    List<Output> settled = read.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES);
+    assertThat(settled).isEqualTo(today.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES));
+    assertThat(settled).extracting(o -> ((Count) o).hit()).containsExactly(m, pixel);
+    assertThat(settled).extracting(o -> ((Count) o).hit().deviceModel()).containsExactly(null, "Pixel 8");
   }
 
   @Test

@@ -62,7 +62,8 @@ public final class Enricher {
     // Whether the hit is a bot stays the User-Agent's call: a sender's device fields never make or unmake one.
     return new DeviceInfo(s.category() != null ? s.category() : ua.category(),
         s.browser() != null ? s.browser() : ua.browser(), s.browser() != null ? s.browserVersion() : ua.browserVersion(),
-        s.os() != null ? s.os() : ua.os(), s.os() != null ? s.osVersion() : ua.osVersion(), ua.bot());
+        s.os() != null ? s.os() : ua.os(), s.os() != null ? s.osVersion() : ua.osVersion(),
+        s.model() != null ? s.model() : ua.model(), s.brand() != null ? s.brand() : ua.brand(), ua.bot());
   }
 
   /**
@@ -145,6 +146,8 @@ public final class Enricher {
         .browserVersion(device.browserVersion())
         .os(device.os())
         .osVersion(device.osVersion())
+        .deviceModel(device.model())
+        .deviceBrand(device.brand())
         .screenResolution(d.screenResolution)
         .language(language(d.language))
         .country(g.country())

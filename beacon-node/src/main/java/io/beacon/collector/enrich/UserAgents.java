@@ -23,6 +23,11 @@ import ua_parser.Parser;
  *       says nothing about the user: not a bot, and no device fields ({@link DeviceInfo#NOT_SET}, "(not set)" in
  *       reports). A crawler's User-Agent (e.g. in UA's {@code ua}) is still a bot.</li>
  * </ul>
+ *
+ * <p>No device model or brand ({@code mobileDeviceModel}, {@code mobileDeviceBranding}): uap-java 1.6 exposes only
+ * the device family, which mixes brand and model ("Samsung SM-S911B", "iPhone") or names a placeholder ("Generic
+ * Smartphone", Chrome's frozen "K"); the hit carries them only as a server-side sender names them (MP's {@code
+ * device} object), else they are "(not set)".
  */
 public final class UserAgents {
   /** Crawlers, headless and monitoring agents: a bot whoever relays the hit. */

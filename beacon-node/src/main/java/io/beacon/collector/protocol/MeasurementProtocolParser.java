@@ -410,7 +410,6 @@ public final class MeasurementProtocolParser {
     if (!node.isObject()) {
       return Problem.invalid("device", "device must be an object");
     }
-    // model and brand are checked like the others but not kept: the hit has no column for them yet.
     Texts texts = Texts.read(node, "device", "category", "language", "screen_resolution", "operating_system",
         "operating_system_version", "browser", "browser_version", "model", "brand");
     if (texts.problem() != null) {
@@ -443,8 +442,11 @@ public final class MeasurementProtocolParser {
       return new Problem("device.browser", "device.browser is required with device.browser_version",
           ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
     }
-    if (category != null || os != null || browser != null) {
-      into.device = new SenderDevice(category, browser, v.get("browser_version"), os, v.get("operating_system_version"));
+    String model = v.get("model");
+    String brand = v.get("brand");
+    if (category != null || os != null || browser != null || model != null || brand != null) {
+      into.device = new SenderDevice(category, browser, v.get("browser_version"), os, v.get("operating_system_version"),
+          model, brand);
     }
     // Language and resolution are hit fields of their own (an event's parameter may override them).
     into.language = language == null ? null : language.replace('_', '-');

@@ -179,6 +179,30 @@ class EnricherRulesTest {
   }
 
   @Test
+  void theSendersModelAndBrandReachTheHitElseTheyAreNotSet() {
+    Hit h = enrich(mp("{\"client_id\":\"c\",\"device\":{\"model\":\"Pixel 8\",\"brand\":\"Google\"},"
+        + "\"events\":[{\"name\":\"e\"},{\"name\":\"f\"}]}"), CHROME_WIN);
+    assertThat(values(h.deviceModel(), h.deviceBrand(), h.deviceCategory(), h.browser(), h.os()))
+        .as("model and brand alone leave the User-Agent's other fields").containsExactly("Pixel 8", "Google",
+            "desktop", "Chrome", "Windows");
+    Hit brandOnly = enrich(mp("{\"client_id\":\"c\",\"device\":{\"brand\":\"Apple\",\"category\":\"tablet\"},"
+        + "\"events\":[{\"name\":\"e\"}]}"), null);
+    assertThat(values(brandOnly.deviceModel(), brandOnly.deviceBrand(), brandOnly.deviceCategory()))
+        .containsExactly(null, "Apple", "tablet");
+    // The User-Agent gives neither (ua-parser's device family is no model): a phone's agent leaves them unset.
+    String iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        + "Version/17.4 Mobile/15E148 Safari/604.1";
+    Hit web = enrich(web("v=2&tid=P-1&cid=c&en=page_view"), iphone);
+    assertThat(web.deviceCategory()).isEqualTo("mobile");
+    assertThat(values(web.deviceModel(), web.deviceBrand())).containsOnlyNulls();
+    assertThat(values(enrich(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx&ua=" + enc(iphone)), null).deviceModel()))
+        .containsOnlyNulls();
+    Hit none = enrich(mp("{\"client_id\":\"c\",\"device\":{\"category\":\"mobile\"},\"events\":[{\"name\":\"e\"}]}"),
+        iphone);
+    assertThat(values(none.deviceModel(), none.deviceBrand())).containsOnlyNulls();
+  }
+
+  @Test
   void userLocationReplacesTheIpLookup() {
     Hit h = enrich(mp("{\"client_id\":\"c\",\"ip_override\":\"81.2.69.142\",\"user_location\":{\"city\":\"Mountain View\","
         + "\"region_id\":\"US-CA\"},\"events\":[{\"name\":\"e\"}]}"), CHROME_WIN);

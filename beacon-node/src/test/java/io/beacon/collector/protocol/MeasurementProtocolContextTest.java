@@ -40,10 +40,24 @@ class MeasurementProtocolContextTest {
         + "\"browser\":\"Chrome\",\"browser_version\":\"136.0.7103.60\"}", "{\"name\":\"a\"},{\"name\":\"b\"}"));
     assertThat(r.problems).isEmpty();
     assertThat(r.hits).hasSize(2).allSatisfy(d -> {
-      assertThat(d.device).isEqualTo(new SenderDevice("mobile", "Chrome", "136.0.7103.60", "Android", "14"));
+      assertThat(d.device).isEqualTo(new SenderDevice("mobile", "Chrome", "136.0.7103.60", "Android", "14",
+          "Pixel 8", "Google"));
       assertThat(d.language).isEqualTo("en-US"); // lower-cased by the enricher, for every protocol
       assertThat(d.screenResolution).isEqualTo("1280x2856");
     });
+  }
+
+  @Test
+  void modelAndBrandAloneAreKeptAsSentTrimmed() {
+    ParseResult r = mp(body("\"device\":{\"model\":\" iPhone 15 Pro \",\"brand\":\"Apple\"}", "{\"name\":\"a\"}"));
+    assertThat(r.problems).isEmpty();
+    assertThat(r.hits).singleElement().extracting(d -> d.device)
+        .isEqualTo(new SenderDevice(null, null, null, null, null, "iPhone 15 Pro", "Apple"));
+    assertThat(r.hits.get(0).params).as("device fields, not event parameters").isEmpty();
+    // A blank one is not sent.
+    ParseResult blank = mp(body("\"device\":{\"model\":\" \",\"brand\":\"Samsung\"}", "{\"name\":\"a\"}"));
+    assertThat(blank.hits).singleElement().extracting(d -> d.device)
+        .isEqualTo(new SenderDevice(null, null, null, null, null, null, "Samsung"));
   }
 
   @Test
@@ -80,14 +94,6 @@ class MeasurementProtocolContextTest {
         .extracting(Problem::fieldPath, Problem::validationCode).containsExactly("device.browser", ValidationCode.VALUE_REQUIRED);
     assertThat(only(mp(body("\"device\":{\"operating_system_version\":\"14\"}", e))).fieldPath())
         .isEqualTo("device.operating_system");
-  }
-
-  @Test
-  void modelAndBrandAreCheckedButHaveNoColumn() {
-    ParseResult r = mp(body("\"device\":{\"model\":\"Pixel 8\",\"brand\":\"Google\"}", "{\"name\":\"a\"}"));
-    assertThat(r.problems).isEmpty();
-    assertThat(r.hits.get(0).device).isNull();
-    assertThat(r.hits.get(0).params).isEmpty();
   }
 
   // ------------------------------------------------------------------------------------------- user_location

@@ -54,6 +54,8 @@ public enum RawHitColumn {
   CONTENT("content", Kind.STRING, Hit::content, (b, v) -> b.content((String) v)),
   BROWSER_VERSION("browser_version", Kind.STRING, Hit::browserVersion, (b, v) -> b.browserVersion((String) v)),
   OS_VERSION("os_version", Kind.STRING, Hit::osVersion, (b, v) -> b.osVersion((String) v)),
+  DEVICE_MODEL("device_model", Kind.STRING, Hit::deviceModel, (b, v) -> b.deviceModel((String) v)),
+  DEVICE_BRAND("device_brand", Kind.STRING, Hit::deviceBrand, (b, v) -> b.deviceBrand((String) v)),
   REGION("region", Kind.STRING, Hit::region, (b, v) -> b.region((String) v)),
   CITY("city", Kind.STRING, Hit::city, (b, v) -> b.city((String) v)),
   IS_BOT("is_bot", Kind.BOOL, Hit::isBot, (b, v) -> b.isBot((Boolean) v)),

@@ -67,7 +67,8 @@ class RawHitSchemaTest {
   void aHitRoundTripsThroughTheColumns() {
     Hit hit = Hit.builder().propertyId("p").clientId("c").requestId("r").ts(1_700_000_000_000L)
         .receivedAt(1_700_000_000_500L).eventName("page_view").params(java.util.Map.of("k", "v"))
-        .engagementMs(12L).isBot(false).sessionNumber(3).nonInteraction(true).build();
+        .engagementMs(12L).isBot(false).sessionNumber(3).nonInteraction(true)
+        .deviceModel("Pixel 8").deviceBrand("Google").build();
     Hit.Builder copy = Hit.builder();
     for (RawHitColumn c : RawHitColumn.all()) {
       c.set(copy, c.of(hit));

@@ -9,7 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The hits topic's codec carries every hit field, {@code non_interaction} (UA's {@code ni=1}) included. */
+/**
+ * The hits topic's codec carries every hit field, {@code non_interaction} (UA's {@code ni=1}) and the device's model
+ * and brand (MP's {@code device.model} / {@code device.brand}) included; records written before a field decode with
+ * it null.
+ */
 class HitCodecTest {
   private static final Hit UA = Hit.builder().propertyId("UA-1").clientId("555").requestId("z1")
       .ts(1_700_000_000_000L).receivedAt(1_700_000_000_250L).eventName("scroll_depth")
@@ -39,5 +43,53 @@ class HitCodecTest {
     assertThat(encoder.fastLines()).isEqualTo(1);
     assertThat(fast.toString()).isEqualTo(line);
     assertThat(LineProtocol.line(UA)).doesNotContain("non_interaction");
+  }
+
+  private static final Hit MP = Hit.builder().propertyId("G-1").clientId("c.1").requestId("m1")
+      .ts(1_700_000_000_000L).receivedAt(1_700_000_000_250L).eventName("purchase").deviceCategory("mobile")
+      .os("Android").osVersion("14").keyEvent(true).isBot(false).protocol("ga4-mp").build();
+
+  @Test
+  void deviceModelAndBrandRoundTripUnderTheirSnakeCaseNamesAndAreLeftOutWhenNull() {
+    Hit pixel = MP.toBuilder().deviceModel("Pixel 8").deviceBrand("Google").build();
+    String json = new String(HitCodec.encode(pixel), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"device_model\":\"Pixel 8\"").contains("\"device_brand\":\"Google\"");
+    assertThat(HitCodec.decode(HitCodec.encode(pixel))).isEqualTo(pixel);
+    assertThat(new String(HitCodec.encode(MP), StandardCharsets.UTF_8)).doesNotContain("device_model")
+        .doesNotContain("device_brand");
+  }
+
+  @Test
+  void aRecordWrittenBeforeModelAndBrandDecodesWithThemNull() {
+    // As the previous code wrote it (no device_model, device_brand): the same hit, both null.
+    String old = "{\"property_id\":\"G-1\",\"client_id\":\"c.1\",\"request_id\":\"m1\",\"ts\":1700000000000,"
+        + "\"received_at\":1700000000250,\"event_name\":\"purchase\",\"key_event\":true,\"device_category\":\"mobile\","
+        + "\"os\":\"Android\",\"os_version\":\"14\",\"is_bot\":false,\"protocol\":\"ga4-mp\",\"schema_version\":1}";
+    Hit decoded = HitCodec.decode(old.getBytes(StandardCharsets.UTF_8));
+    assertThat(decoded).isEqualTo(MP);
+    assertThat(decoded.deviceModel()).isNull();
+    assertThat(decoded.deviceBrand()).isNull();
+    // and the line it makes has neither column
+    assertThat(LineProtocol.line(decoded)).doesNotContain("device_model").doesNotContain("device_brand");
+  }
+
+  @Test
+  void theRawLineCarriesModelAndBrandOnBothPaths() {
+    Hit pixel = MP.toBuilder().deviceModel("Galaxy \"S24\", Ultra=1\\x").deviceBrand("Samsung Electronics").build();
+    String line = LineProtocol.line(pixel);
+    assertThat(line).contains("device_model=\"Galaxy \\\"S24\\\", Ultra=1\\\\x\"")
+        .contains("device_brand=\"Samsung Electronics\"");
+    LineEncoder encoder = new LineEncoder();
+    StringBuilder fast = new StringBuilder();
+    encoder.append(HitCodec.encode(pixel), fast);
+    assertThat(encoder.fastLines()).isEqualTo(1);
+    assertThat(fast.toString()).isEqualTo(line);
+    // A model without a brand: only its column.
+    Hit modelOnly = MP.toBuilder().deviceModel("iPhone").build();
+    StringBuilder one = new StringBuilder();
+    encoder.append(HitCodec.encode(modelOnly), one);
+    assertThat(one.toString()).isEqualTo(LineProtocol.line(modelOnly)).contains("device_model=\"iPhone\"")
+        .doesNotContain("device_brand");
+    assertThat(encoder.slowLines()).isZero();
   }
 }
