@@ -57,8 +57,8 @@ class WireTest {
   private static final long NOW = System.currentTimeMillis();
   private static final Set<String> TRUSTED = Set.of("127.0.0.1");
   private static final List<String> HIT_DIMENSIONS = List.of("pagePath", "pageTitle", "hostName", "pageReferrer",
-      "eventName", "deviceCategory", "browser", "operatingSystem", "screenResolution", "language", "country", "region",
-      "city");
+      "eventName", "deviceCategory", "browser", "operatingSystem", "screenResolution", "language", "mobileDeviceModel",
+      "mobileDeviceBranding", "country", "region", "city");
   private static final Set<String> DEVICE = Set.of("deviceCategory", "browser", "operatingSystem");
   private static final Set<String> GEO = Set.of("country", "region", "city");
   private static final PropertyInfo INFO =
@@ -196,6 +196,8 @@ class WireTest {
           case "operatingSystem" -> hit.os();
           case "screenResolution" -> hit.screenResolution();
           case "language" -> hit.language();
+          case "mobileDeviceModel" -> hit.deviceModel();
+          case "mobileDeviceBranding" -> hit.deviceBrand();
           case "country" -> hit.country();
           case "region" -> hit.region();
           case "city" -> hit.city();

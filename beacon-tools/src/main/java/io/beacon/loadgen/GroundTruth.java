@@ -64,8 +64,8 @@ public final class GroundTruth {
   public static final List<String> DIMENSIONS = List.of("pagePath", "pageTitle", "landingPage", "hostName",
       "pageReferrer", "sessionSource", "sessionMedium", "sessionCampaignName", "sessionSourceMedium",
       "sessionDefaultChannelGroup", "newVsReturning", "firstUserSource", "firstUserMedium", "firstUserCampaignName",
-      "deviceCategory", "browser", "operatingSystem", "screenResolution", "language", "country", "region", "city",
-      "eventName");
+      "deviceCategory", "browser", "operatingSystem", "screenResolution", "language", "mobileDeviceModel",
+      "mobileDeviceBranding", "country", "region", "city", "eventName");
   static final Set<String> GEO = Set.of("country", "region", "city");
   /** Dimensions whose value is the session's, whichever of its events is counted. */
   static final Set<String> SESSION_SCOPED = Set.of("landingPage", "sessionSource", "sessionMedium",
@@ -345,6 +345,9 @@ public final class GroundTruth {
       case "operatingSystem" -> device != null ? device.operatingSystem() : agent == null ? null : agent.os();
       case "screenResolution" -> device != null ? device.screenResolution() : v.screen();
       case "language" -> lower(device != null ? device.language() : v.language());
+      // Only MP's device object names them (no User-Agent reading does, docs/analytics-model.md).
+      case "mobileDeviceModel" -> device != null ? device.model() : null;
+      case "mobileDeviceBranding" -> device != null ? device.brand() : null;
       case "country" -> place != null ? place.countryId() : v.network().country();
       case "region" -> place != null ? place.regionId() : v.network().region();
       case "city" -> place != null ? place.city() : v.network().city();
