@@ -245,11 +245,14 @@ class CollectorIntegrationTest {
     // The node allows 60 hits per client per minute (BEACON_COLLECTOR_CLIENT_HITS_PER_MINUTE): a burst of 60, then 1 a second.
     String cid = "flood-" + RUN;
     String url = "/mp/collect?measurement_id=" + MP + "&api_secret=s3cret";
+    long start = System.nanoTime();
     assertThat(post(url, "application/json", ticks(cid, 0)).statusCode()).isEqualTo(204);
     assertThat(post(url, "application/json", ticks(cid, 1)).statusCode()).isEqualTo(204);
     var partly = post(url, "application/json", ticks(cid, 2));
+    // The bucket refills one hit a second: on a loaded machine the three requests take seconds, each one more hit.
+    int refilled = (int) Math.ceil((System.nanoTime() - start) / 1e9);
     assertThat(partly.statusCode()).as("10 of 25 within the limit").isEqualTo(200);
-    assertThat(new JsonObject(partly.body()).getInteger("accepted")).isBetween(10, 12);
+    assertThat(new JsonObject(partly.body()).getInteger("accepted")).isBetween(10, 10 + refilled + 1);
     var refused = post(url, "application/json", ticks(cid, 3));
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.headers().firstValue("Retry-After")).isPresent();
@@ -258,8 +261,9 @@ class CollectorIntegrationTest {
     assertThat(m.getString("description")).contains("at most 60 per minute");
     // Another client of the same property is not affected.
     assertThat(post(url, "application/json", ticks("calm-" + RUN, 0)).statusCode()).isEqualTo(204);
+    int refilledAll = (int) Math.ceil((System.nanoTime() - start) / 1e9);
     List<Hit> produced = awaitHits(h -> h.clientId().equals(cid), 60);
-    assertThat(produced.size()).isBetween(60, 62);
+    assertThat(produced.size()).isBetween(60, 60 + refilledAll + 1);
   }
 
   @Test
