@@ -185,22 +185,26 @@ final class JobRunner {
       long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
       return Math.max(0, dueMs - elapsedMs);
     };
-    return scoped.keyEventsNow(job.propertyId()).compose(keyEvents -> scoped.stream(job.propertyId(), keyEvents,
-        java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add))
-        .compose(rows -> {
-      meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
-      String writer = "recompute:" + job.id();
-      Map<String, AggregateEntry> chunk = new HashMap<>();
-      Future<Void> writes = Future.succeededFuture();
-      for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
-        chunk.put(AggregateEntry.key(e.getKey()), AggregateEntry.of(e.getKey(), e.getValue(), writer));
-        if (chunk.size() >= PUT_CHUNK) {
-          writes = writes.compose(put(chunk));
-          chunk = new HashMap<>();
-        }
+    return scoped.keyEventsNow(job.propertyId())
+        .compose(keyEvents -> scoped.stream(job.propertyId(), keyEvents,
+            java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add))
+        .compose(rows -> write(job, agg, rows));
+  }
+
+  /** Writes a rebuilt day's buckets, in chunks; completes with the raw rows the day's read took. */
+  private Future<Long> write(Job job, Aggregator agg, long rows) {
+    meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
+    String writer = "recompute:" + job.id();
+    Map<String, AggregateEntry> chunk = new HashMap<>();
+    Future<Void> writes = Future.succeededFuture();
+    for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
+      chunk.put(AggregateEntry.key(e.getKey()), AggregateEntry.of(e.getKey(), e.getValue(), writer));
+      if (chunk.size() >= PUT_CHUNK) {
+        writes = writes.compose(put(chunk));
+        chunk = new HashMap<>();
       }
-      return writes.compose(put(chunk)).map(rows);
-    });
+    }
+    return writes.compose(put(chunk)).map(rows);
   }
 
   /** Write-through: returns once Cassandra has every row of the chunk. */
