@@ -64,13 +64,26 @@ final class AdminHandler {
       ReportHandler.error(rc, e);
       return;
     }
+    respond(rc, 201, insertProperty(s, 3).compose(id -> accounts.grant(id, caller.email(), PropertyRole.ADMIN)
+        .compose(v -> property(id, true))));
+  }
+
+  /**
+   * Inserts a property under a new random id; the insert is a lightweight transaction, and an id another
+   * property already has (not applied) is drawn again rather than answered as created.
+   */
+  private Future<String> insertProperty(PropertySettings s, int attempts) {
     String id = "B-" + Secrets.randomToken(6).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "X");
-    String secret = Secrets.randomToken(24);
     Instant now = Instant.now();
-    respond(rc, 201, accounts.rows(PropertiesTable.insertIfNotExists(),
-            PropertiesTable.insertValues(s.toRecord(id, secret, now, now)))
-        .compose(v -> accounts.grant(id, caller.email(), PropertyRole.ADMIN))
-        .compose(v -> property(id, true)));
+    return accounts.rows(PropertiesTable.insertIfNotExists(),
+            PropertiesTable.insertValues(s.toRecord(id, Secrets.randomToken(24), now, now)))
+        .compose(rows -> {
+          if (rows.isEmpty() || rows.get(0).getBoolean("[applied]")) {
+            return Future.succeededFuture(id);
+          }
+          return attempts > 1 ? insertProperty(s, attempts - 1)
+              : Future.failedFuture(new ApiException(503, "", "no free property id was drawn; try again"));
+        });
   }
 
   void listProperties(RoutingContext rc) {
