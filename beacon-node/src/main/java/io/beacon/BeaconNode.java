@@ -82,7 +82,8 @@ public final class BeaconNode {
     IgniteClusterManager clusterManager =
         new IgniteClusterManager(IgniteConfigFactory.create(config.cluster(), name, config.node().roles(),
             config.recompute().cacheRegionMb(), config.collector().stateRegionMb()));
-    VertxOptions options = new VertxOptions().setMetricsOptions(metrics.vertxOptions());
+    VertxOptions options = new VertxOptions().setMetricsOptions(
+        metrics.vertxOptions(config.collector().proxyProtocol() || config.query().proxyProtocol()));
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(config.cluster().eventBusPort());
     return Vertx.builder().with(options).withClusterManager(clusterManager).withMetrics(metrics.vertxFactory())
         .buildClustered()

@@ -12,6 +12,7 @@ import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.Protocol;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
+import io.beacon.infra.net.TrustedProxies;
 import io.beacon.model.Hit;
 import io.beacon.model.attribution.Attribution;
 import java.nio.file.Path;
@@ -113,10 +114,10 @@ class CollectorEnrichmentTest {
 
   @Test
   void clientIpTrustsForwardedForOnlyFromTrustedProxies() {
-    Set<String> proxies = Set.of("10.0.0.5");
-    assertThat(IpAddresses.clientIp("203.0.113.9", "1.2.3.4", proxies)).isEqualTo("203.0.113.9");
-    assertThat(IpAddresses.clientIp("10.0.0.5", "6.6.6.6, 81.2.69.142", proxies)).isEqualTo("81.2.69.142");
-    assertThat(IpAddresses.clientIp("10.0.0.5", "81.2.69.142, 10.0.0.5", proxies)).isEqualTo("81.2.69.142");
+    TrustedProxies proxies = TrustedProxies.parse(List.of("10.0.0.5"));
+    assertThat(proxies.clientIp("203.0.113.9", "1.2.3.4")).isEqualTo("203.0.113.9");
+    assertThat(proxies.clientIp("10.0.0.5", "6.6.6.6, 81.2.69.142")).isEqualTo("81.2.69.142");
+    assertThat(proxies.clientIp("10.0.0.5", "81.2.69.142, 10.0.0.5")).isEqualTo("81.2.69.142");
     assertThat(IpAddresses.anonymise(IpAddresses.parse("81.2.69.142")).getHostAddress()).isEqualTo("81.2.69.0");
     assertThat(IpAddresses.anonymise(IpAddresses.parse("2001:db8:85a3:8d3:1319:8a2e:370:7348")).getHostAddress())
         .isEqualTo("2001:db8:85a3:0:0:0:0:0");

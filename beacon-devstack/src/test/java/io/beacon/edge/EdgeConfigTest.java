@@ -1,13 +1,20 @@
 package io.beacon.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.beacon.infra.config.ConfigLoader;
+import io.beacon.infra.net.TrustedProxies;
 import io.beacon.testing.Prometheus;
 import io.beacon.testing.Sh;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,14 +38,77 @@ class EdgeConfigTest {
     // The compose service name does not resolve here; localhost stands in for it.
     env.put("BEACON_NODES_DNS", "localhost");
     Path dir = HOME.resolve("haproxy");
-    assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy.cfg").toString(),
-        "-f", dir.resolve("backends-dns.cfg").toString()), env)).contains("Configuration file is valid");
-    assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy-l4.cfg").toString()), env))
-        .contains("Configuration file is valid");
+    List<String> l7 = List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy.cfg").toString(),
+        "-f", dir.resolve("backends-dns.cfg").toString());
+    // The stats page's password is a secret the example file does not hold: without it HAProxy refuses to start.
+    assertThatThrownBy(() -> Sh.run(l7, env)).hasMessageContaining("BEACON_LB_STATS_PASSWORD must be set");
+    env.put("BEACON_LB_STATS_PASSWORD", "from a secret file");
+    assertThat(Sh.run(l7, env)).contains("Configuration file is valid");
+    assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("haproxy-l4.cfg").toString(),
+        "-f", dir.resolve("backends-l4-dns.cfg").toString()), env)).contains("Configuration file is valid");
     // The Spark job's metrics sidecar, with the values of the production compose file.
     assertThat(Sh.run(List.of("haproxy", "-c", "-dW", "-f", dir.resolve("spark-metrics.cfg").toString()),
         Map.of("BEACON_SPARK_METRICS_BIND", ":9466", "BEACON_SPARK_METRICS_TARGET", "127.0.0.1:9465")))
         .contains("Configuration file is valid");
+  }
+
+  /**
+   * The balancer waits for a report as long as the node does (the node answers 503 after
+   * recompute.reportTimeoutMs), and never sends a request again because it was slow: a retried report is the
+   * same recomputation twice, a retried login or admin change may be applied twice.
+   */
+  @Test
+  void theBalancerOutwaitsTheNodesReportTimeoutAndNeverRetriesOnAResponseTimeout() throws Exception {
+    long reportTimeoutMs = ConfigLoader.load(null, Map.of()).recompute().reportTimeoutMs();
+    String queryTimeout = exampleEnv().get("BEACON_LB_QUERY_TIMEOUT");
+    assertThat(queryTimeout).matches("\\d+s");
+    assertThat(Long.parseLong(queryTimeout.substring(0, queryTimeout.length() - 1)) * 1000)
+        .as("BEACON_LB_QUERY_TIMEOUT against recompute.reportTimeoutMs").isGreaterThan(reportTimeoutMs);
+    for (String cfg : List.of("haproxy.cfg", "haproxy-l4.cfg", "backends-dns.cfg", "backends-l4-dns.cfg")) {
+      for (String line : Files.readAllLines(HOME.resolve("haproxy").resolve(cfg))) {
+        if (line.strip().startsWith("retry-on")) {
+          assertThat(line).as(cfg).doesNotContain("response-timeout").doesNotContain("all-retryable-errors");
+        }
+      }
+    }
+  }
+
+  /**
+   * In the production compose file every node trusts both balancers' X-Forwarded-For on both public ports (their
+   * backend addresses fall in collector.trustedProxies and query.trustedProxies), and marks its session cookies
+   * Secure; the balancers' stats password comes from a secret.
+   */
+  @Test
+  void composeNodesTrustTheBalancersAndSecureTheirCookies() throws Exception {
+    JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(Sh.run(List.of("docker-compose", "-f",
+        HOME.resolve("docker-compose.yml").toString(), "config"), Map.of()));
+    JsonNode services = compose.get("services");
+    List<String> balancers = new ArrayList<>();
+    for (String lb : List.of("lb1", "lb2")) {
+      JsonNode address = services.path(lb).path("networks").path("backend").path("ipv4_address");
+      assertThat(address.isTextual()).as("%s has a fixed backend address", lb).isTrue();
+      balancers.add(address.asText());
+      assertThat(services.path(lb).path("environment").path("BEACON_LB_STATS_PASSWORD_FILE").asText())
+          .startsWith("/run/secrets/");
+      assertThat(services.path(lb).path("environment").has("BEACON_LB_STATS_PASSWORD")).isFalse();
+    }
+    int nodes = 0;
+    for (var it = services.fields(); it.hasNext(); ) {
+      var service = it.next();
+      if (!service.getKey().startsWith("beacon-")) {
+        continue;
+      }
+      nodes++;
+      JsonNode env = service.getValue().path("environment");
+      for (String key : List.of("BEACON_COLLECTOR_TRUSTED_PROXIES", "BEACON_QUERY_TRUSTED_PROXIES")) {
+        TrustedProxies trusted = TrustedProxies.parse(List.of(env.path(key).asText("").split(",")));
+        for (String address : balancers) {
+          assertThat(trusted.contains(address)).as("%s %s trusts %s", service.getKey(), key, address).isTrue();
+        }
+      }
+      assertThat(env.path("BEACON_QUERY_SECURE_COOKIES").asText()).as(service.getKey()).isEqualTo("true");
+    }
+    assertThat(nodes).isGreaterThanOrEqualTo(3);
   }
 
   @Test

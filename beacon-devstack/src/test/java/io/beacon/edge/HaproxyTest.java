@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import io.beacon.collector.TestMmdb;
 import io.beacon.devstack.LocalStack;
 import io.beacon.model.Hit;
 import io.beacon.store.topic.HitCodec;
 import io.beacon.store.topic.Topics;
+import io.beacon.testing.Curl;
+import io.beacon.testing.DelayingProxy;
 import io.beacon.testing.FreePorts;
 import io.beacon.testing.Haproxy;
 import io.beacon.testing.NodeProcess;
@@ -57,7 +60,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The project's real haproxy.cfg in front of two real Beacon nodes on loopback: lb-a runs the collector,
  * bridge, query and recompute roles (an ingest node plus the API and ad-hoc reports), lb-b the collector and
- * query roles.
+ * query roles. Both are configured as in docker-compose.yml: the balancer's address (127.0.0.1) is a trusted
+ * proxy of both public ports, and session cookies are Secure (the dashboard is reached over TLS). Test clients
+ * that must look like different people to the balancer connect from other loopback addresses (127.0.0.2...,
+ * {@link Curl}).
  */
 @ExtendWith(RealStack.class)
 class HaproxyTest {
@@ -65,18 +71,30 @@ class HaproxyTest {
   private static final String RUN = UUID.randomUUID().toString().substring(0, 6).toUpperCase();
   /** The property the tests send hits for (any hostname allowed). */
   private static final String PROPERTY = "B-EDGE" + RUN;
+  /** A property whose raw hits QuestDB serves slowly to lb-a (the recompute node): see {@link #questdbSlowForOne}. */
+  private static final String SLOW_PROPERTY = "B-SLOW" + RUN;
+  /** How long each of lb-a's QuestDB queries for {@link #SLOW_PROPERTY} is held back; a report runs two or more. */
+  private static final long SLOW_QUERY_MS = 6_000;
   private static final String ADMIN = "edge-admin@example.com";
   private static final String ADMIN_PASSWORD = "edge test password";
   /** The Spark job's own keyspace, so its aggregates never mix with other tests'. */
   private static final String SPARK_KEYSPACE = "beacon_edge_spark";
-  private static final Map<String, String> COLLECTOR_AND_QUERY = Map.of(
-      "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "1",
-      "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
-      "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1",
-      "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
-      "BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500",
-      "BEACON_QUERY_ADMIN_EMAIL", ADMIN,
-      "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD);
+  /** Geo by client address: the loopback block test clients use as "the internet", and the balancer's own. */
+  private static final Path GEO = WORK.resolve("edge-geo.mmdb").toAbsolutePath();
+  private static final String CLIENT_SOURCE = "127.0.5.2";
+  private static final Map<String, String> COLLECTOR_AND_QUERY = Map.ofEntries(
+      Map.entry("BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "1"),
+      Map.entry("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0"),
+      Map.entry("BEACON_NODE_VERTICLES_QUERY_INSTANCES", "1"),
+      Map.entry("BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0"),
+      Map.entry("BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500"),
+      Map.entry("BEACON_COLLECTOR_GEO_DATABASE", GEO.toString()),
+      // As docker-compose.yml sets them, for the balancer's address here: a range.
+      Map.entry("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1/32"),
+      Map.entry("BEACON_QUERY_TRUSTED_PROXIES", "127.0.0.1/32"),
+      Map.entry("BEACON_QUERY_SECURE_COOKIES", "true"),
+      Map.entry("BEACON_QUERY_ADMIN_EMAIL", ADMIN),
+      Map.entry("BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD));
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -85,39 +103,60 @@ class HaproxyTest {
   private static NodeProcess b;
   private static Path cert;
   private static List<Path> configs;
+  /** Both nodes behind the collector backend, only lb-a behind the query backend. */
+  private static List<Path> oneQueryNode;
+  private static DelayingProxy questdbSlowForOne;
 
   @BeforeAll
   static void nodes(LocalStack s) throws Exception {
     stack = s;
     Files.createDirectories(WORK);
-    cert = selfSignedCertificate();
+    cert = Haproxy.selfSignedCertificate(WORK);
+    new TestMmdb().city("127.0.5.0/24", "GB", "England", "London")
+        .city("127.0.0.0/24", "XX", "Loopback", "Balancer").write(GEO);
+    // lb-a reads raw hits through this: every query about SLOW_PROPERTY is held back, any other passes at once.
+    questdbSlowForOne = new DelayingProxy(stack.questdbPgPort(), SLOW_PROPERTY, SLOW_QUERY_MS);
     Cluster cluster = Cluster.fresh(4, 3_000);
     Map<String, String> ingestNode = new HashMap<>(COLLECTOR_AND_QUERY);
     ingestNode.put("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "1");
     // The recompute role's metrics (queue, ad-hoc reports) need a node running it; lb-b, which the kill test
     // stops, forwards its ad-hoc reports here over the event bus.
     ingestNode.put("BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "1");
+    ingestNode.put("BEACON_QUESTDB_PG_PORT", Integer.toString(questdbSlowForOne.port()));
     // One after the other: two nodes creating the Kafka topics at once can fail one of them with
     // TopicExistsException (when this class runs alone, before any other test made the topics).
     a = new NodeProcess("lb-a", stack, cluster, ingestNode).start().awaitReady(Duration.ofSeconds(150));
     b = new NodeProcess("lb-b", stack, cluster, COLLECTOR_AND_QUERY).start().awaitReady(Duration.ofSeconds(150));
     // The nodes created the keyspace: the test's property, in UTC.
     try (CqlSession cql = cql()) {
-      cql.execute("INSERT INTO properties (property_id, name, time_zone, allowed_hostnames) VALUES (?, ?, ?, ?)",
-          PROPERTY, "Edge test", "UTC", Set.of());
+      for (String property : List.of(PROPERTY, SLOW_PROPERTY)) {
+        cql.execute("INSERT INTO properties (property_id, name, time_zone, allowed_hostnames) VALUES (?, ?, ?, ?)",
+            property, "Edge test", "UTC", Set.of());
+      }
     }
     // Loopback nodes differ by port, so the test lists them statically; production finds them by DNS.
     Path backends = WORK.resolve("backends-static.cfg");
     Files.writeString(backends, """
-        backend collector from beacon_nodes
+        backend collector from beacon_collector
             server lb-a 127.0.0.1:%d check port %d
             server lb-b 127.0.0.1:%d check port %d
-        backend query from beacon_nodes
+        backend query from beacon_query
             server lb-a 127.0.0.1:%d check port %d
             server lb-b 127.0.0.1:%d check port %d
         """.formatted(a.collectorPort, a.managementPort, b.collectorPort, b.managementPort,
         a.queryPort, a.managementPort, b.queryPort, b.managementPort));
     configs = List.of(Haproxy.CONFIG_DIR.resolve("haproxy.cfg"), backends);
+    // Login limits are per node: the test of what one client's failures block sends them all to one.
+    Path oneQuery = WORK.resolve("backends-one-query-node.cfg");
+    Files.writeString(oneQuery, """
+        backend collector from beacon_collector
+            server lb-a 127.0.0.1:%d check port %d
+            server lb-b 127.0.0.1:%d check port %d
+        backend query from beacon_query
+            server lb-a 127.0.0.1:%d check port %d
+        """.formatted(a.collectorPort, a.managementPort, b.collectorPort, b.managementPort,
+        a.queryPort, a.managementPort));
+    oneQueryNode = List.of(Haproxy.CONFIG_DIR.resolve("haproxy.cfg"), oneQuery);
   }
 
   @AfterAll
@@ -128,6 +167,9 @@ class HaproxyTest {
     if (b != null) {
       b.close();
     }
+    if (questdbSlowForOne != null) {
+      questdbSlowForOne.close();
+    }
   }
 
   @Test
@@ -135,28 +177,73 @@ class HaproxyTest {
     try (Haproxy lb = new Haproxy(WORK, cert, configs, Map.of()).start()) {
       awaitUp(lb, "lb-a");
       awaitUp(lb, "lb-b");
+      HttpClient browser = Haproxy.tlsClient(cert, null);
       Set<String> ingestNodes = new HashSet<>();
       Set<String> dashboardNodes = new HashSet<>();
       for (int i = 0; i < 10; i++) {
         ingestNodes.add(body(Haproxy.get(lb.ingestPort, "/")));
-        HttpResponse<String> home = Haproxy.get(lb.dashboardPort, "/");
+        HttpResponse<String> home = browser.send(HttpRequest.newBuilder(lb.dashboard("/")).build(),
+            HttpResponse.BodyHandlers.ofString());
         assertThat(home.statusCode()).isEqualTo(302); // to /dashboard/
         dashboardNodes.add(home.headers().firstValue("X-Beacon-Node").orElse("?"));
+        // Browsers are told to keep to https.
+        assertThat(home.headers().firstValue("Strict-Transport-Security")).hasValue("max-age=31536000");
       }
       assertThat(ingestNodes).containsExactlyInAnyOrder("Beacon collector on lb-a", "Beacon collector on lb-b");
       assertThat(dashboardNodes).containsExactlyInAnyOrder("lb-a", "lb-b");
 
       for (String path : List.of("/metrics", "/ready", "/health", "/cluster")) {
         assertThat(Haproxy.get(lb.ingestPort, path).statusCode()).as("ingest " + path).isEqualTo(404);
-        assertThat(Haproxy.get(lb.dashboardPort, path).statusCode()).as("dashboard " + path).isEqualTo(404);
+        assertThat(browser.send(HttpRequest.newBuilder(lb.dashboard(path)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode()).as("dashboard " + path).isEqualTo(404);
       }
-      // TLS termination with the test's self-signed certificate.
+      // The dashboard over plain HTTP: redirected to the same path on the https port, before reaching a node.
+      HttpResponse<String> plain = Haproxy.get(lb.dashboardPort, "/api/v1/session?x=1");
+      assertThat(plain.statusCode()).isEqualTo(301);
+      assertThat(plain.headers().firstValue("Location"))
+          .hasValue("https://127.0.0.1:" + lb.dashboardTlsPort + "/api/v1/session?x=1");
+      // TLS termination with the test's self-signed certificate, on ingest too; hits are not redirected.
       Process curl = new ProcessBuilder("curl", "-sk", "https://127.0.0.1:" + lb.ingestTlsPort + "/")
           .redirectErrorStream(true).start();
       assertThat(new String(curl.getInputStream().readAllBytes())).startsWith("Beacon collector on lb-");
       assertThat(curl.waitFor()).isZero();
-      // HAProxy's own exporter, on the stats port only.
-      assertThat(Haproxy.get(lb.statsPort, "/metrics").body()).contains("haproxy_frontend_http_requests_total");
+      // HAProxy's own exporter on the metrics port; the stats page only on loopback and with the password.
+      assertThat(Haproxy.get(lb.metricsPort, "/metrics").body()).contains("haproxy_frontend_http_requests_total");
+      assertThat(Haproxy.get(lb.metricsPort, "/stats").statusCode()).isEqualTo(404);
+      assertThat(Haproxy.get(lb.statsPort, "/stats").statusCode()).isEqualTo(401);
+      String basic = java.util.Base64.getEncoder().encodeToString(
+          (Haproxy.STATS_USER + ":" + Haproxy.STATS_PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.statsPort + "/stats"))
+          .header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  /**
+   * Behind the balancer a hit carries its client's address, not the balancer's: the nodes trust the balancer's
+   * X-Forwarded-For (collector.trustedProxies, a CIDR range), so the geo database places a client of 127.0.5.x in
+   * London, where the balancer's own 127.0.0.1 would be "XX".
+   */
+  @Test
+  void hitsBehindTheBalancerCarryTheClientsAddress() throws Exception {
+    try (Haproxy lb = new Haproxy(WORK, cert, configs, Map.of()).start();
+         HitsTail kafka = new HitsTail(stack.kafkaBootstrap())) {
+      awaitUp(lb, "lb-a");
+      awaitUp(lb, "lb-b");
+      awaitAccepted(lb, "geo");
+      String client = "geo-client-" + RUN;
+      for (int i = 0; i < 4; i++) { // round robin: both nodes
+        String query = "v=2&tid=" + PROPERTY + "&cid=" + client + "&en=page_view&_rid=" + client + "-" + i
+            + "&dl=https%3A%2F%2Fedge.example%2Fgeo";
+        assertThat(Curl.request(CLIENT_SOURCE, "POST", "http://127.0.0.1:" + lb.ingestPort + "/g/collect?" + query,
+            "", "Content-Type: text/plain;charset=UTF-8").status()).isEqualTo(204);
+      }
+      Map<String, String> countries = new HashMap<>();
+      await("the hits in Kafka").atMost(Duration.ofSeconds(30)).until(() -> {
+        kafka.poll(h -> client.equals(h.clientId()), h -> countries.put(h.requestId(), String.valueOf(h.country())));
+        return countries.size() == 4;
+      });
+      assertThat(countries.values()).as("country by request id: %s", countries).containsOnly("GB");
     }
   }
 
@@ -256,6 +343,137 @@ class HaproxyTest {
     }
   }
 
+  /**
+   * What the dashboard frontend must carry without cutting or repeating it, and whom a login limit blocks. The
+   * balancer has lb-a alone behind its query backend here, since login limits are counted per node.
+   * <ul>
+   *   <li>An ad-hoc report slower than the balancer's default server timeout (5 s: lb-a's QuestDB answers that
+   *       property's queries {@link #SLOW_QUERY_MS} late) answers 200 on the first try, and reached the node once.
+   *   <li>An idle real-time event stream stays open 60 s: the node's heartbeat is under every idle timeout on the
+   *       way. It runs meanwhile, beside the other two.
+   *   <li>5 failed logins from one client address block that client on that account, and neither another client
+   *       nor the account's owner logging in with the right password from elsewhere.
+   * </ul>
+   */
+  @Test
+  void slowReportsIdleStreamsAndPerClientLoginLimitsThroughTheDashboard() throws Exception {
+    try (Haproxy lb = new Haproxy(WORK, cert, oneQueryNode, Map.of()).start()) {
+      awaitUp(lb, "lb-a");
+      HttpClient browser = Haproxy.tlsClient(cert, new CookieManager());
+      HttpResponse<String> ok = login(browser, lb, ADMIN_PASSWORD);
+      assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+      String csrf = new JsonObject(ok.body()).getString("csrfToken");
+
+      // Nothing is sent to this property: the stream only has its heartbeats (and a first snapshot).
+      try (EventStream stream = EventStream.open(browser,
+          lb.dashboard("/api/v1/properties/" + SLOW_PROPERTY + "/realtime/stream"))) {
+        double reportsBefore = counter(a, "beacon_query_report_seconds_count", "source=\"recompute\"");
+        int heldBefore = questdbSlowForOne.delayed();
+        long start = System.nanoTime();
+        HttpResponse<String> report = runReport(browser, lb, SLOW_PROPERTY, csrf, """
+            {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
+             "dimensions":[{"name":"pagePath"},{"name":"country"}],"metrics":[{"name":"eventCount"}]}""");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(report.statusCode()).as("a %s s report: %s", took.toSeconds(), report.body()).isEqualTo(200);
+        assertThat(new JsonObject(report.body()).getJsonObject("metadata").getString("dataSource"))
+            .isEqualTo("recompute");
+        assertThat(questdbSlowForOne.delayed()).as("lb-a's slow QuestDB queries").isGreaterThan(heldBefore);
+        assertThat(took).as("slower than the balancer's default server timeout").isGreaterThan(Duration.ofSeconds(5));
+        // The balancer sent it once: a retry (on a response timeout) would be a second ad-hoc report on the node.
+        assertThat(counter(a, "beacon_query_report_seconds_count", "source=\"recompute\"") - reportsBefore)
+            .isEqualTo(1);
+        System.out.printf("an ad-hoc report of %d ms through the balancer: 200 on the first try%n", took.toMillis());
+
+        String loginUrl = "https://127.0.0.1:" + lb.dashboardTlsPort + "/api/v1/login";
+        String right = new JsonObject().put("email", ADMIN).put("password", ADMIN_PASSWORD).encode();
+        String wrong = new JsonObject().put("email", ADMIN).put("password", "not the password").encode();
+        for (int i = 1; i <= 5; i++) {
+          assertThat(Curl.request("127.0.0.2", "POST", loginUrl, wrong, "Content-Type: application/json").status())
+              .as("failed login %d from 127.0.0.2", i).isEqualTo(401);
+        }
+        // That client, on that account: refused, even with the right password (it may just have guessed it).
+        assertThat(Curl.request("127.0.0.2", "POST", loginUrl, right, "Content-Type: application/json").status())
+            .as("127.0.0.2 after its 5 failures").isEqualTo(429);
+        // Another client failing is answered as itself (401), not as the first one.
+        assertThat(Curl.request("127.0.0.3", "POST", loginUrl, wrong, "Content-Type: application/json").status())
+            .as("a wrong password from 127.0.0.3").isEqualTo(401);
+        // The account's owner, from elsewhere, logs in.
+        Curl.Response owner = Curl.request("127.0.0.4", "POST", loginUrl, right, "Content-Type: application/json");
+        assertThat(owner.status()).as("the right password from 127.0.0.4: %s", owner.body()).isEqualTo(200);
+        // And the first client's failures on that account are not counted against its other accounts.
+        String other = new JsonObject().put("email", "someone-else@example.com").put("password", "guess").encode();
+        assertThat(Curl.request("127.0.0.2", "POST", loginUrl, other, "Content-Type: application/json").status())
+            .as("127.0.0.2 on another account").isEqualTo(401);
+
+        await("the idle event stream open for 60 s").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> stream.ended() != null || stream.openFor().compareTo(Duration.ofSeconds(60)) >= 0);
+        assertThat(stream.ended()).as("the stream ended after %s s", stream.openFor().toSeconds()).isNull();
+        assertThat(stream.heartbeats()).as("heartbeats in 60 s").isGreaterThanOrEqualTo(5);
+      }
+    }
+  }
+
+  /**
+   * A server-sent-event stream read on a thread of its own: how long it has been open, its heartbeats, and why it
+   * ended (null while it is open).
+   */
+  private static final class EventStream implements AutoCloseable {
+    private final long openedAt = System.nanoTime();
+    private final java.io.InputStream body;
+    private final AtomicInteger heartbeats = new AtomicInteger();
+    private volatile String ended;
+    private volatile boolean closing;
+
+    private EventStream(java.io.InputStream body) {
+      this.body = body;
+      Thread reader = new Thread(this::read, "edge-event-stream");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    static EventStream open(HttpClient client, URI uri) throws IOException, InterruptedException {
+      HttpResponse<java.io.InputStream> r = client.send(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
+          .build(), HttpResponse.BodyHandlers.ofInputStream());
+      if (r.statusCode() != 200) {
+        throw new AssertionError("the event stream answered " + r.statusCode() + ": "
+            + new String(r.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+      assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+      return new EventStream(r.body());
+    }
+
+    private void read() {
+      try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(body, java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line; (line = lines.readLine()) != null; ) {
+          if (line.startsWith(": keep-alive")) {
+            heartbeats.incrementAndGet();
+          }
+        }
+        ended = "end of stream";
+      } catch (IOException e) {
+        ended = closing ? "closed by the test" : e.toString();
+      }
+    }
+
+    Duration openFor() {
+      return Duration.ofNanos(System.nanoTime() - openedAt);
+    }
+
+    int heartbeats() {
+      return heartbeats.get();
+    }
+
+    String ended() {
+      return ended;
+    }
+
+    @Override
+    public void close() throws IOException {
+      closing = true;
+      body.close();
+    }
+  }
+
   @Test
   void perClientRateLimitsAnswer429() throws Exception {
     try (Haproxy lb = new Haproxy(WORK, cert, configs,
@@ -272,15 +490,17 @@ class HaproxyTest {
       assertThat(h2c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.ingestPort + "/")).build(),
           HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(429);
 
+      HttpClient browser = Haproxy.tlsClient(cert, null);
       List<Integer> logins = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        logins.add(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort + "/api/v1/login"))
+        logins.add(browser.send(HttpRequest.newBuilder(lb.dashboard("/api/v1/login"))
             .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
       }
       assertThat(logins.subList(0, 3)).doesNotContain(429);
       assertThat(logins.subList(3, 5)).containsOnly(429);
       // The dashboard is not locked by ingest traffic, nor by the login limit for other paths.
-      assertThat(Haproxy.get(lb.dashboardPort, "/").statusCode()).isEqualTo(302);
+      assertThat(browser.send(HttpRequest.newBuilder(lb.dashboard("/")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(302);
     }
   }
 
@@ -333,7 +553,7 @@ class HaproxyTest {
     Runtime.getRuntime().addShutdownHook(sidecarHook);
     try (Haproxy lb = new Haproxy(WORK, cert, configs, Map.of()).start();
          Prometheus prom = new Prometheus(WORK.resolve("prometheus"), config.formatted(
-             Prometheus.RULES.toAbsolutePath(), a.managementPort, b.managementPort, lb.statsPort,
+             Prometheus.RULES.toAbsolutePath(), a.managementPort, b.managementPort, lb.metricsPort,
              sidecarPort)).start()) {
       awaitUp(lb, "lb-a");
       awaitUp(lb, "lb-b");
@@ -344,25 +564,24 @@ class HaproxyTest {
       assertThat(trackerHit(lb, client, client + "-dup").statusCode()).as("a retried hit").isEqualTo(204);
       assertThat(trackerHit(lb, "B-UNKNOWN" + RUN, client, client + "-unknown").statusCode()).as("unknown property")
           .isGreaterThanOrEqualTo(400);
-      HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-          .cookieHandler(new CookieManager()).build();
-      assertThat(patiently(() -> login(browser, lb, "wrong password")).statusCode()).isEqualTo(401);
-      HttpResponse<String> ok = patiently(() -> login(browser, lb, ADMIN_PASSWORD));
+      HttpClient browser = Haproxy.tlsClient(cert, new CookieManager());
+      assertThat(login(browser, lb, "wrong password").statusCode()).isEqualTo(401);
+      HttpResponse<String> ok = login(browser, lb, ADMIN_PASSWORD);
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
       String csrf = new JsonObject(ok.body()).getString("csrfToken");
-      HttpResponse<String> report = patiently(() -> runReport(browser, lb, csrf, """
-          {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],"metrics":[{"name":"eventCount"}]}"""));
+      HttpResponse<String> report = runReport(browser, lb, PROPERTY, csrf, """
+          {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],"metrics":[{"name":"eventCount"}]}""");
       assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
       // Two dimensions: no precomputed aggregate has them, so the query node sends it to the recompute role
       // (from raw hits); the same report again is answered from the recompute role's report cache.
       String adHoc = """
           {"dateRanges":[{"startDate":"2026-03-07","endDate":"2026-03-08"}],
            "dimensions":[{"name":"pagePath"},{"name":"country"}],"metrics":[{"name":"eventCount"}]}""";
-      HttpResponse<String> recomputed = patiently(() -> runReport(browser, lb, csrf, adHoc));
+      HttpResponse<String> recomputed = runReport(browser, lb, PROPERTY, csrf, adHoc);
       assertThat(recomputed.statusCode()).as(recomputed.body()).isEqualTo(200);
       assertThat(new JsonObject(recomputed.body()).getJsonObject("metadata").getString("dataSource"))
           .isEqualTo("recompute");
-      HttpResponse<String> again = patiently(() -> runReport(browser, lb, csrf, adHoc));
+      HttpResponse<String> again = runReport(browser, lb, PROPERTY, csrf, adHoc);
       assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
       assertThat(new JsonObject(again.body()).getJsonObject("metadata").getString("cache")).isEqualTo("hit");
       // A steady trickle while the expressions are checked, so rates and the Spark job's batches have input.
@@ -432,7 +651,7 @@ class HaproxyTest {
             // the target is down; the assertion says why
           }
         }
-        Files.writeString(WORK.resolve("metrics-haproxy.txt"), Haproxy.get(lb.statsPort, "/metrics").body());
+        Files.writeString(WORK.resolve("metrics-haproxy.txt"), Haproxy.get(lb.metricsPort, "/metrics").body());
       }
     } finally {
       loading.set(false);
@@ -476,8 +695,13 @@ class HaproxyTest {
 
   /** The value of a label-less (but for node) counter on a node's /metrics, 0 if absent. */
   private static double counter(NodeProcess node, String name) throws IOException, InterruptedException {
+    return counter(node, name, "");
+  }
+
+  /** The value of a series on a node's /metrics whose labels contain {@code labels} (e.g. {@code a="b"}), 0 if absent. */
+  private static double counter(NodeProcess node, String name, String labels) throws IOException, InterruptedException {
     for (String line : node.get("/metrics").body().split("\n")) {
-      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+      if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labels)) {
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }
@@ -528,39 +752,17 @@ class HaproxyTest {
         });
   }
 
+  /** A login over TLS through the dashboard frontend; each is sent once (the balancer never retries a POST). */
   private static HttpResponse<String> login(HttpClient browser, Haproxy lb, String password) throws Exception {
-    return browser.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort + "/api/v1/login"))
+    return browser.send(HttpRequest.newBuilder(lb.dashboard("/api/v1/login"))
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", ADMIN).put("password", password).encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** A call that may be slow on a starved CPU. */
-  @FunctionalInterface
-  private interface Call {
-    HttpResponse<String> send() throws Exception;
-  }
-
-  /**
-   * A POST through HAProxy, sent again when HAProxy answered 504: its 5 s server timeout is meant for production
-   * machines, and HAProxy never retries a POST itself. On this shared 2-core machine, with the Spark job's JVM
-   * starting beside the nodes, a login's Argon2 check or a first ad-hoc report has taken longer (the node still
-   * answered, later). Each attempt does the whole work again (a wrong password counts as a failed login each
-   * time, well under the node's limit of 5).
-   */
-  private static HttpResponse<String> patiently(Call call) throws Exception {
-    HttpResponse<String> r = call.send();
-    for (int attempt = 1; attempt < 3 && r.statusCode() == 504; attempt++) {
-      System.out.printf("HAProxy timed out waiting for the node (%s); sending it again%n", r.request().uri());
-      r = call.send();
-    }
-    return r;
-  }
-
-  private static HttpResponse<String> runReport(HttpClient browser, Haproxy lb, String csrf, String body)
-      throws IOException, InterruptedException {
-    return browser.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.dashboardPort
-            + "/api/v1/properties/" + PROPERTY + ":runReport"))
-        .header("X-CSRF-Token", csrf).timeout(Duration.ofMinutes(2))
+  private static HttpResponse<String> runReport(HttpClient browser, Haproxy lb, String property, String csrf,
+      String body) throws IOException, InterruptedException {
+    return browser.send(HttpRequest.newBuilder(lb.dashboard("/api/v1/properties/" + property + ":runReport"))
+        .header("X-CSRF-Token", csrf).timeout(Duration.ofMinutes(3))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -571,7 +773,7 @@ class HaproxyTest {
   }
 
   /** Reads the hits topic from where it ended when created (test thread only). */
-  private static final class HitsTail implements AutoCloseable {
+  static final class HitsTail implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
 
     HitsTail(String bootstrap) {
@@ -609,16 +811,4 @@ class HaproxyTest {
     return r.body().strip();
   }
 
-  private static Path selfSignedCertificate() throws Exception {
-    Path key = WORK.resolve("key.pem");
-    Path crt = WORK.resolve("crt.pem");
-    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        "-subj", "/CN=localhost", "-keyout", key.toString(), "-out", crt.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor()).as(out).isZero();
-    Path pem = WORK.resolve("beacon.pem");
-    Files.writeString(pem, Files.readString(crt) + Files.readString(key));
-    return pem.toAbsolutePath();
-  }
 }

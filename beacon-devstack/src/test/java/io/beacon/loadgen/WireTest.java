@@ -6,7 +6,6 @@ import io.beacon.collector.PropertyInfo;
 import io.beacon.collector.TestMmdb;
 import io.beacon.collector.enrich.Enricher;
 import io.beacon.collector.enrich.GeoLookup;
-import io.beacon.collector.enrich.IpAddresses;
 import io.beacon.collector.enrich.UserAgents;
 import io.beacon.collector.protocol.Ga4WebParser;
 import io.beacon.collector.protocol.HitDraft;
@@ -14,6 +13,7 @@ import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.ParseResult;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
+import io.beacon.infra.net.TrustedProxies;
 import io.beacon.loadgen.PlannedRequest.Protocol;
 import io.beacon.loadgen.PlannedRequest.Timing;
 import io.beacon.model.Hit;
@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Test;
  */
 class WireTest {
   private static final long NOW = System.currentTimeMillis();
-  private static final Set<String> TRUSTED = Set.of("127.0.0.1");
+  private static final TrustedProxies TRUSTED = TrustedProxies.parse(List.of("127.0.0.1"));
   private static final List<String> HIT_DIMENSIONS = List.of("pagePath", "pageTitle", "hostName", "pageReferrer",
       "eventName", "deviceCategory", "browser", "operatingSystem", "screenResolution", "language", "mobileDeviceModel",
       "mobileDeviceBranding", "country", "region", "city");
@@ -127,7 +127,7 @@ class WireTest {
   private static List<Hit> read(PlannedRequest r, Wire.Encoded e) {
     List<HitDraft> drafts = parse(r, e);
     assertThat(drafts).as(e.body()).hasSize(r.hits().size());
-    String ip = IpAddresses.clientIp("127.0.0.1", e.headers().get("X-Forwarded-For"), TRUSTED);
+    String ip = TRUSTED.clientIp("127.0.0.1", e.headers().get("X-Forwarded-For"));
     List<Hit> out = new ArrayList<>();
     for (HitDraft d : drafts) {
       // The collector assigns no sessions: whatever the sender gave, or none.

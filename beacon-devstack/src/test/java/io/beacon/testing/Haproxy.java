@@ -17,17 +17,21 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real HAProxy (Debian package) running the project's {@code haproxy/haproxy.cfg} with a
- * backends file, configured by environment like production. Stopped at close or JVM exit.
+ * A real HAProxy (Debian package) running the project's {@code haproxy/haproxy.cfg} (or {@code haproxy-l4.cfg})
+ * with a backends file, configured by environment like production. Stopped at close or JVM exit.
  */
 public final class Haproxy implements AutoCloseable {
   public static final Path CONFIG_DIR = Path.of(System.getProperty("beacon.home", ".")).resolve("haproxy");
+  /** The stats page's credentials (production reads the password from a secret file). */
+  public static final String STATS_USER = "stats";
+  public static final String STATS_PASSWORD = "stats-" + java.util.UUID.randomUUID();
 
   public final int ingestPort = FreePorts.one();
   public final int ingestTlsPort = FreePorts.one();
   public final int dashboardPort = FreePorts.one();
   public final int dashboardTlsPort = FreePorts.one();
   public final int statsPort = FreePorts.one();
+  public final int metricsPort = FreePorts.one();
   private final Map<String, String> env = new HashMap<>();
   private final List<Path> configs;
   private final Path log;
@@ -41,10 +45,16 @@ public final class Haproxy implements AutoCloseable {
     env.put("BEACON_LB_INGEST_TLS_BIND", "127.0.0.1:" + ingestTlsPort);
     env.put("BEACON_LB_DASHBOARD_BIND", "127.0.0.1:" + dashboardPort);
     env.put("BEACON_LB_DASHBOARD_TLS_BIND", "127.0.0.1:" + dashboardTlsPort);
+    env.put("BEACON_LB_DASHBOARD_HTTPS_PORT", Integer.toString(dashboardTlsPort));
     env.put("BEACON_LB_STATS_BIND", "127.0.0.1:" + statsPort);
+    env.put("BEACON_LB_STATS_USER", STATS_USER);
+    env.put("BEACON_LB_STATS_PASSWORD", STATS_PASSWORD);
+    env.put("BEACON_LB_METRICS_BIND", "127.0.0.1:" + metricsPort);
     env.put("BEACON_LB_TLS_CERT", certificate.toString());
     env.put("BEACON_LB_INGEST_RATE", "100000");
     env.put("BEACON_LB_LOGIN_RATE", "10");
+    // As haproxy.env.example: above the nodes' recompute.reportTimeoutMs.
+    env.put("BEACON_LB_QUERY_TIMEOUT", "130s");
     env.putAll(extraEnv);
   }
 
@@ -117,6 +127,61 @@ public final class Haproxy implements AutoCloseable {
     } catch (IllegalStateException ignored) {
       // already shutting down
     }
+  }
+
+  /**
+   * A self-signed certificate for 127.0.0.1 and localhost (subjectAltName, so clients can verify it), with its key
+   * in one PEM file as HAProxy's {@code crt} takes it.
+   */
+  public static Path selfSignedCertificate(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Path key = dir.resolve("key.pem");
+    Path crt = dir.resolve("crt.pem");
+    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout", key.toString(), "-out", crt.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new AssertionError("openssl failed:\n" + out);
+    }
+    Path pem = dir.resolve("beacon.pem");
+    Files.writeString(pem, Files.readString(crt) + Files.readString(key));
+    return pem.toAbsolutePath();
+  }
+
+  /**
+   * An HTTP/1.1 client that trusts exactly the certificate of {@code pem} (as made by {@link
+   * #selfSignedCertificate}), keeping cookies in {@code cookies} if given: a browser of the dashboard over TLS.
+   */
+  public static HttpClient tlsClient(Path pem, java.net.CookieHandler cookies) {
+    try {
+      String text = Files.readString(pem);
+      String cert = text.substring(text.indexOf("-----BEGIN CERTIFICATE-----"),
+          text.indexOf("-----END CERTIFICATE-----") + "-----END CERTIFICATE-----".length());
+      java.security.cert.Certificate c = java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(cert.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      trust.load(null, null);
+      trust.setCertificateEntry("beacon-test", c);
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl)
+          .connectTimeout(Duration.ofSeconds(2));
+      if (cookies != null) {
+        b.cookieHandler(cookies);
+      }
+      return b.build();
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot trust " + pem, e);
+    }
+  }
+
+  /** {@code https://127.0.0.1:<dashboard TLS port><path>}. */
+  public URI dashboard(String path) {
+    return URI.create("https://127.0.0.1:" + dashboardTlsPort + path);
   }
 
   private static final class Http {

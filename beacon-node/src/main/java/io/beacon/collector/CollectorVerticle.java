@@ -2,7 +2,6 @@ package io.beacon.collector;
 
 import io.beacon.collector.enrich.Enricher;
 import io.beacon.collector.enrich.GeoLookup;
-import io.beacon.collector.enrich.IpAddresses;
 import io.beacon.collector.enrich.UserAgents;
 import io.beacon.collector.handoff.KafkaHandoff;
 import io.beacon.collector.protocol.DropReason;
@@ -18,6 +17,7 @@ import io.beacon.contract.RoleStatus;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.CollectorConfig;
 import io.beacon.infra.config.Role;
+import io.beacon.infra.net.TrustedProxies;
 import io.beacon.store.topic.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -50,7 +50,7 @@ public final class CollectorVerticle extends VerticleBase {
   private GeoLookup geo;
   private PropertyRegistry properties;
   private Ingest ingest;
-  private Set<String> trustedProxies;
+  private TrustedProxies trustedProxies;
 
   public CollectorVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -59,7 +59,7 @@ public final class CollectorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    trustedProxies = Set.copyOf(cfg.trustedProxies());
+    trustedProxies = TrustedProxies.parse(cfg.trustedProxies());
     properties = new PropertyRegistry(vertx, ctx.clients().cassandra(), cfg.propertyRefreshMs());
     Future<ClusterState> state = vertx.executeBlocking(() ->
         ClusterState.create(ctx.ignite(), cfg.dedupWindowMs(), cfg.derivedIdWindowMs()));
@@ -81,7 +81,10 @@ public final class CollectorVerticle extends VerticleBase {
               cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason);
           Endpoint ep = ctx.config().http().collector();
           return Future.all(
-              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true),
+              // With the PROXY protocol on, Vert.x reads the header before HTTP and reports its source address
+              // as the connection's remote address (a connection without one is closed).
+              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true)
+                      .setUseProxyProtocol(cfg.proxyProtocol()),
                   ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(Problem.rejected("", m, DropReason.TIMEOUT))))
                   .listen(ep.port(), ep.host()),
               RoleStatus.register(vertx, Role.COLLECTOR, ctx.nodeName(), deploymentID()));
@@ -186,8 +189,7 @@ public final class CollectorVerticle extends VerticleBase {
 
   private void run(RoutingContext rc, ParseResult parsed, String apiSecret, boolean checkSecret, boolean debug) {
     HttpServerRequest r = rc.request();
-    String peer = r.remoteAddress() == null ? null : r.remoteAddress().hostAddress();
-    String ip = IpAddresses.clientIp(peer, r.getHeader("X-Forwarded-For"), trustedProxies);
+    String ip = trustedProxies.clientIp(r);
     Enricher.RequestInfo info = new Enricher.RequestInfo(ip, r.getHeader("User-Agent"),
         r.getHeader("Sec-CH-UA-Mobile"), r.getHeader("Sec-CH-UA-Platform"), System.currentTimeMillis());
     ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug))

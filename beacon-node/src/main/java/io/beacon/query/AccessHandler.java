@@ -1,5 +1,6 @@
 package io.beacon.query;
 
+import io.beacon.infra.net.TrustedProxies;
 import io.beacon.query.auth.Accounts;
 import io.beacon.query.auth.Caller;
 import io.beacon.query.auth.LoginLimiter;
@@ -33,14 +34,18 @@ final class AccessHandler {
   private final Vertx vertx;
   private final Accounts accounts;
   private final MeterRegistry meters;
-  private final LoginLimiter limiter = new LoginLimiter(5, 5 * 60_000);
+  private final LoginLimiter limiter = LoginLimiter.standard();
   private final boolean secureCookies;
+  private final TrustedProxies trustedProxies;
 
-  AccessHandler(Vertx vertx, Accounts accounts, MeterRegistry meters, boolean secureCookies) {
+  /** @param trustedProxies the load balancers, whose X-Forwarded-For names the client the login limits count */
+  AccessHandler(Vertx vertx, Accounts accounts, MeterRegistry meters, boolean secureCookies,
+      TrustedProxies trustedProxies) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.meters = meters;
     this.secureCookies = secureCookies;
+    this.trustedProxies = trustedProxies;
   }
 
   /** Middleware: resolves the caller or answers 401/403; puts a {@link Caller} in the context. */
@@ -103,9 +108,12 @@ final class AccessHandler {
       ReportHandler.error(rc, ApiException.badRequest(email == null || email.isEmpty() ? "email" : "password", "is required"));
       return;
     }
-    String ip = rc.request().remoteAddress() == null ? "?" : rc.request().remoteAddress().hostAddress();
+    // The real client (behind the load balancers, from their X-Forwarded-For), so that one client's failures
+    // never count against another's.
+    String clientIp = trustedProxies.clientIp(rc.request());
+    String ip = clientIp == null ? "?" : clientIp;
     long now = System.currentTimeMillis();
-    if (limiter.blocked("ip:" + ip, now) || limiter.blocked("user:" + email, now)) {
+    if (limiter.blocked(email, ip, now)) {
       meters.counter("beacon_query_login_failures_total", "reason", "rate_limited").increment();
       rc.response().putHeader("Retry-After", "300");
       ReportHandler.error(rc, new ApiException(429, "email", "too many failed logins; try again in a few minutes"));
@@ -116,14 +124,13 @@ final class AccessHandler {
         .onFailure(e -> ReportHandler.error(rc, new ApiException(503, "", "the account store is unavailable")))
         .onSuccess(user -> {
           if (user.isEmpty()) {
-            limiter.failed("ip:" + ip, now);
-            limiter.failed("user:" + email, now);
+            limiter.failed(email, ip, now);
             meters.counter("beacon_query_login_failures_total", "reason", "bad_credentials").increment();
             LOG.info("Failed login for {} from {}", email, ip);
             ReportHandler.error(rc, new ApiException(401, "password", "wrong email or password"));
             return;
           }
-          limiter.succeeded("user:" + email);
+          limiter.succeeded(email, ip);
           Session session = rc.session().regenerateId(); // no session fixation
           String csrf = Secrets.randomToken(24);
           session.put("email", email).put("admin", user.get().admin()).put("csrf", csrf);

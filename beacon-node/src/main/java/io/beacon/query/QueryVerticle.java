@@ -6,6 +6,7 @@ import io.beacon.infra.SlowClients;
 import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.QueryConfig;
 import io.beacon.infra.config.Role;
+import io.beacon.infra.net.TrustedProxies;
 import io.beacon.query.auth.Accounts;
 import io.beacon.query.auth.Secrets;
 import io.beacon.query.report.AggregateReader;
@@ -57,7 +58,8 @@ public final class QueryVerticle extends VerticleBase {
     QueryConfig cfg = ctx.config().query();
     var cassandra = ctx.clients().cassandra();
     Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
-    AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies());
+    AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies(),
+        TrustedProxies.parse(cfg.trustedProxies()));
     ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
@@ -121,7 +123,8 @@ public final class QueryVerticle extends VerticleBase {
     Endpoint ep = ctx.config().http().query();
     return Future.all(
         bootstrapAdmin(accounts, cfg),
-        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions(), ctx.config().http(), router, m -> new JsonObject()
+        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol()),
+                ctx.config().http(), router, m -> new JsonObject()
             .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
         RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
   }

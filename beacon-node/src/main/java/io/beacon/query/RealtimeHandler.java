@@ -22,7 +22,12 @@ import java.util.function.Function;
  */
 final class RealtimeHandler {
   private static final long ASK_TIMEOUT_MS = 2_000;
-  private static final long HEARTBEAT_MS = 15_000;
+  /**
+   * A comment line on every open event stream this often, so an idle stream is never idle for the proxies on the
+   * way: well under HAProxy's 30 s client timeout (haproxy/haproxy.cfg), and under the 60 s that other proxies and
+   * browsers commonly allow, with room for a lost packet or two.
+   */
+  static final long HEARTBEAT_MS = 10_000;
   /** Realtime dimension -> the snapshot list that answers it, and the metric that list counts. */
   private static final Map<String, TopList> TOP_LISTS = Map.of(
       "unifiedScreenName", new TopList(RealtimeSnapshot::topPages, "screenPageViews"),

@@ -1,5 +1,6 @@
 package io.beacon.infra.config;
 
+import io.beacon.infra.net.TrustedProxies;
 import java.util.List;
 
 /**
@@ -25,7 +26,11 @@ import java.util.List;
  * @param maxClockSkewMs how far in the future an event time may be (sender clocks drift)
  * @param propertyRefreshMs how often the property cache reloads the {@code properties} table
  * @param geoDatabase path of a MaxMind-format (.mmdb) City database; empty: no geo enrichment
- * @param trustedProxies peer IPs whose {@code X-Forwarded-For} is believed (e.g. the HAProxy hosts)
+ * @param trustedProxies peers whose {@code X-Forwarded-For} is believed (the load balancers): IP addresses or CIDR
+ *     ranges ({@link TrustedProxies})
+ * @param proxyProtocol the collector port expects a PROXY protocol (v1 or v2) header on every connection and takes
+ *     the client address from it (behind haproxy-l4.cfg's {@code send-proxy-v2}); a connection without one is
+ *     closed
  * @param kafkaAckTimeoutMs a hit Kafka has not acknowledged within this time goes to the spool
  * @param lingerMs Kafka producer linger (batching)
  * @param spool the local disk spool used while Kafka is unreachable or slow
@@ -42,6 +47,7 @@ public record CollectorConfig(
     long propertyRefreshMs,
     String geoDatabase,
     List<String> trustedProxies,
+    boolean proxyProtocol,
     long kafkaAckTimeoutMs,
     int lingerMs,
     SpoolConfig spool) {
@@ -71,7 +77,8 @@ public record CollectorConfig(
     v.require(trustedProxies != null, "collector.trustedProxies", "is required (may be empty)");
     if (trustedProxies != null) {
       for (String p : trustedProxies) {
-        v.require(p != null && p.matches("[0-9A-Fa-f:.]+"), "collector.trustedProxies", "must list IP addresses, was '" + p + "'");
+        String why = TrustedProxies.problem(p);
+        v.require(why == null, "collector.trustedProxies", why);
       }
     }
     v.require(kafkaAckTimeoutMs >= 50, "collector.kafkaAckTimeoutMs", "must be >= 50, was " + kafkaAckTimeoutMs);

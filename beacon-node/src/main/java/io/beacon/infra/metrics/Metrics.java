@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.List;
@@ -55,10 +56,23 @@ public final class Metrics {
     return new MicrometerMetricsFactory(registry);
   }
 
-  public MicrometerMetricsOptions vertxOptions() {
-    return new MicrometerMetricsOptions()
+  /**
+   * Vert.x's own meters ({@code vertx_*}).
+   *
+   * @param proxyProtocol a public listener takes PROXY protocol headers ({@code collector.proxyProtocol},
+   *     {@code query.proxyProtocol}): then Vert.x's HTTP server meters are left out. With them, Vert.x 5.0 reads the
+   *     connection's address for its connection meter before the HTTP connection exists, which consumes the
+   *     address the PROXY header gave: every request would report the balancer's address (HaproxyL4Test). No
+   *     Beacon dashboard or alert uses {@code vertx_http_server_*}; Beacon's own meters are unaffected.
+   */
+  public MicrometerMetricsOptions vertxOptions(boolean proxyProtocol) {
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(false) // bound above, once, with the node tag
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+    if (proxyProtocol) {
+      options.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
+    }
+    return options;
   }
 }

@@ -99,6 +99,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void edgeKeysTakeCidrRangesAndTheProxyProtocolSwitch() {
+    BeaconConfig defaults = ConfigLoader.load(null, Map.of());
+    assertThat(defaults.collector().trustedProxies()).isEmpty();
+    assertThat(defaults.collector().proxyProtocol()).isFalse();
+    assertThat(defaults.query().trustedProxies()).isEmpty();
+    assertThat(defaults.query().proxyProtocol()).isFalse();
+    BeaconConfig c = ConfigLoader.load(null, Map.of(
+        "BEACON_COLLECTOR_TRUSTED_PROXIES", "10.0.0.11, 172.30.0.0/24,2001:db8::/32",
+        "BEACON_COLLECTOR_PROXY_PROTOCOL", "true",
+        "BEACON_QUERY_TRUSTED_PROXIES", "172.30.0.0/24",
+        "BEACON_QUERY_PROXY_PROTOCOL", "true",
+        "BEACON_QUERY_SECURE_COOKIES", "true"));
+    assertThat(c.collector().trustedProxies()).containsExactly("10.0.0.11", "172.30.0.0/24", "2001:db8::/32");
+    assertThat(c.collector().proxyProtocol()).isTrue();
+    assertThat(c.query().trustedProxies()).containsExactly("172.30.0.0/24");
+    assertThat(c.query().proxyProtocol()).isTrue();
+    assertThat(c.query().secureCookies()).isTrue();
+    ConfigException e = (ConfigException) org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of(
+            "BEACON_COLLECTOR_TRUSTED_PROXIES", "lb-1",
+            "BEACON_QUERY_TRUSTED_PROXIES", "10.0.0.1/8")));
+    assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("collector.trustedProxies:").contains("'lb-1'"));
+    assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("query.trustedProxies:").contains("10.0.0.0/8"));
+  }
+
+  @Test
   void noRoleAtAllIsRejected() {
     Map<String, String> env = Map.of(
         "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
