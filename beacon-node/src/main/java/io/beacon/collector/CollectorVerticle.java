@@ -36,8 +36,9 @@ import java.util.function.Function;
  * GA4 Measurement Protocol ({@code /mp/collect}, {@code /debug/mp/collect}) and Universal
  * Analytics v1 ({@code /collect}, {@code /batch}). Several instances share one listening port.
  * Answers 204 once every hit of the request is in Kafka (or the spool); 200 with the rejected
- * hits' problems when some were kept; 400/401/403/413/415/429 with {@code validationMessages} naming
- * the field; 503 with Retry-After when the spool is full or the node failed to take them (e.g. while it stops).
+ * hits' problems when some were kept and the others were refused for good; 400/401/403/413/415/429 with {@code
+ * validationMessages} naming the field; 503 with Retry-After when any hit could not be taken (spool full, Ignite or
+ * Kafka failure, the node stopping), even if others were: the sender retries, the taken ones are duplicates then.
  */
 public final class CollectorVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CollectorVerticle.class);
