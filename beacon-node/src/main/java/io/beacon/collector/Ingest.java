@@ -103,6 +103,9 @@ final class Ingest {
             lastUnfit = e.getMessage();
             LOG.warn("Refusing hits (503) from {} on: this node is {}", d.requestId, e.getMessage());
           }
+        } else if (e instanceof PropertyRegistry.LookupThrottledException) {
+          // A flood of ids not in memory (made up, or properties just created): answered 503, logged per hit at debug.
+          LOG.debug("Hit {} of property {} refused (503): {}", d.requestId, Problem.quote(d.propertyId), e.getMessage());
         } else {
           LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
         }
