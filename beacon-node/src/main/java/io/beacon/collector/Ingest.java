@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -153,7 +155,7 @@ final class Ingest {
         return new Problem("api_secret", "api_secret is required", ValidationCode.VALUE_REQUIRED,
             DropReason.MISSING_SECRET);
       }
-      if (property.apiSecret() == null || !property.apiSecret().equals(req.apiSecret())) {
+      if (!secretMatches(req.apiSecret(), property.apiSecret())) {
         out.authStatus = 403;
         return Problem.rejected("api_secret", "api_secret does not match the property's secret", DropReason.BAD_SECRET);
       }
@@ -172,6 +174,16 @@ final class Ingest {
           + (maxSkewMs / 1000) + " s ahead)");
     }
     return null;
+  }
+
+  /**
+   * Whether the request's api_secret is the property's, in constant time: {@link MessageDigest#isEqual} compares
+   * every byte whatever the first difference, its time depending on the length of {@code given} only (the caller's
+   * own), so neither how much of a guess matched nor the secret's length shows in the answer time.
+   */
+  static boolean secretMatches(String given, String expected) {
+    return given != null && expected != null
+        && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
