@@ -160,11 +160,17 @@ final class Ingest {
         return Problem.rejected("api_secret", "api_secret does not match the property's secret", DropReason.BAD_SECRET);
       }
     } else {
+      // The protocols without credentials (GA4 web and the tracker, UA): the allow-list is their only gate, so a hit
+      // of a property with one must name an allowed host (dl; UA also dh), whichever protocol it came in. Measurement
+      // Protocol hits are authenticated by the api_secret and name no host: the allow-list does not apply to them.
       String host = Enricher.hostname(d);
-      boolean web = d.protocol == Protocol.GA4_WEB;
-      if ((host != null || web) && !property.allowsHost(host)) {
+      if (!property.allowsHost(host)) {
         out.authStatus = 403;
-        return Problem.rejected(web ? "dl" : "dh", "hostname " + Problem.quote(host) + " is not allowed for property " + property.id(),
+        String field = d.protocol == Protocol.GA4_WEB || d.pageLocation != null ? "dl" : "dh";
+        return Problem.rejected(field, host == null
+            ? "the hit names no hostname (" + (d.protocol == Protocol.GA4_WEB ? "dl" : "dl or dh") + "); property "
+                + property.id() + " accepts hits from its allowed hostnames only"
+            : "hostname " + Problem.quote(host) + " is not allowed for property " + property.id(),
             DropReason.HOSTNAME_NOT_ALLOWED);
       }
     }

@@ -6,9 +6,12 @@ import static io.beacon.collector.IngestHarness.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.collector.protocol.DropReason;
+import io.beacon.collector.protocol.Ga4WebParser;
 import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.ParseResult;
 import io.beacon.collector.protocol.Problem;
+import io.beacon.collector.protocol.QueryStrings;
+import io.beacon.collector.protocol.UniversalParser;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The collector's per-property checks of a hit (secret, hostnames, privacy settings), without the stores. */
 class IngestChecksTest {
   static final PropertyInfo MP = new PropertyInfo("B-MP", "s3cr\u00e9t-0123456789", Set.of(), Set.of(), false, false);
+  static final PropertyInfo SHOP = new PropertyInfo("B-SHOP", "s3cret", Set.of("shop.example"), Set.of(), false, false);
 
   private IngestHarness harness;
 
@@ -30,6 +34,20 @@ class IngestChecksTest {
   private static ParseResult mp(String propertyId) {
     return MeasurementProtocolParser.parse(propertyId, "{\"client_id\":\"c1\",\"events\":[{\"name\":\"signup\"}]}"
         .getBytes(StandardCharsets.UTF_8), NOW, H72, 600_000);
+  }
+
+  /** A browser-facing request (no api_secret), checked but not handed over. */
+  private Ingest.Outcome browser(ParseResult parsed) {
+    return harness.handle(parsed, new Ingest.Request(null, IngestHarness.browser("81.2.69.142", CHROME), null, false,
+        true));
+  }
+
+  private static ParseResult ua(String line) {
+    return UniversalParser.parseSingle(line, NOW, H72);
+  }
+
+  private static ParseResult web(String query) {
+    return Ga4WebParser.parse(QueryStrings.parse(query), query, "");
   }
 
   private Ingest.Outcome mpWithSecret(String secret) {
@@ -60,5 +78,29 @@ class IngestChecksTest {
     Ingest.Outcome missing = mpWithSecret(null);
     assertThat(missing.authStatus).isEqualTo(401);
     assertThat(missing.problems).extracting(Problem::reason).containsExactly(DropReason.MISSING_SECRET);
+  }
+
+  @Test
+  void uaHitsWithoutDlOrDhAreRejectedByTheHostnameAllowList() throws Exception {
+    // Finding "the hostname allow-list is skipped for UA hits without dh/dl": UA carries no credentials, so its
+    // hits must name an allowed host like the GA4 web protocol's; MP hits are authenticated by the api_secret.
+    harness = new IngestHarness(SHOP);
+    Ingest.Outcome bare = browser(ua("v=1&tid=B-SHOP&cid=1&t=pageview&dp=%2Fcart"));
+    assertThat(bare.accepted).isZero();
+    assertThat(bare.authStatus).isEqualTo(403);
+    assertThat(bare.problems).extracting(Problem::reason).containsExactly(DropReason.HOSTNAME_NOT_ALLOWED);
+    assertThat(bare.problems.get(0).fieldPath()).isEqualTo("dh");
+    assertThat(bare.problems.get(0).description()).contains("names no hostname");
+
+    assertThat(browser(ua("v=1&tid=B-SHOP&cid=1&t=pageview&dh=www.shop.example&dp=%2Fcart")).accepted).isEqualTo(1);
+    assertThat(browser(ua("v=1&tid=B-SHOP&cid=1&t=pageview&dl=https%3A%2F%2Fshop.example%2F")).accepted).isEqualTo(1);
+    assertThat(browser(ua("v=1&tid=B-SHOP&cid=1&t=pageview&dh=evil.example")).problems)
+        .extracting(Problem::reason).containsExactly(DropReason.HOSTNAME_NOT_ALLOWED);
+    assertThat(browser(web("v=2&tid=B-SHOP&cid=1&en=page_view")).problems).as("GA4 web without dl, as before")
+        .extracting(Problem::reason).containsExactly(DropReason.HOSTNAME_NOT_ALLOWED);
+    assertThat(browser(web("v=2&tid=B-SHOP&cid=1&en=page_view&dl=https%3A%2F%2Fshop.example%2Fa")).accepted).isEqualTo(1);
+    Ingest.Outcome mp = harness.handle(mp(SHOP.id()), new Ingest.Request(null,
+        IngestHarness.browser("81.2.69.142", CHROME), "s3cret", true, true));
+    assertThat(mp.accepted).as("MP: no hostname, authenticated by its secret").isEqualTo(1);
   }
 }
