@@ -286,6 +286,10 @@ class CollectorIntegrationTest {
     var dnt = send(HttpRequest.newBuilder(uri("/g/collect?v=2&tid=" + DNT + "&cid=" + bad + "&en=page_view&dl=" + enc("https://p.example/")))
         .header("DNT", "1").POST(HttpRequest.BodyPublishers.noBody()));
     assertThat(dnt.statusCode()).isEqualTo(204);
+    // ... on UA's endpoints too (analytics.js sends from browsers), here with Global Privacy Control.
+    var uaDnt = send(HttpRequest.newBuilder(uri("/collect?v=1&tid=" + DNT + "&cid=" + bad + "&t=pageview&dh=p.example"))
+        .header("Sec-GPC", "1").GET());
+    assertThat(uaDnt.statusCode()).isEqualTo(204);
     // A gzip-compressed body is accepted (the marker hit).
     String marker = "bad-marker-" + RUN;
     ByteArrayOutputStream gz = new ByteArrayOutputStream();

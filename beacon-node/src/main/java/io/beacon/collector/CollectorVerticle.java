@@ -101,21 +101,7 @@ public final class CollectorVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
           HttpServerRequest r = rc.request();
           String raw = r.query() == null ? "" : r.query();
-          ParseResult parsed = Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc));
-          boolean optOut = "1".equals(r.getHeader("DNT")) || "1".equals(r.getHeader("Sec-GPC"));
-          if (optOut && !parsed.hits.isEmpty()) {
-            // The property decides whether Do-Not-Track / Global Privacy Control are honoured.
-            properties.get(parsed.hits.get(0).propertyId).onComplete(p -> {
-              if (p.succeeded() && p.result() != null && p.result().respectDnt()) {
-                ingest.rejected(Problem.rejected("", "do not track", DropReason.DO_NOT_TRACK));
-                rc.response().setStatusCode(204).end();
-              } else {
-                run(rc, parsed, null, false, false);
-              }
-            });
-          } else {
-            run(rc, parsed, null, false, false);
-          }
+          run(rc, Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc)), null, false, false);
         });
     for (String path : new String[] {"/mp/collect", "/debug/mp/collect"}) {
       boolean debug = path.startsWith("/debug");
@@ -191,7 +177,10 @@ public final class CollectorVerticle extends VerticleBase {
     String ip = IpAddresses.clientIp(peer, r.getHeader("X-Forwarded-For"), trustedProxies);
     Enricher.RequestInfo info = new Enricher.RequestInfo(ip, r.getHeader("User-Agent"),
         r.getHeader("Sec-CH-UA-Mobile"), r.getHeader("Sec-CH-UA-Platform"), System.currentTimeMillis());
-    ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug))
+    // Do-Not-Track / Global Privacy Control on every browser-facing endpoint (/g/collect, the tracker's; /collect,
+    // /batch), honoured per hit when its property respects them; MP (checkSecret) comes from servers, not browsers.
+    boolean optOut = !checkSecret && Ingest.optsOut(r.getHeader("DNT"), r.getHeader("Sec-GPC"));
+    ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug, optOut))
         .onSuccess(out -> Responses.respond(rc, out, debug, cfg.spool().retryAfterSeconds()));
   }
 

@@ -48,10 +48,27 @@ final class Ingest {
     int authStatus;
     /** Set when hits were refused by a rate limit: when the client may send again. */
     long retryAfterSeconds;
+    /** Hits dropped because the browser opted out (DNT / GPC) and their property honours it: answered as taken. */
+    int optedOut;
   }
 
-  /** What the caller knows about the request beyond the payload. */
-  record Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun) {}
+  /**
+   * What the caller knows about the request beyond the payload.
+   *
+   * @param optOut the request came from a browser that asks not to be tracked ({@link #optsOut}); only the
+   *     browser-facing endpoints set it (a Measurement Protocol sender is a server, not the user's browser)
+   */
+  record Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun,
+                 boolean optOut) {
+    Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun) {
+      this(ctx, info, apiSecret, checkSecret, dryRun, false);
+    }
+  }
+
+  /** Whether a browser's request opts out of tracking: {@code DNT: 1} (Do Not Track) or {@code Sec-GPC: 1} (GPC). */
+  static boolean optsOut(String dnt, String secGpc) {
+    return "1".equals(dnt == null ? null : dnt.trim()) || "1".equals(secGpc == null ? null : secGpc.trim());
+  }
 
   private final PropertyRegistry properties;
   private final ClusterState state;
@@ -121,6 +138,12 @@ final class Ingest {
 
   private Future<Void> one(HitDraft d, Request req, Outcome out) {
     return properties.get(d.propertyId).compose(property -> {
+      if (property != null && req.optOut() && property.respectDnt()) {
+        // The property honours Do-Not-Track / Global Privacy Control: acknowledged (204), not stored.
+        out.optedOut++;
+        rejected(Problem.rejected("", "do not track", DropReason.DO_NOT_TRACK));
+        return Future.succeededFuture();
+      }
       Problem p = check(d, property, req, out);
       if (p != null) {
         add(out, p);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The collector's per-property checks of a hit (secret, hostnames, privacy settings), without the stores. */
 class IngestChecksTest {
   static final PropertyInfo MP = new PropertyInfo("B-MP", "s3cr\u00e9t-0123456789", Set.of(), Set.of(), false, false);
+  static final PropertyInfo PRIVATE = new PropertyInfo("B-DNT", "s3cret", Set.of(), Set.of(), true, false);
   static final PropertyInfo SHOP = new PropertyInfo("B-SHOP", "s3cret", Set.of("shop.example"), Set.of(), false, false);
 
   private IngestHarness harness;
@@ -40,6 +41,11 @@ class IngestChecksTest {
   private Ingest.Outcome browser(ParseResult parsed) {
     return harness.handle(parsed, new Ingest.Request(null, IngestHarness.browser("81.2.69.142", CHROME), null, false,
         true));
+  }
+
+  private Ingest.Outcome optedOut(ParseResult parsed) {
+    return harness.handle(parsed, new Ingest.Request(null, IngestHarness.browser("81.2.69.142", CHROME), null, false,
+        true, true));
   }
 
   private static ParseResult ua(String line) {
@@ -102,5 +108,32 @@ class IngestChecksTest {
     Ingest.Outcome mp = harness.handle(mp(SHOP.id()), new Ingest.Request(null,
         IngestHarness.browser("81.2.69.142", CHROME), "s3cret", true, true));
     assertThat(mp.accepted).as("MP: no hostname, authenticated by its secret").isEqualTo(1);
+  }
+
+  @Test
+  void dntAndGpcAreHonouredOnEveryBrowserFacingProtocolNotOnlyGCollect() throws Exception {
+    // Finding "DNT/GPC is honoured on /g/collect only": UA's /collect and /batch come from browsers too
+    // (analytics.js), so a browser's opt-out is honoured there as well, per hit, by the hit's property.
+    assertThat(Ingest.optsOut("1", null)).isTrue();
+    assertThat(Ingest.optsOut(null, "1")).isTrue();
+    assertThat(Ingest.optsOut(" 1", null)).isTrue();
+    assertThat(Ingest.optsOut("0", "0")).isFalse();
+    assertThat(Ingest.optsOut(null, null)).isFalse();
+
+    harness = new IngestHarness(PRIVATE, SHOP);
+    Ingest.Outcome ua = optedOut(ua("v=1&tid=B-DNT&cid=1&t=pageview&dh=p.example"));
+    assertThat(ua.accepted).as("UA /collect").isZero();
+    assertThat(ua.optedOut).isEqualTo(1);
+    assertThat(ua.problems).as("acknowledged (204), not refused").isEmpty();
+    Ingest.Outcome batch = optedOut(UniversalParser.parseBatch("v=1&tid=B-DNT&cid=1&t=pageview&dh=p.example\n"
+        + "v=1&tid=B-SHOP&cid=1&t=pageview&dh=shop.example", NOW, H72));
+    assertThat(batch.optedOut).as("UA /batch: per hit, by the hit's property").isEqualTo(1);
+    assertThat(batch.accepted).as("a property that does not respect DNT keeps the hit").isEqualTo(1);
+    Ingest.Outcome web = optedOut(web("v=2&tid=B-DNT&cid=1&en=page_view&dl=https%3A%2F%2Fp.example%2F"));
+    assertThat(web.optedOut).as("GA4 web, as before").isEqualTo(1);
+    assertThat(web.accepted).isZero();
+    assertThat(browser(ua("v=1&tid=B-DNT&cid=1&t=pageview&dh=p.example")).accepted).as("no opt-out header").isEqualTo(1);
+    assertThat(optedOut(ua("v=1&tid=B-NONE&cid=1&t=pageview")).problems).as("an unknown property is still one")
+        .extracting(Problem::reason).containsExactly(DropReason.UNKNOWN_PROPERTY);
   }
 }
