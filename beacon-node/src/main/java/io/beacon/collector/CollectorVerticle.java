@@ -79,7 +79,7 @@ public final class CollectorVerticle extends VerticleBase {
         .compose(v -> {
           ingest = new Ingest(properties, state.result(), enricher.result(), kafka.result(),
               new RateLimits(cfg.clientHitsPerMinute(), 1_000_000), ctx.meters(),
-              cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason);
+              cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason, new CookielessIds(state.result()::salt));
           Endpoint ep = ctx.config().http().collector();
           return Future.all(
               io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true),

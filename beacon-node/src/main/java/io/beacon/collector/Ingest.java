@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The protocol-independent part of taking in hits: property checks (exists, api_secret, allowed
- * hostnames), the per-client rate limit, enrichment, de-duplication and the hand-off to Kafka (no session
- * assignment: a hit without a sender session id keeps none, the model sessions it by event time). A
- * request's hits are handled one after the other, so they reach Kafka in the order they were sent.
+ * hostnames, Do-Not-Track), cookieless client ids ({@link CookielessIds}), the per-client rate limit, enrichment,
+ * de-duplication and the hand-off to Kafka (no session assignment: a hit without a sender session id keeps none, the
+ * model sessions it by event time). A request's hits are handled one after the other, so they reach Kafka in the
+ * order they were sent.
  */
 final class Ingest {
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
@@ -82,11 +83,13 @@ final class Ingest {
   private final Timer handoffTimer;
   private final Map<String, Counter> accepted = new HashMap<>();
   private final Supplier<String> unfit;
+  private final CookielessIds cookieless;
   private String lastUnfit;
 
   Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff, RateLimits limits,
-      MeterRegistry meters, long maxAgeMs, long maxSkewMs, Supplier<String> unfit) {
+      MeterRegistry meters, long maxAgeMs, long maxSkewMs, Supplier<String> unfit, CookielessIds cookieless) {
     this.unfit = unfit;
+    this.cookieless = cookieless;
     this.properties = properties;
     this.state = state;
     this.enricher = enricher;
@@ -149,22 +152,32 @@ final class Ingest {
         add(out, p);
         return Future.succeededFuture();
       }
-      if (req.dryRun()) {
-        out.accepted++;
-        return Future.succeededFuture();
-      }
-      long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
-      if (retryAfter > 0) {
-        out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
-        add(out, Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
-            + d.clientId + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute",
-            DropReason.RATE_LIMITED));
-        return Future.succeededFuture();
-      }
-      // The sender's session id, or none: the collector assigns no sessions, the model does, by event time
-      // (docs/analytics-model.md, "Semantics"); session_start, first_visit and session_number stay as sent.
-      return produce(enricher.enrich(d, req.info(), property), Enricher.requestId(d), req, out);
+      // A cookieless property keeps no client state across a browser's requests: the collector gives its hits a
+      // daily client id of its own (CookielessIds). Measurement Protocol senders are servers: their ids stay theirs.
+      return property.cookieless() && !req.checkSecret()
+          ? cookieless.apply(req.ctx(), d, req.info()).compose(v -> take(d, property, req, out))
+          : take(d, property, req, out);
     });
+  }
+
+  /** The rate limit, enrichment and hand-off of a hit that passed the property's checks. */
+  private Future<Void> take(HitDraft d, PropertyInfo property, Request req, Outcome out) {
+    if (req.dryRun()) {
+      out.accepted++;
+      return Future.succeededFuture();
+    }
+    long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
+    if (retryAfter > 0) {
+      out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
+      add(out, Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
+          + d.clientId + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute",
+          DropReason.RATE_LIMITED));
+      return Future.succeededFuture();
+    }
+    // The sender's session id, or none: the collector assigns no sessions, the model does, by event time
+    // (docs/analytics-model.md, "Semantics"); session_start, first_visit and session_number stay as sent (a
+    // cookieless property's were dropped with the browser's client id).
+    return produce(enricher.enrich(d, req.info(), property), Enricher.requestId(d), req, out);
   }
 
   private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.Ga4WebParser;
+import io.beacon.collector.protocol.HitDraft;
 import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.ParseResult;
 import io.beacon.collector.protocol.Problem;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.Test;
 class IngestChecksTest {
   static final PropertyInfo MP = new PropertyInfo("B-MP", "s3cr\u00e9t-0123456789", Set.of(), Set.of(), false, false);
   static final PropertyInfo PRIVATE = new PropertyInfo("B-DNT", "s3cret", Set.of(), Set.of(), true, false);
+  static final PropertyInfo ANON = new PropertyInfo("B-ANON", "s3cret", Set.of(), Set.of(), false, true);
+  static final PropertyInfo ANON2 = new PropertyInfo("B-ANON2", "s3cret", Set.of(), Set.of(), false, true);
   static final PropertyInfo SHOP = new PropertyInfo("B-SHOP", "s3cret", Set.of("shop.example"), Set.of(), false, false);
 
   private IngestHarness harness;
@@ -135,5 +138,54 @@ class IngestChecksTest {
     assertThat(browser(ua("v=1&tid=B-DNT&cid=1&t=pageview&dh=p.example")).accepted).as("no opt-out header").isEqualTo(1);
     assertThat(optedOut(ua("v=1&tid=B-NONE&cid=1&t=pageview")).problems).as("an unknown property is still one")
         .extracting(Problem::reason).containsExactly(DropReason.UNKNOWN_PROPERTY);
+  }
+
+  /** The client id a cookieless property's hit leaves the checks with, and the hit, as the browser sent it. */
+  private HitDraft taken(ParseResult parsed, String ip, String userAgent, long nowMs) {
+    Ingest.Outcome out = harness.handle(parsed, new Ingest.Request(null, IngestHarness.browser(ip, userAgent, nowMs),
+        null, false, true));
+    assertThat(out.problems).isEmpty();
+    assertThat(out.accepted).isEqualTo(1);
+    return parsed.hits.get(0);
+  }
+
+  private static final String CHROME_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 "
+      + "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+  @Test
+  void cookielessIsEnforcedAtTheCollectorWithADailySaltedHashNotOnlyStored() throws Exception {
+    // Finding "cookieless is stored and never enforced; the snippet omits it": a cookieless property's hits get a
+    // client id the collector derives from a daily salt, the property, the IP and the User-Agent; whatever the
+    // browser sent as its id and session state is not kept.
+    harness = new IngestHarness(ANON, ANON2, SHOP);
+    String page = "&en=page_view&dl=https%3A%2F%2Fa.example%2F&sid=1750000000&sct=3&_fv=1&_ss=1";
+    HitDraft first = taken(web("v=2&tid=B-ANON&cid=111.1750000000" + page), "81.2.69.142", CHROME, NOW);
+    assertThat(first.clientId).startsWith(CookielessIds.PREFIX).doesNotContain("111").doesNotContain("81.2.69");
+    assertThat(first.sessionId).isNull();
+    assertThat(first.sessionNumber).isNull();
+    assertThat(first.firstVisit).isNull();
+    assertThat(first.sessionStart).isNull();
+    HitDraft reload = taken(web("v=2&tid=B-ANON&cid=222.1750000001" + page), "81.2.69.142", CHROME, NOW + 60_000);
+    assertThat(reload.clientId).as("the next page load, whatever id the stateless tracker drew")
+        .isEqualTo(first.clientId);
+    HitDraft ua = taken(ua("v=1&tid=B-ANON&cid=333&t=pageview&dh=a.example"), "81.2.69.142", CHROME, NOW);
+    assertThat(ua.clientId).as("UA from the same browser").isEqualTo(first.clientId);
+    assertThat(taken(web("v=2&tid=B-ANON&cid=111.1750000000" + page), "81.2.69.143", CHROME, NOW).clientId)
+        .as("another address").isNotEqualTo(first.clientId);
+    assertThat(taken(web("v=2&tid=B-ANON&cid=111.1750000000" + page), "81.2.69.142", CHROME_MAC, NOW).clientId)
+        .as("another browser").isNotEqualTo(first.clientId);
+    assertThat(taken(web("v=2&tid=B-ANON2&cid=111.1750000000" + page), "81.2.69.142", CHROME, NOW).clientId)
+        .as("another property").isNotEqualTo(first.clientId);
+    assertThat(taken(web("v=2&tid=B-ANON&cid=111.1750000000" + page), "81.2.69.142", CHROME, NOW + 86_400_000L)
+        .clientId).as("the next day: a new salt").isNotEqualTo(first.clientId).startsWith(CookielessIds.PREFIX);
+
+    HitDraft kept = taken(web("v=2&tid=B-SHOP&cid=111.1750000000" + page.replace("a.example", "shop.example")),
+        "81.2.69.142", CHROME, NOW);
+    assertThat(kept.clientId).as("a property that is not cookieless").isEqualTo("111.1750000000");
+    assertThat(kept.sessionId).isEqualTo("1750000000");
+    ParseResult mp = mp(ANON.id());
+    assertThat(harness.handle(mp, new Ingest.Request(null, IngestHarness.browser("81.2.69.142", CHROME), "s3cret",
+        true, true)).accepted).isEqualTo(1);
+    assertThat(mp.hits.get(0).clientId).as("MP: a server's own ids").isEqualTo("c1");
   }
 }

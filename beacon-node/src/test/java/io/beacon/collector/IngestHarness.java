@@ -25,6 +25,10 @@ final class IngestHarness implements AutoCloseable {
   final PropertyRegistry registry;
   final Ingest ingest;
 
+  /** Each UTC day's cookieless salt: 32 bytes of the day number. */
+  static final CookielessIds.Salts SALTS = (ctx, day) -> Future.succeededFuture(java.nio.ByteBuffer.allocate(32)
+      .putLong(day).array());
+
   IngestHarness(PropertyInfo... properties) throws Exception {
     for (PropertyInfo p : properties) {
       table.put(p.id(), p);
@@ -48,11 +52,15 @@ final class IngestHarness implements AutoCloseable {
     }, 30_000, System::nanoTime);
     registry.reload().result();
     ingest = new Ingest(registry, null, new Enricher(new UserAgents(), geo), null, new RateLimits(0, 1000),
-        new SimpleMeterRegistry(), H72, 600_000, () -> null);
+        new SimpleMeterRegistry(), H72, 600_000, () -> null, new CookielessIds(SALTS));
   }
 
   static Enricher.RequestInfo browser(String ip, String userAgent) {
-    return new Enricher.RequestInfo(ip, userAgent, null, null, NOW);
+    return browser(ip, userAgent, NOW);
+  }
+
+  static Enricher.RequestInfo browser(String ip, String userAgent, long nowMs) {
+    return new Enricher.RequestInfo(ip, userAgent, null, null, nowMs);
   }
 
   /** Handles a parsed request (synchronously: nothing here waits) and returns its outcome. */
