@@ -26,7 +26,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.util.Set;
 import java.util.function.Function;
@@ -82,7 +81,7 @@ public final class CollectorVerticle extends VerticleBase {
               cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason, new CookielessIds(state.result()::salt));
           Endpoint ep = ctx.config().http().collector();
           return Future.all(
-              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true),
+              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(false),
                   ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(Problem.rejected("", m, DropReason.TIMEOUT))))
                   .listen(ep.port(), ep.host()),
               RoleStatus.register(vertx, Role.COLLECTOR, ctx.nodeName(), deploymentID()));
@@ -98,7 +97,7 @@ public final class CollectorVerticle extends VerticleBase {
     router.get("/beacon.js").handler(Tracker.handler(vertx));
     // GET and POST as gtag.js and UA clients send them, OPTIONS for CORS pre-flights; anything else is a 405.
     router.route("/g/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
-        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
+        .handler(body(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
           HttpServerRequest r = rc.request();
           String raw = r.query() == null ? "" : r.query();
           run(rc, Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc)), null, false, false);
@@ -106,19 +105,19 @@ public final class CollectorVerticle extends VerticleBase {
     for (String path : new String[] {"/mp/collect", "/debug/mp/collect"}) {
       boolean debug = path.startsWith("/debug");
       router.post(path)
-          .handler(BodyHandler.create(false).setBodyLimit(MeasurementProtocolParser.MAX_BODY_BYTES)).handler(types(JSON_TYPES))
+          .handler(body(MeasurementProtocolParser.MAX_BODY_BYTES)).handler(types(JSON_TYPES))
           .handler(rc -> {
             long now = System.currentTimeMillis();
             ParseResult parsed = MeasurementProtocolParser.parse(rc.request().getParam("measurement_id"),
-                rc.body().buffer() == null ? new byte[0] : rc.body().buffer().getBytes(), now, cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
+                BodyReader.body(rc).getBytes(), now, cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
             run(rc, parsed, rc.request().getParam("api_secret"), true, debug);
           });
     }
     router.route("/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
-        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
+        .handler(body(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseSingle(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
     router.post("/batch").handler(cors)
-        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
+        .handler(body(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
     // A known path with a method it does not take: say which methods it does (Allow), as JSON like every answer.
     router.errorHandler(405, rc -> {
@@ -185,7 +184,16 @@ public final class CollectorVerticle extends VerticleBase {
   }
 
   private static String bodyText(RoutingContext rc) {
-    return rc.body() == null || rc.body().buffer() == null ? "" : rc.body().asString();
+    return BodyReader.body(rc).toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The body of a request, at most {@code limit} bytes as sent and as inflated: the server does not inflate bodies
+   * (decompression off), {@link BodyReader} does, bounded; a body over the limit, chunked or not, is answered 413
+   * and its connection closed.
+   */
+  private BodyReader body(int limit) {
+    return new BodyReader(limit, p -> ingest.rejected(p));
   }
 
   @Override
