@@ -1,11 +1,12 @@
 /* Beacon tracker: GA4 web wire format (/g/collect v=2) plus _rid, a GUID per hit so retries collapse.
-   <script async src="https://COLLECTOR/beacon.js" data-property="B-XXXX" [data-cookieless] [data-respect-dnt]></script> */
+   <script async src="https://COLLECTOR/beacon.js" data-property="B-XXXX" [data-cookieless="true"] [data-respect-dnt]></script>
+   data-cookieless: no cookie or localStorage (the collector gives the hits a daily id). */
 (function (w, d, n) {
   var s = d.currentScript || d.querySelector('script[data-property]');
   if (!s || w.__beacon) return;
   w.__beacon = 1;
   var tid = s.getAttribute('data-property'), url = new URL(s.src).origin + '/g/collect',
-    stateless = s.hasAttribute('data-cookieless'), ls = null, mem = {}, T = 18e5,
+    stateless = s.hasAttribute('data-cookieless') && s.getAttribute('data-cookieless') !== 'false', ls = null, mem = {}, T = 18e5,
     et = 0, vis = d.visibilityState === 'visible' ? Date.now() : 0, last = location.href, seg = 0, pv = 0;
   if (s.hasAttribute('data-respect-dnt') && (n.doNotTrack === '1' || w.doNotTrack === '1' || n.globalPrivacyControl)) {
     w.beacon = function () {};

@@ -56,6 +56,7 @@ class CollectorIntegrationTest {
   static final String UA = "UA-" + RUN;
   static final String DNT = "B-DNT" + RUN;
   static final String BROWSER = "B-BR" + RUN;
+  static final String ANON = "B-ANON" + RUN;
   static final long DERIVED_WINDOW_MS = 10_000;
 
   static LocalStack stack;
@@ -92,6 +93,8 @@ class CollectorIntegrationTest {
     join(clients.cassandra().execute(insert.bind(UA, "Legacy", null, Set.of(), Set.of(), false)));
     join(clients.cassandra().execute(insert.bind(DNT, "Private", null, Set.of(), Set.of(), true)));
     join(clients.cassandra().execute(insert.bind(BROWSER, "Browser", null, Set.of("127.0.0.1", "localhost"), Set.of("signup"), false)));
+    join(clients.cassandra().execute("INSERT INTO properties (property_id, name, cookieless) VALUES ('" + ANON
+        + "', 'Cookieless', true)"));
     base = "http://127.0.0.1:" + port;
     reader = new HitsReader(stack.kafkaBootstrap());
   }
@@ -290,6 +293,10 @@ class CollectorIntegrationTest {
     var dnt = send(HttpRequest.newBuilder(uri("/g/collect?v=2&tid=" + DNT + "&cid=" + bad + "&en=page_view&dl=" + enc("https://p.example/")))
         .header("DNT", "1").POST(HttpRequest.BodyPublishers.noBody()));
     assertThat(dnt.statusCode()).isEqualTo(204);
+    // ... on UA's endpoints too (analytics.js sends from browsers), here with Global Privacy Control.
+    var uaDnt = send(HttpRequest.newBuilder(uri("/collect?v=1&tid=" + DNT + "&cid=" + bad + "&t=pageview&dh=p.example"))
+        .header("Sec-GPC", "1").GET());
+    assertThat(uaDnt.statusCode()).isEqualTo(204);
     // A gzip-compressed body is accepted (the marker hit).
     String marker = "bad-marker-" + RUN;
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
@@ -417,6 +424,35 @@ class CollectorIntegrationTest {
     assertThat(n.isBot()).isFalse();
     assertThat(java.util.Arrays.asList(n.deviceCategory(), n.browser(), n.os())).containsOnlyNulls();
     assertThat(reader.hits(x -> x.clientId().equals(bad))).isEmpty();
+  }
+
+  /**
+   * A cookieless property: the collector replaces the client id a browser sends with one of its own, from the day's
+   * salt (shared in Ignite), the property, the IP address and the User-Agent, and drops the browser's session state.
+   */
+  @Test
+  @Order(10)
+  void cookielessPropertiesGetTheCollectorsDailyClientId() throws Exception {
+    String page = "&en=page_view&sid=1700000100&sct=4&_fv=1&_ss=1&dl=" + enc("https://anon.example/");
+    for (String[] hit : new String[][] {{"1.1", "81.2.69.142", "a"}, {"2.2", "81.2.69.142", "b"}, {"3.3", "2.125.160.216", "c"}}) {
+      var res = send(HttpRequest.newBuilder(uri("/g/collect?v=2&tid=" + ANON + "&cid=" + hit[0] + "&_rid=anon-" + hit[2]
+              + "-" + RUN + page)).header("User-Agent", CHROME).header("X-Forwarded-For", hit[1])
+          .POST(HttpRequest.BodyPublishers.noBody()));
+      assertThat(res.statusCode()).isEqualTo(204);
+    }
+    List<Hit> hits = awaitHits(h -> h.propertyId().equals(ANON), 3);
+    Map<String, Hit> byRequest = new LinkedHashMap<>();
+    hits.forEach(h -> byRequest.put(h.requestId(), h));
+    Hit a = byRequest.get("anon-a-" + RUN);
+    Hit b = byRequest.get("anon-b-" + RUN);
+    Hit c = byRequest.get("anon-c-" + RUN);
+    assertThat(a.clientId()).startsWith("cookieless:").isEqualTo(b.clientId()).isNotEqualTo(c.clientId());
+    assertThat(c.clientId()).startsWith("cookieless:");
+    assertThat(hits).extracting(Hit::sessionId).containsOnlyNulls();
+    assertThat(hits).extracting(Hit::sessionNumber).containsOnlyNulls();
+    assertThat(hits).extracting(Hit::firstVisit).containsOnlyNulls();
+    assertThat(hits).extracting(Hit::sessionStart).containsOnlyNulls();
+    assertThat(a.country()).as("still enriched from the address").isEqualTo("GB");
   }
 
   /** Beacon's tracker in a real headless Chromium, on a test page served from another origin. */

@@ -43,6 +43,15 @@ import org.apache.ignite.lang.IgniteFuture;
  */
 final class ClusterState {
   static final String DEDUP_CACHE = "beacon-collector-dedup";
+  /**
+   * The daily salts of cookieless client ids ({@link CookielessIds}): UTC epoch day -> 32 random bytes, the first
+   * node to need a day's salt draws it, every node uses that one. In the default data region (never evicted, never
+   * persisted: Ignite holds no data on disk), each salt expiring two days after it was drawn; lost if every node
+   * stops at once, which only starts new ids early.
+   */
+  static final String SALT_CACHE = "beacon-collector-salts";
+  private static final int SALT_BYTES = 32;
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   /**
    * The de-duplication cache's value: a node is handing the request's hit over now ({@code produced} false), or
@@ -116,6 +125,10 @@ final class ClusterState {
   /** The de-dup cache per origin of the request id: the same cache, marks created with that origin's window. */
   private final Map<RequestId.Origin, Lane> lanes;
   private final UUID node;
+  private final IgniteCache<Long, byte[]> salts;
+  /** The last day's salt this instance used: read from its own event loop only. */
+  private long saltDay = Long.MIN_VALUE;
+  private byte[] salt;
 
   /**
    * The de-dup cache as seen by the ids of one origin: a proxy whose expiry policy gives every mark it creates that
@@ -139,10 +152,11 @@ final class ClusterState {
   private record Pending(DedupMark mark, Promise<DedupMark> found) {}
   private static final ClaimProcessor CLAIM = new ClaimProcessor();
 
-  private ClusterState(Ignite ignite, Map<RequestId.Origin, Lane> lanes) {
+  private ClusterState(Ignite ignite, Map<RequestId.Origin, Lane> lanes, IgniteCache<Long, byte[]> salts) {
     this.ignite = ignite;
     this.lanes = lanes;
     this.node = ignite.cluster().localNode().id();
+    this.salts = salts;
   }
 
   /**
@@ -164,7 +178,32 @@ final class ClusterState {
     // metadata exchange, which must not happen on an event loop at the first hit.
     ignite.binary().toBinary(new DedupKey("-", "-", "-"));
     ignite.binary().toBinary(DedupMark.pending(new UUID(0, 0), 0));
-    return new ClusterState(ignite, Map.copyOf(lanes));
+    IgniteCache<Long, byte[]> salts = ignite.<Long, byte[]>getOrCreateCache(new CacheConfiguration<Long, byte[]>(SALT_CACHE)
+            .setBackups(1)
+            .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+            .setEagerTtl(true))
+        .withExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.DAYS, 2)));
+    return new ClusterState(ignite, Map.copyOf(lanes), salts);
+  }
+
+  /**
+   * The salt of cookieless client ids for a UTC epoch day, the same on every node: the first node to ask draws it
+   * (an atomic put-if-absent), the others read it; kept in memory for the day. Call it from the owning context.
+   */
+  Future<byte[]> salt(Context ctx, long epochDay) {
+    if (epochDay == saltDay) {
+      return Future.succeededFuture(salt);
+    }
+    byte[] fresh = new byte[SALT_BYTES];
+    RANDOM.nextBytes(fresh);
+    return adapt(ctx, salts.getAndPutIfAbsentAsync(epochDay, fresh)).map(previous -> {
+      byte[] s = previous != null ? previous : fresh;
+      if (epochDay >= saltDay) {
+        saltDay = epochDay;
+        salt = s;
+      }
+      return s;
+    });
   }
 
   private static <K, V> CacheConfiguration<K, V> cache(String name) {

@@ -26,7 +26,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.util.Set;
 import java.util.function.Function;
@@ -36,8 +35,9 @@ import java.util.function.Function;
  * GA4 Measurement Protocol ({@code /mp/collect}, {@code /debug/mp/collect}) and Universal
  * Analytics v1 ({@code /collect}, {@code /batch}). Several instances share one listening port.
  * Answers 204 once every hit of the request is in Kafka (or the spool); 200 with the rejected
- * hits' problems when some were kept; 400/401/403/413/415/429 with {@code validationMessages} naming
- * the field; 503 with Retry-After when the spool is full or the node failed to take them (e.g. while it stops).
+ * hits' problems when some were kept and the others were refused for good; 400/401/403/413/415/429 with {@code
+ * validationMessages} naming the field; 503 with Retry-After when any hit could not be taken (spool full, Ignite or
+ * Kafka failure, the node stopping), even if others were: the sender retries, the taken ones are duplicates then.
  */
 public final class CollectorVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CollectorVerticle.class);
@@ -78,12 +78,13 @@ public final class CollectorVerticle extends VerticleBase {
         .compose(v -> {
           ingest = new Ingest(properties, state.result(), enricher.result(), kafka.result(),
               new RateLimits(cfg.clientHitsPerMinute(), 1_000_000), ctx.meters(),
-              cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason);
+              cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason, new CookielessIds(state.result()::salt));
           Endpoint ep = ctx.config().http().collector();
           return Future.all(
               // With the PROXY protocol on, Vert.x reads the header before HTTP and reports its source address
-              // as the connection's remote address (a connection without one is closed).
-              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(true)
+              // as the connection's remote address (a connection without one is closed). Bodies are inflated by
+              // BodyReader, capped, never by the server (which would inflate them whole first).
+              io.beacon.infra.SlowClients.server(vertx, new HttpServerOptions().setDecompressionSupported(false)
                       .setUseProxyProtocol(cfg.proxyProtocol()),
                   ctx.config().http(), router(), m -> Responses.problems(java.util.List.of(Problem.rejected("", m, DropReason.TIMEOUT))))
                   .listen(ep.port(), ep.host()),
@@ -100,41 +101,27 @@ public final class CollectorVerticle extends VerticleBase {
     router.get("/beacon.js").handler(Tracker.handler(vertx));
     // GET and POST as gtag.js and UA clients send them, OPTIONS for CORS pre-flights; anything else is a 405.
     router.route("/g/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
-        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
+        .handler(body(64 * 1024)).handler(types(WEB_TYPES)).handler(rc -> {
           HttpServerRequest r = rc.request();
           String raw = r.query() == null ? "" : r.query();
-          ParseResult parsed = Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc));
-          boolean optOut = "1".equals(r.getHeader("DNT")) || "1".equals(r.getHeader("Sec-GPC"));
-          if (optOut && !parsed.hits.isEmpty()) {
-            // The property decides whether Do-Not-Track / Global Privacy Control are honoured.
-            properties.get(parsed.hits.get(0).propertyId).onComplete(p -> {
-              if (p.succeeded() && p.result() != null && p.result().respectDnt()) {
-                ingest.rejected(Problem.rejected("", "do not track", DropReason.DO_NOT_TRACK));
-                rc.response().setStatusCode(204).end();
-              } else {
-                run(rc, parsed, null, false, false);
-              }
-            });
-          } else {
-            run(rc, parsed, null, false, false);
-          }
+          run(rc, Ga4WebParser.parse(QueryStrings.parse(raw), raw, bodyText(rc)), null, false, false);
         });
     for (String path : new String[] {"/mp/collect", "/debug/mp/collect"}) {
       boolean debug = path.startsWith("/debug");
       router.post(path)
-          .handler(BodyHandler.create(false).setBodyLimit(MeasurementProtocolParser.MAX_BODY_BYTES)).handler(types(JSON_TYPES))
+          .handler(body(MeasurementProtocolParser.MAX_BODY_BYTES)).handler(types(JSON_TYPES))
           .handler(rc -> {
             long now = System.currentTimeMillis();
             ParseResult parsed = MeasurementProtocolParser.parse(rc.request().getParam("measurement_id"),
-                rc.body().buffer() == null ? new byte[0] : rc.body().buffer().getBytes(), now, cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
+                BodyReader.body(rc).getBytes(), now, cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
             run(rc, parsed, rc.request().getParam("api_secret"), true, debug);
           });
     }
     router.route("/collect").method(HttpMethod.GET).method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(cors)
-        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
+        .handler(body(UniversalParser.MAX_HIT_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseSingle(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
     router.post("/batch").handler(cors)
-        .handler(BodyHandler.create(false).setBodyLimit(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
+        .handler(body(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
     // A known path with a method it does not take: say which methods it does (Allow), as JSON like every answer.
     router.errorHandler(405, rc -> {
@@ -192,12 +179,24 @@ public final class CollectorVerticle extends VerticleBase {
     String ip = trustedProxies.clientIp(r);
     Enricher.RequestInfo info = new Enricher.RequestInfo(ip, r.getHeader("User-Agent"),
         r.getHeader("Sec-CH-UA-Mobile"), r.getHeader("Sec-CH-UA-Platform"), System.currentTimeMillis());
-    ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug))
+    // Do-Not-Track / Global Privacy Control on every browser-facing endpoint (/g/collect, the tracker's; /collect,
+    // /batch), honoured per hit when its property respects them; MP (checkSecret) comes from servers, not browsers.
+    boolean optOut = !checkSecret && Ingest.optsOut(r.getHeader("DNT"), r.getHeader("Sec-GPC"));
+    ingest.handle(parsed, new Ingest.Request(vertx.getOrCreateContext(), info, apiSecret, checkSecret, debug, optOut))
         .onSuccess(out -> Responses.respond(rc, out, debug, cfg.spool().retryAfterSeconds()));
   }
 
   private static String bodyText(RoutingContext rc) {
-    return rc.body() == null || rc.body().buffer() == null ? "" : rc.body().asString();
+    return BodyReader.body(rc).toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The body of a request, at most {@code limit} bytes as sent and as inflated: the server does not inflate bodies
+   * (decompression off), {@link BodyReader} does, bounded; a body over the limit, chunked or not, is answered 413
+   * and its connection closed.
+   */
+  private BodyReader body(int limit) {
+    return new BodyReader(limit, p -> ingest.rejected(p));
   }
 
   @Override

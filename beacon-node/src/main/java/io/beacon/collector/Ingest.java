@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,9 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The protocol-independent part of taking in hits: property checks (exists, api_secret, allowed
- * hostnames), the per-client rate limit, enrichment, de-duplication and the hand-off to Kafka (no session
- * assignment: a hit without a sender session id keeps none, the model sessions it by event time). A
- * request's hits are handled one after the other, so they reach Kafka in the order they were sent.
+ * hostnames, Do-Not-Track), cookieless client ids ({@link CookielessIds}), the per-client rate limit, enrichment,
+ * de-duplication and the hand-off to Kafka (no session assignment: a hit without a sender session id keeps none, the
+ * model sessions it by event time). A request's hits are handled one after the other, so they reach Kafka in the
+ * order they were sent.
  */
 final class Ingest {
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
@@ -46,10 +49,27 @@ final class Ingest {
     int authStatus;
     /** Set when hits were refused by a rate limit: when the client may send again. */
     long retryAfterSeconds;
+    /** Hits dropped because the browser opted out (DNT / GPC) and their property honours it: answered as taken. */
+    int optedOut;
   }
 
-  /** What the caller knows about the request beyond the payload. */
-  record Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun) {}
+  /**
+   * What the caller knows about the request beyond the payload.
+   *
+   * @param optOut the request came from a browser that asks not to be tracked ({@link #optsOut}); only the
+   *     browser-facing endpoints set it (a Measurement Protocol sender is a server, not the user's browser)
+   */
+  record Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun,
+                 boolean optOut) {
+    Request(Context ctx, Enricher.RequestInfo info, String apiSecret, boolean checkSecret, boolean dryRun) {
+      this(ctx, info, apiSecret, checkSecret, dryRun, false);
+    }
+  }
+
+  /** Whether a browser's request opts out of tracking: {@code DNT: 1} (Do Not Track) or {@code Sec-GPC: 1} (GPC). */
+  static boolean optsOut(String dnt, String secGpc) {
+    return "1".equals(dnt == null ? null : dnt.trim()) || "1".equals(secGpc == null ? null : secGpc.trim());
+  }
 
   private final PropertyRegistry properties;
   private final ClusterState state;
@@ -63,11 +83,13 @@ final class Ingest {
   private final Timer handoffTimer;
   private final Map<String, Counter> accepted = new HashMap<>();
   private final Supplier<String> unfit;
+  private final CookielessIds cookieless;
   private String lastUnfit;
 
   Ingest(PropertyRegistry properties, ClusterState state, Enricher enricher, KafkaHandoff handoff, RateLimits limits,
-      MeterRegistry meters, long maxAgeMs, long maxSkewMs, Supplier<String> unfit) {
+      MeterRegistry meters, long maxAgeMs, long maxSkewMs, Supplier<String> unfit, CookielessIds cookieless) {
     this.unfit = unfit;
+    this.cookieless = cookieless;
     this.properties = properties;
     this.state = state;
     this.enricher = enricher;
@@ -103,6 +125,9 @@ final class Ingest {
             lastUnfit = e.getMessage();
             LOG.warn("Refusing hits (503) from {} on: this node is {}", d.requestId, e.getMessage());
           }
+        } else if (e instanceof PropertyRegistry.LookupThrottledException) {
+          // A flood of ids not in memory (made up, or properties just created): answered 503, logged per hit at debug.
+          LOG.debug("Hit {} of property {} refused (503): {}", d.requestId, Problem.quote(d.propertyId), e.getMessage());
         } else {
           LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
         }
@@ -116,27 +141,43 @@ final class Ingest {
 
   private Future<Void> one(HitDraft d, Request req, Outcome out) {
     return properties.get(d.propertyId).compose(property -> {
+      if (property != null && req.optOut() && property.respectDnt()) {
+        // The property honours Do-Not-Track / Global Privacy Control: acknowledged (204), not stored.
+        out.optedOut++;
+        rejected(Problem.rejected("", "do not track", DropReason.DO_NOT_TRACK));
+        return Future.succeededFuture();
+      }
       Problem p = check(d, property, req, out);
       if (p != null) {
         add(out, p);
         return Future.succeededFuture();
       }
-      if (req.dryRun()) {
-        out.accepted++;
-        return Future.succeededFuture();
-      }
-      long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
-      if (retryAfter > 0) {
-        out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
-        add(out, Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
-            + d.clientId + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute",
-            DropReason.RATE_LIMITED));
-        return Future.succeededFuture();
-      }
-      // The sender's session id, or none: the collector assigns no sessions, the model does, by event time
-      // (docs/analytics-model.md, "Semantics"); session_start, first_visit and session_number stay as sent.
-      return produce(enricher.enrich(d, req.info(), property), Enricher.requestId(d), req, out);
+      // A cookieless property keeps no client state across a browser's requests: the collector gives its hits a
+      // daily client id of its own (CookielessIds). Measurement Protocol senders are servers: their ids stay theirs.
+      return property.cookieless() && !req.checkSecret()
+          ? cookieless.apply(req.ctx(), d, req.info()).compose(v -> take(d, property, req, out))
+          : take(d, property, req, out);
     });
+  }
+
+  /** The rate limit, enrichment and hand-off of a hit that passed the property's checks. */
+  private Future<Void> take(HitDraft d, PropertyInfo property, Request req, Outcome out) {
+    if (req.dryRun()) {
+      out.accepted++;
+      return Future.succeededFuture();
+    }
+    long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
+    if (retryAfter > 0) {
+      out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
+      add(out, Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
+          + d.clientId + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute",
+          DropReason.RATE_LIMITED));
+      return Future.succeededFuture();
+    }
+    // The sender's session id, or none: the collector assigns no sessions, the model does, by event time
+    // (docs/analytics-model.md, "Semantics"); session_start, first_visit and session_number stay as sent (a
+    // cookieless property's were dropped with the browser's client id).
+    return produce(enricher.enrich(d, req.info(), property), Enricher.requestId(d), req, out);
   }
 
   private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
@@ -150,16 +191,22 @@ final class Ingest {
         return new Problem("api_secret", "api_secret is required", ValidationCode.VALUE_REQUIRED,
             DropReason.MISSING_SECRET);
       }
-      if (property.apiSecret() == null || !property.apiSecret().equals(req.apiSecret())) {
+      if (!secretMatches(req.apiSecret(), property.apiSecret())) {
         out.authStatus = 403;
         return Problem.rejected("api_secret", "api_secret does not match the property's secret", DropReason.BAD_SECRET);
       }
     } else {
+      // The protocols without credentials (GA4 web and the tracker, UA): the allow-list is their only gate, so a hit
+      // of a property with one must name an allowed host (dl; UA also dh), whichever protocol it came in. Measurement
+      // Protocol hits are authenticated by the api_secret and name no host: the allow-list does not apply to them.
       String host = Enricher.hostname(d);
-      boolean web = d.protocol == Protocol.GA4_WEB;
-      if ((host != null || web) && !property.allowsHost(host)) {
+      if (!property.allowsHost(host)) {
         out.authStatus = 403;
-        return Problem.rejected(web ? "dl" : "dh", "hostname " + Problem.quote(host) + " is not allowed for property " + property.id(),
+        String field = d.protocol == Protocol.GA4_WEB || d.pageLocation != null ? "dl" : "dh";
+        return Problem.rejected(field, host == null
+            ? "the hit names no hostname (" + (d.protocol == Protocol.GA4_WEB ? "dl" : "dl or dh") + "); property "
+                + property.id() + " accepts hits from its allowed hostnames only"
+            : "hostname " + Problem.quote(host) + " is not allowed for property " + property.id(),
             DropReason.HOSTNAME_NOT_ALLOWED);
       }
     }
@@ -169,6 +216,16 @@ final class Ingest {
           + (maxSkewMs / 1000) + " s ahead)");
     }
     return null;
+  }
+
+  /**
+   * Whether the request's api_secret is the property's, in constant time: {@link MessageDigest#isEqual} compares
+   * every byte whatever the first difference, its time depending on the length of {@code given} only (the caller's
+   * own), so neither how much of a guess matched nor the secret's length shows in the answer time.
+   */
+  static boolean secretMatches(String given, String expected) {
+    return given != null && expected != null
+        && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

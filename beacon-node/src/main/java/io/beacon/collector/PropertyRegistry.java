@@ -2,41 +2,85 @@ package io.beacon.collector;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.beacon.infra.Retries;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The properties the collector accepts hits for, from Cassandra's {@code properties} table
  * ({@link PropertiesTable}). The whole table is reloaded on a timer, so the hot path reads memory
- * and never waits on Cassandra; an id not in memory (a property created since the last reload) is looked up once by key, and an
- * unknown id is remembered as unknown until the next reload.
+ * and never waits on Cassandra. An id not in memory (a property created since the last reload) is looked up by key:
+ * at most {@link #LOOKUPS_PER_SECOND} lookups a second, one at a time per id, only for ids shaped like property ids
+ * ({@link #WELL_FORMED}). An id found missing is remembered as unknown for {@link #UNKNOWN_TTL} (at most {@link
+ * #MAX_UNKNOWN} ids, the least used dropped first), so a property created meanwhile is accepted within that time,
+ * however many unknown ids were sent. A lookup refused by the rate is a failure (the client is answered 503 and
+ * retries), not an unknown property: a flood of made-up ids does not make a new property's hits rejected.
  */
 final class PropertyRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(PropertyRegistry.class);
+  /** What a property id looks like (the admin API's ids, {@code B-XXXXXXXX}, and any id of up to 64 such characters). */
+  static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  static final int MAX_UNKNOWN = 10_000;
+  static final Duration UNKNOWN_TTL = Duration.ofSeconds(5);
+  static final int LOOKUPS_PER_SECOND = 100;
+
+  /** Where the properties come from: the {@code properties} table (a fake in tests). */
+  interface Source {
+    /** Gets ready (prepares statements); called once, before anything else. */
+    Future<Void> prepare();
+
+    /** Every property. */
+    Future<List<PropertyInfo>> all();
+
+    /** The property, or null if there is none. */
+    Future<PropertyInfo> one(String id);
+  }
+
+  /** A lookup was refused by the lookup rate: the client should retry. */
+  static final class LookupThrottledException extends RuntimeException {
+    LookupThrottledException() {
+      super("property lookups over " + LOOKUPS_PER_SECOND + "/s", null, false, false);
+    }
+  }
 
   private final Vertx vertx;
-  private final CassandraClient cassandra;
+  private final Source source;
   private final long refreshMs;
+  private final Ticker ticker;
   private volatile Map<String, PropertyInfo> known = Map.of();
-  private final Map<String, Boolean> unknown = new ConcurrentHashMap<>();
-  private PreparedStatement all;
-  private PreparedStatement one;
+  private final Cache<String, Boolean> unknown;
+  private final Map<String, Future<PropertyInfo>> lookups = new ConcurrentHashMap<>();
+  private long lookupSecond = Long.MIN_VALUE;
+  private int lookupsThisSecond;
   private long timer = -1;
 
   PropertyRegistry(Vertx vertx, CassandraClient cassandra, long refreshMs) {
+    this(vertx, new CassandraSource(cassandra), refreshMs, Ticker.systemTicker());
+  }
+
+  PropertyRegistry(Vertx vertx, Source source, long refreshMs, Ticker ticker) {
     this.vertx = vertx;
-    this.cassandra = cassandra;
+    this.source = source;
     this.refreshMs = refreshMs;
+    this.ticker = ticker;
+    this.unknown = Caffeine.newBuilder().maximumSize(MAX_UNKNOWN).expireAfterWrite(UNKNOWN_TTL).ticker(ticker)
+        .executor(Runnable::run).build();
   }
 
   /** Prepares the statements and loads the table once; then reloads every {@code refreshMs}. */
@@ -44,61 +88,113 @@ final class PropertyRegistry {
     // vertx-cassandra-client 5.0.7 fails with IllegalStateException when two verticle instances open the node's
     // shared session at the same moment; the session is up by then, so try again.
     return Retries.run(vertx, Retries.<Void>backoff(Duration.ofMillis(200), Duration.ofMillis(400),
-        IllegalStateException.class).withMaxAttempts(3).build(), this::prepareOnce);
-  }
-
-  private Future<Void> prepareOnce() {
-    return cassandra.prepare(PropertiesTable.selectAll())
-        .compose(ps -> {
-          all = ps;
-          return cassandra.prepare(PropertiesTable.selectById());
-        })
-        .compose(ps -> {
-          one = ps;
-          return reload();
-        })
+        IllegalStateException.class).withMaxAttempts(3).build(), () -> source.prepare().compose(v -> reload()))
         .onSuccess(v -> timer = vertx.setPeriodic(refreshMs, t -> reload()
             .onFailure(e -> LOG.warn("Reloading properties from Cassandra failed; keeping {} cached ({})", known.size(), e.toString()))));
   }
 
-  private Future<Void> reload() {
-    return cassandra.executeWithFullFetch(all.bind()).map(rows -> {
+  Future<Void> reload() {
+    return source.all().map(all -> {
       Map<String, PropertyInfo> fresh = new HashMap<>();
-      for (Row r : rows) {
-        PropertyInfo p = PropertyInfo.of(PropertyRecord.from(r));
-        fresh.put(p.id(), p);
-      }
+      all.forEach(p -> fresh.put(p.id(), p));
       known = Map.copyOf(fresh);
-      unknown.clear();
+      unknown.invalidateAll();
       return null;
     });
   }
 
-  /** The property, or null if it does not exist. Completes at once for cached and known-unknown ids. */
+  /**
+   * The property, or null if it does not exist. Completes at once for cached and known-unknown ids; fails with
+   * {@link LookupThrottledException} when an id not in memory cannot be looked up now.
+   */
   Future<PropertyInfo> get(String id) {
     PropertyInfo p = known.get(id);
     if (p != null) {
       return Future.succeededFuture(p);
     }
-    if (unknown.containsKey(id) || unknown.size() > 10_000) {
+    if (id == null || !WELL_FORMED.matcher(id).matches() || unknown.getIfPresent(id) != null) {
       return Future.succeededFuture(null);
     }
-    return cassandra.executeWithFullFetch(one.bind(id)).map(rows -> {
-      if (rows.isEmpty()) {
-        unknown.put(id, Boolean.TRUE);
-        return null;
+    Future<PropertyInfo> pending = lookups.get(id);
+    if (pending != null) {
+      return pending;
+    }
+    if (!mayLookUp()) {
+      return Future.failedFuture(new LookupThrottledException());
+    }
+    Promise<PropertyInfo> found = Promise.promise();
+    lookups.put(id, found.future());
+    source.one(id).onComplete(r -> {
+      lookups.remove(id);
+      if (r.succeeded()) {
+        PropertyInfo info = r.result();
+        if (info == null) {
+          unknown.put(id, Boolean.TRUE);
+        } else {
+          Map<String, PropertyInfo> copy = new HashMap<>(known);
+          copy.put(id, info);
+          known = Map.copyOf(copy);
+        }
       }
-      PropertyInfo info = PropertyInfo.of(PropertyRecord.from(rows.get(0)));
-      Map<String, PropertyInfo> copy = new HashMap<>(known);
-      copy.put(id, info);
-      known = Map.copyOf(copy);
-      return info;
+      found.handle(r);
     });
+    return found.future();
+  }
+
+  /** Takes one of this second's lookups, if any is left. */
+  private synchronized boolean mayLookUp() {
+    long second = ticker.read() / 1_000_000_000L;
+    if (second != lookupSecond) {
+      lookupSecond = second;
+      lookupsThisSecond = 0;
+    }
+    return lookupsThisSecond++ < LOOKUPS_PER_SECOND;
   }
 
   void stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
+    }
+  }
+
+  /** The {@code properties} table. */
+  private static final class CassandraSource implements Source {
+    private final CassandraClient cassandra;
+    private PreparedStatement all;
+    private PreparedStatement one;
+
+    CassandraSource(CassandraClient cassandra) {
+      this.cassandra = cassandra;
+    }
+
+    @Override
+    public Future<Void> prepare() {
+      return cassandra.prepare(PropertiesTable.selectAll())
+          .compose(ps -> {
+            all = ps;
+            return cassandra.prepare(PropertiesTable.selectById());
+          })
+          .map(ps -> {
+            one = ps;
+            return null;
+          });
+    }
+
+    @Override
+    public Future<List<PropertyInfo>> all() {
+      return cassandra.executeWithFullFetch(all.bind()).map(rows -> {
+        List<PropertyInfo> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+          out.add(PropertyInfo.of(PropertyRecord.from(r)));
+        }
+        return out;
+      });
+    }
+
+    @Override
+    public Future<PropertyInfo> one(String id) {
+      return cassandra.executeWithFullFetch(one.bind(id))
+          .map(rows -> rows.isEmpty() ? null : PropertyInfo.of(PropertyRecord.from(rows.get(0))));
     }
   }
 }

@@ -8,11 +8,14 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * How the collector answers: 204 when every hit was taken; 200 with {@code accepted} and the
- * rejected hits' {@code validationMessages} when some were; 503 + Retry-After when the spool is
- * full; 429 + Retry-After when the client's rate limit refused them all; 401/403 for credentials and
- * hostnames; 400 otherwise. The debug endpoint always answers 200
- * with GA's {@code validationMessages} ({@code fieldPath}, {@code description}, {@code validationCode}).
+ * How the collector answers: 204 when every hit was taken; 503 + Retry-After when any hit of the request could not
+ * be taken for a reason of the collector's own (spool full, Ignite or Kafka failure, the node stopping), even if
+ * others were: the sender sends the whole request again, and the hits already taken are acknowledged as duplicates
+ * by their request id ({@code Ingest#produce}), so only the failed ones are produced; 200 with {@code accepted} and
+ * the rejected hits' {@code validationMessages} when some were taken and the others were refused for good (the
+ * request's content, or the client's rate limit); 429 + Retry-After when the client's rate limit refused them all;
+ * 401/403 for credentials and hostnames; 400 otherwise. The debug endpoint always answers 200 with GA's {@code
+ * validationMessages} ({@code fieldPath}, {@code description}, {@code validationCode}).
  */
 final class Responses {
   private Responses() {}
@@ -22,19 +25,20 @@ final class Responses {
       json(rc, 200, problems(out.problems));
     } else if (out.problems.isEmpty()) {
       rc.response().setStatusCode(204).end();
+    } else if (out.spoolFull || out.problems.stream().anyMatch(p -> p.reason() == DropReason.INTERNAL
+        || p.reason() == DropReason.SPOOL_FULL)) {
+      // A hit this node could not take (its spool is full; Ignite or Kafka failed; its producer closed while it
+      // stops): a 5xx, so the client sends the request again (to another node), even when other hits of it were
+      // taken; a 200 or 4xx tells batch senders (MP, UA /batch) not to, and the failed hits were lost.
+      long retry = Math.max(out.spoolFull ? retryAfterSeconds : 1, out.retryAfterSeconds);
+      rc.response().putHeader("Retry-After", Long.toString(retry));
+      JsonObject body = problems(out.problems);
+      json(rc, 503, out.accepted > 0 ? body.put("accepted", out.accepted) : body);
     } else if (out.accepted > 0) {
       json(rc, 200, problems(out.problems).put("accepted", out.accepted));
     } else if (out.retryAfterSeconds > 0 && out.problems.stream().allMatch(p -> p.reason() == DropReason.RATE_LIMITED)) {
       rc.response().putHeader("Retry-After", Long.toString(out.retryAfterSeconds));
       json(rc, 429, problems(out.problems));
-    } else if (out.problems.stream().allMatch(p -> p.reason() == DropReason.INTERNAL)) {
-      // A hit this node could not take for a reason of its own (e.g. its producer closed while it stops): a 5xx,
-      // so clients send it again (to another node); a 4xx tells them not to, and the hit was lost.
-      rc.response().putHeader("Retry-After", "1");
-      json(rc, 503, problems(out.problems));
-    } else if (out.spoolFull) {
-      rc.response().putHeader("Retry-After", Integer.toString(retryAfterSeconds));
-      json(rc, 503, problems(out.problems));
     } else {
       boolean auth = out.authStatus != 0 && out.problems.stream().allMatch(p -> p.reason().auth());
       json(rc, auth ? out.authStatus : 400, problems(out.problems));

@@ -224,7 +224,8 @@ final class AdminHandler {
           .put("keyEvents", new JsonArray(java.util.List.copyOf(r.keyEvents())))
           .put("retentionDays", r.retentionDays())
           .put("respectDnt", r.respectDnt()).put("cookieless", r.cookieless())
-          .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\"></script>");
+          .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\""
+              + (r.cookieless() ? " data-cookieless=\"true\"" : "") + "></script>");
       if (withSecret) {
         p.put("apiSecret", r.apiSecret());
       }

@@ -16,7 +16,7 @@ public final class Ga4WebParser {
   static final int MAX_PARAMS = 25;
   static final int MAX_NAME = 40;
   static final int MAX_VALUE = 100;
-  static final int MAX_URL = 1000;
+  static final int MAX_URL = FieldLimits.MAX_PAGE_LOCATION;
 
   private Ga4WebParser() {}
 
@@ -98,7 +98,7 @@ public final class Ga4WebParser {
       return Problem.invalid("dl", "must be an http(s) URL of at most " + MAX_URL + " characters");
     }
     d.pageReferrer = QueryStrings.blankToNull(p.get("dr"));
-    d.pageTitle = truncate(QueryStrings.blankToNull(p.get("dt")), 300);
+    d.pageTitle = QueryStrings.blankToNull(p.get("dt"));
     d.language = QueryStrings.blankToNull(p.get("ul"));
     d.screenResolution = QueryStrings.blankToNull(p.get("sr"));
     int params = 0;
@@ -139,7 +139,8 @@ public final class Ga4WebParser {
       // GA truncates long web parameter values rather than dropping the event.
       d.params.put(name, truncate(e.getValue(), MAX_VALUE));
     }
-    return null;
+    // Every other field: truncated at GA4's limits, an over-long id refused (FieldLimits).
+    return FieldLimits.applyWeb(d);
   }
 
   static Boolean flag(String v) {
@@ -173,6 +174,6 @@ public final class Ga4WebParser {
   }
 
   static String truncate(String s, int max) {
-    return s == null || s.length() <= max ? s : s.substring(0, max);
+    return FieldLimits.truncate(s, max);
   }
 }

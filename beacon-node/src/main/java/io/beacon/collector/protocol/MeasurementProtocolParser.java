@@ -33,9 +33,8 @@ public final class MeasurementProtocolParser {
   static final int MAX_EVENT_NAME = 40;
   static final int MAX_PARAM_NAME = 40;
   static final int MAX_PARAM_VALUE = 100;
-  /** GA4's longer limits for the page parameters (page_location 1000, page_referrer 420, page_title 300). */
-  static final Map<String, Integer> MAX_PAGE_PARAM_VALUE =
-      Map.of("page_location", 1000, "page_referrer", 420, "page_title", 300);
+  /** GA4's limit of items per event. */
+  static final int MAX_ITEMS = 200;
   static final int MAX_USER_PROPERTIES = 25;
   static final int MAX_USER_PROPERTY_NAME = 24;
   static final int MAX_USER_PROPERTY_VALUE = 36;
@@ -86,6 +85,10 @@ public final class MeasurementProtocolParser {
   public static ParseResult parse(String measurementId, byte[] body, long nowMs, long maxAgeMs, long maxSkewMs) {
     if (measurementId == null || measurementId.isBlank()) {
       return ParseResult.failed(Problem.required("measurement_id"));
+    }
+    if (measurementId.length() > FieldLimits.MAX_PROPERTY_ID) {
+      return ParseResult.failed(Problem.outOfBounds("measurement_id", "measurement_id longer than "
+          + FieldLimits.MAX_PROPERTY_ID + " characters"));
     }
     if (body.length > MAX_BODY_BYTES) {
       return ParseResult.failed(Problem.outOfBounds("", "body larger than " + MAX_BODY_BYTES + " bytes"));
@@ -269,8 +272,9 @@ public final class MeasurementProtocolParser {
       }
       JsonNode v = e.getValue();
       if (key.equals("items")) {
-        if (!v.isArray()) {
-          return Problem.invalid(ppath, "items must be an array");
+        Problem ip = checkItems(v, ppath);
+        if (ip != null) {
+          return ip;
         }
         d.params.put("items", v.toString());
         continue;
@@ -279,7 +283,8 @@ public final class MeasurementProtocolParser {
         return Problem.invalid(ppath, "parameter value must be a string, number or boolean");
       }
       String value = v.asText();
-      int max = MAX_PAGE_PARAM_VALUE.getOrDefault(key, MAX_PARAM_VALUE);
+      // GA4's longer limits for the page parameters (page_location 1000, page_referrer 420, page_title 300).
+      int max = FieldLimits.mpParamMax(key);
       if (v.isTextual() && value.length() > max) {
         return Problem.outOfBounds(ppath, "parameter value longer than " + max + " characters");
       }
@@ -304,6 +309,41 @@ public final class MeasurementProtocolParser {
         case "term" -> d.term = QueryStrings.blankToNull(value);
         case "content" -> d.content = QueryStrings.blankToNull(value);
         default -> d.params.put(key, value);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * GA's limits for {@code items}: an array of at most {@link #MAX_ITEMS} objects whose parameters have names of at
+   * most 40 characters and scalar values, text of at most 100 characters.
+   */
+  private static Problem checkItems(JsonNode items, String path) {
+    if (!items.isArray()) {
+      return Problem.invalid(path, "items must be an array");
+    }
+    if (items.size() > MAX_ITEMS) {
+      return Problem.tooMany(path, "at most " + MAX_ITEMS + " items per event, got " + items.size());
+    }
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String ipath = path + "[" + i + "]";
+      if (!item.isObject()) {
+        return Problem.invalid(ipath, "an item must be an object");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String fpath = ipath + "." + e.getKey();
+        if (e.getKey().isEmpty() || e.getKey().length() > MAX_PARAM_NAME) {
+          return Problem.outOfBounds(fpath, "item parameter name must be 1-" + MAX_PARAM_NAME + " characters");
+        }
+        JsonNode v = e.getValue();
+        if (!(v.isTextual() || v.isNumber() || v.isBoolean() || v.isNull())) {
+          return Problem.invalid(fpath, "item parameter value must be a string, number or boolean");
+        }
+        if (v.isTextual() && v.asText().length() > MAX_PARAM_VALUE) {
+          return Problem.outOfBounds(fpath, "item parameter value longer than " + MAX_PARAM_VALUE + " characters");
+        }
       }
     }
     return null;

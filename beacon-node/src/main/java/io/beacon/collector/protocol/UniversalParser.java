@@ -86,11 +86,8 @@ public final class UniversalParser {
     if (d.clientId != null && d.clientId.length() > MeasurementProtocolParser.MAX_CLIENT_ID) {
       return Problem.outOfBounds("cid", "cid longer than " + MeasurementProtocolParser.MAX_CLIENT_ID + " characters");
     }
-    if (d.clientId == null) {
-      if (d.userId == null) {
-        return new Problem("cid", "cid or uid is required", ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
-      }
-      d.clientId = "uid:" + d.userId;
+    if (d.clientId == null && d.userId == null) {
+      return new Problem("cid", "cid or uid is required", ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD);
     }
     String t = p.get("t");
     if (t == null || t.isBlank()) {
@@ -167,7 +164,12 @@ public final class UniversalParser {
     }
     // Without z, a retry of the very same request repeats these bytes: the input of a derived request id.
     d.payloadForId = line;
-    return null;
+    // Every field: truncated at GA4's limits (UA's documented ones where GA4 has none), an over-long id refused.
+    Problem limits = FieldLimits.applyWeb(d);
+    if (d.clientId == null) {
+      d.clientId = "uid:" + d.userId;
+    }
+    return limits;
   }
 
   /** A UA event action as a GA4-style event name: lower snake case, letters first, 40 chars. */
@@ -181,7 +183,7 @@ public final class UniversalParser {
 
   private static void putIf(HitDraft d, String k, String v) {
     if (v != null && !v.isBlank()) {
-      d.params.put(k, Ga4WebParser.truncate(v, 100));
+      d.params.put(k, FieldLimits.truncate(v, FieldLimits.MAX_TEXT));
     }
   }
 }

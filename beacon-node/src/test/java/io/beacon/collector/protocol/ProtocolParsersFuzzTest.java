@@ -146,6 +146,7 @@ class ProtocolParsersFuzzTest {
         assertThat(d.pageLocation).hasSizeLessThanOrEqualTo(Ga4WebParser.MAX_URL).matches("(?i)https?://.+");
       }
       assertThat(d.pageTitle == null ? "" : d.pageTitle).hasSizeLessThanOrEqualTo(300);
+      withinFieldLimits(d);
       assertThat(d.sessionNumber == null || d.sessionNumber >= 0).isTrue();
       assertThat(d.engagementMs == null || d.engagementMs >= 0).isTrue();
     }
@@ -157,7 +158,8 @@ class ProtocolParsersFuzzTest {
     Arbitrary<String> text = hostile().filter(s -> !s.isBlank() && s.chars().noneMatch(c -> Character.isSurrogate((char) c)));
     Arbitrary<String> shortText = text.filter(s -> s.length() <= 40);
     Arbitrary<String> id = text.filter(s -> s.length() <= 256);
-    return Combinators.combine(id, id, shortText, text, text, text.filter(s -> s.length() <= 100), Arbitraries.integers().between(0, 9999))
+    Arbitrary<String> propertyId = text.filter(s -> s.length() <= FieldLimits.MAX_PROPERTY_ID);
+    return Combinators.combine(propertyId, id, shortText, text, text, text.filter(s -> s.length() <= 100), Arbitraries.integers().between(0, 9999))
         .as((tid, cid, en, title, ref, param, sct) -> {
           Map<String, String> m = new LinkedHashMap<>();
           m.put("v", "2");
@@ -180,7 +182,7 @@ class ProtocolParsersFuzzTest {
     assertThat(r.hits).hasSize(1);
     HitDraft d = r.hits.get(0);
     assertThat(List.of(d.propertyId, d.clientId, d.eventName, d.pageReferrer, d.params.get("note")))
-        .containsExactly(p.get("tid"), p.get("cid"), p.get("en"), p.get("dr"), p.get("ep.note"));
+        .containsExactly(p.get("tid"), p.get("cid"), p.get("en"), FieldLimits.truncate(p.get("dr"), 420), p.get("ep.note"));
     assertThat(d.pageTitle).isEqualTo(p.get("dt").length() > 300 ? p.get("dt").substring(0, 300) : p.get("dt"));
     assertThat(d.sessionNumber).isEqualTo(Integer.parseInt(p.get("sct")));
   }
@@ -399,8 +401,8 @@ class ProtocolParsersFuzzTest {
         assertThat(d.eventName).isNotBlank().hasSizeLessThanOrEqualTo(40);
         assertThat(d.clientIp == null || IP.matcher(d.clientIp).matches()).isTrue();
         assertThat(d.ts == null || (d.ts >= NOW - MAX_AGE && d.ts <= NOW)).isTrue();
-        d.params.forEach((k, v) -> assertThat(v).as(k).hasSizeLessThanOrEqualTo(k.equals("viewport_size")
-            ? UniversalParser.MAX_HIT_BYTES : 100));
+        d.params.forEach((k, v) -> assertThat(v).as(k).hasSizeLessThanOrEqualTo(100));
+        withinFieldLimits(d);
         assertThat(d.payloadForId.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(UniversalParser.MAX_HIT_BYTES);
       }
       r.problems.forEach(ProtocolParsersFuzzTest::problemIsClear);
@@ -410,7 +412,8 @@ class ProtocolParsersFuzzTest {
   @Provide
   Arbitrary<Map<String, String>> uaValid() {
     Arbitrary<String> text = hostile().filter(s -> !s.isBlank() && s.length() <= 256 && s.chars().noneMatch(c -> Character.isSurrogate((char) c)));
-    return Combinators.combine(text, text, text, text, text, Arbitraries.longs().between(0, MAX_AGE))
+    Arbitrary<String> propertyId = text.filter(s -> s.length() <= FieldLimits.MAX_PROPERTY_ID);
+    return Combinators.combine(propertyId, text, text, text, text, Arbitraries.longs().between(0, MAX_AGE))
         .as((tid, cid, title, path, campaign, qt) -> {
           Map<String, String> m = new LinkedHashMap<>();
           m.put("v", "1");
@@ -431,7 +434,8 @@ class ProtocolParsersFuzzTest {
     assertThat(r.problems).isEmpty();
     HitDraft d = r.hits.get(0);
     assertThat(List.of(d.propertyId, d.clientId, d.pageTitle, d.pagePath, d.campaign, d.eventName))
-        .containsExactly(p.get("tid"), p.get("cid"), p.get("dt"), p.get("dp"), p.get("cn"), "page_view");
+        .containsExactly(p.get("tid"), p.get("cid"), p.get("dt"), p.get("dp"), FieldLimits.truncate(p.get("cn"), 100),
+            "page_view");
     assertThat(d.ts).isEqualTo(NOW - Long.parseLong(p.get("qt")));
   }
 
@@ -468,6 +472,15 @@ class ProtocolParsersFuzzTest {
         problemIsClear(p);
         assertThat(p.description()).startsWith("body is not valid JSON");
       });
+    }
+  }
+
+  /** Every field of the table within its limit. */
+  static void withinFieldLimits(HitDraft d) {
+    for (FieldLimits.Field f : FieldLimits.FIELDS) {
+      String v = f.get().apply(d);
+      assertThat(v == null ? "" : v).as(f.name()).hasSizeLessThanOrEqualTo(f.name().equals("client_id")
+          ? f.max() + 4 : f.max()); // UA's "uid:" + user id when it sends no cid
     }
   }
 
