@@ -68,8 +68,14 @@ final class ComposeNodes {
    * @param env        its environment as compose defines it (anchors and merge keys resolved)
    * @param configFile the host file compose mounts as the node's config (e.g. deploy/node-ingest.yaml)
    * @param roles      role name to instances, from that file ({@code node.verticles})
+   * @param restart    compose's restart policy ("unless-stopped", "no", ...)
    */
-  record Node(String service, Map<String, String> env, Path configFile, Map<String, Integer> roles) {
+  record Node(String service, Map<String, String> env, Path configFile, Map<String, Integer> roles, String restart) {
+    /** Whether compose restarts the node when it exits (as the rehearsal then does while it starts). */
+    boolean restarts() {
+      return List.of("always", "unless-stopped", "on-failure").contains(restart);
+    }
+
     /** "collector+bridge": the roles with at least one instance. */
     String roleList() {
       List<String> on = new ArrayList<>();
@@ -143,7 +149,8 @@ final class ComposeNodes {
         continue;
       }
       problems.addAll(keyProblems(service.getKey(), env.keySet()));
-      nodes.add(new Node(service.getKey(), env, config, roles(config)));
+      nodes.add(new Node(service.getKey(), env, config, roles(config),
+          String.valueOf(definition.getOrDefault("restart", "no"))));
     }
     if (nodes.isEmpty() && problems.isEmpty()) {
       problems.add("no beacon-N service");

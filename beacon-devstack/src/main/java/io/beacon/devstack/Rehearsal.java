@@ -70,6 +70,7 @@ public final class Rehearsal implements Callable<Integer> {
   static final int COMMUNICATION_PORT = 47700;
   static final int CLUSTER_SIZE = 3;
   static final String ADMIN_EMAIL = "admin@localhost";
+  static final int NODE_START_ATTEMPTS = 3;
 
   @Option(names = "--compose", paramLabel = "FILE", defaultValue = "docker-compose.yml",
       description = "The compose file whose beacon-N services are run (default: ${DEFAULT-VALUE}).")
@@ -92,6 +93,7 @@ public final class Rehearsal implements Callable<Integer> {
   private final Instant begin = Instant.now();
   private final List<ServerProcess> all = new ArrayList<>();
   private final Map<String, Duration> readyAt = new LinkedHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
 
   public static void main(String[] args) {
     int code = new CommandLine(new Rehearsal()).execute(args);
@@ -150,6 +152,9 @@ public final class Rehearsal implements Callable<Integer> {
     // Ctrl-C / exit: the Beacon nodes leave first, while the stores still answer; then the servers (the hook
     // of ChildProcesses stops every live child by PID: SIGTERM, then SIGKILL after 30 s).
     ChildProcesses.beforeStop(() -> {
+      if (nodes.stream().noneMatch(ServerProcess::isAlive) && all.stream().noneMatch(ServerProcess::isAlive)) {
+        return; // stopped already (--exit-after-smoke)
+      }
       say("stopping the Beacon nodes, then the servers ...");
       ChildProcesses.stopAll(nodes);
     });
@@ -177,8 +182,13 @@ public final class Rehearsal implements Callable<Integer> {
       join(questdbReady);
       say("stores ready: Kafka %s, Cassandra %s, QuestDB %s", bootstrap, contactPoints, questdb.httpUrl());
       // All nodes together: /ready needs BEACON_CLUSTER_MIN_MEMBERS of them in the cluster.
-      CompletableFuture.allOf(nodes.stream()
-          .map(n -> CompletableFuture.runAsync(() -> startAndAwait(n), starters)).toArray(CompletableFuture[]::new)).join();
+      List<CompletableFuture<Void>> nodesReady = new ArrayList<>();
+      for (int i = 0; i < nodes.size(); i++) {
+        BeaconNodeServer node = nodes.get(i);
+        int attempts = composeNodes.get(i).restarts() ? NODE_START_ATTEMPTS : 1;
+        nodesReady.add(CompletableFuture.runAsync(() -> startNode(node, attempts), starters));
+      }
+      CompletableFuture.allOf(nodesReady.toArray(CompletableFuture[]::new)).join();
     } catch (CompletionException | LocalStackException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       System.err.println("beacon rehearse: " + cause.getMessage());
@@ -252,10 +262,32 @@ public final class Rehearsal implements Callable<Integer> {
     return env;
   }
 
+  /**
+   * Compose restarts a node that exits ({@code restart: unless-stopped}), e.g. one whose start timed out against
+   * a busy Kafka: so does the rehearsal, up to {@code attempts} starts, saying so on the console.
+   */
+  private void startNode(BeaconNodeServer node, int attempts) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        startAndAwait(node);
+        return;
+      } catch (LocalStackException e) {
+        if (attempt >= attempts || node.isAlive()) {
+          throw e;
+        }
+        restarts.incrementAndGet();
+        say("%s exited before it was ready (see its log); restarting it as compose's restart policy would (%d/%d)",
+            node.name(), attempt + 1, attempts);
+      }
+    }
+  }
+
   private void startAndAwait(ServerProcess server) {
     say("%s: starting (log %s)", server.name(), server.logFile());
     synchronized (all) {
-      all.add(server);
+      if (!all.contains(server)) {
+        all.add(server);
+      }
     }
     server.start();
     server.awaitReady(ServerProcess.DEFAULT_READY_TIMEOUT);
@@ -451,7 +483,7 @@ public final class Rehearsal implements Callable<Integer> {
           ready == null ? "-" : String.format("%.1f s", ready.toMillis() / 1000.0),
           rss < 0 ? "?" : Long.toString(rss / 1024));
     }
-    say("  total RSS %d MB", total / 1024);
+    say("  total RSS %d MB; Beacon node restarts during the start: %d", total / 1024, restarts.get());
   }
 
   /** VmRSS of a process in kB (Linux /proc), -1 if unknown. */

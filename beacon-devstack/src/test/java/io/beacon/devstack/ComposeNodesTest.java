@@ -26,6 +26,7 @@ class ComposeNodesTest {
         .containsExactly("collector+query+recompute");
     for (ComposeNodes.Node node : nodes) {
       assertThat(node.configFile()).exists();
+      assertThat(node.restarts()).as("compose restarts %s; so does the rehearsal while it starts", node.service()).isTrue();
       assertThat(node.env()).containsEntry("BEACON_KAFKA_REPLICATION_FACTOR", "3")
           .containsEntry("BEACON_CASSANDRA_REPLICATION_FACTOR", "3")
           .containsEntry("BEACON_NODE_NAME", node.service());
