@@ -51,6 +51,20 @@ final class CassandraServer extends ServerProcess {
   private final int cqlPort;
   private final int storagePort;
   private final boolean durable;
+  /** 127.0.0.1 for the single node; 127.0.0.N for node N of a cluster. */
+  private final String address;
+  /** Null for the single node. */
+  private final ClusterNode cluster;
+
+  /**
+   * One node of a cluster on the loopback: node N (1..) listens on 127.0.0.N with the same ports as the others;
+   * node 1 is the seed. Always durable; start the nodes one after the other (each once the previous answers CQL).
+   */
+  record ClusterNode(int nodeId, String clusterName, int cqlPort, int storagePort) {
+    String address() {
+      return "127.0.0." + nodeId;
+    }
+  }
 
   /**
    * @param durable false allows flags that skip fsyncs and schema flushes (DDL twice as fast) but lose the
@@ -61,11 +75,24 @@ final class CassandraServer extends ServerProcess {
     this.cqlPort = cqlPort;
     this.storagePort = storagePort;
     this.durable = durable;
+    this.address = "127.0.0.1";
+    this.cluster = null;
   }
 
-  /** "127.0.0.1:port" of the CQL native transport. */
+  /** Node {@code node.nodeId()} of a cluster: "cassandra-N", home {@code <runDir>/cassandra-N}, log {@code <logs>/cassandra-N.log}. */
+  CassandraServer(Path beaconHome, Path runDir, Path logs, ClusterNode node) {
+    super("cassandra-" + node.nodeId(), "cassandra", beaconHome, runDir.resolve("cassandra-" + node.nodeId()),
+        logs.resolve("cassandra-" + node.nodeId() + ".log"));
+    this.cqlPort = node.cqlPort();
+    this.storagePort = node.storagePort();
+    this.durable = true;
+    this.address = node.address();
+    this.cluster = node;
+  }
+
+  /** "address:port" of the CQL native transport. */
   String contactPoint() {
-    return "127.0.0.1:" + cqlPort;
+    return address + ":" + cqlPort;
   }
 
   private Path conf() {
@@ -84,11 +111,14 @@ final class CassandraServer extends ServerProcess {
 
   private String yaml() {
     Path h = home();
+    List<String> ring = cluster == null
+        ? List.of("cluster_name: beacon-local", "num_tokens: 1", "initial_token: 0")
+        // The multi-node recipe: 16 vnodes each, allocated for RF 3, no initial token.
+        : List.of("cluster_name: " + cluster.clusterName(), "num_tokens: 16",
+            "allocate_tokens_for_local_replication_factor: 3");
     return String.join("\n",
         "# Written by io.beacon.devstack.CassandraServer on every start; edits are overwritten.",
-        "cluster_name: beacon-local",
-        "num_tokens: 1",
-        "initial_token: 0",
+        String.join("\n", ring),
         "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
         "authenticator: AllowAllAuthenticator",
         "authorizer: AllowAllAuthorizer",
@@ -106,8 +136,8 @@ final class CassandraServer extends ServerProcess {
         "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
         "    parameters:",
         "      - seeds: \"127.0.0.1:" + storagePort + "\"",
-        "listen_address: 127.0.0.1",
-        "rpc_address: 127.0.0.1",
+        "listen_address: " + address,
+        "rpc_address: " + address,
         "storage_port: " + storagePort,
         "native_transport_port: " + cqlPort,
         "start_native_transport: true",
@@ -136,7 +166,7 @@ final class CassandraServer extends ServerProcess {
     List<String> options = new ArrayList<>(List.of(
         // 1 GB at most: aggregate rows carry sketches (~25 KB each), and a sustained stream of them (the Spark
         // benchmark at 5k hits/s) ran a 512 MB heap out of memory while memtables flushed and compactions ran.
-        "-Xms128m", "-Xmx1g", "-Xss256k", "-XX:+UseG1GC",
+        "-Xms128m", cluster == null ? "-Xmx1g" : "-Xmx512m", "-Xss256k", "-XX:+UseG1GC",
         // C1 only: Cassandra starts much faster, and a dev/test node needs no peak throughput.
         "-XX:TieredStopAtLevel=1",
         "-XX:+ExitOnOutOfMemoryError",
@@ -147,11 +177,15 @@ final class CassandraServer extends ServerProcess {
         "-Dcassandra.logdir=" + h.resolve("logs"),
         "-Dlogback.configurationFile=" + conf().resolve("logback.xml").toUri(),
         "-Djdk.attach.allowAttachSelf=true",
-        // Single node: there is no gossip or ring to wait for.
-        "-Dcassandra.skip_wait_for_gossip_to_settle=0",
-        "-Dcassandra.ring_delay_ms=100",
-        "-Dcassandra.shutdown_announce_in_ms=0",
-        "-Dcassandra.superuser_setup_delay_ms=0"));
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0"));
+    if (cluster == null) {
+      // Single node: there is no gossip or ring to wait for.
+      options.addAll(List.of("-Dcassandra.ring_delay_ms=100", "-Dcassandra.shutdown_announce_in_ms=0",
+          "-Dcassandra.superuser_setup_delay_ms=0"));
+    } else {
+      // Several nodes: 5 s of ring delay (default 30 s) was enough for a joining node to learn the ring.
+      options.add("-Dcassandra.ring_delay_ms=5000");
+    }
     if (!durable) {
       // Halve DDL time, at the price of losing the schema on a hard kill: never for a persistent data dir.
       options.addAll(List.of("-Dcassandra.skip_sync=true", "-Dcassandra.unsafesystem=true",
@@ -181,7 +215,7 @@ final class CassandraServer extends ServerProcess {
   @Override
   protected Probe newProbe() {
     return () -> {
-      requirePortOpen(cqlPort);
+      requirePortOpen(address, cqlPort);
       DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
           .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, Duration.ofSeconds(3))
           .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
@@ -191,7 +225,7 @@ final class CassandraServer extends ServerProcess {
           .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
           .build();
       try (CqlSession session = CqlSession.builder()
-          .addContactPoint(new InetSocketAddress("127.0.0.1", cqlPort))
+          .addContactPoint(new InetSocketAddress(address, cqlPort))
           .withLocalDatacenter("datacenter1")
           .withConfigLoader(config)
           .build()) {

@@ -39,6 +39,7 @@ public abstract class ServerProcess {
   protected final Logger log = LoggerFactory.getLogger(getClass());
 
   private final String name;
+  private final String stack;
   private final Path beaconHome;
   private final Path home;
   private final Path logFile;
@@ -54,11 +55,24 @@ public abstract class ServerProcess {
    * @param dataDir    the stack's data directory; this server uses {@code <dataDir>/<name>}
    */
   protected ServerProcess(String name, Path beaconHome, Path dataDir) {
+    this(name, name, beaconHome, dataDir.toAbsolutePath().normalize().resolve(name),
+        dataDir.toAbsolutePath().normalize().resolve("logs").resolve(name + ".log"));
+  }
+
+  /**
+   * One node of a cluster (e.g. "kafka-2" of stack "kafka"), with its own home and log file.
+   *
+   * @param name    this process's name ("kafka-2"): names its log lines and threads
+   * @param stack   the stack pom it runs from ({@code stack/<stack>/pom.xml}), shared by the cluster's nodes
+   * @param home    its data directory
+   * @param logFile where its stdout and stderr go
+   */
+  protected ServerProcess(String name, String stack, Path beaconHome, Path home, Path logFile) {
     this.name = name;
+    this.stack = stack;
     this.beaconHome = beaconHome.toAbsolutePath().normalize();
-    Path data = dataDir.toAbsolutePath().normalize();
-    this.home = data.resolve(name);
-    this.logFile = data.resolve("logs").resolve(name + ".log");
+    this.home = home.toAbsolutePath().normalize();
+    this.logFile = logFile.toAbsolutePath().normalize();
   }
 
   /** Short name, e.g. "kafka". */
@@ -119,6 +133,7 @@ public abstract class ServerProcess {
     startedAt = Instant.now();
     try {
       Files.createDirectories(home);
+      Files.createDirectories(logFile.getParent());
       prepare(classpath);
       List<String> command = javaCommand(classpath, jvmOptions(), mainClass(), arguments());
       LogFiles.appendLine(logFile, "---- " + Instant.now() + " starting " + name + ": " + String.join(" ", command));
@@ -127,7 +142,7 @@ public abstract class ServerProcess {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .redirectInput(ProcessBuilder.Redirect.PIPE);
-      builder.environment().putAll(environment());
+      adjustEnvironment(builder.environment());
       Process started = ChildProcesses.spawn(this, builder);
       started.getOutputStream().close();
       process = started;
@@ -243,7 +258,7 @@ public abstract class ServerProcess {
    * {@link Classpaths}); may run Maven (minutes on a cold ~/.m2), so it must be cheap when nothing changed.
    */
   protected String resolveClasspath() {
-    return Classpaths.resolve(beaconHome, name, logFile.resolveSibling(name + "-classpath.log"));
+    return Classpaths.resolve(beaconHome, stack, logFile.resolveSibling(name + "-classpath.log"));
   }
 
   /** The Beacon checkout this server was created with. */
@@ -265,6 +280,11 @@ public abstract class ServerProcess {
   /** Extra environment variables for the child. */
   protected Map<String, String> environment() {
     return Map.of();
+  }
+
+  /** Sets the child's environment (inherited from this JVM): by default adds {@link #environment()}. */
+  protected void adjustEnvironment(Map<String, String> env) {
+    env.putAll(environment());
   }
 
   /** Whether to drop CAP_IPC_LOCK (see {@link ChildProcesses#wrap}). */
@@ -307,8 +327,13 @@ public abstract class ServerProcess {
 
   /** Cheap pre-check so client libraries are not started (and do not log warnings) before the port is up. */
   protected static void requirePortOpen(int port) throws IOException {
+    requirePortOpen("127.0.0.1", port);
+  }
+
+  /** {@link #requirePortOpen(int)} on another (loopback) address, e.g. a cluster node on 127.0.0.2. */
+  protected static void requirePortOpen(String host, int port) throws IOException {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      socket.connect(new InetSocketAddress(host, port), 1000);
     }
   }
 }

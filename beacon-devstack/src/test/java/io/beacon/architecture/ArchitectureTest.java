@@ -66,6 +66,7 @@ class ArchitectureTest {
       .doNotHaveFullyQualifiedName("io.beacon.Main")
       .and().doNotHaveFullyQualifiedName("io.beacon.NodeRunner")
       .and().doNotHaveFullyQualifiedName("io.beacon.devstack.Up")
+      .and().doNotHaveFullyQualifiedName("io.beacon.devstack.Rehearsal")
       .and().doNotHaveFullyQualifiedName("io.beacon.tools.Tools")
       .and().doNotHaveFullyQualifiedName("io.beacon.spark.AggregationJob")
       .should().callMethod(System.class, "exit", int.class)
