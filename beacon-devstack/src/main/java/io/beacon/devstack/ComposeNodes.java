@@ -42,6 +42,11 @@ final class ComposeNodes {
       "BEACON_CLUSTER_HOST",
       "BEACON_CLUSTER_MEMBERS",
       "BEACON_CLUSTER_WORK_DIR",
+      // Compose trusts its balancers' subnet; the rehearsal's balancers (to come) run on the loopback.
+      "BEACON_COLLECTOR_TRUSTED_PROXIES",
+      "BEACON_QUERY_TRUSTED_PROXIES",
+      // Compose serves the dashboard over TLS only; the rehearsal has no TLS yet (docs/rehearsal.md).
+      "BEACON_QUERY_SECURE_COOKIES",
       "BEACON_OPTS");
 
   /** Set by the rehearsal only: several nodes on one host need their own ports (and spool dirs, admin password). */

@@ -242,6 +242,9 @@ public final class Rehearsal implements Callable<Integer> {
     local.put("BEACON_CLUSTER_HOST", "127.0.0.1");
     local.put("BEACON_CLUSTER_MEMBERS", "127.0.0.1:" + DISCOVERY_PORT + ".." + (DISCOVERY_PORT + size - 1));
     local.put("BEACON_CLUSTER_WORK_DIR", run.resolve(spec.service()).resolve("ignite").toString());
+    local.put("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1");
+    local.put("BEACON_QUERY_TRUSTED_PROXIES", "127.0.0.1");
+    local.put("BEACON_QUERY_SECURE_COOKIES", "false");
     // BEACON_OPTS becomes the node's heap flags (BeaconNodeServer), not an environment variable.
     if (!local.keySet().containsAll(ComposeNodes.LOCALIZED.stream().filter(k -> !k.equals("BEACON_OPTS")).toList())) {
       throw new IllegalStateException("a LOCALIZED key has no loopback value in Rehearsal.nodeEnv");

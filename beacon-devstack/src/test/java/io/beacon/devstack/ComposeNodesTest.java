@@ -62,9 +62,9 @@ class ComposeNodesTest {
     assertThat(ComposeNodes.keyProblems("beacon-1", keys)).isEmpty();
 
     Set<String> added = new HashSet<>(keys);
-    added.add("BEACON_COLLECTOR_TRUSTED_PROXIES");
+    added.add("BEACON_COLLECTOR_SOMETHING_NEW");
     assertThat(ComposeNodes.keyProblems("beacon-1", added)).singleElement().asString()
-        .contains("BEACON_COLLECTOR_TRUSTED_PROXIES", "unknown to the rehearsal");
+        .contains("BEACON_COLLECTOR_SOMETHING_NEW", "unknown to the rehearsal");
 
     Set<String> removed = new HashSet<>(keys);
     removed.remove("BEACON_CLUSTER_MIN_MEMBERS");
