@@ -177,7 +177,7 @@ final class Ingest {
     // The sender's session id, or none: the collector assigns no sessions, the model does, by event time
     // (docs/analytics-model.md, "Semantics"); session_start, first_visit and session_number stay as sent (a
     // cookieless property's were dropped with the browser's client id).
-    return produce(enricher.enrich(d, req.info(), property), Enricher.requestId(d), req, out);
+    return produce(enricher.enrich(d, req.info(), property), d.ts == null, Enricher.requestId(d), req, out);
   }
 
   private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
@@ -233,7 +233,8 @@ final class Ingest {
    * from the payload ({@code rid}); its mark lasts {@code collector.dedupWindowMs} for a sender's id and {@code
    * collector.derivedIdWindowMs} for a derived one ({@link RequestId}).
    */
-  private Future<Void> produce(Hit received, RequestId rid, Request req, Outcome out) {
+  /** @param timeFromReceipt the hit's event time is its receive time (less UA's qt), not one the sender stated */
+  private Future<Void> produce(Hit received, boolean timeFromReceipt, RequestId rid, Request req, Outcome out) {
     DedupKey key = new DedupKey(received.propertyId(), received.clientId(), rid.value());
     long deadline = System.currentTimeMillis() + IN_FLIGHT_WAIT_MS;
     return claim(req.ctx(), key, rid.origin(), received.receivedAt(), deadline).compose(result -> {
@@ -243,8 +244,9 @@ final class Ingest {
       // id also takes that time into the produced request_id: copies within the mark's window are one hit, identical
       // hits further apart (the mark expired, a new first attempt) are two.
       long first = result.firstReceivedAt();
+      // An event time taken from the receipt (less UA's qt) moves with it; a time the sender stated stays.
       Hit timed = first == received.receivedAt() ? received
-          : received.withTimes(received.ts() == received.receivedAt() ? first : received.ts(), first);
+          : received.withTimes(timeFromReceipt ? first - (received.receivedAt() - received.ts()) : received.ts(), first);
       Hit hit = rid.origin() == RequestId.Origin.SENDER ? timed
           : timed.toBuilder().requestId(rid.produced(first)).build();
       if (claim == ClusterState.Claim.DUPLICATE) {

@@ -112,7 +112,7 @@ public final class Enricher {
         d.gclid, location, d.pageReferrer, hostname, property.allowedHostnames());
     DeviceInfo device = device(d, req);
     GeoLookup.Geo g = place(d, req);
-    long ts = d.ts != null ? d.ts : req.nowMs();
+    long ts = d.ts != null ? d.ts : req.nowMs() - (d.ageMs != null ? d.ageMs : 0);
     Map<String, String> params = d.params.isEmpty() ? null : Map.copyOf(d.params);
     return Hit.builder()
         .propertyId(d.propertyId)

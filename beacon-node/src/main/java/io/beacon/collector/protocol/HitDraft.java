@@ -16,8 +16,13 @@ public final class HitDraft {
   public String requestId;
   public String sessionId;
   public Integer sessionNumber;
-  /** Event time from the sender (epoch ms), or null for "now". */
+  /** Event time from the sender (epoch ms), or null: the receive time, less {@link #ageMs}. */
   public Long ts;
+  /**
+   * How long before its receipt the hit happened, as the sender says (UA {@code qt}), or null (0). The event time
+   * is then relative to the receipt: a retry produced again takes the first attempt's receive time less this.
+   */
+  public Long ageMs;
   public String eventName;
   public final Map<String, String> params = new LinkedHashMap<>();
   public Long engagementMs;

@@ -135,7 +135,7 @@ public final class UniversalParser {
       if (age > maxAgeMs) {
         return Problem.outOfBounds("qt", "qt is more than " + (maxAgeMs / 3_600_000) + " hours");
       }
-      d.ts = nowMs - age;
+      d.ageMs = age;
     }
     switch (t) {
       case "pageview" -> d.eventName = "page_view";

@@ -274,4 +274,13 @@ class EnricherRulesTest {
   static String enc(String s) {
     return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
+
+  @Test
+  void uaQueueTimeDatesTheHitBeforeItsReceipt() {
+    Hit h = enrich(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx&qt=5000"), null);
+    assertThat(h.ts()).isEqualTo(NOW - 5000);
+    assertThat(h.receivedAt()).isEqualTo(NOW);
+    // The draft keeps qt as an age, not a time: a retry produced again moves with its first attempt's receipt.
+    assertThat(ua("v=1&tid=P-1&cid=c&t=pageview&dp=%2Fx&qt=5000").ts).isNull();
+  }
 }
