@@ -1,20 +1,28 @@
 package io.beacon.collector;
 
+import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertyRecord;
 import java.util.Set;
 
 /**
  * What the collector needs to know about a property (a row of the Cassandra {@code properties}
  * table): the Measurement Protocol secret, the hostnames allowed to send hits (empty: any), the
- * event names that are key events, and the tracker's privacy settings.
+ * event names that are key events, the tracker's privacy settings, and the session settings the collector
+ * stamps on each hit for the stream (io.beacon.model.Hit#sessionRules).
  */
-public record PropertyInfo(
-    String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents, boolean respectDnt, boolean cookieless) {
+public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
+    boolean respectDnt, boolean cookieless, SessionRules sessionRules) {
+
+  /** A property with GA4's default session settings. */
+  public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
+      boolean respectDnt, boolean cookieless) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, SessionRules.GA4);
+  }
 
   /** The collector's part of a stored property. */
   public static PropertyInfo of(PropertyRecord p) {
     return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
-        p.respectDnt(), p.cookieless());
+        p.respectDnt(), p.cookieless(), p.sessionRules());
   }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */

@@ -28,10 +28,12 @@ import java.util.Set;
  * @param cookieless       whether the tracker runs without cookies
  * @param createdAt        when the property was created
  * @param updatedAt        when its settings last changed
+ * @param sessionTimeoutMinutes  session timeout in minutes; null: GA4's default (see {@link #sessionRules()})
+ * @param engagedSessionSeconds  engaged-session threshold in seconds; null: GA4's default
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
-    Instant createdAt, Instant updatedAt) {
+    Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
 
   public PropertyRecord {
     allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
@@ -52,7 +54,14 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.RESPECT_DNT) && r.getBoolean(PropertiesTable.RESPECT_DNT),
         has(r, c, PropertiesTable.COOKIELESS) && r.getBoolean(PropertiesTable.COOKIELESS),
         has(r, c, PropertiesTable.CREATED_AT) ? r.getInstant(PropertiesTable.CREATED_AT) : null,
-        has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null);
+        has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null,
+        has(r, c, PropertiesTable.SESSION_TIMEOUT_MINUTES) ? r.getInt(PropertiesTable.SESSION_TIMEOUT_MINUTES) : null,
+        has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null);
+  }
+
+  /** The property's session rules: its settings, GA4's default for each one not set. */
+  public io.beacon.model.session.SessionRules sessionRules() {
+    return io.beacon.model.session.SessionRules.ofSettings(sessionTimeoutMinutes, engagedSessionSeconds);
   }
 
   /**
