@@ -223,12 +223,22 @@ async function render() {
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }
 
-function showLogin() { $('app').hidden = true; $('login').hidden = false; }
+function showLogin() { $('app').hidden = true; $('change-password').hidden = true; $('login').hidden = false; }
+
+// The first login with a one-time password (the bootstrap administrator's, or one an administrator set): the session
+// may only change it, so nothing else is shown until then.
+function showChangePassword(email) {
+  $('app').hidden = true; $('login').hidden = true; $('change-password').hidden = false;
+  $('password-user').value = email || '';
+  $('password-error').textContent = '';
+}
 
 async function start() {
   // Asks without failing when logged out, so a fresh visit logs no error.
   const who = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
   if (!who.email) { showLogin(); return; }
+  if (who.passwordChangeRequired) { showChangePassword(who.email); return; }
+  $('change-password').hidden = true;
   const list = await api('GET', '/api/v1/admin/properties');
   $('login').hidden = true; $('app').hidden = false;
   $('property').replaceChildren(...list.properties.map((p) => el('option', { value: p.propertyId }, p.name + ' (' + p.propertyId + ')')));
@@ -243,6 +253,15 @@ $('login-form').onsubmit = async (ev) => {
   const json = await r.json().catch(() => ({}));
   if (!r.ok) { $('login-error').textContent = (json.error && json.error.message) || 'Login failed'; return; }
   state.csrf = json.csrfToken; start();
+};
+$('password-form').onsubmit = async (ev) => {
+  ev.preventDefault();
+  if ($('password-new').value !== $('password-again').value) { $('password-error').textContent = 'The new passwords differ.'; return; }
+  try {
+    await api('POST', '/api/v1/account/password', { currentPassword: $('password-current').value, newPassword: $('password-new').value });
+    ['password-current', 'password-new', 'password-again'].forEach((id) => { $(id).value = ''; });
+    start();
+  } catch (e) { $('password-error').textContent = e.message; }
 };
 $('logout').onclick = async () => { await api('POST', '/api/v1/logout').catch(() => {}); showLogin(); };
 $('property').onchange = () => { state.property = $('property').value; state.filter = null; render(); };

@@ -480,6 +480,7 @@ class OpenApiRoutesTest {
       case "id", "tid", "measurement_id", "property" -> propertyId;
       case "email" -> userEmail;
       case "job" -> UUID.randomUUID().toString();
+      case "tokenId" -> "0123456789abcdef"; // no such token: 404
       case "cid" -> "555.1";
       case "en" -> "page_view";
       case "t" -> "pageview";
@@ -505,6 +506,10 @@ class OpenApiRoutesTest {
       case "POST /batch" -> ua + "\n" + ua.replace("pageview", "event&ec=video&ea=play");
       case "POST /api/v1/login" -> new JsonObject().put("email", ADMIN).put("password", ADMIN_PASSWORD).encode();
       case "POST /api/v1/tokens" -> "{\"name\":\"openapi route check 2\"}";
+      // A wrong current password (403): the admin keeps the password the other calls log in with.
+      case "POST /api/v1/account/password" ->
+          "{\"currentPassword\":\"not the password\",\"newPassword\":\"another long password\"}";
+      case "PATCH /api/v1/admin/users/{email}" -> "{\"disabled\":false}";
       case "POST /api/v1/properties/{id}:runReport" -> report;
       case "POST /api/v1/properties/{id}:runRealtimeReport" -> "{\"metrics\":[{\"name\":\"activeUsers\"}]}";
       case "POST /api/v1/admin/properties" -> "{\"name\":\"OpenAPI routes (another)\"}";

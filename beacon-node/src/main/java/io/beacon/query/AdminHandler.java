@@ -94,7 +94,8 @@ final class AdminHandler {
     Future<JsonArray> list = accounts.propertiesOf(caller.email()).compose(roles -> {
       Future<JsonArray> all = Future.succeededFuture(new JsonArray());
       for (var e : roles.entrySet()) {
-        all = all.compose(arr -> property(e.getKey(), e.getValue() == PropertyRole.ADMIN)
+        // A read-only token holds no admin role: no api secret in its list.
+        all = all.compose(arr -> property(e.getKey(), e.getValue() == PropertyRole.ADMIN && !caller.readOnly())
             .map(p -> arr.add(p.put("role", e.getValue().key()))).otherwise(arr));
       }
       return all;
@@ -185,7 +186,7 @@ final class AdminHandler {
     if (body == null) {
       return;
     }
-    if (!caller.admin()) {
+    if (!caller.administers()) {
       ReportHandler.error(rc, new ApiException(403, "admin", "only administrators create users"));
       return;
     }
@@ -200,9 +201,12 @@ final class AdminHandler {
       return;
     }
     boolean admin = Boolean.TRUE.equals(body.getValue("admin"));
+    // A password the administrator chose and passes on: they may require the user to replace it at the first login.
+    boolean mustChange = Boolean.TRUE.equals(body.getValue("mustChangePassword"));
     respond(rc, 201, vertx.executeBlocking(() -> Secrets.hashPassword(password), false)
-        .compose(hash -> accounts.createUser(email, hash, admin))
-        .compose(created -> created ? Future.succeededFuture(new JsonObject().put("email", email).put("admin", admin))
+        .compose(hash -> accounts.createUser(email, hash, admin, mustChange))
+        .compose(created -> created ? Future.succeededFuture(new JsonObject().put("email", email).put("admin", admin)
+                .put("passwordChangeRequired", mustChange))
             : Future.failedFuture(new ApiException(409, "email", "a user with this email exists"))));
   }
 

@@ -161,7 +161,26 @@ final class RealtimeHandler {
           .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
       MessageConsumer<JsonObject> updates = RealtimeContract.UPDATES.subscribe(vertx, propertyId,
           snap -> res.write("event: snapshot\ndata: " + snap.toJson().encode() + "\n\n"));
-      long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> res.write(": keep-alive\n\n"));
+      // Each heartbeat reads the caller's credentials and role again: a revoked token, a disabled or deleted user,
+      // an ended session or a removed role closes the stream within a heartbeat.
+      long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> access.recheck(rc, propertyId, PropertyRole.VIEWER)
+          .onSuccess(v -> {
+            if (!res.ended()) {
+              res.write(": keep-alive\n\n");
+            }
+          })
+          .onFailure(e -> {
+            if (res.ended()) {
+              vertx.cancelTimer(id);
+            } else if (e instanceof ApiException a && (a.status() == 401 || a.status() == 403)) {
+              vertx.cancelTimer(id);
+              updates.unregister();
+              res.end("event: end\ndata: {\"reason\":\"" + (a.status() == 401 ? "unauthenticated" : "forbidden")
+                  + "\"}\n\n");
+            } else {
+              res.write(": keep-alive\n\n"); // the account store is down: its last answer stands
+            }
+          }));
       res.closeHandler(v -> {
         updates.unregister();
         vertx.cancelTimer(heartbeat);
