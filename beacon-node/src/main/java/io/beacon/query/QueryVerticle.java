@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The dashboard and reporting API: login and API tokens, the admin API (properties, users,
- * roles), {@code POST /api/v1/properties/{id}:runReport} and {@code GET .../metadata}. Sessions
- * live in the cluster (Ignite), so any node serves any logged-in user.
+ * roles), and the GA4 Data API v1beta ({@code POST /v1beta/properties/{id}:runReport}, {@code :batchRunReports},
+ * {@code :runRealtimeReport}, {@code :checkCompatibility}, {@code GET .../metadata}; also under {@code /api/v1}).
+ * Sessions live in the cluster (Ignite), so any node serves any logged-in user.
  */
 public final class QueryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
@@ -102,10 +103,36 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/api/v1/*").handler(access::authenticate);
     router.post("/api/v1/logout").handler(access::logout);
     router.post("/api/v1/tokens").handler(access::createToken);
-    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
-    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
     RealtimeHandler realtime = new RealtimeHandler(vertx, access);
-    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    // The GA4 Data API v1beta, as Google's clients call it (bearer tokens only: no session, so no CSRF to check),
+    // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
+    router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.route("/v1beta/*").handler(access::authenticate);
+    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport",
+        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport"}) {
+      router.postWithRegex(path).handler(reports::runReport);
+    }
+    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports",
+        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports"}) {
+      router.postWithRegex(path).handler(reports::batchRunReports);
+    }
+    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility",
+        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility"}) {
+      router.postWithRegex(path).handler(reports::checkCompatibility);
+    }
+    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport",
+        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport",
+        "/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports",
+        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports"}) {
+      router.postWithRegex(path).handler(reports::pivotReport);
+    }
+    for (String path : new String[] {"/api/v1/properties/:id/metadata", "/v1beta/properties/:id/metadata"}) {
+      router.get(path).handler(reports::metadata);
+    }
+    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport",
+        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport"}) {
+      router.postWithRegex(path).handler(realtime::runRealtimeReport);
+    }
     router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
@@ -125,7 +152,8 @@ public final class QueryVerticle extends VerticleBase {
         bootstrapAdmin(accounts, cfg),
         SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol()),
                 ctx.config().http(), router, m -> new JsonObject()
-            .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
+            .put("error", new JsonObject().put("code", 408).put("message", m).put("status", "DEADLINE_EXCEEDED")
+                .put("field", ""))).listen(ep.port(), ep.host()),
         RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
   }
 
