@@ -108,31 +108,20 @@ public final class QueryVerticle extends VerticleBase {
     // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
     router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.route("/v1beta/*").handler(access::authenticate);
-    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport",
-        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport"}) {
-      router.postWithRegex(path).handler(reports::runReport);
-    }
-    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports",
-        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports"}) {
-      router.postWithRegex(path).handler(reports::batchRunReports);
-    }
-    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility",
-        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility"}) {
-      router.postWithRegex(path).handler(reports::checkCompatibility);
-    }
-    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport",
-        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport",
-        "/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports",
-        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports"}) {
-      router.postWithRegex(path).handler(reports::pivotReport);
-    }
-    for (String path : new String[] {"/api/v1/properties/:id/metadata", "/v1beta/properties/:id/metadata"}) {
-      router.get(path).handler(reports::metadata);
-    }
-    for (String path : new String[] {"/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport",
-        "/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport"}) {
-      router.postWithRegex(path).handler(realtime::runRealtimeReport);
-    }
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility").handler(reports::checkCompatibility);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility").handler(reports::checkCompatibility);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);
+    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
     router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
