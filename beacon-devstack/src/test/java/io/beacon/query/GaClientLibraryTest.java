@@ -147,13 +147,26 @@ class GaClientLibraryTest {
     client = client(token);
   }
 
-  /** Google's client over REST, its endpoint the node's query port over plain HTTP, the API token as bearer. */
+  /**
+   * Google's client over REST, its endpoint the node's query port over plain HTTP, the API token as bearer. The
+   * credentials "refresh" to the same token: on a 401 the library refreshes and retries once before it raises
+   * UNAUTHENTICATED (a credential that cannot refresh makes it raise an UnknownException instead).
+   */
   private static BetaAnalyticsDataClient client(String bearer) throws Exception {
+    GoogleCredentials credentials = new GoogleCredentials(new AccessToken(bearer, inAnHour())) {
+      @Override
+      public AccessToken refreshAccessToken() {
+        return new AccessToken(bearer, inAnHour());
+      }
+    };
     return BetaAnalyticsDataClient.create(BetaAnalyticsDataSettings.newHttpJsonBuilder()
         .setEndpoint("http://127.0.0.1:" + node.queryPort)
-        .setCredentialsProvider(FixedCredentialsProvider.create(GoogleCredentials.create(
-            new AccessToken(bearer, new Date(System.currentTimeMillis() + 3_600_000)))))
+        .setCredentialsProvider(FixedCredentialsProvider.create(credentials))
         .build());
+  }
+
+  private static Date inAnHour() {
+    return new Date(System.currentTimeMillis() + 3_600_000);
   }
 
   @AfterAll
