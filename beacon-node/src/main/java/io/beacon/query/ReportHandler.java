@@ -1,7 +1,6 @@
 package io.beacon.query;
 
 import io.beacon.api.ReportJson;
-import io.beacon.model.aggregation.Dimension;
 import io.beacon.model.report.AggregatePlan;
 import io.beacon.model.report.ProtoJson;
 import io.beacon.model.report.CustomDimension;
@@ -12,7 +11,6 @@ import io.beacon.model.report.ReportEngine;
 import io.beacon.api.ApiException;
 import io.beacon.model.report.ReportMetric;
 import io.beacon.model.report.ReportRequest;
-import io.beacon.model.report.TimeDimension;
 import io.beacon.contract.BusFailure;
 import io.beacon.contract.RecomputeReportContract;
 import io.micrometer.core.instrument.MeterRegistry;
