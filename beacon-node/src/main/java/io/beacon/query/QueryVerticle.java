@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The dashboard and reporting API: login and API tokens, the admin API (properties, users,
- * roles), {@code POST /api/v1/properties/{id}:runReport} and {@code GET .../metadata}. Sessions
- * live in the cluster (Ignite), so any node serves any logged-in user.
+ * roles), and the GA4 Data API v1beta ({@code POST /v1beta/properties/{id}:runReport}, {@code :batchRunReports},
+ * {@code :runRealtimeReport}, {@code :checkCompatibility}, {@code GET .../metadata}; also under {@code /api/v1}).
+ * Sessions live in the cluster (Ignite), so any node serves any logged-in user.
  */
 public final class QueryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
@@ -117,10 +118,25 @@ public final class QueryVerticle extends VerticleBase {
     router.post("/api/v1/tokens").handler(access::createToken);
     router.get("/api/v1/tokens").handler(access::listTokens);
     router.delete("/api/v1/tokens/:tokenId").handler(access::revokeToken);
-    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
-    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
     RealtimeHandler realtime = new RealtimeHandler(vertx, access);
+    // The GA4 Data API v1beta, as Google's clients call it (bearer tokens only: no session, so no CSRF to check),
+    // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
+    router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.route("/v1beta/*").handler(access::authenticate);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility").handler(reports::checkCompatibility);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility").handler(reports::checkCompatibility);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);
+    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
     router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
@@ -151,7 +167,8 @@ public final class QueryVerticle extends VerticleBase {
             System.out),
         SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol()),
                 ctx.config().http(), router, m -> new JsonObject()
-            .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
+            .put("error", new JsonObject().put("code", 408).put("message", m).put("status", "DEADLINE_EXCEEDED")
+                .put("field", ""))).listen(ep.port(), ep.host()),
         RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
   }
 

@@ -144,8 +144,9 @@ final class AdHocReports {
 
   /**
    * The cache key: SHA-256 of what determines the rows (property, zone, resolved ranges, dimensions, metrics,
-   * filter with its keys sorted, and the property's key-event names, which apply to history), not of the order or
-   * page, which are applied on read, and of the metrics' semantics ({@code s}: changed when a metric's meaning or
+   * filter with its keys sorted, the metric filter likewise, whether empty rows are kept and whether totals are
+   * asked for, and the property's key-event names, which apply to history), not of the order, page, maximums and
+   * minimums, which are applied on read, and of the metrics' semantics ({@code s}: changed when a metric's meaning or
    * bound changes, so reports cached before are not served).
    */
   static String key(String propertyId, ZoneId zone, PropertyLookup.Reporting settings, ReportRequest request,
@@ -163,10 +164,15 @@ final class AdHocReports {
     k.put("d", request.dimensions());
     k.put("m", request.metrics().stream().map(Enum::name).toList());
     // 2: activeUsers counted apart from totalUsers, distinct counts exact up to 2,048 values.
-    k.put("s", 2);
+    // 3: rows whose metrics are all 0 dropped unless keepEmptyRows (GA's default), totals stored with the rows.
+    k.put("s", 3);
+    k.put("e", request.keepEmptyRows());
+    k.put("t", request.aggregations().contains(io.beacon.model.report.MetricAggregation.TOTAL));
     Object filter = body.getValue("dimensionFilter");
+    Object metricFilter = body.getValue("metricFilter");
     try {
       k.put("f", filter instanceof JsonObject f ? CANONICAL.readValue(f.encode(), Map.class) : null);
+      k.put("mf", metricFilter instanceof JsonObject f ? CANONICAL.readValue(f.encode(), Map.class) : null);
       byte[] canonical = CANONICAL.writeValueAsBytes(k);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
     } catch (IOException e) {

@@ -119,7 +119,8 @@ public final class RecomputeVerticle extends VerticleBase {
     } catch (DateTimeException | NullPointerException | ClassCastException e) {
       return Future.failedFuture(BusFailure.badRequest("", "malformed recompute request: " + e.getMessage()));
     }
-    return reports.run(r.propertyId(), r.timeZone(), request, r.body())
+    // The key of the report cache reads the body's filters: in one spelling (the query role sends this one too).
+    return reports.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
         .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
             LOG.warn("Ad-hoc report of property {} failed: {}", r.propertyId(), e.toString());
