@@ -98,6 +98,12 @@ public final class Rehearsal implements Callable<Integer> {
   @Option(names = "--exit-after-smoke", description = "Stop everything after the smoke check and the summary.")
   boolean exitAfterSmoke;
 
+  @Option(names = "--faults", paramLabel = "LIST", description = "After the smoke check, inject faults under load "
+      + "through the VIP and check the accounting identity after each: short (Kafka quorum leader, an ingest node, the "
+      + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker); a "
+      + "report goes to <run dir>/faults-report.md.")
+  String faults;
+
   @Option(names = "--no-spark", description = "No Spark master, workers and job (reports over closed days then have "
       + "no precomputed aggregates).")
   boolean noSpark;
@@ -297,6 +303,29 @@ public final class Rehearsal implements Callable<Integer> {
       }
     }
     summary();
+    boolean faultsOk = true;
+    if (faults != null && smokeOk) {
+      Instant faultsStart = Instant.now();
+      try {
+        List<RehearsalFaults.Result> results = new RehearsalFaults(new RehearsalFaults.Stack(kafka, cassandra, questdb,
+            nodes, composeNodes, edgeServers, network, spark, bootstrap, contactPoints, adminPassword,
+            node -> startNode(node, NODE_START_ATTEMPTS), this::startAndAwait), line -> say("%s", line))
+            .run(RehearsalFaults.Fault.list(faults));
+        faultsOk = results.stream().allMatch(r -> r.identity() && r.lost() == 0 && r.duplicated() == 0);
+        Path report = run.resolve("faults-report.md");
+        String table = RehearsalFaults.markdown(results);
+        RehearsalFaults.write(report, results, String.format("%d faults in %.1f s; RSS per process at the end in the "
+            + "console summary.", results.size(), seconds(faultsStart)));
+        say("faults (%.1f s):%n%s", seconds(faultsStart), table);
+        say("fault report: %s; every identity %s", report, faultsOk ? "holds" : "DID NOT HOLD");
+      } catch (Exception e) {
+        faultsOk = false;
+        System.err.println("beacon rehearse: faults FAILED: " + e);
+        e.printStackTrace();
+      }
+      summary();
+    }
+    smokeOk &= faultsOk;
     if (exitAfterSmoke || !smokeOk) {
       Instant stopping = Instant.now();
       say("stopping the Beacon nodes ...");
