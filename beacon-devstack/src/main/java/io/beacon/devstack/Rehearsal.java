@@ -50,7 +50,11 @@ import picocli.CommandLine.Option;
  * balancer in a network namespace of its own on a private edge network ({@link EdgeNetwork}); the nodes' HTTP
  * listeners are on this machine's address there, and the smoke check goes through the VIP.
  *
- * <p>Not yet: Prometheus, TLS/auth of the stores (issue 18).
+ * <p>Also: Spark standalone (master, 2 workers, the shaded job submitted in cluster mode with spark.authenticate,
+ * {@link SparkCluster}), Prometheus scraping every node, balancer and the job ({@link PrometheusServer}), and with
+ * {@code --faults} kills under load with the accounting identity after each ({@link RehearsalFaults}).
+ *
+ * <p>Not yet: TLS/auth of the stores, store exporters, a network partition fault (issue 18).
  */
 @Command(name = "beacon rehearse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Runs the multi-node production topology of docker-compose.yml on this machine (no Docker).",
@@ -76,7 +80,8 @@ public final class Rehearsal implements Callable<Integer> {
   static final int COMMUNICATION_PORT = 47700;
   static final int CLUSTER_SIZE = 3;
   static final String ADMIN_EMAIL = "admin@localhost";
-  static final int NODE_START_ATTEMPTS = 3;
+  /** Compose restarts without limit; the rehearsal gives up after this many starts (a CPU-starved start may time out). */
+  static final int NODE_START_ATTEMPTS = 5;
   /** Where the nodes' HTTP listeners are: this machine's address on the edge network, which the balancers reach. */
   static final String NODE_HOST = EdgeNetwork.HOST;
 
@@ -111,6 +116,7 @@ public final class Rehearsal implements Callable<Integer> {
   private final Instant begin = Instant.now();
   private Edge edge;
   private SparkCluster spark;
+  private PrometheusServer prometheus;
   private final List<ServerProcess> all = new ArrayList<>();
   private final Map<String, Duration> readyAt = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
@@ -199,6 +205,24 @@ public final class Rehearsal implements Callable<Integer> {
     this.edge = edgeServers;
     SparkCluster spark = noSpark ? null : new SparkCluster(home, run, logs, 2);
     this.spark = spark;
+    Map<String, List<String>> scrape = new LinkedHashMap<>();
+    scrape.put("beacon", new ArrayList<>());
+    for (int i = 0; i < composeNodes.size(); i++) {
+      scrape.get("beacon").add(NODE_HOST + ":" + (MANAGEMENT_PORT + i));
+    }
+    scrape.put("haproxy", edgeServers.haproxy().stream()
+        .map(h -> URI.create(h.metricsUrl()).getHost() + ":" + URI.create(h.metricsUrl()).getPort()).toList());
+    scrape.put("spark", spark == null ? List.of() : List.of("127.0.0.1:" + SparkCluster.METRICS_PORT));
+    scrape.put("prometheus", List.of("127.0.0.1:" + PrometheusServer.PORT));
+    PrometheusServer prometheus = new PrometheusServer(home, run, logs, scrape);
+    this.prometheus = prometheus;
+    try {
+      PrometheusServer.render(home.resolve("prometheus/prometheus.yml"), scrape);
+    } catch (LocalStackException e) {
+      network.remove();
+      System.err.println("beacon rehearse: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
     if (spark != null) {
       // Whatever a worker launched (the driver, the executors) goes with the rehearsal, even if a worker was killed.
       ChildProcesses.afterStop(() -> {
@@ -238,6 +262,7 @@ public final class Rehearsal implements Callable<Integer> {
       CompletableFuture<Void> edgeReady = CompletableFuture.runAsync(() -> {
         edgeServers.haproxy().forEach(this::startAndAwait);
         edgeServers.keepalived().forEach(this::startAndAwait);
+        startAndAwait(prometheus);
       }, starters);
       // The job's jar and the Spark home (links to the jars the job's build resolved) while the stores start.
       CompletableFuture<Path> sparkJar = spark == null ? CompletableFuture.completedFuture(null)
@@ -264,17 +289,14 @@ public final class Rehearsal implements Callable<Integer> {
         int attempts = composeNodes.get(i).restarts() ? NODE_START_ATTEMPTS : 1;
         nodesReady.add(CompletableFuture.runAsync(() -> startNode(node, attempts), starters));
       }
-      // Spark's master and workers while the nodes start; the job needs the schema a node creates, so after them.
-      CompletableFuture<Void> sparkDaemons = spark == null ? CompletableFuture.completedFuture(null)
-          : sparkJar.thenRunAsync(() -> {
-            startAndAwait(spark.master());
-            CompletableFuture.allOf(spark.workers().stream().map(w -> CompletableFuture.runAsync(() -> startAndAwait(w),
-                starters)).toArray(CompletableFuture[]::new)).join();
-          }, starters);
       CompletableFuture.allOf(nodesReady.toArray(CompletableFuture[]::new)).join();
       awaitVip(network, edgeServers);
-      sparkDaemons.join();
+      // Spark after the nodes: the job needs the schema a node creates, and on a CPU-starved machine the daemons'
+      // start next to the nodes' made the nodes' store connections time out (a node then exits before ready).
       if (spark != null) {
+        startAndAwait(spark.master());
+        CompletableFuture.allOf(spark.workers().stream().map(w -> CompletableFuture.runAsync(() -> startAndAwait(w),
+            starters)).toArray(CompletableFuture[]::new)).join();
         submitJob(spark, sparkJar.join(), bootstrap, contactPoints);
       }
     } catch (CompletionException | LocalStackException e) {
@@ -340,6 +362,7 @@ public final class Rehearsal implements Callable<Integer> {
       servers.addAll(cassandra);
       servers.add(questdb);
       servers.addAll(edgeServers.haproxy());
+      servers.add(prometheus);
       ChildProcesses.stopAll(servers);
       network.remove();
       say("everything stopped in %.1f s", seconds(stopping));
@@ -559,7 +582,11 @@ public final class Rehearsal implements Callable<Integer> {
       local.add(KAFKA_PORT + n);
       local.add(KAFKA_CONTROLLER_PORT + n);
     }
-    local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT));
+    local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT, PrometheusServer.PORT, SparkCluster.MASTER_PORT,
+        SparkCluster.MASTER_UI_PORT, SparkCluster.METRICS_PORT));
+    for (int w = 0; w < 2; w++) {
+      local.addAll(List.of(SparkCluster.WORKER_PORT + w, SparkCluster.WORKER_UI_PORT + w));
+    }
     List<Integer> http = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       local.addAll(List.of(DISCOVERY_PORT + i, COMMUNICATION_PORT + i));
@@ -700,6 +727,15 @@ public final class Rehearsal implements Callable<Integer> {
       }
     }
     say("  total RSS %d MB; Beacon node restarts during the start: %d", total / 1024, restarts.get());
+    if (prometheus != null && prometheus.isAlive()) {
+      try {
+        say("  Prometheus %s: scrape targets by health %s", prometheus.url(), prometheus.targetHealth());
+      } catch (IOException e) {
+        say("  Prometheus %s: targets unknown (%s)", prometheus.url(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** VmRSS of a process in kB (Linux /proc), -1 if unknown. */
