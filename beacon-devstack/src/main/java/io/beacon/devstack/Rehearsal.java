@@ -82,6 +82,11 @@ public final class Rehearsal implements Callable<Integer> {
   static final String ADMIN_EMAIL = "admin@localhost";
   /** Compose restarts without limit; the rehearsal gives up after this many starts (a CPU-starved start may time out). */
   static final int NODE_START_ATTEMPTS = 5;
+  /**
+   * A node deploys its roles only after joining the cluster and checking every store: at a load average of 30 on
+   * 2 cores that took over 3 minutes (compose's health check would keep waiting too).
+   */
+  static final Duration NODE_READY_TIMEOUT = Duration.ofMinutes(7);
   /** Where the nodes' HTTP listeners are: this machine's address on the edge network, which the balancers reach. */
   static final String NODE_HOST = EdgeNetwork.HOST;
 
@@ -542,7 +547,7 @@ public final class Rehearsal implements Callable<Integer> {
   private void startNode(BeaconNodeServer node, int attempts) {
     for (int attempt = 1; ; attempt++) {
       try {
-        startAndAwait(node);
+        startAndAwait(node, NODE_READY_TIMEOUT);
         return;
       } catch (LocalStackException e) {
         if (attempt >= attempts || node.isAlive()) {
@@ -556,6 +561,10 @@ public final class Rehearsal implements Callable<Integer> {
   }
 
   private void startAndAwait(ServerProcess server) {
+    startAndAwait(server, ServerProcess.DEFAULT_READY_TIMEOUT);
+  }
+
+  private void startAndAwait(ServerProcess server, Duration timeout) {
     say("%s: starting (log %s)", server.name(), server.logFile());
     synchronized (all) {
       if (!all.contains(server)) {
@@ -563,7 +572,7 @@ public final class Rehearsal implements Callable<Integer> {
       }
     }
     server.start();
-    server.awaitReady(ServerProcess.DEFAULT_READY_TIMEOUT);
+    server.awaitReady(timeout);
     Duration ready = server.lastReadyTime();
     synchronized (readyAt) {
       readyAt.put(server.name(), ready);
