@@ -175,17 +175,27 @@ final class SparkCluster {
       Thread.currentThread().interrupt();
       throw new LocalStackException("interrupted", e);
     }
-    String out = Files.readString(log);
-    java.util.regex.Matcher m = Pattern.compile("(driver-\\d+-\\d+)").matcher(out);
-    String driver = null;
-    while (m.find()) {
-      driver = m.group(1);
-    }
-    if (p.exitValue() != 0 || driver == null) {
+    if (p.exitValue() != 0) {
       throw new LocalStackException("spark-submit failed (exit " + p.exitValue() + "); see " + log + ":\n"
           + LogFiles.tail(log, 20));
     }
-    return driver;
+    // spark-submit logs the driver's id at INFO (the log configuration keeps Spark at WARN): ask the master.
+    return activeDriver().orElse("a driver");
+  }
+
+  /** The id of a driver the master lists as active, from its JSON page. */
+  Optional<String> activeDriver() {
+    try {
+      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + MASTER_UI_PORT + "/json/"))
+          .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      java.util.regex.Matcher m = Pattern.compile("(driver-\\d+-\\d+)").matcher(body);
+      return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
   }
 
   /** The job's streaming query runs (its metrics endpoint, on the driver, says so). */
