@@ -126,6 +126,13 @@ final class SparkCluster {
     }
   }
 
+  /** The cluster's secret, from the run's spark-defaults.conf. */
+  private String secret() throws IOException {
+    return Files.readAllLines(sparkHome.resolve("conf/spark-defaults.conf")).stream()
+        .filter(l -> l.startsWith("spark.authenticate.secret ")).map(l -> l.substring(l.indexOf(' ') + 1).strip())
+        .findFirst().orElseThrow(() -> new IOException("no spark.authenticate.secret in spark-defaults.conf"));
+  }
+
   Map<String, String> environment() {
     return Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_CONF_DIR", sparkHome.resolve("conf").toString(),
         "SPARK_SCALA_VERSION", "2.12", "SPARK_LOCAL_IP", "127.0.0.1",
@@ -153,7 +160,12 @@ final class SparkCluster {
         "--master", masterUrl(), "--deploy-mode", "cluster", "--supervise", "--class", JOB_CLASS,
         "--driver-memory", "512m", "--driver-cores", "1",
         // The driver a worker launches does not get Spark's Java 17 module flags (recipe): the job's file does.
-        "--driver-java-options", String.join(" ", Files.readAllLines(beaconHome.resolve("spark-job/jvm.options"))),
+        // Nor the secret: spark-submit leaves spark.authenticate.secret out of the driver's settings, and a
+        // standalone driver only takes it from its SparkConf ("A secret key must be specified via the
+        // spark.authenticate.secret config", its relaunch loop under --supervise). So it goes on the driver's JVM
+        // command line, read from the run's conf file: visible in /proc to the same user (docs/rehearsal.md).
+        "--driver-java-options", String.join(" ", Files.readAllLines(beaconHome.resolve("spark-job/jvm.options")))
+            + " -Dspark.authenticate.secret=" + secret(),
         "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
         jar.toString(),
