@@ -50,7 +50,7 @@ import picocli.CommandLine.Option;
  * balancer in a network namespace of its own on a private edge network ({@link EdgeNetwork}); the nodes' HTTP
  * listeners are on this machine's address there, and the smoke check goes through the VIP.
  *
- * <p>Also: Spark standalone (master, 2 workers, the shaded job submitted in cluster mode with spark.authenticate,
+ * <p>Also: Spark standalone (master, 2 workers, the shaded job submitted in cluster mode; spark.authenticate with --spark-auth,
  * {@link SparkCluster}), Prometheus scraping every node, balancer and the job ({@link PrometheusServer}), and with
  * {@code --faults} kills under load with the accounting identity after each ({@link RehearsalFaults}).
  *
@@ -113,6 +113,11 @@ public final class Rehearsal implements Callable<Integer> {
       + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker); a "
       + "report goes to <run dir>/faults-report.md.")
   String faults;
+
+  @Option(names = "--spark-auth", description = "spark.authenticate with a generated secret in the Spark home's "
+      + "spark-defaults.conf (mode 600). The master then refuses clients without it, but the cluster-mode driver never "
+      + "gets the secret and cannot start (docs/rehearsal.md).")
+  boolean sparkAuth;
 
   @Option(names = "--no-spark", description = "No Spark master, workers and job (reports over closed days then have "
       + "no precomputed aggregates).")
@@ -208,7 +213,7 @@ public final class Rehearsal implements Callable<Integer> {
       return EXIT_CONFIG;
     }
     this.edge = edgeServers;
-    SparkCluster spark = noSpark ? null : new SparkCluster(home, run, logs, 2);
+    SparkCluster spark = noSpark ? null : new SparkCluster(home, run, logs, 2, sparkAuth);
     this.spark = spark;
     Map<String, List<String>> scrape = new LinkedHashMap<>();
     scrape.put("beacon", new ArrayList<>());

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * driver and the executors as {@code java -cp $SPARK_HOME/conf:$SPARK_HOME/jars/*} (recipe).
  *
  * <p>The job is submitted with {@code spark-submit --deploy-mode cluster --supervise}: a worker runs the driver and
- * restarts it when it dies. {@code spark.authenticate} is on, with a secret generated for the run in
+ * restarts it when it dies. With {@code --spark-auth}, {@code spark.authenticate} is on, with a secret generated for the run in
  * {@code conf/spark-defaults.conf} (mode 600), which the master, the workers and spark-submit read; Spark hands it
  * to the driver and the executors it launches (standalone mode takes the secret from the configuration, not from
  * {@code spark.authenticate.secret.file}, which only Kubernetes and YARN read).
@@ -48,7 +48,16 @@ final class SparkCluster {
   private final Daemon master;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  SparkCluster(Path beaconHome, Path run, Path logs, int workerCount) {
+  private final boolean authenticate;
+
+  /**
+   * @param authenticate spark.authenticate with a generated secret. Off by default: in cluster mode the driver a
+   *     worker launches never gets the secret (spark-submit drops spark.authenticate.secret from the driver's
+   *     settings, even from --driver-java-options, and a standalone driver reads it only from its SparkConf), so it
+   *     fails with "A secret key must be specified via the spark.authenticate.secret config" in a --supervise loop
+   */
+  SparkCluster(Path beaconHome, Path run, Path logs, int workerCount, boolean authenticate) {
+    this.authenticate = authenticate;
     this.beaconHome = beaconHome;
     this.dir = run.resolve("spark");
     this.logs = logs;
@@ -116,21 +125,14 @@ final class SparkCluster {
     Path defaults = conf.resolve("spark-defaults.conf");
     if (!Files.exists(defaults)) {
       Files.createFile(defaults, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(defaults, String.join("\n",
+      Files.writeString(defaults, authenticate ? String.join("\n",
           "# Written by the rehearsal: the cluster's shared secret (spark.authenticate), readable by its owner only.",
           "spark.authenticate true",
           "spark.authenticate.secret " + HexFormat.of().formatHex(new SecureRandom().generateSeed(24)),
           // The legacy submission port (RPC) only: the REST server does not authenticate.
           "spark.master.rest.enabled false",
-          ""));
+          "") : "# Written by the rehearsal (without --spark-auth).\nspark.master.rest.enabled false\n");
     }
-  }
-
-  /** The cluster's secret, from the run's spark-defaults.conf. */
-  private String secret() throws IOException {
-    return Files.readAllLines(sparkHome.resolve("conf/spark-defaults.conf")).stream()
-        .filter(l -> l.startsWith("spark.authenticate.secret ")).map(l -> l.substring(l.indexOf(' ') + 1).strip())
-        .findFirst().orElseThrow(() -> new IOException("no spark.authenticate.secret in spark-defaults.conf"));
   }
 
   Map<String, String> environment() {
@@ -160,12 +162,7 @@ final class SparkCluster {
         "--master", masterUrl(), "--deploy-mode", "cluster", "--supervise", "--class", JOB_CLASS,
         "--driver-memory", "512m", "--driver-cores", "1",
         // The driver a worker launches does not get Spark's Java 17 module flags (recipe): the job's file does.
-        // Nor the secret: spark-submit leaves spark.authenticate.secret out of the driver's settings, and a
-        // standalone driver only takes it from its SparkConf ("A secret key must be specified via the
-        // spark.authenticate.secret config", its relaunch loop under --supervise). So it goes on the driver's JVM
-        // command line, read from the run's conf file: visible in /proc to the same user (docs/rehearsal.md).
-        "--driver-java-options", String.join(" ", Files.readAllLines(beaconHome.resolve("spark-job/jvm.options")))
-            + " -Dspark.authenticate.secret=" + secret(),
+        "--driver-java-options", String.join(" ", Files.readAllLines(beaconHome.resolve("spark-job/jvm.options"))),
         "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
         jar.toString(),
