@@ -157,7 +157,7 @@ final class AdHocReports {
     k.put("k", new java.util.TreeSet<>(settings.keyEvents()));
     if (!settings.sessionRules().equals(io.beacon.model.session.SessionRules.GA4)) {
       // Left out at the defaults, so reports cached before session settings existed keep their keys.
-      k.put("t", List.of(settings.sessionRules().timeoutMs(), settings.sessionRules().engagedAfterMs()));
+      k.put("sr", List.of(settings.sessionRules().timeoutMs(), settings.sessionRules().engagedAfterMs()));
     }
     k.put("r", request.dateRanges().stream().map(r -> List.of(r.name(), r.start().toString(), r.end().toString()))
         .toList());
