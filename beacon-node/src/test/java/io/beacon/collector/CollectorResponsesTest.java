@@ -42,7 +42,11 @@ class CollectorResponsesTest {
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     port = server.actualPort();
-    client = vertx.createHttpClient();
+    // One connection per request: twice today (2026-12-07) a request reusing the pooled connection of an error
+    // answer (503, 413) got no answer within 10 s, once per several runs; under investigation (a client pool race
+    // is suspected: the server answered the same requests at once on fresh connections). Senders in the field
+    // (browsers, MP clients) are not Vert.x's client.
+    client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterEach
