@@ -27,13 +27,14 @@ public final class PropertiesTable {
   public static final String COOKIELESS = "cookieless";
   public static final String CREATED_AT = "created_at";
   public static final String UPDATED_AT = "updated_at";
+  public static final String PLAUSIBLE_DOMAINS = "plausible_domains";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
-      KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT);
+      KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, PLAUSIBLE_DOMAINS);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
-      RETENTION_DAYS, RESPECT_DNT, COOKIELESS);
+      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, PLAUSIBLE_DOMAINS);
 
   private PropertiesTable() {}
 
@@ -61,6 +62,11 @@ public final class PropertiesTable {
     return "SELECT " + PROPERTY_ID + ", " + TIME_ZONE + ", " + KEY_EVENTS + " FROM " + TABLE + " WHERE property_id = ?";
   }
 
+  /** Every property's id and Plausible domains (the admin API's check that a domain has one property). */
+  public static String selectPlausibleDomains() {
+    return "SELECT " + PROPERTY_ID + ", " + PLAUSIBLE_DOMAINS + " FROM " + TABLE;
+  }
+
   /** Every property's id and raw-hit retention. */
   public static String selectRetentions() {
     return "SELECT " + PROPERTY_ID + ", " + RETENTION_DAYS + " FROM " + TABLE;
@@ -74,7 +80,8 @@ public final class PropertiesTable {
 
   public static Object[] insertValues(PropertyRecord p) {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
-        p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt()};
+        p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
+        p.plausibleDomains()};
   }
 
   /**
@@ -89,7 +96,7 @@ public final class PropertiesTable {
   /** The settings of {@code p}, its {@code updatedAt} and its id; its secret and creation time are not used. */
   public static Object[] updateSettingsValues(PropertyRecord p) {
     return new Object[] {p.name(), p.timeZone(), p.allowedHostnames(), p.keyEvents(), p.retentionDays(),
-        p.respectDnt(), p.cookieless(), p.updatedAt(), p.propertyId()};
+        p.respectDnt(), p.cookieless(), p.plausibleDomains(), p.updatedAt(), p.propertyId()};
   }
 
   /** Replaces an existing property's api secret and {@code updated_at}; values: {@link #updateSecretValues}. */

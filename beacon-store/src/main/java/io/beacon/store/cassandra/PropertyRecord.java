@@ -28,14 +28,30 @@ import java.util.Set;
  * @param cookieless       whether the tracker runs without cookies
  * @param createdAt        when the property was created
  * @param updatedAt        when its settings last changed
+ * @param plausibleDomains the domains Plausible's trackers name the property by ({@link PlausibleDomains})
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
-    Instant createdAt, Instant updatedAt) {
+    Instant createdAt, Instant updatedAt, Set<String> plausibleDomains) {
 
   public PropertyRecord {
     allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
     keyEvents = keyEvents == null ? Set.of() : keyEvents;
+    plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+  }
+
+  /** A property without Plausible domains. */
+  public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+      String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+      Instant createdAt, Instant updatedAt) {
+    this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+        createdAt, updatedAt, Set.of());
+  }
+
+  /** This property with other Plausible domains. */
+  public PropertyRecord withPlausibleDomains(Set<String> domains) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, domains);
   }
 
   /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
@@ -52,7 +68,8 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.RESPECT_DNT) && r.getBoolean(PropertiesTable.RESPECT_DNT),
         has(r, c, PropertiesTable.COOKIELESS) && r.getBoolean(PropertiesTable.COOKIELESS),
         has(r, c, PropertiesTable.CREATED_AT) ? r.getInstant(PropertiesTable.CREATED_AT) : null,
-        has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null);
+        has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null,
+        set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS));
   }
 
   /**

@@ -24,7 +24,7 @@ class PropertiesTableTest {
     // PropertyRecord's components are the columns, in order.
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
-            "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt");
+            "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "plausibleDomains");
   }
 
   @Test
@@ -37,11 +37,12 @@ class PropertiesTableTest {
         .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
-        + " updated_at = ? WHERE property_id = ? IF EXISTS");
+        + " plausible_domains = ?, updated_at = ? WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, p.plausibleDomains(), UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
-        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED);
+        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, p.plausibleDomains());
+    assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
   }
 
@@ -70,6 +71,7 @@ class PropertiesTableTest {
     assertThat(p.keyEvents()).isEmpty();
     assertThat(p.retentionDays()).isNull();
     assertThat(p.respectDnt()).isFalse();
+    assertThat(p.plausibleDomains()).isEmpty();
     assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
     assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
     assertThat(PropertyRecord.zoneOf(" ")).isEqualTo(ZoneOffset.UTC);
@@ -86,6 +88,18 @@ class PropertiesTableTest {
 
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
-        Set.of("purchase"), 30, true, false, CREATED, UPDATED);
+        Set.of("purchase"), 30, true, false, CREATED, UPDATED, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")));
+  }
+
+  @Test
+  void plausibleDomainsAreSpelledOneWay() {
+    assertThat(PlausibleDomains.normalize("  WWW.Shop.Example ")).isEqualTo("shop.example");
+    assertThat(PlausibleDomains.normalize("www.")).isEmpty();
+    assertThat(PlausibleDomains.normalize(null)).isNull();
+    assertThat(List.of("shop.example", "shop.example/blog", "localhost:3000", "münchen.example", "a"))
+        .allMatch(PlausibleDomains::valid);
+    assertThat(java.util.Arrays.asList("", "shop.example,other.example", "shop example", "-shop.example",
+        "shop..example", "shop.example/", "https://shop.example", "<b>.example", "a".repeat(254), null))
+        .noneMatch(PlausibleDomains::valid);
   }
 }
