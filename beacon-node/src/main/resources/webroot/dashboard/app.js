@@ -188,13 +188,15 @@ async function renderSettings(main) {
     el('label', {}, 'Allowed hostnames (comma-separated)', input('allowedHostnames', (p.allowedHostnames || []).join(', '))),
     el('label', {}, 'Key events (comma-separated)', input('keyEvents', (p.keyEvents || []).join(', '))),
     el('label', {}, 'Retention (days)', input('retentionDays', p.retentionDays)),
+    el('label', {}, 'Plausible domains (comma-separated)', input('plausibleDomains', (p.plausibleDomains || []).join(', '))),
     el('button', { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const f = new FormData(form); const list = (k) => String(f.get(k) || '').split(',').map((s) => s.trim()).filter(Boolean);
     try {
       await api('PATCH', '/api/v1/admin/properties/' + encodeURIComponent(state.property), { name: f.get('name'), timeZone: f.get('timeZone'),
-        allowedHostnames: list('allowedHostnames'), keyEvents: list('keyEvents'), retentionDays: f.get('retentionDays') ? Number(f.get('retentionDays')) : undefined });
+        allowedHostnames: list('allowedHostnames'), keyEvents: list('keyEvents'), retentionDays: f.get('retentionDays') ? Number(f.get('retentionDays')) : undefined,
+        plausibleDomains: list('plausibleDomains') });
       $('settings-status').textContent = 'Saved.';
     } catch (e) { $('settings-status').textContent = e.message; }
   };

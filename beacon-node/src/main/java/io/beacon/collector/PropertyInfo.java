@@ -6,15 +6,27 @@ import java.util.Set;
 /**
  * What the collector needs to know about a property (a row of the Cassandra {@code properties}
  * table): the Measurement Protocol secret, the hostnames allowed to send hits (empty: any), the
- * event names that are key events, and the tracker's privacy settings.
+ * event names that are key events, the tracker's privacy settings, and the domains Plausible's trackers name it by
+ * (normalized: {@link io.beacon.store.cassandra.PlausibleDomains}).
  */
 public record PropertyInfo(
-    String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents, boolean respectDnt, boolean cookieless) {
+    String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents, boolean respectDnt, boolean cookieless,
+    Set<String> plausibleDomains) {
+
+  public PropertyInfo {
+    plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+  }
+
+  /** A property without Plausible domains. */
+  public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents, boolean respectDnt,
+      boolean cookieless) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, Set.of());
+  }
 
   /** The collector's part of a stored property. */
   public static PropertyInfo of(PropertyRecord p) {
     return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
-        p.respectDnt(), p.cookieless());
+        p.respectDnt(), p.cookieless(), Set.copyOf(p.plausibleDomains()));
   }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */
