@@ -26,6 +26,8 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
@@ -85,6 +87,14 @@ public final class BeaconNode {
     VertxOptions options = new VertxOptions().setMetricsOptions(
         metrics.vertxOptions(config.collector().proxyProtocol() || config.query().proxyProtocol()));
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(config.cluster().eventBusPort());
+    if (config.cluster().tlsEnabled()) {
+      // The event bus's own links (node to node, apart from Ignite's) over mutual TLS with the same certificates:
+      // a peer must present one the cluster's CA signed, or no message of it is read.
+      BeaconConfig.ClusterTls tls = config.cluster().tls();
+      options.getEventBusOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PfxOptions().setPath(tls.keyStore()).setPassword(tls.keyStorePassword()))
+          .setTrustOptions(new PfxOptions().setPath(tls.trustStore()).setPassword(tls.trustStorePassword()));
+    }
     return Vertx.builder().with(options).withClusterManager(clusterManager).withMetrics(metrics.vertxFactory())
         .buildClustered()
         .compose(vertx -> {

@@ -63,6 +63,12 @@ public final class NodeRunner {
         display(http.collector().host()), http.collector().port(),
         display(http.management().host()), http.management().port(),
         display(http.collector().host()), http.collector().port());
+    java.nio.file.Path adminPassword = java.nio.file.Path.of(config.query().adminPasswordFile()).toAbsolutePath();
+    if (java.nio.file.Files.isRegularFile(adminPassword)) {
+      // Not the email itself: this output is the log of a container.
+      System.out.printf("  first login: query.adminEmail (default admin@localhost) with the one-time password in%n"
+          + "    %s (the dashboard then asks for a new one)%n%n", adminPassword);
+    }
     return true;
   }
 

@@ -188,6 +188,8 @@ async function renderSettings(main) {
     el('label', {}, 'Allowed hostnames (comma-separated)', input('allowedHostnames', (p.allowedHostnames || []).join(', '))),
     el('label', {}, 'Key events (comma-separated)', input('keyEvents', (p.keyEvents || []).join(', '))),
     el('label', {}, 'Retention (days)', input('retentionDays', p.retentionDays)),
+    el('label', {}, 'Session timeout (minutes, 5-475)', input('sessionTimeoutMinutes', p.sessionTimeoutMinutes)),
+    el('label', {}, 'Engaged session after (seconds, 10-60)', input('engagedSessionSeconds', p.engagedSessionSeconds)),
     el('label', {}, 'Plausible domains (comma-separated)', input('plausibleDomains', (p.plausibleDomains || []).join(', '))),
     el('button', { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
   form.onsubmit = async (ev) => {
@@ -196,7 +198,10 @@ async function renderSettings(main) {
     try {
       await api('PATCH', '/api/v1/admin/properties/' + encodeURIComponent(state.property), { name: f.get('name'), timeZone: f.get('timeZone'),
         allowedHostnames: list('allowedHostnames'), keyEvents: list('keyEvents'), retentionDays: f.get('retentionDays') ? Number(f.get('retentionDays')) : undefined,
+        sessionTimeoutMinutes: f.get('sessionTimeoutMinutes') ? Number(f.get('sessionTimeoutMinutes')) : null,
+        engagedSessionSeconds: f.get('engagedSessionSeconds') ? Number(f.get('engagedSessionSeconds')) : null,
         plausibleDomains: list('plausibleDomains') });
+      // Session settings apply to history: past days are being rebuilt.
       $('settings-status').textContent = 'Saved.';
     } catch (e) { $('settings-status').textContent = e.message; }
   };
@@ -220,12 +225,22 @@ async function render() {
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }
 
-function showLogin() { $('app').hidden = true; $('login').hidden = false; }
+function showLogin() { $('app').hidden = true; $('change-password').hidden = true; $('login').hidden = false; }
+
+// The first login with a one-time password (the bootstrap administrator's, or one an administrator set): the session
+// may only change it, so nothing else is shown until then.
+function showChangePassword(email) {
+  $('app').hidden = true; $('login').hidden = true; $('change-password').hidden = false;
+  $('password-user').value = email || '';
+  $('password-error').textContent = '';
+}
 
 async function start() {
   // Asks without failing when logged out, so a fresh visit logs no error.
   const who = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
   if (!who.email) { showLogin(); return; }
+  if (who.passwordChangeRequired) { showChangePassword(who.email); return; }
+  $('change-password').hidden = true;
   const list = await api('GET', '/api/v1/admin/properties');
   $('login').hidden = true; $('app').hidden = false;
   $('property').replaceChildren(...list.properties.map((p) => el('option', { value: p.propertyId }, p.name + ' (' + p.propertyId + ')')));
@@ -240,6 +255,15 @@ $('login-form').onsubmit = async (ev) => {
   const json = await r.json().catch(() => ({}));
   if (!r.ok) { $('login-error').textContent = (json.error && json.error.message) || 'Login failed'; return; }
   state.csrf = json.csrfToken; start();
+};
+$('password-form').onsubmit = async (ev) => {
+  ev.preventDefault();
+  if ($('password-new').value !== $('password-again').value) { $('password-error').textContent = 'The new passwords differ.'; return; }
+  try {
+    await api('POST', '/api/v1/account/password', { currentPassword: $('password-current').value, newPassword: $('password-new').value });
+    ['password-current', 'password-new', 'password-again'].forEach((id) => { $(id).value = ''; });
+    start();
+  } catch (e) { $('password-error').textContent = e.message; }
 };
 $('logout').onclick = async () => { await api('POST', '/api/v1/logout').catch(() => {}); showLogin(); };
 $('property').onchange = () => { state.property = $('property').value; state.filter = null; render(); };

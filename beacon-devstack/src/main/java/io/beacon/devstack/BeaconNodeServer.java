@@ -21,6 +21,7 @@ final class BeaconNodeServer extends ServerProcess {
   private final Path configFile;
   private final Map<String, String> env;
   private final List<String> heap;
+  private final String managementHost;
   private final int managementPort;
 
   /**
@@ -28,11 +29,12 @@ final class BeaconNodeServer extends ServerProcess {
    * @param heap JVM heap flags, e.g. -Xms64m -Xmx384m
    */
   BeaconNodeServer(String name, Path beaconHome, Path runDir, Path logs, Path configFile, Map<String, String> env,
-                   List<String> heap, int managementPort) {
+                   List<String> heap, String managementHost, int managementPort) {
     super(name, "node", beaconHome, runDir.resolve(name), logs.resolve(name + ".log"));
     this.configFile = configFile.toAbsolutePath().normalize();
     this.env = Map.copyOf(new LinkedHashMap<>(env));
     this.heap = List.copyOf(heap);
+    this.managementHost = managementHost;
     this.managementPort = managementPort;
   }
 
@@ -79,10 +81,10 @@ final class BeaconNodeServer extends ServerProcess {
   @Override
   protected Probe newProbe() {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/ready"))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + managementHost + ":" + managementPort + "/ready"))
         .timeout(Duration.ofSeconds(5)).GET().build();
     return () -> {
-      requirePortOpen(managementPort);
+      requirePortOpen(managementHost, managementPort);
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         throw new IllegalStateException("/ready " + response.statusCode() + ": " + response.body());

@@ -45,6 +45,7 @@ final class ChildProcesses {
 
   private static final Set<ServerProcess> LIVE = ConcurrentHashMap.newKeySet();
   private static final List<Runnable> BEFORE_STOP = new CopyOnWriteArrayList<>();
+  private static final List<Runnable> AFTER_STOP = new CopyOnWriteArrayList<>();
   private static volatile boolean shuttingDown;
 
   static {
@@ -59,12 +60,24 @@ final class ChildProcesses {
         }
       }
       stopAll(List.copyOf(LIVE));
+      for (Runnable r : AFTER_STOP) {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          // keep going
+        }
+      }
     }, "beacon-devstack-shutdown"));
   }
 
   /** Runs {@code action} in the shutdown hook before any server is stopped. */
   static void beforeStop(Runnable action) {
     BEFORE_STOP.add(action);
+  }
+
+  /** Runs {@code action} in the shutdown hook once every server is stopped (e.g. removing network namespaces). */
+  static void afterStop(Runnable action) {
+    AFTER_STOP.add(action);
   }
 
   private ChildProcesses() {

@@ -30,7 +30,9 @@ final class ComposeNodes {
       "BEACON_NODE_NAME",
       "BEACON_KAFKA_REPLICATION_FACTOR",
       "BEACON_CASSANDRA_REPLICATION_FACTOR",
-      "BEACON_CLUSTER_MIN_MEMBERS");
+      "BEACON_CLUSTER_MIN_MEMBERS",
+      // The dashboard reaches the nodes through the balancers' TLS frontend, as in compose.
+      "BEACON_QUERY_SECURE_COOKIES");
 
   /** Compose keys whose values name container hosts or paths: the rehearsal sets its own loopback value. */
   static final Set<String> LOCALIZED = Set.of(
@@ -42,11 +44,9 @@ final class ComposeNodes {
       "BEACON_CLUSTER_HOST",
       "BEACON_CLUSTER_MEMBERS",
       "BEACON_CLUSTER_WORK_DIR",
-      // Compose trusts its balancers' subnet; the rehearsal's balancers (to come) run on the loopback.
+      // Compose trusts its balancers' subnet; the rehearsal's balancers have addresses of the edge network.
       "BEACON_COLLECTOR_TRUSTED_PROXIES",
       "BEACON_QUERY_TRUSTED_PROXIES",
-      // Compose serves the dashboard over TLS only; the rehearsal has no TLS yet (docs/rehearsal.md).
-      "BEACON_QUERY_SECURE_COOKIES",
       "BEACON_OPTS");
 
   /** Set by the rehearsal only: several nodes on one host need their own ports (and spool dirs, admin password). */

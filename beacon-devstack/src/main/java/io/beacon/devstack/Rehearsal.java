@@ -31,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,7 +46,15 @@ import picocli.CommandLine.Option;
  * Every process logs to {@code <run dir>/logs/<process>.log}. Ctrl-C (or any JVM exit) stops the Beacon nodes,
  * then every server, by PID.
  *
- * <p>Not yet: Spark master/workers and the job, HAProxy + keepalived VIP, Prometheus, faults, TLS/auth (issue 18).
+ * <p>In front of the nodes, compose's edge ({@link ComposeEdge}): two HAProxy with keepalived holding a VIP, each
+ * balancer in a network namespace of its own on a private edge network ({@link EdgeNetwork}); the nodes' HTTP
+ * listeners are on this machine's address there, and the smoke check goes through the VIP.
+ *
+ * <p>Also: Spark standalone (master, 2 workers, the shaded job submitted in cluster mode; spark.authenticate with --spark-auth,
+ * {@link SparkCluster}), Prometheus scraping every node, balancer and the job ({@link PrometheusServer}), and with
+ * {@code --faults} kills under load with the accounting identity after each ({@link RehearsalFaults}).
+ *
+ * <p>Not yet: TLS/auth of the stores, store exporters, a network partition fault (issue 18).
  */
 @Command(name = "beacon rehearse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Runs the multi-node production topology of docker-compose.yml on this machine (no Docker).",
@@ -70,7 +80,15 @@ public final class Rehearsal implements Callable<Integer> {
   static final int COMMUNICATION_PORT = 47700;
   static final int CLUSTER_SIZE = 3;
   static final String ADMIN_EMAIL = "admin@localhost";
-  static final int NODE_START_ATTEMPTS = 3;
+  /** Compose restarts without limit; the rehearsal gives up after this many starts (a CPU-starved start may time out). */
+  static final int NODE_START_ATTEMPTS = 5;
+  /**
+   * A node deploys its roles only after joining the cluster and checking every store: at a load average of 30 on
+   * 2 cores that took over 3 minutes (compose's health check would keep waiting too).
+   */
+  static final Duration NODE_READY_TIMEOUT = Duration.ofMinutes(7);
+  /** Where the nodes' HTTP listeners are: this machine's address on the edge network, which the balancers reach. */
+  static final String NODE_HOST = EdgeNetwork.HOST;
 
   @Option(names = "--compose", paramLabel = "FILE", defaultValue = "docker-compose.yml",
       description = "The compose file whose beacon-N services are run (default: ${DEFAULT-VALUE}).")
@@ -90,7 +108,25 @@ public final class Rehearsal implements Callable<Integer> {
   @Option(names = "--exit-after-smoke", description = "Stop everything after the smoke check and the summary.")
   boolean exitAfterSmoke;
 
+  @Option(names = "--faults", paramLabel = "LIST", description = "After the smoke check, inject faults under load "
+      + "through the VIP and check the accounting identity after each: short (Kafka quorum leader, an ingest node, the "
+      + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker); a "
+      + "report goes to <run dir>/faults-report.md.")
+  String faults;
+
+  @Option(names = "--spark-auth", description = "spark.authenticate with a generated secret in the Spark home's "
+      + "spark-defaults.conf (mode 600). The master then refuses clients without it, but the cluster-mode driver never "
+      + "gets the secret and cannot start (docs/rehearsal.md).")
+  boolean sparkAuth;
+
+  @Option(names = "--no-spark", description = "No Spark master, workers and job (reports over closed days then have "
+      + "no precomputed aggregates).")
+  boolean noSpark;
+
   private final Instant begin = Instant.now();
+  private Edge edge;
+  private SparkCluster spark;
+  private PrometheusServer prometheus;
   private final List<ServerProcess> all = new ArrayList<>();
   private final Map<String, Duration> readyAt = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
@@ -107,10 +143,17 @@ public final class Rehearsal implements Callable<Integer> {
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath().normalize();
     Path compose = home.resolve(composeFile).normalize();
     List<ComposeNodes.Node> composeNodes;
+    ComposeEdge.Edge composeEdge;
     try {
       composeNodes = ComposeNodes.read(compose);
+      composeEdge = ComposeEdge.read(compose);
     } catch (LocalStackException e) {
       System.err.println("beacon rehearse: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    String noEdge = EdgeNetwork.unavailable();
+    if (noEdge != null) {
+      System.err.println("beacon rehearse: " + noEdge);
       return EXIT_CONFIG;
     }
     Path run = (runDir != null ? runDir : home.resolve("target").resolve("rehearsal")
@@ -140,13 +183,62 @@ public final class Rehearsal implements Callable<Integer> {
       ComposeNodes.Node spec = composeNodes.get(i);
       Map<String, String> env = nodeEnv(spec, i, composeNodes.size(), run, bootstrap, contactPoints, questdb, adminPassword);
       nodes.add(new BeaconNodeServer(spec.service(), home, run, logs, spec.configFile(), env,
-          List.of("-Xms64m", "-Xmx" + nodeHeapMb + "m"), MANAGEMENT_PORT + i));
+          List.of("-Xms64m", "-Xmx" + nodeHeapMb + "m"), NODE_HOST, MANAGEMENT_PORT + i));
+    }
+
+    // The edge network first: the nodes listen on its host address, so their ports can only be checked on it.
+    EdgeNetwork.removeStale();
+    EdgeNetwork network = new EdgeNetwork(composeEdge.balancers().size());
+    ChildProcesses.afterStop(network::remove);
+    try {
+      network.create();
+    } catch (IOException | LocalStackException e) {
+      network.remove();
+      System.err.println("beacon rehearse: cannot create the edge network: " + e.getMessage());
+      return EXIT_CONFIG;
     }
     List<String> taken = takenPorts(composeNodes.size());
     if (!taken.isEmpty()) {
+      network.remove();
       System.err.println("beacon rehearse: already in use: " + String.join(", ", taken)
           + " (is another rehearsal running?)");
       return EXIT_CONFIG;
+    }
+    Edge edgeServers;
+    try {
+      edgeServers = edge(home, run, logs, composeEdge, composeNodes, network);
+    } catch (IOException | LocalStackException e) {
+      network.remove();
+      System.err.println("beacon rehearse: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    this.edge = edgeServers;
+    SparkCluster spark = noSpark ? null : new SparkCluster(home, run, logs, 2, sparkAuth);
+    this.spark = spark;
+    Map<String, List<String>> scrape = new LinkedHashMap<>();
+    scrape.put("beacon", new ArrayList<>());
+    for (int i = 0; i < composeNodes.size(); i++) {
+      scrape.get("beacon").add(NODE_HOST + ":" + (MANAGEMENT_PORT + i));
+    }
+    scrape.put("haproxy", edgeServers.haproxy().stream()
+        .map(h -> URI.create(h.metricsUrl()).getHost() + ":" + URI.create(h.metricsUrl()).getPort()).toList());
+    scrape.put("spark", spark == null ? List.of() : List.of("127.0.0.1:" + SparkCluster.METRICS_PORT));
+    scrape.put("prometheus", List.of("127.0.0.1:" + PrometheusServer.PORT));
+    PrometheusServer prometheus = new PrometheusServer(home, run, logs, scrape);
+    this.prometheus = prometheus;
+    try {
+      PrometheusServer.render(home.resolve("prometheus/prometheus.yml"), scrape);
+    } catch (LocalStackException e) {
+      network.remove();
+      System.err.println("beacon rehearse: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    if (spark != null) {
+      // Whatever a worker launched (the driver, the executors) goes with the rehearsal, even if a worker was killed.
+      ChildProcesses.afterStop(() -> {
+        spark.driver().ifPresent(ProcessHandle::destroyForcibly);
+        spark.executors().forEach(ProcessHandle::destroyForcibly);
+      });
     }
 
     // Ctrl-C / exit: the Beacon nodes leave first, while the stores still answer; then the servers (the hook
@@ -157,6 +249,8 @@ public final class Rehearsal implements Callable<Integer> {
       }
       say("stopping the Beacon nodes, then the servers ...");
       ChildProcesses.stopAll(nodes);
+      // The balancers' keepalived first (SIGTERM: it gives the VIP up), then whatever is left.
+      ChildProcesses.stopAll(edgeServers.keepalived());
     });
 
     // A thread per process start: they mostly wait (each Kafka broker waits for its quorum, so all three must run at
@@ -174,12 +268,29 @@ public final class Rehearsal implements Callable<Integer> {
       CompletableFuture<Void> kafkaReady = CompletableFuture.allOf(kafka.stream()
           .map(k -> CompletableFuture.runAsync(() -> startAndAwait(k), starters)).toArray(CompletableFuture[]::new));
       CompletableFuture<Void> questdbReady = CompletableFuture.runAsync(() -> startAndAwait(questdb), starters);
+      // The edge is light and independent of the stores: its health checks mark the nodes DOWN until they answer.
+      CompletableFuture<Void> edgeReady = CompletableFuture.runAsync(() -> {
+        edgeServers.haproxy().forEach(this::startAndAwait);
+        edgeServers.keepalived().forEach(this::startAndAwait);
+        startAndAwait(prometheus);
+      }, starters);
+      // The job's jar and the Spark home (links to the jars the job's build resolved) while the stores start.
+      CompletableFuture<Path> sparkJar = spark == null ? CompletableFuture.completedFuture(null)
+          : CompletableFuture.supplyAsync(() -> {
+            try {
+              spark.prepareHome();
+            } catch (IOException e) {
+              throw new LocalStackException("cannot prepare the Spark home: " + e, e);
+            }
+            return spark.shadedJar();
+          }, starters);
       say("Cassandra: 3 nodes on 127.0.0.1/.2/.3, one after the other (ring delay 5 s)");
       for (CassandraServer node : cassandra) {
         startAndAwait(node);
       }
       join(kafkaReady);
       join(questdbReady);
+      join(edgeReady);
       say("stores ready: Kafka %s, Cassandra %s, QuestDB %s", bootstrap, contactPoints, questdb.httpUrl());
       // All nodes together: /ready needs BEACON_CLUSTER_MIN_MEMBERS of them in the cluster.
       List<CompletableFuture<Void>> nodesReady = new ArrayList<>();
@@ -189,6 +300,15 @@ public final class Rehearsal implements Callable<Integer> {
         nodesReady.add(CompletableFuture.runAsync(() -> startNode(node, attempts), starters));
       }
       CompletableFuture.allOf(nodesReady.toArray(CompletableFuture[]::new)).join();
+      awaitVip(network, edgeServers);
+      // Spark after the nodes: the job needs the schema a node creates, and on a CPU-starved machine the daemons'
+      // start next to the nodes' made the nodes' store connections time out (a node then exits before ready).
+      if (spark != null) {
+        startAndAwait(spark.master());
+        CompletableFuture.allOf(spark.workers().stream().map(w -> CompletableFuture.runAsync(() -> startAndAwait(w),
+            starters)).toArray(CompletableFuture[]::new)).join();
+        submitJob(spark, sparkJar.join(), bootstrap, contactPoints);
+      }
     } catch (CompletionException | LocalStackException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       System.err.println("beacon rehearse: " + cause.getMessage());
@@ -196,36 +316,197 @@ public final class Rehearsal implements Callable<Integer> {
     }
     say("all %d processes ready", all.size());
     for (int i = 0; i < nodes.size(); i++) {
-      say("  %s [%s]: collector http://127.0.0.1:%d  query http://127.0.0.1:%d  management http://127.0.0.1:%d/ready",
-          nodes.get(i).name(), composeNodes.get(i).roleList(), COLLECTOR_PORT + i, QUERY_PORT + i, MANAGEMENT_PORT + i);
+      say("  %s [%s]: collector http://%s:%d  query http://%s:%d  management http://%s:%d/ready",
+          nodes.get(i).name(), composeNodes.get(i).roleList(), NODE_HOST, COLLECTOR_PORT + i, NODE_HOST,
+          QUERY_PORT + i, NODE_HOST, MANAGEMENT_PORT + i);
     }
+    say("  edge: VIP %s held by lb%d: ingest %s, dashboard %s (certificate %s), HAProxy metrics %s",
+        EdgeNetwork.VIP, network.vipHolder(), edgeServers.ingestUrl(), edgeServers.dashboardUrl(),
+        edgeServers.certificate(), String.join(" ", edgeServers.haproxy().stream().map(HaproxyServer::metricsUrl).toList()));
     say("  admin: %s / %s", ADMIN_EMAIL, adminPassword);
 
     boolean smokeOk = true;
     if (!noSmoke) {
       try {
-        smoke(composeNodes, questdb, adminPassword);
+        smoke(composeNodes, questdb, adminPassword, edgeServers);
       } catch (Exception e) {
         smokeOk = false;
         System.err.println("beacon rehearse: smoke check FAILED: " + e);
       }
     }
     summary();
+    boolean faultsOk = true;
+    if (faults != null && smokeOk) {
+      Instant faultsStart = Instant.now();
+      try {
+        List<RehearsalFaults.Result> results = new RehearsalFaults(new RehearsalFaults.Stack(kafka, cassandra, questdb,
+            nodes, composeNodes, edgeServers, network, spark, bootstrap, contactPoints, adminPassword,
+            node -> startNode(node, NODE_START_ATTEMPTS), this::startAndAwait), line -> say("%s", line))
+            .run(RehearsalFaults.Fault.list(faults));
+        faultsOk = results.stream().allMatch(r -> r.identity() && r.lost() == 0 && r.duplicated() == 0);
+        Path report = run.resolve("faults-report.md");
+        String table = RehearsalFaults.markdown(results);
+        RehearsalFaults.write(report, results, String.format("%d faults in %.1f s; RSS per process at the end in the "
+            + "console summary.", results.size(), seconds(faultsStart)));
+        say("faults (%.1f s):%n%s", seconds(faultsStart), table);
+        say("fault report: %s; every identity %s", report, faultsOk ? "holds" : "DID NOT HOLD");
+      } catch (Exception e) {
+        faultsOk = false;
+        System.err.println("beacon rehearse: faults FAILED: " + e);
+        e.printStackTrace();
+      }
+      summary();
+    }
+    smokeOk &= faultsOk;
     if (exitAfterSmoke || !smokeOk) {
       Instant stopping = Instant.now();
       say("stopping the Beacon nodes ...");
       ChildProcesses.stopAll(nodes);
       say("Beacon nodes stopped in %.1f s; stopping the servers ...", seconds(stopping));
+      ChildProcesses.stopAll(edgeServers.keepalived());
+      if (spark != null) {
+        ChildProcesses.stopAll(spark.workers());
+        ChildProcesses.stopAll(List.of(spark.master()));
+      }
       List<ServerProcess> servers = new ArrayList<>(kafka);
       servers.addAll(cassandra);
       servers.add(questdb);
+      servers.addAll(edgeServers.haproxy());
+      servers.add(prometheus);
       ChildProcesses.stopAll(servers);
+      network.remove();
       say("everything stopped in %.1f s", seconds(stopping));
       return smokeOk ? 0 : EXIT_FAILED;
     }
     say("running; Ctrl-C stops everything");
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /**
+   * The balancers as run: their HAProxy and keepalived, the public URLs on the VIP (compose's binds: each balancer
+   * has a namespace of its own, so ":80" there is the VIP's port 80), the self-signed certificate of the TLS
+   * frontends.
+   */
+  record Edge(List<HaproxyServer> haproxy, List<KeepalivedServer> keepalived, String ingestUrl, String dashboardUrl,
+              Path certificate) {
+  }
+
+  /**
+   * Renders and checks the edge of compose: each balancer's HAProxy environment (compose's env_file with the
+   * certificate and the stats password file localized, the password read from it as deploy/lb-entrypoint.sh does),
+   * the static backends file rendered from backends-dns.cfg, and each keepalived's params.
+   */
+  static Edge edge(Path home, Path run, Path logs, ComposeEdge.Edge compose, List<ComposeNodes.Node> nodes,
+                   EdgeNetwork network) throws IOException {
+    Path dir = Files.createDirectories(run.resolve("edge"));
+    Path certificate = selfSignedCertificate(dir);
+    Path passwordFile = dir.resolve("lb_stats_password.txt");
+    Files.writeString(passwordFile, HexFormat.of().formatHex(new SecureRandom().generateSeed(12)) + "\n");
+    Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+    Map<String, List<ComposeEdge.Server>> servers = new LinkedHashMap<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      ComposeNodes.Node node = nodes.get(i);
+      if (node.collects()) {
+        servers.computeIfAbsent("BEACON_COLLECTOR_PORT", k -> new ArrayList<>())
+            .add(new ComposeEdge.Server(node.service(), NODE_HOST, COLLECTOR_PORT + i, MANAGEMENT_PORT + i));
+      }
+      if (node.serves()) {
+        servers.computeIfAbsent("BEACON_QUERY_PORT", k -> new ArrayList<>())
+            .add(new ComposeEdge.Server(node.service(), NODE_HOST, QUERY_PORT + i, MANAGEMENT_PORT + i));
+      }
+    }
+    Path backends = dir.resolve("backends-rehearsal.cfg");
+    Files.writeString(backends, ComposeEdge.renderBackends(Files.readAllLines(compose.backendsDns()), servers));
+    List<Path> configs = List.of(compose.haproxyMain(), backends);
+
+    List<HaproxyServer> haproxy = new ArrayList<>();
+    List<KeepalivedServer> keepalived = new ArrayList<>();
+    Map<String, String> first = null;
+    for (ComposeEdge.Balancer lb : compose.balancers()) {
+      Map<String, String> env = new LinkedHashMap<>();
+      ComposeEdge.HAPROXY_KEPT.forEach(k -> env.put(k, lb.haproxyEnv().get(k)));
+      env.put("BEACON_LB_TLS_CERT", certificate.toString());
+      env.put("BEACON_LB_STATS_PASSWORD_FILE", passwordFile.toString());
+      env.put("BEACON_LB_STATS_PASSWORD", Files.readString(passwordFile).strip());
+      HaproxyServer.check(configs, env);
+      haproxy.add(new HaproxyServer(lb.service() + "-haproxy", home, run.resolve(lb.service()),
+          logs.resolve(lb.service() + "-haproxy.log"), network, lb.index(), configs, env));
+
+      Map<String, String> params = new LinkedHashMap<>();
+      ComposeEdge.PARAMS_KEPT.forEach(k -> params.put(k, lb.params().get(k)));
+      int peer = lb.index() == 1 ? 2 : 1;
+      params.put("$SELF_IP", EdgeNetwork.balancerAddress(lb.index()));
+      params.put("$PEER_IP", EdgeNetwork.balancerAddress(peer));
+      params.put("$VIP", EdgeNetwork.VIP + "/24");
+      keepalived.add(new KeepalivedServer(lb.service() + "-keepalived", home, run.resolve(lb.service()),
+          logs.resolve(lb.service() + "-keepalived.log"), network, lb.index(), compose.keepalivedConf(), params));
+      if (first == null) {
+        first = env;
+      }
+    }
+    String ingest = "http://" + EdgeNetwork.VIP + ":" + HaproxyServer.port(first.get("BEACON_LB_INGEST_BIND"));
+    String dashboard = "https://" + EdgeNetwork.VIP + ":" + HaproxyServer.port(first.get("BEACON_LB_DASHBOARD_TLS_BIND"));
+    return new Edge(List.copyOf(haproxy), List.copyOf(keepalived), ingest, dashboard, certificate);
+  }
+
+  /** Submits the job in cluster mode and waits until its streaming query runs on the driver a worker launched. */
+  private void submitJob(SparkCluster spark, Path jar, String bootstrap, String contactPoints) {
+    Instant start = Instant.now();
+    try {
+      String driver = spark.submit(jar, bootstrap, contactPoints);
+      say("spark: %s submitted to %s (cluster mode, supervised) in %.1f s", driver, spark.masterUrl(), seconds(start));
+    } catch (IOException e) {
+      throw new LocalStackException("spark-submit failed: " + e, e);
+    }
+    try {
+      Awaitility.await("the Spark job's streaming query").atMost(Duration.ofMinutes(4))
+          .pollInterval(Duration.ofSeconds(1)).until(spark::jobActive);
+    } catch (ConditionTimeoutException e) {
+      throw new LocalStackException("the Spark job did not start its query within 4 minutes; see the driver's "
+          + "stderr under " + spark.workers().get(0).home().getParent() + "/worker-N/driver-*", e);
+    }
+    say("spark: the job's query runs (driver pid %s, %d executors), %.1f s after the submit",
+        spark.driver().map(p -> Long.toString(p.pid())).orElse("?"), spark.executors().size(), seconds(start));
+  }
+
+  /** A self-signed certificate for the VIP (subjectAltName), with its key in one PEM file as HAProxy's crt takes it. */
+  private static Path selfSignedCertificate(Path dir) throws IOException {
+    Path key = dir.resolve("key.pem");
+    Path crt = dir.resolve("crt.pem");
+    EdgeNetwork.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        "-subj", "/CN=beacon-rehearsal", "-addext", "subjectAltName=IP:" + EdgeNetwork.VIP + ",DNS:localhost",
+        "-keyout", key.toString(), "-out", crt.toString());
+    Path pem = dir.resolve("beacon.pem");
+    Files.writeString(pem, Files.readString(crt) + Files.readString(key));
+    Files.setPosixFilePermissions(pem, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    return pem;
+  }
+
+  /**
+   * Waits until exactly one balancer holds the VIP and its HAProxy sees every node UP (the exporter's
+   * {@code haproxy_server_status}), through the VIP itself.
+   */
+  private void awaitVip(EdgeNetwork network, Edge edge) {
+    Instant start = Instant.now();
+    String metrics = edge.haproxy().get(0).metricsUrl().replace(EdgeNetwork.balancerAddress(1), EdgeNetwork.VIP);
+    HttpRequest request = HttpRequest.newBuilder(URI.create(metrics)).timeout(Duration.ofSeconds(3)).build();
+    try {
+      Awaitility.await("the VIP answers and its HAProxy sees every node UP").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+            if (network.vipHolder() <= 0) {
+              return false;
+            }
+            String body = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            return body.contains("haproxy_server_status{") && !Pattern.compile(
+                "haproxy_server_status\\{proxy=\"(collector|query)\",server=\"[^\"]+\",state=\"UP\"} 0").matcher(body).find();
+          });
+      say("edge: VIP %s held by lb%d, every node UP behind it, %.1f s after the nodes were ready", EdgeNetwork.VIP,
+          network.vipHolder(), seconds(start));
+    } catch (ConditionTimeoutException | IOException e) {
+      throw new LocalStackException("the VIP " + EdgeNetwork.VIP + " did not answer with every node UP: " + e, e);
+    }
   }
 
   /** A node's environment: compose's, with its container addresses moved onto this machine's loopback. */
@@ -238,21 +519,20 @@ public final class Rehearsal implements Callable<Integer> {
     local.put("BEACON_CASSANDRA_CONTACT_POINTS", contactPoints);
     local.put("BEACON_QUESTDB_HTTP_URL", questdb.httpUrl());
     local.put("BEACON_QUESTDB_PG_HOST", "127.0.0.1");
-    local.put("BEACON_HTTP_MANAGEMENT_HOST", "127.0.0.1");
+    local.put("BEACON_HTTP_MANAGEMENT_HOST", NODE_HOST);
     local.put("BEACON_CLUSTER_HOST", "127.0.0.1");
     local.put("BEACON_CLUSTER_MEMBERS", "127.0.0.1:" + DISCOVERY_PORT + ".." + (DISCOVERY_PORT + size - 1));
     local.put("BEACON_CLUSTER_WORK_DIR", run.resolve(spec.service()).resolve("ignite").toString());
-    local.put("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1");
-    local.put("BEACON_QUERY_TRUSTED_PROXIES", "127.0.0.1");
-    local.put("BEACON_QUERY_SECURE_COOKIES", "false");
+    local.put("BEACON_COLLECTOR_TRUSTED_PROXIES", EdgeNetwork.BALANCERS_CIDR);
+    local.put("BEACON_QUERY_TRUSTED_PROXIES", EdgeNetwork.BALANCERS_CIDR);
     // BEACON_OPTS becomes the node's heap flags (BeaconNodeServer), not an environment variable.
     if (!local.keySet().containsAll(ComposeNodes.LOCALIZED.stream().filter(k -> !k.equals("BEACON_OPTS")).toList())) {
       throw new IllegalStateException("a LOCALIZED key has no loopback value in Rehearsal.nodeEnv");
     }
     env.putAll(local);
-    env.put("BEACON_HTTP_COLLECTOR_HOST", "127.0.0.1");
+    env.put("BEACON_HTTP_COLLECTOR_HOST", NODE_HOST);
     env.put("BEACON_HTTP_COLLECTOR_PORT", Integer.toString(COLLECTOR_PORT + index));
-    env.put("BEACON_HTTP_QUERY_HOST", "127.0.0.1");
+    env.put("BEACON_HTTP_QUERY_HOST", NODE_HOST);
     env.put("BEACON_HTTP_QUERY_PORT", Integer.toString(QUERY_PORT + index));
     env.put("BEACON_HTTP_MANAGEMENT_PORT", Integer.toString(MANAGEMENT_PORT + index));
     env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(QUESTDB_PG_PORT));
@@ -272,7 +552,7 @@ public final class Rehearsal implements Callable<Integer> {
   private void startNode(BeaconNodeServer node, int attempts) {
     for (int attempt = 1; ; attempt++) {
       try {
-        startAndAwait(node);
+        startAndAwait(node, NODE_READY_TIMEOUT);
         return;
       } catch (LocalStackException e) {
         if (attempt >= attempts || node.isAlive()) {
@@ -286,6 +566,10 @@ public final class Rehearsal implements Callable<Integer> {
   }
 
   private void startAndAwait(ServerProcess server) {
+    startAndAwait(server, ServerProcess.DEFAULT_READY_TIMEOUT);
+  }
+
+  private void startAndAwait(ServerProcess server, Duration timeout) {
     say("%s: starting (log %s)", server.name(), server.logFile());
     synchronized (all) {
       if (!all.contains(server)) {
@@ -293,7 +577,7 @@ public final class Rehearsal implements Callable<Integer> {
       }
     }
     server.start();
-    server.awaitReady(ServerProcess.DEFAULT_READY_TIMEOUT);
+    server.awaitReady(timeout);
     Duration ready = server.lastReadyTime();
     synchronized (readyAt) {
       readyAt.put(server.name(), ready);
@@ -312,12 +596,18 @@ public final class Rehearsal implements Callable<Integer> {
       local.add(KAFKA_PORT + n);
       local.add(KAFKA_CONTROLLER_PORT + n);
     }
-    local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT));
+    local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT, PrometheusServer.PORT, SparkCluster.MASTER_PORT,
+        SparkCluster.MASTER_UI_PORT, SparkCluster.METRICS_PORT));
+    for (int w = 0; w < 2; w++) {
+      local.addAll(List.of(SparkCluster.WORKER_PORT + w, SparkCluster.WORKER_UI_PORT + w));
+    }
+    List<Integer> http = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      local.addAll(List.of(COLLECTOR_PORT + i, QUERY_PORT + i, MANAGEMENT_PORT + i, DISCOVERY_PORT + i,
-          COMMUNICATION_PORT + i));
+      local.addAll(List.of(DISCOVERY_PORT + i, COMMUNICATION_PORT + i));
+      http.addAll(List.of(COLLECTOR_PORT + i, QUERY_PORT + i, MANAGEMENT_PORT + i));
     }
     byHost.put("127.0.0.1", local);
+    byHost.put(NODE_HOST, http);
     for (int n = 1; n <= CLUSTER_SIZE; n++) {
       byHost.computeIfAbsent("127.0.0." + n, h -> new ArrayList<>())
           .addAll(List.of(CASSANDRA_CQL_PORT, CASSANDRA_STORAGE_PORT));
@@ -340,85 +630,56 @@ public final class Rehearsal implements Callable<Integer> {
       .connectTimeout(Duration.ofSeconds(3)).build();
 
   /**
-   * Logs in on a serve node, creates a property, sends hits through every collecting ingest node, then waits
-   * until QuestDB holds them all and a real-time report of the serve node counts their users.
+   * Logs in on a serve node through the VIP's TLS dashboard frontend, creates a property, sends hits through the
+   * VIP's ingest frontend (HAProxy spreads them over the collecting nodes), then waits until QuestDB holds them all
+   * and a real-time report counts their users.
    */
-  private void smoke(List<ComposeNodes.Node> nodes, QuestDbServer questdb, String adminPassword) throws Exception {
+  private void smoke(List<ComposeNodes.Node> nodes, QuestDbServer questdb, String adminPassword, Edge edge)
+      throws Exception {
     Instant start = Instant.now();
-    int serve = -1;
-    List<Integer> collectors = new ArrayList<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      if (nodes.get(i).serves() && serve < 0) {
-        serve = i;
-      }
-      if (nodes.get(i).ingest() && nodes.get(i).collects()) {
-        collectors.add(i);
-      }
-    }
-    if (serve < 0 || collectors.isEmpty()) {
+    int collectors = (int) nodes.stream().filter(n -> n.ingest() && n.collects()).count();
+    if (nodes.stream().noneMatch(ComposeNodes.Node::serves) || collectors == 0) {
       throw new IllegalStateException("compose has no serve node or no ingest node with a collector");
     }
-    String api = "http://127.0.0.1:" + (QUERY_PORT + serve);
-    HttpClient session = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(3)).build();
-    String login = send(session, HttpRequest.newBuilder(URI.create(api + "/api/v1/login"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + ADMIN_EMAIL + "\",\"password\":\"" + adminPassword
-            + "\"}")), 200);
-    String csrf = field(login, "csrfToken");
+    DashboardClient dashboard = DashboardClient.login(edge.dashboardUrl(), edge.certificate(), ADMIN_EMAIL, adminPassword);
     String runId = Long.toString(System.currentTimeMillis(), 36);
-    String property = send(session, HttpRequest.newBuilder(URI.create(api + "/api/v1/admin/properties"))
-        .header("Content-Type", "application/json").header("X-CSRF-Token", csrf)
-        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"rehearsal-" + runId + "\",\"timeZone\":\"Etc/UTC\"}")), 201);
-    String propertyId = field(property, "propertyId");
-    say("smoke: property %s created on %s", propertyId, nodes.get(serve).service());
+    String propertyId = dashboard.createProperty("rehearsal-" + runId);
+    say("smoke: logged in and property %s created through %s", propertyId, edge.dashboardUrl());
 
-    int hits = 10 * collectors.size();
-    int accepted = 0;
+    int hits = 10 * collectors;
     for (int n = 0; n < hits; n++) {
-      int node = collectors.get(n % collectors.size());
       String query = "v=2&tid=" + propertyId + "&cid=" + runId + "." + (n % 5) + "&sid=" + runId + (n % 5)
           + "&en=page_view&_rid=" + runId + "-" + n
           + "&dl=" + URLEncoder.encode("https://rehearsal.example/page/" + (n % 3), StandardCharsets.UTF_8) + "&dt=Rehearsal";
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (COLLECTOR_PORT + node)
-              + "/g/collect?" + query)).timeout(Duration.ofSeconds(10))
+      HttpRequest request = HttpRequest.newBuilder(URI.create(edge.ingestUrl() + "/g/collect?" + query))
+          .timeout(Duration.ofSeconds(10))
           .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36")
           .header("Content-Type", "text/plain;charset=UTF-8").POST(HttpRequest.BodyPublishers.noBody()).build();
       // A collector learns a new property on its next refresh of the properties table: retry until it knows it.
-      Instant deadline = Instant.now().plusSeconds(90);
-      while (true) {
-        HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 == 2) {
-          accepted++;
-          break;
-        }
-        if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException("collector of " + nodes.get(node).service() + " answered " + r.statusCode()
-              + ": " + r.body());
-        }
-        Thread.sleep(1000);
+      HttpResponse<?>[] last = new HttpResponse<?>[1];
+      try {
+        Awaitility.await("hit " + n + " accepted through the VIP").atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofSeconds(1)).pollDelay(Duration.ZERO).until(() -> {
+              last[0] = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+              return last[0].statusCode() / 100 == 2;
+            });
+      } catch (ConditionTimeoutException e) {
+        throw new IllegalStateException("the VIP's ingest frontend answered " + (last[0] == null ? "nothing"
+            : last[0].statusCode() + ": " + last[0].body()), e);
       }
     }
-    say("smoke: %d hits accepted by %s in %.1f s", accepted, String.join(" and ",
-        collectors.stream().map(i -> nodes.get(i).service()).toList()), seconds(start));
+    say("smoke: %d hits accepted through %s in %.1f s", hits, edge.ingestUrl(), seconds(start));
 
     String sql = "select count() from hits where property_id = '" + propertyId + "'";
     long rows = awaitValue(Duration.ofSeconds(90), () -> questdbCount(questdb, sql), hits);
     say("smoke: QuestDB holds %d of %d hits after %.1f s", rows, hits, seconds(start));
 
-    HttpRequest report = HttpRequest.newBuilder(URI.create(api + "/api/v1/properties/" + propertyId + ":runRealtimeReport"))
-        .header("Content-Type", "application/json").header("X-CSRF-Token", csrf).timeout(Duration.ofSeconds(30))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"metrics\":[{\"name\":\"activeUsers\"}]}")).build();
-    long users = awaitValue(Duration.ofSeconds(60), () -> {
-      HttpResponse<String> r = session.send(report, HttpResponse.BodyHandlers.ofString());
-      Matcher m = Pattern.compile("\"value\"\\s*:\\s*\"?(\\d+)").matcher(r.body());
-      return r.statusCode() == 200 && m.find() ? Long.parseLong(m.group(1)) : -1;
-    }, 5);
-    say("smoke: real-time report on %s: activeUsers = %d (5 clients sent) after %.1f s", nodes.get(serve).service(),
-        users, seconds(start));
+    long users = awaitValue(Duration.ofSeconds(60), () -> dashboard.realtimeActiveUsers(propertyId), 5);
+    say("smoke: real-time report through the VIP: activeUsers = %d (5 clients sent) after %.1f s", users,
+        seconds(start));
   }
 
-  private static long questdbCount(QuestDbServer questdb, String sql) {
+  static long questdbCount(QuestDbServer questdb, String sql) {
     try {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(questdb.httpUrl() + "/exec?query="
           + URLEncoder.encode(sql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
@@ -433,40 +694,21 @@ public final class Rehearsal implements Callable<Integer> {
     }
   }
 
-  private interface Value {
+  interface Value {
     long get() throws Exception;
   }
 
   /** Polls until the value reaches {@code want}; fails with the last value after {@code timeout}. */
-  private static long awaitValue(Duration timeout, Value value, long want) throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    long last = -1;
-    while (Instant.now().isBefore(deadline)) {
-      last = value.get();
-      if (last >= want) {
-        return last;
-      }
-      Thread.sleep(500);
+  static long awaitValue(Duration timeout, Value value, long want) {
+    long[] last = {-1};
+    try {
+      Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(500)).pollDelay(Duration.ZERO)
+          .until(() -> (last[0] = value.get()) >= want);
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException("expected " + want + ", last seen " + last[0] + " after " + timeout.toSeconds()
+          + " s", e);
     }
-    throw new IllegalStateException("expected " + want + ", last seen " + last + " after " + timeout.toSeconds() + " s");
-  }
-
-  private static String send(HttpClient client, HttpRequest.Builder request, int status) throws Exception {
-    HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != status) {
-      throw new IllegalStateException(r.request().method() + " " + r.request().uri() + " answered " + r.statusCode()
-          + ": " + r.body());
-    }
-    return r.body();
-  }
-
-  private static String field(String json, String name) {
-    Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
-    if (!m.find()) {
-      throw new IllegalStateException("no " + name + " in " + json);
-    }
-    return m.group(1);
+    return last[0];
   }
 
   // ---- summary ----------------------------------------------------------------------------------------------
@@ -486,7 +728,28 @@ public final class Rehearsal implements Callable<Integer> {
           ready == null ? "-" : String.format("%.1f s", ready.toMillis() / 1000.0),
           rss < 0 ? "?" : Long.toString(rss / 1024));
     }
+    if (spark != null) {
+      List<ProcessHandle> launched = new ArrayList<>();
+      spark.driver().ifPresent(launched::add);
+      launched.addAll(spark.executors());
+      for (ProcessHandle p : launched) {
+        long rss = rssKb(p.pid());
+        total += Math.max(rss, 0);
+        say("  %-12s pid %-7d launched by a worker  RSS %5s MB",
+            spark.driver().map(d -> d.pid() == p.pid()).orElse(false) ? "spark-driver" : "spark-exec", p.pid(),
+            rss < 0 ? "?" : Long.toString(rss / 1024));
+      }
+    }
     say("  total RSS %d MB; Beacon node restarts during the start: %d", total / 1024, restarts.get());
+    if (prometheus != null && prometheus.isAlive()) {
+      try {
+        say("  Prometheus %s: scrape targets by health %s", prometheus.url(), prometheus.targetHealth());
+      } catch (IOException e) {
+        say("  Prometheus %s: targets unknown (%s)", prometheus.url(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** VmRSS of a process in kB (Linux /proc), -1 if unknown. */

@@ -135,7 +135,7 @@ public abstract class ServerProcess {
       Files.createDirectories(home);
       Files.createDirectories(logFile.getParent());
       prepare(classpath);
-      List<String> command = javaCommand(classpath, jvmOptions(), mainClass(), arguments());
+      List<String> command = command(classpath);
       LogFiles.appendLine(logFile, "---- " + Instant.now() + " starting " + name + ": " + String.join(" ", command));
       ProcessBuilder builder = new ProcessBuilder(ChildProcesses.wrap(command, dropIpcLock()))
           .directory(home.toFile())
@@ -268,6 +268,11 @@ public abstract class ServerProcess {
 
   /** Writes configuration files, formats storage, etc. Runs before every spawn, so it must be idempotent. */
   protected void prepare(String classpath) throws IOException {
+  }
+
+  /** The child's command line: by default {@code java <options> @classpath main args}; native servers override it. */
+  protected List<String> command(String classpath) throws IOException {
+    return javaCommand(classpath, jvmOptions(), mainClass(), arguments());
   }
 
   /** JVM flags (heap, GC, system properties). */

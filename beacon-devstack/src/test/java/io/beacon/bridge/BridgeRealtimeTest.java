@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -83,6 +84,24 @@ class BridgeRealtimeTest {
   private static JsonObject snapshot(BeaconNode node, String property) throws Exception {
     return join(RealtimeContract.SNAPSHOT.request(node.vertx(), new RealtimeContract.SnapshotRequest(property)))
         .toJson();
+  }
+
+  /** Asks once with the dashboard's 2 s timeout: true with the answer kept, false on a timeout. */
+  private static boolean answered(BeaconNode node, String property, AtomicReference<JsonObject> answer)
+      throws Exception {
+    try {
+      answer.set(join(RealtimeContract.SNAPSHOT.request(node.vertx(), new RealtimeContract.SnapshotRequest(property),
+          new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2_000))).toJson());
+      return true;
+    } catch (Exception e) {
+      if (e instanceof io.vertx.core.eventbus.ReplyException r
+          && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT
+          || e.getCause() instanceof io.vertx.core.eventbus.ReplyException c
+          && c.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private static List<Hit> hits(String property, int n, long now) {
@@ -164,7 +183,13 @@ class BridgeRealtimeTest {
       join(b.close());
       b = null;
       await().atMost(Duration.ofSeconds(10)).until(() -> a.context().ignite().cluster().nodes().size() == 1);
-      expected.check(snapshot(a, property));
+      // The first answer after the leave is already right. A request may still be routed to B's consumer for a
+      // moment (the clustered event bus drops a left node's registrations asynchronously) and go unanswered: the
+      // dashboard asks with a 2 s timeout and asks again, and so does this check, on timeouts only.
+      AtomicReference<JsonObject> first = new AtomicReference<>();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .until(() -> answered(a, property, first));
+      expected.check(first.get());
       List<Hit> more = hits(property + "-more", 50, System.currentTimeMillis());
       List<Hit> moreOfProperty = new ArrayList<>();
       for (Hit h : more) {

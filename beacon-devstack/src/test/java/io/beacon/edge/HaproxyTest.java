@@ -754,7 +754,7 @@ class HaproxyTest {
 
   /** A login over TLS through the dashboard frontend; each is sent once (the balancer never retries a POST). */
   private static HttpResponse<String> login(HttpClient browser, Haproxy lb, String password) throws Exception {
-    return browser.send(HttpRequest.newBuilder(lb.dashboard("/api/v1/login"))
+    return browser.send(HttpRequest.newBuilder(lb.dashboard("/api/v1/login")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", ADMIN).put("password", password).encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -130,7 +130,7 @@ class AccuracyTest {
   @Test
   @Order(1)
   void reportsMatchTheGroundTruthOfGeneratedTraffic() throws Exception {
-    List<TrafficPlan.Property> properties = List.of(property("Shop", 0), property("Blog", 1));
+    List<TrafficPlan.Property> properties = List.of(property("Shop", 0), blog("Blog", 1));
     TrafficPlan.Options options = TrafficPlan.Options.defaults(20261127, LoadgenCli.mix("mixed"));
     LoadgenCli.Result result = LoadgenCli.generate(properties, options, 3_000,
         new Sender.Config(URI.create("http://127.0.0.1:" + node.collectorPort), true, 0, 16, Duration.ofMinutes(2)), true);
@@ -170,7 +170,7 @@ class AccuracyTest {
   @Test
   @Order(2)
   void theSameNumbersAfterAKillOfTheSparkJobAndOfANodeMidStream() throws Exception {
-    List<TrafficPlan.Property> properties = List.of(property("Shop after faults", 0), property("Blog after faults", 1));
+    List<TrafficPlan.Property> properties = List.of(property("Shop after faults", 0), blog("Blog after faults", 1));
     TrafficPlan.Options options = TrafficPlan.Options.defaults(20261207, LoadgenCli.mix("mixed"));
     // Paced, so that the faults fall in the middle of the stream: about 75 s of traffic over both collectors.
     Sender.Config config = new Sender.Config(List.of(URI.create("http://127.0.0.1:" + ingest.collectorPort),
@@ -237,15 +237,31 @@ class AccuracyTest {
    * then nowhere near a local midnight, whatever time the test runs.
    */
   private static TrafficPlan.Property property(String name, int shift) throws Exception {
+    return property(name, shift, null, null);
+  }
+
+  /**
+   * A property with its own session settings, 10 minutes and 20 s (GA4: 30 minutes, 10 s): the truth counts by
+   * them, and so must the stream (the collector stamps them on the hits) and recompute (the property's settings).
+   */
+  private static TrafficPlan.Property blog(String name, int shift) throws Exception {
+    return property(name, shift, 10, 20);
+  }
+
+  private static TrafficPlan.Property property(String name, int shift, Integer timeoutMinutes, Integer engagedSeconds)
+      throws Exception {
     int offset = 12 + shift - ZonedDateTime.now(ZoneOffset.UTC).getHour();
     offset = offset > 14 ? offset - 24 : offset < -12 ? offset + 24 : offset;
     // Etc/GMT zones count the other way round: Etc/GMT-5 is UTC+5.
     String zone = offset == 0 ? "Etc/UTC" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
     HttpResponse<String> r = new ApiClient(node.queryPort, token).post("/api/v1/admin/properties", new JsonObject()
-        .put("name", name).put("timeZone", zone).put("keyEvents", List.of("sign_up", "purchase")).encode());
+        .put("name", name).put("timeZone", zone).put("keyEvents", List.of("sign_up", "purchase"))
+        .put("sessionTimeoutMinutes", timeoutMinutes).put("engagedSessionSeconds", engagedSeconds).encode());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     JsonObject p = new JsonObject(r.body());
-    return new TrafficPlan.Property(p.getString("propertyId"), p.getString("apiSecret"), ZoneId.of(zone));
+    assertThat(p.getInteger("sessionTimeoutMinutes")).isEqualTo(timeoutMinutes == null ? 30 : timeoutMinutes);
+    return new TrafficPlan.Property(p.getString("propertyId"), p.getString("apiSecret"), ZoneId.of(zone),
+        p.getLong("sessionTimeoutMinutes") * 60_000, p.getLong("engagedSessionSeconds") * 1000);
   }
 
   /** The hits topic's end offsets, as Spark's startingOffsets JSON. */

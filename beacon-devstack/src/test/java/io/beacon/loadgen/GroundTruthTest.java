@@ -361,6 +361,39 @@ class GroundTruthTest {
     assertThat(shopTruth.getJsonObject("botHits").isEmpty()).isFalse();
   }
 
+  @Test
+  void aPropertysSessionSettingsDecideItsSessionsAndEngagement() {
+    // The catalog counted under GA4's defaults and under 10 minutes / 20 s (the AccuracyTest blog's settings):
+    // the stricter threshold leaves sessions of 10-20 s unengaged, the shorter timeout splits id-less sessions
+    // with a 10-30 minute gap.
+    TrafficPlan.Property shop = new TrafficPlan.Property("B-SHOP", "s3cret", ZONE);
+    TrafficPlan plan = new TrafficPlan(List.of(shop), TrafficPlan.Options.defaults(5, LoadgenCli.mix("mixed")));
+    GroundTruth byDefault = new GroundTruth(Map.of(shop.id(), shop.zone()), false);
+    GroundTruth bySettings = new GroundTruth(Map.of(shop.id(), shop.zone()), false)
+        .sessionSettings(shop.id(), 10 * 60_000L, 20_000L);
+    long now = at("2026-11-27T12:00:00");
+    for (int i = 0; i < plan.scenarioCount(); i++) {
+      for (PlannedRequest r : plan.journey(i).requests()) {
+        now += 5;
+        if (r.isDuplicate()) {
+          continue;
+        }
+        Wire.Encoded e = Wire.encode(r, now, "s3cret", false);
+        for (int h = 0; h < r.hits().size(); h++) {
+          byDefault.add(r.hits().get(h), e.eventTime(h, now));
+          bySettings.add(r.hits().get(h), e.eventTime(h, now));
+        }
+      }
+    }
+    JsonObject a = rangeRows(byDefault.toJson().getJsonArray("properties").getJsonObject(0), List.of())
+        .getJsonObject(0).getJsonObject("metrics");
+    JsonObject b = rangeRows(bySettings.toJson().getJsonArray("properties").getJsonObject(0), List.of())
+        .getJsonObject(0).getJsonObject("metrics");
+    assertThat(b.getLong("engagedSessions")).isLessThan(a.getLong("engagedSessions"));
+    assertThat(b.getLong("sessions")).isGreaterThan(a.getLong("sessions"));
+    assertThat(b.getLong("eventCount")).isEqualTo(a.getLong("eventCount"));
+  }
+
   // -----------------------------------------------------------------------------------------------------------------
 
   private static GroundTruth truth() {

@@ -80,6 +80,8 @@ class OpenApiRoutesTest {
       "QueryVerticle GET /dashboard/*", "the web dashboard's static files",
       "QueryVerticle GET /webjars/*", "the static JavaScript libraries the dashboard loads",
       "QueryVerticle ANY /api/v1/*", "middleware before every API route (session, body limit, authentication);"
+          + " each endpoint behind it is registered, and checked, on its own",
+      "QueryVerticle ANY /v1beta/*", "middleware before every GA4 Data API route (body limit, bearer authentication);"
           + " each endpoint behind it is registered, and checked, on its own");
 
   private static NodeProcess node;
@@ -480,6 +482,7 @@ class OpenApiRoutesTest {
       case "id", "tid", "measurement_id", "property" -> propertyId;
       case "email" -> userEmail;
       case "job" -> UUID.randomUUID().toString();
+      case "tokenId" -> "0123456789abcdef"; // no such token: 404
       case "cid" -> "555.1";
       case "en" -> "page_view";
       case "t" -> "pageview";
@@ -497,7 +500,8 @@ class OpenApiRoutesTest {
     String ga4 = "en=page_view&dl=https%3A%2F%2Fexample.com%2Fopenapi";
     String mp = "{\"client_id\":\"555.1\",\"events\":[{\"name\":\"page_view\"}]}";
     String report = "{\"dateRanges\":[{\"startDate\":\"2026-01-01\",\"endDate\":\"2026-01-07\"}],\"metrics\":[{\"name\":\"sessions\"}]}";
-    String key = op.method + " " + op.path;
+    // The GA4 Data API answers under /v1beta and its alias /api/v1 alike.
+    String key = op.method + " " + op.path.replaceFirst("^/v1beta/", "/api/v1/");
     return switch (key) {
       case "POST /g/collect" -> ga4 + "\n" + ga4.replace("page_view", "scroll");
       case "POST /mp/collect", "POST /debug/mp/collect" -> mp;
@@ -506,7 +510,15 @@ class OpenApiRoutesTest {
       case "POST /api/event" -> "{\"n\":\"pageview\",\"u\":\"https://example.com/openapi\",\"d\":\"example.com\"}";
       case "POST /api/v1/login" -> new JsonObject().put("email", ADMIN).put("password", ADMIN_PASSWORD).encode();
       case "POST /api/v1/tokens" -> "{\"name\":\"openapi route check 2\"}";
+      // A wrong current password (403): the admin keeps the password the other calls log in with.
+      case "POST /api/v1/account/password" ->
+          "{\"currentPassword\":\"not the password\",\"newPassword\":\"another long password\"}";
+      case "PATCH /api/v1/admin/users/{email}" -> "{\"disabled\":false}";
       case "POST /api/v1/properties/{id}:runReport" -> report;
+      case "POST /api/v1/properties/{id}:batchRunReports" -> "{\"requests\":[" + report + "," + report + "]}";
+      case "POST /api/v1/properties/{id}:checkCompatibility" ->
+          "{\"dimensions\":[{\"name\":\"country\"}],\"metrics\":[{\"name\":\"sessions\"}]}";
+      case "POST /api/v1/properties/{id}:runPivotReport", "POST /api/v1/properties/{id}:batchRunPivotReports" -> "{}";
       case "POST /api/v1/properties/{id}:runRealtimeReport" -> "{\"metrics\":[{\"name\":\"activeUsers\"}]}";
       case "POST /api/v1/admin/properties" -> "{\"name\":\"OpenAPI routes (another)\"}";
       case "PATCH /api/v1/admin/properties/{id}" -> "{\"name\":\"OpenAPI routes\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"example.com\"]}";

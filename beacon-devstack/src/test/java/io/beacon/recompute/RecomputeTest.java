@@ -397,6 +397,28 @@ class RecomputeTest {
         .sum();
     assertThat(reported).isEqualTo(hits.stream().filter(h -> !Boolean.TRUE.equals(h.isBot())
         && h.eventName().equals("click")).count());
+
+    // Session settings apply to history the same way (their effect on numbers: AccuracyTest's blog property).
+    // These hits carry sender session ids and two page views each session: the rebuilt days keep their counts.
+    MetricState before = dayTotal(FIRST);
+    HttpResponse<String> timeout = api.send("PATCH", "/api/v1/admin/properties/" + PROPERTY,
+        "{\"sessionTimeoutMinutes\":45,\"engagedSessionSeconds\":15}");
+    assertThat(timeout.statusCode()).as(timeout.body()).isEqualTo(200);
+    JsonObject settings = new JsonObject(timeout.body());
+    assertThat(settings.getInteger("sessionTimeoutMinutes")).isEqualTo(45);
+    assertThat(settings.getInteger("engagedSessionSeconds")).isEqualTo(15);
+    JsonObject rebuild = settings.getJsonObject("historyRecompute");
+    assertThat(rebuild.getString("reason")).isEqualTo("session-settings");
+    String closedAgain = rebuild.getJsonArray("jobs").getJsonObject(0).getString("jobId");
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> "done".equals(jobRow(closedAgain).getString("status")));
+    MetricState after = dayTotal(FIRST);
+    assertThat(after.sessions()).isEqualTo(before.sessions());
+    assertThat(after.engagedSessions()).isEqualTo(before.engagedSessions());
+    HttpResponse<String> out = api.send("PATCH", "/api/v1/admin/properties/" + PROPERTY,
+        "{\"sessionTimeoutMinutes\":4}");
+    assertThat(out.statusCode()).isEqualTo(400);
+    assertThat(out.body()).contains("sessionTimeoutMinutes", "from 5 to 475");
   }
 
   // ---- data and the independent answer

@@ -21,6 +21,7 @@ public final class Dashboard {
 
   public static HttpResponse<String> tryLogin(Dashboard d, String email, String password) throws Exception {
     return d.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.port + "/api/v1/login"))
+        .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", email).put("password", password).encode()))
         .build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -62,6 +62,11 @@ public record Hit(
     // flags and provenance
     Boolean isBot,
     String protocol,
+    // The property's session settings when the collector took the hit (null: GA4's defaults): the stream's
+    // session rules, carried with the hit so that a replay decides as the first run did. Transit only: not a raw
+    // column (recompute applies the property's current settings; docs/analytics-model.md, "Sessions").
+    Long sessionTimeoutMs,
+    Long engagedAfterMs,
     int schemaVersion) {
 
   public static final int SCHEMA_VERSION = 1;
@@ -72,6 +77,11 @@ public record Hit(
    */
   public Hit withTimes(long newTs, long newReceivedAt) {
     return toBuilder().ts(newTs).receivedAt(newReceivedAt).build();
+  }
+
+  /** The session rules this hit was collected under: its own settings, or GA4's defaults. */
+  public io.beacon.model.session.SessionRules sessionRules() {
+    return io.beacon.model.session.SessionRules.of(sessionTimeoutMs, engagedAfterMs);
   }
 
   /** Kafka key: property + client, so one client's hits stay ordered in one partition. */
@@ -131,6 +141,8 @@ public record Hit(
         .city(city)
         .isBot(isBot)
         .protocol(protocol)
+        .sessionTimeoutMs(sessionTimeoutMs)
+        .engagedAfterMs(engagedAfterMs)
         .schemaVersion(schemaVersion);
   }
 
@@ -179,6 +191,8 @@ public record Hit(
     private String city;
     private Boolean isBot;
     private String protocol;
+    private Long sessionTimeoutMs;
+    private Long engagedAfterMs;
     private int schemaVersion = SCHEMA_VERSION;
 
     private Builder() {
@@ -384,6 +398,24 @@ public record Hit(
       return this;
     }
 
+    public Builder sessionTimeoutMs(Long sessionTimeoutMs) {
+      this.sessionTimeoutMs = sessionTimeoutMs;
+      return this;
+    }
+
+    public Builder engagedAfterMs(Long engagedAfterMs) {
+      this.engagedAfterMs = engagedAfterMs;
+      return this;
+    }
+
+    /** The session settings of {@code rules}; GA4's defaults are left out (null), as the collector sends them. */
+    public Builder sessionRules(io.beacon.model.session.SessionRules rules) {
+      boolean dflt = rules == null || rules.equals(io.beacon.model.session.SessionRules.GA4);
+      this.sessionTimeoutMs = dflt ? null : rules.timeoutMs();
+      this.engagedAfterMs = dflt ? null : rules.engagedAfterMs();
+      return this;
+    }
+
     public Builder schemaVersion(int schemaVersion) {
       this.schemaVersion = schemaVersion;
       return this;
@@ -395,7 +427,7 @@ public record Hit(
           hostname, pagePath,
           pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion,
           os, osVersion, deviceModel, deviceBrand, screenResolution, language, country, region, city, isBot, protocol,
-          schemaVersion);
+          sessionTimeoutMs, engagedAfterMs, schemaVersion);
     }
   }
 }

@@ -32,6 +32,26 @@ public final class ApiException extends RuntimeException {
     return status;
   }
 
+  /**
+   * The {@code google.rpc.Code} name Google's APIs answer with this HTTP status (the {@code status} of GA's error
+   * body, which Google's client libraries turn into their exception types).
+   */
+  public static String googleStatus(int httpStatus) {
+    return switch (httpStatus) {
+      case 400, 413 -> "INVALID_ARGUMENT";
+      case 401 -> "UNAUTHENTICATED";
+      case 403 -> "PERMISSION_DENIED";
+      case 404 -> "NOT_FOUND";
+      case 408, 504 -> "DEADLINE_EXCEEDED";
+      case 409 -> "ABORTED";
+      case 429 -> "RESOURCE_EXHAUSTED";
+      case 499 -> "CANCELLED";
+      case 501 -> "UNIMPLEMENTED";
+      case 503 -> "UNAVAILABLE";
+      default -> httpStatus >= 500 ? "INTERNAL" : httpStatus >= 400 ? "FAILED_PRECONDITION" : "OK";
+    };
+  }
+
   public String field() {
     return field;
   }

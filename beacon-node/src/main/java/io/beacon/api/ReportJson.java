@@ -24,39 +24,53 @@ public final class ReportJson {
   }
 
   /**
-   * Parses and validates a {@code runReport} body.
+   * Parses and validates a {@code runReport} body (a {@code RunReportRequest}, keys in either JSON spelling).
    *
    * @throws ApiException (400) naming the field, if the body breaks a rule of the request model
    */
   public static ReportRequest parseRequest(JsonObject body, ZoneId zone, LocalDate today, int maxDays) {
     try {
-      return ReportRequest.parse(body == null ? null : plainObject(body), zone, today, maxDays);
+      return ReportRequest.parse(body == null ? null : plainObject(camelCaseKeys(body)), zone, today, maxDays);
     } catch (InvalidRequestException e) {
       throw ApiException.of(e);
     }
   }
 
-  /** The response body. */
+  /** The response body: a {@code RunReportResponse} ({@code totals}, {@code maximums}, {@code minimums} if any). */
   public static JsonObject toJson(Report report) {
+    JsonArray dh = new JsonArray();
+    report.dimensionHeaders().forEach(h -> dh.add(new JsonObject().put("name", h)));
+    JsonArray mh = new JsonArray();
+    report.metricHeaders().forEach(m -> mh.add(new JsonObject().put("name", m.apiName()).put("type", m.type())));
+    JsonObject json = new JsonObject()
+        .put("dimensionHeaders", dh)
+        .put("metricHeaders", mh)
+        .put("rows", rows(report.rows()));
+    if (!report.totals().isEmpty()) {
+      json.put("totals", rows(report.totals()));
+    }
+    if (!report.maximums().isEmpty()) {
+      json.put("maximums", rows(report.maximums()));
+    }
+    if (!report.minimums().isEmpty()) {
+      json.put("minimums", rows(report.minimums()));
+    }
+    return json
+        .put("rowCount", report.rowCount())
+        .put("metadata", new JsonObject(new LinkedHashMap<>(report.metadata())))
+        .put("kind", "analyticsData#runReport");
+  }
+
+  private static JsonArray rows(List<Row> in) {
     JsonArray rows = new JsonArray();
-    for (Row r : report.rows()) {
+    for (Row r : in) {
       JsonArray dv = new JsonArray();
       r.dimensions().forEach(v -> dv.add(new JsonObject().put("value", v)));
       JsonArray mv = new JsonArray();
       r.metrics().forEach(v -> mv.add(new JsonObject().put("value", ReportEngine.format(v))));
       rows.add(new JsonObject().put("dimensionValues", dv).put("metricValues", mv));
     }
-    JsonArray dh = new JsonArray();
-    report.dimensionHeaders().forEach(h -> dh.add(new JsonObject().put("name", h)));
-    JsonArray mh = new JsonArray();
-    report.metricHeaders().forEach(m -> mh.add(new JsonObject().put("name", m.apiName()).put("type", m.type())));
-    return new JsonObject()
-        .put("dimensionHeaders", dh)
-        .put("metricHeaders", mh)
-        .put("rows", rows)
-        .put("rowCount", report.rowCount())
-        .put("metadata", new JsonObject(new LinkedHashMap<>(report.metadata())))
-        .put("kind", "analyticsData#runReport");
+    return rows;
   }
 
   /** Reads back a {@link #toJson} body. */
@@ -65,8 +79,16 @@ public final class ReportJson {
         .map(h -> ((JsonObject) h).getString("name")).toList();
     List<ReportMetric> metrics = body.getJsonArray("metricHeaders").stream()
         .map(h -> ReportMetric.ofApiName(((JsonObject) h).getString("name")).orElseThrow()).toList();
+    List<Row> rows = readRows(body.getJsonArray("rows"));
+    Map<String, Object> metadata = new LinkedHashMap<>(body.getJsonObject("metadata", new JsonObject()).getMap());
+    return new Report(dims, metrics, rows, body.getInteger("rowCount", rows.size()), metadata,
+        readRows(body.getJsonArray("totals")), readRows(body.getJsonArray("maximums")),
+        readRows(body.getJsonArray("minimums")));
+  }
+
+  private static List<Row> readRows(JsonArray in) {
     List<Row> rows = new ArrayList<>();
-    for (Object o : body.getJsonArray("rows")) {
+    for (Object o : in == null ? new JsonArray() : in) {
       JsonObject r = (JsonObject) o;
       List<String> dv = r.getJsonArray("dimensionValues").stream()
           .map(v -> ((JsonObject) v).getString("value")).toList();
@@ -74,8 +96,47 @@ public final class ReportJson {
           .map(v -> parseNumber(((JsonObject) v).getString("value"))).toList();
       rows.add(new Row(dv, mv));
     }
-    Map<String, Object> metadata = new LinkedHashMap<>(body.getJsonObject("metadata", new JsonObject()).getMap());
-    return new Report(dims, metrics, rows, body.getInteger("rowCount", rows.size()), metadata);
+    return rows;
+  }
+
+  /**
+   * The request with every key in the JSON names of Google's fields: proto JSON parsers take a field's original
+   * name too ({@code date_ranges}, {@code metric_aggregations}), so clients may send either. Every object of a
+   * Data API request is a message (no free-form maps), so no key is a value the client chose.
+   */
+  public static JsonObject camelCaseKeys(JsonObject json) {
+    JsonObject out = new JsonObject();
+    json.forEach(e -> out.put(camel(e.getKey()), camelValue(e.getValue())));
+    return out;
+  }
+
+  private static Object camelValue(Object v) {
+    if (v instanceof JsonObject o) {
+      return camelCaseKeys(o);
+    }
+    if (v instanceof JsonArray a) {
+      JsonArray out = new JsonArray();
+      a.forEach(x -> out.add(camelValue(x)));
+      return out;
+    }
+    return v;
+  }
+
+  private static String camel(String key) {
+    if (key.indexOf('_') < 0 || key.startsWith("_") || key.endsWith("_")) {
+      return key;
+    }
+    StringBuilder sb = new StringBuilder(key.length());
+    boolean up = false;
+    for (char c : key.toCharArray()) {
+      if (c == '_') {
+        up = true;
+      } else {
+        sb.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return sb.toString();
   }
 
   private static Number parseNumber(String v) {

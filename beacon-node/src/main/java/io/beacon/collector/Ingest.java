@@ -123,13 +123,16 @@ final class Ingest {
           // Once per reason: a node waking from a freeze refuses its whole backlog at once.
           if (!e.getMessage().equals(lastUnfit)) {
             lastUnfit = e.getMessage();
-            LOG.warn("Refusing hits (503) from {} on: this node is {}", d.requestId, e.getMessage());
+            LOG.warn("Refusing hits (503) from {} on: this node is {}", Problem.quote(d.requestId), e.getMessage());
           }
         } else if (e instanceof PropertyRegistry.LookupThrottledException) {
           // A flood of ids not in memory (made up, or properties just created): answered 503, logged per hit at debug.
-          LOG.debug("Hit {} of property {} refused (503): {}", d.requestId, Problem.quote(d.propertyId), e.getMessage());
+          LOG.debug("Hit {} of property {} refused (503): {}", Problem.quote(d.requestId), Problem.quote(d.propertyId),
+              e.getMessage());
         } else {
-          LOG.warn("Hit {} of property {} ({}) failed", d.requestId, d.propertyId, d.protocol, e);
+          // The sender's ids are its text: quoted (control characters escaped), so they cannot forge log lines.
+          LOG.warn("Hit {} of property {} ({}) failed", Problem.quote(d.requestId), Problem.quote(d.propertyId),
+              d.protocol, e);
         }
         // The client learns that this hit was not taken, not why: internals stay in the log.
         add(out, Problem.rejected("", "the hit could not be taken; retry later", DropReason.INTERNAL));

@@ -10,6 +10,7 @@ import io.beacon.contract.RecomputeJobsContract;
 import io.beacon.model.aggregation.Lateness;
 import io.beacon.model.report.ReportRequest;
 import io.beacon.store.cassandra.PlausibleDomains;
+import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.core.Future;
@@ -22,7 +23,9 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -95,7 +98,8 @@ final class AdminHandler {
     Future<JsonArray> list = accounts.propertiesOf(caller.email()).compose(roles -> {
       Future<JsonArray> all = Future.succeededFuture(new JsonArray());
       for (var e : roles.entrySet()) {
-        all = all.compose(arr -> property(e.getKey(), e.getValue() == PropertyRole.ADMIN)
+        // A read-only token holds no admin role: no api secret in its list.
+        all = all.compose(arr -> property(e.getKey(), e.getValue() == PropertyRole.ADMIN && !caller.readOnly())
             .map(p -> arr.add(p.put("role", e.getValue().key()))).otherwise(arr));
       }
       return all;
@@ -112,8 +116,8 @@ final class AdminHandler {
 
   /**
    * {@code PATCH}: the settings in the body replace those of the property, the others stay as they are. When the
-   * key events change, past days are rebuilt with the new names (they apply to history: docs/analytics-model.md,
-   * "Key events"); the answer's {@code historyRecompute} lists the jobs, or says why none could be queued.
+   * key events or the session settings change, past days are rebuilt with the new ones (they apply to history:
+   * docs/analytics-model.md, "Key events" and "Sessions"); the answer's {@code historyRecompute} lists the jobs, or says why none could be queued.
    */
   void updateProperty(RoutingContext rc) {
     String id = rc.pathParam("id");
@@ -129,13 +133,23 @@ final class AdminHandler {
       added.removeAll(before.plausibleDomains());
       return domainsFree(added, id).compose(free -> accounts.rows(PropertiesTable.updateSettingsIfExists(),
               PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now()).withPlausibleDomains(domains))))
-          .compose(v -> s.keyEvents().equals(before.keyEvents()) ? Future.<JsonObject>succeededFuture(null)
-              : rebuildHistory(before, s, caller.email()));
+          .compose(v -> {
+            List<String> reasons = new ArrayList<>();
+            if (!s.keyEvents().equals(before.keyEvents())) {
+              reasons.add("key-events");
+            }
+            if (!s.sessionRules().equals(before.sessionRules())) {
+              reasons.add("session-settings");
+            }
+            return reasons.isEmpty() ? Future.<JsonObject>succeededFuture(null)
+                : rebuildHistory(before, s, String.join(",", reasons), caller.email());
+          });
     }).compose(history -> property(id, true).map(p -> history == null ? p : p.put("historyRecompute", history))));
   }
 
   /** Queues the rebuild of the property's days since it could first have had hits (within raw-hit retention). */
-  private Future<JsonObject> rebuildHistory(PropertyRecord before, PropertySettings now, String requestedBy) {
+  private Future<JsonObject> rebuildHistory(PropertyRecord before, PropertySettings now, String reason,
+      String requestedBy) {
     ZoneId zone = PropertyRecord.zoneOf(now.timeZone());
     LocalDate today = LocalDate.now(zone);
     // Hits may be dated up to the lateness window before the property was created.
@@ -145,13 +159,13 @@ final class AdminHandler {
     if (retention > 0 && from.isBefore(today.minusDays(retention))) {
       from = today.minusDays(retention);
     }
-    JsonObject answer = new JsonObject().put("reason", "key-events").put("from", from.toString());
+    JsonObject answer = new JsonObject().put("reason", reason).put("from", from.toString());
     return RecomputeJobsContract.request(vertx, new RecomputeJobRequest.History(before.propertyId(), zone, from,
-            "key-events", requestedBy), HISTORY_SEND)
+            reason, requestedBy), HISTORY_SEND)
         .map(jobs -> answer.put("jobs", new JsonArray(jobs.jobs().stream().map(j -> j.toJson()).toList())))
         .recover(e -> {
-          LOG.warn("Key events of property {} changed, but no recompute job could be queued for past days: {}",
-              before.propertyId(), e.toString());
+          LOG.warn("Settings ({}) of property {} changed, but no recompute job could be queued for past days: {}",
+              reason, before.propertyId(), e.toString());
           return Future.succeededFuture(answer.put("error", "no recompute node queued the rebuild of past days ("
               + e.getMessage() + "); start it with POST /api/v1/admin/recompute"));
         });
@@ -179,7 +193,7 @@ final class AdminHandler {
     if (body == null) {
       return;
     }
-    if (!caller.admin()) {
+    if (!caller.administers()) {
       ReportHandler.error(rc, new ApiException(403, "admin", "only administrators create users"));
       return;
     }
@@ -194,9 +208,12 @@ final class AdminHandler {
       return;
     }
     boolean admin = Boolean.TRUE.equals(body.getValue("admin"));
+    // A password the administrator chose and passes on: they may require the user to replace it at the first login.
+    boolean mustChange = Boolean.TRUE.equals(body.getValue("mustChangePassword"));
     respond(rc, 201, vertx.executeBlocking(() -> Secrets.hashPassword(password), false)
-        .compose(hash -> accounts.createUser(email, hash, admin))
-        .compose(created -> created ? Future.succeededFuture(new JsonObject().put("email", email).put("admin", admin))
+        .compose(hash -> accounts.createUser(email, hash, admin, mustChange))
+        .compose(created -> created ? Future.succeededFuture(new JsonObject().put("email", email).put("admin", admin)
+                .put("passwordChangeRequired", mustChange))
             : Future.failedFuture(new ApiException(409, "email", "a user with this email exists"))));
   }
 
@@ -231,6 +248,9 @@ final class AdminHandler {
           .put("keyEvents", new JsonArray(java.util.List.copyOf(r.keyEvents())))
           .put("retentionDays", r.retentionDays())
           .put("respectDnt", r.respectDnt()).put("cookieless", r.cookieless())
+          // The rules in force (GA4's defaults when never set).
+          .put("sessionTimeoutMinutes", r.sessionRules().timeoutMs() / 60_000)
+          .put("engagedSessionSeconds", r.sessionRules().engagedAfterMs() / 1000)
           .put(PLAUSIBLE_DOMAINS, new JsonArray(java.util.List.copyOf(r.plausibleDomains())))
           .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\""
               + (r.cookieless() ? " data-cookieless=\"true\"" : "") + "></script>");
@@ -296,7 +316,7 @@ final class AdminHandler {
 
   /** Validated property settings from a create or update body. */
   record PropertySettings(String name, String timeZone, Set<String> hosts, Set<String> keyEvents, Integer retentionDays,
-      boolean respectDnt, boolean cookieless) {
+      boolean respectDnt, boolean cookieless, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
     static PropertySettings parse(JsonObject b) {
       String name = b.getValue("name") instanceof String n ? n.strip() : null;
       if (name == null || name.isEmpty() || name.length() > 100) {
@@ -328,7 +348,32 @@ final class AdminHandler {
       if (retention != null && (retention < 1 || retention > 3650)) {
         throw ApiException.badRequest("retentionDays", "must be 1-3650");
       }
-      return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"));
+      // GA4's ranges ("Adjust session timeout", "Adjust timer for engaged sessions"); null: GA4's defaults.
+      Integer timeout = whole(b, "sessionTimeoutMinutes", SessionRules.MIN_TIMEOUT_MINUTES,
+          SessionRules.MAX_TIMEOUT_MINUTES, "minutes");
+      Integer engaged = whole(b, "engagedSessionSeconds", SessionRules.MIN_ENGAGED_SECONDS,
+          SessionRules.MAX_ENGAGED_SECONDS, "seconds");
+      return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"),
+          timeout, engaged);
+    }
+
+    /** The session rules these settings name. */
+    SessionRules sessionRules() {
+      return SessionRules.ofSettings(sessionTimeoutMinutes, engagedSessionSeconds);
+    }
+
+    /** An optional whole number in [min, max]; anything else is a 400 naming the range. */
+    private static Integer whole(JsonObject b, String key, int min, int max, String unit) {
+      Object v = b.getValue(key);
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min
+          || ((Number) v).longValue() > max) {
+        throw ApiException.badRequest(key, "must be a whole number of " + unit + " from " + min + " to " + max
+            + " (or null for the default)");
+      }
+      return ((Number) v).intValue();
     }
 
     /** The settings named in a PATCH body replace the {@code current} ones; an explicit null clears one. */
@@ -337,7 +382,9 @@ final class AdminHandler {
           .put("allowedHostnames", new JsonArray(java.util.List.copyOf(current.allowedHostnames())))
           .put("keyEvents", new JsonArray(java.util.List.copyOf(current.keyEvents())))
           .put("retentionDays", current.retentionDays())
-          .put("respectDnt", current.respectDnt()).put("cookieless", current.cookieless());
+          .put("respectDnt", current.respectDnt()).put("cookieless", current.cookieless())
+          .put("sessionTimeoutMinutes", current.sessionTimeoutMinutes())
+          .put("engagedSessionSeconds", current.engagedSessionSeconds());
       for (String key : merged.fieldNames().toArray(String[]::new)) {
         if (b.containsKey(key)) {
           merged.put(key, b.getValue(key));
@@ -349,7 +396,7 @@ final class AdminHandler {
     /** These settings as the property's row ({@code apiSecret} and {@code createdAt} may be null: not written). */
     PropertyRecord toRecord(String id, String apiSecret, Instant createdAt, Instant updatedAt) {
       return new PropertyRecord(id, name, timeZone, hosts, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-          createdAt, updatedAt);
+          createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds);
     }
 
     /** A boolean setting: absent is false; anything but true/false is a 400, never silently false. */

@@ -7,7 +7,9 @@ import io.beacon.infra.config.BeaconConfig.Endpoint;
 import io.beacon.infra.config.QueryConfig;
 import io.beacon.infra.config.Role;
 import io.beacon.infra.net.TrustedProxies;
+import io.beacon.contract.AccountsContract;
 import io.beacon.query.auth.Accounts;
+import io.beacon.query.auth.BootstrapAdmin;
 import io.beacon.query.auth.Secrets;
 import io.beacon.query.report.AggregateReader;
 import io.beacon.query.report.AggregateSlice;
@@ -23,20 +25,24 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.SessionHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.sstore.ClusteredSessionStore;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The dashboard and reporting API: login and API tokens, the admin API (properties, users,
- * roles), {@code POST /api/v1/properties/{id}:runReport} and {@code GET .../metadata}. Sessions
- * live in the cluster (Ignite), so any node serves any logged-in user.
+ * roles), and the GA4 Data API v1beta ({@code POST /v1beta/properties/{id}:runReport}, {@code :batchRunReports},
+ * {@code :runRealtimeReport}, {@code :checkCompatibility}, {@code GET .../metadata}; also under {@code /api/v1}).
+ * Sessions live in the cluster (Ignite), so any node serves any logged-in user.
  */
 public final class QueryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
   /** Reports and admin calls are small JSON documents; anything larger is refused before parsing. */
   private static final long MAX_BODY_BYTES = 64 * 1024;
   private static final Duration STORE_TIMEOUT = Duration.ofSeconds(5);
+  private static final Pattern EMAIL_IN_PATH = Pattern.compile("[^/]*(@|%40)[^/]*");
 
   private final NodeContext ctx;
   /** Where reports are evaluated, off the event loop ({@link ReportHandler#evaluate}); shared by name across instances. */
@@ -58,12 +64,17 @@ public final class QueryVerticle extends VerticleBase {
     QueryConfig cfg = ctx.config().query();
     var cassandra = ctx.clients().cassandra();
     Accounts accounts = new Accounts(cassandra, STORE_TIMEOUT);
+    // A change of an account made here is forgotten at once by every query instance of the cluster.
+    accounts.announceWith(keys -> AccountsContract.CHANGED.publish(vertx, new AccountsContract.Changed(keys)));
+    var accountChanges = AccountsContract.CHANGED.subscribe(vertx, AccountsContract.ALL,
+        changed -> accounts.forget(changed.keys()));
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies(),
         TrustedProxies.parse(cfg.trustedProxies()));
     ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
         ctx.config().bridge().retentionDays());
+    UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
 
     Router router = Router.router(vertx);
     router.route().handler(rc -> {
@@ -77,7 +88,9 @@ public final class QueryVerticle extends VerticleBase {
     router.route().failureHandler(rc -> {
       int status = rc.statusCode() >= 400 ? rc.statusCode() : 500;
       if (status >= 500) {
-        LOG.warn("Request {} {} failed", rc.request().method(), rc.request().path(), rc.failure());
+        // The path without the emails some carry (.../roles/{email}): no person's data in the log.
+        LOG.warn("Request {} {} failed", rc.request().method(), EMAIL_IN_PATH.matcher(rc.request().path())
+            .replaceAll("{email}"), rc.failure());
       }
       if (!rc.response().ended() && !rc.response().headWritten()) {
         ReportHandler.error(rc, new io.beacon.api.ApiException(status, status == 413 ? "body" : "",
@@ -101,11 +114,29 @@ public final class QueryVerticle extends VerticleBase {
     router.get("/api/v1/session").handler(access::whoAmI);
     router.route("/api/v1/*").handler(access::authenticate);
     router.post("/api/v1/logout").handler(access::logout);
+    router.post("/api/v1/account/password").handler(access::changePassword);
     router.post("/api/v1/tokens").handler(access::createToken);
-    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
-    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
+    router.get("/api/v1/tokens").handler(access::listTokens);
+    router.delete("/api/v1/tokens/:tokenId").handler(access::revokeToken);
     RealtimeHandler realtime = new RealtimeHandler(vertx, access);
+    // The GA4 Data API v1beta, as Google's clients call it (bearer tokens only: no session, so no CSRF to check),
+    // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
+    router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.route("/v1beta/*").handler(access::authenticate);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility").handler(reports::checkCompatibility);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):checkCompatibility").handler(reports::checkCompatibility);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
+    router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);
+    router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
     router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
@@ -113,7 +144,11 @@ public final class QueryVerticle extends VerticleBase {
     router.patch("/api/v1/admin/properties/:id").handler(admin::updateProperty);
     router.post("/api/v1/admin/properties/:id/secret").handler(admin::rotateSecret);
     router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
+    router.delete("/api/v1/admin/properties/:id/roles/:email").handler(users::revokeRole);
     router.post("/api/v1/admin/users").handler(admin::createUser);
+    router.get("/api/v1/admin/users").handler(users::listUsers);
+    router.patch("/api/v1/admin/users/:email").handler(users::updateUser);
+    router.delete("/api/v1/admin/users/:email").handler(users::deleteUser);
     RecomputeAdminHandler recompute = new RecomputeAdminHandler(vertx, access, new PropertyLookup(cassandra, STORE_TIMEOUT));
     router.post("/api/v1/admin/recompute").handler(recompute::start);
     router.get("/api/v1/admin/recompute").handler(recompute::list);
@@ -122,10 +157,18 @@ public final class QueryVerticle extends VerticleBase {
 
     Endpoint ep = ctx.config().http().query();
     return Future.all(
-        bootstrapAdmin(accounts, cfg),
+        accountChanges.completion(),
+        // The decoy hash of logins for unknown emails, made now rather than at the first one.
+        vertx.executeBlocking(() -> {
+          Secrets.warmUp();
+          return null;
+        }, false),
+        BootstrapAdmin.ensure(vertx, accounts, cfg.adminEmail(), cfg.adminPassword(), Path.of(cfg.adminPasswordFile()),
+            System.out),
         SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol()),
                 ctx.config().http(), router, m -> new JsonObject()
-            .put("error", new JsonObject().put("code", 408).put("message", m).put("field", ""))).listen(ep.port(), ep.host()),
+            .put("error", new JsonObject().put("code", 408).put("message", m).put("status", "DEADLINE_EXCEEDED")
+                .put("field", ""))).listen(ep.port(), ep.host()),
         RoleStatus.register(vertx, Role.QUERY, ctx.nodeName(), deploymentID()));
   }
 
@@ -133,29 +176,5 @@ public final class QueryVerticle extends VerticleBase {
   public Future<?> stop() {
     // Shared by name: the pool's threads stop when the last instance using it closes it.
     return reportWorkers == null ? Future.succeededFuture() : reportWorkers.close();
-  }
-
-  /**
-   * Creates the first administrator if missing. Safe on every instance and node at once: the
-   * insert is a lightweight transaction, and only the one that applied it logs the password.
-   */
-  private Future<Void> bootstrapAdmin(Accounts accounts, QueryConfig cfg) {
-    boolean generated = cfg.adminPassword() == null || cfg.adminPassword().isEmpty();
-    String password = generated ? Secrets.randomToken(12) : cfg.adminPassword();
-    return accounts.user(cfg.adminEmail()).compose(existing -> {
-      if (existing.isPresent()) {
-        return Future.succeededFuture();
-      }
-      return vertx.executeBlocking(() -> Secrets.hashPassword(password), false)
-          .compose(hash -> accounts.createUser(cfg.adminEmail(), hash, true))
-          .onSuccess(created -> {
-            if (created) {
-              LOG.warn(generated ? "Created the first administrator {} with the one-time password: {}"
-                  : "Created the first administrator {} with the configured password{}", cfg.adminEmail(),
-                  generated ? password : "");
-            }
-          })
-          .mapEmpty();
-    });
   }
 }

@@ -55,8 +55,16 @@ final class RealtimeHandler {
 
   void runRealtimeReport(RoutingContext rc) {
     String propertyId = rc.pathParam("id");
-    JsonObject body = ReportHandler.jsonBody(rc);
-    if (body == null) {
+    JsonObject raw = ReportHandler.jsonBody(rc);
+    if (raw == null) {
+      return;
+    }
+    JsonObject body = io.beacon.api.ReportJson.camelCaseKeys(raw);
+    int limit;
+    try {
+      limit = supported(body, propertyId);
+    } catch (ApiException e) {
+      ReportHandler.error(rc, e);
       return;
     }
     JsonArray dims = names(body, "dimensions");
@@ -94,8 +102,89 @@ final class RealtimeHandler {
         ReportHandler.error(rc, ar.cause() instanceof ApiException re ? re : new ApiException(503, "", "unavailable"));
         return;
       }
-      rc.response().putHeader("content-type", "application/json").end(toReport(ar.result(), dim, metrics).encode());
+      JsonObject report = toReport(ar.result(), dim, metrics);
+      JsonArray rows = report.getJsonArray("rows");
+      if (rows.size() > limit) {
+        report.put("rows", new JsonArray(rows.getList().subList(0, limit)));
+      }
+      rc.response().putHeader("content-type", "application/json").end(report.encode());
     });
+  }
+
+  /** The fields of Google's {@code RunRealtimeReportRequest}, JSON names. */
+  private static final java.util.Set<String> FIELDS = java.util.Set.of("property", "dimensions", "metrics",
+      "dimensionFilter", "metricFilter", "limit", "metricAggregations", "orderBys", "returnPropertyQuota",
+      "minuteRanges");
+
+  /**
+   * Refuses what a real-time report cannot answer yet, each field by name (never ignored): filters, order bys,
+   * aggregations, a minute range other than the whole last 30 minutes, a property quota; unknown fields. Returns
+   * the row {@code limit} (GA's default 10,000 when absent or 0).
+   */
+  static int supported(JsonObject body, String propertyId) {
+    for (String k : body.fieldNames()) {
+      if (!FIELDS.contains(k)) {
+        throw ApiException.badRequest(k, "unknown field (a RunRealtimeReportRequest has " + String.join(", ",
+            new java.util.TreeSet<>(FIELDS)) + ")");
+      }
+    }
+    Object p = body.getValue("property");
+    if (p != null && !"".equals(p) && !("properties/" + propertyId).equals(p)) {
+      throw ApiException.badRequest("property", "'" + p + "' is not properties/" + propertyId + ", the property of the path");
+    }
+    for (String k : List.of("dimensionFilter", "metricFilter")) {
+      if (body.getValue(k) != null) {
+        throw ApiException.badRequest(k, "filters are not supported in real-time reports by Beacon yet");
+      }
+    }
+    for (String k : List.of("orderBys", "metricAggregations")) {
+      if (body.getValue(k) instanceof JsonArray a && !a.isEmpty() || body.getValue(k) instanceof JsonObject) {
+        throw ApiException.badRequest(k, "not supported in real-time reports by Beacon yet (rows come in their"
+            + " natural order: minutes newest first, top lists largest first)");
+      }
+    }
+    if (Boolean.TRUE.equals(body.getValue("returnPropertyQuota"))) {
+      throw ApiException.badRequest("returnPropertyQuota", "Beacon keeps no per-property token quotas to report");
+    }
+    if (body.getValue("minuteRanges") instanceof JsonArray ranges) {
+      for (int i = 0; i < ranges.size(); i++) {
+        JsonObject r = ranges.getValue(i) instanceof JsonObject o ? o : null;
+        long start = r == null ? -1 : minutes(r, "startMinutesAgo", 29, "minuteRanges[" + i + "]");
+        long end = r == null ? -1 : minutes(r, "endMinutesAgo", 0, "minuteRanges[" + i + "]");
+        if (ranges.size() > 1 || start != 29 || end != 0) {
+          throw ApiException.badRequest("minuteRanges", "Beacon answers one minute range, the last 30 minutes"
+              + " (startMinutesAgo 29, endMinutesAgo 0); use the minutesAgo dimension for single minutes");
+        }
+      }
+    } else if (body.getValue("minuteRanges") != null) {
+      throw ApiException.badRequest("minuteRanges", "must be an array");
+    }
+    Object l = body.getValue("limit");
+    long limit;
+    try {
+      limit = l == null ? 0 : l instanceof Number n ? n.longValue() : Long.parseLong(l.toString());
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("limit", "must be an integer, was '" + l + "'");
+    }
+    if (limit < 0) {
+      throw ApiException.badRequest("limit", "must be positive, was " + limit);
+    }
+    return limit == 0 ? 10_000 : (int) Math.min(limit, 250_000);
+  }
+
+  private static long minutes(JsonObject range, String key, long dflt, String field) {
+    for (String k : range.fieldNames()) {
+      if (!java.util.Set.of("startMinutesAgo", "endMinutesAgo", "name").contains(k)) {
+        throw ApiException.badRequest(field + "." + k, "unknown field (a MinuteRange has startMinutesAgo,"
+            + " endMinutesAgo, name)");
+      }
+    }
+    Object v = range.getValue(key);
+    try {
+      return v == null ? dflt : v instanceof Number n ? n.longValue() : Long.parseLong(v.toString());
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest(field + "." + key, "must be an integer, was '" + v + "'");
+    }
   }
 
   /** The body's array of {@code {"name": "..."}} objects (empty if absent), or null if it is anything else. */
@@ -161,7 +250,26 @@ final class RealtimeHandler {
           .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
       MessageConsumer<JsonObject> updates = RealtimeContract.UPDATES.subscribe(vertx, propertyId,
           snap -> res.write("event: snapshot\ndata: " + snap.toJson().encode() + "\n\n"));
-      long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> res.write(": keep-alive\n\n"));
+      // Each heartbeat reads the caller's credentials and role again: a revoked token, a disabled or deleted user,
+      // an ended session or a removed role closes the stream within a heartbeat.
+      long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> access.recheck(rc, propertyId, PropertyRole.VIEWER)
+          .onSuccess(v -> {
+            if (!res.ended()) {
+              res.write(": keep-alive\n\n");
+            }
+          })
+          .onFailure(e -> {
+            if (res.ended()) {
+              vertx.cancelTimer(id);
+            } else if (e instanceof ApiException a && (a.status() == 401 || a.status() == 403)) {
+              vertx.cancelTimer(id);
+              updates.unregister();
+              res.end("event: end\ndata: {\"reason\":\"" + (a.status() == 401 ? "unauthenticated" : "forbidden")
+                  + "\"}\n\n");
+            } else {
+              res.write(": keep-alive\n\n"); // the account store is down: its last answer stands
+            }
+          }));
       res.closeHandler(v -> {
         updates.unregister();
         vertx.cancelTimer(heartbeat);

@@ -1,8 +1,8 @@
 package io.beacon.query;
 
 import io.beacon.api.ReportJson;
-import io.beacon.model.aggregation.Dimension;
 import io.beacon.model.report.AggregatePlan;
+import io.beacon.model.report.ProtoJson;
 import io.beacon.model.report.CustomDimension;
 import io.beacon.model.report.AggregateRow;
 import io.beacon.query.report.AggregateReader;
@@ -11,7 +11,6 @@ import io.beacon.model.report.ReportEngine;
 import io.beacon.api.ApiException;
 import io.beacon.model.report.ReportMetric;
 import io.beacon.model.report.ReportRequest;
-import io.beacon.model.report.TimeDimension;
 import io.beacon.contract.BusFailure;
 import io.beacon.contract.RecomputeReportContract;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -93,60 +92,157 @@ final class ReportHandler {
     return null;
   }
 
+  /** {@code :runReport}: one report, as JSON or (with {@code Accept: text/csv}) CSV. */
   void runReport(RoutingContext rc) {
     String propertyId = rc.pathParam("id");
-    Timer.Sample sample = Timer.start(meters);
     JsonObject body = jsonBody(rc);
     if (body == null) {
       return;
     }
-    access.require(rc, propertyId, io.beacon.query.auth.PropertyRole.VIEWER).compose(v -> zones.zoneOf(propertyId)).onComplete(z -> {
-      if (z.failed()) {
-        if (z.cause() instanceof ApiException re) {
-          error(rc, re);
-        } else {
-          unavailable(rc, propertyId, z.cause());
+    report(rc, propertyId, body, "").onComplete(r -> {
+      if (r.succeeded()) {
+        respond(rc, propertyId, r.result());
+      } else {
+        fail(rc, r.cause());
+      }
+    });
+  }
+
+  /** At most this many reports in one {@code :batchRunReports} (GA's limit). */
+  static final int MAX_BATCH = 5;
+
+  /**
+   * {@code :batchRunReports}: up to {@value #MAX_BATCH} reports of one property, answered together in request order
+   * ({@code BatchRunReportsResponse}); the first that fails fails the batch, its field named within
+   * {@code requests[i]}.
+   */
+  void batchRunReports(RoutingContext rc) {
+    String propertyId = rc.pathParam("id");
+    JsonObject body = jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    body = ReportJson.camelCaseKeys(body);
+    List<JsonObject> requests = new java.util.ArrayList<>();
+    try {
+      for (String k : body.fieldNames()) {
+        if (!k.equals("property") && !k.equals("requests")) {
+          throw ApiException.badRequest(k, "unknown field (a BatchRunReportsRequest has property, requests)");
         }
-        return;
       }
-      Optional<ZoneId> zone = z.result();
-      if (zone.isEmpty()) {
-        error(rc, new ApiException(404, "property", "property '" + propertyId + "' not found"));
-        return;
+      checkProperty(body, propertyId, "");
+      Object list = body.getValue("requests");
+      if (!(list instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_BATCH) {
+        throw ApiException.badRequest("requests", "must list 1 to " + MAX_BATCH + " RunReportRequests");
       }
-      ReportRequest request;
-      try {
-        request = ReportJson.parseRequest(body, zone.get(), LocalDate.now(zone.get()), ReportRequest.MAX_RANGE_DAYS);
-      } catch (ApiException e) {
-        error(rc, e);
-        return;
+      for (int i = 0; i < arr.size(); i++) {
+        if (!(arr.getValue(i) instanceof JsonObject r)) {
+          throw ApiException.badRequest("requests[" + i + "]", "must be an object");
+        }
+        requests.add(r);
       }
-      Optional<AggregatePlan> plan = AggregatePlan.of(request);
-      if (plan.isEmpty()) {
-        recompute(rc, propertyId, zone.get(), body, sample);
-        return;
-      }
-      reader.read(propertyId, plan.get(), request.dateRanges(), zone.get()).onComplete(read -> {
-        if (read.failed()) {
-          unavailable(rc, propertyId, read.cause());
+    } catch (ApiException e) {
+      error(rc, e);
+      return;
+    }
+    List<Future<ReportEngine.Report>> runs = new java.util.ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      runs.add(report(rc, propertyId, requests.get(i), "requests[" + i + "]"));
+    }
+    Future.join(runs).onComplete(all -> {
+      for (Future<ReportEngine.Report> f : runs) {
+        if (f.failed()) {
+          fail(rc, f.cause());
           return;
         }
-        evaluate(request, plan.get(), read.result().rows(), zone.get()).onComplete(run -> {
-          if (run.failed()) {
-            rc.fail(run.cause()); // a bug: the router's failure handler logs it and answers 500
-            return;
+      }
+      JsonArray reports = new JsonArray();
+      runs.forEach(f -> reports.add(ReportJson.toJson(f.result())));
+      rc.response().putHeader("content-type", "application/json").end(new JsonObject().put("reports", reports)
+          .put("kind", "analyticsData#batchRunReports").encode());
+    });
+  }
+
+  /** Answers a failed report: the API's error, or a bug (the router's failure handler logs it and answers 500). */
+  private static void fail(RoutingContext rc, Throwable e) {
+    if (e instanceof ApiException api) {
+      error(rc, api);
+    } else {
+      rc.fail(e);
+    }
+  }
+
+  /** A request's {@code property}, if given, must name the path's property (as GA requires within a batch). */
+  private static void checkProperty(JsonObject body, String propertyId, String prefix) {
+    Object p = body.getValue("property");
+    if (p != null && !"".equals(p) && !("properties/" + propertyId).equals(p)) {
+      throw ApiException.badRequest(prefix.isEmpty() ? "property" : prefix + ".property",
+          "'" + p + "' is not properties/" + propertyId + ", the property of the path");
+    }
+  }
+
+  /**
+   * One report of {@code propertyId} for its body: checks the caller's access, parses the request in the property's
+   * zone, answers it from the aggregates or asks recompute. Fails with an {@link ApiException} for every answer but
+   * a bug; {@code prefix} (e.g. {@code requests[2]}) places its fields within a batch.
+   */
+  Future<ReportEngine.Report> report(RoutingContext rc, String propertyId, JsonObject raw, String prefix) {
+    Timer.Sample sample = Timer.start(meters);
+    JsonObject body = ReportJson.camelCaseKeys(raw);
+    try {
+      checkProperty(body, propertyId, prefix);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    return access.require(rc, propertyId, io.beacon.query.auth.PropertyRole.VIEWER)
+        .compose(v -> zones.zoneOf(propertyId)
+            .recover(e -> Future.failedFuture(e instanceof ApiException ? e : unavailable(propertyId, e))))
+        .compose(zone -> {
+          if (zone.isEmpty()) {
+            return Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found"));
           }
-          ReportEngine.Report report = run.result();
-          ReportEngine.putFreshness(report.metadata(), request, zone.get(), System.currentTimeMillis());
-          report.metadata().put("cache", read.result().cache());
-          if (read.result().cache().equals("stale")) {
+          ReportRequest request;
+          try {
+            request = ReportJson.parseRequest(body, zone.get(), LocalDate.now(zone.get()), ReportRequest.MAX_RANGE_DAYS);
+          } catch (ApiException e) {
+            return Future.failedFuture(within(prefix, e));
+          }
+          Optional<AggregatePlan> plan = AggregatePlan.of(request);
+          Future<ReportEngine.Report> answer = plan.isEmpty()
+              ? recompute(propertyId, zone.get(), body, sample).recover(e -> Future.failedFuture(
+                  e instanceof ApiException api ? within(prefix, api) : e))
+              : fromAggregates(propertyId, request, plan.get(), zone.get(), sample);
+          return answer.map(report -> {
+            if (request.currencyCode() != null) {
+              report.metadata().put("currencyCode", request.currencyCode());
+            }
+            return report;
+          });
+        });
+  }
+
+  /** {@code e} with its field (and message) placed within {@code prefix}. */
+  private static ApiException within(String prefix, ApiException e) {
+    if (prefix.isEmpty() || e.status() != 400) {
+      return e;
+    }
+    String field = e.field() == null || e.field().isEmpty() ? prefix : prefix + "." + e.field();
+    return new ApiException(e.status(), field, prefix + "." + e.getMessage());
+  }
+
+  private Future<ReportEngine.Report> fromAggregates(String propertyId, ReportRequest request, AggregatePlan plan,
+      ZoneId zone, Timer.Sample sample) {
+    return reader.read(propertyId, plan, request.dateRanges(), zone)
+        .recover(e -> Future.failedFuture(unavailable(propertyId, e)))
+        .compose(read -> evaluate(request, plan, read.rows(), zone).map(report -> {
+          ReportEngine.putFreshness(report.metadata(), request, zone, System.currentTimeMillis());
+          report.metadata().put("cache", read.cache());
+          if (read.cache().equals("stale")) {
             report.metadata().put("stale", true);
           }
           sample.stop(fromAggregates);
-          respond(rc, propertyId, report);
-        });
-      });
-    });
+          return report;
+        }));
   }
 
   /**
@@ -163,15 +259,15 @@ final class ReportHandler {
    * A report the aggregates cannot answer (several dimensions, a filter on another dimension, custom
    * parameters): computed from raw hits by a recompute node, over the event bus.
    */
-  private void recompute(RoutingContext rc, String propertyId, ZoneId zone, JsonObject body, Timer.Sample sample) {
-    RecomputeReportContract.CONTRACT.request(vertx,
+  private Future<ReportEngine.Report> recompute(String propertyId, ZoneId zone, JsonObject body, Timer.Sample sample) {
+    return RecomputeReportContract.CONTRACT.request(vertx,
             new RecomputeReportContract.Request(propertyId, zone, LocalDate.now(zone), body),
             new DeliveryOptions().setSendTimeout(recomputeTimeoutMs))
-        .onSuccess(report -> {
+        .map(report -> {
           sample.stop(fromRecompute);
-          respond(rc, propertyId, report);
+          return report;
         })
-        .onFailure(e -> replyFailure(rc, e, "recompute"));
+        .recover(e -> Future.failedFuture(busFailure(e, "recompute")));
   }
 
   /**
@@ -179,18 +275,19 @@ final class ReportHandler {
    * status and the field; no node or no answer in time is 503.
    */
   static void replyFailure(RoutingContext rc, Throwable e, String role) {
+    error(rc, busFailure(e, role));
+  }
+
+  /** A failed event-bus request to another role as the API's error (see {@link #replyFailure}). */
+  static ApiException busFailure(Throwable e, String role) {
     if (e instanceof BusFailure f) {
       int status = f.status() >= 400 && f.status() < 600 ? f.status() : 503;
-      if (status == 429) {
-        rc.response().putHeader("Retry-After", "10");
-      }
-      error(rc, new ApiException(status, f.field(), f.getMessage() == null ? "" : f.getMessage()));
-      return;
+      return new ApiException(status, f.field(), f.getMessage() == null ? "" : f.getMessage());
     }
     boolean noHandlers = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
     LOG.warn("The {} role did not answer: {}", role, e.toString());
-    error(rc, new ApiException(503, "", noHandlers ? "no " + role + " node is running; retry later"
-        : "the " + role + " role did not answer in time; retry later"));
+    return new ApiException(503, "", noHandlers ? "no " + role + " node is running; retry later"
+        : "the " + role + " role did not answer in time; retry later");
   }
 
   private static void respond(RoutingContext rc, String propertyId, ReportEngine.Report report) {
@@ -204,39 +301,133 @@ final class ReportHandler {
     }
   }
 
+  /**
+   * {@code GET .../metadata}: the dimensions and metrics ({@link ApiCatalog}), the same for every property. Property
+   * {@code 0} is GA's "common to all properties" and needs no access; any other must exist and be readable.
+   */
   void metadata(RoutingContext rc) {
-    JsonArray dims = new JsonArray();
-    for (TimeDimension t : TimeDimension.values()) {
-      dims.add(new JsonObject().put("apiName", t.apiName()).put("category", "Time").put("precomputed", true));
-    }
-    for (Dimension d : Dimension.values()) {
-      dims.add(new JsonObject().put("apiName", d.apiName()).put("precomputed", d.precomputed()));
-    }
-    for (CustomDimension c : CustomDimension.values()) {
-      dims.add(new JsonObject().put("apiName", c.apiPrefix() + (c == CustomDimension.EVENT ? "<param>" : "<name>"))
-          .put("precomputed", false));
-    }
-    JsonArray metrics = new JsonArray();
-    for (ReportMetric m : ReportMetric.values()) {
-      metrics.add(new JsonObject().put("apiName", m.apiName()).put("type", m.type()));
-    }
-    rc.response().putHeader("content-type", "application/json").end(new JsonObject()
-        .put("name", "properties/" + rc.pathParam("id") + "/metadata")
-        .put("dimensions", dims).put("metrics", metrics).encode());
+    String propertyId = rc.pathParam("id");
+    Future<Void> allowed = propertyId.equals("0") ? Future.succeededFuture() : existing(rc, propertyId);
+    allowed.onComplete(ok -> {
+      if (ok.failed()) {
+        fail(rc, ok.cause());
+        return;
+      }
+      rc.response().putHeader("content-type", "application/json").end(ApiCatalog.metadata(propertyId).encode());
+    });
   }
 
-  private void unavailable(RoutingContext rc, String propertyId, Throwable cause) {
+  /** Succeeds if the caller may read the property and it exists; else fails with the API's 403, 404 or 503. */
+  private Future<Void> existing(RoutingContext rc, String propertyId) {
+    return access.require(rc, propertyId, io.beacon.query.auth.PropertyRole.VIEWER)
+        .compose(v -> zones.zoneOf(propertyId)
+            .recover(e -> Future.failedFuture(e instanceof ApiException ? e : unavailable(propertyId, e))))
+        .compose(zone -> zone.isPresent() ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found")));
+  }
+
+  /**
+   * {@code :checkCompatibility}: which dimensions and metrics can be added to the request. In Beacon every
+   * combination can be answered (what the aggregates cannot, recompute computes from raw hits), so every dimension
+   * and metric is {@code COMPATIBLE}; the request's own are checked like a report's.
+   */
+  void checkCompatibility(RoutingContext rc) {
+    String propertyId = rc.pathParam("id");
+    JsonObject raw = jsonBody(rc);
+    if (raw == null) {
+      return;
+    }
+    JsonObject body = ReportJson.camelCaseKeys(raw);
+    String filter;
+    List<String> custom = new java.util.ArrayList<>();
+    try {
+      for (String k : body.fieldNames()) {
+        if (!java.util.Set.of("property", "dimensions", "metrics", "dimensionFilter", "metricFilter",
+            "compatibilityFilter").contains(k)) {
+          throw ApiException.badRequest(k, "unknown field (a CheckCompatibilityRequest has property, dimensions,"
+              + " metrics, dimensionFilter, metricFilter, compatibilityFilter)");
+        }
+      }
+      checkProperty(body, propertyId, "");
+      try {
+        filter = ProtoJson.enumName(body.getValue("compatibilityFilter"), "compatibilityFilter",
+            "COMPATIBILITY_UNSPECIFIED", "COMPATIBLE", "INCOMPATIBLE");
+      } catch (io.beacon.model.report.InvalidRequestException e) {
+        throw ApiException.of(e);
+      }
+      // Validated as a report over today would be (names, filters), without running it.
+      JsonObject probe = body.copy();
+      probe.remove("compatibilityFilter");
+      probe.remove("property");
+      if (probe.getJsonArray("metrics") == null || probe.getJsonArray("metrics").isEmpty()) {
+        probe.put("metrics", new JsonArray().add(new JsonObject().put("name", "eventCount")));
+      }
+      probe.put("dateRanges", new JsonArray().add(new JsonObject().put("startDate", "today").put("endDate", "today")));
+      ReportRequest parsed = ReportJson.parseRequest(probe, java.time.ZoneOffset.UTC, LocalDate.now(java.time.ZoneOffset.UTC),
+          ReportRequest.MAX_RANGE_DAYS);
+      parsed.dimensions().stream().filter(d -> CustomDimension.of(d).isPresent()).forEach(custom::add);
+    } catch (ApiException e) {
+      error(rc, e);
+      return;
+    }
+    existing(rc, propertyId).onComplete(ok -> {
+      if (ok.failed()) {
+        fail(rc, ok.cause());
+        return;
+      }
+      JsonArray dims = new JsonArray();
+      JsonArray metrics = new JsonArray();
+      if (!"INCOMPATIBLE".equals(filter)) {
+        List<JsonObject> all = new java.util.ArrayList<>(ApiCatalog.dimensions());
+        custom.forEach(c -> all.add(ApiCatalog.dimension(c)));
+        all.forEach(d -> dims.add(new JsonObject().put("dimensionMetadata", d).put("compatibility", "COMPATIBLE")));
+        for (ReportMetric m : ReportMetric.values()) {
+          metrics.add(new JsonObject().put("metricMetadata", ApiCatalog.metric(m)).put("compatibility", "COMPATIBLE"));
+        }
+      }
+      rc.response().putHeader("content-type", "application/json").end(new JsonObject()
+          .put("dimensionCompatibilities", dims).put("metricCompatibilities", metrics).encode());
+    });
+  }
+
+  /** {@code :runPivotReport} and {@code :batchRunPivotReports}: not built; 501 in GA's error shape. */
+  void pivotReport(RoutingContext rc) {
+    error(rc, new ApiException(501, "", "pivot reports are not supported by Beacon yet; run runReport with the pivot's"
+        + " dimensions and pivot the rows client-side"));
+  }
+
+  private ApiException unavailable(String propertyId, Throwable cause) {
     LOG.warn("Report for property {} failed: the aggregate store did not answer: {}", propertyId, cause.toString());
     meters.counter("beacon_query_report_failures_total", "reason", "store_unavailable").increment();
-    error(rc, new ApiException(503, "", "the aggregate store is unavailable; retry later"));
+    return new ApiException(503, "", "the aggregate store is unavailable; retry later");
   }
 
+  /**
+   * Answers {@code e} in the GA4 Data API's error shape, {@code {"error": {"code", "message", "status"}}} with
+   * Google's status name (INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, RESOURCE_EXHAUSTED ...),
+   * plus Beacon's {@code field}; a 400 about a field also carries it as Google's {@code google.rpc.BadRequest}
+   * detail.
+   */
   static void error(RoutingContext rc, ApiException e) {
     if (e.status() == 503) {
       rc.response().putHeader("Retry-After", "5");
+    } else if (e.status() == 429) {
+      rc.response().putHeader("Retry-After", "10");
     }
     rc.response().setStatusCode(e.status()).putHeader("content-type", "application/json")
-        .end(new JsonObject().put("error", new JsonObject()
-            .put("code", e.status()).put("message", e.getMessage()).put("field", e.field())).encode());
+        .end(errorBody(e.status(), e.getMessage(), e.field()).encode());
+  }
+
+  /** The error body (see {@link #error}). */
+  static JsonObject errorBody(int status, String message, String field) {
+    JsonObject error = new JsonObject().put("code", status).put("message", message)
+        .put("status", ApiException.googleStatus(status)).put("field", field == null ? "" : field);
+    if (status == 400 && field != null && !field.isEmpty()) {
+      error.put("details", new JsonArray().add(new JsonObject()
+          .put("@type", "type.googleapis.com/google.rpc.BadRequest")
+          .put("fieldViolations", new JsonArray().add(new JsonObject().put("field", field)
+              .put("description", message)))));
+    }
+    return new JsonObject().put("error", error);
   }
 }

@@ -1,5 +1,6 @@
 package io.beacon.recompute;
 
+import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.api.ReportJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -67,27 +68,27 @@ final class AdHocReports {
 
   /** Answers one {@link io.beacon.contract.RecomputeReportContract} request: the page of the report it asks for. */
   Future<ReportEngine.Report> run(String propertyId, ZoneId zone, ReportRequest request, JsonObject body) {
-    return scoped.keyEvents(propertyId).compose(keyEvents -> {
-      String key = key(propertyId, zone, keyEvents, request, body);
+    return scoped.settings(propertyId).compose(settings -> {
+      String key = key(propertyId, zone, settings, request, body);
       return vertx.executeBlocking(() -> cache.get(key), false).compose(cached -> {
         if (cached != null && cached.validUntil > System.currentTimeMillis()) {
           meters.counter("beacon_recompute_reports_total", "cache", "hit").increment();
           return Future.succeededFuture(answer(request, zone, cached, "hit"));
         }
-        return load.submit(propertyId, key, () -> compute(propertyId, zone, keyEvents, request, key))
+        return load.submit(propertyId, key, () -> compute(propertyId, zone, settings, request, key))
             .map(fresh -> answer(request, zone, fresh, "miss"));
       });
     });
   }
 
-  private Future<CachedReport> compute(String propertyId, ZoneId zone, java.util.Set<String> keyEvents,
+  private Future<CachedReport> compute(String propertyId, ZoneId zone, PropertyLookup.Reporting settings,
       ReportRequest request, String key) {
     Timer.Sample sample = Timer.start(meters);
     java.util.Set<String> columns = AdHocAggregation.columns(request);
     // One sequential read: sessions must be whole (a time slice would cut them), and first visits found early in
     // the read decide new users later in it.
     AdHocAggregation total = new AdHocAggregation(request, zone, config.maxGroups());
-    return scoped.stream(propertyId, keyEvents, intervals(request, zone), columns, null, total::add).compose(rows -> {
+    return scoped.stream(propertyId, settings, intervals(request, zone), columns, null, total::add).compose(rows -> {
       meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(total.hits());
       java.util.Map<String, Object> metadata = ReportEngine.metadata("recompute", zone);
       byte[] report = gzip(ReportJson.toJson(ReportEngine.all(request, total.groups(), metadata)).toBuffer()
@@ -143,25 +144,35 @@ final class AdHocReports {
 
   /**
    * The cache key: SHA-256 of what determines the rows (property, zone, resolved ranges, dimensions, metrics,
-   * filter with its keys sorted, and the property's key-event names, which apply to history), not of the order or
-   * page, which are applied on read, and of the metrics' semantics ({@code s}: changed when a metric's meaning or
+   * filter with its keys sorted, the metric filter likewise, whether empty rows are kept and whether totals are
+   * asked for, and the property's key-event names, which apply to history), not of the order, page, maximums and
+   * minimums, which are applied on read, and of the metrics' semantics ({@code s}: changed when a metric's meaning or
    * bound changes, so reports cached before are not served).
    */
-  static String key(String propertyId, ZoneId zone, java.util.Set<String> keyEvents, ReportRequest request,
+  static String key(String propertyId, ZoneId zone, PropertyLookup.Reporting settings, ReportRequest request,
       JsonObject body) {
     Map<String, Object> k = new LinkedHashMap<>();
     k.put("p", propertyId);
     k.put("z", zone.getId());
-    k.put("k", new java.util.TreeSet<>(keyEvents));
+    k.put("k", new java.util.TreeSet<>(settings.keyEvents()));
+    if (!settings.sessionRules().equals(io.beacon.model.session.SessionRules.GA4)) {
+      // Left out at the defaults, so reports cached before session settings existed keep their keys.
+      k.put("t", List.of(settings.sessionRules().timeoutMs(), settings.sessionRules().engagedAfterMs()));
+    }
     k.put("r", request.dateRanges().stream().map(r -> List.of(r.name(), r.start().toString(), r.end().toString()))
         .toList());
     k.put("d", request.dimensions());
     k.put("m", request.metrics().stream().map(Enum::name).toList());
     // 2: activeUsers counted apart from totalUsers, distinct counts exact up to 2,048 values.
-    k.put("s", 2);
+    // 3: rows whose metrics are all 0 dropped unless keepEmptyRows (GA's default), totals stored with the rows.
+    k.put("s", 3);
+    k.put("e", request.keepEmptyRows());
+    k.put("t", request.aggregations().contains(io.beacon.model.report.MetricAggregation.TOTAL));
     Object filter = body.getValue("dimensionFilter");
+    Object metricFilter = body.getValue("metricFilter");
     try {
       k.put("f", filter instanceof JsonObject f ? CANONICAL.readValue(f.encode(), Map.class) : null);
+      k.put("mf", metricFilter instanceof JsonObject f ? CANONICAL.readValue(f.encode(), Map.class) : null);
       byte[] canonical = CANONICAL.writeValueAsBytes(k);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
     } catch (IOException e) {

@@ -185,8 +185,8 @@ final class JobRunner {
       long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
       return Math.max(0, dueMs - elapsedMs);
     };
-    return scoped.keyEventsNow(job.propertyId())
-        .compose(keyEvents -> scoped.stream(job.propertyId(), keyEvents,
+    return scoped.settingsNow(job.propertyId())
+        .compose(settings -> scoped.stream(job.propertyId(), settings,
             java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add))
         .compose(rows -> write(job, agg, rows));
   }

@@ -1,7 +1,6 @@
 package io.beacon.recompute;
 
 import io.beacon.api.ReportJson;
-import io.beacon.model.session.SessionRules;
 import io.beacon.contract.BusFailure;
 import io.beacon.contract.JobStatus;
 import io.beacon.contract.RecomputeJob;
@@ -54,7 +53,7 @@ public final class RecomputeVerticle extends VerticleBase {
     RawHits raw = new RawHits(ctx.clients().questdb(), cfg.fetchSize());
     PropertyLookup properties = new PropertyLookup(ctx.clients().cassandra(), STORE_TIMEOUT);
     ScopedRead scoped = new ScopedRead(vertx, raw, new FirstVisits(ctx.clients().cassandra(), STORE_TIMEOUT),
-        SessionRules.GA4, properties);
+        properties);
     Jobs jobs = new Jobs(ctx.clients().cassandra(), STORE_TIMEOUT);
     LoadControl load = new LoadControl(cfg.maxRunning(), cfg.maxPerProperty(), cfg.maxQueued());
     String instance = ctx.nodeName() + "/" + deploymentID();
@@ -120,7 +119,8 @@ public final class RecomputeVerticle extends VerticleBase {
     } catch (DateTimeException | NullPointerException | ClassCastException e) {
       return Future.failedFuture(BusFailure.badRequest("", "malformed recompute request: " + e.getMessage()));
     }
-    return reports.run(r.propertyId(), r.timeZone(), request, r.body())
+    // The key of the report cache reads the body's filters: in one spelling (the query role sends this one too).
+    return reports.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
         .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
             LOG.warn("Ad-hoc report of property {} failed: {}", r.propertyId(), e.toString());

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -25,8 +26,8 @@ import java.util.function.BiConsumer;
  * clients' first visits before the read come from {@code first_visits}, and only the events inside the interval
  * reach the sink. First visits the read finds earlier than recorded are written back (the table keeps the
  * earliest). Intervals are read one after the other, so a first visit found in one is known in the next. Key
- * events are the property's names now, not the flag stamped at ingest: a change of names applies to history
- * (docs/analytics-model.md, "Key events").
+ * events and session settings are the property's now, not what the collector stamped at ingest: a change of
+ * them applies to history (docs/analytics-model.md, "Key events" and "Sessions").
  *
  * <p>Limit (documented): a session with a gap longer than {@link #MARGIN}, or reaching further than it beyond
  * the interval, is cut at the read's edge here, while the stream keeps it whole.
@@ -38,25 +39,27 @@ final class ScopedRead {
   private final Vertx vertx;
   private final RawHits raw;
   private final FirstVisits firsts;
-  private final SessionRules rules;
   private final PropertyLookup properties;
 
-  ScopedRead(Vertx vertx, RawHits raw, FirstVisits firsts, SessionRules rules, PropertyLookup properties) {
+  /** An unknown property's settings: no key events, GA4's session defaults. */
+  static final PropertyLookup.Reporting UNKNOWN = new PropertyLookup.Reporting(ZoneOffset.UTC, Set.of(),
+      SessionRules.GA4);
+
+  ScopedRead(Vertx vertx, RawHits raw, FirstVisits firsts, PropertyLookup properties) {
     this.vertx = vertx;
     this.raw = raw;
     this.firsts = firsts;
-    this.rules = rules;
     this.properties = properties;
   }
 
-  /** The property's key-event names as read within the last minute (reports); none for an unknown property. */
-  Future<Set<String>> keyEvents(String propertyId) {
-    return properties.reporting(propertyId).map(r -> r.map(PropertyLookup.Reporting::keyEvents).orElse(Set.of()));
+  /** The property's settings (key events, session rules) as read within the last minute (reports). */
+  Future<PropertyLookup.Reporting> settings(String propertyId) {
+    return properties.reporting(propertyId).map(r -> r.orElse(UNKNOWN));
   }
 
-  /** The property's key-event names read now (jobs, which may follow a change of them at once). */
-  Future<Set<String>> keyEventsNow(String propertyId) {
-    return properties.fresh(propertyId).map(r -> r.map(PropertyLookup.Reporting::keyEvents).orElse(Set.of()));
+  /** The property's settings read now (jobs, which may follow a change of them at once). */
+  Future<PropertyLookup.Reporting> settingsNow(String propertyId) {
+    return properties.fresh(propertyId).map(r -> r.orElse(UNKNOWN));
   }
 
   /** The hit as a key event or not by the names {@code keyEvents}, whatever the collector stamped then. */
@@ -67,23 +70,23 @@ final class ScopedRead {
 
   /**
    * Feeds every hit of {@code propertyId} in the {@code intervals} ([from, to) pairs, sorted, disjoint) with its
-   * scope to {@code sink} (bots: a null scope), on the caller's context, each a key event by the names {@code
-   * keyEvents}. Completes with the raw rows read.
+   * scope to {@code sink} (bots: a null scope), on the caller's context, each a key event by the names of {@code
+   * settings} and its session decided by its rules. Completes with the raw rows read.
    */
-  Future<Long> stream(String propertyId, Set<String> keyEvents, List<Instant[]> intervals, Collection<String> columns,
-      RawHits.Pacer pacer, BiConsumer<Hit, Scope> sink) {
+  Future<Long> stream(String propertyId, PropertyLookup.Reporting settings, List<Instant[]> intervals,
+      Collection<String> columns, RawHits.Pacer pacer, BiConsumer<Hit, Scope> sink) {
     Set<String> cols = new LinkedHashSet<>(RawHits.METRIC_COLUMNS);
     cols.addAll(columns);
     Map<String, ClientHistory> learnt = new HashMap<>();
     Future<Long> chain = Future.succeededFuture(0L);
     for (Instant[] interval : intervals) {
-      chain = chain.compose(total -> one(propertyId, keyEvents, interval[0], interval[1], cols, pacer, sink, learnt)
+      chain = chain.compose(total -> one(propertyId, settings, interval[0], interval[1], cols, pacer, sink, learnt)
           .map(rows -> total + rows));
     }
     return chain;
   }
 
-  private Future<Long> one(String propertyId, Set<String> keyEvents, Instant from, Instant to, Collection<String> cols,
+  private Future<Long> one(String propertyId, PropertyLookup.Reporting settings, Instant from, Instant to, Collection<String> cols,
       RawHits.Pacer pacer, BiConsumer<Hit, Scope> sink, Map<String, ClientHistory> learnt) {
     Instant readFrom = from.minus(MARGIN);
     Instant readTo = to.plus(MARGIN);
@@ -102,14 +105,14 @@ final class ScopedRead {
           };
           known.forEach(keepEarlier);
           learnt.forEach(keepEarlier);
-          OrderedScoper scoper = new OrderedScoper(rules, MARGIN.toMillis(), before::get, scoped -> {
+          OrderedScoper scoper = new OrderedScoper(settings.sessionRules(), MARGIN.toMillis(), before::get, scoped -> {
             long ts = scoped.hit().ts();
             if (ts >= fromMs && ts < toMs) {
               sink.accept(scoped.hit(), scoped.scope());
             }
           });
           return raw.stream(vertx, propertyId, readFrom, readTo, cols, pacer,
-              hit -> scoper.accept(withKeyEvents(hit, keyEvents))).compose(rows -> {
+              hit -> scoper.accept(withKeyEvents(hit, settings.keyEvents()))).compose(rows -> {
             scoper.finish();
             Map<String, ClientHistory> found = scoper.discovered();
             learnt.putAll(found);

@@ -57,7 +57,7 @@ class ReportRequestTest {
     rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
         + "\"dimensions\":[{\"name\":\"pagePath\"},{\"name\":\"planet\"}]}", "dimensions[1].name");
     rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
-        + "\"limit\":0}", "limit");
+        + "\"limit\":-1}", "limit");
     rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
         + "\"offset\":-1}", "offset");
     rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
@@ -65,6 +65,44 @@ class ReportRequestTest {
         "dimensionFilter.filter.stringFilter.matchType");
     rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
         + "\"orderBys\":[{\"metric\":{\"metricName\":\"newUsers\"}}]}", "orderBys[0].metric.metricName");
+  }
+
+  @Test
+  void googlesClientsWritingIsRead() {
+    // Enums by number, int64 as strings, snake_case names: as Google's REST clients and proto JSON parsers do.
+    ReportRequest r = parse("""
+        {"date_ranges":[{"start_date":"today","end_date":"today"}],"metrics":[{"name":"sessions"}],
+         "dimensions":[{"name":"country"}],"limit":"0","offset":"20",
+         "metric_aggregations":[1,6,"MINIMUM"],
+         "order_bys":[{"dimension":{"dimension_name":"country","order_type":2},"desc":true}],
+         "metric_filter":{"filter":{"field_name":"eventCount","numeric_filter":{"operation":4,"value":{"int64_value":"3"}}}},
+         "keep_empty_rows":true,"currency_code":"EUR","return_property_quota":false}""");
+    assertThat(r.limit()).isEqualTo(ReportRequest.DEFAULT_LIMIT);
+    assertThat(r.offset()).isEqualTo(20);
+    assertThat(r.aggregations()).containsExactlyInAnyOrder(io.beacon.model.report.MetricAggregation.values());
+    assertThat(r.orderBys().get(0).orderType()).isEqualTo(ReportRequest.OrderType.CASE_INSENSITIVE_ALPHANUMERIC);
+    assertThat(r.metricFilter().metrics()).containsExactly(io.beacon.model.report.ReportMetric.EVENT_COUNT);
+    assertThat(r.keepEmptyRows()).isTrue();
+    assertThat(r.currencyCode()).isEqualTo("EUR");
+    assertThat(parse("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],"
+        + "\"metrics\":[{\"name\":\"sessions\"}],\"limit\":900000}").limit()).isEqualTo(ReportRequest.MAX_LIMIT);
+    String four = "{\"startDate\":\"today\",\"endDate\":\"today\",\"name\":\"a\"},{\"startDate\":\"today\","
+        + "\"endDate\":\"today\"},{\"startDate\":\"yesterday\",\"endDate\":\"today\",\"name\":\"b\"},"
+        + "{\"startDate\":\"7daysAgo\",\"endDate\":\"today\"}";
+    assertThat(parse("{\"dateRanges\":[" + four + "],\"metrics\":[{\"name\":\"sessions\"}]}").dateRanges())
+        .extracting(io.beacon.model.report.DateRangeSpec::name).containsExactly("a", "date_range_1", "b", "date_range_3");
+    rejects("{\"dateRanges\":[" + four + ",{\"startDate\":\"today\",\"endDate\":\"today\"}],"
+        + "\"metrics\":[{\"name\":\"sessions\"}]}", "dateRanges");
+    rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\",\"name\":\"RESERVED_X\"}],"
+        + "\"metrics\":[{\"name\":\"sessions\"}]}", "dateRanges[0].name");
+    rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
+        + "\"dimensionFilter\":{\"filter\":{\"fieldName\":\"country\",\"stringFilter\":{\"value\":\"x\"},"
+        + "\"emptyFilter\":{}}}}", "dimensionFilter.filter");
+    rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
+        + "\"dimensionFilter\":{\"filter\":{\"fieldName\":\"sessions\",\"emptyFilter\":{}}}}", "dimensionFilter");
+    rejects("{\"dateRanges\":[{\"startDate\":\"today\",\"endDate\":\"today\"}],\"metrics\":[{\"name\":\"sessions\"}],"
+        + "\"metricFilter\":{\"filter\":{\"fieldName\":\"sessions\",\"betweenFilter\":{\"fromValue\":{\"int64Value\":\"1\"}}}}}",
+        "metricFilter.filter.betweenFilter.toValue");
   }
 
   @Test

@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 /** Finding "PATCH of a property is a full replace where a missing boolean means false" (Hardening). */
 class PropertyPatchTest {
   private static final PropertyRecord CURRENT = new PropertyRecord("B-1", "Shop", "Europe/Berlin",
-      Set.of("shop.example"), "secret", Set.of("purchase"), 30, true, true, Instant.EPOCH, Instant.EPOCH);
+      Set.of("shop.example"), "secret", Set.of("purchase"), 30, true, true, Instant.EPOCH, Instant.EPOCH, 45, null);
 
   @Test
   void renamingAPropertyKeepsItsDntCookielessAndOtherSettings() {
     AdminHandler.PropertySettings s = AdminHandler.PropertySettings.patch(CURRENT, new JsonObject().put("name", "Store"));
     assertThat(s).isEqualTo(new AdminHandler.PropertySettings("Store", "Europe/Berlin", Set.of("shop.example"),
-        Set.of("purchase"), 30, true, true));
+        Set.of("purchase"), 30, true, true, 45, null));
   }
 
   @Test
@@ -39,5 +39,25 @@ class PropertyPatchTest {
         .isInstanceOf(ApiException.class).hasMessageContaining("IANA");
     assertThatThrownBy(() -> AdminHandler.PropertySettings.patch(CURRENT, new JsonObject().put("cookieless", "yes")))
         .isInstanceOf(ApiException.class);
+  }
+
+  @Test
+  void sessionSettingsTakeGa4sRangesAndKeepTheirValueWhenNotNamed() {
+    AdminHandler.PropertySettings s = AdminHandler.PropertySettings.patch(CURRENT,
+        new JsonObject().put("engagedSessionSeconds", 60));
+    assertThat(s.sessionTimeoutMinutes()).isEqualTo(45);
+    assertThat(s.sessionRules()).isEqualTo(new io.beacon.model.session.SessionRules(45 * 60_000L, 60_000L));
+    assertThat(AdminHandler.PropertySettings.patch(CURRENT, new JsonObject().putNull("sessionTimeoutMinutes"))
+        .sessionRules()).as("null: GA4's defaults").isEqualTo(io.beacon.model.session.SessionRules.GA4);
+    for (Object bad : new Object[] {4, 476, "30", 30.5}) {
+      assertThatThrownBy(() -> AdminHandler.PropertySettings.patch(CURRENT,
+          new JsonObject().put("sessionTimeoutMinutes", bad))).isInstanceOf(ApiException.class)
+          .hasMessageContaining("from 5 to 475");
+    }
+    for (Object bad : new Object[] {9, 61}) {
+      assertThatThrownBy(() -> AdminHandler.PropertySettings.patch(CURRENT,
+          new JsonObject().put("engagedSessionSeconds", bad))).isInstanceOf(ApiException.class)
+          .hasMessageContaining("from 10 to 60");
+    }
   }
 }

@@ -55,8 +55,9 @@ class ReportHandlerRedosTest {
           return v.startsWith("/a");
         }), List.of(), 10, 0);
     long start = day.atStartOfDay(ZONE).toInstant().toEpochMilli();
-    List<AggregateRow> rows = List.of(new AggregateRow(0, start, "/a", new MetricState()),
-        new AggregateRow(0, start, "/b", new MetricState()));
+    // One event each: a row whose metrics are all 0 is left out (GA's keepEmptyRows: false).
+    List<AggregateRow> rows = List.of(new AggregateRow(0, start, "/a", MetricState.of(0, 1, 0, 0, 0, 0, null, null, null)),
+        new AggregateRow(0, start, "/b", MetricState.of(0, 1, 0, 0, 0, 0, null, null, null)));
 
     CompletableFuture<ReportEngine.Report> report = new CompletableFuture<>();
     CompletableFuture<Seen> completedOn = new CompletableFuture<>();

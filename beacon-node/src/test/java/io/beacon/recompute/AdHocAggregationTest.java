@@ -157,14 +157,22 @@ class AdHocAggregationTest {
     JsonObject other = base.copy().put("dimensionFilter", new JsonObject(
         "{\"filter\":{\"fieldName\":\"country\",\"stringFilter\":{\"value\":\"FR\"}}}"));
     LocalDate today = LocalDate.of(2026, 2, 1);
-    String k = AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(base, ZONE, today, 100), base);
-    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(paged, ZONE, today, 100), paged)).isEqualTo(k);
-    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(reordered, ZONE, today, 100), reordered)).isEqualTo(k);
-    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase"), ReportJson.parseRequest(other, ZONE, today, 100), other)).isNotEqualTo(k);
-    assertThat(AdHocReports.key("Q", ZONE, Set.of("purchase"), ReportJson.parseRequest(base, ZONE, today, 100), base)).isNotEqualTo(k);
+    String k = AdHocReports.key("P", ZONE, settings(Set.of("purchase")), ReportJson.parseRequest(base, ZONE, today, 100), base);
+    assertThat(AdHocReports.key("P", ZONE, settings(Set.of("purchase")), ReportJson.parseRequest(paged, ZONE, today, 100), paged)).isEqualTo(k);
+    assertThat(AdHocReports.key("P", ZONE, settings(Set.of("purchase")), ReportJson.parseRequest(reordered, ZONE, today, 100), reordered)).isEqualTo(k);
+    assertThat(AdHocReports.key("P", ZONE, settings(Set.of("purchase")), ReportJson.parseRequest(other, ZONE, today, 100), other)).isNotEqualTo(k);
+    assertThat(AdHocReports.key("Q", ZONE, settings(Set.of("purchase")), ReportJson.parseRequest(base, ZONE, today, 100), base)).isNotEqualTo(k);
     // Key events apply to history: a report cached under other names is not served.
-    assertThat(AdHocReports.key("P", ZONE, Set.of("purchase", "sign_up"), ReportJson.parseRequest(base, ZONE, today, 100),
+    assertThat(AdHocReports.key("P", ZONE, settings(Set.of("purchase", "sign_up")),
+        ReportJson.parseRequest(base, ZONE, today, 100), base)).isNotEqualTo(k);
+    // So do session settings.
+    assertThat(AdHocReports.key("P", ZONE, new io.beacon.infra.clients.PropertyLookup.Reporting(ZONE, Set.of("purchase"),
+        new io.beacon.model.session.SessionRules(600_000, 10_000)), ReportJson.parseRequest(base, ZONE, today, 100),
         base)).isNotEqualTo(k);
+  }
+
+  private static io.beacon.infra.clients.PropertyLookup.Reporting settings(Set<String> keyEvents) {
+    return new io.beacon.infra.clients.PropertyLookup.Reporting(ZONE, keyEvents);
   }
 
   @Test

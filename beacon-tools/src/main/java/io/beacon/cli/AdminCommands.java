@@ -61,7 +61,8 @@ public final class AdminCommands {
   }
 
   @Command(name = "token", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-      description = "API tokens.", subcommands = Token.Create.class, synopsisSubcommandLabel = "create")
+      description = "API tokens.", subcommands = {Token.Create.class, Token.ListAll.class, Token.Revoke.class},
+      synopsisSubcommandLabel = "(create | list | revoke)")
   static final class Token {
     final Cli.Io io;
 
@@ -88,6 +89,15 @@ public final class AdminCommands {
           description = "The token's name (default: ${DEFAULT-VALUE}).")
       String name;
 
+      @Option(names = "--scope", paramLabel = "S", defaultValue = "admin",
+          description = "read (reports and reading only) or admin (all the user may do; default: ${DEFAULT-VALUE}).")
+      String scope;
+
+      @Option(names = "--expires", paramLabel = "WHEN",
+          description = "When it stops working: a date (YYYY-MM-DD, its start in UTC) or an instant, at most 366 "
+              + "days ahead (default: 90 days from now).")
+      String expires;
+
       /** Kept for scripts that passed it; $BEACON_PASSWORD keeps it out of the process list. */
       @Option(names = "--password", paramLabel = "P", hidden = true)
       String password;
@@ -96,7 +106,38 @@ public final class AdminCommands {
       public Integer call() {
         ApiCli api = parent.connection.client(parent.io);
         String pw = password != null ? password : parent.io.env("BEACON_PASSWORD", "");
-        return api.guarded(() -> api.createToken(email, name, pw));
+        return api.guarded(() -> api.createToken(email, name, pw, scope, expires));
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = "Prints the API tokens of the --token's user (JSON: id, name, scope, expiry; never the tokens).",
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:printed", "2:usage", "3:the API refused"})
+    static final class ListAll implements Callable<Integer> {
+      @ParentCommand
+      Token parent;
+
+      @Override
+      public Integer call() {
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(api::listTokens);
+      }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = "Revokes one of the --token's user's API tokens by its id (from token list).",
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:revoked", "2:usage", "3:the API refused"})
+    static final class Revoke implements Callable<Integer> {
+      @ParentCommand
+      Token parent;
+
+      @CommandLine.Parameters(paramLabel = "ID", description = "The token's id (16 hex digits).")
+      String id;
+
+      @Override
+      public Integer call() {
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> api.revokeToken(id));
       }
     }
   }

@@ -18,7 +18,10 @@ import java.util.Map;
  * Beacon's admin commands, clients of a running node's API (the same calls as the dashboard):
  *
  * <pre>
- *   beacon token create --email E [--name N]             log in (password from BEACON_PASSWORD or the console), print an API token
+ *   beacon token create --email E [--name N] [--scope read|admin] [--expires YYYY-MM-DD]
+ *                                                       log in (password from BEACON_PASSWORD or the console), print an API token
+ *   beacon token list                                    the --token's user's tokens (no secrets)
+ *   beacon token revoke ID
  *   beacon property create --name N [--time-zone Z] [--hosts a.com,b.com]
  *   beacon property list
  *   beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait]   rebuild closed days, with a progress bar
@@ -102,8 +105,12 @@ public final class ApiCli {
     }
   }
 
-  /** Logs in as {@code email} ({@code password} empty: ask the console) and prints a new API token. */
-  int createToken(String email, String name, String password) throws IOException, InterruptedException {
+  /**
+   * Logs in as {@code email} ({@code password} empty: ask the console) and prints a new API token of {@code scope}
+   * expiring at {@code expires} (null: the server's default).
+   */
+  int createToken(String email, String name, String password, String scope, String expires)
+      throws IOException, InterruptedException {
     if (password.isEmpty()) {
       Console console = System.console();
       if (console == null) {
@@ -114,8 +121,27 @@ public final class ApiCli {
     JsonObject login = call("POST", "/api/v1/login", new JsonObject().put("email", email).put("password", password));
     csrf = login.getString("csrfToken", "");
     token = "";
-    JsonObject created = call("POST", "/api/v1/tokens", new JsonObject().put("name", name));
+    if (login.getBoolean("passwordChangeRequired", false)) {
+      throw new ApiException(403, "the password must be changed first: log in to the dashboard");
+    }
+    JsonObject body = new JsonObject().put("name", name).put("scope", scope);
+    if (expires != null) {
+      body.put("expiresAt", expires);
+    }
+    JsonObject created = call("POST", "/api/v1/tokens", body);
     out.println(created.getString("token"));
+    err.println("beacon: token " + created.getString("id") + " (" + created.getString("scope") + "), expires "
+        + created.getString("expiresAt"));
+    return 0;
+  }
+
+  int listTokens() throws IOException, InterruptedException {
+    return print(call("GET", "/api/v1/tokens", null));
+  }
+
+  int revokeToken(String id) throws IOException, InterruptedException {
+    call("DELETE", "/api/v1/tokens/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8), null);
+    err.println("beacon: token " + id + " revoked");
     return 0;
   }
 

@@ -31,9 +31,10 @@ import java.util.TreeSet;
  *       time (less UA's qt); a row's date is the local day of the property's zone;</li>
  *   <li>sessions are (property, client, session id): the sender's id (tracker/gtag sid, MP session_id), else
  *       assigned over the client's id-less events in event-time order, a new one after more than
- *       {@value #SESSION_TIMEOUT_MS} ms without an event; duplicates never reach the truth, so they can neither
+ *       the property's session timeout ({@value #SESSION_TIMEOUT_MS} ms by default) without an event; duplicates never reach the truth, so they can neither
  *       extend, split nor start one;</li>
- *   <li>engaged is a whole-session fact: summed engagement time above {@value #ENGAGED_MS} ms (strictly), or a key
+ *   <li>engaged is a whole-session fact: summed engagement time above the property's threshold ({@value #ENGAGED_MS} ms by
+ *       default; strictly), or a key
  *       event, or two page_view/screen_view events; for UA sessions the duration (last - first event time) stands
  *       in for the engagement time and two interaction hits (not ni=1) count like two page views. An engaged
  *       session is engaged on every day it has an event;</li>
@@ -83,7 +84,7 @@ public final class GroundTruth {
   /** The metrics every report asks for. */
   public static final List<String> METRICS = List.of("screenPageViews", "eventCount", "keyEvents",
       "userEngagementDuration", "newUsers", "totalUsers", "activeUsers", "sessions", "engagedSessions");
-  /** GA4's default session timeout (a property setting; the generator's properties keep the default). */
+  /** GA4's default session timeout (a property setting: {@link #sessionSettings}). */
   public static final long SESSION_TIMEOUT_MS = 30 * 60_000L;
   /** GA4's default engaged-session threshold: more than this much engagement time. */
   public static final long ENGAGED_MS = 10_000;
@@ -106,6 +107,8 @@ public final class GroundTruth {
   private final Map<String, Set<String>> allowedHosts;
   private final boolean geo;
   private final List<Report> reports = new ArrayList<>();
+  /** Each property's session timeout and engaged threshold (ms), where not GA4's defaults. */
+  private final Map<String, long[]> sessionSettings = new java.util.HashMap<>();
   /** Every acknowledged hit with its event time, in the order they were acknowledged. */
   private final List<Event> events = new ArrayList<>();
 
@@ -137,6 +140,15 @@ public final class GroundTruth {
     events.add(new Event(h, eventTimeMs, events.size()));
   }
 
+  /**
+   * The property's session settings: a Beacon session ends after {@code timeoutMs} without an event of the
+   * client; a session is engaged above {@code engagedMs} of engagement time.
+   */
+  public GroundTruth sessionSettings(String propertyId, long timeoutMs, long engagedMs) {
+    sessionSettings.put(propertyId, new long[] {timeoutMs, engagedMs});
+    return this;
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Sessions and users
 
@@ -154,7 +166,7 @@ public final class GroundTruth {
       this.key = key;
     }
 
-    void decide(Set<String> allowedHosts) {
+    void decide(Set<String> allowedHosts, long engagedMs) {
       events.sort(ORDER);
       long engagement = 0;
       int views = 0;
@@ -179,7 +191,7 @@ public final class GroundTruth {
         engagement = events.get(events.size() - 1).time() - events.get(0).time();
         views = Math.max(views, interactions);
       }
-      engaged = engagement > ENGAGED_MS || keyEvent || views >= 2;
+      engaged = engagement > engagedMs || keyEvent || views >= 2;
       PlannedHit first = events.get(0).hit();
       acquisition = AttributionRules.of(first.pageLocation(), first.pageReferrer(), allowedHosts);
       channelGroup = acquisition.channelGroup();
@@ -209,7 +221,8 @@ public final class GroundTruth {
   /** One property's human events, each with its session and client. */
   private record Counted(Event event, Session session, Client client) {}
 
-  private List<Counted> sessions(List<Event> humans, Set<String> allowed) {
+  private List<Counted> sessions(List<Event> humans, Set<String> allowed, long[] settings) {
+    long timeoutMs = settings[0];
     Map<String, List<Event>> byClient = new LinkedHashMap<>();
     humans.forEach(e -> byClient.computeIfAbsent(e.hit().visitor().clientId(), c -> new ArrayList<>()).add(e));
     List<Counted> out = new ArrayList<>();
@@ -228,7 +241,7 @@ public final class GroundTruth {
         } else {
           // Beacon's own sessions: a new one when the client's previous id-less event is more than the timeout
           // earlier (exactly the timeout still continues it).
-          if (assigned == null || e.time() - last > SESSION_TIMEOUT_MS) {
+          if (assigned == null || e.time() - last > timeoutMs) {
             String k = "auto:" + e.time();
             assigned = sessions.computeIfAbsent(k, key -> new Session(c.getKey() + "/" + key));
           }
@@ -238,7 +251,7 @@ public final class GroundTruth {
         s.events.add(e);
         of.put(e, s);
       }
-      sessions.values().forEach(s -> s.decide(allowed));
+      sessions.values().forEach(s -> s.decide(allowed, settings[1]));
       Client client = new Client();
       client.first = sorted.get(0);
       client.firstSession = of.get(client.first);
@@ -401,7 +414,8 @@ public final class GroundTruth {
     ids.addAll(bots.keySet());
     JsonArray props = new JsonArray();
     for (String id : ids) {
-      List<Counted> counted = sessions(humans.getOrDefault(id, List.of()), allowedHosts.getOrDefault(id, Set.of()));
+      List<Counted> counted = sessions(humans.getOrDefault(id, List.of()), allowedHosts.getOrDefault(id, Set.of()),
+          sessionSettings.getOrDefault(id, new long[] {SESSION_TIMEOUT_MS, ENGAGED_MS}));
       TreeSet<String> dates = new TreeSet<>(bots.getOrDefault(id, Map.of()).keySet());
       JsonArray reps = new JsonArray();
       for (Report report : reports) {

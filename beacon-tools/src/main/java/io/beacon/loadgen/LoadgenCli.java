@@ -88,6 +88,7 @@ public final class LoadgenCli {
     });
     TrafficPlan plan = new TrafficPlan(properties, options);
     GroundTruth truth = new GroundTruth(zones, geo);
+    properties.forEach(p -> truth.sessionSettings(p.id(), p.sessionTimeoutMs(), p.engagedAfterMs()));
     Sender.Stats stats = new Sender(config, secrets, truth).send(plan.journeys(hits));
     JsonObject json = truth.toJson();
     json.put("generator", new JsonObject().put("seed", options.seed()).put("scenarios", plan.scenarioCount())

@@ -38,7 +38,18 @@ import java.util.UUID;
 public final class TrafficPlan {
 
   /** A property hits go to: its id, MP api secret (null if none) and report time zone. */
-  public record Property(String id, String apiSecret, ZoneId zone) {}
+  /**
+   * A property traffic is sent to.
+   *
+   * @param sessionTimeoutMs its session timeout setting (GA4's default: 30 minutes)
+   * @param engagedAfterMs its engaged-session threshold (GA4's default: 10 s)
+   */
+  public record Property(String id, String apiSecret, ZoneId zone, long sessionTimeoutMs, long engagedAfterMs) {
+    /** A property with GA4's default session settings. */
+    public Property(String id, String apiSecret, ZoneId zone) {
+      this(id, apiSecret, zone, GroundTruth.SESSION_TIMEOUT_MS, GroundTruth.ENGAGED_MS);
+    }
+  }
 
   /**
    * @param seed everything random derives from it

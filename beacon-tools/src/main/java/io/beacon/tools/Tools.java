@@ -39,6 +39,7 @@ public final class Tools {
     CommandLine cl = new CommandLine(new Tools());
     AdminCommands.commands(io).forEach(cl::addSubcommand);
     LoadgenCommands.commands(io).forEach(cl::addSubcommand);
+    cl.addSubcommand(new CommandLine(new io.beacon.cli.ClusterCerts(io)));
     return Cli.configure(cl, io);
   }
 }

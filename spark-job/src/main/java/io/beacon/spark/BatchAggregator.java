@@ -174,7 +174,7 @@ final class BatchAggregator {
               BucketKey.TOTAL, BucketKey.TOTAL_VALUE), 1L, Long::sum);
         }
         case SessionScopes.FIRST -> firsts.merge(List.of(row.getString(3), row.getString(4)),
-            new ClientHistory(row.getLong(5), row.getString(6), row.getString(7), row.getString(8)),
+            new ClientHistory(row.getLong(5), row.getString(6), row.getString(7), row.getString(8), row.getString(13)),
             (a, b) -> a.firstTs() <= b.firstTs() ? a : b);
         default -> {
           Hit hit = HitRow.toHit(row.getStruct(1));

@@ -63,7 +63,8 @@ final class SessionScopes {
       field("event_ts", DataTypes.LongType), field("first_source", DataTypes.StringType),
       field("first_medium", DataTypes.StringType), field("first_campaign", DataTypes.StringType),
       field(HitDecoder.ERROR, DataTypes.StringType), field(HitDecoder.VALUE, DataTypes.BinaryType),
-      field("partition", DataTypes.IntegerType), field("offset", DataTypes.LongType)});
+      field("partition", DataTypes.IntegerType), field("offset", DataTypes.LongType),
+      field("first_request_id", DataTypes.StringType)});
 
   /** Group keys of records that are not hits: never a property/client key (those hold no control character). */
   private static final String BAD_KEY = "\u0001";
@@ -123,16 +124,19 @@ final class SessionScopes {
       List<org.apache.spark.sql.Row> out = new ArrayList<>();
       if (key.startsWith(BAD_KEY)) {
         rows.forEachRemaining(r -> out.add(RowFactory.create(BAD, null, null, null, null, null, null, null, null,
-            r.getAs(HitDecoder.ERROR), r.getAs(HitDecoder.VALUE), r.getAs("partition"), r.getAs("offset"))));
+            r.getAs(HitDecoder.ERROR), r.getAs(HitDecoder.VALUE), r.getAs("partition"), r.getAs("offset"), null)));
         return out.iterator();
       }
       // The batch's timestamp (offset log): a replay sees the same clock.
       long now = state.getCurrentProcessingTimeMs();
-      SessionRules rules = SessionRules.GA4;
       ClientState client = state.exists() ? ClientState.fromBytes(state.get()) : null;
       ClientHistory prior = client == null ? ClientHistory.NONE : client.history();
       List<ClientState.Output> outputs = new ArrayList<>();
+      // The property's session settings travel with its hits (stamped by the collector), so a replayed batch
+      // decides by the same rules as the first run, whatever the settings are now.
+      SessionRules rules = SessionRules.GA4;
       if (state.hasTimedOut()) {
+        rules = client.openRules(SessionRules.GA4);
         outputs.addAll(client.settle(now, settleMs, rules));
       } else {
         List<Hit> hits = new ArrayList<>();
@@ -152,6 +156,7 @@ final class SessionScopes {
         if (client == null) {
           client = new ClientState(knownFirstVisit(hits));
         }
+        rules = client.rulesFor(hits, SessionRules.GA4);
         outputs.addAll(client.add(hits, now, rules, maxLatenessMs));
         outputs.addAll(client.settle(now, settleMs, rules));
       }
@@ -168,14 +173,14 @@ final class SessionScopes {
         // same, and knownFirstVisit ignores it for these very events.
         int sep = key.indexOf('\u0000');
         out.add(RowFactory.create(FIRST, null, null, key.substring(0, sep), key.substring(sep + 1), first.firstTs(),
-            first.firstSource(), first.firstMedium(), first.firstCampaign(), null, null, null, null));
+            first.firstSource(), first.firstMedium(), first.firstCampaign(), null, null, null, null, first.firstRid()));
       }
       client.expire(now, retentionMs);
       if (client.forgettable(now, memoryMs)) {
         state.remove();
       } else {
         state.update(client.toBytes());
-        long next = client.nextTimeoutMs(settleMs, retentionMs, memoryMs, rules);
+        long next = client.nextTimeoutMs(settleMs, retentionMs, memoryMs, client.openRules(rules));
         state.setTimeoutDuration(Math.max(1, next - now));
       }
       return out.iterator();
@@ -211,11 +216,12 @@ final class SessionScopes {
     return RowFactory.create(COUNT, HitRow.toEncoderRow(hit), s == null ? null : RowFactory.create(s.sessionId(),
         s.engaged(), s.source(), s.medium(), s.campaign(), s.term(), s.content(), s.landingPage(), s.newUser(),
         s.firstVisitSession(), s.firstUserSource(), s.firstUserMedium(), s.firstUserCampaign()), null, null, null,
-        null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
   }
 
   static org.apache.spark.sql.Row dirtyRow(String propertyId, long eventTs) {
-    return RowFactory.create(DIRTY, null, null, propertyId, null, eventTs, null, null, null, null, null, null, null);
+    return RowFactory.create(DIRTY, null, null, propertyId, null, eventTs, null, null, null, null, null, null, null,
+        null);
   }
 
   /** The scope of a {@code count} row's scope struct. */

@@ -3,14 +3,21 @@ package io.beacon.infra.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.beacon.cli.ClusterCerts;
 import io.beacon.devstack.LocalStack;
+import io.beacon.testing.FreePorts;
 import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -102,6 +109,106 @@ class ClusterTest {
       await("seg-b leaves").atMost(Duration.ofSeconds(60)).until(() -> !b.process().isAlive());
       assertThat(b.process().exitValue()).as(b.logTail()).isEqualTo(75);
       assertThat(a.get("/ready").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void withTlsOnlyNodesCertifiedByTheClustersCaJoinOrSendABusMessage() throws Exception {
+    Path certs = Path.of("target", "cluster-certs", UUID.randomUUID().toString());
+    ClusterCerts.create(certs, List.of("tls-a", "tls-b"), 30);
+    Path otherCa = Path.of("target", "cluster-certs", UUID.randomUUID().toString());
+    ClusterCerts.create(otherCa, List.of("tls-rogue"), 30);
+    Cluster cluster = Cluster.fresh(4, 3_000);
+    int busPort = FreePorts.one();
+    Map<String, String> aEnv = new HashMap<>(tls(certs, "tls-a", COLLECTOR_X4_ONLY));
+    aEnv.put("BEACON_CLUSTER_EVENT_BUS_PORT", Integer.toString(busPort));
+    try (NodeProcess a = new NodeProcess("tls-a", stack, cluster, aEnv).start();
+         NodeProcess b = new NodeProcess("tls-b", stack, cluster, tls(certs, "tls-b", QUERY_ONLY)).start()) {
+      a.awaitReady(START);
+      b.awaitReady(START);
+      await("both nodes in one cluster").atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IOException.class)
+          .until(() -> cluster(a).getJsonArray("members").size() == 2);
+      // Over the TLS event bus: a request on A answered by B's query verticle.
+      assertThat(a.getFrom(a.collectorPort, "/").statusCode()).isEqualTo(200);
+
+      // A process whose certificate another CA signed: its handshake is refused before a byte of a message is
+      // read, and so is a connection without TLS.
+      assertThat(refused(busPort, otherCa.resolve("tls-rogue.p12"), otherCa.resolve("tls-rogue.password")))
+          .as("event bus, foreign certificate").isTrue();
+      assertThat(refused(busPort, null, null)).as("event bus, no certificate").isTrue();
+
+      // A node with that certificate cannot join: the members' handshake refuses it and it stops (exit 1).
+      try (NodeProcess rogue = new NodeProcess("tls-rogue", stack, cluster,
+          tls(otherCa, "tls-rogue", QUERY_ONLY)).start()) {
+        await("the foreign node gives up").atMost(START).until(() -> !rogue.process().isAlive());
+        assertThat(rogue.process().exitValue()).isNotZero();
+        assertThat(rogue.log()).contains("SSLHandshakeException");
+        assertThat(cluster(a).getJsonArray("members")).hasSize(2);
+      }
+    }
+  }
+
+  /** A node's TLS settings from {@code beacon cluster-certs}' files, as an operator passes them. */
+  private static Map<String, String> tls(Path dir, String node, Map<String, String> roles) throws IOException {
+    Map<String, String> env = new HashMap<>(roles);
+    env.put("BEACON_CLUSTER_TLS_ENABLED", "true");
+    env.put("BEACON_CLUSTER_TLS_KEY_STORE", dir.resolve(node + ".p12").toAbsolutePath().toString());
+    env.put("BEACON_CLUSTER_TLS_KEY_STORE_PASSWORD", Files.readString(dir.resolve(node + ".password")).strip());
+    env.put("BEACON_CLUSTER_TLS_TRUST_STORE", dir.resolve("truststore.p12").toAbsolutePath().toString());
+    env.put("BEACON_CLUSTER_TLS_TRUST_STORE_PASSWORD", Files.readString(dir.resolve("truststore.password")).strip());
+    return env;
+  }
+
+  /**
+   * Whether the event bus port refuses a client: with the key store given, a TLS client presenting its
+   * certificate (and trusting any server, as an attacker would); without, plain TCP bytes. Refused: the
+   * handshake fails, or the connection is closed without an answer.
+   */
+  private static boolean refused(int port, Path keyStore, Path password) throws Exception {
+    byte[] frame = "not a cluster member\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (keyStore == null) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(frame);
+        s.getOutputStream().flush();
+        return s.getInputStream().read() == -1;
+      } catch (java.net.SocketException e) {
+        return true;
+      }
+    }
+    char[] pass = Files.readString(password).strip().toCharArray();
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(keyStore)) {
+      ks.load(in, pass);
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, pass);
+    javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+      }
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+      }
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    };
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {trustAll}, null);
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      s.startHandshake();
+      // TLS 1.3: the server's verdict on the client certificate arrives after the client's handshake ends.
+      s.getOutputStream().write(frame);
+      s.getOutputStream().flush();
+      return s.getInputStream().read() == -1;
+    } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+      return true;
     }
   }
 

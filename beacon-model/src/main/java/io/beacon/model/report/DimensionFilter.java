@@ -2,7 +2,6 @@ package io.beacon.model.report;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -10,8 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A GA4 {@code FilterExpression} on dimension values: {@code filter} (stringFilter or
- * inListFilter), {@code andGroup}, {@code orGroup}, {@code notExpression}.
+ * A GA4 {@code FilterExpression} on dimension values: {@code filter} (stringFilter, inListFilter, numericFilter,
+ * betweenFilter or emptyFilter), {@code andGroup}, {@code orGroup}, {@code notExpression}.
  */
 public sealed interface DimensionFilter {
   boolean matches(Map<String, String> dimensionValues);
@@ -42,6 +41,17 @@ public sealed interface DimensionFilter {
     }
   }
 
+  /** {@code emptyFilter}: the field's value is "", "(not set)" or missing. */
+  record Empty(String field) implements DimensionFilter {
+    public boolean matches(Map<String, String> values) {
+      return empty(values.get(field));
+    }
+
+    public Set<String> fields() {
+      return Set.of(field);
+    }
+  }
+
   record Not(DimensionFilter inner) implements DimensionFilter {
     public boolean matches(Map<String, String> values) {
       return !inner.matches(values);
@@ -54,82 +64,96 @@ public sealed interface DimensionFilter {
 
   /** Parses a FilterExpression; {@code path} names it in errors (e.g. "dimensionFilter.andGroup.expressions[1]"). */
   static DimensionFilter parse(Object node, String path, int depth) {
-    if (!(node instanceof Map<?, ?> json)) {
-      throw InvalidRequestException.of(path, "must be an object");
-    }
-    if (depth > 10) {
-      throw InvalidRequestException.of(path, "is nested too deeply (at most 10 levels)");
-    }
-    if (json.size() != 1) {
-      throw InvalidRequestException.of(path, "must have exactly one of filter, andGroup, orGroup, notExpression");
-    }
-    if (!(json.keySet().iterator().next() instanceof String kind)) {
-      throw InvalidRequestException.of(path, "must be an object");
-    }
-    Object body = json.get(kind);
-    return switch (kind) {
-      case "filter" -> leaf(body, path + ".filter");
-      case "andGroup", "orGroup" -> {
-        if (!(body instanceof Map<?, ?> g) || !(g.get("expressions") instanceof List<?> exprs) || exprs.isEmpty()) {
-          throw InvalidRequestException.of(path + "." + kind + ".expressions", "must be a non-empty array");
-        }
-        List<DimensionFilter> parts = new ArrayList<>();
-        for (int i = 0; i < exprs.size(); i++) {
-          parts.add(parse(exprs.get(i), path + "." + kind + ".expressions[" + i + "]", depth + 1));
-        }
-        yield new Group(kind.equals("andGroup"), parts);
+    return FilterTrees.parse(node, path, depth, new FilterTrees.Builder<DimensionFilter>() {
+      public DimensionFilter leaf(Map<?, ?> filter, String at) {
+        return DimensionFilter.leaf(filter, at);
       }
-      case "notExpression" -> new Not(parse(body, path + ".notExpression", depth + 1));
-      default -> throw InvalidRequestException.of(path + "." + kind, "unknown filter expression kind");
-    };
+
+      public DimensionFilter group(boolean and, List<DimensionFilter> parts) {
+        return new Group(and, parts);
+      }
+
+      public DimensionFilter not(DimensionFilter inner) {
+        return new Not(inner);
+      }
+    });
   }
 
-  private static DimensionFilter leaf(Object body, String path) {
-    if (!(body instanceof Map<?, ?> f)) {
-      throw InvalidRequestException.of(path, "must be an object");
+  /** Match type names by their number in GA's {@code StringFilter.MatchType}. */
+  String[] MATCH_TYPES = {"MATCH_TYPE_UNSPECIFIED", "EXACT", "BEGINS_WITH", "ENDS_WITH", "CONTAINS", "FULL_REGEXP",
+      "PARTIAL_REGEXP"};
+
+  /**
+   * The values {@code emptyFilter} matches: GA's "empty values such as "(not set)" and """ (and a value the hit
+   * does not have at all).
+   */
+  static boolean empty(String v) {
+    return v == null || v.isEmpty() || v.equals("(not set)");
+  }
+
+  private static DimensionFilter leaf(Map<?, ?> f, String path) {
+    String kind = FilterTrees.kindOf(f, path);
+    String field = FilterTrees.fieldName(f, path);
+    Object body = f.get(kind);
+    if (!(body instanceof Map<?, ?> raw)) {
+      throw InvalidRequestException.of(path + "." + kind, "must be an object");
     }
-    String field = f.get("fieldName") instanceof String s && !s.isBlank() ? s : null;
-    if (field == null) {
-      throw InvalidRequestException.of(path + ".fieldName", "is required");
-    }
-    if (f.get("stringFilter") instanceof Map<?, ?> sf) {
-      String value = sf.get("value") instanceof String v ? v : null;
-      if (value == null) {
-        throw InvalidRequestException.of(path + ".stringFilter.value", "is required");
-      }
-      boolean cs = Boolean.TRUE.equals(sf.get("caseSensitive"));
-      String matchType = sf.get("matchType") instanceof String mt ? mt : "EXACT";
-      String want = cs ? value : value.toLowerCase(Locale.ROOT);
-      java.util.function.Function<String, String> norm = cs ? v -> v : v -> v.toLowerCase(Locale.ROOT);
-      return switch (matchType) {
-        case "EXACT" -> new Leaf(field, v -> norm.apply(v).equals(want));
-        case "BEGINS_WITH" -> new Leaf(field, v -> norm.apply(v).startsWith(want));
-        case "ENDS_WITH" -> new Leaf(field, v -> norm.apply(v).endsWith(want));
-        case "CONTAINS" -> new Leaf(field, v -> norm.apply(v).contains(want));
-        case "FULL_REGEXP", "PARTIAL_REGEXP" -> {
-          Pattern p = regex(value, cs, path + ".stringFilter.value");
-          yield matchType.equals("FULL_REGEXP") ? new Leaf(field, v -> p.matcher(v).matches())
-              : new Leaf(field, v -> p.matcher(v).find());
+    Map<?, ?> spec = FilterTrees.withoutNulls(raw);
+    String at = path + "." + kind;
+    switch (kind) {
+      case "stringFilter" -> {
+        ProtoJson.only(spec, at, Set.of("matchType", "value", "caseSensitive"));
+        String value = spec.get("value") instanceof String v ? v : null;
+        if (value == null) {
+          throw InvalidRequestException.of(at + ".value", "is required");
         }
-        default -> throw InvalidRequestException.of(path + ".stringFilter.matchType",
-            "'" + matchType + "' is not one of EXACT, BEGINS_WITH, ENDS_WITH, CONTAINS, FULL_REGEXP, PARTIAL_REGEXP");
-      };
-    }
-    if (f.get("inListFilter") instanceof Map<?, ?> lf) {
-      if (!(lf.get("values") instanceof List<?> values) || values.isEmpty()) {
-        throw InvalidRequestException.of(path + ".inListFilter.values", "must be a non-empty array of strings");
+        boolean cs = ProtoJson.bool(spec, "caseSensitive", at);
+        String matchType = ProtoJson.enumName(spec.get("matchType"), at + ".matchType", MATCH_TYPES);
+        matchType = matchType == null ? "EXACT" : matchType;
+        String want = cs ? value : value.toLowerCase(Locale.ROOT);
+        java.util.function.Function<String, String> norm = cs ? v -> v : v -> v.toLowerCase(Locale.ROOT);
+        return switch (matchType) {
+          case "EXACT" -> new Leaf(field, v -> norm.apply(v).equals(want));
+          case "BEGINS_WITH" -> new Leaf(field, v -> norm.apply(v).startsWith(want));
+          case "ENDS_WITH" -> new Leaf(field, v -> norm.apply(v).endsWith(want));
+          case "CONTAINS" -> new Leaf(field, v -> norm.apply(v).contains(want));
+          case "FULL_REGEXP", "PARTIAL_REGEXP" -> {
+            Pattern p = regex(value, cs, at + ".value");
+            yield matchType.equals("FULL_REGEXP") ? new Leaf(field, v -> p.matcher(v).matches())
+                : new Leaf(field, v -> p.matcher(v).find());
+          }
+          default -> throw new IllegalStateException(matchType);
+        };
       }
-      boolean cs = Boolean.TRUE.equals(lf.get("caseSensitive"));
-      Set<String> set = new HashSet<>();
-      for (int i = 0; i < values.size(); i++) {
-        if (!(values.get(i) instanceof String s)) {
-          throw InvalidRequestException.of(path + ".inListFilter.values[" + i + "]", "must be a string");
+      case "inListFilter" -> {
+        ProtoJson.only(spec, at, Set.of("values", "caseSensitive"));
+        if (!(spec.get("values") instanceof List<?> values) || values.isEmpty()) {
+          throw InvalidRequestException.of(at + ".values", "must be a non-empty array of strings");
         }
-        set.add(cs ? s : s.toLowerCase(Locale.ROOT));
+        boolean cs = ProtoJson.bool(spec, "caseSensitive", at);
+        Set<String> set = new HashSet<>();
+        for (int i = 0; i < values.size(); i++) {
+          if (!(values.get(i) instanceof String s)) {
+            throw InvalidRequestException.of(at + ".values[" + i + "]", "must be a string");
+          }
+          set.add(cs ? s : s.toLowerCase(Locale.ROOT));
+        }
+        return new Leaf(field, v -> set.contains(cs ? v : v.toLowerCase(Locale.ROOT)));
       }
-      return new Leaf(field, v -> set.contains(cs ? v : v.toLowerCase(Locale.ROOT)));
+      case "numericFilter", "betweenFilter" -> {
+        java.util.function.Predicate<java.math.BigDecimal> test = kind.equals("numericFilter")
+            ? NumericCondition.numeric(spec, at) : NumericCondition.between(spec, at);
+        return new Leaf(field, v -> {
+          java.math.BigDecimal n = NumericCondition.of(v);
+          return n != null && test.test(n);
+        });
+      }
+      case "emptyFilter" -> {
+        ProtoJson.only(spec, at, Set.of());
+        return new Empty(field);
+      }
+      default -> throw new IllegalStateException(kind);
     }
-    throw InvalidRequestException.of(path, "needs a stringFilter or an inListFilter");
   }
 
   /**

@@ -25,10 +25,16 @@ public final class ReportEngine {
 
   /**
    * The whole answer before rendering (JSON or CSV). {@code metadata} is the response's {@code metadata} object
-   * (insertion-ordered and mutable: the serving side adds e.g. its cache state).
+   * (insertion-ordered and mutable: the serving side adds e.g. its cache state). {@code totals}, {@code maximums}
+   * and {@code minimums}: the {@code metricAggregations} rows (empty when not asked for), one per date range.
    */
   public record Report(List<String> dimensionHeaders, List<ReportMetric> metricHeaders, List<Row> rows, int rowCount,
-      Map<String, Object> metadata) {}
+      Map<String, Object> metadata, List<Row> totals, List<Row> maximums, List<Row> minimums) {
+    public Report(List<String> dimensionHeaders, List<ReportMetric> metricHeaders, List<Row> rows, int rowCount,
+        Map<String, Object> metadata) {
+      this(dimensionHeaders, metricHeaders, rows, rowCount, metadata, List.of(), List.of(), List.of());
+    }
+  }
 
   /** The report's dimension headers: the requested dimensions, plus {@code dateRange} when comparing. */
   public static List<String> headers(ReportRequest request) {
@@ -42,7 +48,7 @@ public final class ReportEngine {
   /** The sketches ({@link MetricState#USERS} etc.) the request's metrics read: the others need no merging. */
   static int sketchesOf(ReportRequest request) {
     int mask = 0;
-    for (ReportMetric m : request.metrics()) {
+    for (ReportMetric m : request.computedMetrics()) {
       mask |= m.sketches();
     }
     return mask;
@@ -122,23 +128,104 @@ public final class ReportEngine {
 
   /**
    * Every row of a report, unordered and unpaged: the metrics of each group (keyed by the values of
-   * {@link #headers}). What recompute computes and caches; {@link #page} orders and pages it.
+   * {@link #headers}) that passes the {@code metricFilter}, without the rows whose metrics are all 0 unless
+   * {@code keepEmptyRows}; with the {@code TOTAL} rows if asked for, from the merged states of those rows (so a
+   * distinct count is de-duplicated across rows, and a ratio is the ratio of the totals). What recompute computes
+   * and caches; {@link #page} orders and pages it and adds the maximums and minimums.
    */
   public static Report all(ReportRequest request, Map<List<String>, MetricState> groups, Map<String, Object> metadata) {
+    List<String> headers = headers(request);
+    int rangeAt = headers.indexOf(ReportRequest.DATE_RANGE);
+    boolean totals = request.aggregations().contains(MetricAggregation.TOTAL);
+    int sketches = sketchesOf(request);
+    Map<String, MetricState> totalByRange = new LinkedHashMap<>();
+    if (totals) {
+      for (DateRangeSpec r : rangeAt < 0 ? request.dateRanges().subList(0, 1) : request.dateRanges()) {
+        totalByRange.put(rangeAt < 0 ? "" : r.name(), new MetricState());
+      }
+    }
     List<Row> rows = new ArrayList<>(groups.size());
-    groups.forEach((key, state) -> rows.add(new Row(key,
-        request.metrics().stream().map(m -> m.read(state)).toList())));
-    return new Report(headers(request), request.metrics(), rows, rows.size(), metadata);
+    groups.forEach((key, state) -> {
+      if (request.metricFilter() != null && !request.metricFilter().matches(m -> m.read(state))) {
+        return;
+      }
+      List<Number> values = request.metrics().stream().map(m -> m.read(state)).toList();
+      if (!request.keepEmptyRows() && values.stream().allMatch(ReportEngine::isZero)) {
+        return;
+      }
+      rows.add(new Row(key, values));
+      if (totals) {
+        totalByRange.get(rangeAt < 0 ? "" : key.get(rangeAt)).merge(state, sketches);
+      }
+    });
+    List<Row> totalRows = new ArrayList<>();
+    totalByRange.forEach((range, state) -> totalRows.add(new Row(aggregateKey(headers, rangeAt, range,
+        MetricAggregation.TOTAL), request.metrics().stream().map(m -> m.read(state)).toList())));
+    return new Report(headers, request.metrics(), rows, rows.size(), metadata, List.copyOf(totalRows), List.of(),
+        List.of());
   }
 
-  /** Orders {@code all}'s rows as the request says and cuts its page ({@code offset}, {@code limit}). */
+  private static boolean isZero(Number n) {
+    return n.doubleValue() == 0;
+  }
+
+  /** The dimension values of an aggregation row: its reserved value, and the range's name as {@code dateRange}. */
+  private static List<String> aggregateKey(List<String> headers, int rangeAt, String range, MetricAggregation a) {
+    List<String> key = new ArrayList<>(headers.size());
+    for (int i = 0; i < headers.size(); i++) {
+      key.add(i == rangeAt ? range : a.reserved());
+    }
+    return key;
+  }
+
+  /**
+   * Orders {@code all}'s rows as the request says and cuts its page ({@code offset}, {@code limit}); adds the
+   * {@code MAXIMUM} and {@code MINIMUM} rows if asked for (each metric's extreme among all the rows, per date range).
+   */
   public static Report page(ReportRequest request, Report all) {
     List<Row> rows = new ArrayList<>(all.rows());
     rows.sort(order(request, all.dimensionHeaders()));
     int from = Math.min(request.offset(), rows.size());
     int to = (int) Math.min((long) from + request.limit(), rows.size());
+    List<Row> max = request.aggregations().contains(MetricAggregation.MAXIMUM)
+        ? extremes(request, all, MetricAggregation.MAXIMUM) : List.of();
+    List<Row> min = request.aggregations().contains(MetricAggregation.MINIMUM)
+        ? extremes(request, all, MetricAggregation.MINIMUM) : List.of();
+    List<Row> totals = request.aggregations().contains(MetricAggregation.TOTAL) ? all.totals() : List.of();
     return new Report(all.dimensionHeaders(), all.metricHeaders(), List.copyOf(rows.subList(from, to)), rows.size(),
-        all.metadata());
+        all.metadata(), totals, max, min);
+  }
+
+  /** Per date range with rows, each metric's largest (or smallest) value among them. */
+  private static List<Row> extremes(ReportRequest request, Report all, MetricAggregation which) {
+    List<String> headers = all.dimensionHeaders();
+    int rangeAt = headers.indexOf(ReportRequest.DATE_RANGE);
+    Map<String, Number[]> byRange = new LinkedHashMap<>();
+    if (rangeAt >= 0) {
+      request.dateRanges().forEach(r -> byRange.put(r.name(), null));
+    }
+    int n = all.metricHeaders().size();
+    for (Row r : all.rows()) {
+      String range = rangeAt < 0 ? "" : r.dimensions().get(rangeAt);
+      Number[] best = byRange.get(range);
+      if (best == null) {
+        byRange.put(range, r.metrics().toArray(new Number[n]));
+        continue;
+      }
+      for (int i = 0; i < n; i++) {
+        int c = Double.compare(r.metrics().get(i).doubleValue(), best[i].doubleValue());
+        if (which == MetricAggregation.MAXIMUM ? c > 0 : c < 0) {
+          best[i] = r.metrics().get(i);
+        }
+      }
+    }
+    List<Row> out = new ArrayList<>();
+    byRange.forEach((range, best) -> {
+      if (best != null) {
+        out.add(new Row(aggregateKey(headers, rangeAt, range, which), List.of(best)));
+      }
+    });
+    return List.copyOf(out);
   }
 
   /** Computes, orders and pages the metrics of each group. */
@@ -162,12 +249,34 @@ public final class ReportEngine {
         one = Comparator.comparingDouble(r -> r.metrics().get(idx).doubleValue());
       } else {
         int idx = headers.indexOf(o.name());
-        one = Comparator.comparing(r -> r.dimensions().get(idx));
+        Comparator<String> values = switch (o.orderType()) {
+          case ALPHANUMERIC -> ReportEngine::compareCodePoints;
+          case CASE_INSENSITIVE_ALPHANUMERIC -> (a, b) -> compareCodePoints(a.toLowerCase(java.util.Locale.ROOT),
+              b.toLowerCase(java.util.Locale.ROOT));
+          case NUMERIC -> Comparator.comparing(NumericCondition::of, Comparator.nullsFirst(Comparator.naturalOrder()));
+        };
+        one = Comparator.comparing(r -> r.dimensions().get(idx), values);
       }
       c = c.thenComparing(o.desc() ? one.reversed() : one);
     }
     // Stable ties: by dimension values, so paging is deterministic.
-    return c.thenComparing(r -> String.join("\u0000", r.dimensions()));
+    return c.thenComparing(r -> String.join("\u0000", r.dimensions()), ReportEngine::compareCodePoints);
+  }
+
+  /** By Unicode code point (not UTF-16 unit: a character beyond U+FFFF sorts after U+E000-U+FFFF). */
+  static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
   }
 
   /** A metric value as the GA4 Data API writes it (a string; doubles rounded to 6 decimals, non-finite as 0). */

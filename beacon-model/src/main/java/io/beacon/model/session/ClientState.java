@@ -68,10 +68,11 @@ public final class ClientState {
 
   /**
    * Binary form version ({@link #toBytes()}). 2: hits carry {@code non_interaction}, summaries their UA
-   * interaction count; 3: hits carry {@code device_model} and {@code device_brand}. {@link #fromBytes} still reads
-   * 1 (non_interaction null, every UA hit an interaction) and 2 (model and brand null).
+   * interaction count; 3: hits carry {@code device_model} and {@code device_brand}; 4: hits carry the session settings they were
+   * collected under. {@link #fromBytes} still reads 1 (non_interaction null, every UA hit an interaction), 2 (model
+   * and brand null) and 3 (GA4's default settings).
    */
-  static final int FORMAT_VERSION = 3;
+  static final int FORMAT_VERSION = 4;
   /** The quarter hour: the unit event times are kept in to name days ({@link Dirty}). */
   public static final long SLOT_MS = Duration.ofMinutes(15).toMillis();
   /** Production settle time: 30 minutes without a new event of the session. */
@@ -120,6 +121,7 @@ public final class ClientState {
   public ClientState(ClientHistory history) {
     if (history.known()) {
       firstTs = history.firstTs();
+      firstRid = history.firstRid(); // firstIsHit stays false until that event arrives (isRecordedFirst)
       firstSource = history.firstSource();
       firstMedium = history.firstMedium();
       firstCampaign = history.firstCampaign();
@@ -187,7 +189,7 @@ public final class ClientState {
     List<Sessions.Session> sessions = Sessions.sessions(hits, rules);
     // The first visit is this client's earliest event: here, or known (open, settled or from before).
     ClientHistory history = firstHere ? ClientHistory.NONE
-        : new ClientHistory(firstTs, firstSource, firstMedium, firstCampaign);
+        : new ClientHistory(firstTs, firstSource, firstMedium, firstCampaign, firstRid);
     List<Output> out = new ArrayList<>(hits.size());
     for (Sessions.Scoped s : Sessions.scope(sessions, history)) {
       if (byHit.get(s.hit()).countable) {
@@ -231,6 +233,34 @@ public final class ClientState {
   }
 
   /**
+   * The rules to decide this client's sessions by in a call that brings no new events (a settle on timeout): those
+   * of its latest-received open event (the property's settings when the collector took it), else {@code fallback}.
+   */
+  public SessionRules openRules(SessionRules fallback) {
+    Pending latest = null;
+    for (Pending p : open) {
+      if (latest == null || p.hit.receivedAt() >= latest.hit.receivedAt()) {
+        latest = p;
+      }
+    }
+    return latest == null ? fallback : latest.hit.sessionRules();
+  }
+
+  /**
+   * The rules to decide a batch of {@code hits} by: those of the latest-received one (a settings change applies
+   * from the hits collected after it; recompute rebuilds the days before), else {@link #openRules}.
+   */
+  public SessionRules rulesFor(List<Hit> hits, SessionRules fallback) {
+    Hit latest = null;
+    for (Hit h : hits) {
+      if (latest == null || h.receivedAt() >= latest.receivedAt()) {
+        latest = h;
+      }
+    }
+    return latest == null ? openRules(fallback) : latest.sessionRules();
+  }
+
+  /**
    * When the next timeout is due (processing time, epoch ms): the earliest an open session settles, or a
    * summary expires; with neither, when the client is forgotten ({@link #forgettable}).
    */
@@ -248,7 +278,7 @@ public final class ClientState {
   /** What is known of the client's first visit (from before, or seen here). */
   public ClientHistory history() {
     return firstTs == Long.MAX_VALUE ? ClientHistory.NONE
-        : new ClientHistory(firstTs, firstSource, firstMedium, firstCampaign);
+        : new ClientHistory(firstTs, firstSource, firstMedium, firstCampaign, firstRid);
   }
 
   /** Open (buffered) events. */
@@ -285,7 +315,14 @@ public final class ClientState {
   private void addOne(Hit h, long nowMs, boolean countable, SessionRules rules, Emitter out) {
     // The scope facts of every summary this event may change, as they were counted.
     Map<Summary, Snapshot> before = new IdentityHashMap<>();
-    if (precedesFirst(h)) {
+    if (isRecordedFirst(h)) {
+      // The first visit recorded from before is this very event (recompute read it from raw hits before the
+      // stream got to it): the client is new in its session, not returning.
+      for (Summary s : settled) {
+        before.put(s, snapshot(s, rules));
+      }
+      firstIsHit = true;
+    } else if (precedesFirst(h)) {
       // The first visit moves: newUser / firstVisitSession / firstUser* of counted events may change.
       for (Summary s : settled) {
         before.put(s, snapshot(s, rules));
@@ -407,6 +444,11 @@ public final class ClientState {
       return true;
     }
     return firstIsHit ? Sessions.compareKey(h.ts(), h.requestId(), firstTs, firstRid) < 0 : h.ts() < firstTs;
+  }
+
+  /** Whether {@code h} is the event of a first visit known from before (same time and request id). */
+  private boolean isRecordedFirst(Hit h) {
+    return !firstIsHit && firstRid != null && h.ts() == firstTs && firstRid.equals(h.requestId());
   }
 
   private boolean isFirst(Hit h) {

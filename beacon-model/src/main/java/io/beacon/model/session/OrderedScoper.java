@@ -117,7 +117,8 @@ public final class OrderedScoper {
     List<Sessions.Scoped> scoped = Sessions.scope(hits, history, rules);
     Hit first = scoped.get(0).hit();
     if (first.ts() < history.firstTs()) {
-      history = new ClientHistory(first.ts(), first.source(), first.medium(), first.campaign());
+      history = new ClientHistory(first.ts(), first.source(), first.medium(), first.campaign(),
+          first.requestId());
     }
     learnt.put(clientId, history);
     scoped.forEach(sink);

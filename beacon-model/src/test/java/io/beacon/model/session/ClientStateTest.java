@@ -47,7 +47,7 @@ class ClientStateTest {
     assertThat(first.sessionId()).isEqualTo(Sessions.ASSIGNED_PREFIX + MIDNIGHT);
     assertThat(st.openEvents()).isZero();
     assertThat(st.settledSessions()).isEqualTo(1);
-    assertThat(st.history()).isEqualTo(new ClientHistory(MIDNIGHT, "google", "organic", null));
+    assertThat(st.history()).isEqualTo(new ClientHistory(MIDNIGHT, "google", "organic", null, "a"));
   }
 
   @Test
@@ -324,7 +324,7 @@ class ClientStateTest {
         .params(Map.of("event_category", "scroll")).build();
     today.add(List.of(u3), MIDNIGHT + 3 * HOUR, RULES);
     byte[] v2 = today.toBytes();
-    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 3);
+    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 4);
     assertThat(read.toBytes()).isEqualTo(v2);
     // Both go on alike: a late non-interaction hit joins the settled session (still engaged by its two
     // interaction hits), and the open hit settles as it was sent (non_interaction null).
@@ -363,7 +363,7 @@ class ClientStateTest {
         .region("DE-BE").city("Berlin").build();
     today.add(List.of(m), MIDNIGHT + 3 * HOUR, RULES);
     byte[] v3 = today.toBytes();
-    assertThat(v3[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 3);
+    assertThat(v3[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 4);
     assertThat(read.toBytes()).isEqualTo(v3);
     // Both go on alike: the open purchase settles as it was sent (no model or brand), and a later hit with them
     // keeps them through the binary form.
@@ -376,6 +376,66 @@ class ClientStateTest {
     assertThat(settled).isEqualTo(today.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES));
     assertThat(settled).extracting(o -> ((Count) o).hit()).containsExactly(m, pixel);
     assertThat(settled).extracting(o -> ((Count) o).hit().deviceModel()).containsExactly(null, "Pixel 8");
+  }
+
+  @Test
+  void aFirstVisitRecordedFromRawHitsBeforeTheStreamSawItIsThatEventNotHistory() {
+    // Found by AccuracyTest's kill test: recompute read a client's raw hits (an ad-hoc report) while the stream
+    // lagged, and recorded its first visit (e1). The stream then met the client's second event first (it was
+    // sent first) and took the record for history from before: the client counted as returning, never as new.
+    Hit e1 = hit("r1", "s1", MIDNIGHT + HOUR, "page_view");
+    Hit e2 = hit("r2", "s1", MIDNIGHT + HOUR + 5_000, "page_view").toBuilder().receivedAt(MIDNIGHT + HOUR).build();
+    ClientHistory recorded = new ClientHistory(e1.ts(), "(direct)", "(none)", null, "r1");
+    ClientState st = new ClientState(recorded);
+    st.add(List.of(e2), MIDNIGHT + HOUR + 1_000, RULES);
+    st = ClientState.fromBytes(st.toBytes());
+    st.add(List.of(e1.toBuilder().receivedAt(MIDNIGHT + HOUR + 6_000).build()), MIDNIGHT + HOUR + 6_000, RULES);
+    List<Output> out = st.settle(MIDNIGHT + HOUR + 6_000 + SETTLE, SETTLE, RULES);
+    assertThat(out).hasSize(2).allSatisfy(o -> assertThat(((Count) o).scope().firstVisitSession()).isTrue());
+    assertThat(out).filteredOn(o -> ((Count) o).scope().newUser()).singleElement()
+        .satisfies(o -> assertThat(((Count) o).hit().requestId()).isEqualTo("r1"));
+    // A record without the event's request id (written before it was kept): history, as before.
+    ClientState old = new ClientState(new ClientHistory(e1.ts(), "(direct)", "(none)", null));
+    old.add(List.of(e2, e1), MIDNIGHT + HOUR + 6_000, RULES);
+    assertThat(old.settle(MIDNIGHT + HOUR + 6_000 + SETTLE, SETTLE, RULES)).hasSize(2)
+        .allSatisfy(o -> assertThat(((Count) o).scope().firstVisitSession()).isFalse());
+    // Another event at the same time is not it.
+    ClientState other = new ClientState(recorded);
+    other.add(List.of(e1.toBuilder().requestId("r9").build()), MIDNIGHT + HOUR + 6_000, RULES);
+    assertThat(other.settle(MIDNIGHT + HOUR + 6_000 + SETTLE, SETTLE, RULES)).singleElement()
+        .satisfies(o -> assertThat(((Count) o).scope().firstVisitSession()).isFalse());
+  }
+
+  @Test
+  void aPropertysSessionSettingsTravelWithItsHitsAndDecideTheSettle() {
+    // Two scrolls 15 minutes apart with no sender session, 15 s of engagement each. GA4's defaults: one session
+    // of 30 s, engaged. A property set to 10 minutes and 30 s: two sessions of 15 s, neither engaged.
+    SessionRules custom = new SessionRules(10 * MIN, 30_000);
+    Hit a = withEngagement(hit("a", null, MIDNIGHT, "scroll"), 15_000);
+    Hit b = withEngagement(hit("b", null, MIDNIGHT + 15 * MIN, "scroll"), 15_000);
+    List<Output> byDefault = settleOnTimeout(List.of(a, b));
+    assertThat(byDefault).hasSize(2).extracting(o -> ((Count) o).scope().sessionId()).containsOnly(
+        ((Count) byDefault.get(0)).scope().sessionId());
+    assertThat(byDefault).allMatch(o -> ((Count) o).scope().engaged());
+
+    Hit ca = a.toBuilder().sessionRules(custom).build();
+    Hit cb = b.toBuilder().sessionRules(custom).build();
+    assertThat(ca.sessionRules()).isEqualTo(custom);
+    assertThat(a.toBuilder().sessionRules(SessionRules.GA4).build()).as("defaults stay off the hit").isEqualTo(a);
+    List<Output> bySettings = settleOnTimeout(List.of(ca, cb));
+    assertThat(bySettings).hasSize(2).extracting(o -> ((Count) o).scope().sessionId()).doesNotHaveDuplicates();
+    assertThat(bySettings).noneMatch(o -> ((Count) o).scope().engaged());
+  }
+
+  /** The stream's steps: a batch by the rules of its hits, the state through bytes, a settle by the open rules. */
+  private static List<Output> settleOnTimeout(List<Hit> hits) {
+    ClientState st = new ClientState();
+    assertThat(st.add(hits, MIDNIGHT + HOUR, st.rulesFor(hits, SessionRules.GA4))).isEmpty();
+    st = ClientState.fromBytes(st.toBytes());
+    List<Output> out = new java.util.ArrayList<>(st.settle(MIDNIGHT + HOUR + SETTLE, SETTLE,
+        st.openRules(SessionRules.GA4)));
+    out.removeIf(o -> !(o instanceof Count));
+    return out;
   }
 
   @Test

@@ -155,6 +155,7 @@ public final class Enricher {
         .city(g.city())
         .isBot(device.bot())
         .protocol(d.protocol.wire())
+        .sessionRules(property.sessionRules()) // GA4's defaults stay off the wire
         .schemaVersion(Hit.SCHEMA_VERSION)
         .build();
   }

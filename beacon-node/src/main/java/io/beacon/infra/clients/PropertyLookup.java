@@ -1,6 +1,7 @@
 package io.beacon.infra.clients;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.vertx.cassandra.CassandraClient;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What reports need of a property: its reporting time zone (days in reports are days there; a missing or invalid
- * zone is UTC) and its key-event names (which apply to history: docs/analytics-model.md, "Key events"), read from
+ * zone is UTC), its key-event names and its session settings (which apply to history: docs/analytics-model.md,
+ * "Key events" and "Sessions"), read from
  * the {@code properties} table ({@link PropertiesTable}) and kept for a minute: settings change rarely, reports
  * are frequent. While Cassandra fails, the settings last read are used (reports over cached data keep working).
  */
@@ -22,9 +24,15 @@ public final class PropertyLookup {
   private static final long TTL_MS = 60_000;
 
   /** A property's reporting settings. */
-  public record Reporting(ZoneId zone, Set<String> keyEvents) {
+  public record Reporting(ZoneId zone, Set<String> keyEvents, SessionRules sessionRules) {
     public Reporting {
       keyEvents = Set.copyOf(keyEvents);
+      sessionRules = sessionRules == null ? SessionRules.GA4 : sessionRules;
+    }
+
+    /** With GA4's default session settings. */
+    public Reporting(ZoneId zone, Set<String> keyEvents) {
+      this(zone, keyEvents, SessionRules.GA4);
     }
   }
 
@@ -67,7 +75,7 @@ public final class PropertyLookup {
           Optional<Reporting> reporting = Optional.empty();
           if (!rows.isEmpty()) {
             PropertyRecord p = PropertyRecord.from(rows.get(0));
-            reporting = Optional.of(new Reporting(p.zone(), p.keyEvents()));
+            reporting = Optional.of(new Reporting(p.zone(), p.keyEvents(), p.sessionRules()));
           }
           cache.put(propertyId, new Entry(reporting, System.currentTimeMillis()));
           return reporting;

@@ -75,7 +75,24 @@ public record BeaconConfig(
       long dataRegionMb,
       long failureDetectionTimeoutMs,
       long eventBusTimeoutMs,
-      int minMembers) {}
+      int minMembers,
+      ClusterTls tls) {
+    /** Whether the cluster's links (Ignite discovery and communication, the event bus) use mutual TLS. */
+    public boolean tlsEnabled() {
+      return tls != null && tls.enabled();
+    }
+  }
+
+  /**
+   * Mutual TLS on every link between nodes: Ignite discovery and communication and the clustered event bus. Each
+   * node presents its own certificate ({@code keyStore}, PKCS#12) and accepts only peers whose certificate the
+   * cluster's CA signed ({@code trustStore}, PKCS#12 holding the CA certificate): a process without such a
+   * certificate can neither join nor send a bus message. {@code beacon cluster-certs} makes both. Passwords come
+   * from the environment ({@code BEACON_CLUSTER_TLS_KEY_STORE_PASSWORD}, {@code
+   * BEACON_CLUSTER_TLS_TRUST_STORE_PASSWORD}) or a config file kept out of the repository.
+   */
+  public record ClusterTls(boolean enabled, String keyStore, String keyStorePassword, String trustStore,
+      String trustStorePassword) {}
 
   public record KafkaConfig(
       String bootstrap, int replicationFactor, TopicConfig hits, TopicConfig deadLetter, TopicConfig dirtyBuckets) {}
@@ -136,6 +153,17 @@ public record BeaconConfig(
       v.require(cluster.failureDetectionTimeoutMs() >= 500, "cluster.failureDetectionTimeoutMs", "must be >= 500");
       v.positive(cluster.eventBusTimeoutMs(), "cluster.eventBusTimeoutMs");
       v.positive(cluster.minMembers(), "cluster.minMembers");
+      if (cluster.tlsEnabled()) {
+        ClusterTls t = cluster.tls();
+        v.require(t.keyStore() != null && java.nio.file.Files.isReadable(java.nio.file.Path.of(t.keyStore())),
+            "cluster.tls.keyStore", "must name a readable PKCS#12 file (this node's key and certificate), was '"
+                + t.keyStore() + "'");
+        v.require(t.trustStore() != null && java.nio.file.Files.isReadable(java.nio.file.Path.of(t.trustStore())),
+            "cluster.tls.trustStore", "must name a readable PKCS#12 file (the cluster CA's certificate), was '"
+                + t.trustStore() + "'");
+        v.notBlank(t.keyStorePassword(), "cluster.tls.keyStorePassword");
+        v.notBlank(t.trustStorePassword(), "cluster.tls.trustStorePassword");
+      }
     }
     v.require(kafka != null, "kafka", "is required");
     if (kafka != null) {

@@ -9,20 +9,24 @@ import java.util.List;
  * @param publicCollectorUrl the collector's public base URL, used in tracking snippets
  * @param secureCookies      mark session cookies Secure (set when served over TLS, e.g. behind HAProxy)
  * @param adminEmail         the first administrator, created at start if missing
- * @param adminPassword      its password; empty: a random one-time password is generated and logged once
+ * @param adminPassword      its password; empty: a random one-time password is generated, which the first login must
+ *                           change
+ * @param adminPasswordFile  where the generated one-time password is written (owner-only, 0600), on the node that
+ *                           created the administrator; it is never logged
  * @param trustedProxies     peers whose {@code X-Forwarded-For} is believed on the dashboard port (the load
  *                           balancers), IP addresses or CIDR ranges: the login limits count per client address
  * @param proxyProtocol      the dashboard port expects a PROXY protocol header on every connection (as
  *                           {@code collector.proxyProtocol})
  */
 public record QueryConfig(String publicCollectorUrl, boolean secureCookies, String adminEmail, String adminPassword,
-    List<String> trustedProxies, boolean proxyProtocol) {
+    String adminPasswordFile, List<String> trustedProxies, boolean proxyProtocol) {
   void validate(Validator v) {
     v.require(publicCollectorUrl != null && publicCollectorUrl.matches("https?://[^\\s]+"), "query.publicCollectorUrl",
         "must be an http(s) URL");
     v.require(adminEmail != null && adminEmail.matches("[^@\\s]+@[^@\\s]+"), "query.adminEmail", "must be an email address");
     v.require(adminPassword == null || adminPassword.isEmpty() || adminPassword.length() >= 12, "query.adminPassword",
         "must be empty (generate one) or have at least 12 characters");
+    v.require(adminPasswordFile != null && !adminPasswordFile.isBlank(), "query.adminPasswordFile", "is required");
     v.require(trustedProxies != null, "query.trustedProxies", "is required (may be empty)");
     if (trustedProxies != null) {
       for (String p : trustedProxies) {

@@ -1,98 +1,216 @@
 package io.beacon.query.auth;
 
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.query.auth.AccountStore.TokenRow;
+import io.beacon.query.auth.AccountStore.UserRow;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * Users, their roles per property and their API tokens, in Cassandra (prepared statements only,
- * each call with a timeout). Passwords arrive already hashed.
+ * Users, their roles per property and their API tokens ({@link AccountStore}: Cassandra). Passwords arrive
+ * already hashed.
  *
- * <p>The lookups every request makes (token owner, user, role) are kept on the node for {@link
- * #FRESH}: a report then costs no account reads, and a change made on another node (a new grant, a
- * removed role) applies within that time. While Cassandra is unreachable the last answer (up to
- * {@link #LAST_KNOWN} old) is used, so dashboards keep working on cached reports during an outage;
- * nothing can be changed then anyway.
+ * <p>The lookups every request makes (token, user, role) are kept on the node for {@link #FRESH}: a report then
+ * costs no account reads. A change made through this class (a revoked token, a disabled or deleted user, a removed
+ * role, a new password) is forgotten at once on this node and announced to every other query instance of the cluster
+ * ({@link #announceWith}: the event bus), which forget it too; a node that misses the announcement reads the change
+ * within {@link #FRESH}. While Cassandra is unreachable the last answer (up to {@link #LAST_KNOWN} old) is used, so
+ * dashboards keep working on cached reports during an outage; nothing can be changed then anyway, and an answer a
+ * change made this node forget is never used again.
  */
 public final class Accounts {
-  /** A dashboard user. */
-  public record User(String email, String passwordHash, boolean admin) {}
-
-  private final CassandraClient cassandra;
-  private final Duration timeout;
-  private final Map<String, Future<PreparedStatement>> prepared = new ConcurrentHashMap<>();
-  /** How long a lookup answer is used without asking Cassandra again. */
-  static final Duration FRESH = Duration.ofSeconds(10);
-  /** How old a lookup answer may be and still be used while Cassandra fails. */
+  /** How long a lookup answer is used without asking the store again. */
+  public static final Duration FRESH = Duration.ofSeconds(10);
+  /** How old a lookup answer may be and still be used while the store fails. */
   static final Duration LAST_KNOWN = Duration.ofMinutes(15);
 
   private record Known(Object value, long at) {}
 
+  private final AccountStore store;
   private final Cache<String, Known> known = Caffeine.newBuilder().maximumSize(100_000)
       .expireAfterWrite(LAST_KNOWN).build();
+  /** Counts the forgets: a read that began before one does not keep its (maybe older) answer. */
+  private final AtomicLong forgets = new AtomicLong();
+  private volatile Consumer<List<String>> announce = keys -> { };
 
   public Accounts(CassandraClient cassandra, Duration timeout) {
-    this.cassandra = cassandra;
-    this.timeout = timeout;
+    this(new CassandraAccountStore(cassandra, timeout));
   }
 
-  public Future<Optional<User>> user(String email) {
-    return lookup("user|" + email, () -> rows("SELECT email, password_hash, is_admin FROM users WHERE email = ?", email)
-        .map(rows -> rows.stream().findFirst().map(r -> new User(r.getString("email"), r.getString("password_hash"),
-            Boolean.TRUE.equals(r.getBoolean("is_admin"))))));
+  public Accounts(AccountStore store) {
+    this.store = store;
   }
 
-  /** Creates the user unless one exists with that email; true if this call created it. */
-  public Future<Boolean> createUser(String email, String passwordHash, boolean admin) {
-    return rows("INSERT INTO users (email, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?) IF NOT EXISTS",
-        email, passwordHash, admin, Instant.now()).onComplete(done -> known.invalidate("user|" + email))
-        .map(rows -> rows.get(0).getBoolean("[applied]"));
+  /** Where changes are announced to the other nodes (which then call {@link #forget}). */
+  public void announceWith(Consumer<List<String>> announce) {
+    this.announce = announce;
+  }
+
+  /** Drops the kept answers of these lookup keys (announced by another node's change). */
+  public void forget(Collection<String> keys) {
+    forgets.incrementAndGet();
+    known.invalidateAll(keys);
+  }
+
+  static String userKey(String email) {
+    return "user|" + email;
+  }
+
+  static String roleKey(String propertyId, String email) {
+    return "role|" + propertyId + "|" + email;
+  }
+
+  static String tokenKey(String tokenHash) {
+    return "token|" + tokenHash;
+  }
+
+  // ---- lookups of every request (kept for FRESH) ----
+
+  public Future<Optional<UserRow>> user(String email) {
+    return lookup(userKey(email), () -> store.user(email));
   }
 
   public Future<Optional<PropertyRole>> role(String email, String propertyId) {
-    return lookup("role|" + propertyId + "|" + email, () -> rows("SELECT role FROM property_roles WHERE property_id = ? AND email = ?",
-        propertyId, email).map(rows -> rows.stream().findFirst().map(r -> PropertyRole.ofKey(r.getString("role")))));
+    return lookup(roleKey(propertyId, email), () -> store.role(email, propertyId));
   }
 
-  public Future<Void> grant(String propertyId, String email, PropertyRole role) {
-    return Future.all(
-            rows("INSERT INTO property_roles (property_id, email, role) VALUES (?, ?, ?)", propertyId, email, role.key()),
-            rows("INSERT INTO user_properties (email, property_id, role) VALUES (?, ?, ?)", email, propertyId, role.key()))
-        .onComplete(done -> known.invalidate("role|" + propertyId + "|" + email))
-        .mapEmpty();
+  public Future<Optional<TokenRow>> token(String tokenHash) {
+    return lookup(tokenKey(tokenHash), () -> store.token(tokenHash));
+  }
+
+  // ---- reads for the account pages (always from the store) ----
+
+  /** The user as stored now (not a kept answer): for changes that must see the latest row. */
+  public Future<Optional<UserRow>> storedUser(String email) {
+    return store.user(email);
+  }
+
+  public Future<List<UserRow>> users() {
+    return store.users();
   }
 
   /** The properties a user holds a role on, with the role. */
   public Future<Map<String, PropertyRole>> propertiesOf(String email) {
-    return rows("SELECT property_id, role FROM user_properties WHERE email = ?", email).map(rows -> {
-      Map<String, PropertyRole> out = new java.util.TreeMap<>();
-      rows.forEach(r -> out.put(r.getString("property_id"), PropertyRole.ofKey(r.getString("role"))));
-      return out;
+    return store.propertiesOf(email);
+  }
+
+  public Future<List<TokenRow>> tokensOf(String email) {
+    return store.tokensOf(email);
+  }
+
+  // ---- changes (forgotten here and announced) ----
+
+  /** Creates the user unless one exists with that email; true if this call created it. */
+  public Future<Boolean> createUser(String email, String passwordHash, boolean admin) {
+    return createUser(email, passwordHash, admin, false);
+  }
+
+  /** As {@link #createUser(String, String, boolean)}; {@code mustChange}: the first login must change the password. */
+  public Future<Boolean> createUser(String email, String passwordHash, boolean admin, boolean mustChange) {
+    Instant now = Instant.now();
+    UserRow row = new UserRow(email, passwordHash, admin, false, mustChange, Secrets.randomToken(16),
+        Secrets.randomToken(16), now, now);
+    return changed(store.insertUser(row), userKey(email));
+  }
+
+  /** Sets an existing user's administrator and disabled flags; false if there is no such user. */
+  public Future<Boolean> setFlags(String email, boolean admin, boolean disabled) {
+    return changed(store.updateFlags(email, admin, disabled), userKey(email));
+  }
+
+  /**
+   * Sets an existing user's password; every session then ends but one that takes the answered new session key.
+   * Empty if there is no such user.
+   */
+  public Future<Optional<String>> setPassword(String email, String passwordHash, boolean mustChange) {
+    String sessionKey = Secrets.randomToken(16);
+    return changed(store.updatePassword(email, passwordHash, mustChange, sessionKey, Instant.now()), userKey(email))
+        .map(applied -> applied ? Optional.of(sessionKey) : Optional.empty());
+  }
+
+  /**
+   * Deletes a user with everything that lets anyone act as them: their tokens, then their roles, then the user
+   * (in that order, so a failure half-way leaves a user an administrator can see and delete again). False if there
+   * was no such user.
+   */
+  public Future<Boolean> deleteUser(String email) {
+    return store.user(email).compose(user -> {
+      if (user.isEmpty()) {
+        return Future.succeededFuture(false);
+      }
+      List<String> keys = new ArrayList<>(List.of(userKey(email)));
+      Future<Void> tokens = store.tokensOf(email).compose(list -> {
+        List<Future<Void>> deletes = new ArrayList<>();
+        for (TokenRow t : list) {
+          keys.add(tokenKey(t.tokenHash()));
+          deletes.add(store.deleteToken(t.tokenHash()));
+        }
+        return Future.all(deletes).mapEmpty();
+      });
+      Future<Void> roles = tokens.compose(v -> store.propertiesOf(email)).compose(props -> {
+        List<Future<Void>> deletes = new ArrayList<>();
+        for (String p : props.keySet()) {
+          keys.add(roleKey(p, email));
+          deletes.add(store.revoke(p, email));
+        }
+        return Future.all(deletes).mapEmpty();
+      });
+      return changed(roles.compose(v -> store.deleteUser(email)), keys).map(true);
     });
   }
 
-  public Future<Optional<String>> tokenOwner(String tokenHash) {
-    return lookup("token|" + tokenHash, () -> rows("SELECT email FROM api_tokens WHERE token_hash = ?", tokenHash)
-        .map(rows -> rows.stream().findFirst().map(r -> r.getString("email"))));
+  public Future<Void> grant(String propertyId, String email, PropertyRole role) {
+    return changed(store.grant(propertyId, email, role), roleKey(propertyId, email));
   }
 
-  public Future<Void> createToken(String tokenHash, String email, String name) {
-    return rows("INSERT INTO api_tokens (token_hash, email, name, created_at) VALUES (?, ?, ?, ?)",
-        tokenHash, email, name, Instant.now()).onComplete(done -> known.invalidate("token|" + tokenHash)).mapEmpty();
+  /** Removes the user's role on the property (none: nothing happens). */
+  public Future<Void> revokeRole(String propertyId, String email) {
+    return changed(store.revoke(propertyId, email), roleKey(propertyId, email));
   }
 
-  /** A fresh answer kept on the node, else Cassandra's, else (Cassandra failing) the last known one. */
+  public Future<Void> createToken(TokenRow token) {
+    return changed(store.insertToken(token), tokenKey(token.tokenHash()));
+  }
+
+  public Future<Void> revokeToken(String tokenHash) {
+    return changed(store.deleteToken(tokenHash), tokenKey(tokenHash));
+  }
+
+  /**
+   * Runs a CQL statement on the account store's Cassandra session (the admin API's property statements, which
+   * {@code PropertiesTable} owns).
+   */
+  public Future<List<Row>> rows(String cql, Object... values) {
+    if (store instanceof CassandraAccountStore c) {
+      return c.rows(cql, values);
+    }
+    return Future.failedFuture(new UnsupportedOperationException("no Cassandra behind this account store"));
+  }
+
+  private <T> Future<T> changed(Future<T> write, String key) {
+    return changed(write, List.of(key));
+  }
+
+  /** Forgets the keys here and announces them, whether the write succeeded or not (it may have been applied). */
+  private <T> Future<T> changed(Future<T> write, List<String> keys) {
+    return write.andThen(done -> {
+      forget(keys);
+      announce.accept(List.copyOf(keys));
+    });
+  }
+
+  /** A fresh answer kept on the node, else the store's, else (the store failing) the last known one. */
   @SuppressWarnings("unchecked")
   private <T> Future<T> lookup(String key, java.util.function.Supplier<Future<T>> read) {
     Known k = known.getIfPresent(key);
@@ -100,17 +218,12 @@ public final class Accounts {
     if (k != null && now - k.at() < FRESH.toMillis()) {
       return Future.succeededFuture((T) k.value());
     }
+    long before = forgets.get();
     return read.get().andThen(done -> {
-      if (done.succeeded()) {
+      if (done.succeeded() && forgets.get() == before) {
         known.put(key, new Known(done.result(), System.currentTimeMillis()));
       }
-    }).recover(e -> k != null ? Future.succeededFuture((T) k.value()) : Future.failedFuture(e));
-  }
-
-  /** Runs a prepared statement (prepared once per node) with the call's timeout. */
-  public Future<List<Row>> rows(String cql, Object... values) {
-    Future<PreparedStatement> ps = prepared.compute(cql, (k, f) -> f == null || f.failed() ? cassandra.prepare(cql) : f);
-    return ps.compose(p -> cassandra.executeWithFullFetch(p.bind(values)))
-        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }).recover(e -> k != null && forgets.get() == before ? Future.succeededFuture((T) k.value())
+        : Future.failedFuture(e));
   }
 }

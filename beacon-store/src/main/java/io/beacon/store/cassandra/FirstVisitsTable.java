@@ -31,20 +31,23 @@ public final class FirstVisitsTable {
     return BASE - firstTs;
   }
 
-  /** Values: property_id, client_id, first_ts, source, medium, campaign, write time ({@link #insertValues}). */
+  /**
+   * Values: property_id, client_id, first_ts, source, medium, campaign, first_request_id, write time ({@link
+   * #insertValues}).
+   */
   public static String insert(String keyspace) {
-    return "INSERT INTO " + table(keyspace) + " (property_id, client_id, first_ts, source, medium, campaign)"
-        + " VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?";
+    return "INSERT INTO " + table(keyspace) + " (property_id, client_id, first_ts, source, medium, campaign,"
+        + " first_request_id) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?";
   }
 
   public static Object[] insertValues(String propertyId, String clientId, ClientHistory first) {
     return new Object[] {propertyId, clientId, Instant.ofEpochMilli(first.firstTs()), first.firstSource(),
-        first.firstMedium(), first.firstCampaign(), writeTime(first.firstTs())};
+        first.firstMedium(), first.firstCampaign(), first.firstRid(), writeTime(first.firstTs())};
   }
 
   /** One client's first visit ({@code property_id = ? AND client_id = ?}); read with {@link #from}. */
   public static String select(String keyspace) {
-    return "SELECT first_ts, source, medium, campaign FROM " + table(keyspace)
+    return "SELECT first_ts, source, medium, campaign, first_request_id FROM " + table(keyspace)
         + " WHERE property_id = ? AND client_id = ?";
   }
 
@@ -59,7 +62,7 @@ public final class FirstVisitsTable {
     Instant first = row.getInstant("first_ts");
     return first == null ? ClientHistory.NONE
         : new ClientHistory(first.toEpochMilli(), row.getString("source"), row.getString("medium"),
-            row.getString("campaign"));
+            row.getString("campaign"), row.getString("first_request_id"));
   }
 
   private static String table(String keyspace) {

@@ -27,14 +27,17 @@ public final class PropertiesTable {
   public static final String COOKIELESS = "cookieless";
   public static final String CREATED_AT = "created_at";
   public static final String UPDATED_AT = "updated_at";
+  public static final String SESSION_TIMEOUT_MINUTES = "session_timeout_minutes";
+  public static final String ENGAGED_SESSION_SECONDS = "engaged_session_seconds";
   public static final String PLAUSIBLE_DOMAINS = "plausible_domains";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
-      KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, PLAUSIBLE_DOMAINS);
+      KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, SESSION_TIMEOUT_MINUTES,
+      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
-      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, PLAUSIBLE_DOMAINS);
+      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS);
 
   private PropertiesTable() {}
 
@@ -57,9 +60,13 @@ public final class PropertiesTable {
     return "SELECT " + PROPERTY_ID + ", " + TIME_ZONE + " FROM " + table(keyspace);
   }
 
-  /** What reports need of one property ({@code property_id = ?}): its id, zone and key-event names. */
+  /**
+   * What reports need of one property ({@code property_id = ?}): its id, zone, key-event names and session
+   * settings.
+   */
   public static String selectReportingById() {
-    return "SELECT " + PROPERTY_ID + ", " + TIME_ZONE + ", " + KEY_EVENTS + " FROM " + TABLE + " WHERE property_id = ?";
+    return "SELECT " + String.join(", ", PROPERTY_ID, TIME_ZONE, KEY_EVENTS, SESSION_TIMEOUT_MINUTES,
+        ENGAGED_SESSION_SECONDS) + " FROM " + TABLE + " WHERE property_id = ?";
   }
 
   /** Every property's id and Plausible domains (the admin API's check that a domain has one property). */
@@ -81,7 +88,7 @@ public final class PropertiesTable {
   public static Object[] insertValues(PropertyRecord p) {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
         p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
-        p.plausibleDomains()};
+        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains()};
   }
 
   /**
@@ -96,7 +103,8 @@ public final class PropertiesTable {
   /** The settings of {@code p}, its {@code updatedAt} and its id; its secret and creation time are not used. */
   public static Object[] updateSettingsValues(PropertyRecord p) {
     return new Object[] {p.name(), p.timeZone(), p.allowedHostnames(), p.keyEvents(), p.retentionDays(),
-        p.respectDnt(), p.cookieless(), p.plausibleDomains(), p.updatedAt(), p.propertyId()};
+        p.respectDnt(), p.cookieless(), p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(),
+        p.updatedAt(), p.propertyId()};
   }
 
   /** Replaces an existing property's api secret and {@code updated_at}; values: {@link #updateSecretValues}. */

@@ -131,6 +131,12 @@ public enum RawHitColumn {
   }
 
   /** Every column in line order. */
+  /**
+   * Hit fields that are no raw column: the session settings the collector stamps for the stream (recompute
+   * applies the property's current settings instead, so keeping them per row would cost bytes and mean nothing).
+   */
+  public static final java.util.Set<String> TRANSIT_ONLY = java.util.Set.of("session_timeout_ms", "engaged_after_ms");
+
   public static List<RawHitColumn> all() {
     return List.of(ALL);
   }

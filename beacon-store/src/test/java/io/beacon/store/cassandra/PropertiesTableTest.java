@@ -2,6 +2,7 @@ package io.beacon.store.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.beacon.model.session.SessionRules;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -24,7 +25,8 @@ class PropertiesTableTest {
     // PropertyRecord's components are the columns, in order.
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
-            "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "plausibleDomains");
+            "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
+            "engagedSessionSeconds", "plausibleDomains");
   }
 
   @Test
@@ -37,11 +39,12 @@ class PropertiesTableTest {
         .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
-        + " plausible_domains = ?, updated_at = ? WHERE property_id = ? IF EXISTS");
+        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, updated_at = ?"
+        + " WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, p.plausibleDomains(), UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
-        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, p.plausibleDomains());
+        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains());
     assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
   }
@@ -55,6 +58,13 @@ class PropertiesTableTest {
       row.put(PropertiesTable.COLUMNS.get(i), values[i]);
     }
     assertThat(PropertyRecord.from(Fakes.row(row))).isEqualTo(p);
+  }
+
+  @Test
+  void sessionSettingsReadAsRules() {
+    assertThat(record().sessionRules()).isEqualTo(new SessionRules(45 * 60_000L, 20_000L));
+    assertThat(PropertiesTable.selectReportingById()).isEqualTo("SELECT property_id, time_zone, key_events,"
+        + " session_timeout_minutes, engaged_session_seconds FROM properties WHERE property_id = ?");
   }
 
   @Test
@@ -72,6 +82,7 @@ class PropertiesTableTest {
     assertThat(p.retentionDays()).isNull();
     assertThat(p.respectDnt()).isFalse();
     assertThat(p.plausibleDomains()).isEmpty();
+    assertThat(p.sessionRules()).as("no session settings: GA4's defaults").isEqualTo(SessionRules.GA4);
     assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
     assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
     assertThat(PropertyRecord.zoneOf(" ")).isEqualTo(ZoneOffset.UTC);
@@ -88,7 +99,7 @@ class PropertiesTableTest {
 
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
-        Set.of("purchase"), 30, true, false, CREATED, UPDATED, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")));
+        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")));
   }
 
   @Test

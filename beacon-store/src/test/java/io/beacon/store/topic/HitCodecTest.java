@@ -60,6 +60,20 @@ class HitCodecTest {
   }
 
   @Test
+  void sessionSettingsTravelOnTheTopicButNeverReachTheRawRow() {
+    Hit custom = MP.toBuilder().sessionRules(new io.beacon.model.session.SessionRules(600_000, 30_000)).build();
+    String json = new String(HitCodec.encode(custom), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"session_timeout_ms\":600000").contains("\"engaged_after_ms\":30000")
+        .doesNotContain("session_rules");
+    assertThat(HitCodec.decode(HitCodec.encode(custom))).isEqualTo(custom);
+    assertThat(HitCodec.decode(HitCodec.encode(custom)).sessionRules().timeoutMs()).isEqualTo(600_000);
+    assertThat(LineProtocol.line(custom)).isEqualTo(LineProtocol.line(MP));
+    // A record without them (GA4's defaults, or written before): the defaults.
+    assertThat(new String(HitCodec.encode(MP), StandardCharsets.UTF_8)).doesNotContain("session_timeout_ms");
+    assertThat(MP.sessionRules()).isEqualTo(io.beacon.model.session.SessionRules.GA4);
+  }
+
+  @Test
   void aRecordWrittenBeforeModelAndBrandDecodesWithThemNull() {
     // As the previous code wrote it (no device_model, device_brand): the same hit, both null.
     String old = "{\"property_id\":\"G-1\",\"client_id\":\"c.1\",\"request_id\":\"m1\",\"ts\":1700000000000,"
