@@ -190,6 +190,7 @@ async function renderSettings(main) {
     el('label', {}, 'Retention (days)', input('retentionDays', p.retentionDays)),
     el('label', {}, 'Session timeout (minutes, 5-475)', input('sessionTimeoutMinutes', p.sessionTimeoutMinutes)),
     el('label', {}, 'Engaged session after (seconds, 10-60)', input('engagedSessionSeconds', p.engagedSessionSeconds)),
+    el('label', {}, 'Plausible domains (comma-separated)', input('plausibleDomains', (p.plausibleDomains || []).join(', '))),
     el('button', { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
   form.onsubmit = async (ev) => {
     ev.preventDefault();
@@ -198,7 +199,8 @@ async function renderSettings(main) {
       await api('PATCH', '/api/v1/admin/properties/' + encodeURIComponent(state.property), { name: f.get('name'), timeZone: f.get('timeZone'),
         allowedHostnames: list('allowedHostnames'), keyEvents: list('keyEvents'), retentionDays: f.get('retentionDays') ? Number(f.get('retentionDays')) : undefined,
         sessionTimeoutMinutes: f.get('sessionTimeoutMinutes') ? Number(f.get('sessionTimeoutMinutes')) : null,
-        engagedSessionSeconds: f.get('engagedSessionSeconds') ? Number(f.get('engagedSessionSeconds')) : null });
+        engagedSessionSeconds: f.get('engagedSessionSeconds') ? Number(f.get('engagedSessionSeconds')) : null,
+        plausibleDomains: list('plausibleDomains') });
       // Session settings apply to history: past days are being rebuilt.
       $('settings-status').textContent = 'Saved.';
     } catch (e) { $('settings-status').textContent = e.message; }

@@ -507,6 +507,7 @@ class OpenApiRoutesTest {
       case "POST /mp/collect", "POST /debug/mp/collect" -> mp;
       case "POST /collect" -> ua;
       case "POST /batch" -> ua + "\n" + ua.replace("pageview", "event&ec=video&ea=play");
+      case "POST /api/event" -> "{\"n\":\"pageview\",\"u\":\"https://example.com/openapi\",\"d\":\"example.com\"}";
       case "POST /api/v1/login" -> new JsonObject().put("email", ADMIN).put("password", ADMIN_PASSWORD).encode();
       case "POST /api/v1/tokens" -> "{\"name\":\"openapi route check 2\"}";
       // A wrong current password (403): the admin keeps the password the other calls log in with.

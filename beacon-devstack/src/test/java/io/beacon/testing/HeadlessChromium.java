@@ -37,10 +37,21 @@ public final class HeadlessChromium implements AutoCloseable {
   }
 
   public HeadlessChromium(Path profile) throws Exception {
+    this(profile, List.of());
+  }
+
+  /**
+   * @param extraArgs more command-line switches, e.g. {@code --user-agent=...} or {@code --host-resolver-rules=MAP
+   *     *.test 127.0.0.1} (sites under made-up host names, served from the loopback)
+   */
+  public HeadlessChromium(Path profile, List<String> extraArgs) throws Exception {
     Files.createDirectories(profile);
-    process = new ProcessBuilder(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+    List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-dev-shm-usage", "--user-data-dir=" + profile.toAbsolutePath(), "--remote-debugging-port=0", "about:blank"))
+        "--disable-dev-shm-usage", "--user-data-dir=" + profile.toAbsolutePath(), "--remote-debugging-port=0"));
+    cmd.addAll(extraArgs);
+    cmd.add("about:blank");
+    process = new ProcessBuilder(cmd)
         .redirectErrorStream(true).redirectOutput(profile.resolveSibling(profile.getFileName() + ".log").toFile()).start();
     Path portFile = profile.resolve("DevToolsActivePort");
     await("chromium DevTools port").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
@@ -86,6 +97,15 @@ public final class HeadlessChromium implements AutoCloseable {
   }
 
   private final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<String, List<java.util.function.Consumer<JsonObject>>> listeners = new ConcurrentHashMap<>();
+
+  /**
+   * Calls {@code listener} with the params of every DevTools event {@code method} from now on (e.g. {@code
+   * Network.requestWillBeSent} once the test has called {@code Network.enable}), on the WebSocket's thread.
+   */
+  public void on(String method, java.util.function.Consumer<JsonObject> listener) {
+    listeners.computeIfAbsent(method, m -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(listener);
+  }
 
   /** Console errors, uncaught exceptions, failed loads and JavaScript dialogs seen so far (a dialog is dismissed). */
   public List<String> problems() {
@@ -93,6 +113,7 @@ public final class HeadlessChromium implements AutoCloseable {
   }
 
   private void onEvent(String method, JsonObject params) {
+    listeners.getOrDefault(method, List.of()).forEach(l -> l.accept(params));
     switch (method) {
       case "Runtime.consoleAPICalled" -> {
         if ("error".equals(params.getString("type"))) {
@@ -142,6 +163,11 @@ public final class HeadlessChromium implements AutoCloseable {
 
   public void navigate(String url) throws Exception {
     call("Page.navigate", new JsonObject().put("url", url));
+  }
+
+  /** Navigates as if from a link on {@code referrer} (the page's {@code document.referrer}). */
+  public void navigate(String url, String referrer) throws Exception {
+    call("Page.navigate", new JsonObject().put("url", url).put("referrer", referrer).put("referrerPolicy", "unsafeUrl"));
   }
 
   /** Evaluates an expression in the page and answers its value as a string. */

@@ -8,6 +8,7 @@ import io.beacon.collector.protocol.DropReason;
 import io.beacon.collector.protocol.Ga4WebParser;
 import io.beacon.collector.protocol.MeasurementProtocolParser;
 import io.beacon.collector.protocol.ParseResult;
+import io.beacon.collector.protocol.PlausibleParser;
 import io.beacon.collector.protocol.Problem;
 import io.beacon.collector.protocol.QueryStrings;
 import io.beacon.collector.protocol.UniversalParser;
@@ -32,8 +33,9 @@ import java.util.function.Function;
 
 /**
  * The public ingestion endpoints: GA4 web ({@code /g/collect}, also what Beacon's tracker sends),
- * GA4 Measurement Protocol ({@code /mp/collect}, {@code /debug/mp/collect}) and Universal
- * Analytics v1 ({@code /collect}, {@code /batch}). Several instances share one listening port.
+ * GA4 Measurement Protocol ({@code /mp/collect}, {@code /debug/mp/collect}), Universal
+ * Analytics v1 ({@code /collect}, {@code /batch}) and Plausible's Events API ({@code /api/event}, answered as
+ * Plausible answers: {@link PlausibleEvents}). Several instances share one listening port.
  * Answers 204 once every hit of the request is in Kafka (or the spool); 200 with the rejected
  * hits' problems when some were kept and the others were refused for good; 400/401/403/413/415/429 with {@code
  * validationMessages} naming the field; 503 with Retry-After when any hit could not be taken (spool full, Ignite or
@@ -123,14 +125,18 @@ public final class CollectorVerticle extends VerticleBase {
     router.post("/batch").handler(cors)
         .handler(body(UniversalParser.MAX_BATCH_BYTES)).handler(types(WEB_TYPES))
         .handler(uaHandler(body -> UniversalParser.parseBatch(body, System.currentTimeMillis(), cfg.maxEventAgeMs())));
+    // Plausible's trackers: POST (a JSON body, whatever its Content-Type, as Plausible reads it) and pre-flights.
+    router.route("/api/event").method(HttpMethod.POST).method(HttpMethod.OPTIONS).handler(PlausibleEvents.cors())
+        .handler(body(PlausibleParser.MAX_BODY_BYTES))
+        .handler(new PlausibleEvents(properties, ingest, trustedProxies, cfg.spool().retryAfterSeconds()).handler());
     // A known path with a method it does not take: say which methods it does (Allow), as JSON like every answer.
     router.errorHandler(405, rc -> {
       Problem p = Problem.rejected("", "method " + rc.request().method() + " not allowed on " + rc.request().path(),
           DropReason.METHOD_NOT_ALLOWED);
       ingest.rejected(p);
-      rc.response().putHeader("Allow", rc.request().path().equals("/mp/collect")
-          || rc.request().path().equals("/debug/mp/collect") || rc.request().path().equals("/batch")
-          ? "POST" : "GET, POST, OPTIONS");
+      String path = rc.request().path();
+      rc.response().putHeader("Allow", path.equals("/mp/collect") || path.equals("/debug/mp/collect")
+          || path.equals("/batch") ? "POST" : path.equals("/api/event") ? "POST, OPTIONS" : "GET, POST, OPTIONS");
       Responses.json(rc, 405, Responses.problems(java.util.List.of(p)));
     });
     router.route().failureHandler(rc -> {

@@ -20,7 +20,9 @@ import java.util.HexFormat;
  * the connection's, behind trusted proxies). What the browser keeps across requests is dropped as well: its session
  * id and number and its first-visit and session-start flags (the tracker, told {@code data-cookieless}, forgets
  * them at every page load); the model assigns sessions and first visits by event time instead
- * (docs/analytics-model.md, "Semantics"). A sender's user id stays: the site, not the device, keeps it.
+ * (docs/analytics-model.md, "Semantics"). A sender's user id stays: the site, not the device, keeps it. Plausible's
+ * events carry no client id at all: every one gets this id, whatever the property's setting (the property the
+ * event's domain names stands for Plausible's domain in the hash).
  */
 final class CookielessIds {
   static final String PREFIX = "cookieless:";

@@ -156,8 +156,9 @@ final class Ingest {
         return Future.succeededFuture();
       }
       // A cookieless property keeps no client state across a browser's requests: the collector gives its hits a
-      // daily client id of its own (CookielessIds). Measurement Protocol senders are servers: their ids stay theirs.
-      return property.cookieless() && !req.checkSecret()
+      // daily client id of its own (CookielessIds), as it does to every hit of a protocol that carries no client id
+      // (Plausible's). Measurement Protocol senders are servers: their ids stay theirs.
+      return (property.cookieless() || d.protocol.cookieless()) && !req.checkSecret()
           ? cookieless.apply(req.ctx(), d, req.info()).compose(v -> take(d, property, req, out))
           : take(d, property, req, out);
     });

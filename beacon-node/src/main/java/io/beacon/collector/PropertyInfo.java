@@ -7,22 +7,34 @@ import java.util.Set;
 /**
  * What the collector needs to know about a property (a row of the Cassandra {@code properties}
  * table): the Measurement Protocol secret, the hostnames allowed to send hits (empty: any), the
- * event names that are key events, the tracker's privacy settings, and the session settings the collector
- * stamps on each hit for the stream (io.beacon.model.Hit#sessionRules).
+ * event names that are key events, the tracker's privacy settings, the session settings the collector stamps on each
+ * hit for the stream (io.beacon.model.Hit#sessionRules), and the domains Plausible's trackers name it by (normalized:
+ * {@link io.beacon.store.cassandra.PlausibleDomains}).
  */
 public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
-    boolean respectDnt, boolean cookieless, SessionRules sessionRules) {
+    boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains) {
+
+  public PropertyInfo {
+    sessionRules = sessionRules == null ? SessionRules.GA4 : sessionRules;
+    plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+  }
+
+  /** A property with GA4's default session settings and without Plausible domains. */
+  public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
+      boolean respectDnt, boolean cookieless) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, SessionRules.GA4, Set.of());
+  }
 
   /** A property with GA4's default session settings. */
   public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
-      boolean respectDnt, boolean cookieless) {
-    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, SessionRules.GA4);
+      boolean respectDnt, boolean cookieless, Set<String> plausibleDomains) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, SessionRules.GA4, plausibleDomains);
   }
 
   /** The collector's part of a stored property. */
   public static PropertyInfo of(PropertyRecord p) {
     return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
-        p.respectDnt(), p.cookieless(), p.sessionRules());
+        p.respectDnt(), p.cookieless(), p.sessionRules(), Set.copyOf(p.plausibleDomains()));
   }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * #MAX_UNKNOWN} ids, the least used dropped first), so a property created meanwhile is accepted within that time,
  * however many unknown ids were sent. A lookup refused by the rate is a failure (the client is answered 503 and
  * retries), not an unknown property: a flood of made-up ids does not make a new property's hits rejected.
+ *
+ * <p>Plausible's Events API names a property by a domain ({@link #byDomain}): the table has no index by domain, so a
+ * domain not in memory makes the registry reload the whole table, at most once per {@link #UNKNOWN_TTL} (a domain
+ * just given to a property is found within that time; a flood of unknown domains costs one table read per that
+ * time). Should two properties claim one domain (the admin API refuses it, but two admins may race), the property
+ * with the smaller id has it, and the conflict is logged.
  */
 final class PropertyRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(PropertyRegistry.class);
@@ -64,6 +70,12 @@ final class PropertyRegistry {
   private final long refreshMs;
   private final Ticker ticker;
   private volatile Map<String, PropertyInfo> known = Map.of();
+  /** Plausible domain (normalized) to property, built with {@link #known}. */
+  private volatile Map<String, PropertyInfo> domains = Map.of();
+  private String domainConflicts = "";
+  /** When the last reload started ({@link Ticker} nanos), and the reload an unknown domain is waiting for. */
+  private long lastReload = Long.MIN_VALUE;
+  private Future<Void> domainReload;
   private final Cache<String, Boolean> unknown;
   private final Map<String, Future<PropertyInfo>> lookups = new ConcurrentHashMap<>();
   private long lookupSecond = Long.MIN_VALUE;
@@ -94,13 +106,69 @@ final class PropertyRegistry {
   }
 
   Future<Void> reload() {
+    synchronized (this) {
+      lastReload = ticker.read();
+    }
     return source.all().map(all -> {
       Map<String, PropertyInfo> fresh = new HashMap<>();
       all.forEach(p -> fresh.put(p.id(), p));
-      known = Map.copyOf(fresh);
+      install(fresh);
       unknown.invalidateAll();
       return null;
     });
+  }
+
+  /** Makes {@code properties} the known ones, and indexes their Plausible domains. */
+  private synchronized void install(Map<String, PropertyInfo> properties) {
+    known = Map.copyOf(properties);
+    Map<String, PropertyInfo> index = new HashMap<>();
+    java.util.TreeSet<String> conflicts = new java.util.TreeSet<>();
+    properties.values().stream().sorted(java.util.Comparator.comparing(PropertyInfo::id)).forEach(p -> {
+      for (String d : p.plausibleDomains()) {
+        PropertyInfo first = index.putIfAbsent(d, p);
+        if (first != null) {
+          conflicts.add("'" + d + "' of " + first.id() + " and " + p.id());
+        }
+      }
+    });
+    domains = Map.copyOf(index);
+    String c = String.join(", ", conflicts);
+    if (!c.isEmpty() && !c.equals(domainConflicts)) {
+      LOG.warn("Plausible domains claimed by two properties (the first one has it): {}", c);
+    }
+    domainConflicts = c;
+  }
+
+  /**
+   * The property a Plausible domain ({@link io.beacon.store.cassandra.PlausibleDomains#normalize normalized}) names,
+   * or null if none does. Completes at once for a known domain, and for an unknown one within {@link #UNKNOWN_TTL} of
+   * the last reload; else after a reload of the table (fails if that fails).
+   */
+  Future<PropertyInfo> byDomain(String domain) {
+    PropertyInfo p = domain == null ? null : domains.get(domain);
+    if (p != null || domain == null) {
+      return Future.succeededFuture(p);
+    }
+    Future<Void> reloading;
+    synchronized (this) {
+      reloading = domainReload;
+      if (reloading == null) {
+        if (lastReload != Long.MIN_VALUE && ticker.read() - lastReload < UNKNOWN_TTL.toNanos()) {
+          return Future.succeededFuture(null);
+        }
+        Future<Void> f = reload();
+        domainReload = f;
+        f.onComplete(r -> {
+          synchronized (this) {
+            if (domainReload == f) {
+              domainReload = null;
+            }
+          }
+        });
+        reloading = f;
+      }
+    }
+    return reloading.map(v -> domains.get(domain));
   }
 
   /**
@@ -131,9 +199,11 @@ final class PropertyRegistry {
         if (info == null) {
           unknown.put(id, Boolean.TRUE);
         } else {
-          Map<String, PropertyInfo> copy = new HashMap<>(known);
-          copy.put(id, info);
-          known = Map.copyOf(copy);
+          synchronized (this) {
+            Map<String, PropertyInfo> copy = new HashMap<>(known);
+            copy.put(id, info);
+            install(copy);
+          }
         }
       }
       found.handle(r);

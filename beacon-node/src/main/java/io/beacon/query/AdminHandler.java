@@ -9,6 +9,7 @@ import io.beacon.contract.RecomputeJobRequest;
 import io.beacon.contract.RecomputeJobsContract;
 import io.beacon.model.aggregation.Lateness;
 import io.beacon.model.report.ReportRequest;
+import io.beacon.store.cassandra.PlausibleDomains;
 import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
@@ -37,6 +38,7 @@ final class AdminHandler {
   private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
   private static final DeliveryOptions HISTORY_SEND = new DeliveryOptions().setSendTimeout(15_000);
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
+  private static final String PLAUSIBLE_DOMAINS = "plausibleDomains";
 
   private final Vertx vertx;
   private final Accounts accounts;
@@ -61,30 +63,32 @@ final class AdminHandler {
       return;
     }
     PropertySettings s;
+    Set<String> domains;
     try {
       s = PropertySettings.parse(body);
+      domains = plausibleDomains(body);
     } catch (ApiException e) {
       ReportHandler.error(rc, e);
       return;
     }
-    respond(rc, 201, insertProperty(s, 3).compose(id -> accounts.grant(id, caller.email(), PropertyRole.ADMIN)
-        .compose(v -> property(id, true))));
+    respond(rc, 201, domainsFree(domains, null).compose(v -> insertProperty(s, domains, 3))
+        .compose(id -> accounts.grant(id, caller.email(), PropertyRole.ADMIN).compose(v -> property(id, true))));
   }
 
   /**
    * Inserts a property under a new random id; the insert is a lightweight transaction, and an id another
    * property already has (not applied) is drawn again rather than answered as created.
    */
-  private Future<String> insertProperty(PropertySettings s, int attempts) {
+  private Future<String> insertProperty(PropertySettings s, Set<String> domains, int attempts) {
     String id = "B-" + Secrets.randomToken(6).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "X");
     Instant now = Instant.now();
     return accounts.rows(PropertiesTable.insertIfNotExists(),
-            PropertiesTable.insertValues(s.toRecord(id, Secrets.randomToken(24), now, now)))
+            PropertiesTable.insertValues(s.toRecord(id, Secrets.randomToken(24), now, now).withPlausibleDomains(domains)))
         .compose(rows -> {
           if (rows.isEmpty() || rows.get(0).getBoolean("[applied]")) {
             return Future.succeededFuture(id);
           }
-          return attempts > 1 ? insertProperty(s, attempts - 1)
+          return attempts > 1 ? insertProperty(s, domains, attempts - 1)
               : Future.failedFuture(new ApiException(503, "", "no free property id was drawn; try again"));
         });
   }
@@ -124,8 +128,11 @@ final class AdminHandler {
     Caller caller = rc.get(Caller.KEY);
     respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> record(id)).compose(before -> {
       PropertySettings s = PropertySettings.patch(before, body);
-      return accounts.rows(PropertiesTable.updateSettingsIfExists(),
-              PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now())))
+      Set<String> domains = body.containsKey(PLAUSIBLE_DOMAINS) ? plausibleDomains(body) : before.plausibleDomains();
+      Set<String> added = new LinkedHashSet<>(domains);
+      added.removeAll(before.plausibleDomains());
+      return domainsFree(added, id).compose(free -> accounts.rows(PropertiesTable.updateSettingsIfExists(),
+              PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now()).withPlausibleDomains(domains))))
           .compose(v -> {
             List<String> reasons = new ArrayList<>();
             if (!s.keyEvents().equals(before.keyEvents())) {
@@ -244,12 +251,60 @@ final class AdminHandler {
           // The rules in force (GA4's defaults when never set).
           .put("sessionTimeoutMinutes", r.sessionRules().timeoutMs() / 60_000)
           .put("engagedSessionSeconds", r.sessionRules().engagedAfterMs() / 1000)
+          .put(PLAUSIBLE_DOMAINS, new JsonArray(java.util.List.copyOf(r.plausibleDomains())))
           .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\""
               + (r.cookieless() ? " data-cookieless=\"true\"" : "") + "></script>");
       if (withSecret) {
         p.put("apiSecret", r.apiSecret());
       }
       return Future.succeededFuture(p);
+    });
+  }
+
+  /**
+   * The Plausible domains of a create or PATCH body ({@code plausibleDomains}: an array of at most {@link
+   * PlausibleDomains#MAX_PER_PROPERTY} domains, each spelled as the collector looks it up; null or absent: none).
+   */
+  static Set<String> plausibleDomains(JsonObject b) {
+    Object v = b.getValue(PLAUSIBLE_DOMAINS);
+    Set<String> out = new LinkedHashSet<>();
+    if (v == null) {
+      return out;
+    }
+    if (!(v instanceof JsonArray arr) || arr.size() > PlausibleDomains.MAX_PER_PROPERTY) {
+      throw ApiException.badRequest(PLAUSIBLE_DOMAINS, "must be an array of at most "
+          + PlausibleDomains.MAX_PER_PROPERTY + " domains");
+    }
+    for (int i = 0; i < arr.size(); i++) {
+      String d = arr.getValue(i) instanceof String str ? PlausibleDomains.normalize(str) : null;
+      if (!PlausibleDomains.valid(d)) {
+        throw ApiException.badRequest(PLAUSIBLE_DOMAINS + "[" + i + "]", "must be a domain as Plausible's trackers"
+            + " name the site (data-domain / domain): a host name, optionally with a port and path, e.g. example.com");
+      }
+      out.add(d);
+    }
+    return out;
+  }
+
+  /**
+   * Fails with 409 when another property than {@code self} has one of the domains: a domain names one property. (Two
+   * admins adding one domain at the same moment may both pass: the collector then gives it to the smaller id.)
+   */
+  private Future<Void> domainsFree(Set<String> domains, String self) {
+    if (domains.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return accounts.rows(PropertiesTable.selectPlausibleDomains()).compose(rows -> {
+      for (var row : rows) {
+        PropertyRecord other = PropertyRecord.from(row);
+        for (String d : other.plausibleDomains()) {
+          if (domains.contains(d) && !other.propertyId().equals(self)) {
+            return Future.failedFuture(new ApiException(409, PLAUSIBLE_DOMAINS, "'" + d
+                + "' is a Plausible domain of property " + other.propertyId() + " already"));
+          }
+        }
+      }
+      return Future.succeededFuture();
     });
   }
 

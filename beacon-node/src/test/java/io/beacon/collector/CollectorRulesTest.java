@@ -89,8 +89,9 @@ class CollectorRulesTest {
         "internal");
     assertThat(Arrays.stream(DropReason.values()).filter(DropReason::auth).map(DropReason::key))
         .containsExactlyInAnyOrder("missing_secret", "bad_secret", "hostname_not_allowed");
-    assertThat(Arrays.stream(Protocol.values()).map(Protocol::wire)).containsExactly("ga4-web", "ga4-mp", "ua");
+    assertThat(Arrays.stream(Protocol.values()).map(Protocol::wire)).containsExactly("ga4-web", "ga4-mp", "ua", "plausible");
     assertThat(Arrays.stream(Protocol.values()).filter(Protocol::serverSide)).containsExactly(Protocol.GA4_MP, Protocol.UA);
+    assertThat(Arrays.stream(Protocol.values()).filter(Protocol::cookieless)).containsExactly(Protocol.PLAUSIBLE);
     assertThat(Responses.problems(List.of(Problem.tooMany("events", "at most 25"), Problem.required("cid"))).encode())
         .isEqualTo("{\"validationMessages\":[{\"fieldPath\":\"events\",\"description\":\"at most 25\","
             + "\"validationCode\":\"EXCEEDED_MAX_ENTITIES\"},{\"fieldPath\":\"cid\",\"description\":\"cid is required\","

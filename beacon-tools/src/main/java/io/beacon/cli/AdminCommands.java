@@ -176,13 +176,18 @@ public final class AdminCommands {
           description = "The hostnames it accepts hits from, comma-separated (default: any).")
       List<String> hosts;
 
+      @Option(names = "--plausible-domains", paramLabel = "DOMAIN", split = ",",
+          description = "The domains Plausible's trackers name the site by (their data-domain / domain), "
+              + "comma-separated: their events to /api/event are this property's.")
+      List<String> plausibleDomains;
+
       @Override
       public Integer call() {
         if (name.isBlank()) {
           throw new ParameterException(spec.commandLine(), "--name must not be blank");
         }
         ApiCli api = parent.connection.client(parent.io);
-        return api.guarded(() -> api.createProperty(name, timeZone, hosts));
+        return api.guarded(() -> api.createProperty(name, timeZone, hosts, plausibleDomains));
       }
     }
 

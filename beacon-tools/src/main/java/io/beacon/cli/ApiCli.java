@@ -146,9 +146,14 @@ public final class ApiCli {
   }
 
   /** Creates a property and prints it; {@code hosts} null for any host. */
-  int createProperty(String name, String timeZone, List<String> hosts) throws IOException, InterruptedException {
-    return print(call("POST", "/api/v1/admin/properties", new JsonObject().put("name", name).put("timeZone", timeZone)
-        .put("allowedHostnames", hosts == null ? null : new JsonArray(List.copyOf(hosts)))));
+  int createProperty(String name, String timeZone, List<String> hosts, List<String> plausibleDomains)
+      throws IOException, InterruptedException {
+    JsonObject body = new JsonObject().put("name", name).put("timeZone", timeZone)
+        .put("allowedHostnames", hosts == null ? null : new JsonArray(List.copyOf(hosts)));
+    if (plausibleDomains != null) {
+      body.put("plausibleDomains", new JsonArray(List.copyOf(plausibleDomains)));
+    }
+    return print(call("POST", "/api/v1/admin/properties", body));
   }
 
   int listProperties() throws IOException, InterruptedException {

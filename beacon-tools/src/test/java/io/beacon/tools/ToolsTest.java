@@ -119,12 +119,16 @@ class ToolsTest {
     assertThat(run(env, "property", "list", "--token", "from-option")).isZero();
     assertThat(run(Map.of(), "property", "--url", url + "/", "--token", "t3", "list")).isZero();
     assertThat(run(env, "property", "create", "--name", "Shop", "--hosts", "a.com,b.com")).isZero();
+    assertThat(run(env, "property", "create", "--name", "Blog", "--plausible-domains", "blog.example,news.example")).isZero();
     assertThat(requests).containsExactly(
         "GET /api/v1/admin/properties Bearer from-env ",
         "GET /api/v1/admin/properties Bearer from-option ",
         "GET /api/v1/admin/properties Bearer t3 ",
         "POST /api/v1/admin/properties Bearer from-env "
-            + "{\"name\":\"Shop\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"a.com\",\"b.com\"]}");
+            + "{\"name\":\"Shop\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"a.com\",\"b.com\"]}",
+        "POST /api/v1/admin/properties Bearer from-env "
+            + "{\"name\":\"Blog\",\"timeZone\":\"UTC\",\"allowedHostnames\":null,"
+            + "\"plausibleDomains\":[\"blog.example\",\"news.example\"]}");
   }
 
   @Test

@@ -29,14 +29,15 @@ public final class PropertiesTable {
   public static final String UPDATED_AT = "updated_at";
   public static final String SESSION_TIMEOUT_MINUTES = "session_timeout_minutes";
   public static final String ENGAGED_SESSION_SECONDS = "engaged_session_seconds";
+  public static final String PLAUSIBLE_DOMAINS = "plausible_domains";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
       KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, SESSION_TIMEOUT_MINUTES,
-      ENGAGED_SESSION_SECONDS);
+      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
-      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS);
+      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS);
 
   private PropertiesTable() {}
 
@@ -68,6 +69,11 @@ public final class PropertiesTable {
         ENGAGED_SESSION_SECONDS) + " FROM " + TABLE + " WHERE property_id = ?";
   }
 
+  /** Every property's id and Plausible domains (the admin API's check that a domain has one property). */
+  public static String selectPlausibleDomains() {
+    return "SELECT " + PROPERTY_ID + ", " + PLAUSIBLE_DOMAINS + " FROM " + TABLE;
+  }
+
   /** Every property's id and raw-hit retention. */
   public static String selectRetentions() {
     return "SELECT " + PROPERTY_ID + ", " + RETENTION_DAYS + " FROM " + TABLE;
@@ -82,7 +88,7 @@ public final class PropertiesTable {
   public static Object[] insertValues(PropertyRecord p) {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
         p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
-        p.sessionTimeoutMinutes(), p.engagedSessionSeconds()};
+        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains()};
   }
 
   /**
@@ -97,8 +103,8 @@ public final class PropertiesTable {
   /** The settings of {@code p}, its {@code updatedAt} and its id; its secret and creation time are not used. */
   public static Object[] updateSettingsValues(PropertyRecord p) {
     return new Object[] {p.name(), p.timeZone(), p.allowedHostnames(), p.keyEvents(), p.retentionDays(),
-        p.respectDnt(), p.cookieless(), p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.updatedAt(),
-        p.propertyId()};
+        p.respectDnt(), p.cookieless(), p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(),
+        p.updatedAt(), p.propertyId()};
   }
 
   /** Replaces an existing property's api secret and {@code updated_at}; values: {@link #updateSecretValues}. */

@@ -30,14 +30,39 @@ import java.util.Set;
  * @param updatedAt        when its settings last changed
  * @param sessionTimeoutMinutes  session timeout in minutes; null: GA4's default (see {@link #sessionRules()})
  * @param engagedSessionSeconds  engaged-session threshold in seconds; null: GA4's default
+ * @param plausibleDomains the domains Plausible's trackers name the property by ({@link PlausibleDomains})
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
-    Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
+    Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
+    Set<String> plausibleDomains) {
 
   public PropertyRecord {
     allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
     keyEvents = keyEvents == null ? Set.of() : keyEvents;
+    plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+  }
+
+  /** A property without Plausible domains. */
+  public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+      String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+      Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
+    this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of());
+  }
+
+  /** A property with GA4's session settings and without Plausible domains. */
+  public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+      String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+      Instant createdAt, Instant updatedAt) {
+    this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+        createdAt, updatedAt, null, null, Set.of());
+  }
+
+  /** This property with other Plausible domains. */
+  public PropertyRecord withPlausibleDomains(Set<String> domains) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains);
   }
 
   /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
@@ -56,7 +81,8 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.CREATED_AT) ? r.getInstant(PropertiesTable.CREATED_AT) : null,
         has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null,
         has(r, c, PropertiesTable.SESSION_TIMEOUT_MINUTES) ? r.getInt(PropertiesTable.SESSION_TIMEOUT_MINUTES) : null,
-        has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null);
+        has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null,
+        set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS));
   }
 
   /** The property's session rules: its settings, GA4's default for each one not set. */

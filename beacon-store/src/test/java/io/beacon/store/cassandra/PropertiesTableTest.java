@@ -26,7 +26,7 @@ class PropertiesTableTest {
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
             "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
-            "engagedSessionSeconds");
+            "engagedSessionSeconds", "plausibleDomains");
   }
 
   @Test
@@ -39,11 +39,13 @@ class PropertiesTableTest {
         .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
-        + " session_timeout_minutes = ?, engaged_session_seconds = ?, updated_at = ? WHERE property_id = ? IF EXISTS");
+        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, updated_at = ?"
+        + " WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
-        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20);
+        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains());
+    assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
   }
 
@@ -79,6 +81,7 @@ class PropertiesTableTest {
     assertThat(p.keyEvents()).isEmpty();
     assertThat(p.retentionDays()).isNull();
     assertThat(p.respectDnt()).isFalse();
+    assertThat(p.plausibleDomains()).isEmpty();
     assertThat(p.sessionRules()).as("no session settings: GA4's defaults").isEqualTo(SessionRules.GA4);
     assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
     assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
@@ -96,6 +99,18 @@ class PropertiesTableTest {
 
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
-        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20);
+        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")));
+  }
+
+  @Test
+  void plausibleDomainsAreSpelledOneWay() {
+    assertThat(PlausibleDomains.normalize("  WWW.Shop.Example ")).isEqualTo("shop.example");
+    assertThat(PlausibleDomains.normalize("www.")).isEmpty();
+    assertThat(PlausibleDomains.normalize(null)).isNull();
+    assertThat(List.of("shop.example", "shop.example/blog", "localhost:3000", "münchen.example", "a"))
+        .allMatch(PlausibleDomains::valid);
+    assertThat(java.util.Arrays.asList("", "shop.example,other.example", "shop example", "-shop.example",
+        "shop..example", "shop.example/", "https://shop.example", "<b>.example", "a".repeat(254), null))
+        .noneMatch(PlausibleDomains::valid);
   }
 }
