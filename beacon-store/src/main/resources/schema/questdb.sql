@@ -58,3 +58,7 @@ ALTER TABLE hits ADD COLUMN IF NOT EXISTS non_interaction BOOLEAN;
 -- any cardinality (VARCHAR, not SYMBOL). Rows written before have none: "(not set)" in reports.
 ALTER TABLE hits ADD COLUMN IF NOT EXISTS device_model VARCHAR;
 ALTER TABLE hits ADD COLUMN IF NOT EXISTS device_brand VARCHAR;
+
+-- The stream a hit came through (io.beacon.model.Hit#streamId): the measurement id or Firebase app id the sender
+-- named; few per property (SYMBOL). Rows written before have none: streamId "(not set)", platform "web".
+ALTER TABLE hits ADD COLUMN IF NOT EXISTS stream_id SYMBOL;

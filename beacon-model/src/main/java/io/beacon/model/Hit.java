@@ -62,6 +62,9 @@ public record Hit(
     // flags and provenance
     Boolean isBot,
     String protocol,
+    // The stream the sender addressed: the measurement id (G-…, UA-…-…, or the Beacon property id) or the Firebase
+    // app id (an app stream) it named, as the property carries it (docs/analytics-model.md, "Streams").
+    String streamId,
     // The property's session settings when the collector took the hit (null: GA4's defaults): the stream's
     // session rules, carried with the hit so that a replay decides as the first run did. Transit only: not a raw
     // column (recompute applies the property's current settings; docs/analytics-model.md, "Sessions").
@@ -82,6 +85,22 @@ public record Hit(
   /** The session rules this hit was collected under: its own settings, or GA4's defaults. */
   public io.beacon.model.session.SessionRules sessionRules() {
     return io.beacon.model.session.SessionRules.of(sessionTimeoutMs, engagedAfterMs);
+  }
+
+  /**
+   * GA4's {@code platform} of the stream the hit came through: {@code Android} or {@code iOS} for a Firebase app id
+   * naming that platform ({@code 1:123456789:android:…}), else {@code web} (web streams, the tracker, UA, Plausible).
+   */
+  public String platform() {
+    if (streamId != null && streamId.indexOf(':') > 0) {
+      if (streamId.contains(":android:")) {
+        return "Android";
+      }
+      if (streamId.contains(":ios:")) {
+        return "iOS";
+      }
+    }
+    return "web";
   }
 
   /** Kafka key: property + client, so one client's hits stay ordered in one partition. */
@@ -141,6 +160,7 @@ public record Hit(
         .city(city)
         .isBot(isBot)
         .protocol(protocol)
+        .streamId(streamId)
         .sessionTimeoutMs(sessionTimeoutMs)
         .engagedAfterMs(engagedAfterMs)
         .schemaVersion(schemaVersion);
@@ -191,6 +211,7 @@ public record Hit(
     private String city;
     private Boolean isBot;
     private String protocol;
+    private String streamId;
     private Long sessionTimeoutMs;
     private Long engagedAfterMs;
     private int schemaVersion = SCHEMA_VERSION;
@@ -398,6 +419,11 @@ public record Hit(
       return this;
     }
 
+    public Builder streamId(String streamId) {
+      this.streamId = streamId;
+      return this;
+    }
+
     public Builder sessionTimeoutMs(Long sessionTimeoutMs) {
       this.sessionTimeoutMs = sessionTimeoutMs;
       return this;
@@ -427,7 +453,7 @@ public record Hit(
           hostname, pagePath,
           pageTitle, pageReferrer, source, medium, campaign, term, content, deviceCategory, browser, browserVersion,
           os, osVersion, deviceModel, deviceBrand, screenResolution, language, country, region, city, isBot, protocol,
-          sessionTimeoutMs, engagedAfterMs, schemaVersion);
+          streamId, sessionTimeoutMs, engagedAfterMs, schemaVersion);
     }
   }
 }

@@ -115,7 +115,8 @@ public final class CollectorVerticle extends VerticleBase {
           .handler(rc -> {
             long now = System.currentTimeMillis();
             ParseResult parsed = MeasurementProtocolParser.parse(rc.request().getParam("measurement_id"),
-                BodyReader.body(rc).getBytes(), now, cfg.maxEventAgeMs(), cfg.maxClockSkewMs());
+                rc.request().getParam("firebase_app_id"), BodyReader.body(rc).getBytes(), now, cfg.maxEventAgeMs(),
+                cfg.maxClockSkewMs());
             run(rc, parsed, rc.request().getParam("api_secret"), true, debug);
           });
     }

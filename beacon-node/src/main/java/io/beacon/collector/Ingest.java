@@ -155,6 +155,13 @@ final class Ingest {
         add(out, p);
         return Future.succeededFuture();
       }
+      // The hit names its property by the property's id or by one of its stream ids (G-…, UA-…, a Firebase app id):
+      // the stream is the id as named, the hit is the property's from here on (its key, de-duplication, limits).
+      if (d.streamId == null) {
+        d.streamId = property.streamIds().contains(io.beacon.store.cassandra.StreamIds.normalize(d.propertyId))
+            ? io.beacon.store.cassandra.StreamIds.normalize(d.propertyId) : property.id();
+      }
+      d.propertyId = property.id();
       // A cookieless property keeps no client state across a browser's requests: the collector gives its hits a
       // daily client id of its own (CookielessIds), as it does to every hit of a protocol that carries no client id
       // (Plausible's). Measurement Protocol senders are servers: their ids stay theirs.
@@ -185,7 +192,7 @@ final class Ingest {
   }
 
   private Problem check(HitDraft d, PropertyInfo property, Request req, Outcome out) {
-    String idField = d.protocol == Protocol.GA4_MP ? "measurement_id" : "tid";
+    String idField = d.protocol != Protocol.GA4_MP ? "tid" : d.appStream ? "firebase_app_id" : "measurement_id";
     if (property == null) {
       return Problem.rejected(idField, "unknown property " + Problem.quote(d.propertyId), DropReason.UNKNOWN_PROPERTY);
     }

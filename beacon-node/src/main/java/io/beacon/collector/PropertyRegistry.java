@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.beacon.infra.Retries;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
+import io.beacon.store.cassandra.StreamIds;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -37,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * just given to a property is found within that time; a flood of unknown domains costs one table read per that
  * time). Should two properties claim one domain (the admin API refuses it, but two admins may race), the property
  * with the smaller id has it, and the conflict is logged.
+ *
+ * <p>Hits may name a property by one of its stream ids ({@link StreamIds}: a G-/UA- measurement id or a Firebase app
+ * id its tags already carry) as well as by its id: an id the table has no key for is looked up among the stream ids,
+ * in memory, with the same once-per-{@link #UNKNOWN_TTL} reload for an id not found there.
  */
 final class PropertyRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(PropertyRegistry.class);
@@ -72,6 +77,8 @@ final class PropertyRegistry {
   private volatile Map<String, PropertyInfo> known = Map.of();
   /** Plausible domain (normalized) to property, built with {@link #known}. */
   private volatile Map<String, PropertyInfo> domains = Map.of();
+  /** Stream id (normalized) to property, built with {@link #known}. */
+  private volatile Map<String, PropertyInfo> streams = Map.of();
   private String domainConflicts = "";
   /** When the last reload started ({@link Ticker} nanos), and the reload an unknown domain is waiting for. */
   private long lastReload = Long.MIN_VALUE;
@@ -132,9 +139,19 @@ final class PropertyRegistry {
       }
     });
     domains = Map.copyOf(index);
+    Map<String, PropertyInfo> streamIndex = new HashMap<>();
+    properties.values().stream().sorted(java.util.Comparator.comparing(PropertyInfo::id)).forEach(p -> {
+      for (String id : p.streamIds()) {
+        PropertyInfo first = streamIndex.putIfAbsent(id, p);
+        if (first != null) {
+          conflicts.add("stream '" + id + "' of " + first.id() + " and " + p.id());
+        }
+      }
+    });
+    streams = Map.copyOf(streamIndex);
     String c = String.join(", ", conflicts);
     if (!c.isEmpty() && !c.equals(domainConflicts)) {
-      LOG.warn("Plausible domains claimed by two properties (the first one has it): {}", c);
+      LOG.warn("Plausible domains or stream ids claimed by two properties (the first one has it): {}", c);
     }
     domainConflicts = c;
   }
@@ -149,6 +166,20 @@ final class PropertyRegistry {
     if (p != null || domain == null) {
       return Future.succeededFuture(p);
     }
+    return afterReload(() -> domains.get(domain));
+  }
+
+  /** The property a stream id (normalized) names; as {@link #byDomain}. */
+  Future<PropertyInfo> byStream(String streamId) {
+    PropertyInfo p = streams.get(streamId);
+    return p != null ? Future.succeededFuture(p) : afterReload(() -> streams.get(streamId));
+  }
+
+  /**
+   * {@code find} once the table was reloaded: null at once if it was within {@link #UNKNOWN_TTL}, else after a reload
+   * (one at a time, whoever asks).
+   */
+  private Future<PropertyInfo> afterReload(java.util.function.Supplier<PropertyInfo> find) {
     Future<Void> reloading;
     synchronized (this) {
       reloading = domainReload;
@@ -168,7 +199,7 @@ final class PropertyRegistry {
         reloading = f;
       }
     }
-    return reloading.map(v -> domains.get(domain));
+    return reloading.map(v -> find.get());
   }
 
   /**
@@ -176,6 +207,22 @@ final class PropertyRegistry {
    * {@link LookupThrottledException} when an id not in memory cannot be looked up now.
    */
   Future<PropertyInfo> get(String id) {
+    PropertyInfo p = known.get(id);
+    if (p != null) {
+      return Future.succeededFuture(p);
+    }
+    String stream = StreamIds.normalize(id);
+    if (!StreamIds.valid(stream)) {
+      return byKey(id);
+    }
+    PropertyInfo s = streams.get(stream);
+    // A property may have an id shaped like a stream id (ids are the admin's choice): its key first.
+    return s != null ? Future.succeededFuture(s)
+        : byKey(id).compose(k -> k != null ? Future.succeededFuture(k) : byStream(stream));
+  }
+
+  /** The property whose id is {@code id}, as {@link #get} describes. */
+  private Future<PropertyInfo> byKey(String id) {
     PropertyInfo p = known.get(id);
     if (p != null) {
       return Future.succeededFuture(p);

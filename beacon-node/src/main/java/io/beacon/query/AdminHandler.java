@@ -10,6 +10,7 @@ import io.beacon.contract.RecomputeJobsContract;
 import io.beacon.model.aggregation.Lateness;
 import io.beacon.model.report.ReportRequest;
 import io.beacon.store.cassandra.PlausibleDomains;
+import io.beacon.store.cassandra.StreamIds;
 import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
@@ -39,6 +40,7 @@ final class AdminHandler {
   private static final DeliveryOptions HISTORY_SEND = new DeliveryOptions().setSendTimeout(15_000);
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
   private static final String PLAUSIBLE_DOMAINS = "plausibleDomains";
+  private static final String STREAM_IDS = "streamIds";
 
   private final Vertx vertx;
   private final Accounts accounts;
@@ -64,14 +66,19 @@ final class AdminHandler {
     }
     PropertySettings s;
     Set<String> domains;
+    Set<String> streams;
+    String secret;
     try {
       s = PropertySettings.parse(body);
       domains = plausibleDomains(body);
+      streams = streamIds(body);
+      secret = chosenSecret(body);
     } catch (ApiException e) {
       ReportHandler.error(rc, e);
       return;
     }
-    respond(rc, 201, domainsFree(domains, null).compose(v -> insertProperty(s, domains, 3))
+    respond(rc, 201, domainsFree(domains, null).compose(v -> streamIdsFree(streams, null))
+        .compose(v -> insertProperty(s, domains, streams, secret, 3))
         .compose(id -> accounts.grant(id, caller.email(), PropertyRole.ADMIN).compose(v -> property(id, true))));
   }
 
@@ -79,16 +86,18 @@ final class AdminHandler {
    * Inserts a property under a new random id; the insert is a lightweight transaction, and an id another
    * property already has (not applied) is drawn again rather than answered as created.
    */
-  private Future<String> insertProperty(PropertySettings s, Set<String> domains, int attempts) {
+  private Future<String> insertProperty(PropertySettings s, Set<String> domains, Set<String> streams, String secret,
+      int attempts) {
     String id = "B-" + Secrets.randomToken(6).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "X");
     Instant now = Instant.now();
     return accounts.rows(PropertiesTable.insertIfNotExists(),
-            PropertiesTable.insertValues(s.toRecord(id, Secrets.randomToken(24), now, now).withPlausibleDomains(domains)))
+            PropertiesTable.insertValues(s.toRecord(id, secret != null ? secret : Secrets.randomToken(24), now, now)
+                .withPlausibleDomains(domains).withStreamIds(streams)))
         .compose(rows -> {
           if (rows.isEmpty() || rows.get(0).getBoolean("[applied]")) {
             return Future.succeededFuture(id);
           }
-          return attempts > 1 ? insertProperty(s, domains, attempts - 1)
+          return attempts > 1 ? insertProperty(s, domains, streams, secret, attempts - 1)
               : Future.failedFuture(new ApiException(503, "", "no free property id was drawn; try again"));
         });
   }
@@ -131,8 +140,13 @@ final class AdminHandler {
       Set<String> domains = body.containsKey(PLAUSIBLE_DOMAINS) ? plausibleDomains(body) : before.plausibleDomains();
       Set<String> added = new LinkedHashSet<>(domains);
       added.removeAll(before.plausibleDomains());
-      return domainsFree(added, id).compose(free -> accounts.rows(PropertiesTable.updateSettingsIfExists(),
-              PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now()).withPlausibleDomains(domains))))
+      Set<String> streams = body.containsKey(STREAM_IDS) ? streamIds(body) : before.streamIds();
+      Set<String> addedStreams = new LinkedHashSet<>(streams);
+      addedStreams.removeAll(before.streamIds());
+      return domainsFree(added, id).compose(free -> streamIdsFree(addedStreams, id))
+          .compose(free -> accounts.rows(PropertiesTable.updateSettingsIfExists(),
+              PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now()).withPlausibleDomains(domains)
+                  .withStreamIds(streams))))
           .compose(v -> {
             List<String> reasons = new ArrayList<>();
             if (!s.keyEvents().equals(before.keyEvents())) {
@@ -178,11 +192,23 @@ final class AdminHandler {
         : Future.succeededFuture(PropertyRecord.from(rows.get(0))));
   }
 
+  /** A new random api secret, or the one the body names ({@link #chosenSecret}: e.g. the GA4 stream's). */
   void rotateSecret(RoutingContext rc) {
     String id = rc.pathParam("id");
+    String chosen;
+    try {
+      chosen = rc.body() == null || rc.body().length() == 0 ? null : chosenSecret(rc.body().asJsonObject());
+    } catch (ApiException e) {
+      ReportHandler.error(rc, e);
+      return;
+    } catch (RuntimeException e) {
+      ReportHandler.error(rc, ApiException.badRequest("", "the body must be empty or a JSON object"));
+      return;
+    }
+    String secret = chosen != null ? chosen : Secrets.randomToken(24);
     respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN)
         .compose(v -> accounts.rows(PropertiesTable.updateSecretIfExists(),
-            PropertiesTable.updateSecretValues(id, Secrets.randomToken(24), Instant.now())))
+            PropertiesTable.updateSecretValues(id, secret, Instant.now())))
         .compose(v -> property(id, true)));
   }
 
@@ -252,6 +278,7 @@ final class AdminHandler {
           .put("sessionTimeoutMinutes", r.sessionRules().timeoutMs() / 60_000)
           .put("engagedSessionSeconds", r.sessionRules().engagedAfterMs() / 1000)
           .put(PLAUSIBLE_DOMAINS, new JsonArray(java.util.List.copyOf(r.plausibleDomains())))
+          .put(STREAM_IDS, new JsonArray(java.util.List.copyOf(r.streamIds())))
           .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\""
               + (r.cookieless() ? " data-cookieless=\"true\"" : "") + "></script>");
       if (withSecret) {
@@ -266,20 +293,36 @@ final class AdminHandler {
    * PlausibleDomains#MAX_PER_PROPERTY} domains, each spelled as the collector looks it up; null or absent: none).
    */
   static Set<String> plausibleDomains(JsonObject b) {
-    Object v = b.getValue(PLAUSIBLE_DOMAINS);
+    return names(b, PLAUSIBLE_DOMAINS, PlausibleDomains.MAX_PER_PROPERTY, PlausibleDomains::normalize,
+        PlausibleDomains::valid, "must be a domain as Plausible's trackers name the site (data-domain / domain): a host"
+            + " name, optionally with a port and path, e.g. example.com");
+  }
+
+  /**
+   * The stream ids of a create or PATCH body ({@code streamIds}: an array of at most {@link
+   * StreamIds#MAX_PER_PROPERTY} GA4 measurement ids, UA tracking ids or Firebase app ids; null or absent: none).
+   */
+  static Set<String> streamIds(JsonObject b) {
+    return names(b, STREAM_IDS, StreamIds.MAX_PER_PROPERTY, StreamIds::normalize, StreamIds::valid,
+        "must be a GA4 measurement id (G-XXXXXXXXXX), a Universal Analytics tracking id (UA-12345678-1) or a Firebase"
+            + " app id (1:1234567890:android:0a1b2c3d)");
+  }
+
+  /** An array of names in {@code field}, each normalized and valid ({@code hint} says what is), at most {@code max}. */
+  private static Set<String> names(JsonObject b, String field, int max, java.util.function.UnaryOperator<String> normalize,
+      java.util.function.Predicate<String> valid, String hint) {
+    Object v = b.getValue(field);
     Set<String> out = new LinkedHashSet<>();
     if (v == null) {
       return out;
     }
-    if (!(v instanceof JsonArray arr) || arr.size() > PlausibleDomains.MAX_PER_PROPERTY) {
-      throw ApiException.badRequest(PLAUSIBLE_DOMAINS, "must be an array of at most "
-          + PlausibleDomains.MAX_PER_PROPERTY + " domains");
+    if (!(v instanceof JsonArray arr) || arr.size() > max) {
+      throw ApiException.badRequest(field, "must be an array of at most " + max + " entries");
     }
     for (int i = 0; i < arr.size(); i++) {
-      String d = arr.getValue(i) instanceof String str ? PlausibleDomains.normalize(str) : null;
-      if (!PlausibleDomains.valid(d)) {
-        throw ApiException.badRequest(PLAUSIBLE_DOMAINS + "[" + i + "]", "must be a domain as Plausible's trackers"
-            + " name the site (data-domain / domain): a host name, optionally with a port and path, e.g. example.com");
+      String d = arr.getValue(i) instanceof String str ? normalize.apply(str) : null;
+      if (d == null || !valid.test(d)) {
+        throw ApiException.badRequest(field + "[" + i + "]", hint);
       }
       out.add(d);
     }
@@ -291,21 +334,49 @@ final class AdminHandler {
    * admins adding one domain at the same moment may both pass: the collector then gives it to the smaller id.)
    */
   private Future<Void> domainsFree(Set<String> domains, String self) {
-    if (domains.isEmpty()) {
+    return namesFree(domains, self, PropertiesTable.selectPlausibleDomains(), PropertyRecord::plausibleDomains,
+        PLAUSIBLE_DOMAINS, "a Plausible domain");
+  }
+
+  /** As {@link #domainsFree}, for stream ids: one names one property. */
+  private Future<Void> streamIdsFree(Set<String> ids, String self) {
+    return namesFree(ids, self, PropertiesTable.selectStreamIds(), PropertyRecord::streamIds, STREAM_IDS,
+        "a stream id");
+  }
+
+  private Future<Void> namesFree(Set<String> names, String self, String select,
+      java.util.function.Function<PropertyRecord, Set<String>> of, String field, String what) {
+    if (names.isEmpty()) {
       return Future.succeededFuture();
     }
-    return accounts.rows(PropertiesTable.selectPlausibleDomains()).compose(rows -> {
+    return accounts.rows(select).compose(rows -> {
       for (var row : rows) {
         PropertyRecord other = PropertyRecord.from(row);
-        for (String d : other.plausibleDomains()) {
-          if (domains.contains(d) && !other.propertyId().equals(self)) {
-            return Future.failedFuture(new ApiException(409, PLAUSIBLE_DOMAINS, "'" + d
-                + "' is a Plausible domain of property " + other.propertyId() + " already"));
+        for (String d : of.apply(other)) {
+          if (names.contains(d) && !other.propertyId().equals(self)) {
+            return Future.failedFuture(new ApiException(409, field, "'" + d + "' is " + what + " of property "
+                + other.propertyId() + " already"));
           }
         }
       }
       return Future.succeededFuture();
     });
+  }
+
+  /**
+   * The api secret an admin chose ({@code apiSecret}), or null when the body has none: 16-128 letters, digits,
+   * {@code -} or {@code _} (GA4's secrets are 22 such characters), so a secret copied from GA4 keeps its senders.
+   */
+  static String chosenSecret(JsonObject b) {
+    Object v = b == null ? null : b.getValue("apiSecret");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String str) || !str.matches("[A-Za-z0-9_-]{16,128}")) {
+      throw ApiException.badRequest("apiSecret", "must be 16-128 letters, digits, '-' or '_' (a GA4 api secret"
+          + " copied as it is fits)");
+    }
+    return str;
   }
 
   private static void respond(RoutingContext rc, int status, Future<JsonObject> result) {

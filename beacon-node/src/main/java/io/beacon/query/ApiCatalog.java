@@ -71,6 +71,11 @@ final class ApiCatalog {
       Map.entry("region", new Info("Region", "Geography", "The user's region.")),
       Map.entry("city", new Info("City", "Geography", "The user's city.")),
       Map.entry("eventName", new Info("Event name", "Event", "The name of the event.")),
+      Map.entry("streamId", new Info("Stream ID", "Platform / device",
+          "The stream the event was sent to: the measurement id (G-..., UA-...-..., or the property id) or the Firebase"
+              + " app id it named; (not set) for events collected before streams were recorded.")),
+      Map.entry("platform", new Info("Platform", "Platform / device",
+          "web, Android or iOS: Android or iOS for an app stream (Firebase app id), web for every other stream.")),
       Map.entry("customEvent:<param>", new Info("Event parameter <param>", "Custom",
           "An event parameter, as sent with the event; (not set) when the event has none. Any parameter name.")),
       Map.entry("customUser:<name>", new Info("User property <name>", "Custom",

@@ -84,6 +84,7 @@ final class RawHits {
       case REGION -> List.of("region");
       case CITY -> List.of("city");
       case EVENT_NAME -> List.of("event_name");
+      case STREAM_ID, PLATFORM -> List.of("stream_id");
     };
   }
 

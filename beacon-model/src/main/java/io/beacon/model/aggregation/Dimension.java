@@ -45,7 +45,11 @@ public enum Dimension {
   COUNTRY("country", true, (h, s) -> h.country()),
   REGION("region", true, (h, s) -> h.region()),
   CITY("city", true, (h, s) -> h.city()),
-  EVENT_NAME("eventName", true, (h, s) -> h.eventName());
+  EVENT_NAME("eventName", true, (h, s) -> h.eventName()),
+  // The stream the event came through (a measurement id or Firebase app id) and its platform (web, Android, iOS):
+  // answered by recompute from raw hits.
+  STREAM_ID("streamId", false, (h, s) -> h.streamId()),
+  PLATFORM("platform", false, (h, s) -> h.platform());
 
   /** GA4's value for a dimension the event does not carry. */
   public static final String NOT_SET = "(not set)";

@@ -69,10 +69,10 @@ public final class ClientState {
   /**
    * Binary form version ({@link #toBytes()}). 2: hits carry {@code non_interaction}, summaries their UA
    * interaction count; 3: hits carry {@code device_model} and {@code device_brand}; 4: hits carry the session settings they were
-   * collected under. {@link #fromBytes} still reads 1 (non_interaction null, every UA hit an interaction), 2 (model
-   * and brand null) and 3 (GA4's default settings).
+   * collected under; 5: hits carry their stream id. {@link #fromBytes} still reads 1 (non_interaction null, every UA
+   * hit an interaction), 2 (model and brand null), 3 (GA4's default settings) and 4 (no stream id).
    */
-  static final int FORMAT_VERSION = 4;
+  static final int FORMAT_VERSION = 5;
   /** The quarter hour: the unit event times are kept in to name days ({@link Dirty}). */
   public static final long SLOT_MS = Duration.ofMinutes(15).toMillis();
   /** Production settle time: 30 minutes without a new event of the session. */

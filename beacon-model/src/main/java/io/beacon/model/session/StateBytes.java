@@ -245,7 +245,8 @@ final class StateBytes {
           .screenResolution((String) v[26]).language((String) v[27]).country((String) v[28])
           .region((String) v[29]).city((String) v[30]).isBot((Boolean) v[31]).protocol((String) v[32])
           .nonInteraction((Boolean) v[33]).deviceModel((String) v[34]).deviceBrand((String) v[35])
-          .sessionTimeoutMs((Long) v[36]).engagedAfterMs((Long) v[37]).schemaVersion(schemaVersion).build();
+          .sessionTimeoutMs((Long) v[36]).engagedAfterMs((Long) v[37]).streamId((String) v[38])
+          .schemaVersion(schemaVersion).build();
     }
   }
 
@@ -254,10 +255,10 @@ final class StateBytes {
    * params map. Adding a hit field appends here and in both lists below (and bumps {@link ClientState}'s
    * format version): appended, an older state's hits (whose presence bits stop before it) read with the new
    * field null. Format 1 ended with the protocol; format 2 appended non_interaction; format 3 device_model and
-   * device_brand; format 4 the session settings.
+   * device_brand; format 4 the session settings; format 5 the stream id.
    */
   private static final char[] NULLABLE_KINDS = ("sssi" + "sm" + "lbbbb" + "sssss" + "sssss" + "sssss" + "sssss" + "bs"
-      + "b" + "ss" + "ll").toCharArray();
+      + "b" + "ss" + "ll" + "s").toCharArray();
 
   /** The hit's nullable fields (all but property, client, the two times and the schema version). */
   private static Object[] nullables(Hit h) {
@@ -271,7 +272,8 @@ final class StateBytes {
         h.isBot(), h.protocol(),
         h.nonInteraction(),
         h.deviceModel(), h.deviceBrand(),
-        h.sessionTimeoutMs(), h.engagedAfterMs()};
+        h.sessionTimeoutMs(), h.engagedAfterMs(),
+        h.streamId()};
   }
 
   static {

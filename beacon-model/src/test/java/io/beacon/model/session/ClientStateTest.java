@@ -306,6 +306,20 @@ class ClientStateTest {
   }
 
   @Test
+  void aPendingHitKeepsItsStreamIdThroughTheBinaryForm() {
+    // Format 5: an app stream's hit waiting in the state settles with its stream id (and so its platform).
+    ClientState st = new ClientState(new ClientHistory(MIDNIGHT - DAY, "x", null, "c"));
+    Hit app = hit("a1", null, MIDNIGHT, "level_up").toBuilder().streamId("1:1234567890:android:0123abcd").build();
+    st.add(List.of(app), MIDNIGHT + MIN, RULES);
+    ClientState read = ClientState.fromBytes(st.toBytes());
+    assertThat(read.settle(MIDNIGHT + 4 * HOUR, SETTLE, RULES)).extracting(o -> ((Count) o).hit())
+        .singleElement().satisfies(h -> {
+          assertThat(h.streamId()).isEqualTo("1:1234567890:android:0123abcd");
+          assertThat(h.platform()).isEqualTo("Android");
+        });
+  }
+
+  @Test
   void aFormatOneStateReadsWithEveryHitAnInteraction() {
     // Written by format 1 (before non_interaction): a settled UA session engaged by its two hits (5 s apart) and an
     // open UA hit with every flag set. The same steps today give the same state, in today's format.
@@ -324,7 +338,7 @@ class ClientStateTest {
         .params(Map.of("event_category", "scroll")).build();
     today.add(List.of(u3), MIDNIGHT + 3 * HOUR, RULES);
     byte[] v2 = today.toBytes();
-    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 4);
+    assertThat(v2[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 5);
     assertThat(read.toBytes()).isEqualTo(v2);
     // Both go on alike: a late non-interaction hit joins the settled session (still engaged by its two
     // interaction hits), and the open hit settles as it was sent (non_interaction null).
@@ -363,7 +377,7 @@ class ClientStateTest {
         .region("DE-BE").city("Berlin").build();
     today.add(List.of(m), MIDNIGHT + 3 * HOUR, RULES);
     byte[] v3 = today.toBytes();
-    assertThat(v3[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 4);
+    assertThat(v3[0]).isEqualTo((byte) ClientState.FORMAT_VERSION).isEqualTo((byte) 5);
     assertThat(read.toBytes()).isEqualTo(v3);
     // Both go on alike: the open purchase settles as it was sent (no model or brand), and a later hit with them
     // keeps them through the binary form.

@@ -116,6 +116,7 @@ public final class Enricher {
     Map<String, String> params = d.params.isEmpty() ? null : Map.copyOf(d.params);
     return Hit.builder()
         .propertyId(d.propertyId)
+        .streamId(d.streamId)
         .clientId(d.clientId)
         .userId(d.userId)
         .requestId(requestId(d).value()) // a derived id gets its first attempt's time once claimed (Ingest)

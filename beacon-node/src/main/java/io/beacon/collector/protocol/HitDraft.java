@@ -10,7 +10,11 @@ import java.util.Map;
  */
 public final class HitDraft {
   public Protocol protocol;
+  /** A Measurement Protocol hit of an app stream ({@code firebase_app_id} + {@code app_instance_id}). */
+  public boolean appStream;
   public String propertyId;
+  /** The stream id the sender named, once the property is found by it (io.beacon.model.Hit#streamId). */
+  public String streamId;
   public String clientId;
   public String userId;
   public String requestId;

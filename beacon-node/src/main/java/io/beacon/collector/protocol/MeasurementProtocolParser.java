@@ -42,6 +42,8 @@ public final class MeasurementProtocolParser {
   /** Not one of GA's documented limits (its ids are ~20 characters): the client id keys sessions and de-duplication. */
   static final int MAX_CLIENT_ID = 256;
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+  private static final Pattern APP_INSTANCE_ID = Pattern.compile("[0-9A-Fa-f]{32}");
+  private static final Pattern HEX = Pattern.compile("[0-9A-Fa-f]*");
   /**
    * Longest text accepted in {@code device} and {@code user_location}: GA documents no limit there, so Beacon applies
    * its parameter value limit rather than store unbounded dimension values.
@@ -83,11 +85,31 @@ public final class MeasurementProtocolParser {
    * @param maxSkewMs newest accepted event time beyond now
    */
   public static ParseResult parse(String measurementId, byte[] body, long nowMs, long maxAgeMs, long maxSkewMs) {
-    if (measurementId == null || measurementId.isBlank()) {
-      return ParseResult.failed(Problem.required("measurement_id"));
+    return parse(measurementId, null, body, nowMs, maxAgeMs, maxSkewMs);
+  }
+
+  /**
+   * A web stream's request ({@code measurement_id}, events of a {@code client_id}) or an app stream's ({@code
+   * firebase_app_id}, events of an {@code app_instance_id}, as GA4 documents them); exactly one of the two ids.
+   *
+   * @param firebaseAppId the {@code firebase_app_id} query parameter
+   */
+  public static ParseResult parse(String measurementId, String firebaseAppId, byte[] body, long nowMs, long maxAgeMs,
+      long maxSkewMs) {
+    boolean web = measurementId != null && !measurementId.isBlank();
+    boolean app = firebaseAppId != null && !firebaseAppId.isBlank();
+    if (web && app) {
+      return ParseResult.failed(Problem.invalid("firebase_app_id", "send measurement_id (a web stream) or "
+          + "firebase_app_id (an app stream), not both"));
     }
-    if (measurementId.length() > FieldLimits.MAX_PROPERTY_ID) {
-      return ParseResult.failed(Problem.outOfBounds("measurement_id", "measurement_id longer than "
+    if (!web && !app) {
+      return ParseResult.failed(new Problem("measurement_id", "measurement_id (a web stream) or firebase_app_id (an "
+          + "app stream) is required", ValidationCode.VALUE_REQUIRED, DropReason.MISSING_FIELD));
+    }
+    String streamField = app ? "firebase_app_id" : "measurement_id";
+    String streamId = app ? firebaseAppId : measurementId;
+    if (streamId.length() > FieldLimits.MAX_PROPERTY_ID) {
+      return ParseResult.failed(Problem.outOfBounds(streamField, streamField + " longer than "
           + FieldLimits.MAX_PROPERTY_ID + " characters"));
     }
     if (body.length > MAX_BODY_BYTES) {
@@ -113,15 +135,23 @@ public final class MeasurementProtocolParser {
       return ParseResult.failed(Problem.rejected("", "body must be a JSON object", DropReason.MALFORMED_BODY));
     }
     ParseResult result = new ParseResult();
-    JsonNode cid = root.get("client_id");
+    // A web stream's events are a browser's (client_id); an app stream's an app installation's (app_instance_id,
+    // the Firebase SDK's 32 hexadecimal digits). Either is the hit's client id.
+    String idField = app ? "app_instance_id" : "client_id";
+    JsonNode cid = root.get(idField);
     if (cid == null || cid.isNull()) {
-      return ParseResult.failed(Problem.required("client_id"));
+      return ParseResult.failed(Problem.required(idField));
     }
     if (!cid.isTextual() || cid.asText().isBlank()) {
-      return ParseResult.failed(Problem.invalid("client_id", "client_id must be a non-empty string"));
+      return ParseResult.failed(Problem.invalid(idField, idField + " must be a non-empty string"));
     }
     if (cid.asText().length() > MAX_CLIENT_ID) {
-      return ParseResult.failed(Problem.outOfBounds("client_id", "client_id longer than " + MAX_CLIENT_ID + " characters"));
+      return ParseResult.failed(Problem.outOfBounds(idField, idField + " longer than " + MAX_CLIENT_ID + " characters"));
+    }
+    if (app && !APP_INSTANCE_ID.matcher(cid.asText()).matches()) {
+      return ParseResult.failed(Problem.invalid(idField, "app_instance_id is expected to be a 32 digit hexadecimal "
+          + "number but was [" + cid.asText().length() + "] characters long" + (HEX.matcher(cid.asText()).matches()
+              ? "" : " and not hexadecimal")));
     }
     JsonNode uid = root.get("user_id");
     if (uid != null && !uid.isNull() && (!uid.isTextual() || uid.asText().length() > MAX_USER_ID)) {
@@ -163,7 +193,8 @@ public final class MeasurementProtocolParser {
     for (int i = 0; i < events.size(); i++) {
       HitDraft d = new HitDraft();
       d.protocol = Protocol.GA4_MP;
-      d.propertyId = measurementId;
+      d.propertyId = streamId;
+      d.appStream = app;
       d.clientId = cid.asText();
       d.userId = uid == null || uid.isNull() ? null : QueryStrings.blankToNull(uid.asText());
       d.ts = requestTime.ms();
@@ -180,7 +211,7 @@ public final class MeasurementProtocolParser {
           + Context.forId(root);
       Problem p = fillEvent(d, ev, "events[" + i + "]", window);
       if (p != null) {
-        result.problems.add(p);
+        result.problems.add(atEvent(i, p));
       } else {
         // User properties go with every event of the request: customUser:<name> (CustomDimension).
         context.userProperties.forEach((k, v) -> d.params.put(CustomDimension.USER_PARAM_PREFIX + k, v));
@@ -236,12 +267,9 @@ public final class MeasurementProtocolParser {
     if (!name.isTextual()) {
       return Problem.invalid(path + ".name", "event name must be a string");
     }
-    Problem np = checkName(name.asText(), path + ".name", MAX_EVENT_NAME);
+    Problem np = checkEventName(name.asText(), path + ".name");
     if (np != null) {
       return np;
-    }
-    if (RESERVED_EVENTS.contains(name.asText())) {
-      return Problem.nameReserved(path + ".name", "event name " + Problem.quote(name.asText()) + " is reserved");
     }
     d.eventName = name.asText();
     // GA: an event's own timestamp_micros overrides the request's.
@@ -536,6 +564,50 @@ public final class MeasurementProtocolParser {
       into.location = new SenderLocation(country != null ? country : rm == null ? null : rm.group(1), region, city);
     }
     return null;
+  }
+
+  /**
+   * An event's name, checked as GA's validation server does, with its descriptions (its documented example: {@code
+   * _badEventName} is NAME_INVALID, "Event at index: [0] has invalid name [_badEventName]. Names must start with an
+   * alphabetic character."): the first character before the reserved prefixes, then the characters, the length, the
+   * reserved names and prefixes. The descriptions start with "has": {@link #atEvent} puts the event's index before.
+   */
+  private static Problem checkEventName(String name, String path) {
+    String shown = "[" + Problem.bracketed(name) + "]";
+    if (name.isEmpty() || !Character.isLetter(name.charAt(0)) || name.charAt(0) > 'z') {
+      return Problem.nameInvalid(path, "has invalid name " + shown + ". Names must start with an alphabetic character.");
+    }
+    if (!NAME.matcher(name).matches()) {
+      return Problem.nameInvalid(path, "has invalid name " + shown
+          + ". Only alphanumeric characters and underscores are allowed.");
+    }
+    if (name.length() > MAX_EVENT_NAME) {
+      return Problem.outOfBounds(path, "has name " + shown + " longer than " + MAX_EVENT_NAME + " characters.");
+    }
+    if (RESERVED_EVENTS.contains(name)) {
+      return Problem.nameReserved(path, "has reserved name " + shown + ".");
+    }
+    for (String prefix : RESERVED_PREFIXES) {
+      if (name.startsWith(prefix)) {
+        return Problem.nameReserved(path, "has name " + shown + " with the reserved prefix [" + prefix + "].");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A problem of the event at {@code index} as GA's validation server reports it: field path {@code events} (GA names
+   * no finer path), the description saying which event ("Event at index: [2] ...") and, for a problem below the
+   * event's name, which field of it.
+   */
+  static Problem atEvent(int index, Problem p) {
+    String prefix = "events[" + index + "]";
+    String field = p.fieldPath().startsWith(prefix + ".") ? p.fieldPath().substring(prefix.length() + 1) : "";
+    String d = p.description().replace(prefix + ".", "");
+    String text = d.startsWith("has ") ? d
+        : field.isEmpty() || field.equals("name") || d.startsWith(field) ? "has an invalid value: " + d
+        : "has an invalid " + field + ": " + d;
+    return new Problem("events", "Event at index: [" + index + "] " + text, p.validationCode(), p.reason());
   }
 
   private static Problem checkName(String name, String path, int max) {

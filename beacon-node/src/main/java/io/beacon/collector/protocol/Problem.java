@@ -44,7 +44,15 @@ public record Problem(String fieldPath, String description, ValidationCode valid
     if (value == null) {
       return "null";
     }
-    StringBuilder b = new StringBuilder("'");
+    return "'" + bracketed(value) + "'";
+  }
+
+  /** {@link #quote}'s text without its quotes, for GA's own descriptions, which show a value in brackets. */
+  public static String bracketed(String value) {
+    if (value == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder();
     int shown = 0;
     for (int i = 0; i < value.length(); ) {
       int cp = value.codePointAt(i);
@@ -60,7 +68,7 @@ public record Problem(String fieldPath, String description, ValidationCode valid
         b.appendCodePoint(cp);
       }
     }
-    return b.append('\'').toString();
+    return b.toString();
   }
 
   /** The same problem about a field of an enclosing element ({@code prefix} + field path). */

@@ -103,7 +103,8 @@ class FieldLimitsTest {
         .singleElement().satisfies(p -> assertThat(p.validationCode()).isEqualTo(ValidationCode.EXCEEDED_MAX_ENTITIES));
     assertThat(MeasurementProtocolParser.parse("G-1", body(Map.of("items", List.of(Map.of("item_name", "x".repeat(101))))),
         NOW, H72, 600_000).problems).singleElement().satisfies(p -> {
-          assertThat(p.fieldPath()).isEqualTo("events[0].params.items[0].item_name");
+          assertThat(p.fieldPath()).isEqualTo("events");
+          assertThat(p.description()).startsWith("Event at index: [0] has an invalid params.items[0].item_name: ");
           assertThat(p.validationCode()).isEqualTo(ValidationCode.VALUE_OUT_OF_BOUNDS);
         });
     assertThat(MeasurementProtocolParser.parse("G-1", body(Map.of("items", List.of(Map.of("nested", Map.of("a", "b"))))),

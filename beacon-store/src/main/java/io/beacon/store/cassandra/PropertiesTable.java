@@ -30,14 +30,15 @@ public final class PropertiesTable {
   public static final String SESSION_TIMEOUT_MINUTES = "session_timeout_minutes";
   public static final String ENGAGED_SESSION_SECONDS = "engaged_session_seconds";
   public static final String PLAUSIBLE_DOMAINS = "plausible_domains";
+  public static final String STREAM_IDS = "stream_ids";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
       KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, SESSION_TIMEOUT_MINUTES,
-      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS);
+      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
-      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS);
+      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS);
 
   private PropertiesTable() {}
 
@@ -74,6 +75,11 @@ public final class PropertiesTable {
     return "SELECT " + PROPERTY_ID + ", " + PLAUSIBLE_DOMAINS + " FROM " + TABLE;
   }
 
+  /** Every property's id and stream ids (the admin API's check that a stream id has one property). */
+  public static String selectStreamIds() {
+    return "SELECT " + PROPERTY_ID + ", " + STREAM_IDS + " FROM " + TABLE;
+  }
+
   /** Every property's id and raw-hit retention. */
   public static String selectRetentions() {
     return "SELECT " + PROPERTY_ID + ", " + RETENTION_DAYS + " FROM " + TABLE;
@@ -88,7 +94,7 @@ public final class PropertiesTable {
   public static Object[] insertValues(PropertyRecord p) {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
         p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
-        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains()};
+        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(), p.streamIds()};
   }
 
   /**
@@ -104,7 +110,7 @@ public final class PropertiesTable {
   public static Object[] updateSettingsValues(PropertyRecord p) {
     return new Object[] {p.name(), p.timeZone(), p.allowedHostnames(), p.keyEvents(), p.retentionDays(),
         p.respectDnt(), p.cookieless(), p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(),
-        p.updatedAt(), p.propertyId()};
+        p.streamIds(), p.updatedAt(), p.propertyId()};
   }
 
   /** Replaces an existing property's api secret and {@code updated_at}; values: {@link #updateSecretValues}. */

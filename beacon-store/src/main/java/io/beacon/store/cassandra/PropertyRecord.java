@@ -31,16 +31,27 @@ import java.util.Set;
  * @param sessionTimeoutMinutes  session timeout in minutes; null: GA4's default (see {@link #sessionRules()})
  * @param engagedSessionSeconds  engaged-session threshold in seconds; null: GA4's default
  * @param plausibleDomains the domains Plausible's trackers name the property by ({@link PlausibleDomains})
+ * @param streamIds        the measurement ids and Firebase app ids its existing tags send to ({@link StreamIds})
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
     Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
-    Set<String> plausibleDomains) {
+    Set<String> plausibleDomains, Set<String> streamIds) {
 
   public PropertyRecord {
     allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
     keyEvents = keyEvents == null ? Set.of() : keyEvents;
     plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+    streamIds = streamIds == null ? Set.of() : streamIds;
+  }
+
+  /** A property without stream ids. */
+  public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+      String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+      Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
+      Set<String> plausibleDomains) {
+    this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, Set.of());
   }
 
   /** A property without Plausible domains. */
@@ -48,7 +59,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of());
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), Set.of());
   }
 
   /** A property with GA4's session settings and without Plausible domains. */
@@ -56,13 +67,27 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, null, null, Set.of());
+        createdAt, updatedAt, null, null, Set.of(), Set.of());
   }
 
   /** This property with other Plausible domains. */
   public PropertyRecord withPlausibleDomains(Set<String> domains) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
-        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains);
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains, streamIds);
+  }
+
+  /** This property with other stream ids. */
+  public PropertyRecord withStreamIds(Set<String> ids) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
+        ids);
+  }
+
+  /** This property with another api secret. */
+  public PropertyRecord withApiSecret(String secret) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, secret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
+        streamIds);
   }
 
   /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
@@ -82,7 +107,8 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null,
         has(r, c, PropertiesTable.SESSION_TIMEOUT_MINUTES) ? r.getInt(PropertiesTable.SESSION_TIMEOUT_MINUTES) : null,
         has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null,
-        set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS));
+        set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS),
+        set(r, c, PropertiesTable.STREAM_IDS));
   }
 
   /** The property's session rules: its settings, GA4's default for each one not set. */

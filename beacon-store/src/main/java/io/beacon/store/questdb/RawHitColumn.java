@@ -30,6 +30,7 @@ public enum RawHitColumn {
   LANGUAGE("language", Kind.TAG, Hit::language, (b, v) -> b.language((String) v)),
   COUNTRY("country", Kind.TAG, Hit::country, (b, v) -> b.country((String) v)),
   PROTOCOL("protocol", Kind.TAG, Hit::protocol, (b, v) -> b.protocol((String) v)),
+  STREAM_ID("stream_id", Kind.TAG, Hit::streamId, (b, v) -> b.streamId((String) v)),
   // fields
   CLIENT_ID("client_id", Kind.STRING, Hit::clientId, (b, v) -> b.clientId((String) v)),
   USER_ID("user_id", Kind.STRING, Hit::userId, (b, v) -> b.userId((String) v)),

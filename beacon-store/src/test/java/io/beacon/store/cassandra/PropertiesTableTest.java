@@ -26,7 +26,7 @@ class PropertiesTableTest {
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
             "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
-            "engagedSessionSeconds", "plausibleDomains");
+            "engagedSessionSeconds", "plausibleDomains", "streamIds");
   }
 
   @Test
@@ -39,12 +39,15 @@ class PropertiesTableTest {
         .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
-        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, updated_at = ?"
+        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, stream_ids = ?,"
+        + " updated_at = ?"
         + " WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), p.streamIds(), UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
-        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains());
+        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains(),
+        p.streamIds());
+    assertThat(PropertiesTable.selectStreamIds()).isEqualTo("SELECT property_id, stream_ids FROM properties");
     assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
   }
@@ -99,7 +102,23 @@ class PropertiesTableTest {
 
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
-        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")));
+        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")),
+        new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")));
+  }
+
+  @Test
+  void streamIdsAreSpelledOneWayAndKnownByKind() {
+    assertThat(StreamIds.normalize(" g-abc123xyz ")).isEqualTo("G-ABC123XYZ");
+    assertThat(StreamIds.normalize("ua-12345678-1")).isEqualTo("UA-12345678-1");
+    assertThat(StreamIds.kindOf("G-ABC123XYZ")).contains(StreamIds.Kind.GA4_WEB);
+    assertThat(StreamIds.kindOf("UA-12345678-1")).contains(StreamIds.Kind.UNIVERSAL);
+    assertThat(StreamIds.kindOf(StreamIds.normalize("1:1234567890:ANDROID:0A1B2C3D")))
+        .contains(StreamIds.Kind.FIREBASE_APP);
+    assertThat(StreamIds.kindOf("1:1234567890:ios:0a1b2c3d")).contains(StreamIds.Kind.FIREBASE_APP);
+    for (String bad : new String[] {"B-12345678", "G-", "G-AB", "UA-1", "UA-1-2-3", "1:2:windows:ab", "shop.example",
+        "G-ABC;DROP", ""}) {
+      assertThat(StreamIds.valid(StreamIds.normalize(bad))).as(bad).isFalse();
+    }
   }
 
   @Test
