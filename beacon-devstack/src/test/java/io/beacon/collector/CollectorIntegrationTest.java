@@ -57,6 +57,10 @@ class CollectorIntegrationTest {
   static final String DNT = "B-DNT" + RUN;
   static final String BROWSER = "B-BR" + RUN;
   static final String ANON = "B-ANON" + RUN;
+  /** A property known to its tags by a GA4 measurement id and a Firebase app id (bring-your-own ids). */
+  static final String TAGGED = "B-TAG" + RUN;
+  static final String TAGGED_WEB = "G-WEB" + RUN;
+  static final String TAGGED_APP = "1:98765" + RUN.replaceAll("[^0-9]", "1") + ":ios:00aa11bb22cc";
   static final long DERIVED_WINDOW_MS = 10_000;
 
   static LocalStack stack;
@@ -95,6 +99,9 @@ class CollectorIntegrationTest {
     join(clients.cassandra().execute(insert.bind(BROWSER, "Browser", null, Set.of("127.0.0.1", "localhost"), Set.of("signup"), false)));
     join(clients.cassandra().execute("INSERT INTO properties (property_id, name, cookieless) VALUES ('" + ANON
         + "', 'Cookieless', true)"));
+    join(clients.cassandra().execute(join(clients.cassandra().prepare("INSERT INTO properties (property_id, name, "
+        + "api_secret, stream_ids) VALUES (?, ?, ?, ?)")).bind(TAGGED, "Tagged", "GA4streamSecret_" + RUN,
+        Set.of(TAGGED_WEB, TAGGED_APP))));
     base = "http://127.0.0.1:" + port;
     reader = new HitsReader(stack.kafkaBootstrap());
   }
@@ -176,6 +183,33 @@ class CollectorIntegrationTest {
     var unknown = post("/mp/collect?measurement_id=G-NOPE&api_secret=x", "application/json", other);
     assertThat(unknown.statusCode()).isEqualTo(400);
     assertThat(messages(unknown).getJsonObject(0).getString("fieldPath")).isEqualTo("measurement_id");
+  }
+
+  @Test
+  @Order(3)
+  void hitsNamingAPropertysStreamIdsLandAsItsOwnAppStreamsToo() throws Exception {
+    String instance = ("00000000000000000000000000" + RUN).toLowerCase().replaceAll("[^0-9a-f]", "0");
+    String secret = "&api_secret=GA4streamSecret_" + RUN;
+    String app = "{\"app_instance_id\":\"" + instance + "\",\"events\":[{\"name\":\"level_up\",\"params\":{\"level\":3}}]}";
+    assertThat(post("/mp/collect?firebase_app_id=" + enc(TAGGED_APP) + secret, "application/json", app).statusCode())
+        .isEqualTo(204);
+    String web = "{\"client_id\":\"web." + RUN + "\",\"events\":[{\"name\":\"sign_up\"}]}";
+    assertThat(post("/mp/collect?measurement_id=" + TAGGED_WEB.toLowerCase() + secret, "application/json", web)
+        .statusCode()).isEqualTo(204);
+    List<Hit> hits = awaitHits(h -> h.propertyId().equals(TAGGED), 2);
+    assertThat(hits).extracting(Hit::clientId, Hit::streamId, Hit::platform).containsExactlyInAnyOrder(
+        org.assertj.core.groups.Tuple.tuple(instance, TAGGED_APP, "iOS"),
+        org.assertj.core.groups.Tuple.tuple("web." + RUN, TAGGED_WEB, "web"));
+    // Google's own example for the validation server, answered as its guide shows.
+    var documented = post("/debug/mp/collect?firebase_app_id=" + enc(TAGGED_APP) + secret, "application/json",
+        "{\"app_instance_id\":\"" + instance + "\",\"events\":[{\"name\":\"_badEventName\",\"params\":{}}]}");
+    assertThat(documented.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(documented.body()).getJsonArray("validationMessages")).isEqualTo(new JsonArray().add(
+        new JsonObject().put("fieldPath", "events").put("description", "Event at index: [0] has invalid name "
+            + "[_badEventName]. Names must start with an alphabetic character.").put("validationCode", "NAME_INVALID")));
+    var unknownApp = post("/mp/collect?firebase_app_id=1:1:android:ff" + secret, "application/json", app);
+    assertThat(unknownApp.statusCode()).isEqualTo(400);
+    assertThat(messages(unknownApp).getJsonObject(0).getString("fieldPath")).isEqualTo("firebase_app_id");
   }
 
   @Test
