@@ -97,6 +97,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealStack.class)
 class GaClientLibraryTest {
   private static final String PROPERTY = "B-GACLIENT1";
+  private static final String GA_PROPERTY = "987654321";
   private static final ZoneId ZONE = ZoneId.of("America/Sao_Paulo");
   private static final LocalDate D1 = LocalDate.of(2026, 4, 1);
   private static final LocalDate D3 = D1.plusDays(2);
@@ -141,6 +142,11 @@ class GaClientLibraryTest {
       }
     }
     Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    // The GA4 property id scripts written for GA4 name it by (set as an admin would: properties/... or the digits).
+    HttpResponse<String> ga = admin.send("PATCH", "/api/v1/admin/properties/" + PROPERTY,
+        "{\"gaPropertyId\":\"properties/" + GA_PROPERTY + "\"}", true);
+    assertThat(ga.statusCode()).as(ga.body()).isEqualTo(200);
+    assertThat(new JsonObject(ga.body()).getString("gaPropertyId")).isEqualTo(GA_PROPERTY);
     HttpResponse<String> t = admin.post("/api/v1/tokens", "{\"name\":\"ga client\"}");
     assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
     token = new JsonObject(t.body()).getString("token");
@@ -272,6 +278,17 @@ class GaClientLibraryTest {
     assertThat(r.getMetadata().getTimeZone()).isEqualTo(ZONE.getId());
     assertThat(r.getMetadata().getCurrencyCode()).isEqualTo("EUR");
     assertThat(r.getKind()).isEqualTo("analyticsData#runReport");
+  }
+
+  @Test
+  void aGa4PropertyIdNamesThePropertyItWasGivenTo() {
+    RunReportRequest byBeaconId = pastReport().addDimensions(Dimension.newBuilder().setName("country")).build();
+    RunReportResponse viaGa = client.runReport(byBeaconId.toBuilder().setProperty("properties/" + GA_PROPERTY).build());
+    assertThat(lists(rows(viaGa.getRowsList()))).isEqualTo(lists(expected(past, Hit::country)));
+    assertThat(client.getMetadata("properties/" + GA_PROPERTY + "/metadata").getDimensionsList())
+        .extracting(d -> d.getApiName()).contains("country", "streamId", "platform");
+    assertThatThrownBy(() -> client.runReport(byBeaconId.toBuilder().setProperty("properties/123").build()))
+        .as("a GA4 id no property carries").isInstanceOf(com.google.api.gax.rpc.ApiException.class);
   }
 
   @Test

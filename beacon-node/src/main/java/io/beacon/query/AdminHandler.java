@@ -41,6 +41,7 @@ final class AdminHandler {
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]{1,255}$");
   private static final String PLAUSIBLE_DOMAINS = "plausibleDomains";
   private static final String STREAM_IDS = "streamIds";
+  private static final String GA_PROPERTY_ID = "gaPropertyId";
 
   private final Vertx vertx;
   private final Accounts accounts;
@@ -68,17 +69,20 @@ final class AdminHandler {
     Set<String> domains;
     Set<String> streams;
     String secret;
+    String gaId;
     try {
       s = PropertySettings.parse(body);
       domains = plausibleDomains(body);
       streams = streamIds(body);
       secret = chosenSecret(body);
+      gaId = gaPropertyId(body);
     } catch (ApiException e) {
       ReportHandler.error(rc, e);
       return;
     }
     respond(rc, 201, domainsFree(domains, null).compose(v -> streamIdsFree(streams, null))
-        .compose(v -> insertProperty(s, domains, streams, secret, 3))
+        .compose(v -> gaPropertyIdFree(gaId, null))
+        .compose(v -> insertProperty(s, domains, streams, secret, gaId, 3))
         .compose(id -> accounts.grant(id, caller.email(), PropertyRole.ADMIN).compose(v -> property(id, true))));
   }
 
@@ -87,17 +91,17 @@ final class AdminHandler {
    * property already has (not applied) is drawn again rather than answered as created.
    */
   private Future<String> insertProperty(PropertySettings s, Set<String> domains, Set<String> streams, String secret,
-      int attempts) {
+      String gaId, int attempts) {
     String id = "B-" + Secrets.randomToken(6).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "X");
     Instant now = Instant.now();
     return accounts.rows(PropertiesTable.insertIfNotExists(),
             PropertiesTable.insertValues(s.toRecord(id, secret != null ? secret : Secrets.randomToken(24), now, now)
-                .withPlausibleDomains(domains).withStreamIds(streams)))
+                .withPlausibleDomains(domains).withStreamIds(streams).withGaPropertyId(gaId)))
         .compose(rows -> {
           if (rows.isEmpty() || rows.get(0).getBoolean("[applied]")) {
             return Future.succeededFuture(id);
           }
-          return attempts > 1 ? insertProperty(s, domains, streams, secret, attempts - 1)
+          return attempts > 1 ? insertProperty(s, domains, streams, secret, gaId, attempts - 1)
               : Future.failedFuture(new ApiException(503, "", "no free property id was drawn; try again"));
         });
   }
@@ -143,10 +147,12 @@ final class AdminHandler {
       Set<String> streams = body.containsKey(STREAM_IDS) ? streamIds(body) : before.streamIds();
       Set<String> addedStreams = new LinkedHashSet<>(streams);
       addedStreams.removeAll(before.streamIds());
+      String gaId = body.containsKey(GA_PROPERTY_ID) ? gaPropertyId(body) : before.gaPropertyId();
       return domainsFree(added, id).compose(free -> streamIdsFree(addedStreams, id))
+          .compose(free -> gaPropertyIdFree(gaId, id))
           .compose(free -> accounts.rows(PropertiesTable.updateSettingsIfExists(),
               PropertiesTable.updateSettingsValues(s.toRecord(id, null, null, Instant.now()).withPlausibleDomains(domains)
-                  .withStreamIds(streams))))
+                  .withStreamIds(streams).withGaPropertyId(gaId))))
           .compose(v -> {
             List<String> reasons = new ArrayList<>();
             if (!s.keyEvents().equals(before.keyEvents())) {
@@ -279,6 +285,7 @@ final class AdminHandler {
           .put("engagedSessionSeconds", r.sessionRules().engagedAfterMs() / 1000)
           .put(PLAUSIBLE_DOMAINS, new JsonArray(java.util.List.copyOf(r.plausibleDomains())))
           .put(STREAM_IDS, new JsonArray(java.util.List.copyOf(r.streamIds())))
+          .put(GA_PROPERTY_ID, r.gaPropertyId())
           .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\""
               + (r.cookieless() ? " data-cookieless=\"true\"" : "") + "></script>");
       if (withSecret) {
@@ -361,6 +368,28 @@ final class AdminHandler {
       }
       return Future.succeededFuture();
     });
+  }
+
+  /** The GA4 property id of a create or PATCH body ({@code gaPropertyId}: digits; null or absent: none). */
+  static String gaPropertyId(JsonObject b) {
+    Object v = b.getValue(GA_PROPERTY_ID);
+    if (v == null) {
+      return null;
+    }
+    String id = v instanceof String str ? str.strip() : v instanceof Number n && n.longValue() > 0 ? n.toString() : "";
+    if (id.startsWith("properties/")) {
+      id = id.substring("properties/".length());
+    }
+    if (!PropertyRecord.GA_PROPERTY_ID.matcher(id).matches()) {
+      throw ApiException.badRequest(GA_PROPERTY_ID, "must be a GA4 property id: its digits, e.g. 123456789");
+    }
+    return id;
+  }
+
+  /** Fails with 409 when another property than {@code self} has the GA4 property id. */
+  private Future<Void> gaPropertyIdFree(String gaId, String self) {
+    return gaId == null ? Future.succeededFuture() : namesFree(Set.of(gaId), self, PropertiesTable.selectGaPropertyIds(),
+        r -> r.gaPropertyId() == null ? Set.of() : Set.of(r.gaPropertyId()), GA_PROPERTY_ID, "the GA4 property id");
   }
 
   /**

@@ -123,6 +123,7 @@ public final class QueryVerticle extends VerticleBase {
     // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
     router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.route("/v1beta/*").handler(access::authenticate);
+    router.route("/v1beta/properties/*").handler(new GaPropertyIds(accounts)::handle);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);

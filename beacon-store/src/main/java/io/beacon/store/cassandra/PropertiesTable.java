@@ -31,14 +31,16 @@ public final class PropertiesTable {
   public static final String ENGAGED_SESSION_SECONDS = "engaged_session_seconds";
   public static final String PLAUSIBLE_DOMAINS = "plausible_domains";
   public static final String STREAM_IDS = "stream_ids";
+  public static final String GA_PROPERTY_ID = "ga_property_id";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
       KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, SESSION_TIMEOUT_MINUTES,
-      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS);
+      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS, GA_PROPERTY_ID);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
-      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS);
+      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS,
+      GA_PROPERTY_ID);
 
   private PropertiesTable() {}
 
@@ -80,6 +82,11 @@ public final class PropertiesTable {
     return "SELECT " + PROPERTY_ID + ", " + STREAM_IDS + " FROM " + TABLE;
   }
 
+  /** Every property's id and GA4 property id (the Data API's lookup of a GA4 id, the admin API's uniqueness check). */
+  public static String selectGaPropertyIds() {
+    return "SELECT " + PROPERTY_ID + ", " + GA_PROPERTY_ID + " FROM " + TABLE;
+  }
+
   /** Every property's id and raw-hit retention. */
   public static String selectRetentions() {
     return "SELECT " + PROPERTY_ID + ", " + RETENTION_DAYS + " FROM " + TABLE;
@@ -94,7 +101,8 @@ public final class PropertiesTable {
   public static Object[] insertValues(PropertyRecord p) {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
         p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
-        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(), p.streamIds()};
+        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(), p.streamIds(),
+        p.gaPropertyId()};
   }
 
   /**
@@ -110,7 +118,7 @@ public final class PropertiesTable {
   public static Object[] updateSettingsValues(PropertyRecord p) {
     return new Object[] {p.name(), p.timeZone(), p.allowedHostnames(), p.keyEvents(), p.retentionDays(),
         p.respectDnt(), p.cookieless(), p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(),
-        p.streamIds(), p.updatedAt(), p.propertyId()};
+        p.streamIds(), p.gaPropertyId(), p.updatedAt(), p.propertyId()};
   }
 
   /** Replaces an existing property's api secret and {@code updated_at}; values: {@link #updateSecretValues}. */

@@ -32,11 +32,15 @@ import java.util.Set;
  * @param engagedSessionSeconds  engaged-session threshold in seconds; null: GA4's default
  * @param plausibleDomains the domains Plausible's trackers name the property by ({@link PlausibleDomains})
  * @param streamIds        the measurement ids and Firebase app ids its existing tags send to ({@link StreamIds})
+ * @param gaPropertyId     the GA4 property id (digits) Data API clients may name it by; null: none
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
     Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
-    Set<String> plausibleDomains, Set<String> streamIds) {
+    Set<String> plausibleDomains, Set<String> streamIds, String gaPropertyId) {
+
+  /** GA4 property ids: digits (Google's are 9 or so). */
+  public static final java.util.regex.Pattern GA_PROPERTY_ID = java.util.regex.Pattern.compile("[0-9]{1,20}");
 
   public PropertyRecord {
     allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
@@ -51,7 +55,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
       Set<String> plausibleDomains) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, Set.of());
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, Set.of(), null);
   }
 
   /** A property without Plausible domains. */
@@ -59,7 +63,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), Set.of());
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), Set.of(), null);
   }
 
   /** A property with GA4's session settings and without Plausible domains. */
@@ -67,27 +71,35 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, null, null, Set.of(), Set.of());
+        createdAt, updatedAt, null, null, Set.of(), Set.of(), null);
   }
 
   /** This property with other Plausible domains. */
   public PropertyRecord withPlausibleDomains(Set<String> domains) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
-        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains, streamIds);
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains, streamIds,
+        gaPropertyId);
   }
 
   /** This property with other stream ids. */
   public PropertyRecord withStreamIds(Set<String> ids) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        ids);
+        ids, gaPropertyId);
+  }
+
+  /** This property with another GA4 property id (null: none). */
+  public PropertyRecord withGaPropertyId(String id) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
+        streamIds, id);
   }
 
   /** This property with another api secret. */
   public PropertyRecord withApiSecret(String secret) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, secret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        streamIds);
+        streamIds, gaPropertyId);
   }
 
   /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
@@ -108,7 +120,8 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.SESSION_TIMEOUT_MINUTES) ? r.getInt(PropertiesTable.SESSION_TIMEOUT_MINUTES) : null,
         has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null,
         set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS),
-        set(r, c, PropertiesTable.STREAM_IDS));
+        set(r, c, PropertiesTable.STREAM_IDS),
+        text(r, c, PropertiesTable.GA_PROPERTY_ID));
   }
 
   /** The property's session rules: its settings, GA4's default for each one not set. */

@@ -26,7 +26,7 @@ class PropertiesTableTest {
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
             "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
-            "engagedSessionSeconds", "plausibleDomains", "streamIds");
+            "engagedSessionSeconds", "plausibleDomains", "streamIds", "gaPropertyId");
   }
 
   @Test
@@ -40,13 +40,13 @@ class PropertiesTableTest {
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
         + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, stream_ids = ?,"
-        + " updated_at = ?"
+        + " ga_property_id = ?, updated_at = ?"
         + " WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), p.streamIds(), UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), p.streamIds(), "123456789", UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
         p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains(),
-        p.streamIds());
+        p.streamIds(), "123456789");
     assertThat(PropertiesTable.selectStreamIds()).isEqualTo("SELECT property_id, stream_ids FROM properties");
     assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
@@ -103,7 +103,7 @@ class PropertiesTableTest {
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
         Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")),
-        new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")));
+        new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")), "123456789");
   }
 
   @Test
