@@ -143,6 +143,27 @@ class OpenApiRoutesTest {
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
   }
 
+  /** Right to erasure in the admin API: property admins only; the work is a bridge's (none runs in this node). */
+  @Test
+  void erasureApiIsForPropertyAdminsOnly() throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    assertThat(api.send("PUT", "/api/v1/admin/properties/" + propertyId + "/roles/" + userEmail,
+        "{\"role\":\"viewer\"}").statusCode()).isLessThan(300);
+    Dashboard viewer = Dashboard.login(node.queryPort, userEmail, "a viewer's long password");
+    String body = "{\"property\":\"" + propertyId + "\",\"clientId\":\"1.1\"}";
+    HttpResponse<String> refused = viewer.post("/api/v1/admin/erasures", body);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    HttpResponse<String> noId = api.post("/api/v1/admin/erasures", "{\"property\":\"" + propertyId + "\"}");
+    assertThat(noId.statusCode()).as(noId.body()).isEqualTo(400);
+    HttpResponse<String> both = api.post("/api/v1/admin/erasures", "{\"property\":\"" + propertyId
+        + "\",\"clientId\":\"1.1\",\"userId\":\"u\"}");
+    assertThat(both.statusCode()).as(both.body()).isEqualTo(400);
+    HttpResponse<String> unknown = api.post("/api/v1/admin/erasures", "{\"property\":\"B-NONE\",\"clientId\":\"1\"}");
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+    HttpResponse<String> noBridge = api.post("/api/v1/admin/erasures", body);
+    assertThat(noBridge.statusCode()).as(noBridge.body()).isEqualTo(503);
+  }
+
   @Test
   void theParserRefusesDuplicateKeys() {
     assertThatThrownBy(() -> strictYaml().readTree("paths:\n  /a:\n    get: {responses: {'200': {description: x}}}\n"
