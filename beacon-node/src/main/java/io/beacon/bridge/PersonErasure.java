@@ -4,7 +4,6 @@ import io.beacon.contract.RawErasureContract;
 import io.beacon.contract.RecomputeJobRequest;
 import io.beacon.contract.RecomputeJobsContract;
 import io.beacon.infra.clients.PropertyLookup;
-import io.beacon.recompute.RecomputeCaches;
 import io.beacon.store.cassandra.ErasuresTable;
 import io.beacon.store.cassandra.FirstVisitsTable;
 import io.vertx.cassandra.CassandraClient;
@@ -118,7 +117,7 @@ public final class PersonErasure {
           Set<String> keys = new HashSet<>();
           rows.forEach(r -> keys.add(r.getString(0)));
           return vertx.executeBlocking(() -> {
-            IgniteCache<String, Object> cache = ignite.cache(RecomputeCaches.REPORTS);
+            IgniteCache<String, Object> cache = ignite.cache(RecomputeJobsContract.REPORTS_CACHE);
             if (cache != null) {
               // The cache writes through: every entry it holds has its row, so the rows' keys are all its keys.
               cache.removeAll(keys);

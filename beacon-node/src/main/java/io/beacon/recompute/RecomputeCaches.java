@@ -25,8 +25,8 @@ import org.apache.ignite.lang.IgnitePredicate;
  * the bounded, evicting data region (Cassandra keeps whatever memory drops), and entries expire after an hour
  * in memory.
  */
-public final class RecomputeCaches {
-  public static final String REPORTS = "beacon-recompute-reports";
+final class RecomputeCaches {
+  static final String REPORTS = io.beacon.contract.RecomputeJobsContract.REPORTS_CACHE;
   static final String AGGREGATES = "beacon-recompute-aggregates";
 
   private RecomputeCaches() {}
