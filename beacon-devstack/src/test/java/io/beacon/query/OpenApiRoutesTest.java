@@ -147,9 +147,15 @@ class OpenApiRoutesTest {
   @Test
   void erasureApiIsForPropertyAdminsOnly() throws Exception {
     ApiClient api = new ApiClient(node.queryPort, token);
-    assertThat(api.send("PUT", "/api/v1/admin/properties/" + propertyId + "/roles/" + userEmail,
-        "{\"role\":\"viewer\"}").statusCode()).isLessThan(300);
-    Dashboard viewer = Dashboard.login(node.queryPort, userEmail, "a viewer's long password");
+    // A viewer of its own (the route checks may delete the shared one at any time).
+    String email = "eraser-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+    HttpResponse<String> u = api.post("/api/v1/admin/users",
+        "{\"email\":\"" + email + "\",\"password\":\"a viewer's long password\"}");
+    assertThat(u.statusCode()).as(u.body()).isEqualTo(201);
+    HttpResponse<String> granted = api.send("PUT", "/api/v1/admin/properties/" + propertyId + "/roles/" + email,
+        "{\"role\":\"viewer\"}");
+    assertThat(granted.statusCode()).as(granted.body()).isLessThan(300);
+    Dashboard viewer = Dashboard.login(node.queryPort, email, "a viewer's long password");
     String body = "{\"property\":\"" + propertyId + "\",\"clientId\":\"1.1\"}";
     HttpResponse<String> refused = viewer.post("/api/v1/admin/erasures", body);
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
@@ -547,6 +553,7 @@ class OpenApiRoutesTest {
       case "PUT /api/v1/admin/properties/{id}/roles/{email}" -> "{\"role\":\"viewer\"}";
       case "POST /api/v1/admin/users" ->
           "{\"email\":\"u-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com\",\"password\":\"another long password\"}";
+      case "POST /api/v1/admin/erasures" -> "{\"property\":\"" + propertyId + "\",\"clientId\":\"1.1\"}";
       case "POST /api/v1/admin/recompute" -> "{\"property\":\"" + propertyId + "\",\"from\":\"2025-01-01\",\"to\":\"2025-01-02\"}";
       default -> {
         if (op.node.has("requestBody")) {
