@@ -143,6 +143,33 @@ class OpenApiRoutesTest {
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
   }
 
+  /** Right to erasure in the admin API: property admins only; the work is a bridge's (none runs in this node). */
+  @Test
+  void erasureApiIsForPropertyAdminsOnly() throws Exception {
+    ApiClient api = new ApiClient(node.queryPort, token);
+    // A viewer of its own (the route checks may delete the shared one at any time).
+    String email = "eraser-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+    HttpResponse<String> u = api.post("/api/v1/admin/users",
+        "{\"email\":\"" + email + "\",\"password\":\"a viewer's long password\"}");
+    assertThat(u.statusCode()).as(u.body()).isEqualTo(201);
+    HttpResponse<String> granted = api.send("PUT", "/api/v1/admin/properties/" + propertyId + "/roles/" + email,
+        "{\"role\":\"viewer\"}");
+    assertThat(granted.statusCode()).as(granted.body()).isLessThan(300);
+    Dashboard viewer = Dashboard.login(node.queryPort, email, "a viewer's long password");
+    String body = "{\"property\":\"" + propertyId + "\",\"clientId\":\"1.1\"}";
+    HttpResponse<String> refused = viewer.post("/api/v1/admin/erasures", body);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    HttpResponse<String> noId = api.post("/api/v1/admin/erasures", "{\"property\":\"" + propertyId + "\"}");
+    assertThat(noId.statusCode()).as(noId.body()).isEqualTo(400);
+    HttpResponse<String> both = api.post("/api/v1/admin/erasures", "{\"property\":\"" + propertyId
+        + "\",\"clientId\":\"1.1\",\"userId\":\"u\"}");
+    assertThat(both.statusCode()).as(both.body()).isEqualTo(400);
+    HttpResponse<String> unknown = api.post("/api/v1/admin/erasures", "{\"property\":\"B-NONE\",\"clientId\":\"1\"}");
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+    HttpResponse<String> noBridge = api.post("/api/v1/admin/erasures", body);
+    assertThat(noBridge.statusCode()).as(noBridge.body()).isEqualTo(503);
+  }
+
   @Test
   void theParserRefusesDuplicateKeys() {
     assertThatThrownBy(() -> strictYaml().readTree("paths:\n  /a:\n    get: {responses: {'200': {description: x}}}\n"
@@ -526,6 +553,7 @@ class OpenApiRoutesTest {
       case "PUT /api/v1/admin/properties/{id}/roles/{email}" -> "{\"role\":\"viewer\"}";
       case "POST /api/v1/admin/users" ->
           "{\"email\":\"u-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com\",\"password\":\"another long password\"}";
+      case "POST /api/v1/admin/erasures" -> "{\"property\":\"" + propertyId + "\",\"clientId\":\"1.1\"}";
       case "POST /api/v1/admin/recompute" -> "{\"property\":\"" + propertyId + "\",\"from\":\"2025-01-01\",\"to\":\"2025-01-02\"}";
       default -> {
         if (op.node.has("requestBody")) {

@@ -9,6 +9,7 @@ import io.beacon.infra.NodeContext;
 import io.beacon.contract.RoleStatus;
 import io.beacon.infra.config.BridgeConfig;
 import io.beacon.infra.config.Role;
+import io.beacon.store.cassandra.ErasuresTable;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -40,6 +41,7 @@ public final class BridgeVerticle extends VerticleBase {
   private RealtimeConsumer realtime;
   private RealtimePublisher publisher;
   private RawRetention retention;
+  private Tombstones tombstones;
   private ConsumerHealth rawHealth;
   private volatile boolean stopping;
 
@@ -59,22 +61,34 @@ public final class BridgeVerticle extends VerticleBase {
     // set-up (Retrofit proxies, OkHttp) took seconds of class loading on a busy machine (blocked-thread warnings).
     return vertx.executeBlocking(() -> {
       writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
+      tombstones = new Tombstones(ctx.ignite());
       return new IgniteWriteGate(ctx.ignite());
-    }).compose(gate -> {
+    }).compose(gate -> ctx.clients().cassandra().executeWithFullFetch(ErasuresTable.selectAll(null))
+        .compose(rows -> vertx.executeBlocking(() -> {
+          // Before the raw consumer starts: a replay must meet every recent erasure.
+          tombstones.load(rows.stream().map(ErasuresTable::from).toList(), java.time.Instant.now());
+          return gate;
+        }))).compose(gate -> {
       rawHealth = new ConsumerHealth(vertx, "bridge-raw-" + id, System::currentTimeMillis);
       supervise("beacon-bridge-raw-" + id, () -> {
         raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), cfg.rawWriteConcurrency(), writer,
-            gate, metrics, rawHealth, cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
+            gate, tombstones, metrics, rawHealth, cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
         return new Started(raw, raw.done());
       }, rawHealth);
       RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
       retention = new RawRetention(vertx, ctx.clients().questdb(),
-          RawRetention.fromProperties(() -> ctx.clients().cassandra()), erasure, cfg.retentionDays(),
+          RawRetention.fromProperties(() -> ctx.clients().cassandra()), erasure,
+          new AggRetention(() -> ctx.clients().cassandra()), cfg.retentionDays(),
           cfg.retentionCheckMs());
       retention.start();
+      // A rewrite a crash interrupted is completed now, not at the next erasure.
+      erasure.recover().onFailure(e -> LOG.warn("Could not restore rows of an interrupted erasure: {}", e.toString()));
+      PersonErasure persons = new PersonErasure(vertx, erasure, () -> ctx.clients().cassandra(), tombstones,
+          ctx.ignite());
       MessageConsumer<JsonObject> erasures = RawErasureContract.CONTRACT.serve(vertx, request ->
-          erasure.eraseClient(request.clientId()).recover(e -> Future.failedFuture(
-              new BusFailure(e instanceof IllegalArgumentException ? 400 : 500, "", e.getMessage()))));
+          persons.erase(request).recover(e -> Future.failedFuture(new BusFailure(
+              e instanceof IllegalArgumentException ? 400 : e instanceof RawErasure.ErasureBusyException ? 409 : 500,
+              "", e.getMessage()))));
       return erasures.completion();
     }).compose(v -> vertx.executeBlocking(() -> new RealtimeStore(ctx.ignite(), cfg.realtimeWindowMinutes())))
         .compose(s -> {

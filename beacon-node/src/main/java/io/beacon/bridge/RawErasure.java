@@ -7,23 +7,32 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Right to erasure for the raw store: deletes every raw hit of one client id, and nothing else.
+ * Right to erasure for the raw store: deletes every raw hit of one person of one property (by client id or by
+ * user id), and nothing else; the retention's partition rewrite ({@link #eraseWhere}) runs through it too.
  *
- * <p>QuestDB has no DELETE, so each day partition holding the client's hits is rewritten: its other
- * rows are copied to {@code hits_erasure_<day>}, the partition is dropped, the copy is inserted back
- * and dropped. To lose no concurrent write, raw writes are paused cluster-wide first
- * ({@link IgniteWriteGate}: consumers treat the pause like an outage, retry, skip nothing) and the
- * WAL is let drain, so the copy sees every committed row. A copy left behind by a crash is inserted
- * back by the next erasure before anything else (the table's DEDUP makes that idempotent).
- * One erasure at a time in the cluster; a second one fails fast and can be retried.
+ * <p>QuestDB has no DELETE, so each day partition holding the rows is rewritten: its other rows are copied to
+ * {@code hits_erasure_<day>}, the partition is dropped, the copy is inserted back and dropped. To lose no
+ * concurrent write, raw writes are paused cluster-wide first ({@link IgniteWriteGate}: consumers treat the pause
+ * like an outage, retry, skip nothing) and the WAL is let drain, so the copy sees every committed row.
+ *
+ * <p>Crash safety: the copy is complete before the partition is dropped, and it is only dropped once its rows are
+ * back. A rewrite interrupted anywhere leaves either nothing or a copy; {@link #recover()} inserts such copies
+ * back (DEDUP makes that idempotent: a copy made before its drop rewrites rows that are there) and runs at bridge
+ * start and before every retention run, as well as before every erasure, so a day is short only until then. The
+ * gate's lease (a departed holder holds nothing) lets that recovery run at once on another node.
+ * One erasure at a time in the cluster; a second one fails fast ({@link ErasureBusyException}) and can be retried.
  */
 public final class RawErasure {
   private static final Logger LOG = LoggerFactory.getLogger(RawErasure.class);
@@ -39,13 +48,80 @@ public final class RawErasure {
     this.gate = gate;
   }
 
-  /** Deletes the client's raw hits; completes with what was erased. */
-  public Future<RawErasureContract.Result> eraseClient(String clientId) {
-    if (clientId == null || clientId.isEmpty()) {
-      return Future.failedFuture(new IllegalArgumentException("clientId is required"));
+  /** One person of one property, known by client id or by user id. */
+  public record Target(String propertyId, RawErasureContract.IdKind kind, String id) {
+    public Target {
+      if (propertyId == null || propertyId.isBlank() || id == null || id.isEmpty() || kind == null) {
+        throw new IllegalArgumentException("a property id, an id kind and an id are required");
+      }
     }
-    return erase("client " + clientId, "client_id = " + literal(clientId))
-        .map(r -> new RawErasureContract.Result(clientId, r.rowsErased(), r.partitions()));
+
+    /** The raw hits of the person, as a QuestDB condition (literals only). */
+    String condition() {
+      return "property_id = " + literal(propertyId) + " AND " + kind.column() + " = " + literal(id);
+    }
+  }
+
+  /**
+   * What erasing a person removed from the raw store: rows, day partitions, the time of their earliest hit (null
+   * if none), and the client ids that have no raw hit left in the property (their first visits can go).
+   */
+  public record PersonErased(long rowsErased, int partitions, Instant earliest, List<String> goneClients) {}
+
+  /** Deletes the person's raw hits of the property, and nothing else; completes with what was erased. */
+  public Future<PersonErased> erasePerson(Target target) {
+    String what = target.kind().field() + " of property " + target.propertyId();
+    List<String> clients = new ArrayList<>();
+    Instant[] earliest = new Instant[1];
+    return withGate(what, () -> questdb.query("SELECT client_id, min(ts) AS first FROM hits WHERE "
+            + target.condition()).execute()
+        .compose(rows -> {
+          for (Row r : rows) {
+            if (r.getString("client_id") != null) {
+              clients.add(r.getString("client_id"));
+            }
+            Instant first = r.getLocalDateTime("first").toInstant(ZoneOffset.UTC);
+            earliest[0] = earliest[0] == null || first.isBefore(earliest[0]) ? first : earliest[0];
+          }
+          return rewrite(what, target.condition());
+        })
+        .compose(erased -> remaining(target.propertyId(), clients).map(left -> {
+          List<String> gone = new ArrayList<>(clients);
+          gone.removeAll(left);
+          return new PersonErased(erased.rowsErased(), erased.partitions(), earliest[0], gone);
+        })));
+  }
+
+  /** Which of {@code clients} still have raw hits in the property. */
+  private Future<Set<String>> remaining(String propertyId, List<String> clients) {
+    if (clients.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    String in = String.join(",", clients.stream().map(RawErasure::literal).toList());
+    return questdb.query("SELECT DISTINCT client_id FROM hits WHERE property_id = " + literal(propertyId)
+            + " AND client_id IN (" + in + ")").execute()
+        .map(rows -> {
+          Set<String> left = new HashSet<>();
+          rows.forEach(r -> left.add(r.getString(0)));
+          return left;
+        });
+  }
+
+  /**
+   * Completes the day rewrites an erasure interrupted (a crash, a lost node) by inserting their kept rows back, so
+   * no day stays short until the next erasure: the bridge runs it at start and before each retention run. Does
+   * nothing while another erasure holds the gate (its copies are not leftovers).
+   */
+  public Future<Integer> recover() {
+    return vertx.executeBlocking(gate::close, false).compose(closed -> {
+      if (!closed) {
+        return Future.succeededFuture(0);
+      }
+      return restoreLeftovers().eventually(() -> vertx.executeBlocking(() -> {
+        gate.open();
+        return null;
+      }, false));
+    });
   }
 
   /** What a rewrite erased: rows, and the day partitions they were in. */
@@ -63,21 +139,36 @@ public final class RawErasure {
   }
 
   private Future<Erased> erase(String what, String condition) {
+    return withGate(what, () -> rewrite(what, condition));
+  }
+
+  /**
+   * Runs {@code job} with raw writes paused cluster-wide, once every in-flight write has ended and the WAL is
+   * applied, after restoring what an interrupted erasure left; fails fast if another erasure holds the gate.
+   */
+  private <T> Future<T> withGate(String what, Supplier<Future<T>> job) {
     return vertx.executeBlocking(gate::close, false).compose(closed -> {
       if (!closed) {
-        return Future.failedFuture(new IllegalStateException("another erasure is running; retry later"));
+        return Future.failedFuture(new ErasureBusyException());
       }
       LOG.info("Erasure of {}: raw writes paused", what);
       return waitFor(() -> vertx.executeBlocking(() -> gate.drained().getAsBoolean(), false), "in-flight raw writes")
           .compose(v -> walApplied())
           .compose(v -> restoreLeftovers())
-          .compose(v -> rewrite(what, condition))
+          .compose(n -> job.get())
           .eventually(() -> vertx.executeBlocking(() -> {
             gate.open();
             LOG.info("Erasure of {}: raw writes resumed", what);
             return null;
           }, false));
     });
+  }
+
+  /** Another erasure (or retention rewrite) holds the raw-write gate: retry later. */
+  public static final class ErasureBusyException extends IllegalStateException {
+    ErasureBusyException() {
+      super("another erasure is running; retry later");
+    }
   }
 
   /** A QuestDB string literal (DDL takes no bind parameters): quoted, its quotes doubled. */
@@ -117,19 +208,25 @@ public final class RawErasure {
         .compose(v -> sql("DROP TABLE " + copy));
   }
 
-  /** Copies a crashed erasure left behind go back into the table first (idempotent thanks to DEDUP). */
-  private Future<Void> restoreLeftovers() {
+  /**
+   * Copies an interrupted erasure left behind go back into the table first (idempotent thanks to DEDUP: a copy
+   * made before its partition was dropped only rewrites rows that are there); completes with how many.
+   */
+  private Future<Integer> restoreLeftovers() {
     return questdb.query("SELECT table_name FROM tables() WHERE table_name LIKE 'hits_erasure_%'").execute()
         .compose(rows -> {
           Future<Void> chain = Future.succeededFuture();
+          int n = 0;
           for (Row r : rows) {
             String t = r.getString(0);
+            n++;
             LOG.warn("Erasure: restoring rows from {} left by an interrupted erasure", t);
             chain = chain.compose(v -> sql("INSERT INTO hits SELECT * FROM " + t))
                 .compose(v -> walApplied())
                 .compose(v -> sql("DROP TABLE " + t));
           }
-          return chain;
+          int restored = n;
+          return chain.map(restored);
         });
   }
 

@@ -1,6 +1,8 @@
 package io.beacon.bridge;
 
+import io.beacon.model.Hit;
 import io.beacon.store.questdb.LineEncoder;
+import io.beacon.store.topic.HitCodec;
 import io.beacon.store.topic.Topics;
 import io.micrometer.core.instrument.Gauge;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +88,8 @@ public final class RawHitsConsumer extends ConsumerLoop {
   private final Map<String, Object> producerProps;
   private final RawBatchWriter writer;
   private final WriteGate gate;
+  /** Erased persons whose replayed hits are skipped; null for none. */
+  private final Tombstones tombstones;
   private final BridgeMetrics metrics;
   private final ConsumerHealth health;
   private final int concurrency;
@@ -107,9 +111,10 @@ public final class RawHitsConsumer extends ConsumerLoop {
   private KafkaProducer<byte[], byte[]> dlq;
 
   public RawHitsConsumer(String bootstrap, String clientId, int batchSize, int concurrency, RawBatchWriter writer,
-                         WriteGate gate, BridgeMetrics metrics, ConsumerHealth health, long minBackoffMs,
-                         long maxBackoffMs) {
+                         WriteGate gate, Tombstones tombstones, BridgeMetrics metrics, ConsumerHealth health,
+                         long minBackoffMs, long maxBackoffMs) {
     this.gate = gate;
+    this.tombstones = tombstones;
     this.clientId = clientId;
     // Several polls fill one batch, so a backlog is written in full batches (fewer, larger QuestDB
     // transactions) and a batch never exceeds batchSize.
@@ -277,8 +282,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
       try {
         long start = System.nanoTime();
         List<BatchSplitter.Rejected<Integer>> refused = b.lines() == 0 ? List.of()
-            : BatchSplitter.write(new Indexes(b.lines()), lines -> gatedWrite(lines.size() == b.lines()
-                ? b.body.toString() : join(b, lines)));
+            : BatchSplitter.write(new Indexes(b.lines()), lines -> gatedWrite(b, lines));
         metrics.writeLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         metrics.batches.increment();
         metrics.rowsWritten.increment(b.lines() - refused.size());
@@ -344,7 +348,12 @@ public final class RawHitsConsumer extends ConsumerLoop {
     }
   }
 
-  private void gatedWrite(String body) {
+  /**
+   * Writes the lines with the gate entered. The tombstones are checked here, inside the gate, not when the batch
+   * was encoded: an erasure closes the gate after its tombstone is in every node's view, so a batch encoded
+   * before it and retried after it still skips the erased person's hits.
+   */
+  private void gatedWrite(Batch b, List<Integer> lines) {
     try {
       gate.enter();
     } catch (StoreUnavailableException e) {
@@ -354,13 +363,39 @@ public final class RawHitsConsumer extends ConsumerLoop {
       throw new StoreUnavailableException("raw write gate unavailable: " + e, e);
     }
     try {
-      writer.write(body);
+      List<Integer> kept = notErased(b, lines);
+      if (!kept.isEmpty()) {
+        writer.write(kept.size() == b.lines() ? b.body.toString() : join(b, kept));
+      }
     } finally {
       try {
         gate.exit();
       } catch (RuntimeException e) {
         LOG.warn("Raw consumer {}: could not leave the write gate: {}", clientId, e.toString());
       }
+    }
+  }
+
+  /** The lines whose hit belongs to no person erased after receiving it (all of them while no tombstone is recent). */
+  private List<Integer> notErased(Batch b, List<Integer> lines) {
+    try {
+      if (tombstones == null || !tombstones.any()) {
+        return lines;
+      }
+      List<Integer> kept = new ArrayList<>(lines.size());
+      for (int i : lines) {
+        Hit h = HitCodec.decode(b.records.get(i).value());
+        if (!tombstones.erased(h.propertyId(), h.clientId(), h.userId(), h.receivedAt())) {
+          kept.add(i);
+        }
+      }
+      if (kept.size() < lines.size()) {
+        LOG.info("Raw consumer {}: skipped {} hits of erased persons", clientId, lines.size() - kept.size());
+      }
+      return kept;
+    } catch (RuntimeException e) {
+      // Ignite unreachable: no write without knowing the tombstones, retry like an outage.
+      throw new StoreUnavailableException("erasure tombstones unavailable: " + e, e);
     }
   }
 

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * partition rewrite ({@link RawErasure#eraseWhere}, raw writes paused meanwhile); that step first counts the
  * expired rows and does nothing when there are none, so a run after a successful one changes nothing.
  * Several nodes may run it at once: drops are idempotent and one rewrite runs at a time in the cluster (the
- * others skip until the next run).
+ * others skip until the next run). Each run first completes any rewrite an interrupted erasure left
+ * ({@link RawErasure#recover}), and ends with the aggregates' retention ({@link AggRetention}), same days.
  */
 public final class RawRetention {
   private static final Logger LOG = LoggerFactory.getLogger(RawRetention.class);
@@ -38,6 +39,7 @@ public final class RawRetention {
   private final Pool questdb;
   private final Supplier<Future<Map<String, Integer>>> perProperty;
   private final RawErasure erasure;
+  private final AggRetention aggregates;
   private final int defaultDays;
   private final long intervalMs;
   private long timer = -1;
@@ -48,6 +50,13 @@ public final class RawRetention {
    */
   public RawRetention(Vertx vertx, Pool questdb, Supplier<Future<Map<String, Integer>>> perProperty,
                       RawErasure erasure, int defaultDays, long intervalMs) {
+    this(vertx, questdb, perProperty, erasure, null, defaultDays, intervalMs);
+  }
+
+  /** @param aggregates the aggregates' retention, run after the raw hits' (null: none) */
+  public RawRetention(Vertx vertx, Pool questdb, Supplier<Future<Map<String, Integer>>> perProperty,
+                      RawErasure erasure, AggRetention aggregates, int defaultDays, long intervalMs) {
+    this.aggregates = aggregates;
     this.vertx = vertx;
     this.questdb = questdb;
     this.perProperty = perProperty;
@@ -92,7 +101,9 @@ public final class RawRetention {
    * "rowsErased", "partitions"}} (the rewrite step's figures, 0 when it had nothing to do).
    */
   public Future<JsonObject> runOnce(Instant now) {
-    return perProperty.get().compose(days -> {
+    // First complete any rewrite an interrupted erasure left (a short day must not wait for the next erasure).
+    Future<Integer> recovered = erasure == null ? Future.succeededFuture(0) : erasure.recover();
+    return recovered.compose(restored -> perProperty.get()).compose(days -> {
       // The longest retention any hit can have: the default for properties without their own, and each own one.
       Integer longest = defaultDays == 0 ? null : defaultDays;
       for (int d : days.values()) {
@@ -103,7 +114,9 @@ public final class RawRetention {
       String expired = expiredCondition(now, days, longest);
       return dropped.compose(v -> expired == null ? Future.succeededFuture(new JsonObject().put("rowsErased", 0L)
               .put("partitions", 0)) : eraseExpired(expired))
-          .map(r -> r.put("droppedBefore", dropBefore == null ? null : dropBefore.toString()));
+          .map(r -> r.put("droppedBefore", dropBefore == null ? null : dropBefore.toString()))
+          .compose(r -> aggregates == null ? Future.succeededFuture(r)
+              : aggregates.runOnce(now, days, defaultDays).map(n -> r.put("aggPartitionsTrimmed", n)));
     });
   }
 

@@ -16,6 +16,11 @@ public final class RecomputeJobsContract {
   private RecomputeJobsContract() {}
 
   public static final String ADDRESS = "beacon.recompute.jobs";
+  /**
+   * The recompute role's Ignite cache of ad-hoc reports (write-through to {@code report_cache}), by name: the
+   * erasure drops a property's entries from it.
+   */
+  public static final String REPORTS_CACHE = "beacon-recompute-reports";
   private static final FailureForm FAILURES = FailureForm.FIELD_JSON;
 
   /** What the recompute role does with each request. */

@@ -155,6 +155,8 @@ public final class QueryVerticle extends VerticleBase {
     router.get("/api/v1/admin/recompute").handler(recompute::list);
     router.get("/api/v1/admin/recompute/:job").handler(recompute::get);
     router.delete("/api/v1/admin/recompute/:job").handler(recompute::cancel);
+    ErasureAdminHandler erasures = new ErasureAdminHandler(vertx, access, new PropertyLookup(cassandra, STORE_TIMEOUT));
+    router.post("/api/v1/admin/erasures").handler(erasures::erase);
 
     Endpoint ep = ctx.config().http().query();
     return Future.all(

@@ -26,7 +26,7 @@ import org.apache.ignite.lang.IgnitePredicate;
  * in memory.
  */
 final class RecomputeCaches {
-  static final String REPORTS = "beacon-recompute-reports";
+  static final String REPORTS = io.beacon.contract.RecomputeJobsContract.REPORTS_CACHE;
   static final String AGGREGATES = "beacon-recompute-aggregates";
 
   private RecomputeCaches() {}

@@ -201,34 +201,43 @@ class ContractsTest {
 
   @Test
   void noConsumerOrNoAnswerStaysAReplyException() {
-    Throwable e = failure(RawErasureContract.CONTRACT.request(vertx, new RawErasureContract.Request("c"), QUICK));
+    Throwable e = failure(RawErasureContract.CONTRACT.request(vertx, new RawErasureContract.Request("B-1",
+        RawErasureContract.IdKind.CLIENT_ID, "c", "admin@example.com"), QUICK));
     assertThat(e).isInstanceOf(ReplyException.class);
     assertThat(((ReplyException) e).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
   }
 
   @Test
   void erasureAndSnapshotFailuresArePlainMessages() throws Exception {
-    MessageConsumer<JsonObject> erasure = RawErasureContract.CONTRACT.serve(vertx, r -> r.clientId().equals("busy")
-        ? Future.failedFuture(new IllegalStateException("another erasure is running; retry later"))
-        : Future.succeededFuture(new RawErasureContract.Result(r.clientId(), 12, 2)));
+    MessageConsumer<JsonObject> erasure = RawErasureContract.CONTRACT.serve(vertx, r -> r.id().equals("busy")
+        ? Future.failedFuture(new BusFailure(409, "", "another erasure is running; retry later"))
+        : Future.succeededFuture(new RawErasureContract.Result(r.propertyId(), r.kind(), 12, 2, 1, 0,
+            "2026-02-01T00:00:00Z", null)));
     MessageConsumer<JsonObject> snapshots = RealtimeContract.SNAPSHOT.serve(vertx, r -> Future.succeededFuture(
         new RealtimeSnapshot(r.propertyId(), 1L, 30, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of(),
             null)));
     join(erasure.completion());
     join(snapshots.completion());
     try {
-      assertThat(join(RawErasureContract.CONTRACT.request(vertx, new RawErasureContract.Request("c-1"), QUICK)))
-          .isEqualTo(new RawErasureContract.Result("c-1", 12, 2));
+      assertThat(join(RawErasureContract.CONTRACT.request(vertx, new RawErasureContract.Request("B-1",
+          RawErasureContract.IdKind.USER_ID, "u-1", "admin@example.com"), QUICK)))
+          .isEqualTo(new RawErasureContract.Result("B-1", RawErasureContract.IdKind.USER_ID, 12, 2, 1, 0,
+              "2026-02-01T00:00:00Z", null));
       assertThat(join(vertx.eventBus().<JsonObject>request(RawErasureContract.CONTRACT.address(),
-          new JsonObject().put("clientId", "c-1"), QUICK)).body().encode())
-          .isEqualTo("{\"clientId\":\"c-1\",\"rowsErased\":12,\"partitions\":2}");
+          new JsonObject().put("propertyId", "B-1").put("clientId", "c-1"), QUICK)).body().encode())
+          .isEqualTo("{\"propertyId\":\"B-1\",\"idKind\":\"clientId\",\"rowsErased\":12,\"partitions\":2,"
+              + "\"firstVisitsDeleted\":1,\"reportsDropped\":0,\"erasedAt\":\"2026-02-01T00:00:00Z\","
+              + "\"historyRecompute\":null}");
       ReplyException none = (ReplyException) failure(vertx.eventBus().request(RawErasureContract.CONTRACT.address(),
-          new JsonObject(), QUICK));
+          new JsonObject().put("propertyId", "B-1"), QUICK));
       assertThat(none.failureCode()).isEqualTo(400);
-      assertThat(none.getMessage()).isEqualTo("clientId is required");
+      assertThat(none.getMessage()).isEqualTo("clientId or userId is required");
+      ReplyException both = (ReplyException) failure(vertx.eventBus().request(RawErasureContract.CONTRACT.address(),
+          new JsonObject().put("propertyId", "B-1").put("clientId", "c").put("userId", "u"), QUICK));
+      assertThat(both.failureCode()).isEqualTo(400);
       BusFailure busy = (BusFailure) failure(RawErasureContract.CONTRACT.request(vertx,
-          new RawErasureContract.Request("busy"), QUICK));
-      assertThat(busy.status()).isEqualTo(500);
+          new RawErasureContract.Request("B-1", RawErasureContract.IdKind.CLIENT_ID, "busy", null), QUICK));
+      assertThat(busy.status()).isEqualTo(409);
       assertThat(busy.getMessage()).isEqualTo("another erasure is running; retry later");
 
       assertThat(join(RealtimeContract.SNAPSHOT.request(vertx, new RealtimeContract.SnapshotRequest("B-9"), QUICK))

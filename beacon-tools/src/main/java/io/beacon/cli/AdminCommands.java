@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The command lines of {@code beacon token|property|recompute}: options only, the work is {@link ApiCli}'s and
+ * The command lines of {@code beacon token|property|recompute|erase}: options only, the work is {@link ApiCli}'s and
  * {@link RecomputeProgress}'.
  */
 public final class AdminCommands {
@@ -26,7 +26,7 @@ public final class AdminCommands {
   /** The commands, for {@code beacon}'s command line. */
   public static List<CommandLine> commands(Cli.Io io) {
     return List.of(new CommandLine(new Token(io)), new CommandLine(new Property(io)),
-        new CommandLine(new Recompute(io)));
+        new CommandLine(new Recompute(io)), new CommandLine(new Erase(io)));
   }
 
   /** {@link ApiCli#run}: one command on its own, as {@code beacon COMMAND}. */
@@ -37,7 +37,7 @@ public final class AdminCommands {
         return Cli.configure(cl, io).execute(args);
       }
     }
-    io.err().println("beacon: unknown command '" + command + "' (token, property, recompute)");
+    io.err().println("beacon: unknown command '" + command + "' (token, property, recompute, erase)");
     return Cli.EXIT_USAGE;
   }
 
@@ -267,6 +267,44 @@ public final class AdminCommands {
       }
       Start s = job.start;
       return api.guarded(() -> jobs.start(s.property, s.from, s.to, !s.noWait));
+    }
+  }
+
+  @Command(name = "erase", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+      description = {"Erases one person of a property, by client id or by user id, from every store (raw hits, first "
+          + "visits, cached reports; the aggregates are rebuilt by a recompute job) and records a tombstone so a "
+          + "replay cannot bring the person back. Prints what was erased. Property admins only."},
+      exitCodeListHeading = EXIT_CODES_HEADING,
+      exitCodeList = {"0:erased (or nothing to erase)", "2:usage",
+          "3:the API refused or is unreachable (409: another erasure is running, retry)"})
+  static final class Erase implements Callable<Integer> {
+    final Cli.Io io;
+
+    @Mixin
+    Connection connection;
+
+    @Option(names = "--property", paramLabel = "P", required = true, description = "The property's id.")
+    String property;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Person person;
+
+    static final class Person {
+      @Option(names = "--client-id", paramLabel = "X", required = true, description = "The client id to erase.")
+      String clientId;
+
+      @Option(names = "--user-id", paramLabel = "U", required = true, description = "The user id to erase.")
+      String userId;
+    }
+
+    Erase(Cli.Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      ApiCli api = connection.client(io);
+      return api.guarded(() -> api.erase(property, person.clientId, person.userId));
     }
   }
 }

@@ -26,6 +26,7 @@ import java.util.Map;
  *   beacon property list
  *   beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait]   rebuild closed days, with a progress bar
  *   beacon recompute --status JOB | --cancel JOB
+ *   beacon erase --property P --client-id X | --user-id U                         right to erasure of one person
  * </pre>
  *
  * Common options: {@code --url} (default {@code BEACON_URL} or http://localhost:8081) and {@code --token}
@@ -158,6 +159,17 @@ public final class ApiCli {
 
   int listProperties() throws IOException, InterruptedException {
     return print(call("GET", "/api/v1/admin/properties", null));
+  }
+
+  /** Erases one person of a property (exactly one of the ids non-null) and prints what was erased. */
+  int erase(String property, String clientId, String userId) throws IOException, InterruptedException {
+    JsonObject body = new JsonObject().put("property", property);
+    if (clientId != null) {
+      body.put("clientId", clientId);
+    } else {
+      body.put("userId", userId);
+    }
+    return print(call("POST", "/api/v1/admin/erasures", body));
   }
 
   /** The recompute job commands, with their progress bar on this client's stderr. */

@@ -145,6 +145,20 @@ class ToolsTest {
     assertThat(err()).isEqualTo("beacon: 401 missing token" + System.lineSeparator());
   }
 
+  @Test
+  void eraseSendsOnePersonOfOnePropertyToTheAdminApi() throws IOException {
+    String url = startApi();
+    Map<String, String> env = Map.of("BEACON_URL", url, "BEACON_TOKEN", "t");
+    assertThat(run(env, "erase", "--property", "B-1", "--client-id", "c.1")).isZero();
+    assertThat(run(env, "erase", "--property", "B-1", "--user-id", "u-1")).isZero();
+    assertThat(requests).containsExactly(
+        "POST /api/v1/admin/erasures Bearer t {\"property\":\"B-1\",\"clientId\":\"c.1\"}",
+        "POST /api/v1/admin/erasures Bearer t {\"property\":\"B-1\",\"userId\":\"u-1\"}");
+    assertThat(run(env, "erase", "--property", "B-1")).as("no id").isEqualTo(2);
+    assertThat(run(env, "erase", "--property", "B-1", "--client-id", "c", "--user-id", "u")).as("both").isEqualTo(2);
+    assertThat(run(env, "erase", "--client-id", "c")).as("no property").isEqualTo(2);
+  }
+
   /** A stub of the admin API: 401 without a token, else canned answers. */
   private String startApi() throws IOException {
     api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
