@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.model.attribution.QueryParamPolicy;
 import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertyRecord;
 import java.util.Set;
@@ -9,14 +10,22 @@ import java.util.Set;
  * table): the Measurement Protocol secret, the hostnames allowed to send hits (empty: any), the
  * event names that are key events, the tracker's privacy settings, the session settings the collector stamps on each
  * hit for the stream (io.beacon.model.Hit#sessionRules), and the domains Plausible's trackers name it by (normalized:
- * {@link io.beacon.store.cassandra.PlausibleDomains}).
+ * {@link io.beacon.store.cassandra.PlausibleDomains}), and the query parameters its URLs keep.
  */
 public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
-    boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains) {
+    boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains,
+    QueryParamPolicy queryParams) {
 
   public PropertyInfo {
     sessionRules = sessionRules == null ? SessionRules.GA4 : sessionRules;
     plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+    queryParams = queryParams == null ? QueryParamPolicy.DEFAULT : queryParams;
+  }
+
+  /** A property with the default query-parameter policy. */
+  public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
+      boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, sessionRules, plausibleDomains, null);
   }
 
   /** A property with GA4's default session settings and without Plausible domains. */
@@ -34,7 +43,7 @@ public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostn
   /** The collector's part of a stored property. */
   public static PropertyInfo of(PropertyRecord p) {
     return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
-        p.respectDnt(), p.cookieless(), p.sessionRules(), Set.copyOf(p.plausibleDomains()));
+        p.respectDnt(), p.cookieless(), p.sessionRules(), Set.copyOf(p.plausibleDomains()), p.queryParamPolicy());
   }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */

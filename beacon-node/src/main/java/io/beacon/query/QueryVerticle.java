@@ -73,7 +73,7 @@ public final class QueryVerticle extends VerticleBase {
     ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
-        ctx.config().bridge().retentionDays());
+        ctx.config().bridge().retentionDays(), cfg.maxPropertiesPerUser());
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
 
     Router router = Router.router(vertx);

@@ -2,6 +2,7 @@ package io.beacon.store.cassandra;
 
 import com.datastax.oss.driver.api.core.cql.ColumnDefinitions;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.model.attribution.QueryParamPolicy;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -31,16 +32,27 @@ import java.util.Set;
  * @param sessionTimeoutMinutes  session timeout in minutes; null: GA4's default (see {@link #sessionRules()})
  * @param engagedSessionSeconds  engaged-session threshold in seconds; null: GA4's default
  * @param plausibleDomains the domains Plausible's trackers name the property by ({@link PlausibleDomains})
+ * @param keptQueryParams  the query parameters its page URLs keep, as stored ({@link QueryParamPolicy#ofStored}); null:
+ *     the default allow-list (see {@link #queryParamPolicy()})
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
     Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
-    Set<String> plausibleDomains) {
+    Set<String> plausibleDomains, String keptQueryParams) {
 
   public PropertyRecord {
     allowedHostnames = allowedHostnames == null ? Set.of() : allowedHostnames;
     keyEvents = keyEvents == null ? Set.of() : keyEvents;
     plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+  }
+
+  /** A property with the default query-parameter policy. */
+  public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+      String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+      Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
+      Set<String> plausibleDomains) {
+    this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, null);
   }
 
   /** A property without Plausible domains. */
@@ -62,7 +74,20 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
   /** This property with other Plausible domains. */
   public PropertyRecord withPlausibleDomains(Set<String> domains) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
-        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains);
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains,
+        keptQueryParams);
+  }
+
+  /** This property with another query-parameter policy (null: the default). */
+  public PropertyRecord withKeptQueryParams(QueryParamPolicy policy) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
+        policy == null ? null : policy.stored());
+  }
+
+  /** The query parameters its URLs keep: the stored list, else {@link QueryParamPolicy#DEFAULT}. */
+  public QueryParamPolicy queryParamPolicy() {
+    return QueryParamPolicy.ofStored(keptQueryParams);
   }
 
   /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
@@ -82,7 +107,8 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.UPDATED_AT) ? r.getInstant(PropertiesTable.UPDATED_AT) : null,
         has(r, c, PropertiesTable.SESSION_TIMEOUT_MINUTES) ? r.getInt(PropertiesTable.SESSION_TIMEOUT_MINUTES) : null,
         has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null,
-        set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS));
+        set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS),
+        has(r, c, PropertiesTable.KEPT_QUERY_PARAMS) ? r.getString(PropertiesTable.KEPT_QUERY_PARAMS) : null);
   }
 
   /** The property's session rules: its settings, GA4's default for each one not set. */

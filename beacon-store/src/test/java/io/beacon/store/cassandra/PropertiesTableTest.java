@@ -26,7 +26,7 @@ class PropertiesTableTest {
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
             "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
-            "engagedSessionSeconds", "plausibleDomains");
+            "engagedSessionSeconds", "plausibleDomains", "keptQueryParams");
   }
 
   @Test
@@ -39,12 +39,15 @@ class PropertiesTableTest {
         .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
-        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, updated_at = ?"
+        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, kept_query_params = ?,"
+        + " updated_at = ?"
         + " WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), "utm_*,ref", UPDATED,
+        "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
-        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains());
+        p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains(),
+        "utm_*,ref");
     assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
   }
@@ -82,6 +85,8 @@ class PropertiesTableTest {
     assertThat(p.retentionDays()).isNull();
     assertThat(p.respectDnt()).isFalse();
     assertThat(p.plausibleDomains()).isEmpty();
+    assertThat(p.queryParamPolicy()).as("never set: the default allow-list").isEqualTo(
+        io.beacon.model.attribution.QueryParamPolicy.DEFAULT);
     assertThat(p.sessionRules()).as("no session settings: GA4's defaults").isEqualTo(SessionRules.GA4);
     assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
     assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
@@ -99,7 +104,8 @@ class PropertiesTableTest {
 
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
-        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")));
+        Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")),
+        "utm_*,ref");
   }
 
   @Test
