@@ -57,6 +57,7 @@ class CollectorIntegrationTest {
   static final String DNT = "B-DNT" + RUN;
   static final String BROWSER = "B-BR" + RUN;
   static final String ANON = "B-ANON" + RUN;
+  static final String BARE = "B-BARE" + RUN;
   static final long DERIVED_WINDOW_MS = 10_000;
   static final int IP_LIMIT = 1000;
 
@@ -98,6 +99,9 @@ class CollectorIntegrationTest {
     join(clients.cassandra().execute(insert.bind(BROWSER, "Browser", null, Set.of("127.0.0.1", "localhost"), Set.of("signup"), false)));
     join(clients.cassandra().execute("INSERT INTO properties (property_id, name, cookieless) VALUES ('" + ANON
         + "', 'Cookieless', true)"));
+    // A property that keeps no query parameter at all (kept_query_params ''; null would be the default list).
+    join(clients.cassandra().execute("INSERT INTO properties (property_id, name, kept_query_params) VALUES ('" + BARE
+        + "', 'Bare URLs', '')"));
     base = "http://127.0.0.1:" + port;
     reader = new HitsReader(stack.kafkaBootstrap());
   }
@@ -311,6 +315,24 @@ class CollectorIntegrationTest {
             + enc("https://shop.example.com/flood"))).header("User-Agent", CHROME).header("X-Forwarded-For", "198.51.100.78")
         .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.noBody()));
     assertThat(other.statusCode()).isEqualTo(204);
+  }
+
+  /** Issue 19: "full URLs with every query parameter are stored". Each property's allow-list, read from Cassandra. */
+  @Test
+  @Order(9)
+  void fullUrlsWithEveryQueryParameterAreNoLongerStored() throws Exception {
+    String url = "https://shop.example.com/account?token=s3cr3t&utm_source=mail&email=a%40b.example&gclid=G1";
+    for (String property : List.of(WEB, BARE)) {
+      String cid = "qp-" + property;
+      var res = post("/g/collect?v=2&tid=" + property + "&cid=" + cid + "&en=page_view&dl=" + enc(url), "text/plain", "");
+      assertThat(res.statusCode()).isEqualTo(204);
+    }
+    Hit kept = awaitHits(h -> h.clientId().equals("qp-" + WEB), 1).get(0);
+    assertThat(kept.pageLocation()).as("the default list: utm_* and click ids")
+        .isEqualTo("https://shop.example.com/account?utm_source=mail&gclid=G1");
+    Hit bare = awaitHits(h -> h.clientId().equals("qp-" + BARE), 1).get(0);
+    assertThat(bare.pageLocation()).isEqualTo("https://shop.example.com/account");
+    assertThat(bare.source()).as("campaign read before stripping").isEqualTo("mail");
   }
 
   @Test

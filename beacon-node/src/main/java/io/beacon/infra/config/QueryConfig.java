@@ -19,9 +19,12 @@ import java.util.List;
  *                           {@code collector.proxyProtocol})
  * @param maxPropertiesPerUser how many properties a user who is not an administrator may administer and still
  *                           create another; 0: only administrators create properties
+ * @param maxRealtimeStreams  real-time event streams a node holds open (beyond: 503 + Retry-After)
+ * @param maxRealtimeStreamsPerProperty ...of which for one property (beyond: 429 + Retry-After)
  */
 public record QueryConfig(String publicCollectorUrl, boolean secureCookies, String adminEmail, String adminPassword,
-    String adminPasswordFile, List<String> trustedProxies, boolean proxyProtocol, int maxPropertiesPerUser) {
+    String adminPasswordFile, List<String> trustedProxies, boolean proxyProtocol, int maxPropertiesPerUser,
+    int maxRealtimeStreams, int maxRealtimeStreamsPerProperty) {
   void validate(Validator v) {
     v.require(publicCollectorUrl != null && publicCollectorUrl.matches("https?://[^\\s]+"), "query.publicCollectorUrl",
         "must be an http(s) URL");
@@ -31,6 +34,10 @@ public record QueryConfig(String publicCollectorUrl, boolean secureCookies, Stri
     v.require(adminPasswordFile != null && !adminPasswordFile.isBlank(), "query.adminPasswordFile", "is required");
     v.require(maxPropertiesPerUser >= 0, "query.maxPropertiesPerUser", "must be >= 0 (0: administrators only), was "
         + maxPropertiesPerUser);
+    v.require(maxRealtimeStreams >= 1, "query.maxRealtimeStreams", "must be >= 1, was " + maxRealtimeStreams);
+    v.require(maxRealtimeStreamsPerProperty >= 1 && maxRealtimeStreamsPerProperty <= maxRealtimeStreams,
+        "query.maxRealtimeStreamsPerProperty", "must be 1-" + maxRealtimeStreams + " (query.maxRealtimeStreams), was "
+            + maxRealtimeStreamsPerProperty);
     v.require(trustedProxies != null, "query.trustedProxies", "is required (may be empty)");
     if (trustedProxies != null) {
       for (String p : trustedProxies) {
