@@ -191,7 +191,9 @@ async function renderSettings(main) {
     el('label', {}, 'Session timeout (minutes, 5-475)', input('sessionTimeoutMinutes', p.sessionTimeoutMinutes)),
     el('label', {}, 'Engaged session after (seconds, 10-60)', input('engagedSessionSeconds', p.engagedSessionSeconds)),
     el('label', {}, 'Plausible domains (comma-separated)', input('plausibleDomains', (p.plausibleDomains || []).join(', '))),
-    el('button', { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
+    el('label', {}, 'Query parameters kept in page URLs (comma-separated; utm_* keeps a prefix, * keeps all, empty strips all)',
+      input('keptQueryParams', (p.keptQueryParams || []).join(', '))),
+    el('button { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const f = new FormData(form); const list = (k) => String(f.get(k) || '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -200,7 +202,9 @@ async function renderSettings(main) {
         allowedHostnames: list('allowedHostnames'), keyEvents: list('keyEvents'), retentionDays: f.get('retentionDays') ? Number(f.get('retentionDays')) : undefined,
         sessionTimeoutMinutes: f.get('sessionTimeoutMinutes') ? Number(f.get('sessionTimeoutMinutes')) : null,
         engagedSessionSeconds: f.get('engagedSessionSeconds') ? Number(f.get('engagedSessionSeconds')) : null,
-        plausibleDomains: list('plausibleDomains') });
+        plausibleDomains: list('plausibleDomains'),
+        // Sent only when edited: a property on the default list keeps following it.
+        ...(list('keptQueryParams').join(',') !== (p.keptQueryParams || []).join(',') ? { keptQueryParams: list('keptQueryParams') } : {}) });
       // Session settings apply to history: past days are being rebuilt.
       $('settings-status').textContent = 'Saved.';
     } catch (e) { $('settings-status').textContent = e.message; }

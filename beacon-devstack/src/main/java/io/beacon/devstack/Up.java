@@ -70,6 +70,8 @@ public final class Up implements Callable<Integer> {
     env.putIfAbsent("BEACON_CLUSTER_WORK_DIR", data.resolve("ignite").toString());
     // The collector's spool too, so --data-dir moves all of `up`'s state (the default is ./data/spool).
     env.putIfAbsent("BEACON_COLLECTOR_SPOOL_DIR", data.resolve("spool").toString());
+    // A trial's traffic (`beacon generate`, a browser) all comes from 127.0.0.1: no per-IP limit unless one is set.
+    env.putIfAbsent("BEACON_COLLECTOR_IP_HITS_PER_MINUTE", "0");
     // And the first administrator's one-time password (when no query.adminPassword is set).
     env.putIfAbsent("BEACON_QUERY_ADMIN_PASSWORD_FILE", data.resolve("admin-password.txt").toString());
     BeaconConfig config;

@@ -125,8 +125,9 @@ class BadInputTest {
     env.put("BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD);
     node = join(BeaconNode.start(TestConfigs.forStack(stack, env), () -> {}));
     var cassandra = node.context().clients().cassandra();
+    // kept_query_params '*': the hostile strings travel in a URL's query (?q=...), which must reach Kafka intact.
     var insert = join(cassandra.prepare("INSERT INTO properties (property_id, name, api_secret, allowed_hostnames, "
-        + "key_events, respect_dnt) VALUES (?, ?, ?, ?, ?, ?)"));
+        + "key_events, respect_dnt, kept_query_params) VALUES (?, ?, ?, ?, ?, ?, '*')"));
     join(cassandra.execute(insert.bind(WEB, "Bad web", null, Set.of(), Set.of(), false)));
     join(cassandra.execute(insert.bind(MP, "Bad app", SECRET, Set.of(), Set.of(), false)));
     join(cassandra.execute(insert.bind(UA, "Bad legacy", null, Set.of(), Set.of(), false)));

@@ -61,7 +61,9 @@ class CollectorIntegrationTest {
   static final String TAGGED = "B-TAG" + RUN;
   static final String TAGGED_WEB = "G-WEB" + RUN;
   static final String TAGGED_APP = "1:98765" + RUN.replaceAll("[^0-9]", "1") + ":ios:00aa11bb22cc";
+  static final String BARE = "B-BARE" + RUN;
   static final long DERIVED_WINDOW_MS = 10_000;
+  static final int IP_LIMIT = 1000;
 
   static LocalStack stack;
   static BeaconNode node;
@@ -82,6 +84,8 @@ class CollectorIntegrationTest {
     env.put("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1");
     env.put("BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500");
     env.put("BEACON_COLLECTOR_CLIENT_HITS_PER_MINUTE", "60");
+    // Per real client IP (X-Forwarded-For from the trusted 127.0.0.1); the other tests' own traffic stays far below.
+    env.put("BEACON_COLLECTOR_IP_HITS_PER_MINUTE", Integer.toString(IP_LIMIT));
     env.put("BEACON_COLLECTOR_KAFKA_ACK_TIMEOUT_MS", "3000");
     env.put("BEACON_COLLECTOR_SPOOL_MAX_BYTES", "131072");
     env.put("BEACON_COLLECTOR_SPOOL_RETRY_AFTER_SECONDS", "7");
@@ -102,6 +106,9 @@ class CollectorIntegrationTest {
     join(clients.cassandra().execute(join(clients.cassandra().prepare("INSERT INTO properties (property_id, name, "
         + "api_secret, stream_ids) VALUES (?, ?, ?, ?)")).bind(TAGGED, "Tagged", "GA4streamSecret_" + RUN,
         Set.of(TAGGED_WEB, TAGGED_APP))));
+    // A property that keeps no query parameter at all (kept_query_params ''; null would be the default list).
+    join(clients.cassandra().execute("INSERT INTO properties (property_id, name, kept_query_params) VALUES ('" + BARE
+        + "', 'Bare URLs', '')"));
     base = "http://127.0.0.1:" + port;
     reader = new HitsReader(stack.kafkaBootstrap());
   }
@@ -301,6 +308,65 @@ class CollectorIntegrationTest {
     int refilledAll = (int) Math.ceil((System.nanoTime() - start) / 1e9);
     List<Hit> produced = awaitHits(h -> h.clientId().equals(cid), 60);
     assertThat(produced.size()).isBetween(60, 60 + refilledAll + 1);
+  }
+
+  /**
+   * Issue 19: the only node-side limit keyed on the sender-chosen cid, so a flood from one address rotating it was
+   * never refused. Now the address's own bucket (collector.ipHitsPerMinute) refuses it with 429 + Retry-After.
+   */
+  @Test
+  @Order(8)
+  void rotatingClientIdsNoLongerBypassesTheRateLimit() throws Exception {
+    String ip = "198.51.100.77";
+    StringBuilder events = new StringBuilder();
+    for (int i = 0; i < 25; i++) {
+      events.append("en=page_view&_et=").append(i + 1).append('\n');
+    }
+    long start = System.nanoTime();
+    int accepted = 0;
+    HttpResponse<String> refused = null;
+    // 25 hits a request, each request under a client id never seen before: the per-client limit (60) never binds.
+    for (int r = 0; r < 3 * IP_LIMIT / 25 && refused == null; r++) {
+      var res = send(HttpRequest.newBuilder(uri("/g/collect?v=2&tid=" + WEB + "&cid=rot-" + r + "." + RUN + "&dl="
+              + enc("https://shop.example.com/flood"))).header("User-Agent", CHROME).header("X-Forwarded-For", ip)
+          .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(events.toString())));
+      if (res.statusCode() == 429) {
+        refused = res;
+      } else {
+        assertThat(res.statusCode()).as("request %d", r).isIn(200, 204);
+        accepted += res.statusCode() == 204 ? 25 : new JsonObject(res.body()).getInteger("accepted");
+      }
+    }
+    // The bucket refills IP_LIMIT per minute while the requests run.
+    int refilled = (int) Math.ceil((System.nanoTime() - start) / 60e9 * IP_LIMIT);
+    assertThat(refused).as("a 429 once the address spent its minute, whatever the cid").isNotNull();
+    assertThat(accepted).isBetween(IP_LIMIT, IP_LIMIT + refilled + 1);
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat(messages(refused).getJsonObject(0).getString("description"))
+        .contains("too many hits from this IP address: at most " + IP_LIMIT + " per minute").doesNotContain(ip);
+    // Another address, the same property and page: unaffected.
+    var other = send(HttpRequest.newBuilder(uri("/g/collect?v=2&tid=" + WEB + "&cid=calm." + RUN + "&en=page_view&dl="
+            + enc("https://shop.example.com/flood"))).header("User-Agent", CHROME).header("X-Forwarded-For", "198.51.100.78")
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.noBody()));
+    assertThat(other.statusCode()).isEqualTo(204);
+  }
+
+  /** Issue 19: "full URLs with every query parameter are stored". Each property's allow-list, read from Cassandra. */
+  @Test
+  @Order(9)
+  void fullUrlsWithEveryQueryParameterAreNoLongerStored() throws Exception {
+    String url = "https://shop.example.com/account?token=s3cr3t&utm_source=mail&email=a%40b.example&gclid=G1";
+    for (String property : List.of(WEB, BARE)) {
+      String cid = "qp-" + property;
+      var res = post("/g/collect?v=2&tid=" + property + "&cid=" + cid + "&en=page_view&dl=" + enc(url), "text/plain", "");
+      assertThat(res.statusCode()).isEqualTo(204);
+    }
+    Hit kept = awaitHits(h -> h.clientId().equals("qp-" + WEB), 1).get(0);
+    assertThat(kept.pageLocation()).as("the default list: utm_* and click ids")
+        .isEqualTo("https://shop.example.com/account?utm_source=mail&gclid=G1");
+    Hit bare = awaitHits(h -> h.clientId().equals("qp-" + BARE), 1).get(0);
+    assertThat(bare.pageLocation()).isEqualTo("https://shop.example.com/account");
+    assertThat(bare.source()).as("campaign read before stripping").isEqualTo("mail");
   }
 
   @Test

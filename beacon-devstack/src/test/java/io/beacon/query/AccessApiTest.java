@@ -8,8 +8,11 @@ import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +31,9 @@ class AccessApiTest {
     node = new NodeProcess("access-node", stack, Cluster.fresh(2, 3_000), Map.of(
         "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
         "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "2", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
-        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD));
+        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD,
+        // Small stream bounds, shared by the node's two query instances (realtimeStreamsAreCapped...).
+        "BEACON_QUERY_MAX_REALTIME_STREAMS", "3", "BEACON_QUERY_MAX_REALTIME_STREAMS_PER_PROPERTY", "2"));
     try {
       node.start().awaitReady(Duration.ofSeconds(150));
     } catch (java.io.IOException e) {
@@ -103,5 +108,63 @@ class AccessApiTest {
     assertThat(limited.statusCode()).isEqualTo(429);
     assertThat(limited.headers().firstValue("Retry-After")).isPresent();
     assertThat(node.get("/metrics").body()).contains("beacon_query_login_failures_total");
+  }
+
+  /**
+   * Issue 19: "SSE streams are uncapped clustered consumers". At most query.maxRealtimeStreamsPerProperty (here 2) per
+   * property (429) and query.maxRealtimeStreams (3) per node (503), both with Retry-After; a closed stream frees its
+   * slot.
+   */
+  @Test
+  void sseStreamsAreNoLongerUncapped() throws Exception {
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    List<String> ids = new java.util.ArrayList<>();
+    for (String name : List.of("Stream A", "Stream B", "Stream C")) {
+      HttpResponse<String> p = admin.post("/api/v1/admin/properties", "{\"name\":\"" + name + "\"}");
+      assertThat(p.statusCode()).as(p.body()).isEqualTo(201);
+      ids.add(new JsonObject(p.body()).getString("propertyId"));
+    }
+    List<HttpResponse<java.io.InputStream>> open = new java.util.ArrayList<>();
+    try {
+      open.add(stream(admin, ids.get(0)));
+      open.add(stream(admin, ids.get(0)));
+      assertThat(open).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+      HttpResponse<java.io.InputStream> third = stream(admin, ids.get(0));
+      String body = new String(third.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(third.statusCode()).as(body).isEqualTo(429);
+      assertThat(third.headers().firstValue("Retry-After")).isPresent();
+      assertThat(body).contains("query.maxRealtimeStreamsPerProperty");
+      open.add(stream(admin, ids.get(1)));
+      assertThat(open.get(2).statusCode()).isEqualTo(200);
+      HttpResponse<java.io.InputStream> full = stream(admin, ids.get(2));
+      String fullBody = new String(full.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(full.statusCode()).as("the node's 4th stream: " + fullBody).isEqualTo(503);
+      assertThat(fullBody).contains("query.maxRealtimeStreams");
+      // A dashboard closing its stream frees the slot (the server sees the connection close).
+      open.remove(0).body().close();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            HttpResponse<java.io.InputStream> again = stream(admin, ids.get(2));
+            if (again.statusCode() == 200) {
+              open.add(again);
+              return true;
+            }
+            again.body().close();
+            return false;
+          });
+    } finally {
+      for (HttpResponse<java.io.InputStream> r : open) {
+        r.body().close();
+      }
+    }
+  }
+
+  /** Opens a real-time stream without reading it (a fresh connection each: the pooled one may hold a stream). */
+  private static HttpResponse<java.io.InputStream> stream(Dashboard d, String propertyId) throws Exception {
+    HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .cookieHandler(d.http.cookieHandler().orElseThrow()).build();
+    return fresh.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.queryPort
+            + "/api/v1/properties/" + propertyId + "/realtime/stream")).header("Accept", "text/event-stream")
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
   }
 }

@@ -62,6 +62,7 @@ public final class NodeProcess implements AutoCloseable {
     env.put("BEACON_CLUSTER_FAILURE_DETECTION_TIMEOUT_MS", Long.toString(cluster.failureDetectionTimeoutMs()));
     // One partition count for the shared hits topic across the run (a topic never shrinks).
     env.put("BEACON_KAFKA_HITS_PARTITIONS", "3");
+    env.putAll(TestConfigs.NO_SHARED_RATE_LIMITS);
     env.putAll(extraEnv);
     hook = new Thread(this::kill, "kill-node-" + name);
   }

@@ -10,6 +10,13 @@ import java.util.Map;
 public final class TestConfigs {
   private TestConfigs() {}
 
+  /**
+   * Every test's traffic comes from 127.0.0.1, often to one property: the per-IP and per-property rate limits are off
+   * unless a test sets them (CollectorIntegrationTest does); the per-client limit keeps its default.
+   */
+  public static final Map<String, String> NO_SHARED_RATE_LIMITS = Map.of(
+      "BEACON_COLLECTOR_IP_HITS_PER_MINUTE", "0", "BEACON_COLLECTOR_PROPERTY_HITS_PER_MINUTE", "0");
+
   public static BeaconConfig forStack(LocalStack stack, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>();
     env.put("BEACON_KAFKA_BOOTSTRAP", stack.kafkaBootstrap());
@@ -17,6 +24,7 @@ public final class TestConfigs {
     env.put("BEACON_QUESTDB_HTTP_URL", stack.questdbHttpUrl());
     env.put("BEACON_QUESTDB_PG_PORT", Integer.toString(stack.questdbPgPort()));
     env.put("BEACON_KAFKA_HITS_PARTITIONS", "3"); // as NodeProcess: one count for the run's shared topic
+    env.putAll(NO_SHARED_RATE_LIMITS);
     env.putAll(extraEnv);
     return ConfigLoader.load(null, env);
   }

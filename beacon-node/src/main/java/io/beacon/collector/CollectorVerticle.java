@@ -79,7 +79,7 @@ public final class CollectorVerticle extends VerticleBase {
     return Future.all(state, enricher, kafka, properties.start())
         .compose(v -> {
           ingest = new Ingest(properties, state.result(), enricher.result(), kafka.result(),
-              new RateLimits(cfg.clientHitsPerMinute(), 1_000_000), ctx.meters(),
+              new RateLimits(cfg.clientHitsPerMinute(), cfg.ipHitsPerMinute(), cfg.propertyHitsPerMinute(), 1_000_000), ctx.meters(),
               cfg.maxEventAgeMs(), cfg.maxClockSkewMs(), ctx.guard()::unfitReason, new CookielessIds(state.result()::salt));
           Endpoint ep = ctx.config().http().collector();
           return Future.all(

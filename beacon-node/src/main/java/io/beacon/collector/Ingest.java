@@ -177,12 +177,23 @@ final class Ingest {
       out.accepted++;
       return Future.succeededFuture();
     }
-    long retryAfter = limits.tryAcquire(d.propertyId, d.clientId, System.nanoTime());
-    if (retryAfter > 0) {
-      out.retryAfterSeconds = Math.max(out.retryAfterSeconds, retryAfter);
-      add(out, Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
-          + d.clientId + "' of property " + d.propertyId + ": at most " + limits.clientHitsPerMinute() + " per minute",
-          DropReason.RATE_LIMITED));
+    // The IP bucket takes the connection's real address (trusted proxies resolved), never a sender-given one (UA's
+    // uip, MP's ip_override); MP hits skip it: their sender is a server relaying many users (RateLimits).
+    RateLimits.Refusal refused = limits.tryAcquire(d.propertyId, d.clientId,
+        req.checkSecret() ? null : req.info().clientIp(), System.nanoTime());
+    if (refused != null) {
+      out.retryAfterSeconds = Math.max(out.retryAfterSeconds, refused.retryAfterSeconds());
+      add(out, switch (refused.scope()) {
+        case CLIENT -> Problem.rejected(d.protocol == Protocol.GA4_MP ? "client_id" : "cid", "too many hits from client '"
+            + d.clientId + "' of property " + d.propertyId + ": at most " + refused.perMinute() + " per minute",
+            DropReason.RATE_LIMITED);
+        // The address is the client's own: not repeated in the answer (nor logged).
+        case IP -> Problem.rejected("", "too many hits from this IP address: at most " + refused.perMinute()
+            + " per minute", DropReason.RATE_LIMITED);
+        case PROPERTY -> Problem.rejected(d.protocol == Protocol.GA4_MP ? "measurement_id" : "tid",
+            "too many hits for property " + d.propertyId + ": at most " + refused.perMinute() + " per minute",
+            DropReason.RATE_LIMITED);
+      });
       return Future.succeededFuture();
     }
     // The sender's session id, or none: the collector assigns no sessions, the model does, by event time

@@ -1,5 +1,6 @@
 package io.beacon.collector;
 
+import io.beacon.model.attribution.QueryParamPolicy;
 import io.beacon.model.session.SessionRules;
 import io.beacon.store.cassandra.PropertyRecord;
 import java.util.Set;
@@ -9,23 +10,32 @@ import java.util.Set;
  * table): the Measurement Protocol secret, the hostnames allowed to send hits (empty: any), the
  * event names that are key events, the tracker's privacy settings, the session settings the collector stamps on each
  * hit for the stream (io.beacon.model.Hit#sessionRules), the domains Plausible's trackers name it by (normalized:
- * {@link io.beacon.store.cassandra.PlausibleDomains}) and the stream ids its existing tags send to ({@link
- * io.beacon.store.cassandra.StreamIds}).
+ * {@link io.beacon.store.cassandra.PlausibleDomains}), the query parameters its URLs keep, and the stream ids its
+ * existing tags send to ({@link io.beacon.store.cassandra.StreamIds}).
  */
 public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
     boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains,
-    Set<String> streamIds) {
+    QueryParamPolicy queryParams, Set<String> streamIds) {
 
   public PropertyInfo {
     sessionRules = sessionRules == null ? SessionRules.GA4 : sessionRules;
     plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
+    queryParams = queryParams == null ? QueryParamPolicy.DEFAULT : queryParams;
     streamIds = streamIds == null ? Set.of() : streamIds;
   }
 
   /** A property without stream ids. */
   public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
+      boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains,
+      QueryParamPolicy queryParams) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, sessionRules, plausibleDomains, queryParams,
+        Set.of());
+  }
+
+  /** A property with the default query-parameter policy. */
+  public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
       boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains) {
-    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, sessionRules, plausibleDomains, Set.of());
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, sessionRules, plausibleDomains, null);
   }
 
   /** A property with GA4's default session settings and without Plausible domains. */
@@ -43,7 +53,8 @@ public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostn
   /** The collector's part of a stored property. */
   public static PropertyInfo of(PropertyRecord p) {
     return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
-        p.respectDnt(), p.cookieless(), p.sessionRules(), Set.copyOf(p.plausibleDomains()), Set.copyOf(p.streamIds()));
+        p.respectDnt(), p.cookieless(), p.sessionRules(), Set.copyOf(p.plausibleDomains()), p.queryParamPolicy(),
+        Set.copyOf(p.streamIds()));
   }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */

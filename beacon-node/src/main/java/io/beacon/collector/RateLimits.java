@@ -5,45 +5,123 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 
 /**
- * The per-client rate limit of a collector node: a token bucket per (property, client id) holding
- * up to a minute's allowance and refilled continuously, so a client may burst its whole minute at
- * once and is then held to the steady rate. A hit beyond it is refused with 429 and Retry-After. It
- * protects the pipeline from a runaway tracker loop or a flood under one client id; floods from one
- * IP are cut earlier by the load balancer's stick tables. Node-local (a cluster-wide count would
- * cost a cache round trip per hit): behind a load balancer that spreads one client over {@code n}
- * nodes, the effective limit is up to {@code n} times the configured one. Thread-safe.
+ * The rate limits of a collector node, three token buckets a hit must all pass: per (property, client id), per real
+ * client IP address (the connection's peer, or the address a trusted proxy forwarded: {@code collector.trustedProxies})
+ * and per property. Each holds up to a minute's allowance and is refilled continuously, so a sender may burst its
+ * whole minute at once and is then held to the steady rate. A hit beyond any of them is refused with 429 and
+ * Retry-After and takes no token from the others.
+ *
+ * <p>The client bucket stops a runaway tracker loop; it keys on the sender-chosen client id, so a flood rotating ids
+ * passes it: the IP bucket stops that one (a sender cannot choose its address once the proxies are trusted), and the
+ * property bucket keeps one property's flood, from however many addresses, from taking the whole node. Measurement
+ * Protocol hits skip the IP bucket: their sender is a server relaying many users (authenticated by the api_secret).
+ * Node-local (a cluster-wide count would cost a cache round trip per hit): behind a load balancer that spreads one
+ * sender over {@code n} nodes, the effective limit is up to {@code n} times the configured one. Thread-safe.
  */
 final class RateLimits {
-  private final int perMinute;
-  private final double tokensPerNano;
-  private final Cache<String, Bucket> buckets;
+  /** Which bucket refused a hit. */
+  enum Scope { CLIENT, IP, PROPERTY }
 
-  /** @param clientHitsPerMinute allowance per client and property; 0 turns the limit off */
+  /** A refusal: the bucket that refused and the whole seconds until it has a token again. */
+  record Refusal(Scope scope, long retryAfterSeconds, int perMinute) {}
+
+  private final Limit clients;
+  private final Limit ips;
+  private final Limit properties;
+
+  /** Only the per-client limit (tests of it). */
   RateLimits(int clientHitsPerMinute, long maxClients) {
-    this.perMinute = clientHitsPerMinute;
-    this.tokensPerNano = clientHitsPerMinute / 60e9;
-    // A bucket idle for a minute is full again: forgetting it changes nothing.
-    this.buckets = Caffeine.newBuilder().maximumSize(maxClients).expireAfterAccess(Duration.ofMinutes(1)).build();
+    this(clientHitsPerMinute, 0, 0, maxClients);
+  }
+
+  /**
+   * @param clientHitsPerMinute allowance per client and property; 0 turns that limit off
+   * @param ipHitsPerMinute allowance per client IP address (all properties); 0: off
+   * @param propertyHitsPerMinute allowance per property (all clients); 0: off
+   * @param maxKeys buckets kept per kind (least recently used forgotten first: a forgotten bucket starts full)
+   */
+  RateLimits(int clientHitsPerMinute, int ipHitsPerMinute, int propertyHitsPerMinute, long maxKeys) {
+    this.clients = new Limit(clientHitsPerMinute, maxKeys);
+    this.ips = new Limit(ipHitsPerMinute, maxKeys);
+    this.properties = new Limit(propertyHitsPerMinute, maxKeys);
   }
 
   int clientHitsPerMinute() {
-    return perMinute;
+    return clients.perMinute;
   }
 
-  /** Takes one hit's token: 0 when allowed, else the whole seconds until the client may send again. */
+  /** Takes one hit's token of the client's bucket only: 0 when allowed, else the whole seconds until it may send again. */
   long tryAcquire(String propertyId, String clientId, long nowNanos) {
-    if (perMinute <= 0 || clientId == null) {
-      return 0;
+    Refusal r = tryAcquire(propertyId, clientId, null, nowNanos);
+    return r == null ? 0 : r.retryAfterSeconds();
+  }
+
+  /**
+   * Takes one token of each bucket the hit falls in: null when allowed, else the first bucket that refused (the hit
+   * takes no token then).
+   *
+   * @param ip the real client address, null for none (Measurement Protocol hits: see above)
+   */
+  Refusal tryAcquire(String propertyId, String clientId, String ip, long nowNanos) {
+    String clientKey = clientId == null ? null : propertyId + '|' + clientId;
+    long wait = clients.take(clientKey, nowNanos);
+    if (wait > 0) {
+      return new Refusal(Scope.CLIENT, wait, clients.perMinute);
     }
-    Bucket b = buckets.get(propertyId + '|' + clientId, k -> new Bucket(perMinute, nowNanos));
-    synchronized (b) {
-      b.tokens = Math.min(perMinute, b.tokens + (nowNanos - b.refilledAt) * tokensPerNano);
-      b.refilledAt = nowNanos;
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
+    wait = ips.take(ip, nowNanos);
+    if (wait > 0) {
+      clients.giveBack(clientKey);
+      return new Refusal(Scope.IP, wait, ips.perMinute);
+    }
+    wait = properties.take(propertyId, nowNanos);
+    if (wait > 0) {
+      clients.giveBack(clientKey);
+      ips.giveBack(ip);
+      return new Refusal(Scope.PROPERTY, wait, properties.perMinute);
+    }
+    return null;
+  }
+
+  /** One kind of bucket. */
+  private static final class Limit {
+    final int perMinute;
+    final double tokensPerNano;
+    final Cache<String, Bucket> buckets;
+
+    Limit(int perMinute, long maxKeys) {
+      this.perMinute = perMinute;
+      this.tokensPerNano = perMinute / 60e9;
+      // A bucket idle for a minute is full again: forgetting it changes nothing.
+      this.buckets = Caffeine.newBuilder().maximumSize(maxKeys).expireAfterAccess(Duration.ofMinutes(1)).build();
+    }
+
+    long take(String key, long nowNanos) {
+      if (perMinute <= 0 || key == null) {
         return 0;
       }
-      return Math.max(1, (long) Math.ceil((1 - b.tokens) / tokensPerNano / 1e9));
+      Bucket b = buckets.get(key, k -> new Bucket(perMinute, nowNanos));
+      synchronized (b) {
+        b.tokens = Math.min(perMinute, b.tokens + (nowNanos - b.refilledAt) * tokensPerNano);
+        b.refilledAt = nowNanos;
+        if (b.tokens >= 1) {
+          b.tokens -= 1;
+          return 0;
+        }
+        return Math.max(1, (long) Math.ceil((1 - b.tokens) / tokensPerNano / 1e9));
+      }
+    }
+
+    /** Returns a token taken for a hit another bucket refused. */
+    void giveBack(String key) {
+      if (perMinute <= 0 || key == null) {
+        return;
+      }
+      Bucket b = buckets.getIfPresent(key);
+      if (b != null) {
+        synchronized (b) {
+          b.tokens = Math.min(perMinute, b.tokens + 1);
+        }
+      }
     }
   }
 

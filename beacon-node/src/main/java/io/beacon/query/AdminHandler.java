@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import io.beacon.model.attribution.QueryParamPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ final class AdminHandler {
   private static final String PLAUSIBLE_DOMAINS = "plausibleDomains";
   private static final String STREAM_IDS = "streamIds";
   private static final String GA_PROPERTY_ID = "gaPropertyId";
+  private static final String KEPT_QUERY_PARAMS = "keptQueryParams";
 
   private final Vertx vertx;
   private final Accounts accounts;
@@ -50,7 +52,12 @@ final class AdminHandler {
   /** {@code bridge.retentionDays}: how far back raw hits are kept when a property sets no retention (0: all). */
   private final int defaultRetentionDays;
 
-  AdminHandler(Vertx vertx, Accounts accounts, AccessHandler access, String collectorUrl, int defaultRetentionDays) {
+  /** {@code query.maxPropertiesPerUser}: how many properties a user who is not an administrator may administer. */
+  private final int maxPropertiesPerUser;
+
+  AdminHandler(Vertx vertx, Accounts accounts, AccessHandler access, String collectorUrl, int defaultRetentionDays,
+      int maxPropertiesPerUser) {
+    this.maxPropertiesPerUser = maxPropertiesPerUser;
     this.vertx = vertx;
     this.accounts = accounts;
     this.access = access;
@@ -80,10 +87,31 @@ final class AdminHandler {
       ReportHandler.error(rc, e);
       return;
     }
-    respond(rc, 201, domainsFree(domains, null).compose(v -> streamIdsFree(streams, null))
-        .compose(v -> gaPropertyIdFree(gaId, null))
+    respond(rc, 201, mayCreate(caller).compose(v -> domainsFree(domains, null))
+        .compose(v -> streamIdsFree(streams, null)).compose(v -> gaPropertyIdFree(gaId, null))
         .compose(v -> insertProperty(s, domains, streams, secret, gaId, 3))
         .compose(id -> accounts.grant(id, caller.email(), PropertyRole.ADMIN).compose(v -> property(id, true))));
+  }
+
+  /**
+   * Administrators create any number of properties; any other user as long as they administer fewer than {@code
+   * query.maxPropertiesPerUser} (0: none), so one account cannot create properties without bound (each one holds
+   * tables' partitions, caches and a share of the collectors). Two creations at the same moment may both pass the
+   * count: the cap can be passed by the requests in flight, not more.
+   */
+  private Future<Void> mayCreate(Caller caller) {
+    if (caller.administers()) {
+      return Future.succeededFuture();
+    }
+    if (maxPropertiesPerUser == 0) {
+      return Future.failedFuture(new ApiException(403, "admin", "only administrators create properties"));
+    }
+    return accounts.propertiesOf(caller.email()).compose(roles -> {
+      long owned = roles.values().stream().filter(r -> r == PropertyRole.ADMIN).count();
+      return owned < maxPropertiesPerUser ? Future.<Void>succeededFuture()
+          : Future.failedFuture(new ApiException(403, "admin", "you administer " + owned + " properties, the most a"
+              + " user may create (query.maxPropertiesPerUser = " + maxPropertiesPerUser + "); ask an administrator"));
+    });
   }
 
   /**
@@ -286,6 +314,8 @@ final class AdminHandler {
           .put(PLAUSIBLE_DOMAINS, new JsonArray(java.util.List.copyOf(r.plausibleDomains())))
           .put(STREAM_IDS, new JsonArray(java.util.List.copyOf(r.streamIds())))
           .put(GA_PROPERTY_ID, r.gaPropertyId())
+          // The list in force (the default when never set).
+          .put(KEPT_QUERY_PARAMS, new JsonArray(r.queryParamPolicy().kept()))
           .put("snippet", "<script defer src=\"" + collectorUrl + "/beacon.js\" data-property=\"" + id + "\""
               + (r.cookieless() ? " data-cookieless=\"true\"" : "") + "></script>");
       if (withSecret) {
@@ -416,7 +446,8 @@ final class AdminHandler {
 
   /** Validated property settings from a create or update body. */
   record PropertySettings(String name, String timeZone, Set<String> hosts, Set<String> keyEvents, Integer retentionDays,
-      boolean respectDnt, boolean cookieless, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
+      boolean respectDnt, boolean cookieless, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
+      QueryParamPolicy keptQueryParams) {
     static PropertySettings parse(JsonObject b) {
       String name = b.getValue("name") instanceof String n ? n.strip() : null;
       if (name == null || name.isEmpty() || name.length() > 100) {
@@ -454,7 +485,32 @@ final class AdminHandler {
       Integer engaged = whole(b, "engagedSessionSeconds", SessionRules.MIN_ENGAGED_SECONDS,
           SessionRules.MAX_ENGAGED_SECONDS, "seconds");
       return new PropertySettings(name, tz, hosts, keyEvents, retention, flag(b, "respectDnt"), flag(b, "cookieless"),
-          timeout, engaged);
+          timeout, engaged, keptQueryParams(b));
+    }
+
+    /**
+     * The query parameters the property's URLs keep ({@code keptQueryParams}): an array of names, prefixes ending in
+     * {@code *} or {@code *} alone (keep all); empty: strip every parameter; null or absent: the default allow-list.
+     */
+    private static QueryParamPolicy keptQueryParams(JsonObject b) {
+      Object v = b.getValue(KEPT_QUERY_PARAMS);
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof JsonArray arr) || arr.size() > QueryParamPolicy.MAX_ENTRIES) {
+        throw ApiException.badRequest(KEPT_QUERY_PARAMS, "must be an array of at most " + QueryParamPolicy.MAX_ENTRIES
+            + " parameter names (or null for the default: " + QueryParamPolicy.DEFAULT.kept() + ")");
+      }
+      Set<String> out = new LinkedHashSet<>();
+      for (int i = 0; i < arr.size(); i++) {
+        String e = arr.getValue(i) instanceof String str ? str.strip() : null;
+        String why = QueryParamPolicy.problem(e);
+        if (why != null) {
+          throw ApiException.badRequest(KEPT_QUERY_PARAMS + "[" + i + "]", why);
+        }
+        out.add(e);
+      }
+      return new QueryParamPolicy(List.copyOf(out));
     }
 
     /** The session rules these settings name. */
@@ -484,7 +540,9 @@ final class AdminHandler {
           .put("retentionDays", current.retentionDays())
           .put("respectDnt", current.respectDnt()).put("cookieless", current.cookieless())
           .put("sessionTimeoutMinutes", current.sessionTimeoutMinutes())
-          .put("engagedSessionSeconds", current.engagedSessionSeconds());
+          .put("engagedSessionSeconds", current.engagedSessionSeconds())
+          .put(KEPT_QUERY_PARAMS, current.keptQueryParams() == null ? null
+              : new JsonArray(current.queryParamPolicy().kept()));
       for (String key : merged.fieldNames().toArray(String[]::new)) {
         if (b.containsKey(key)) {
           merged.put(key, b.getValue(key));
@@ -496,7 +554,8 @@ final class AdminHandler {
     /** These settings as the property's row ({@code apiSecret} and {@code createdAt} may be null: not written). */
     PropertyRecord toRecord(String id, String apiSecret, Instant createdAt, Instant updatedAt) {
       return new PropertyRecord(id, name, timeZone, hosts, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-          createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds);
+          createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(),
+          keptQueryParams == null ? null : keptQueryParams.stored());
     }
 
     /** A boolean setting: absent is false; anything but true/false is a 400, never silently false. */

@@ -73,7 +73,7 @@ public final class QueryVerticle extends VerticleBase {
     ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
-        ctx.config().bridge().retentionDays());
+        ctx.config().bridge().retentionDays(), cfg.maxPropertiesPerUser());
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
 
     Router router = Router.router(vertx);
@@ -118,7 +118,14 @@ public final class QueryVerticle extends VerticleBase {
     router.post("/api/v1/tokens").handler(access::createToken);
     router.get("/api/v1/tokens").handler(access::listTokens);
     router.delete("/api/v1/tokens/:tokenId").handler(access::revokeToken);
-    RealtimeHandler realtime = new RealtimeHandler(vertx, access);
+    RealtimeHandler realtime;
+    try {
+      // One count of open streams per node, whichever query instance serves them.
+      realtime = new RealtimeHandler(vertx, access, ctx.resources().shared(StreamLimits.class,
+          () -> new StreamLimits(cfg.maxRealtimeStreams(), cfg.maxRealtimeStreamsPerProperty())));
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
     // The GA4 Data API v1beta, as Google's clients call it (bearer tokens only: no session, so no CSRF to check),
     // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
     router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));

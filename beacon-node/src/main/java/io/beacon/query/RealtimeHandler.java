@@ -37,12 +37,17 @@ final class RealtimeHandler {
       "sessionSource", new TopList(RealtimeSnapshot::topSources, "activeUsers"));
   private static final List<String> METRICS = List.of("activeUsers", "screenPageViews", "eventCount");
 
+  /** A client refused a stream tries again after this long (the dashboard's EventSource retries by itself). */
+  static final int STREAM_RETRY_AFTER_SECONDS = 30;
+
   private final Vertx vertx;
   private final AccessHandler access;
+  private final StreamLimits streams;
 
-  RealtimeHandler(Vertx vertx, AccessHandler access) {
+  RealtimeHandler(Vertx vertx, AccessHandler access, StreamLimits streams) {
     this.vertx = vertx;
     this.access = access;
+    this.streams = streams;
   }
 
   private record TopList(Function<RealtimeSnapshot, List<RealtimeSnapshot.Top>> list, String metric) {}
@@ -246,6 +251,19 @@ final class RealtimeHandler {
         ReportHandler.error(rc, ok.cause() instanceof ApiException re ? re : new ApiException(503, "", "unavailable"));
         return;
       }
+      StreamLimits.Opened opened = streams.tryOpen(propertyId);
+      if (opened.slot() == null) {
+        // A full node answers 503 (another node may have room: the balancer retries elsewhere), a property with
+        // its share of this node's streams 429.
+        boolean node = opened.full() == StreamLimits.Full.NODE;
+        rc.response().putHeader("Retry-After", Integer.toString(STREAM_RETRY_AFTER_SECONDS));
+        ReportHandler.error(rc, new ApiException(node ? 503 : 429, "", node
+            ? "this node holds its most real-time streams (" + streams.perNode() + ", query.maxRealtimeStreams); retry later"
+            : "property " + propertyId + " has its most real-time streams on this node (" + streams.perProperty()
+                + ", query.maxRealtimeStreamsPerProperty); close another dashboard or retry later"));
+        return;
+      }
+      StreamLimits.Slot slot = opened.slot();
       var res = rc.response().setChunked(true).putHeader("content-type", "text/event-stream")
           .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
       MessageConsumer<JsonObject> updates = RealtimeContract.UPDATES.subscribe(vertx, propertyId,
@@ -264,6 +282,7 @@ final class RealtimeHandler {
             } else if (e instanceof ApiException a && (a.status() == 401 || a.status() == 403)) {
               vertx.cancelTimer(id);
               updates.unregister();
+              slot.release();
               res.end("event: end\ndata: {\"reason\":\"" + (a.status() == 401 ? "unauthenticated" : "forbidden")
                   + "\"}\n\n");
             } else {
@@ -273,7 +292,11 @@ final class RealtimeHandler {
       res.closeHandler(v -> {
         updates.unregister();
         vertx.cancelTimer(heartbeat);
+        slot.release();
       });
+      // A comment at once: the status and headers leave now, not with the first snapshot (which may never come
+      // when no bridge answers), so a client knows at once that its stream is open.
+      res.write(": open\n\n");
       snapshot(propertyId).onSuccess(s -> res.write("event: snapshot\ndata: " + s.toJson().encode() + "\n\n"));
     });
   }

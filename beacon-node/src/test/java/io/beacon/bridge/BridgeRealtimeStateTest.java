@@ -34,6 +34,34 @@ class BridgeRealtimeStateTest {
         .build();
   }
 
+  /**
+   * Issue 19: "realtime buckets keep every client id and path and are re-encoded every 100 ms". A flood of distinct
+   * clients and paths in one minute is held to the bucket's bounds; events and page views still count every hit.
+   */
+  @Test
+  void realtimeBucketsNoLongerKeepEveryClientIdAndPath() {
+    RealtimeState state = new RealtimeState(30);
+    int flood = 30_000;
+    for (int i = 0; i < flood; i++) {
+      state.apply(0, hit("c" + i, "r" + i, NOW, "page_view", "/p/" + i, "DE"), NOW);
+    }
+    Map<String, String> cache = state.drainDirty();
+    assertThat(cache).hasSize(1);
+    JsonObject bucket = new JsonObject(cache.values().iterator().next());
+    assertThat(bucket.getJsonArray("clients").size()).isEqualTo(io.beacon.bridge.realtime.Bucket.MAX_CLIENTS);
+    assertThat(bucket.getLong("untrackedHits")).isEqualTo(flood - 10_000L);
+    assertThat(bucket.getJsonObject("pages").size()).as("500 paths and (other)").isEqualTo(501);
+    assertThat(bucket.getJsonObject("pages").getLong("(other)")).isEqualTo(flood - 500L);
+    assertThat(cache.values().iterator().next().length()).as("encoded size").isLessThan(500_000);
+    RealtimeSnapshot snap = Snapshot.build("B-RT", NOW, 30, 6, cache);
+    assertThat(snap.pageViews()).isEqualTo((long) flood);
+    assertThat(snap.events()).isEqualTo((long) flood);
+    assertThat(snap.activeUsers()).as("a lower bound past the cap").isEqualTo(10_000);
+    assertThat(snap.topPages().get(0)).isEqualTo(new Top("(other)", flood - 500L));
+    // A client already kept still counts in its own lists.
+    assertThat(state.apply(0, hit("c1", "again", NOW, "click", null, "FR"), NOW)).isTrue();
+  }
+
   @Test
   void countsDistinctUsersViewsAndEventsPerMinuteAcrossPartitions() {
     RealtimeState state = new RealtimeState(30);

@@ -49,6 +49,58 @@ class CollectorRulesTest {
     }
   }
 
+  /** Issue 19: per-client limits keyed on the sender-chosen cid, so rotating it bypassed them; the IP bucket does not. */
+  @Test
+  void rotatingClientIdsNoLongerBypassesTheRateLimit() {
+    RateLimits limits = new RateLimits(600, 120, 0, 1000);
+    long t = 0;
+    for (int i = 0; i < 120; i++) {
+      assertThat(limits.tryAcquire("P", "rotated-" + i, "198.51.100.7", t)).as("hit %d, a new cid each", i).isNull();
+    }
+    RateLimits.Refusal r = limits.tryAcquire("P", "rotated-120", "198.51.100.7", t);
+    assertThat(r).as("the 121st hit from the address, under a fresh cid").isNotNull();
+    assertThat(r.scope()).isEqualTo(RateLimits.Scope.IP);
+    assertThat(r.retryAfterSeconds()).as("120 per minute: a token every 0.5 s").isEqualTo(1);
+    assertThat(limits.tryAcquire("Q", "other", "198.51.100.7", t)).as("all properties share the address's bucket")
+        .isNotNull();
+    assertThat(limits.tryAcquire("P", "rotated-121", "198.51.100.8", t)).as("another address").isNull();
+    assertThat(limits.tryAcquire("P", "server-relayed", null, t)).as("no address (Measurement Protocol)").isNull();
+  }
+
+  @Test
+  void oneFloodedPropertyIsHeldToItsPerPropertyLimit() {
+    RateLimits limits = new RateLimits(600, 6000, 30, 1000);
+    for (int i = 0; i < 30; i++) {
+      assertThat(limits.tryAcquire("P", "c" + i, "203.0.113." + i, 0)).isNull();
+    }
+    RateLimits.Refusal r = limits.tryAcquire("P", "c30", "203.0.113.30", 0);
+    assertThat(r.scope()).isEqualTo(RateLimits.Scope.PROPERTY);
+    assertThat(r.retryAfterSeconds()).as("30 per minute: a token every 2 s").isEqualTo(2);
+    assertThat(limits.tryAcquire("Q", "c30", "203.0.113.30", 0)).as("another property").isNull();
+  }
+
+  @Test
+  void aHitRefusedByOneBucketTakesNoTokenFromTheOthers() {
+    RateLimits limits = new RateLimits(2, 1, 0, 1000);
+    assertThat(limits.tryAcquire("P", "c", "192.0.2.1", 0)).isNull();
+    // The address is spent; the client's second token must survive the refusal.
+    assertThat(limits.tryAcquire("P", "c", "192.0.2.1", 0).scope()).isEqualTo(RateLimits.Scope.IP);
+    assertThat(limits.tryAcquire("P", "c", "192.0.2.2", 0)).as("the client's second token, from another address")
+        .isNull();
+    assertThat(limits.tryAcquire("P", "c", "192.0.2.3", 0).scope()).isEqualTo(RateLimits.Scope.CLIENT);
+  }
+
+  @Test
+  void ipAndPropertyLimitsHaveDocumentedDefaultsAndAreValidated() {
+    CollectorConfig defaults = ConfigLoader.load(null, Map.of()).collector();
+    assertThat(defaults.ipHitsPerMinute()).isEqualTo(6000);
+    assertThat(defaults.propertyHitsPerMinute()).isEqualTo(300_000);
+    assertThat(ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_IP_HITS_PER_MINUTE", "0")).collector().ipHitsPerMinute())
+        .isZero();
+    assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("BEACON_COLLECTOR_PROPERTY_HITS_PER_MINUTE", "-1")));
+  }
+
   @Test
   void derivedIdsCollapseWithinTwoMinutesByDefaultAndTheWindowIsValidated() {
     CollectorConfig defaults = ConfigLoader.load(null, Map.of()).collector();

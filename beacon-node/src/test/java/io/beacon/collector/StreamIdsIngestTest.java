@@ -25,7 +25,7 @@ class StreamIdsIngestTest {
   static final String APP = "1:1234567890:android:0a1b2c3d4e5f";
   static final String INSTANCE = "0123456789abcdef0123456789abcdef";
   static final PropertyInfo SHOP = new PropertyInfo("B-SHOP", "GA4streamSecret_0123", Set.of(), Set.of(), false, false,
-      SessionRules.GA4, Set.of(), Set.of("G-SHOP12345", "UA-1234567-1", APP));
+      SessionRules.GA4, Set.of(), null, Set.of("G-SHOP12345", "UA-1234567-1", APP));
 
   private IngestHarness harness;
 

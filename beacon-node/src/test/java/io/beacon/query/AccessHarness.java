@@ -39,6 +39,9 @@ final class AccessHarness implements AutoCloseable {
   final List<Node> nodes = new ArrayList<>();
   private final SessionStore sessions = io.vertx.ext.web.sstore.LocalSessionStore.create(vertx);
 
+  /** query.maxPropertiesPerUser of the harness's nodes. */
+  static final int MAX_PROPERTIES_PER_USER = 2;
+
   /** One query node: its account cache and its port. */
   record Node(Accounts accounts, int port) {}
 
@@ -53,7 +56,7 @@ final class AccessHarness implements AutoCloseable {
     accounts.announceWith(keys -> AccountsContract.CHANGED.publish(vertx, new AccountsContract.Changed(keys)));
     await(AccountsContract.CHANGED.subscribe(vertx, AccountsContract.ALL, c -> accounts.forget(c.keys())).completion());
     AccessHandler access = new AccessHandler(vertx, accounts, new SimpleMeterRegistry(), false, TrustedProxies.none());
-    AdminHandler admin = new AdminHandler(vertx, accounts, access, "http://collector", 0);
+    AdminHandler admin = new AdminHandler(vertx, accounts, access, "http://collector", 0, MAX_PROPERTIES_PER_USER);
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
     Router router = Router.router(vertx);
     router.route("/api/v1/*").handler(SessionHandler.create(sessions).setSessionCookieName("beacon_session")
@@ -79,6 +82,8 @@ final class AccessHarness implements AutoCloseable {
     });
     router.patch("/api/v1/admin/properties/:id").handler(rc ->
         answer(rc, access.require(rc, rc.pathParam("id"), PropertyRole.ADMIN).map(v -> new JsonObject())));
+    // The real handler: its cap check comes first; past it, the insert fails here (no Cassandra behind the store).
+    router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
     router.delete("/api/v1/admin/properties/:id/roles/:email").handler(users::revokeRole);
     router.post("/api/v1/admin/users").handler(admin::createUser);

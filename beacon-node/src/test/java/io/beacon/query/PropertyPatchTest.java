@@ -19,7 +19,31 @@ class PropertyPatchTest {
   void renamingAPropertyKeepsItsDntCookielessAndOtherSettings() {
     AdminHandler.PropertySettings s = AdminHandler.PropertySettings.patch(CURRENT, new JsonObject().put("name", "Store"));
     assertThat(s).isEqualTo(new AdminHandler.PropertySettings("Store", "Europe/Berlin", Set.of("shop.example"),
-        Set.of("purchase"), 30, true, true, 45, null));
+        Set.of("purchase"), 30, true, true, 45, null, null));
+  }
+
+  /** Issue 19 "full URLs with every query parameter are stored": the allow-list is a per-property setting. */
+  @Test
+  void theQueryParameterPolicyIsAPatchableSettingDefaultingToTheAllowList() {
+    assertThat(AdminHandler.PropertySettings.patch(CURRENT, new JsonObject()).keptQueryParams())
+        .as("never set: null, the default").isNull();
+    AdminHandler.PropertySettings s = AdminHandler.PropertySettings.patch(CURRENT, new JsonObject()
+        .put("keptQueryParams", new io.vertx.core.json.JsonArray().add("utm_*").add(" ref ").add("utm_*")));
+    assertThat(s.keptQueryParams().kept()).containsExactly("utm_*", "ref");
+    PropertyRecord stored = s.toRecord("B-1", null, null, Instant.EPOCH);
+    assertThat(stored.keptQueryParams()).isEqualTo("utm_*,ref");
+    assertThat(AdminHandler.PropertySettings.patch(stored, new JsonObject().put("name", "Store")).keptQueryParams())
+        .as("a patch not naming it keeps it").isEqualTo(s.keptQueryParams());
+    assertThat(AdminHandler.PropertySettings.patch(stored, new JsonObject().put("keptQueryParams",
+        new io.vertx.core.json.JsonArray())).toRecord("B-1", null, null, Instant.EPOCH).keptQueryParams())
+        .as("empty: strip every parameter, stored as such (not as 'default')").isEqualTo("");
+    assertThat(AdminHandler.PropertySettings.patch(stored, new JsonObject().putNull("keptQueryParams"))
+        .keptQueryParams()).as("explicit null: back to the default").isNull();
+    for (String bad : new String[] {"", "a,b", "a=b", "*x", "ut*m", "x".repeat(101), "a b"}) {
+      assertThatThrownBy(() -> AdminHandler.PropertySettings.patch(CURRENT, new JsonObject().put("keptQueryParams",
+          new io.vertx.core.json.JsonArray().add(bad)))).as(bad).isInstanceOf(ApiException.class)
+          .hasMessageContaining("keptQueryParams[0]");
+    }
   }
 
   @Test

@@ -16,9 +16,21 @@ import java.util.Set;
  * <p>The rules are runReport's: a bot hit ({@code is_bot}) counts in no metric and no dimension, only in
  * {@link #bots}; copies of a hit (same ts, client and request id: the raw store's key within a property) count once.
  * Unknown fields are ignored on read, so a bucket written by a newer node still reads.
+ *
+ * <p>Bounded whatever is sent (issue 19: the bucket is re-encoded at every flush while it changes): at most {@link
+ * #MAX_CLIENTS} client ids are kept, a client beyond them still counts in events, page views and pages but not in the
+ * active users, which are then a lower bound ({@link #untrackedHits} says so); at most {@link #MAX_VALUES} distinct
+ * values per top list (pages, sources, countries, device categories), later values counted under {@link #OTHER}, as
+ * GA4's "(other)" row.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public final class Bucket {
+  /** Client ids one bucket (property, minute, partition) keeps. */
+  public static final int MAX_CLIENTS = 10_000;
+  /** Distinct values one top list of one bucket keeps; the rest count as {@link #OTHER}. */
+  public static final int MAX_VALUES = 500;
+  public static final String OTHER = "(other)";
+
   /** Distinct client ids seen in this minute. */
   public Set<String> clients = new HashSet<>();
   public long pageViews;
@@ -35,6 +47,9 @@ public final class Bucket {
    */
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
   public long bots;
+  /** Hits of clients beyond {@link #MAX_CLIENTS} (not in the active users); left out of the JSON while 0. */
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public long untrackedHits;
 
   /**
    * Hashes of (ts, client id, request id) already counted: a hit retried by its sender is counted once, like the raw
@@ -58,15 +73,24 @@ public final class Bucket {
       return true;
     }
     events++;
-    clients.add(clientId);
     if ("page_view".equals(eventName)) {
       pageViews++;
-      pages.merge(orNotSet(pagePath), 1L, Long::sum);
+      pages.merge(capped(pages, orNotSet(pagePath)), 1L, Long::sum);
     }
-    sources.computeIfAbsent(orNotSet(source), k -> new HashSet<>()).add(clientId);
-    countries.computeIfAbsent(orNotSet(country), k -> new HashSet<>()).add(clientId);
-    devices.computeIfAbsent(orNotSet(device), k -> new HashSet<>()).add(clientId);
+    if (!clients.contains(clientId) && clients.size() >= MAX_CLIENTS) {
+      untrackedHits++;
+      return true;
+    }
+    clients.add(clientId);
+    sources.computeIfAbsent(capped(sources, orNotSet(source)), k -> new HashSet<>()).add(clientId);
+    countries.computeIfAbsent(capped(countries, orNotSet(country)), k -> new HashSet<>()).add(clientId);
+    devices.computeIfAbsent(capped(devices, orNotSet(device)), k -> new HashSet<>()).add(clientId);
     return true;
+  }
+
+  /** The value itself while the list has room for it (or holds it), else {@link #OTHER}. */
+  private static String capped(Map<String, ?> list, String value) {
+    return list.containsKey(value) || list.size() < MAX_VALUES ? value : OTHER;
   }
 
   static String orNotSet(String v) {

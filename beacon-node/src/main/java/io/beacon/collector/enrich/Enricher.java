@@ -6,6 +6,7 @@ import io.beacon.collector.protocol.SenderDevice;
 import io.beacon.collector.protocol.SenderLocation;
 import io.beacon.model.Hit;
 import io.beacon.model.attribution.Attribution;
+import io.beacon.model.attribution.QueryParamPolicy;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -97,9 +98,20 @@ public final class Enricher {
    * "Semantics").
    */
   public Hit enrich(HitDraft d, RequestInfo req, PropertyInfo property) {
-    String location = stripFragment(d.pageLocation);
+    String sentLocation = stripFragment(d.pageLocation);
     String hostname = hostname(d);
-    String path = d.pagePath;
+    // The property's query-parameter policy, applied to what is stored: the page URL, a sent page path (UA's dp may
+    // carry a query), and a referrer from the page's own host (the site's previous page, whose URL the same policy
+    // governs); another site's referrer is that site's URL, kept as sent (GA4's page_referrer). Campaign fields are
+    // read from the URL as sent, before it is stripped.
+    QueryParamPolicy policy = property.queryParams();
+    String location = policy.apply(sentLocation);
+    String referrer = d.pageReferrer;
+    String referrerHost = Attribution.hostOf(referrer);
+    if (referrerHost != null && referrerHost.equals(hostname)) {
+      referrer = policy.apply(referrer);
+    }
+    String path = policy.apply(d.pagePath);
     if (path == null && location != null) {
       try {
         String p = URI.create(location.replace(" ", "%20")).getRawPath();
@@ -109,7 +121,7 @@ public final class Enricher {
       }
     }
     Attribution acq = Attribution.of(new Attribution(d.source, d.medium, d.campaign, d.term, d.content),
-        d.gclid, location, d.pageReferrer, hostname, property.allowedHostnames());
+        d.gclid, sentLocation, d.pageReferrer, hostname, property.allowedHostnames());
     DeviceInfo device = device(d, req);
     GeoLookup.Geo g = place(d, req);
     long ts = d.ts != null ? d.ts : req.nowMs() - (d.ageMs != null ? d.ageMs : 0);
@@ -136,7 +148,7 @@ public final class Enricher {
         .hostname(hostname)
         .pagePath(path)
         .pageTitle(d.pageTitle)
-        .pageReferrer(d.pageReferrer)
+        .pageReferrer(referrer)
         .source(acq.source())
         .medium(acq.medium())
         .campaign(acq.campaign())

@@ -22,6 +22,9 @@ import java.util.List;
  * @param stateRegionMb per-node off-heap memory for de-duplication (Ignite region evicting the least recently used
  *     entries when full)
  * @param clientHitsPerMinute per-client (and property) rate limit of each node; 0: none
+ * @param ipHitsPerMinute per-client-IP rate limit of each node (the real address, {@code trustedProxies} resolved;
+ *     Measurement Protocol hits are exempt); 0: none
+ * @param propertyHitsPerMinute per-property rate limit of each node; 0: none
  * @param maxEventAgeMs oldest accepted event time (GA's Measurement Protocol allows 72 h)
  * @param maxClockSkewMs how far in the future an event time may be (sender clocks drift)
  * @param propertyRefreshMs how often the property cache reloads the {@code properties} table
@@ -42,6 +45,8 @@ public record CollectorConfig(
     int clientMemoryDays,
     long stateRegionMb,
     int clientHitsPerMinute,
+    int ipHitsPerMinute,
+    int propertyHitsPerMinute,
     long maxEventAgeMs,
     long maxClockSkewMs,
     long propertyRefreshMs,
@@ -70,6 +75,9 @@ public record CollectorConfig(
     // sessionTimeoutMs, clientMemoryDays: unused (see above), so no value is refused.
     v.require(stateRegionMb >= 16, "collector.stateRegionMb", "must be >= 16, was " + stateRegionMb);
     v.require(clientHitsPerMinute >= 0, "collector.clientHitsPerMinute", "must be >= 0 (0: no limit), was " + clientHitsPerMinute);
+    v.require(ipHitsPerMinute >= 0, "collector.ipHitsPerMinute", "must be >= 0 (0: no limit), was " + ipHitsPerMinute);
+    v.require(propertyHitsPerMinute >= 0, "collector.propertyHitsPerMinute",
+        "must be >= 0 (0: no limit), was " + propertyHitsPerMinute);
     v.positive(maxEventAgeMs, "collector.maxEventAgeMs");
     v.require(maxClockSkewMs >= 0, "collector.maxClockSkewMs", "must be >= 0, was " + maxClockSkewMs);
     v.require(propertyRefreshMs >= 100, "collector.propertyRefreshMs", "must be >= 100, was " + propertyRefreshMs);

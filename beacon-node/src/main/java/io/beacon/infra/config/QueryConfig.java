@@ -17,9 +17,14 @@ import java.util.List;
  *                           balancers), IP addresses or CIDR ranges: the login limits count per client address
  * @param proxyProtocol      the dashboard port expects a PROXY protocol header on every connection (as
  *                           {@code collector.proxyProtocol})
+ * @param maxPropertiesPerUser how many properties a user who is not an administrator may administer and still
+ *                           create another; 0: only administrators create properties
+ * @param maxRealtimeStreams  real-time event streams a node holds open (beyond: 503 + Retry-After)
+ * @param maxRealtimeStreamsPerProperty ...of which for one property (beyond: 429 + Retry-After)
  */
 public record QueryConfig(String publicCollectorUrl, boolean secureCookies, String adminEmail, String adminPassword,
-    String adminPasswordFile, List<String> trustedProxies, boolean proxyProtocol) {
+    String adminPasswordFile, List<String> trustedProxies, boolean proxyProtocol, int maxPropertiesPerUser,
+    int maxRealtimeStreams, int maxRealtimeStreamsPerProperty) {
   void validate(Validator v) {
     v.require(publicCollectorUrl != null && publicCollectorUrl.matches("https?://[^\\s]+"), "query.publicCollectorUrl",
         "must be an http(s) URL");
@@ -27,6 +32,12 @@ public record QueryConfig(String publicCollectorUrl, boolean secureCookies, Stri
     v.require(adminPassword == null || adminPassword.isEmpty() || adminPassword.length() >= 12, "query.adminPassword",
         "must be empty (generate one) or have at least 12 characters");
     v.require(adminPasswordFile != null && !adminPasswordFile.isBlank(), "query.adminPasswordFile", "is required");
+    v.require(maxPropertiesPerUser >= 0, "query.maxPropertiesPerUser", "must be >= 0 (0: administrators only), was "
+        + maxPropertiesPerUser);
+    v.require(maxRealtimeStreams >= 1, "query.maxRealtimeStreams", "must be >= 1, was " + maxRealtimeStreams);
+    v.require(maxRealtimeStreamsPerProperty >= 1 && maxRealtimeStreamsPerProperty <= maxRealtimeStreams,
+        "query.maxRealtimeStreamsPerProperty", "must be 1-" + maxRealtimeStreams + " (query.maxRealtimeStreams), was "
+            + maxRealtimeStreamsPerProperty);
     v.require(trustedProxies != null, "query.trustedProxies", "is required (may be empty)");
     if (trustedProxies != null) {
       for (String p : trustedProxies) {

@@ -38,8 +38,17 @@ public final class Accounts {
   private record Known(Object value, long at) {}
 
   private final AccountStore store;
-  private final Cache<String, Known> known = Caffeine.newBuilder().maximumSize(100_000)
-      .expireAfterWrite(LAST_KNOWN).build();
+  /**
+   * What the kept answers may hold, in bytes (estimated: {@link #weight}). Bounded by bytes, not entries: a lookup key
+   * holds what a caller sent (a property id in a path, an email at login), up to 64 KB each, so 100,000 entries could
+   * have been gigabytes. 16 MiB keeps ~50,000 answers of ordinary keys.
+   */
+  static final long MAX_KEPT_BYTES = 16L << 20;
+  /** Per-entry cost beyond the key's characters: the entry, the timestamped answer and a small row. */
+  static final int ENTRY_OVERHEAD_BYTES = 320;
+
+  private final Cache<String, Known> known = Caffeine.newBuilder().maximumWeight(MAX_KEPT_BYTES)
+      .weigher((String key, Known k) -> weight(key)).expireAfterWrite(LAST_KNOWN).build();
   /** Counts the forgets: a read that began before one does not keep its (maybe older) answer. */
   private final AtomicLong forgets = new AtomicLong();
   private volatile Consumer<List<String>> announce = keys -> { };
@@ -61,6 +70,17 @@ public final class Accounts {
   public void forget(Collection<String> keys) {
     forgets.incrementAndGet();
     known.invalidateAll(keys);
+  }
+
+  /** The estimated bytes of one kept answer: the key's UTF-16 characters, plus the entry's fixed cost. */
+  static int weight(String key) {
+    return 2 * key.length() + ENTRY_OVERHEAD_BYTES;
+  }
+
+  /** The estimated bytes the kept answers hold now (tests). */
+  long keptBytes() {
+    known.cleanUp();
+    return known.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
   static String userKey(String email) {

@@ -76,6 +76,45 @@ class EnricherRulesTest {
     return enricher.enrich(d, request(userAgent), PROPERTY);
   }
 
+  // ------------------------------------------------------------------------------- query-parameter policy
+
+  /** Issue 19: "full URLs with every query parameter are stored". Only the property's allow-list stays. */
+  @Test
+  void fullUrlsWithEveryQueryParameterAreNoLongerStored() {
+    String url = "https://shop.example/cart?token=s3cr3t&utm_source=news&email=a%40b.example&gclid=G1&UTM_Medium=mail"
+        + "&fbclid=F1&session=9#top";
+    HitDraft d = web("v=2&tid=P-1&cid=1.2&en=page_view&dl=" + java.net.URLEncoder.encode(url, StandardCharsets.UTF_8)
+        + "&dr=" + java.net.URLEncoder.encode("https://shop.example/login?next=%2Fcart&token=s3cr3t&utm_id=7",
+            StandardCharsets.UTF_8));
+    Hit h = enricher.enrich(d, request(CHROME_WIN), PROPERTY);
+    // Expected by hand from the default list (utm_*, the click ids), order and spelling as sent, fragment dropped.
+    assertThat(h.pageLocation()).isEqualTo("https://shop.example/cart?utm_source=news&gclid=G1&UTM_Medium=mail&fbclid=F1");
+    assertThat(h.pageReferrer()).as("the site's own previous page: the same policy").isEqualTo(
+        "https://shop.example/login?utm_id=7");
+    assertThat(h.pagePath()).isEqualTo("/cart");
+    assertThat(h.source()).isEqualTo("news");
+
+    PropertyInfo stripAll = new PropertyInfo("P-1", "s", Set.of(), Set.of(), false, false, null, null,
+        new io.beacon.model.attribution.QueryParamPolicy(java.util.List.of()));
+    Hit bare = enricher.enrich(d, request(CHROME_WIN), stripAll);
+    assertThat(bare.pageLocation()).isEqualTo("https://shop.example/cart");
+    assertThat(bare.source()).as("campaign fields are read before the URL is stripped").isEqualTo("news");
+
+    Hit all = enricher.enrich(d, request(CHROME_WIN), new PropertyInfo("P-1", "s", Set.of(), Set.of(), false, false,
+        null, null, io.beacon.model.attribution.QueryParamPolicy.KEEP_ALL));
+    assertThat(all.pageLocation()).isEqualTo(url.substring(0, url.indexOf('#')));
+
+    Hit external = enricher.enrich(web("v=2&tid=P-1&cid=1.2&en=page_view&dl=" + java.net.URLEncoder.encode(
+        "https://shop.example/?q=x", StandardCharsets.UTF_8) + "&dr=" + java.net.URLEncoder.encode(
+        "https://www.bing.com/search?q=shoes", StandardCharsets.UTF_8)), request(CHROME_WIN), stripAll);
+    assertThat(external.pageLocation()).isEqualTo("https://shop.example/");
+    assertThat(external.pageReferrer()).as("another site's URL: as sent").isEqualTo("https://www.bing.com/search?q=shoes");
+
+    Hit uaPath = enricher.enrich(ua("v=1&tid=P-1&cid=1.2&t=pageview&dh=shop.example&dp=%2Fsearch%3Fq%3Dme%26utm_term%3Dx"),
+        request(CHROME_WIN), PROPERTY);
+    assertThat(uaPath.pagePath()).as("a sent page path too").isEqualTo("/search?utm_term=x");
+  }
+
   // ------------------------------------------------------------------------------------------- bots
 
   @Test

@@ -30,17 +30,18 @@ public final class PropertiesTable {
   public static final String SESSION_TIMEOUT_MINUTES = "session_timeout_minutes";
   public static final String ENGAGED_SESSION_SECONDS = "engaged_session_seconds";
   public static final String PLAUSIBLE_DOMAINS = "plausible_domains";
+  public static final String KEPT_QUERY_PARAMS = "kept_query_params";
   public static final String STREAM_IDS = "stream_ids";
   public static final String GA_PROPERTY_ID = "ga_property_id";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
       KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, SESSION_TIMEOUT_MINUTES,
-      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS, GA_PROPERTY_ID);
+      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, KEPT_QUERY_PARAMS, STREAM_IDS, GA_PROPERTY_ID);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
-      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, STREAM_IDS,
-      GA_PROPERTY_ID);
+      RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS,
+      KEPT_QUERY_PARAMS, STREAM_IDS, GA_PROPERTY_ID);
 
   private PropertiesTable() {}
 
@@ -101,8 +102,8 @@ public final class PropertiesTable {
   public static Object[] insertValues(PropertyRecord p) {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
         p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
-        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(), p.streamIds(),
-        p.gaPropertyId()};
+        p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(), p.keptQueryParams(),
+        p.streamIds(), p.gaPropertyId()};
   }
 
   /**
@@ -118,7 +119,7 @@ public final class PropertiesTable {
   public static Object[] updateSettingsValues(PropertyRecord p) {
     return new Object[] {p.name(), p.timeZone(), p.allowedHostnames(), p.keyEvents(), p.retentionDays(),
         p.respectDnt(), p.cookieless(), p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(),
-        p.streamIds(), p.gaPropertyId(), p.updatedAt(), p.propertyId()};
+        p.keptQueryParams(), p.streamIds(), p.gaPropertyId(), p.updatedAt(), p.propertyId()};
   }
 
   /** Replaces an existing property's api secret and {@code updated_at}; values: {@link #updateSecretValues}. */

@@ -2,6 +2,7 @@ package io.beacon.store.cassandra;
 
 import com.datastax.oss.driver.api.core.cql.ColumnDefinitions;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.beacon.model.attribution.QueryParamPolicy;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -31,13 +32,15 @@ import java.util.Set;
  * @param sessionTimeoutMinutes  session timeout in minutes; null: GA4's default (see {@link #sessionRules()})
  * @param engagedSessionSeconds  engaged-session threshold in seconds; null: GA4's default
  * @param plausibleDomains the domains Plausible's trackers name the property by ({@link PlausibleDomains})
+ * @param keptQueryParams  the query parameters its page URLs keep, as stored ({@link QueryParamPolicy#ofStored}); null:
+ *     the default allow-list (see {@link #queryParamPolicy()})
  * @param streamIds        the measurement ids and Firebase app ids its existing tags send to ({@link StreamIds})
  * @param gaPropertyId     the GA4 property id (digits) Data API clients may name it by; null: none
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
     Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
-    Set<String> plausibleDomains, Set<String> streamIds, String gaPropertyId) {
+    Set<String> plausibleDomains, String keptQueryParams, Set<String> streamIds, String gaPropertyId) {
 
   /** GA4 property ids: digits (Google's are 9 or so). */
   public static final java.util.regex.Pattern GA_PROPERTY_ID = java.util.regex.Pattern.compile("[0-9]{1,20}");
@@ -53,9 +56,19 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
   public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
+      Set<String> plausibleDomains, String keptQueryParams) {
+    this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, keptQueryParams, Set.of(),
+        null);
+  }
+
+  /** A property with the default query-parameter policy. */
+  public PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
+      String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
+      Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
       Set<String> plausibleDomains) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, Set.of(), null);
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, null);
   }
 
   /** A property without Plausible domains. */
@@ -63,7 +76,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), Set.of(), null);
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), null, Set.of(), null);
   }
 
   /** A property with GA4's session settings and without Plausible domains. */
@@ -71,35 +84,47 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, null, null, Set.of(), Set.of(), null);
+        createdAt, updatedAt, null, null, Set.of(), null, Set.of(), null);
   }
 
   /** This property with other Plausible domains. */
   public PropertyRecord withPlausibleDomains(Set<String> domains) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
-        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains, streamIds,
-        gaPropertyId);
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains,
+        keptQueryParams, streamIds, gaPropertyId);
   }
 
   /** This property with other stream ids. */
   public PropertyRecord withStreamIds(Set<String> ids) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        ids, gaPropertyId);
+        keptQueryParams, ids, gaPropertyId);
   }
 
   /** This property with another GA4 property id (null: none). */
   public PropertyRecord withGaPropertyId(String id) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        streamIds, id);
+        keptQueryParams, streamIds, id);
   }
 
   /** This property with another api secret. */
   public PropertyRecord withApiSecret(String secret) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, secret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        streamIds, gaPropertyId);
+        keptQueryParams, streamIds, gaPropertyId);
+  }
+
+  /** This property with another query-parameter policy (null: the default). */
+  public PropertyRecord withKeptQueryParams(QueryParamPolicy policy) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
+        policy == null ? null : policy.stored(), streamIds, gaPropertyId);
+  }
+
+  /** The query parameters its URLs keep: the stored list, else {@link QueryParamPolicy#DEFAULT}. */
+  public QueryParamPolicy queryParamPolicy() {
+    return QueryParamPolicy.ofStored(keptQueryParams);
   }
 
   /** A row returned by one of {@link PropertiesTable}'s SELECTs. */
@@ -120,6 +145,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         has(r, c, PropertiesTable.SESSION_TIMEOUT_MINUTES) ? r.getInt(PropertiesTable.SESSION_TIMEOUT_MINUTES) : null,
         has(r, c, PropertiesTable.ENGAGED_SESSION_SECONDS) ? r.getInt(PropertiesTable.ENGAGED_SESSION_SECONDS) : null,
         set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS),
+        has(r, c, PropertiesTable.KEPT_QUERY_PARAMS) ? r.getString(PropertiesTable.KEPT_QUERY_PARAMS) : null,
         set(r, c, PropertiesTable.STREAM_IDS),
         text(r, c, PropertiesTable.GA_PROPERTY_ID));
   }

@@ -26,7 +26,7 @@ class PropertiesTableTest {
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
             "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
-            "engagedSessionSeconds", "plausibleDomains", "streamIds", "gaPropertyId");
+            "engagedSessionSeconds", "plausibleDomains", "keptQueryParams", "streamIds", "gaPropertyId");
   }
 
   @Test
@@ -39,14 +39,15 @@ class PropertiesTableTest {
         .hasSize((int) Fakes.markers(PropertiesTable.updateSecretIfExists()));
     assertThat(PropertiesTable.updateSettingsIfExists()).isEqualTo("UPDATE properties SET name = ?, time_zone = ?,"
         + " allowed_hostnames = ?, key_events = ?, retention_days = ?, respect_dnt = ?, cookieless = ?,"
-        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, stream_ids = ?,"
-        + " ga_property_id = ?, updated_at = ?"
+        + " session_timeout_minutes = ?, engaged_session_seconds = ?, plausible_domains = ?, kept_query_params = ?,"
+        + " stream_ids = ?, ga_property_id = ?, updated_at = ?"
         + " WHERE property_id = ? IF EXISTS");
     assertThat(PropertiesTable.updateSettingsValues(p)).containsExactly("Shop", "Europe/Berlin",
-        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), p.streamIds(), "123456789", UPDATED, "B-1");
+        p.allowedHostnames(), p.keyEvents(), 30, true, false, 45, 20, p.plausibleDomains(), "utm_*,ref", p.streamIds(),
+        "123456789", UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
         p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains(),
-        p.streamIds(), "123456789");
+        "utm_*,ref", p.streamIds(), "123456789");
     assertThat(PropertiesTable.selectStreamIds()).isEqualTo("SELECT property_id, stream_ids FROM properties");
     assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
@@ -85,6 +86,8 @@ class PropertiesTableTest {
     assertThat(p.retentionDays()).isNull();
     assertThat(p.respectDnt()).isFalse();
     assertThat(p.plausibleDomains()).isEmpty();
+    assertThat(p.queryParamPolicy()).as("never set: the default allow-list").isEqualTo(
+        io.beacon.model.attribution.QueryParamPolicy.DEFAULT);
     assertThat(p.sessionRules()).as("no session settings: GA4's defaults").isEqualTo(SessionRules.GA4);
     assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
     assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
@@ -103,7 +106,7 @@ class PropertiesTableTest {
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
         Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")),
-        new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")), "123456789");
+        "utm_*,ref", new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")), "123456789");
   }
 
   @Test
