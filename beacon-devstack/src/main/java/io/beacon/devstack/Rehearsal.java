@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
  * {@link SparkCluster}), Prometheus scraping every node, balancer and the job ({@link PrometheusServer}), and with
  * {@code --faults} kills under load with the accounting identity after each ({@link RehearsalFaults}).
  *
- * <p>Not yet: TLS/auth of the stores, store exporters, a network partition fault (issue 18).
+ * <p>Not yet: TLS/auth of the stores, store exporters (issue 18).
  */
 @Command(name = "beacon rehearse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Runs the multi-node production topology of docker-compose.yml on this machine (no Docker).",
@@ -110,8 +110,8 @@ public final class Rehearsal implements Callable<Integer> {
 
   @Option(names = "--faults", paramLabel = "LIST", description = "After the smoke check, inject faults under load "
       + "through the VIP and check the accounting identity after each: short (Kafka quorum leader, an ingest node, the "
-      + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker); a "
-      + "report goes to <run dir>/faults-report.md.")
+      + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker, and a "
+      + "network partition of an ingest node, then its heal); a report goes to <run dir>/faults-report.md.")
   String faults;
 
   @Option(names = "--spark-auth", description = "spark.authenticate with a generated secret in the Spark home's "
@@ -184,6 +184,17 @@ public final class Rehearsal implements Callable<Integer> {
       Map<String, String> env = nodeEnv(spec, i, composeNodes.size(), run, bootstrap, contactPoints, questdb, adminPassword);
       nodes.add(new BeaconNodeServer(spec.service(), home, run, logs, spec.configFile(), env,
           List.of("-Xms64m", "-Xmx" + nodeHeapMb + "m"), NODE_HOST, MANAGEMENT_PORT + i));
+    }
+
+    // Each node in a cgroup of its own, so the partition fault can cut it off (NodePartitions).
+    NodePartitions.removeStale();
+    StringBuilder noPartitions = new StringBuilder();
+    NodePartitions partitions = NodePartitions.create(noPartitions).orElse(null);
+    if (partitions != null) {
+      ChildProcesses.afterStop(partitions::remove);
+      nodes.forEach(n -> n.partitionable(partitions));
+    } else {
+      say("no partition fault on this machine: %s", noPartitions);
     }
 
     // The edge network first: the nodes listen on its host address, so their ports can only be checked on it.
@@ -340,7 +351,7 @@ public final class Rehearsal implements Callable<Integer> {
       Instant faultsStart = Instant.now();
       try {
         List<RehearsalFaults.Result> results = new RehearsalFaults(new RehearsalFaults.Stack(kafka, cassandra, questdb,
-            nodes, composeNodes, edgeServers, network, spark, bootstrap, contactPoints, adminPassword,
+            nodes, composeNodes, edgeServers, network, partitions, spark, bootstrap, contactPoints, adminPassword,
             node -> startNode(node, NODE_START_ATTEMPTS), this::startAndAwait), line -> say("%s", line))
             .run(RehearsalFaults.Fault.list(faults));
         faultsOk = results.stream().allMatch(r -> r.identity() && r.lost() == 0 && r.duplicated() == 0);
@@ -375,6 +386,9 @@ public final class Rehearsal implements Callable<Integer> {
       servers.add(prometheus);
       ChildProcesses.stopAll(servers);
       network.remove();
+      if (partitions != null) {
+        partitions.remove();
+      }
       say("everything stopped in %.1f s", seconds(stopping));
       return smokeOk ? 0 : EXIT_FAILED;
     }
