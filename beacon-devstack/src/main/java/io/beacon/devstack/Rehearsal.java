@@ -87,6 +87,7 @@ public final class Rehearsal implements Callable<Integer> {
    * 2 cores that took over 3 minutes (compose's health check would keep waiting too).
    */
   static final Duration NODE_READY_TIMEOUT = Duration.ofMinutes(7);
+  static final Duration SPARK_QUERY_TIMEOUT = Duration.ofMinutes(8);
   /** Where the nodes' HTTP listeners are: this machine's address on the edge network, which the balancers reach. */
   static final String NODE_HOST = EdgeNetwork.HOST;
 
@@ -111,7 +112,8 @@ public final class Rehearsal implements Callable<Integer> {
   @Option(names = "--faults", paramLabel = "LIST", description = "After the smoke check, inject faults under load "
       + "through the VIP and check the accounting identity after each: short (Kafka quorum leader, an ingest node, the "
       + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker, and a "
-      + "network partition of an ingest node, then its heal); a report goes to <run dir>/faults-report.md.")
+      + "network partition of an ingest node, then its heal), or fault names, comma-separated (e.g. short,"
+      + "NODE_PARTITION); a report goes to <run dir>/faults-report.md.")
   String faults;
 
   @Option(names = "--spark-auth", description = "spark.authenticate with a generated secret in the Spark home's "
@@ -418,6 +420,10 @@ public final class Rehearsal implements Callable<Integer> {
     Path passwordFile = dir.resolve("lb_stats_password.txt");
     Files.writeString(passwordFile, HexFormat.of().formatHex(new SecureRandom().generateSeed(12)) + "\n");
     Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path vrrpPasswordFile = dir.resolve("lb_vrrp_password.txt");
+    Files.writeString(vrrpPasswordFile, HexFormat.of().formatHex(new SecureRandom().generateSeed(4)) + "\n");
+    Files.setPosixFilePermissions(vrrpPasswordFile,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
     Map<String, List<ComposeEdge.Server>> servers = new LinkedHashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
@@ -443,6 +449,7 @@ public final class Rehearsal implements Callable<Integer> {
       ComposeEdge.HAPROXY_KEPT.forEach(k -> env.put(k, lb.haproxyEnv().get(k)));
       env.put("BEACON_LB_TLS_CERT", certificate.toString());
       env.put("BEACON_LB_STATS_PASSWORD_FILE", passwordFile.toString());
+      env.put("BEACON_LB_VRRP_PASSWORD_FILE", vrrpPasswordFile.toString());
       env.put("BEACON_LB_STATS_PASSWORD", Files.readString(passwordFile).strip());
       HaproxyServer.check(configs, env);
       haproxy.add(new HaproxyServer(lb.service() + "-haproxy", home, run.resolve(lb.service()),
@@ -455,7 +462,8 @@ public final class Rehearsal implements Callable<Integer> {
       params.put("$PEER_IP", EdgeNetwork.balancerAddress(peer));
       params.put("$VIP", EdgeNetwork.VIP + "/24");
       keepalived.add(new KeepalivedServer(lb.service() + "-keepalived", home, run.resolve(lb.service()),
-          logs.resolve(lb.service() + "-keepalived.log"), network, lb.index(), compose.keepalivedConf(), params));
+          logs.resolve(lb.service() + "-keepalived.log"), network, lb.index(), compose.keepalivedConf(), params,
+          vrrpPasswordFile));
       if (first == null) {
         first = env;
       }
@@ -475,10 +483,13 @@ public final class Rehearsal implements Callable<Integer> {
       throw new LocalStackException("spark-submit failed: " + e, e);
     }
     try {
-      Awaitility.await("the Spark job's streaming query").atMost(Duration.ofMinutes(4))
+      // 4 minutes were not enough at a load average of 25 on 2 cores (the first micro-batch's offsets were written,
+      // its commit was not); an idle machine needs about one.
+      Awaitility.await("the Spark job's streaming query").atMost(SPARK_QUERY_TIMEOUT)
           .pollInterval(Duration.ofSeconds(1)).until(spark::jobActive);
     } catch (ConditionTimeoutException e) {
-      throw new LocalStackException("the Spark job did not start its query within 4 minutes; see the driver's "
+      throw new LocalStackException("the Spark job did not start its query within " + SPARK_QUERY_TIMEOUT.toMinutes()
+          + " minutes; see the driver's "
           + "stderr under " + spark.workers().get(0).home().getParent() + "/worker-N/driver-*", e);
     }
     say("spark: the job's query runs (driver pid %s, %d executors), %.1f s after the submit",

@@ -76,12 +76,24 @@ final class RehearsalFaults {
       this.shortList = shortList;
     }
 
-    static List<Fault> list(String name) {
-      return switch (name) {
-        case "short" -> java.util.Arrays.stream(values()).filter(f -> f.shortList).toList();
-        case "all" -> List.of(values());
-        default -> throw new IllegalArgumentException("--faults: short or all, not " + name);
-      };
+    /** {@code short}, {@code all}, fault names, or a comma-separated mix of them, in that order, each fault once. */
+    static List<Fault> list(String names) {
+      java.util.LinkedHashSet<Fault> out = new java.util.LinkedHashSet<>();
+      for (String name : names.split(",")) {
+        switch (name.strip()) {
+          case "short" -> java.util.Arrays.stream(values()).filter(f -> f.shortList).forEach(out::add);
+          case "all" -> out.addAll(List.of(values()));
+          default -> {
+            try {
+              out.add(valueOf(name.strip().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("--faults: short, all or fault names (" + java.util.Arrays.toString(
+                  values()) + "), not " + name);
+            }
+          }
+        }
+      }
+      return List.copyOf(out);
     }
   }
 
