@@ -38,6 +38,20 @@ final class BeaconNodeServer extends ServerProcess {
     this.managementPort = managementPort;
   }
 
+  private volatile NodePartitions partitions;
+
+  /** From its next start, the node runs in a cgroup of its own, which {@code partitions} can cut off. */
+  void partitionable(NodePartitions partitions) {
+    this.partitions = partitions;
+  }
+
+  @Override
+  protected List<String> command(String classpath) throws java.io.IOException {
+    List<String> command = super.command(classpath);
+    NodePartitions p = partitions;
+    return p == null ? command : p.joining(name(), command);
+  }
+
   Map<String, String> env() {
     return env;
   }

@@ -34,8 +34,11 @@ final class ComposeEdge {
       "BEACON_LB_DASHBOARD_TLS_BIND", "BEACON_LB_DASHBOARD_HTTPS_PORT", "BEACON_LB_METRICS_BIND",
       "BEACON_LB_STATS_BIND", "BEACON_LB_STATS_USER", "BEACON_LB_INGEST_RATE", "BEACON_LB_LOGIN_RATE",
       "BEACON_LB_QUERY_TIMEOUT");
-  /** Container paths: the rehearsal's self-signed certificate (for the VIP) and its stats password file. */
-  static final Set<String> HAPROXY_LOCALIZED = Set.of("BEACON_LB_TLS_CERT", "BEACON_LB_STATS_PASSWORD_FILE");
+  /** Container paths: the rehearsal's self-signed certificate (for the VIP), its stats and VRRP password files. */
+  static final Set<String> HAPROXY_LOCALIZED = Set.of("BEACON_LB_TLS_CERT", "BEACON_LB_STATS_PASSWORD_FILE",
+      "BEACON_LB_VRRP_PASSWORD_FILE");
+  /** The file keepalived.conf includes for VRRP's password, written by the entrypoint (and by the rehearsal). */
+  static final String VRRP_AUTH_PARAMS = "vrrp-auth.params";
   /** Only backends-dns.cfg reads these; the rehearsal's backends file names each node instead. */
   static final Set<String> HAPROXY_BACKENDS = Set.of(
       "BEACON_LB_SLOTS", "BEACON_NODES_DNS", "BEACON_COLLECTOR_PORT", "BEACON_QUERY_PORT", "BEACON_MANAGEMENT_PORT");
@@ -189,6 +192,11 @@ final class ComposeEdge {
       String script = Files.readString(entrypoint);
       if (!script.matches("(?s).*haproxy .*-f \\S*/haproxy\\.cfg -f \\S*/backends-dns\\.cfg.*")) {
         problems.add(entrypoint.getFileName() + " no longer runs haproxy -f haproxy.cfg -f backends-dns.cfg");
+      }
+      if (!script.matches("(?s).*BEACON_LB_VRRP_PASSWORD_FILE.*\\$VRRP_AUTH_PASS=.*/etc/keepalived/"
+          + Pattern.quote(VRRP_AUTH_PARAMS) + ".*")) {
+        problems.add(entrypoint.getFileName() + " no longer writes $VRRP_AUTH_PASS from BEACON_LB_VRRP_PASSWORD_FILE "
+            + "into /etc/keepalived/" + VRRP_AUTH_PARAMS + ", which the rehearsal writes too");
       }
     } catch (IOException e) {
       problems.add("cannot read " + entrypoint + ": " + e);

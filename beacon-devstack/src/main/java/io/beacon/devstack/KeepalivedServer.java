@@ -20,14 +20,17 @@ final class KeepalivedServer extends NativeServer {
   private final int balancer;
   private final Path template;
   private final Map<String, String> params;
+  private final Path vrrpPasswordFile;
 
+  /** @param vrrpPasswordFile the balancers' shared VRRP password (compose: the secret lb_vrrp_password) */
   KeepalivedServer(String name, Path beaconHome, Path home, Path logFile, EdgeNetwork network, int balancer,
-                   Path keepalivedConf, Map<String, String> params) {
+                   Path keepalivedConf, Map<String, String> params, Path vrrpPasswordFile) {
     super(name, beaconHome, home, logFile);
     this.network = network;
     this.balancer = balancer;
     this.template = keepalivedConf;
     this.params = Map.copyOf(params);
+    this.vrrpPasswordFile = vrrpPasswordFile;
   }
 
   private Path conf() {
@@ -40,6 +43,13 @@ final class KeepalivedServer extends NativeServer {
     // keepalived.conf includes node.params from its own directory.
     Files.writeString(home().resolve("node.params"), params.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining("\n", "", "\n")));
+    // What deploy/lb-entrypoint.sh writes from the secret: the first 8 characters (AH's key), mode 600.
+    Path auth = home().resolve(ComposeEdge.VRRP_AUTH_PARAMS);
+    Files.deleteIfExists(auth);
+    Files.createFile(auth, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    String password = Files.readString(vrrpPasswordFile).replaceAll("[\\r\\n]", "");
+    Files.writeString(auth, "$VRRP_AUTH_PASS=" + password.substring(0, Math.min(8, password.length())) + "\n");
     Files.deleteIfExists(home().resolve("vrrp.pid"));
     String check = EdgeNetwork.run("/usr/sbin/keepalived", "-t", "-e", "-f", conf().toString());
     if (check.toLowerCase().contains("error")) {

@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
  * {@link SparkCluster}), Prometheus scraping every node, balancer and the job ({@link PrometheusServer}), and with
  * {@code --faults} kills under load with the accounting identity after each ({@link RehearsalFaults}).
  *
- * <p>Not yet: TLS/auth of the stores, store exporters, a network partition fault (issue 18).
+ * <p>Not yet: TLS/auth of the stores, store exporters (issue 18).
  */
 @Command(name = "beacon rehearse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Runs the multi-node production topology of docker-compose.yml on this machine (no Docker).",
@@ -87,6 +87,7 @@ public final class Rehearsal implements Callable<Integer> {
    * 2 cores that took over 3 minutes (compose's health check would keep waiting too).
    */
   static final Duration NODE_READY_TIMEOUT = Duration.ofMinutes(7);
+  static final Duration SPARK_QUERY_TIMEOUT = Duration.ofMinutes(8);
   /** Where the nodes' HTTP listeners are: this machine's address on the edge network, which the balancers reach. */
   static final String NODE_HOST = EdgeNetwork.HOST;
 
@@ -110,8 +111,9 @@ public final class Rehearsal implements Callable<Integer> {
 
   @Option(names = "--faults", paramLabel = "LIST", description = "After the smoke check, inject faults under load "
       + "through the VIP and check the accounting identity after each: short (Kafka quorum leader, an ingest node, the "
-      + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker); a "
-      + "report goes to <run dir>/faults-report.md.")
+      + "HAProxy holding the VIP) or all (also a Cassandra node, the serve node, the Spark driver and a worker, and a "
+      + "network partition of an ingest node, then its heal), or fault names, comma-separated (e.g. short,"
+      + "NODE_PARTITION); a report goes to <run dir>/faults-report.md.")
   String faults;
 
   @Option(names = "--spark-auth", description = "spark.authenticate with a generated secret in the Spark home's "
@@ -184,6 +186,17 @@ public final class Rehearsal implements Callable<Integer> {
       Map<String, String> env = nodeEnv(spec, i, composeNodes.size(), run, bootstrap, contactPoints, questdb, adminPassword);
       nodes.add(new BeaconNodeServer(spec.service(), home, run, logs, spec.configFile(), env,
           List.of("-Xms64m", "-Xmx" + nodeHeapMb + "m"), NODE_HOST, MANAGEMENT_PORT + i));
+    }
+
+    // Each node in a cgroup of its own, so the partition fault can cut it off (NodePartitions).
+    NodePartitions.removeStale();
+    StringBuilder noPartitions = new StringBuilder();
+    NodePartitions partitions = NodePartitions.create(noPartitions).orElse(null);
+    if (partitions != null) {
+      ChildProcesses.afterStop(partitions::remove);
+      nodes.forEach(n -> n.partitionable(partitions));
+    } else {
+      say("no partition fault on this machine: %s", noPartitions);
     }
 
     // The edge network first: the nodes listen on its host address, so their ports can only be checked on it.
@@ -340,8 +353,11 @@ public final class Rehearsal implements Callable<Integer> {
       Instant faultsStart = Instant.now();
       try {
         List<RehearsalFaults.Result> results = new RehearsalFaults(new RehearsalFaults.Stack(kafka, cassandra, questdb,
-            nodes, composeNodes, edgeServers, network, spark, bootstrap, contactPoints, adminPassword,
-            node -> startNode(node, NODE_START_ATTEMPTS), this::startAndAwait), line -> say("%s", line))
+            nodes, composeNodes, edgeServers, network, partitions, spark, bootstrap, contactPoints, adminPassword,
+            // A server restarted under a fault gets the nodes' patience: at a load average of 50-70 a killed Kafka
+            // broker answered 190 s after its restart, past the 180 s of a first start.
+            node -> startNode(node, NODE_START_ATTEMPTS), server -> startAndAwait(server, NODE_READY_TIMEOUT)),
+            line -> say("%s", line))
             .run(RehearsalFaults.Fault.list(faults));
         faultsOk = results.stream().allMatch(r -> r.identity() && r.lost() == 0 && r.duplicated() == 0);
         Path report = run.resolve("faults-report.md");
@@ -375,6 +391,9 @@ public final class Rehearsal implements Callable<Integer> {
       servers.add(prometheus);
       ChildProcesses.stopAll(servers);
       network.remove();
+      if (partitions != null) {
+        partitions.remove();
+      }
       say("everything stopped in %.1f s", seconds(stopping));
       return smokeOk ? 0 : EXIT_FAILED;
     }
@@ -404,6 +423,10 @@ public final class Rehearsal implements Callable<Integer> {
     Path passwordFile = dir.resolve("lb_stats_password.txt");
     Files.writeString(passwordFile, HexFormat.of().formatHex(new SecureRandom().generateSeed(12)) + "\n");
     Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path vrrpPasswordFile = dir.resolve("lb_vrrp_password.txt");
+    Files.writeString(vrrpPasswordFile, HexFormat.of().formatHex(new SecureRandom().generateSeed(4)) + "\n");
+    Files.setPosixFilePermissions(vrrpPasswordFile,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
     Map<String, List<ComposeEdge.Server>> servers = new LinkedHashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
@@ -429,6 +452,7 @@ public final class Rehearsal implements Callable<Integer> {
       ComposeEdge.HAPROXY_KEPT.forEach(k -> env.put(k, lb.haproxyEnv().get(k)));
       env.put("BEACON_LB_TLS_CERT", certificate.toString());
       env.put("BEACON_LB_STATS_PASSWORD_FILE", passwordFile.toString());
+      env.put("BEACON_LB_VRRP_PASSWORD_FILE", vrrpPasswordFile.toString());
       env.put("BEACON_LB_STATS_PASSWORD", Files.readString(passwordFile).strip());
       HaproxyServer.check(configs, env);
       haproxy.add(new HaproxyServer(lb.service() + "-haproxy", home, run.resolve(lb.service()),
@@ -441,7 +465,8 @@ public final class Rehearsal implements Callable<Integer> {
       params.put("$PEER_IP", EdgeNetwork.balancerAddress(peer));
       params.put("$VIP", EdgeNetwork.VIP + "/24");
       keepalived.add(new KeepalivedServer(lb.service() + "-keepalived", home, run.resolve(lb.service()),
-          logs.resolve(lb.service() + "-keepalived.log"), network, lb.index(), compose.keepalivedConf(), params));
+          logs.resolve(lb.service() + "-keepalived.log"), network, lb.index(), compose.keepalivedConf(), params,
+          vrrpPasswordFile));
       if (first == null) {
         first = env;
       }
@@ -461,10 +486,13 @@ public final class Rehearsal implements Callable<Integer> {
       throw new LocalStackException("spark-submit failed: " + e, e);
     }
     try {
-      Awaitility.await("the Spark job's streaming query").atMost(Duration.ofMinutes(4))
+      // 4 minutes were not enough at a load average of 25 on 2 cores (the first micro-batch's offsets were written,
+      // its commit was not); an idle machine needs about one.
+      Awaitility.await("the Spark job's streaming query").atMost(SPARK_QUERY_TIMEOUT)
           .pollInterval(Duration.ofSeconds(1)).until(spark::jobActive);
     } catch (ConditionTimeoutException e) {
-      throw new LocalStackException("the Spark job did not start its query within 4 minutes; see the driver's "
+      throw new LocalStackException("the Spark job did not start its query within " + SPARK_QUERY_TIMEOUT.toMinutes()
+          + " minutes; see the driver's "
           + "stderr under " + spark.workers().get(0).home().getParent() + "/worker-N/driver-*", e);
     }
     say("spark: the job's query runs (driver pid %s, %d executors), %.1f s after the submit",

@@ -64,7 +64,9 @@ final class RehearsalFaults {
     CASSANDRA_NODE("kill -9 of a Cassandra node", false),
     SERVE_NODE("kill -9 of the serve Beacon node", false),
     SPARK_DRIVER("kill -9 of the Spark driver (the worker restarts it: --supervise)", false),
-    SPARK_WORKER("kill -9 of a Spark worker", false);
+    SPARK_WORKER("kill -9 of a Spark worker", false),
+    NODE_PARTITION("a network partition of an ingest Beacon node (every packet of its process dropped), then heal",
+        false);
 
     final String what;
     final boolean shortList;
@@ -74,19 +76,31 @@ final class RehearsalFaults {
       this.shortList = shortList;
     }
 
-    static List<Fault> list(String name) {
-      return switch (name) {
-        case "short" -> java.util.Arrays.stream(values()).filter(f -> f.shortList).toList();
-        case "all" -> List.of(values());
-        default -> throw new IllegalArgumentException("--faults: short or all, not " + name);
-      };
+    /** {@code short}, {@code all}, fault names, or a comma-separated mix of them, in that order, each fault once. */
+    static List<Fault> list(String names) {
+      java.util.LinkedHashSet<Fault> out = new java.util.LinkedHashSet<>();
+      for (String name : names.split(",")) {
+        switch (name.strip()) {
+          case "short" -> java.util.Arrays.stream(values()).filter(f -> f.shortList).forEach(out::add);
+          case "all" -> out.addAll(List.of(values()));
+          default -> {
+            try {
+              out.add(valueOf(name.strip().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("--faults: short, all or fault names (" + java.util.Arrays.toString(
+                  values()) + "), not " + name);
+            }
+          }
+        }
+      }
+      return List.copyOf(out);
     }
   }
 
   /** What the faults act on: the rehearsal's processes and addresses. */
   record Stack(List<KafkaServer> kafka, List<CassandraServer> cassandra, QuestDbServer questdb,
                List<BeaconNodeServer> nodes, List<ComposeNodes.Node> specs, Rehearsal.Edge edge, EdgeNetwork network,
-               SparkCluster spark, String bootstrap, String contactPoints, String adminPassword,
+               NodePartitions partitions, SparkCluster spark, String bootstrap, String contactPoints, String adminPassword,
                Consumer<BeaconNodeServer> restartNode, Consumer<ServerProcess> restartServer) {
   }
 
@@ -116,6 +130,8 @@ final class RehearsalFaults {
   private static final int HITS_PER_PHASE = 1_000;
   private static final Duration FAULT_AFTER = Duration.ofSeconds(6);
   private static final Duration SETTLE = Duration.ofMinutes(4);
+  /** How long a partition lasts: past Ignite's failure detection (10 s), so the others evict the node. */
+  private static final Duration PARTITION_HOLD = Duration.ofSeconds(25);
 
   private final Stack s;
   private final Consumer<String> say;
@@ -141,7 +157,11 @@ final class RehearsalFaults {
     awaitKnownByEveryCollector(dashboard.createProperty("fault-canary-" + runId));
     List<Result> results = new ArrayList<>();
     try {
+      // LOCAL_QUORUM, as the job writes: a LOCAL_ONE read may go to a replica the totals have not reached yet.
       cql = s.spark() == null ? null : CqlSession.builder().withLocalDatacenter("datacenter1")
+          .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
+              .withString(com.datastax.oss.driver.api.core.config.DefaultDriverOption.REQUEST_CONSISTENCY,
+                  "LOCAL_QUORUM").build())
           .addContactPoints(s.specs().isEmpty() ? List.of() : java.util.Arrays.stream(s.contactPoints().split(","))
               .map(hp -> new InetSocketAddress(hp.substring(0, hp.lastIndexOf(':')),
                   Integer.parseInt(hp.substring(hp.lastIndexOf(':') + 1)))).toList()).build();
@@ -198,7 +218,15 @@ final class RehearsalFaults {
       }
     });
     Awaitility.await().pollDelay(FAULT_AFTER).atMost(FAULT_AFTER.plusSeconds(1)).until(() -> true);
-    Injected injected = inject(fault);
+    Injected injected;
+    try {
+      injected = inject(fault);
+    } catch (Exception e) {
+      // The fault's own step failed (a failover not seen in time, a restart that did not come back): the phase is
+      // reported broken, its traffic and accounting still measured, and the next fault still runs.
+      say.accept("fault " + fault.name() + ": FAILED to inject or recover: " + e);
+      injected = new Injected("(failed: " + e.getMessage() + ")", -1, "FAILED", -1);
+    }
     say.accept(String.format("fault %s: %s killed; %s after %.1f s; back (restarted as compose would) after %.1f s",
         fault.name(), injected.victim, injected.failoverWhat, injected.failoverSeconds, injected.recoverySeconds));
     Sender.Stats stats = sending.get(10, TimeUnit.MINUTES);
@@ -229,7 +257,7 @@ final class RehearsalFaults {
     Result r = new Result(fault, property, injected.victim, HITS_PER_PHASE, acked, stats.bots(), stats.requests(),
         stats.retries(), stats.failures(), injected.failoverSeconds, injected.failoverWhat, injected.recoverySeconds,
         c.kafkaRecords, c.kafkaDistinct, 0, c.questdbRows, c.questdbDistinct, c.cassandraEvents, c.cassandraBots,
-        c.reportEvents, settle, identity && stats.failures().isEmpty());
+        c.reportEvents, settle, identity && stats.failures().isEmpty() && injected.failoverSeconds() >= 0);
     say.accept(String.format("fault %s: acknowledged %d = Kafka %d distinct (%d records) = QuestDB %d rows (%d "
             + "distinct) = Cassandra %d+%d bots = runReport %d humans (of %d): %s, settled %.1f s after the traffic",
         fault.name(), acked, c.kafkaDistinct, c.kafkaRecords, c.questdbRows, c.questdbDistinct, c.cassandraEvents,
@@ -298,6 +326,7 @@ final class RehearsalFaults {
         yield new Injected("spark driver (pid " + driver.pid() + ")", back, "supervised driver relaunched, query "
             + "running", back);
       }
+      case NODE_PARTITION -> partition();
       case SPARK_WORKER -> {
         ServerProcess victim = s.spark().workers().get(s.spark().workers().size() - 1);
         Instant killed = kill(victim);
@@ -307,6 +336,50 @@ final class RehearsalFaults {
         yield new Injected(victim.name(), 0, "tasks rerun on the other executor", since(killed));
       }
     };
+  }
+
+  /**
+   * The last ingest node (the kill fault takes the first) is cut off for {@link #PARTITION_HOLD}: long enough for the
+   * balancers to take it out and for the other nodes' Ignite to drop it from the topology. Healed, it either rejoins,
+   * or, evicted meanwhile, finds itself segmented and exits (NodeRunner.EXIT_SEGMENTED), which compose's restart
+   * policy answers with a restart: so does the rehearsal.
+   */
+  private Injected partition() throws Exception {
+    if (s.partitions() == null) {
+      throw new IllegalStateException("no partition fault on this machine (cgroup v2 and iptables needed)");
+    }
+    int index = -1;
+    for (int i = 0; i < s.specs().size(); i++) {
+      if (s.specs().get(i).ingest()) {
+        index = i;
+      }
+    }
+    BeaconNodeServer victim = s.nodes().get(index);
+    String server = "collector-" + victim.name();
+    Instant cut = Instant.now();
+    s.partitions().partition(victim.name());
+    Awaitility.await("HAProxy marks the partitioned " + server + " DOWN").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> !serverUp(server));
+    double failover = since(cut);
+    Duration left = PARTITION_HOLD.minus(Duration.between(cut, Instant.now()));
+    if (left.toMillis() > 0) {
+      Awaitility.await().pollDelay(left).atMost(left.plusSeconds(1)).until(() -> true);
+    }
+    s.partitions().heal(victim.name());
+    Instant healed = Instant.now();
+    // Back = UP again in the balancer; a node that exited (segmented) meanwhile is restarted first.
+    Awaitility.await("the healed " + victim.name() + " UP again in HAProxy, or exited").atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> !victim.isAlive() || serverUp(server));
+    String after = "rejoined without a restart";
+    if (!victim.isAlive()) {
+      after = "exited after the heal (" + victim.exitCode().map(c -> "exit " + c).orElse("?") + "), restarted";
+      say.accept("fault NODE_PARTITION: " + victim.name() + " " + after + " as compose would");
+      s.restartNode().accept(victim);
+    }
+    Awaitility.await("HAProxy marks " + server + " UP again").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> serverUp(server));
+    return new Injected(victim.name() + " (cut off " + Math.round(Duration.between(cut, healed).toMillis() / 1000.0)
+        + " s)", failover, "HAProxy took it out of the collector backend; healed: " + after, since(cut));
   }
 
   private int indexOf(java.util.function.Predicate<ComposeNodes.Node> role) {

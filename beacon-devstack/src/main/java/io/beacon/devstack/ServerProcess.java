@@ -97,6 +97,12 @@ public abstract class ServerProcess {
   }
 
   /** Whether the child JVM is running (not necessarily ready yet). */
+  /** The exit code of the last start's process, if it has exited. */
+  public java.util.Optional<Integer> exitCode() {
+    Process p = process;
+    return p == null || p.isAlive() ? java.util.Optional.empty() : java.util.Optional.of(p.exitValue());
+  }
+
   public boolean isAlive() {
     Process p = process;
     return p != null && p.isAlive();

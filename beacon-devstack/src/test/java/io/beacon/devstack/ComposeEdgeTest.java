@@ -24,7 +24,8 @@ class ComposeEdgeTest {
     assertThat(edge.keepalivedConf()).exists();
     for (ComposeEdge.Balancer lb : edge.balancers()) {
       assertThat(lb.haproxyEnv()).containsEntry("BEACON_LB_QUERY_TIMEOUT", "130s")
-          .containsKey("BEACON_LB_STATS_PASSWORD_FILE").doesNotContainKey("BEACON_LB_STATS_PASSWORD");
+          .containsKey("BEACON_LB_STATS_PASSWORD_FILE").doesNotContainKey("BEACON_LB_STATS_PASSWORD")
+          .containsEntry("BEACON_LB_VRRP_PASSWORD_FILE", "/run/secrets/lb_vrrp_password");
       assertThat(lb.params()).containsKeys("$PRIORITY", "$VRID", "$VIP");
     }
     // lb1 is the preferred master (it holds the VIP first; the fault kills its HAProxy).
@@ -63,6 +64,20 @@ class ComposeEdgeTest {
     assertThat(Files.readString(run.resolve("edge/backends-rehearsal.cfg")))
         .contains("server collector-beacon-1 " + EdgeNetwork.HOST + ":" + Rehearsal.COLLECTOR_PORT)
         .contains("server query-beacon-3 " + EdgeNetwork.HOST + ":" + (Rehearsal.QUERY_PORT + 2));
+  }
+
+  /** VRRP's password reaches keepalived through the entrypoint; the rehearsal writes the same file. */
+  @Test
+  void anEntrypointThatNoLongerWritesTheVrrpPasswordFailsLoudly(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    assertThat(ComposeEdge.dockerfileProblems(Path.of(ComposeEdge.DOCKERFILE))).isEmpty();
+    Files.copy(Path.of(ComposeEdge.DOCKERFILE), dir.resolve("lb.Dockerfile"));
+    Files.writeString(dir.resolve("lb-entrypoint.sh"), Files.readString(Path.of("deploy/lb-entrypoint.sh"))
+        .lines().filter(l -> !l.contains("vrrp-auth.params")).collect(java.util.stream.Collectors.joining("\n")));
+    assertThat(ComposeEdge.dockerfileProblems(dir.resolve("lb.Dockerfile"))).singleElement().asString()
+        .contains("no longer writes $VRRP_AUTH_PASS");
+    assertThat(Files.readString(Path.of(ComposeEdge.KEEPALIVED_FILE)))
+        .contains("include " + ComposeEdge.VRRP_AUTH_PARAMS, "auth_type AH", "auth_pass $VRRP_AUTH_PASS");
   }
 
   @Test

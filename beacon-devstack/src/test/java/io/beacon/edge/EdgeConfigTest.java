@@ -117,9 +117,13 @@ class EdgeConfigTest {
       Path dir = Files.createDirectories(tmp.resolve(lb));
       Files.copy(HOME.resolve("keepalived/keepalived.conf"), dir.resolve("keepalived.conf"));
       Files.copy(HOME.resolve("keepalived/" + lb + ".params"), dir.resolve("node.params"), StandardCopyOption.REPLACE_EXISTING);
+      // What deploy/lb-entrypoint.sh writes from the VRRP password secret.
+      Files.writeString(dir.resolve("vrrp-auth.params"), "$VRRP_AUTH_PASS=s3cr3t12\n");
       // -e: a missing include is an error too.
       String out = Sh.run("keepalived", "-t", "-e", "-f", dir.resolve("keepalived.conf").toString());
-      assertThat(out).doesNotContainIgnoringCase("error").doesNotContainIgnoringCase("invalid");
+      // "... does not support authentication. Ignoring.": VRRPv3 would drop the password silently.
+      assertThat(out).doesNotContainIgnoringCase("error").doesNotContainIgnoringCase("invalid")
+          .doesNotContainIgnoringCase("ignoring");
     }
   }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The project's keepalived.conf on two load balancers in network namespaces made by this test
  * (two LB namespaces, a client namespace and a bridge namespace, with private addresses that exist
- * only inside them): the VIP answers through LB1, and moves to LB2 when LB1's HAProxy dies.
+ * only inside them): the VIP answers through LB1, and moves to LB2 when LB1's HAProxy dies; and a host on the LAN
+ * without the balancers' VRRP password cannot take the VIP from the master.
  */
 class KeepalivedTest {
   private static final Path WORK = Path.of("target", "keepalived").toAbsolutePath();
@@ -30,14 +31,16 @@ class KeepalivedTest {
   private final String lb1 = "bk" + tag + "l1";
   private final String lb2 = "bk" + tag + "l2";
   private final String client = "bk" + tag + "cl";
+  private final String intruder = "bk" + tag + "in";
+  private static final String PASSWORD = "s3cr3t12";
   private final List<Process> processes = new ArrayList<>();
 
   @Test
   void vipMovesToTheSecondBalancerWhenTheFirstHaproxyDies() throws Exception {
     Files.createDirectories(WORK);
     network();
-    Process haproxy1 = startLb(lb1, "lb1", 150, NET + "11", NET + "12");
-    startLb(lb2, "lb2", 100, NET + "12", NET + "11");
+    Process haproxy1 = startLb(lb1, "lb1", 150, NET + "11", NET + "12", PASSWORD, false);
+    startLb(lb2, "lb2", 100, NET + "12", NET + "11", PASSWORD, false);
 
     await("VIP answers through lb1").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .until(() -> "lb1".equals(curlVip()));
@@ -53,14 +56,36 @@ class KeepalivedTest {
     assertThat(sh("ip", "-n", lb2, "-4", "addr", "show")).contains(VIP + "/");
   }
 
+  /**
+   * An intruder on the LAN runs the same keepalived.conf with a higher priority, preemption and a wrong password,
+   * and sends its adverts to the master: the master drops them (AH fails) and keeps the VIP. Without VRRP
+   * authentication it gave the VIP up at the first advert of a higher priority.
+   */
+  @Test
+  void anAdvertWithoutThePasswordDoesNotTakeTheVipFromTheMaster() throws Exception {
+    Files.createDirectories(WORK);
+    network();
+    startLb(lb1, "lb1", 150, NET + "11", NET + "13", PASSWORD, false);
+    await("lb1 holds the VIP").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .until(() -> sh("ip", "-n", lb1, "-4", "addr", "show").contains(VIP + "/"));
+    startLb(intruder, "intruder", 250, NET + "13", NET + "11", "wrong-pw", true);
+    await("the intruder advertises (it holds the VIP on its side)").atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200)).until(() -> sh("ip", "-n", intruder, "-4", "addr", "show")
+            .contains(VIP + "/"));
+    // Many advert intervals (1 s) with the intruder's higher priority: lb1 keeps the VIP throughout.
+    await("lb1 keeps the VIP").during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> sh("ip", "-n", lb1, "-4", "addr", "show").contains(VIP + "/"));
+  }
+
   private void network() throws Exception {
-    for (String ns : List.of(br, lb1, lb2, client)) {
+    for (String ns : List.of(br, lb1, lb2, client, intruder)) {
       sh("ip", "netns", "add", ns);
       sh("ip", "-n", ns, "link", "set", "lo", "up");
     }
     sh("ip", "-n", br, "link", "add", "br0", "type", "bridge");
     sh("ip", "-n", br, "link", "set", "br0", "up");
-    String[][] hosts = {{lb1, NET + "11"}, {lb2, NET + "12"}, {client, NET + "100"}};
+    String[][] hosts = {{lb1, NET + "11"}, {lb2, NET + "12"}, {client, NET + "100"}, {intruder, NET + "13"}};
     int i = 0;
     for (String[] h : hosts) {
       String inner = "v" + tag + "i" + i;
@@ -71,14 +96,15 @@ class KeepalivedTest {
       sh("ip", "-n", h[0], "addr", "add", h[1] + "/24", "dev", "eth0");
       sh("ip", "-n", h[0], "link", "set", "eth0", "up");
     }
-    for (String ns : List.of(lb1, lb2)) {
+    for (String ns : List.of(lb1, lb2, intruder)) {
       // HAProxy binds the VIP before keepalived gives it to this node.
       sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_nonlocal_bind=1");
     }
   }
 
   /** One balancer: a HAProxy answering its own name on the VIP, and keepalived with the project's config. */
-  private Process startLb(String ns, String name, int priority, String self, String peer) throws Exception {
+  private Process startLb(String ns, String name, int priority, String self, String peer, String password,
+                          boolean preempt) throws Exception {
     Path dir = Files.createDirectories(WORK.resolve(name));
     Files.writeString(dir.resolve("haproxy.cfg"), """
         global
@@ -97,7 +123,10 @@ class KeepalivedTest {
         """.formatted(VIP, name));
     Process haproxy = start(dir.resolve("haproxy.log"), "ip", "netns", "exec", ns, "haproxy", "-db", "-f",
         dir.resolve("haproxy.cfg").toString());
-    Files.copy(CONF, dir.resolve("keepalived.conf"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String conf = Files.readString(CONF);
+    Files.writeString(dir.resolve("keepalived.conf"), preempt ? conf.replace("    nopreempt\n", "") : conf);
+    // What deploy/lb-entrypoint.sh writes from the secret.
+    Files.writeString(dir.resolve("vrrp-auth.params"), "$VRRP_AUTH_PASS=" + password + "\n");
     Files.writeString(dir.resolve("node.params"), String.join("\n",
         "$ROUTER_ID=beacon-" + name, "$SCRIPT_USER=root", "$CURL=/usr/bin/curl", "$HAPROXY_STATS_PORT=8404",
         "$INTERFACE=eth0", "$VRID=51", "$PRIORITY=" + priority, "$SELF_IP=" + self, "$PEER_IP=" + peer,
@@ -146,7 +175,7 @@ class KeepalivedTest {
         p.destroyForcibly().waitFor();
       }
     }
-    for (String ns : List.of(client, lb1, lb2, br)) {
+    for (String ns : List.of(client, lb1, lb2, intruder, br)) {
       new ProcessBuilder("ip", "netns", "delete", ns).start().waitFor();
     }
     String left = sh("ip", "netns", "list");

@@ -101,13 +101,7 @@ public final class Clients implements AutoCloseable {
   public static CqlSessionBuilder cqlSessionBuilder(CassandraConfig c, boolean withKeyspace) {
     CqlSessionBuilder builder = CqlSession.builder()
         .withLocalDatacenter(c.localDatacenter())
-        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
-            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
-            .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
-            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(10))
-            .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
-            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, true)
-            .build())
+        .withConfigLoader(driverConfig(c))
         .addContactPoints(ContactPoints.parse(c.contactPoints()));
     if (c.username() != null && !c.username().isBlank()) {
       builder.withAuthCredentials(c.username(), c.password());
@@ -116,6 +110,25 @@ public final class Clients implements AutoCloseable {
       builder.withKeyspace(c.keyspace());
     }
     return builder;
+  }
+
+  /**
+   * The driver's options. Reads and writes are LOCAL_QUORUM (lightweight transactions LOCAL_SERIAL): with the
+   * driver's default LOCAL_ONE, a read right after a write may go to a replica the write has not reached yet. With
+   * RF 3 that made a property just created answer 404 on the node that created it (its read-back hit another
+   * replica); a quorum of 2 out of 3 reads what a quorum wrote, and still answers with one node down. With RF 1
+   * (one Cassandra node) a quorum is that node.
+   */
+  static DriverConfigLoader driverConfig(CassandraConfig c) {
+    return DriverConfigLoader.programmaticBuilder()
+        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
+        .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+        .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(10))
+        .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofMillis(c.requestTimeoutMs()))
+        .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, true)
+        .withString(DefaultDriverOption.REQUEST_CONSISTENCY, "LOCAL_QUORUM")
+        .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, "LOCAL_SERIAL")
+        .build();
   }
 
   /** Pool over QuestDB's PostgreSQL wire protocol, for reads and DDL. */
