@@ -55,6 +55,11 @@ final class GaPropertyIds {
     });
   }
 
+  /** The GA4 property id the request's path named its property by, or null if it named it by its own id. */
+  static String namedBy(RoutingContext rc) {
+    return rc.get(REROUTED);
+  }
+
   private synchronized Future<Map<String, String>> ids() {
     long now = System.currentTimeMillis();
     if (now - loadedAt < TTL_MS) {

@@ -130,7 +130,7 @@ final class ReportHandler {
           throw ApiException.badRequest(k, "unknown field (a BatchRunReportsRequest has property, requests)");
         }
       }
-      checkProperty(body, propertyId, "");
+      checkProperty(rc, body, propertyId, "");
       Object list = body.getValue("requests");
       if (!(list instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_BATCH) {
         throw ApiException.badRequest("requests", "must list 1 to " + MAX_BATCH + " RunReportRequests");
@@ -172,10 +172,15 @@ final class ReportHandler {
     }
   }
 
-  /** A request's {@code property}, if given, must name the path's property (as GA requires within a batch). */
-  private static void checkProperty(JsonObject body, String propertyId, String prefix) {
+  /**
+   * A request's {@code property}, if given, must name the path's property (as GA requires within a batch), by its id
+   * or by the GA4 property id the path named it by ({@link GaPropertyIds}).
+   */
+  private static void checkProperty(RoutingContext rc, JsonObject body, String propertyId, String prefix) {
     Object p = body.getValue("property");
-    if (p != null && !"".equals(p) && !("properties/" + propertyId).equals(p)) {
+    String gaId = GaPropertyIds.namedBy(rc);
+    if (p != null && !"".equals(p) && !("properties/" + propertyId).equals(p)
+        && !(gaId != null && ("properties/" + gaId).equals(p))) {
       throw ApiException.badRequest(prefix.isEmpty() ? "property" : prefix + ".property",
           "'" + p + "' is not properties/" + propertyId + ", the property of the path");
     }
@@ -190,7 +195,7 @@ final class ReportHandler {
     Timer.Sample sample = Timer.start(meters);
     JsonObject body = ReportJson.camelCaseKeys(raw);
     try {
-      checkProperty(body, propertyId, prefix);
+      checkProperty(rc, body, propertyId, prefix);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
@@ -348,7 +353,7 @@ final class ReportHandler {
               + " metrics, dimensionFilter, metricFilter, compatibilityFilter)");
         }
       }
-      checkProperty(body, propertyId, "");
+      checkProperty(rc, body, propertyId, "");
       try {
         filter = ProtoJson.enumName(body.getValue("compatibilityFilter"), "compatibilityFilter",
             "COMPATIBILITY_UNSPECIFIED", "COMPATIBLE", "INCOMPATIBLE");
