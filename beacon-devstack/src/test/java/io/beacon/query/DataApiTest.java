@@ -586,8 +586,10 @@ class DataApiTest {
     assertError(call("POST", path, request(null, "eventCount").encode(), "bk_not-a-token"), 401, "UNAUTHENTICATED", null);
     assertError(call("POST", "/v1beta/properties/B-NOSUCH:runReport", request(null, "eventCount").encode(), token),
         404, "NOT_FOUND", null);
-    assertError(call("POST", "/v1beta/properties/" + PROPERTY + ":runPivotReport", "{}", token), 501, "UNIMPLEMENTED",
-        null);
+    assertError(call("POST", "/v1beta/properties/" + PROPERTY + ":runPivotReport", "{}", token), 400,
+        "INVALID_ARGUMENT", "pivots");
+    assertError(call("POST", "/v1beta/properties/" + PROPERTY + ":batchRunPivotReports", "{}", token), 501,
+        "UNIMPLEMENTED", null);
     // A user without a role on the property.
     ApiClient admin = new ApiClient(node.queryPort, token);
     String email = "outsider@example.com";

@@ -395,10 +395,50 @@ final class ReportHandler {
     });
   }
 
-  /** {@code :runPivotReport} and {@code :batchRunPivotReports}: not built; 501 in GA's error shape. */
+  /**
+   * {@code :runPivotReport}: the reports {@link io.beacon.api.PivotReports} plans, run as {@link #report} runs any
+   * (access, zone, aggregates or recompute), then assembled. {@code :batchRunPivotReports}: not built; 501 in GA's
+   * error shape.
+   */
   void pivotReport(RoutingContext rc) {
-    error(rc, new ApiException(501, "", "pivot reports are not supported by Beacon yet; run runReport with the pivot's"
-        + " dimensions and pivot the rows client-side"));
+    if (rc.normalizedPath().endsWith(":batchRunPivotReports")) {
+      error(rc, new ApiException(501, "", "batchRunPivotReports is not supported by Beacon yet; send each"
+          + " runPivotReport on its own"));
+      return;
+    }
+    String propertyId = rc.pathParam("id");
+    JsonObject raw = jsonBody(rc);
+    if (raw == null) {
+      return;
+    }
+    JsonObject body = ReportJson.camelCaseKeys(raw);
+    io.beacon.api.PivotReports.Plan plan;
+    try {
+      checkProperty(rc, body, propertyId, "");
+      plan = io.beacon.api.PivotReports.plan(body);
+    } catch (ApiException e) {
+      error(rc, e);
+      return;
+    }
+    Future<ReportEngine.Report> all = report(rc, propertyId, plan.all(), "");
+    List<Future<ReportEngine.Report>> pivots = new java.util.ArrayList<>();
+    for (int i = 0; i < plan.pivots().size(); i++) {
+      pivots.add(report(rc, propertyId, plan.pivots().get(i), "pivots[" + i + "]"));
+    }
+    List<Future<ReportEngine.Report>> every = new java.util.ArrayList<>(pivots);
+    every.add(0, all);
+    Future.join(every).onComplete(done -> {
+      // The report over every dimension first: a problem of the request's own fields is named as the request has it.
+      for (Future<ReportEngine.Report> f : every) {
+        if (f.failed()) {
+          fail(rc, f.cause());
+          return;
+        }
+      }
+      JsonObject answer = io.beacon.api.PivotReports.assemble(plan, ReportJson.toJson(all.result()),
+          pivots.stream().map(f -> ReportJson.toJson(f.result())).toList());
+      rc.response().putHeader("content-type", "application/json").end(answer.encode());
+    });
   }
 
   private ApiException unavailable(String propertyId, Throwable cause) {
