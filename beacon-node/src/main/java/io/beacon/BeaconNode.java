@@ -105,6 +105,8 @@ public final class BeaconNode {
           NodeContext ctx = new NodeContext(config, clusterManager.getIgniteInstance(), metrics.registry(), clients,
               guard, new NodeResources(name));
           guard.install(ctx.ignite(), onSegmented);
+          guard.watchMinority(ctx.ignite(), config.cluster().minMembers(), config.cluster().minorityExitMs(),
+              onSegmented);
           Set<Store> stores = Role.storesOf(config.node().roles());
           BeaconNode node = new BeaconNode(vertx, ctx, guard);
           LOG.info("Node {} joined the cluster ({} members); roles {}, stores {}", name,

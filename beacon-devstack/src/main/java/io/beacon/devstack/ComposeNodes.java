@@ -31,6 +31,7 @@ final class ComposeNodes {
       "BEACON_KAFKA_REPLICATION_FACTOR",
       "BEACON_CASSANDRA_REPLICATION_FACTOR",
       "BEACON_CLUSTER_MIN_MEMBERS",
+      "BEACON_CLUSTER_MINORITY_EXIT_MS",
       // The dashboard reaches the nodes through the balancers' TLS frontend, as in compose.
       "BEACON_QUERY_SECURE_COOKIES");
 

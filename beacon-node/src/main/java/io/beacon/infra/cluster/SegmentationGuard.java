@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  *       alive and have already dropped it. A peer failing while this node runs normally (kill -9
  *       of the peer) does not trip the guard.</li>
  * </ul>
- * A network partition without a pause is covered by {@code cluster.minMembers} in readiness.
+ * A network partition without a pause is covered by {@code cluster.minMembers} in readiness; and, with {@code
+ * cluster.minorityExitMs}, a node left in a minority that long (having seen {@code minMembers} before) is cut off
+ * too: Ignite does not merge the sides of a healed partition, so it would otherwise stay alone and unready for good,
+ * holding its Kafka partitions (the rehearsal's partition fault found 245 acknowledged hits left unwritten so).
  */
 public final class SegmentationGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentationGuard.class);
@@ -75,6 +78,49 @@ public final class SegmentationGuard implements AutoCloseable {
     boolean recent = lastPauseEndNanos != 0
         && TimeUnit.NANOSECONDS.toMillis(now - lastPauseEndNanos) <= recentPauseWindowMs;
     return recent ? lastPauseMs : 0;
+  }
+
+  /**
+   * Watches the cluster's size once a second (off any event loop): {@link #minorityCheck} decides. Does nothing when
+   * {@code minorityExitMs} is 0.
+   */
+  public void watchMinority(Ignite ignite, int minMembers, long minorityExitMs, Runnable onSegmented) {
+    if (minorityExitMs <= 0) {
+      return;
+    }
+    Object self = ignite.cluster().localNode().consistentId();
+    ticker.scheduleAtFixedRate(() -> {
+      int members = ignite.cluster().nodes().size();
+      String why = minorityCheck(members, minMembers, minorityExitMs, System.nanoTime());
+      if (why != null) {
+        trip(why, self, onSegmented);
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private volatile boolean sawQuorum;
+  private volatile long minoritySinceNanos;
+
+  /**
+   * Why this node must leave, or null: it saw {@code minMembers} members once and has seen fewer for {@code
+   * minorityExitMs} since (a node still starting, which never saw them, waits for its peers instead).
+   */
+  String minorityCheck(int members, int minMembers, long minorityExitMs, long nowNanos) {
+    if (members >= minMembers) {
+      sawQuorum = true;
+      minoritySinceNanos = 0;
+      return null;
+    }
+    if (!sawQuorum) {
+      return null;
+    }
+    if (minoritySinceNanos == 0) {
+      minoritySinceNanos = nowNanos;
+      return null;
+    }
+    long ms = TimeUnit.NANOSECONDS.toMillis(nowNanos - minoritySinceNanos);
+    return ms >= minorityExitMs ? "saw " + members + " members for " + ms + " ms, fewer than the " + minMembers
+        + " it needs: the minority side of a partition" : null;
   }
 
   public void install(Ignite ignite, Runnable onSegmented) {

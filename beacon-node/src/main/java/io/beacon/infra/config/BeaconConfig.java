@@ -61,7 +61,9 @@ public record BeaconConfig(
    * Ignite clustering. Discovery is static (no multicast): {@code members} lists host:port or
    * host:from..to addresses of the discovery ports of the nodes to join. A node that sees fewer
    * than {@code minMembers} members (itself included) reports not ready: set it to a majority
-   * (e.g. 2 of 3) so the minority side of a network partition stops serving.
+   * (e.g. 2 of 3) so the minority side of a network partition stops serving. Ignite never merges the two sides of
+   * a healed partition: with {@code minorityExitMs} above 0, a node that saw {@code minMembers} and then fewer for
+   * that long leaves (exit code 75, as when segmented) so its supervisor restarts it into the cluster.
    */
   public record ClusterConfig(
       String host,
@@ -76,6 +78,7 @@ public record BeaconConfig(
       long failureDetectionTimeoutMs,
       long eventBusTimeoutMs,
       int minMembers,
+      long minorityExitMs,
       ClusterTls tls) {
     /** Whether the cluster's links (Ignite discovery and communication, the event bus) use mutual TLS. */
     public boolean tlsEnabled() {
@@ -153,6 +156,8 @@ public record BeaconConfig(
       v.require(cluster.failureDetectionTimeoutMs() >= 500, "cluster.failureDetectionTimeoutMs", "must be >= 500");
       v.positive(cluster.eventBusTimeoutMs(), "cluster.eventBusTimeoutMs");
       v.positive(cluster.minMembers(), "cluster.minMembers");
+      v.require(cluster.minorityExitMs() >= 0, "cluster.minorityExitMs",
+          "must be >= 0 (0: a node in a minority stays, not ready), was " + cluster.minorityExitMs());
       if (cluster.tlsEnabled()) {
         ClusterTls t = cluster.tls();
         v.require(t.keyStore() != null && java.nio.file.Files.isReadable(java.nio.file.Path.of(t.keyStore())),
