@@ -193,7 +193,7 @@ async function renderSettings(main) {
     el('label', {}, 'Plausible domains (comma-separated)', input('plausibleDomains', (p.plausibleDomains || []).join(', '))),
     el('label', {}, 'Query parameters kept in page URLs (comma-separated; utm_* keeps a prefix, * keeps all, empty strips all)',
       input('keptQueryParams', (p.keptQueryParams || []).join(', '))),
-    el('button { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
+    el('button', { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const f = new FormData(form); const list = (k) => String(f.get(k) || '').split(',').map((s) => s.trim()).filter(Boolean);

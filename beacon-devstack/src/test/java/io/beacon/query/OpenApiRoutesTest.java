@@ -82,7 +82,9 @@ class OpenApiRoutesTest {
       "QueryVerticle ANY /api/v1/*", "middleware before every API route (session, body limit, authentication);"
           + " each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1beta/*", "middleware before every GA4 Data API route (body limit, bearer authentication);"
-          + " each endpoint behind it is registered, and checked, on its own");
+          + " each endpoint behind it is registered, and checked, on its own",
+      "QueryVerticle ANY /v1beta/properties/*", "middleware routing a GA4 property id (properties/123456789) to the"
+          + " Beacon property that carries it (GaPropertyIds); the endpoints are the Data API's own");
 
   private static NodeProcess node;
   private static String token;

@@ -26,7 +26,8 @@ final class GaPropertyIds {
 
   private final Accounts accounts;
   private Map<String, String> byGaId = Map.of();
-  private long loadedAt = Long.MIN_VALUE;
+  /** When {@link #byGaId} was read (epoch ms; 0: never, so the first request reads it). */
+  private long loadedAt;
   private Future<Map<String, String>> loading;
 
   GaPropertyIds(Accounts accounts) {
