@@ -181,13 +181,33 @@ public final class AdminCommands {
               + "comma-separated: their events to /api/event are this property's.")
       List<String> plausibleDomains;
 
+      @Option(names = "--stream-ids", paramLabel = "ID", split = ",",
+          description = "The ids its existing tags send to: GA4 measurement ids (G-...), UA tracking ids (UA-...-...),"
+              + " Firebase app ids; comma-separated: hits naming one are this property's.")
+      List<String> streamIds;
+
+      @Option(names = "--ga-property-id", paramLabel = "N",
+          description = "The GA4 property id (digits) Data API scripts name it by.")
+      String gaPropertyId;
+
+      /** From the environment, not the command line (which other users of the machine can read). */
+      @Option(names = "--api-secret-from-env", paramLabel = "VAR",
+          description = "The environment variable holding the Measurement Protocol api secret to use (e.g. the GA4 "
+              + "stream's); default: a random one.")
+      String apiSecretVar;
+
       @Override
       public Integer call() {
         if (name.isBlank()) {
           throw new ParameterException(spec.commandLine(), "--name must not be blank");
         }
+        String secret = apiSecretVar == null ? null : parent.io.env(apiSecretVar, "");
+        if (apiSecretVar != null && secret.isEmpty()) {
+          throw new ParameterException(spec.commandLine(), "$" + apiSecretVar + " is not set");
+        }
         ApiCli api = parent.connection.client(parent.io);
-        return api.guarded(() -> api.createProperty(name, timeZone, hosts, plausibleDomains));
+        return api.guarded(() -> api.createProperty(name, timeZone, hosts, plausibleDomains, streamIds, gaPropertyId,
+            secret));
       }
     }
 

@@ -149,10 +149,25 @@ public final class ApiCli {
   /** Creates a property and prints it; {@code hosts} null for any host. */
   int createProperty(String name, String timeZone, List<String> hosts, List<String> plausibleDomains)
       throws IOException, InterruptedException {
+    return createProperty(name, timeZone, hosts, plausibleDomains, null, null, null);
+  }
+
+  /** As the admin API takes them; null leaves a setting out (its default). */
+  int createProperty(String name, String timeZone, List<String> hosts, List<String> plausibleDomains,
+      List<String> streamIds, String gaPropertyId, String apiSecret) throws IOException, InterruptedException {
     JsonObject body = new JsonObject().put("name", name).put("timeZone", timeZone)
         .put("allowedHostnames", hosts == null ? null : new JsonArray(List.copyOf(hosts)));
     if (plausibleDomains != null) {
       body.put("plausibleDomains", new JsonArray(List.copyOf(plausibleDomains)));
+    }
+    if (streamIds != null) {
+      body.put("streamIds", new JsonArray(List.copyOf(streamIds)));
+    }
+    if (gaPropertyId != null) {
+      body.put("gaPropertyId", gaPropertyId);
+    }
+    if (apiSecret != null) {
+      body.put("apiSecret", apiSecret);
     }
     return print(call("POST", "/api/v1/admin/properties", body));
   }

@@ -120,6 +120,10 @@ class ToolsTest {
     assertThat(run(Map.of(), "property", "--url", url + "/", "--token", "t3", "list")).isZero();
     assertThat(run(env, "property", "create", "--name", "Shop", "--hosts", "a.com,b.com")).isZero();
     assertThat(run(env, "property", "create", "--name", "Blog", "--plausible-domains", "blog.example,news.example")).isZero();
+    Map<String, String> withSecret = new java.util.HashMap<>(env);
+    withSecret.put("GA_SECRET", "AbCdEfGhIjKlMnOpQrStUv");
+    assertThat(run(withSecret, "property", "create", "--name", "App", "--stream-ids", "G-SHOP12345,1:123:ios:ab",
+        "--ga-property-id", "123456789", "--api-secret-from-env", "GA_SECRET")).isZero();
     assertThat(requests).containsExactly(
         "GET /api/v1/admin/properties Bearer from-env ",
         "GET /api/v1/admin/properties Bearer from-option ",
@@ -128,7 +132,11 @@ class ToolsTest {
             + "{\"name\":\"Shop\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"a.com\",\"b.com\"]}",
         "POST /api/v1/admin/properties Bearer from-env "
             + "{\"name\":\"Blog\",\"timeZone\":\"UTC\",\"allowedHostnames\":null,"
-            + "\"plausibleDomains\":[\"blog.example\",\"news.example\"]}");
+            + "\"plausibleDomains\":[\"blog.example\",\"news.example\"]}",
+        "POST /api/v1/admin/properties Bearer from-env "
+            + "{\"name\":\"App\",\"timeZone\":\"UTC\",\"allowedHostnames\":null,"
+            + "\"streamIds\":[\"G-SHOP12345\",\"1:123:ios:ab\"],\"gaPropertyId\":\"123456789\","
+            + "\"apiSecret\":\"AbCdEfGhIjKlMnOpQrStUv\"}");
   }
 
   @Test
