@@ -36,12 +36,12 @@ final class RawHits {
       "engagement_ms", "key_event", "hostname", "page_path", "page_title", "page_referrer", "source", "medium",
       "campaign", "term", "content", "device_category", "browser", "os", "screen_resolution", "language",
       "country", "region", "city", "is_bot", "protocol", "non_interaction", "device_model", "device_brand",
-      "params");
+      "stream_id", "params");
   /**
    * Everything the precomputed aggregates read (corrections rebuild them all): all but what only dimensions answered
-   * by recompute read (the device's model and brand, the parameters).
+   * by recompute read (the device's model and brand, the stream, the parameters).
    */
-  static final List<String> PRECOMPUTED_COLUMNS = ALL.subList(0, ALL.size() - 3);
+  static final List<String> PRECOMPUTED_COLUMNS = ALL.subList(0, ALL.size() - 4);
   /**
    * What every metric and the session scope read ({@link io.beacon.model.session.Sessions}: session, engagement,
    * attribution and landing page), plus the time.

@@ -108,7 +108,11 @@ class AdHocAggregationTest {
     assertThat(AdHocAggregation.columns(request)).contains("device_model", "device_brand").doesNotContain("params");
     assertThat(RawHits.columnsOf("mobileDeviceModel")).containsExactly("device_model");
     assertThat(RawHits.columnsOf("mobileDeviceBranding")).containsExactly("device_brand");
-    assertThat(RawHits.PRECOMPUTED_COLUMNS).doesNotContain("device_model", "device_brand", "params");
+    assertThat(RawHits.PRECOMPUTED_COLUMNS).doesNotContain("device_model", "device_brand", "stream_id", "params");
+    // Every column a dimension reads is one the raw read fetches (streamId's was not: it answered "(not set)").
+    for (io.beacon.model.aggregation.Dimension d : io.beacon.model.aggregation.Dimension.values()) {
+      assertThat(RawHits.ALL).as(d.apiName()).containsAll(RawHits.columnsOf(d.apiName()));
+    }
     assertThat(io.beacon.model.aggregation.Dimension.ofApiName("mobileDeviceModel").precomputed()).isFalse();
     assertThat(io.beacon.model.aggregation.Dimension.ofApiName("mobileDeviceBranding").precomputed()).isFalse();
   }
