@@ -5,8 +5,6 @@ import io.beacon.contract.BusFailure;
 import io.beacon.contract.RawErasureContract;
 import io.beacon.infra.clients.PropertyLookup;
 import io.beacon.query.auth.Caller;
-import io.beacon.query.auth.PropertyRole;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -39,8 +37,8 @@ final class ErasureAdminHandler {
     if (body == null) {
       return;
     }
-    if (!(body.getValue("property") instanceof String propertyId) || propertyId.isBlank()) {
-      ReportHandler.error(rc, ApiException.badRequest("property", "is required (a property id)"));
+    String propertyId = AdminTarget.propertyOf(rc, body);
+    if (propertyId == null) {
       return;
     }
     Caller caller = rc.get(Caller.KEY);
@@ -53,11 +51,8 @@ final class ErasureAdminHandler {
       ReportHandler.error(rc, new ApiException(400, e.field(), e.getMessage()));
       return;
     }
-    access.require(rc, propertyId, PropertyRole.ADMIN)
-        .compose(v -> zones.zoneOf(propertyId))
-        .compose(zone -> zone.isEmpty()
-            ? Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found"))
-            : RawErasureContract.CONTRACT.request(vertx, request, SEND))
+    AdminTarget.administered(rc, access, zones, propertyId)
+        .compose(zone -> RawErasureContract.CONTRACT.request(vertx, request, SEND))
         .onSuccess(result -> rc.response().putHeader("content-type", "application/json")
             .end(result.toJson().encode()))
         .onFailure(e -> {

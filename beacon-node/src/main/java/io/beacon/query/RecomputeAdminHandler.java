@@ -37,17 +37,14 @@ final class RecomputeAdminHandler {
     if (body == null) {
       return;
     }
-    if (!(body.getValue("property") instanceof String propertyId) || propertyId.isBlank()) {
-      ReportHandler.error(rc, ApiException.badRequest("property", "is required (a property id)"));
+    String propertyId = AdminTarget.propertyOf(rc, body);
+    if (propertyId == null) {
       return;
     }
     Caller caller = rc.get(Caller.KEY);
-    access.require(rc, propertyId, PropertyRole.ADMIN)
-        .compose(v -> zones.zoneOf(propertyId))
-        .compose(zone -> zone.isEmpty()
-            ? Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found"))
-            : send(RecomputeJobRequest.Start.of(propertyId, zone.get(), body.getValue("from"), body.getValue("to"),
-                caller.email())))
+    AdminTarget.administered(rc, access, zones, propertyId)
+        .compose(zone -> send(RecomputeJobRequest.Start.of(propertyId, zone, body.getValue("from"),
+            body.getValue("to"), caller.email())))
         .onSuccess(job -> rc.response().setStatusCode(202).putHeader("content-type", "application/json")
             .putHeader("Location", "/api/v1/admin/recompute/" + job.jobId()).end(job.toJson().encode()))
         .onFailure(e -> fail(rc, e));
