@@ -158,8 +158,7 @@ final class Ingest {
       // The hit names its property by the property's id or by one of its stream ids (G-…, UA-…, a Firebase app id):
       // the stream is the id as named, the hit is the property's from here on (its key, de-duplication, limits).
       if (d.streamId == null) {
-        d.streamId = property.streamIds().contains(io.beacon.store.cassandra.StreamIds.normalize(d.propertyId))
-            ? io.beacon.store.cassandra.StreamIds.normalize(d.propertyId) : property.id();
+        d.streamId = d.propertyId.equals(property.id()) ? property.id() : streamOf(property, d.propertyId);
       }
       d.propertyId = property.id();
       // A cookieless property keeps no client state across a browser's requests: the collector gives its hits a
@@ -169,6 +168,15 @@ final class Ingest {
           ? cookieless.apply(req.ctx(), d, req.info()).compose(v -> take(d, property, req, out))
           : take(d, property, req, out);
     });
+  }
+
+  /** The stream id a hit named its property by, as the property stores it (else the property's own id). */
+  private static String streamOf(PropertyInfo property, String named) {
+    if (property.streamIds().contains(named)) {
+      return named;
+    }
+    String normalized = io.beacon.store.cassandra.StreamIds.normalize(named);
+    return property.streamIds().contains(normalized) ? normalized : property.id();
   }
 
   /** The rate limit, enrichment and hand-off of a hit that passed the property's checks. */

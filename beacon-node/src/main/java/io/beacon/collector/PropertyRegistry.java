@@ -208,6 +208,9 @@ final class PropertyRegistry {
    */
   Future<PropertyInfo> get(String id) {
     PropertyInfo p = known.get(id);
+    if (p == null && id != null) {
+      p = streams.get(id); // the hot case of a stream id: tags send it spelled as stored, no normalizing per hit
+    }
     if (p != null) {
       return Future.succeededFuture(p);
     }
