@@ -52,6 +52,9 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -94,6 +97,11 @@ class RecomputeTest {
   private static KafkaProducer<byte[], byte[]> producer;
   private static String token;
   private static List<Hit> hits;
+  /** Hits tests produced after the start (the late hit), also counted by now. */
+  private static final List<Hit> LATER = new ArrayList<>();
+  /** Where the hits topic ended before this class produced to it: where its replay starts. */
+  private static Map<TopicPartition, Long> hitsFrom;
+  private static java.nio.file.Path sparkLog;
 
   @BeforeAll
   static void start(LocalStack s) throws Exception {
@@ -133,13 +141,14 @@ class RecomputeTest {
     producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    hitsFrom = endOffsets();
     hits = generate(1_200);
     produce(hits);
     Path work = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath().resolve("target/test-stack/recompute");
     spark = new SparkJobProcess(List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
         "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=" + KEYSPACE,
         "--topic=" + STREAM_TOPIC, "--checkpoint=" + work.resolve("checkpoint-" + System.nanoTime()),
-        "--trigger=2 seconds"), work.resolve("spark-job.log")).start();
+        "--trigger=2 seconds"), sparkLog = work.resolve("spark-job-" + System.nanoTime() + ".log")).start();
     // The stream covered the days, and the bridge wrote every raw hit.
     await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
         .failFast("the Spark job exited", () -> !spark.isAlive())
@@ -261,6 +270,7 @@ class RecomputeTest {
     Hit late = hit(9_999, "c-late", "s-late", ts, System.currentTimeMillis(), "page_view", "/docs", "DE", "pro",
         false);
     produce(List.of(late));
+    LATER.add(late);
     // Spark routes it to the dirty buckets (it is 10 days late); recompute rebuilds the day from raw hits.
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(dayTotal(day).eventCount()).isEqualTo(before + 1));
@@ -421,6 +431,138 @@ class RecomputeTest {
     assertThat(out.body()).contains("sessionTimeoutMinutes", "from 5 to 475");
   }
 
+  // ---- right to erasure
+
+  private static final String ERASED_CLIENT = "c-erased";
+  private static final String ERASED_USER = "u-erased";
+
+  @Test
+  @Order(10)
+  void anErasedClientAndUserAreInNoStoreNorReportAfterAKafkaReplayAndASparkRestart() throws Exception {
+    // What the aggregates and a report hold without the two persons (after the tests before: settled).
+    Map<BucketKey, MetricState> before = rows();
+    List<Hit> kept = new ArrayList<>(hits);
+    kept.addAll(LATER);
+    Map<String, Expected> byPath = expectedBy(kept, Hit::pagePath, h -> true);
+    // One person known by client id, one by user id (on a client of their own), on days closed to the stream, on a
+    // page nobody else visits: every row of it must go.
+    List<Hit> counted = erasedPersonsHits(0, 30);
+    produce(counted);
+    List<Hit> all = new ArrayList<>(kept);
+    all.addAll(counted);
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .failFast("the Spark job exited", () -> !spark.isAlive())
+        .untilAsserted(() -> assertThat(streamEvents()).isEqualTo(expectedEvents(all)));
+    // The job stops; more of their hits arrive, received before the erasure: the job meets them after its restart.
+    spark.close();
+    List<Hit> unread = erasedPersonsHits(30, 20);
+    produce(unread);
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(rawCount()).isEqualTo(kept.size() + 50L));
+
+    ApiClient api = new ApiClient(node.queryPort, token);
+    for (JsonObject person : List.of(new JsonObject().put("clientId", ERASED_CLIENT),
+        new JsonObject().put("userId", ERASED_USER))) {
+      HttpResponse<String> erased = api.post("/api/v1/admin/erasures", person.put("property", PROPERTY).encode());
+      assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+      JsonObject result = new JsonObject(erased.body());
+      assertThat(result.getLong("rowsErased")).as(erased.body()).isEqualTo(25L);
+      String closed = result.getJsonObject("historyRecompute").getJsonArray("jobs").getJsonObject(0).getString("jobId");
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+          .until(() -> "done".equals(jobRow(closed).getString("status")));
+    }
+
+    // The bridge reads the hits topic again from where this class's hits begin (its group's offsets moved back while
+    // the node is stopped), and the Spark job resumes from its checkpoint, where the unread hits wait.
+    node.stop();
+    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      Map<TopicPartition, OffsetAndMetadata> from = new HashMap<>();
+      hitsFrom.forEach((tp, offset) -> from.put(tp, new OffsetAndMetadata(offset)));
+      kafka.alterConsumerGroupOffsets(io.beacon.bridge.RawHitsConsumer.GROUP, from).all().get(60, TimeUnit.SECONDS);
+    }
+    node.restart().awaitReady(Duration.ofSeconds(180));
+    long logFrom = java.nio.file.Files.size(sparkLog);
+    spark.start();
+    Map<TopicPartition, Long> end = endOffsets();
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> committed(io.beacon.bridge.RawHitsConsumer.GROUP).equals(end));
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+        .failFast("the Spark job exited", () -> !spark.isAlive())
+        .untilAsserted(() -> assertThat(droppedAsErased(logFrom)).isEqualTo(unread.size()));
+
+    // QuestDB: none of their hits, every other one once.
+    assertThat(questdb.preparedQuery("SELECT count() FROM hits WHERE property_id = $1 AND (client_id = $2 OR user_id = $3)")
+        .execute(Tuple.of(PROPERTY, ERASED_CLIENT, ERASED_USER)).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS).iterator().next().getLong(0)).isZero();
+    assertThat(rawCount()).isEqualTo(kept.size());
+    // Cassandra: no first visit of the erased client; the aggregates exactly as without them (no row of their page).
+    assertThat(cql.execute("SELECT first_ts FROM first_visits WHERE property_id = ? AND client_id = ?", PROPERTY,
+        ERASED_CLIENT).one()).isNull();
+    assertSameNumbers(rows(), before);
+    // And the report.
+    HttpResponse<String> report = report("""
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "dimensions":[{"name":"pagePath"}],
+         "metrics":[{"name":"eventCount"},{"name":"screenPageViews"},{"name":"totalUsers"},{"name":"sessions"}]}"""
+        .formatted(FIRST, LAST));
+    assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
+    assertRows(new JsonObject(report.body()), byPath, 1);
+  }
+
+  /** Hits {@code from..from+n} of the two persons to erase, alternating, on the page {@code /erased}. */
+  private static List<Hit> erasedPersonsHits(int from, int n) {
+    List<Hit> out = new ArrayList<>();
+    long start = FIRST.atStartOfDay(ZONE).toInstant().toEpochMilli() + 3_600_000L;
+    for (int i = from; i < from + n; i++) {
+      boolean byUser = i % 2 == 1;
+      Hit h = hit(100_000 + i, byUser ? "c-erased-user" : ERASED_CLIENT, (byUser ? "s-u-" : "s-c-") + i / 5,
+          start + i * 86_400_000L / 20, "page_view", "/erased", "DE", null, false);
+      out.add(byUser ? h.toBuilder().userId(ERASED_USER).build() : h);
+    }
+    return out;
+  }
+
+  private static Map<TopicPartition, Long> endOffsets() throws Exception {
+    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      kafka.describeTopics(List.of(Topics.HITS)).allTopicNames().get(60, TimeUnit.SECONDS).get(Topics.HITS).partitions()
+          .forEach(p -> latest.put(new TopicPartition(Topics.HITS, p.partition()), OffsetSpec.latest()));
+      Map<TopicPartition, Long> out = new HashMap<>();
+      kafka.listOffsets(latest).all().get(60, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+      return out;
+    }
+  }
+
+  private static Map<TopicPartition, Long> committed(String group) throws Exception {
+    try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()))) {
+      Map<TopicPartition, Long> out = new HashMap<>();
+      kafka.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS)
+          .forEach((tp, o) -> {
+            if (tp.topic().equals(Topics.HITS) && o != null) {
+              out.put(tp, o.offset());
+            }
+          });
+      return out;
+    }
+  }
+
+  /** The Spark job's count of erased persons' hits dropped, from its batch log lines written after {@code from}. */
+  private static long droppedAsErased(long from) throws Exception {
+    String log;
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparkLog.toFile(), "r")) {
+      f.seek(from);
+      byte[] b = new byte[(int) (f.length() - from)];
+      f.readFully(b);
+      log = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+    long sum = 0;
+    Matcher m = Pattern.compile("(\\d+) of erased persons dropped").matcher(log);
+    while (m.find()) {
+      sum += Long.parseLong(m.group(1));
+    }
+    return sum;
+  }
+
   // ---- data and the independent answer
 
   private static List<Hit> generate(int n) {
@@ -509,8 +651,13 @@ class RecomputeTest {
 
   private static Map<String, Expected> expectedBy(java.util.function.Function<Hit, String> key,
                                                   java.util.function.Predicate<Hit> filter) {
+    return expectedBy(hits, key, filter);
+  }
+
+  private static Map<String, Expected> expectedBy(List<Hit> source, java.util.function.Function<Hit, String> key,
+                                                  java.util.function.Predicate<Hit> filter) {
     Map<String, Expected> out = new TreeMap<>();
-    for (Hit h : hits) {
+    for (Hit h : source) {
       if (Boolean.TRUE.equals(h.isBot()) || !filter.test(h)) {
         continue;
       }

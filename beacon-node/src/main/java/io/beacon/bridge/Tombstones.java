@@ -23,7 +23,7 @@ import org.apache.ignite.configuration.CacheConfiguration;
 public final class Tombstones {
   static final String CACHE = "beacon-erasure-tombstones";
   /** Kafka's hits retention (7 d) and a margin. */
-  public static final Duration HORIZON = Duration.ofDays(8);
+  public static final Duration HORIZON = ErasuresTable.REPLAY_HORIZON;
 
   private final IgniteCache<String, Long> cache;
 
@@ -37,14 +37,10 @@ public final class Tombstones {
             new javax.cache.expiry.Duration(TimeUnit.DAYS, HORIZON.toDays()))));
   }
 
-  static String key(String propertyId, String idKind, String id) {
-    return propertyId + '\u0000' + idKind + '\u0000' + id;
-  }
-
   /** Records a tombstone (keeping the later time if there is one already). */
   public void add(ErasuresTable.Tombstone t) {
     long at = t.erasedAt().toEpochMilli();
-    String k = key(t.propertyId(), t.idKind(), t.id());
+    String k = ErasuresTable.key(t.propertyId(), t.idKind(), t.id());
     Long before = cache.getAndPutIfAbsent(k, at);
     while (before != null && before < at && !cache.replace(k, before, at)) {
       before = cache.get(k);
@@ -64,11 +60,6 @@ public final class Tombstones {
 
   /** Whether a hit of this property and ids, received at {@code receivedAt} (epoch ms), belongs to an erased person. */
   public boolean erased(String propertyId, String clientId, String userId, long receivedAt) {
-    return covers(clientId == null ? null : cache.get(key(propertyId, "client_id", clientId)), receivedAt)
-        || covers(userId == null ? null : cache.get(key(propertyId, "user_id", userId)), receivedAt);
-  }
-
-  private static boolean covers(Long erasedAt, long receivedAt) {
-    return erasedAt != null && receivedAt <= erasedAt;
+    return ErasuresTable.erased(cache::get, propertyId, clientId, userId, receivedAt);
   }
 }

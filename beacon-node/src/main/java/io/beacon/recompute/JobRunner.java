@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Runs correction jobs, one at a time per instance: polls the open jobs, claims a due one (or one whose runner
  * died: its lease expired), and rebuilds its days in order. Each day's raw hits, with their session scope
  * ({@link ScopedRead}), go through the shared {@link Aggregator}, exactly as the stream counts them, and every bucket of the day (hours and the day, totals
- * and each dimension) is written through the aggregate cache, replacing the stream's row. Progress is recorded
+ * and each dimension) is written through the aggregate cache, replacing the stream's row; the day's stored rows the
+ * rebuild did not produce are deleted ({@link StaleRows}). Progress is recorded
  * after each day under the runner's lease, so a job resumes at its first unfinished day after a crash, and
  * rewriting a day twice writes the same values (idempotent).
  */
@@ -37,6 +38,7 @@ final class JobRunner {
   private final Jobs jobs;
   private final ScopedRead scoped;
   private final IgniteCache<String, AggregateEntry> aggregates;
+  private final StaleRows stale;
   private final MeterRegistry meters;
   private final String owner;
   private long timer = -1;
@@ -44,12 +46,13 @@ final class JobRunner {
   private volatile boolean stopped;
 
   JobRunner(Vertx vertx, RecomputeConfig config, Jobs jobs, ScopedRead scoped, IgniteCache<String, AggregateEntry> aggregates,
-            MeterRegistry meters, String owner) {
+            StaleRows stale, MeterRegistry meters, String owner) {
     this.vertx = vertx;
     this.config = config;
     this.jobs = jobs;
     this.scoped = scoped;
     this.aggregates = aggregates;
+    this.stale = stale;
     this.meters = meters;
     this.owner = owner;
   }
@@ -188,7 +191,26 @@ final class JobRunner {
     return scoped.settingsNow(job.propertyId())
         .compose(settings -> scoped.stream(job.propertyId(), settings,
             java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add))
-        .compose(rows -> write(job, agg, rows));
+        .compose(rows -> write(job, agg, rows))
+        .compose(rows -> dropStale(job, day, agg).map(rows));
+  }
+
+  /** Deletes the day's stored rows the rebuild did not produce (through the cache, which deletes through). */
+  private Future<Void> dropStale(Job job, LocalDate day, Aggregator agg) {
+    return stale.of(job.propertyId(), day, job.zone(), agg.buckets().keySet())
+        .compose(keys -> {
+          if (keys.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          LOG.info("Recompute job {} (property {}): {} rows of {} no hit counts in any more, deleted", job.id(),
+              job.propertyId(), keys.size(), day);
+          java.util.Set<String> cacheKeys = new java.util.HashSet<>();
+          keys.forEach(k -> cacheKeys.add(AggregateEntry.key(k)));
+          return vertx.executeBlocking(() -> {
+            aggregates.removeAll(cacheKeys);
+            return null;
+          }, false);
+        });
   }
 
   /** Writes a rebuilt day's buckets, in chunks; completes with the raw rows the day's read took. */

@@ -69,7 +69,8 @@ public final class RecomputeVerticle extends VerticleBase {
             RecomputeCaches.aggregates(ctx.ignite())), false)
         .compose(caches -> {
           reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
-          runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(), ctx.meters(), instance);
+          runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
+              new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
           lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs, properties, runner::poll);
           runner.start();

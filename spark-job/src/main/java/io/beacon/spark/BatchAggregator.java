@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.beacon.model.Hit;
 import io.beacon.store.topic.Topics;
+import io.beacon.store.cassandra.ErasuresTable;
 import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.beacon.model.aggregation.Aggregator;
@@ -41,6 +42,13 @@ import scala.Tuple2;
  * CassandraSink}. Days the state hands to recompute (hits later than the lateness limit, sessions whose counted
  * scope changed) go to {@link Topics#DIRTY_BUCKETS}; first visits to {@code first_visits}; records that are not
  * hits to {@link Topics#DEAD_LETTER}.
+ *
+ * <p>Hits of a person erased from a property ({@link ErasuresTable}: a tombstone of the client id or user id at
+ * or after the hit's receipt) are neither counted nor recorded as a first visit: the tombstones are read at the
+ * start of every micro-batch, so a replay of the topic or a restart from the checkpoint brings none of them back.
+ * A batch replayed after a crash may then drop hits its first attempt counted in rows already written; those rows
+ * are kept (the sink skips them), and the erasure's rebuild of the property's days from the erased raw hits
+ * replaces them.
  */
 final class BatchAggregator {
 
@@ -52,6 +60,7 @@ final class BatchAggregator {
   private final JobConfig config;
   private final JobMetrics metrics;
   private Map<String, String> lastZones;
+  private Map<String, Long> lastTombstones;
 
   BatchAggregator(JobConfig config, JobMetrics metrics) {
     this.config = config;
@@ -67,9 +76,11 @@ final class BatchAggregator {
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Map<String, String>> zones = jsc.broadcast(loadZones());
+    Broadcast<Map<String, Long>> tombstones = jsc.broadcast(loadTombstones());
     LongAccumulator hits = jsc.sc().longAccumulator("hits");
     LongAccumulator late = jsc.sc().longAccumulator("late");
     LongAccumulator bad = jsc.sc().longAccumulator("bad");
+    LongAccumulator erased = jsc.sc().longAccumulator("erased");
     LongAccumulator written = jsc.sc().longAccumulator("written");
     LongAccumulator skipped = jsc.sc().longAccumulator("skipped");
     LongAccumulator mergeMillis = jsc.sc().longAccumulator("mergeMillis");
@@ -78,7 +89,8 @@ final class BatchAggregator {
     JobConfig cfg = config;
 
     batch.javaRDD()
-        .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), rows, hits, late, bad, appendSeconds))
+        .mapPartitionsToPair(rows -> aggregatePartition(cfg, zones.value(), tombstones.value(), rows, hits, late, bad,
+            erased, appendSeconds))
         // Each key's partial states (at most one per partition of the batch: aggregatePartition emits a key
         // once) meet in one writer task, which merges them as it reads them: every state is serialized once
         // (map side) and deserialized once, where reduceByKey on bytes turned each merge back into bytes.
@@ -97,16 +109,17 @@ final class BatchAggregator {
           sinkMillis.add((System.nanoTime() - sinkStart) / 1_000_000);
         });
     zones.destroy();
+    tombstones.destroy();
     // Every row of the batch is written now: how long its hits took from Kafka to a readable aggregate.
     metrics.sinkDelays(appendSeconds.value(), System.currentTimeMillis());
 
     long millis = (System.nanoTime() - begin) / 1_000_000;
     metrics.batchDone(batchId, hits.value(), late.value(), bad.value(), written.value(), skipped.value(), millis);
-    LOG.info("batch {} of query {} (topic {}): {} hits, {} too late -> {}, {} undecodable -> {}, {} rows written,"
-            + " {} rows already written by this batch before a restart (skipped), {} ms (writer tasks, summed:"
-            + " shuffle read and merge {} ms, Cassandra {} ms)", batchId, queryId, cfg.topic, hits.value(),
-        late.value(), Topics.DIRTY_BUCKETS, bad.value(), Topics.DEAD_LETTER, written.value(), skipped.value(), millis,
-        mergeMillis.value(), sinkMillis.value());
+    LOG.info("batch {} of query {} (topic {}): {} hits, {} too late -> {}, {} undecodable -> {}, {} of erased"
+            + " persons dropped, {} rows written, {} rows already written by this batch before a restart (skipped),"
+            + " {} ms (writer tasks, summed: shuffle read and merge {} ms, Cassandra {} ms)", batchId, queryId, cfg.topic,
+        hits.value(), late.value(), Topics.DIRTY_BUCKETS, bad.value(), Topics.DEAD_LETTER, erased.value(),
+        written.value(), skipped.value(), millis, mergeMillis.value(), sinkMillis.value());
   }
 
   /**
@@ -134,8 +147,37 @@ final class BatchAggregator {
     return zones;
   }
 
+  /**
+   * The erasure tombstones younger than {@link ErasuresTable#REPLAY_HORIZON} (older ones cannot meet a hit still
+   * in Kafka), by {@link ErasuresTable#key}: erasure time in epoch ms. If Cassandra does not answer, those of the
+   * previous batch (an erasure is recorded before any of its deletions, and its rebuild of the aggregates follows).
+   */
+  private Map<String, Long> loadTombstones() {
+    Map<String, Long> tombstones = new HashMap<>();
+    long since = System.currentTimeMillis() - ErasuresTable.REPLAY_HORIZON.toMillis();
+    try {
+      CqlSession session = Clients.cassandra(config);
+      for (Row row : session.execute(ErasuresTable.selectAll(config.keyspace))) {
+        ErasuresTable.Tombstone t = ErasuresTable.from(row);
+        long at = t.erasedAt().toEpochMilli();
+        if (at > since) {
+          tombstones.merge(ErasuresTable.key(t.propertyId(), t.idKind(), t.id()), at, Math::max);
+        }
+      }
+    } catch (RuntimeException e) {
+      if (lastTombstones == null) {
+        throw e;
+      }
+      LOG.warn("reading erasure tombstones failed ({}); using those of the previous batch", e.toString());
+      return lastTombstones;
+    }
+    lastTombstones = tombstones;
+    return tombstones;
+  }
+
   private static Iterator<Tuple2<BucketKey, byte[]>> aggregatePartition(JobConfig cfg, Map<String, String> zoneIds,
-      Iterator<org.apache.spark.sql.Row> rows, LongAccumulator hits, LongAccumulator late, LongAccumulator bad,
+      Map<String, Long> tombstones, Iterator<org.apache.spark.sql.Row> rows, LongAccumulator hits,
+      LongAccumulator late, LongAccumulator bad, LongAccumulator erased,
       CollectionAccumulator<Map<Long, Long>> appendSeconds) throws Exception {
     // Receive time (second) -> hits counted now: a few entries per partition and batch, from which the driver
     // computes the receive-to-aggregate delay of every hit once the batch is written (it includes the settle).
@@ -173,11 +215,23 @@ final class BatchAggregator {
           dirty.merge(new BucketKey(property, Granularity.DAY, Granularity.DAY.period(day, zone), day,
               BucketKey.TOTAL, BucketKey.TOTAL_VALUE), 1L, Long::sum);
         }
-        case SessionScopes.FIRST -> firsts.merge(List.of(row.getString(3), row.getString(4)),
-            new ClientHistory(row.getLong(5), row.getString(6), row.getString(7), row.getString(8), row.getString(13)),
-            (a, b) -> a.firstTs() <= b.firstTs() ? a : b);
+        case SessionScopes.FIRST -> {
+          // A first visit carries its event time only: an erased client's first visit at or before the erasure
+          // is not recorded again (the erasure deleted it).
+          if (tombstones.isEmpty() || !ErasuresTable.erased(tombstones::get, row.getString(3), row.getString(4), null,
+              row.getLong(5))) {
+            firsts.merge(List.of(row.getString(3), row.getString(4)), new ClientHistory(row.getLong(5),
+                row.getString(6), row.getString(7), row.getString(8), row.getString(13)),
+                (a, b) -> a.firstTs() <= b.firstTs() ? a : b);
+          }
+        }
         default -> {
           Hit hit = HitRow.toHit(row.getStruct(1));
+          if (!tombstones.isEmpty() && ErasuresTable.erased(tombstones::get, hit.propertyId(), hit.clientId(),
+              hit.userId(), hit.receivedAt())) {
+            erased.add(1);
+            continue;
+          }
           hits.add(1);
           seconds.merge(Math.floorDiv(hit.receivedAt(), 1000L), 1L, Long::sum);
           aggregator.add(hit, row.isNullAt(2) ? null : SessionScopes.scope(row.getStruct(2)));

@@ -143,6 +143,15 @@ public final class AggBucketsTable {
     return select(keyspace) + PARTITION_WHERE + " AND bucket_start IN ? AND dim_value IN ?";
   }
 
+  /**
+   * The keys of one partition's rows whose bucket starts are in {@code [from, to)} ({@link #bindKeysBetween}):
+   * columns {@code bucket_start, dim_value}.
+   */
+  public static String selectKeysBetween() {
+    return "SELECT " + BUCKET_START + ", " + DIM_VALUE + " FROM " + TABLE + PARTITION_WHERE
+        + " AND bucket_start >= ? AND bucket_start < ?";
+  }
+
   /** One row by its primary key ({@link #bindKey}). */
   public static String selectRow() {
     return selectRow(null);
@@ -184,6 +193,11 @@ public final class AggBucketsTable {
   /** Binds {@link #selectPartition}. */
   public static BoundStatement bindPartition(PreparedStatement selectPartition, Partition p) {
     return selectPartition.bind(p.propertyId(), p.granularity().code(), p.period(), p.dimension());
+  }
+
+  /** Binds {@link #selectKeysBetween}. */
+  public static BoundStatement bindKeysBetween(PreparedStatement selectKeys, Partition p, Instant from, Instant to) {
+    return selectKeys.bind(p.propertyId(), p.granularity().code(), p.period(), p.dimension(), from, to);
   }
 
   /** Binds {@link #selectRows} to the distinct bucket starts and values of {@code keys}, all of partition p. */
