@@ -339,10 +339,35 @@ class RecomputeTest {
     assertThat(jobRow(id).getString("status")).isEqualTo("done");
     assertThat(io.beacon.cli.ApiCli.run("recompute", new String[] {"--property", PROPERTY, "--from", LAST.toString(),
         "--to", FIRST.toString()}, env)).as("refused: to before from").isEqualTo(3);
-    assertThat(io.beacon.cli.ApiCli.run("property", new String[] {"create", "--name", "From the CLI", "--time-zone",
-        "Europe/Paris"}, env)).isZero();
+    String created = cli(env, "property", "create", "--name", "From the CLI", "--time-zone", "Europe/Paris",
+        "--hosts", "cli.example", "--key-events", "sign_up");
+    String cliProperty = new JsonObject(created).getString("propertyId");
+    cli(env, "key-event", "add", "--property", cliProperty, "purchase");
+    cli(env, "property", "update", cliProperty, "--respect-dnt", "true", "--session-timeout-minutes", "45");
+    Row stored = cql.execute("SELECT allowed_hostnames, key_events, respect_dnt, session_timeout_minutes, time_zone"
+        + " FROM properties WHERE property_id = ?", cliProperty).one();
+    assertThat(stored.getSet(0, String.class)).containsExactly("cli.example");
+    assertThat(stored.getSet(1, String.class)).containsExactlyInAnyOrder("sign_up", "purchase");
+    assertThat(stored.getBoolean(2)).isTrue();
+    assertThat(stored.getInt(3)).isEqualTo(45);
+    assertThat(stored.getString(4)).as("unchanged by the update").isEqualTo("Europe/Paris");
     assertThat(io.beacon.cli.ApiCli.run("property", new String[] {"list"}, Map.of("BEACON_URL",
         "http://127.0.0.1:" + node.queryPort))).as("no token: 401").isEqualTo(3);
+  }
+
+  /** Runs a CLI command against the node; returns its stdout (asserting exit code 0). */
+  private static String cli(Map<String, String> env, String command, String... args) {
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(captured, true));
+      code = io.beacon.cli.ApiCli.run(command, args, env);
+    } finally {
+      System.setOut(stdout);
+    }
+    assertThat(code).as(command + " " + String.join(" ", args)).isZero();
+    return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test

@@ -14,8 +14,9 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The command lines of {@code beacon token|property|recompute|erase}: options only, the work is {@link ApiCli}'s and
- * {@link RecomputeProgress}'.
+ * The command lines of {@code beacon token|property|recompute|erase} (and, in {@link AccountCommands}, {@code
+ * key-event|user|password}): options only, the work is {@link ApiCli}'s and {@link RecomputeProgress}'. The same
+ * names as the dashboard's and the admin API's.
  */
 public final class AdminCommands {
   static final String EXIT_CODES_HEADING = "%nExit codes:%n";
@@ -26,7 +27,9 @@ public final class AdminCommands {
   /** The commands, for {@code beacon}'s command line. */
   public static List<CommandLine> commands(Cli.Io io) {
     return List.of(new CommandLine(new Token(io)), new CommandLine(new Property(io)),
-        new CommandLine(new Recompute(io)), new CommandLine(new Erase(io)));
+        new CommandLine(new AccountCommands.KeyEvent(io)), new CommandLine(new AccountCommands.User(io)),
+        new CommandLine(new AccountCommands.Password(io)), new CommandLine(new Recompute(io)),
+        new CommandLine(new Erase(io)));
   }
 
   /** {@link ApiCli#run}: one command on its own, as {@code beacon COMMAND}. */
@@ -37,7 +40,8 @@ public final class AdminCommands {
         return Cli.configure(cl, io).execute(args);
       }
     }
-    io.err().println("beacon: unknown command '" + command + "' (token, property, recompute, erase)");
+    io.err().println("beacon: unknown command '" + command
+        + "' (token, property, key-event, user, password, recompute, erase)");
     return Cli.EXIT_USAGE;
   }
 
@@ -143,8 +147,9 @@ public final class AdminCommands {
   }
 
   @Command(name = "property", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-      description = "Properties (sites and apps).", subcommands = {Property.Create.class, Property.ListAll.class},
-      synopsisSubcommandLabel = "(create | list)")
+      description = "Properties (sites and apps).", subcommands = {Property.Create.class, Property.ListAll.class,
+          Property.Show.class, Property.Update.class, Property.RotateSecret.class},
+      synopsisSubcommandLabel = "(create | list | show | update | rotate-secret)")
   static final class Property {
     final Cli.Io io;
 
@@ -173,8 +178,14 @@ public final class AdminCommands {
       String timeZone;
 
       @Option(names = "--hosts", paramLabel = "HOST", split = ",",
-          description = "The hostnames it accepts hits from, comma-separated (default: any).")
+          description = "The hostnames it accepts hits from, comma-separated (default: any). A referrer from one of "
+              + "them is the site itself: (direct), not a referral.")
       List<String> hosts;
+
+      @Option(names = "--key-events", paramLabel = "EVENT", split = ",",
+          description = "The event names that count as key events (GA4's conversions), comma-separated, e.g. "
+              + "sign_up,purchase (later: beacon key-event add).")
+      List<String> keyEvents;
 
       @Option(names = "--plausible-domains", paramLabel = "DOMAIN", split = ",",
           description = "The domains Plausible's trackers name the site by (their data-domain / domain), "
@@ -207,7 +218,7 @@ public final class AdminCommands {
         }
         ApiCli api = parent.connection.client(parent.io);
         return api.guarded(() -> api.createProperty(name, timeZone, hosts, plausibleDomains, streamIds, gaPropertyId,
-            secret));
+            secret, keyEvents));
       }
     }
 
@@ -222,6 +233,146 @@ public final class AdminCommands {
       public Integer call() {
         ApiCli api = parent.connection.client(parent.io);
         return api.guarded(api::listProperties);
+      }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = "Prints one property and its settings (JSON) on stdout.",
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:printed", "2:usage", "3:the API refused"})
+    static final class Show implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @CommandLine.Parameters(paramLabel = "ID", description = "The property's id (B-...).")
+      String id;
+
+      @Override
+      public Integer call() {
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> api.showProperty(id));
+      }
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = {"Changes the settings named, and only those (the others keep their values), and prints the "
+            + "property. A list option given empty (--hosts '') clears the list. Settings that apply to history "
+            + "(key events, session settings, time zone) start a rebuild of the past days."},
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:changed", "2:usage", "3:the API refused"})
+    static final class Update implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @CommandLine.Parameters(paramLabel = "ID", description = "The property's id (B-...).")
+      String id;
+
+      @Option(names = "--name", paramLabel = "N", description = "Its name.")
+      String name;
+
+      @Option(names = "--time-zone", paramLabel = "Z", description = "The IANA time zone its days are in.")
+      String timeZone;
+
+      @Option(names = "--hosts", paramLabel = "HOST", split = ",", description = "Allowed hostnames, comma-separated.")
+      List<String> hosts;
+
+      @Option(names = "--key-events", paramLabel = "EVENT", split = ",",
+          description = "The key events (replaces the list; see also beacon key-event add|remove).")
+      List<String> keyEvents;
+
+      @Option(names = "--retention-days", paramLabel = "DAYS", description = "How long raw hits are kept (1-3650).")
+      Integer retentionDays;
+
+      @Option(names = "--respect-dnt", paramLabel = "true|false", arity = "1",
+          description = "Drop hits of browsers that send Do Not Track or Global Privacy Control.")
+      Boolean respectDnt;
+
+      @Option(names = "--cookieless", paramLabel = "true|false", arity = "1",
+          description = "Keep no client state: visitors are counted by a daily salted hash (as Plausible does).")
+      Boolean cookieless;
+
+      @Option(names = "--session-timeout-minutes", paramLabel = "M", description = "GA4's session timeout (5-475).")
+      Integer sessionTimeoutMinutes;
+
+      @Option(names = "--engaged-session-seconds", paramLabel = "S",
+          description = "GA4's timer for engaged sessions (10-60).")
+      Integer engagedSessionSeconds;
+
+      @Option(names = "--kept-query-params", paramLabel = "P", split = ",",
+          description = "The query parameters page URLs keep (names, prefixes ending in *, or *); '' strips all.")
+      List<String> keptQueryParams;
+
+      @Option(names = "--plausible-domains", paramLabel = "DOMAIN", split = ",",
+          description = "The domains Plausible's trackers name it by.")
+      List<String> plausibleDomains;
+
+      @Option(names = "--stream-ids", paramLabel = "ID", split = ",",
+          description = "GA4 measurement ids, UA tracking ids, Firebase app ids its tags send to.")
+      List<String> streamIds;
+
+      @Option(names = "--ga-property-id", paramLabel = "N", description = "The GA4 property id Data API scripts use.")
+      String gaPropertyId;
+
+      @Override
+      public Integer call() {
+        io.vertx.core.json.JsonObject changes = new io.vertx.core.json.JsonObject();
+        putIf(changes, "name", name);
+        putIf(changes, "timeZone", timeZone);
+        putList(changes, "allowedHostnames", hosts);
+        putList(changes, "keyEvents", keyEvents);
+        putIf(changes, "retentionDays", retentionDays);
+        putIf(changes, "respectDnt", respectDnt);
+        putIf(changes, "cookieless", cookieless);
+        putIf(changes, "sessionTimeoutMinutes", sessionTimeoutMinutes);
+        putIf(changes, "engagedSessionSeconds", engagedSessionSeconds);
+        putList(changes, "keptQueryParams", keptQueryParams);
+        putList(changes, "plausibleDomains", plausibleDomains);
+        putList(changes, "streamIds", streamIds);
+        putIf(changes, "gaPropertyId", gaPropertyId);
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> api.updateProperty(id, changes));
+      }
+
+      private static void putIf(io.vertx.core.json.JsonObject o, String key, Object value) {
+        if (value != null) {
+          o.put(key, value);
+        }
+      }
+
+      /** A list option: absent leaves the setting, '' (one empty element) clears it. */
+      private static void putList(io.vertx.core.json.JsonObject o, String key, List<String> values) {
+        if (values != null) {
+          o.put(key, new io.vertx.core.json.JsonArray(values.stream().map(String::strip).filter(v -> !v.isEmpty())
+              .toList()));
+        }
+      }
+    }
+
+    @Command(name = "rotate-secret", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = {"Gives the property a new Measurement Protocol api secret (the old one stops working at once) "
+            + "and prints the property with it."},
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:rotated", "2:usage", "3:the API refused"})
+    static final class RotateSecret implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @Spec
+      CommandSpec spec;
+
+      @CommandLine.Parameters(paramLabel = "ID", description = "The property's id (B-...).")
+      String id;
+
+      @Option(names = "--api-secret-from-env", paramLabel = "VAR",
+          description = "The environment variable holding the secret to set (e.g. the GA4 stream's); default: a "
+              + "random one.")
+      String apiSecretVar;
+
+      @Override
+      public Integer call() {
+        String secret = apiSecretVar == null ? null : parent.io.env(apiSecretVar, "");
+        if (apiSecretVar != null && secret.isEmpty()) {
+          throw new ParameterException(spec.commandLine(), "$" + apiSecretVar + " is not set");
+        }
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> api.rotateSecret(id, secret));
       }
     }
   }

@@ -22,8 +22,12 @@ import java.util.Map;
  *                                                       log in (password from BEACON_PASSWORD or the console), print an API token
  *   beacon token list                                    the --token's user's tokens (no secrets)
  *   beacon token revoke ID
- *   beacon property create --name N [--time-zone Z] [--hosts a.com,b.com]
- *   beacon property list
+ *   beacon property create --name N [--time-zone Z] [--hosts a.com,b.com] [--key-events a,b] ...
+ *   beacon property list | show ID | update ID [--name ..] [--hosts ..] [--respect-dnt true] ... | rotate-secret ID
+ *   beacon key-event list|add|remove --property P [NAME ...]    the property's key events (GA4's "mark as key event")
+ *   beacon user list | create --email E [--admin] | update E [--disable|--enable] [--admin|--no-admin] | delete E
+ *   beacon user grant E --property P --role viewer|admin | revoke E --property P
+ *   beacon password --email E                            change one's own password (also the first, forced change)
  *   beacon recompute --property P --from YYYY-MM-DD --to YYYY-MM-DD [--no-wait]   rebuild closed days, with a progress bar
  *   beacon recompute --status JOB | --cancel JOB
  *   beacon erase --property P --client-id X | --user-id U                         right to erasure of one person
@@ -123,7 +127,8 @@ public final class ApiCli {
     csrf = login.getString("csrfToken", "");
     token = "";
     if (login.getBoolean("passwordChangeRequired", false)) {
-      throw new ApiException(403, "the password must be changed first: log in to the dashboard");
+      throw new ApiException(403, "the password must be changed first: bin/beacon password --email " + email
+          + " (or log in to the dashboard)");
     }
     JsonObject body = new JsonObject().put("name", name).put("scope", scope);
     if (expires != null) {
@@ -149,14 +154,18 @@ public final class ApiCli {
   /** Creates a property and prints it; {@code hosts} null for any host. */
   int createProperty(String name, String timeZone, List<String> hosts, List<String> plausibleDomains)
       throws IOException, InterruptedException {
-    return createProperty(name, timeZone, hosts, plausibleDomains, null, null, null);
+    return createProperty(name, timeZone, hosts, plausibleDomains, null, null, null, null);
   }
 
   /** As the admin API takes them; null leaves a setting out (its default). */
   int createProperty(String name, String timeZone, List<String> hosts, List<String> plausibleDomains,
-      List<String> streamIds, String gaPropertyId, String apiSecret) throws IOException, InterruptedException {
+      List<String> streamIds, String gaPropertyId, String apiSecret, List<String> keyEvents)
+      throws IOException, InterruptedException {
     JsonObject body = new JsonObject().put("name", name).put("timeZone", timeZone)
         .put("allowedHostnames", hosts == null ? null : new JsonArray(List.copyOf(hosts)));
+    if (keyEvents != null) {
+      body.put("keyEvents", new JsonArray(List.copyOf(keyEvents)));
+    }
     if (plausibleDomains != null) {
       body.put("plausibleDomains", new JsonArray(List.copyOf(plausibleDomains)));
     }
@@ -174,6 +183,115 @@ public final class ApiCli {
 
   int listProperties() throws IOException, InterruptedException {
     return print(call("GET", "/api/v1/admin/properties", null));
+  }
+
+  int showProperty(String id) throws IOException, InterruptedException {
+    return print(call("GET", "/api/v1/admin/properties/" + segment(id), null));
+  }
+
+  /** PATCH: only the settings in {@code changes} change (true PATCH on the server). */
+  int updateProperty(String id, JsonObject changes) throws IOException, InterruptedException {
+    if (changes.isEmpty()) {
+      throw new UsageException("nothing to change: name at least one setting (see --help)");
+    }
+    return print(call("PATCH", "/api/v1/admin/properties/" + segment(id), changes));
+  }
+
+  /** A new Measurement Protocol api secret: {@code secret} null for a random one. Prints the property with it. */
+  int rotateSecret(String id, String secret) throws IOException, InterruptedException {
+    JsonObject body = secret == null ? new JsonObject() : new JsonObject().put("apiSecret", secret);
+    return print(call("POST", "/api/v1/admin/properties/" + segment(id) + "/secret", body));
+  }
+
+  /**
+   * The property's key events with {@code add} added and {@code remove} removed (both empty: just list them);
+   * prints the list. Read, then PATCHed: a concurrent change of the key events by someone else may be overwritten.
+   */
+  int keyEvents(String id, List<String> add, List<String> remove) throws IOException, InterruptedException {
+    JsonObject property = call("GET", "/api/v1/admin/properties/" + segment(id), null);
+    java.util.LinkedHashSet<String> events = new java.util.LinkedHashSet<>();
+    property.getJsonArray("keyEvents", new JsonArray()).forEach(e -> events.add((String) e));
+    if (!add.isEmpty() || !remove.isEmpty()) {
+      for (String r : remove) {
+        if (!events.remove(r)) {
+          err.println("beacon: '" + r + "' was not a key event of " + id);
+        }
+      }
+      events.addAll(add);
+      property = call("PATCH", "/api/v1/admin/properties/" + segment(id),
+          new JsonObject().put("keyEvents", new JsonArray(List.copyOf(events))));
+      JsonObject history = property.getJsonObject("historyRecompute");
+      if (history != null) {
+        err.println("beacon: key events apply to history: days from " + history.getString("from")
+            + " are being rebuilt (bin/beacon recompute --status JOB)");
+      }
+    }
+    return print(new JsonObject().put("propertyId", id).put("keyEvents", property.getJsonArray("keyEvents")));
+  }
+
+  int listUsers() throws IOException, InterruptedException {
+    return print(call("GET", "/api/v1/admin/users", null));
+  }
+
+  int createUser(String email, String password, boolean admin, boolean mustChange)
+      throws IOException, InterruptedException {
+    return print(call("POST", "/api/v1/admin/users", new JsonObject().put("email", email).put("password", password)
+        .put("admin", admin).put("mustChangePassword", mustChange)));
+  }
+
+  int updateUser(String email, JsonObject changes) throws IOException, InterruptedException {
+    if (changes.isEmpty()) {
+      throw new UsageException("nothing to change: name --disable, --enable, --admin or --no-admin");
+    }
+    return print(call("PATCH", "/api/v1/admin/users/" + segment(email), changes));
+  }
+
+  int deleteUser(String email) throws IOException, InterruptedException {
+    call("DELETE", "/api/v1/admin/users/" + segment(email), null);
+    err.println("beacon: user " + email + " deleted, with their roles and API tokens");
+    return 0;
+  }
+
+  int grantRole(String property, String email, String role) throws IOException, InterruptedException {
+    return print(call("PUT", "/api/v1/admin/properties/" + segment(property) + "/roles/" + segment(email),
+        new JsonObject().put("role", role)));
+  }
+
+  int revokeRole(String property, String email) throws IOException, InterruptedException {
+    call("DELETE", "/api/v1/admin/properties/" + segment(property) + "/roles/" + segment(email), null);
+    err.println("beacon: " + email + " has no role on " + property + " any more");
+    return 0;
+  }
+
+  /** Logs in as {@code email} with {@code current} and sets {@code next} (both asked on the console if empty). */
+  int changePassword(String email, String current, String next) throws IOException, InterruptedException {
+    if (current.isEmpty() || next.isEmpty()) {
+      Console console = System.console();
+      if (console == null) {
+        throw new UsageException("set BEACON_PASSWORD and BEACON_NEW_PASSWORD (no console to ask for them)");
+      }
+      if (current.isEmpty()) {
+        current = new String(console.readPassword("Current password for %s: ", email));
+      }
+      if (next.isEmpty()) {
+        next = new String(console.readPassword("New password (12 characters or more): "));
+        if (!next.equals(new String(console.readPassword("Again: ")))) {
+          throw new UsageException("the two new passwords differ");
+        }
+      }
+    }
+    // A session of its own (cookie and CSRF token), not the API token: the password is the logged-in user's.
+    token = "";
+    JsonObject login = call("POST", "/api/v1/login", new JsonObject().put("email", email).put("password", current));
+    csrf = login.getString("csrfToken", "");
+    call("POST", "/api/v1/account/password", new JsonObject().put("currentPassword", current)
+        .put("newPassword", next));
+    err.println("beacon: password of " + email + " changed");
+    return 0;
+  }
+
+  private static String segment(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** Erases one person of a property (exactly one of the ids non-null) and prints what was erased. */

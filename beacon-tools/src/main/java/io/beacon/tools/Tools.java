@@ -9,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The tools' entry point ({@code bin/beacon token|property|recompute|erase|generate|verify ...}): admin commands against
+ * The tools' entry point ({@code bin/beacon token|property|key-event|user|password|recompute|erase|generate|verify ...}): admin commands against
  * a running node's API ({@link ApiCli}) and synthetic traffic with its ground truth ({@link LoadgenCli}).
  */
 @Command(name = "beacon", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
     footer = {"", "Run 'beacon COMMAND --help' for a command's options."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:a job failed, requests were given up, or the truth differs",
-        "2:usage", "3:the API refused or is unreachable (token, property, recompute, erase)"})
+        "2:usage", "3:the API refused or is unreachable (the admin commands)"})
 public final class Tools {
   private Tools() {
   }

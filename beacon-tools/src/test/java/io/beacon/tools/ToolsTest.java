@@ -59,7 +59,8 @@ class ToolsTest {
   @Test
   void everyCommandHasItsHelp() {
     for (String command : List.of("token", "token create", "property", "property create", "property list",
-        "recompute", "generate", "verify")) {
+        "property show", "property update", "property rotate-secret", "key-event", "key-event add", "user",
+        "user create", "user update", "user grant", "password", "recompute", "generate", "verify")) {
       String[] words = (command + " --help").split(" ");
       assertThat(run(words)).as(command).isZero();
       assertThat(out()).as(command).startsWith("Usage: beacon " + command);
@@ -167,6 +168,54 @@ class ToolsTest {
     assertThat(run(env, "erase", "--client-id", "c")).as("no property").isEqualTo(2);
   }
 
+  @Test
+  void propertyKeyEventUserAndPasswordCommandsSendWhatTheAdminApiTakes() throws IOException {
+    String url = startApi();
+    Map<String, String> env = Map.of("BEACON_URL", url, "BEACON_TOKEN", "t", "BEACON_PASSWORD", "old password 1",
+        "BEACON_NEW_PASSWORD", "new password 12");
+    assertThat(run(env, "property", "create", "--name", "Shop", "--hosts", "shop.example", "--key-events",
+        "purchase,sign_up")).isZero();
+    assertThat(run(env, "property", "show", "B-1")).isZero();
+    assertThat(run(env, "property", "update", "B-1", "--respect-dnt", "true", "--hosts", "", "--retention-days", "30"))
+        .isZero();
+    assertThat(run(env, "property", "rotate-secret", "B-1")).isZero();
+    assertThat(run(env, "key-event", "add", "--property", "B-1", "sign_up")).isZero();
+    assertThat(out()).contains("\"purchase\"", "\"sign_up\"");
+    assertThat(run(env, "key-event", "remove", "--property", "B-1", "purchase")).isZero();
+    assertThat(run(env, "user", "create", "--email", "ana@example.com")).isZero();
+    assertThat(run(env, "user", "update", "ana@example.com", "--disable")).isZero();
+    assertThat(run(env, "user", "grant", "ana@example.com", "--property", "B-1", "--role", "viewer")).isZero();
+    assertThat(run(env, "user", "revoke", "ana@example.com", "--property", "B-1")).isZero();
+    assertThat(run(env, "user", "delete", "ana@example.com")).isZero();
+    assertThat(run(env, "password", "--email", "root@example.com")).isZero();
+    assertThat(requests).containsExactly(
+        "POST /api/v1/admin/properties Bearer t {\"name\":\"Shop\",\"timeZone\":\"UTC\","
+            + "\"allowedHostnames\":[\"shop.example\"],\"keyEvents\":[\"purchase\",\"sign_up\"]}",
+        "GET /api/v1/admin/properties/B-1 Bearer t ",
+        "PATCH /api/v1/admin/properties/B-1 Bearer t {\"allowedHostnames\":[],\"retentionDays\":30,"
+            + "\"respectDnt\":true}",
+        "POST /api/v1/admin/properties/B-1/secret Bearer t {}",
+        "GET /api/v1/admin/properties/B-1 Bearer t ",
+        "PATCH /api/v1/admin/properties/B-1 Bearer t {\"keyEvents\":[\"purchase\",\"sign_up\"]}",
+        "GET /api/v1/admin/properties/B-1 Bearer t ",
+        "PATCH /api/v1/admin/properties/B-1 Bearer t {\"keyEvents\":[]}",
+        "POST /api/v1/admin/users Bearer t {\"email\":\"ana@example.com\",\"password\":\"new password 12\","
+            + "\"admin\":false,\"mustChangePassword\":true}",
+        "PATCH /api/v1/admin/users/ana@example.com Bearer t {\"disabled\":true}",
+        "PUT /api/v1/admin/properties/B-1/roles/ana@example.com Bearer t {\"role\":\"viewer\"}",
+        "DELETE /api/v1/admin/properties/B-1/roles/ana@example.com Bearer t ",
+        "DELETE /api/v1/admin/users/ana@example.com Bearer t ",
+        // A password change logs in (a session, not the token) and changes the password with the session's CSRF token.
+        "POST /api/v1/login null {\"email\":\"root@example.com\",\"password\":\"old password 1\"}",
+        "POST /api/v1/account/password null {\"currentPassword\":\"old password 1\","
+            + "\"newPassword\":\"new password 12\"}");
+    assertThat(run(env, "property", "update", "B-1")).as("nothing to change").isEqualTo(2);
+    assertThat(run(env, "user", "update", "a@b.c", "--disable", "--enable")).as("exclusive").isEqualTo(2);
+    assertThat(run(Map.of("BEACON_URL", url, "BEACON_TOKEN", "t"), "user", "create", "--email", "a@b.c"))
+        .as("no password in the environment").isEqualTo(2);
+    assertThat(err()).contains("BEACON_NEW_PASSWORD");
+  }
+
   /** A stub of the admin API: 401 without a token, else canned answers. */
   private String startApi() throws IOException {
     api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -177,7 +226,8 @@ class ToolsTest {
       requests.add(exchange.getRequestMethod() + " " + path + " " + auth + " " + body);
       int status = 200;
       String answer;
-      if (auth == null) {
+      boolean session = path.equals("/api/v1/login") || exchange.getRequestHeaders().getFirst("X-CSRF-Token") != null;
+      if (auth == null && !session) {
         status = 401;
         answer = "{\"error\":{\"message\":\"missing token\"}}";
       } else if (path.equals("/api/v1/admin/recompute")) {
@@ -186,6 +236,12 @@ class ToolsTest {
       } else if (path.startsWith("/api/v1/admin/recompute/")) {
         answer = "{\"jobId\":\"job-1\",\"status\":\"done\",\"progress\":{\"fraction\":1.0,\"daysDone\":2,"
             + "\"daysTotal\":2,\"hitsScanned\":10}}";
+      } else if (exchange.getRequestMethod().equals("PATCH")) {
+        answer = body;
+      } else if (exchange.getRequestMethod().equals("GET") && path.startsWith("/api/v1/admin/properties/")) {
+        answer = "{\"propertyId\":\"B-1\",\"keyEvents\":[\"purchase\"]}";
+      } else if (path.equals("/api/v1/login")) {
+        answer = "{\"csrfToken\":\"x\",\"passwordChangeRequired\":true}";
       } else if (exchange.getRequestMethod().equals("POST")) {
         answer = "{\"id\":\"B-1\"}";
       } else {
