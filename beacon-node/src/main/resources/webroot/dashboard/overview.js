@@ -146,7 +146,7 @@ function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries)
   const round = (v) => Math.round(v * scale * 100) / 100;
   const chart = echarts.init(box); state.charts.push(chart);
   chart.setOption({
-    tooltip: { trigger: 'axis' }, legend: { data: prev ? ['This period', 'Previous period'] : ['This period'] },
+    tooltip: { trigger: 'axis', confine: true }, legend: { data: prev ? ['This period', 'Previous period'] : ['This period'] },
     grid: { left: 48, right: 16, top: 30, bottom: 30 },
     xAxis: { type: 'category', data: cur.map((p) => label(p.key)) },
     yAxis: { type: 'value', minInterval: kpi.format ? 0 : 1, axisLabel: { formatter: kpi.format === 'percent' ? '{value}%' : '{value}' } },
