@@ -146,12 +146,14 @@ function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries)
   const round = (v) => Math.round(v * scale * 100) / 100;
   const chart = echarts.init(box); state.charts.push(chart);
   chart.setOption({
+    // Drawn at once: a chart growing for a second reads as still loading (and a screenshot would catch it half-drawn).
+    animation: false,
     tooltip: { trigger: 'axis', confine: true }, legend: { data: prev ? ['This period', 'Previous period'] : ['This period'] },
     grid: { left: 48, right: 16, top: 30, bottom: 30 },
     xAxis: { type: 'category', data: cur.map((p) => label(p.key)) },
     yAxis: { type: 'value', minInterval: kpi.format ? 0 : 1, axisLabel: { formatter: kpi.format === 'percent' ? '{value}%' : '{value}' } },
-    series: [{ name: 'This period', type: 'line', smooth: true, data: cur.map((p) => round(p.value)) }]
-      .concat(prev ? [{ name: 'Previous period', type: 'line', smooth: true, lineStyle: { type: 'dashed' }, itemStyle: { color: '#98a2b3' },
+    series: [{ name: 'This period', type: 'line', areaStyle: { opacity: 0.08 }, data: cur.map((p) => round(p.value)) }]
+      .concat(prev ? [{ name: 'Previous period', type: 'line', lineStyle: { type: 'dashed' }, itemStyle: { color: '#98a2b3' },
         data: prev.map((p) => round(p.value)) }] : []),
   });
   // The same points as text, for screen readers (and for a test to read what the chart plots).

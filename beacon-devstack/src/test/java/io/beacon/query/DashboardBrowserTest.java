@@ -143,10 +143,10 @@ class DashboardBrowserTest {
         chrome.eval("[...document.querySelectorAll('#filters button')].find(b => b.textContent === 'Clear all').click(); 1");
         awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 0");
         LocalDate from = TODAY.minusDays(1);
-        chrome.eval("const r = document.getElementById('range'); r.value = 'custom'; r.dispatchEvent(new Event('change')); 1");
+        chrome.eval("{ const r = document.getElementById('range'); r.value = 'custom'; r.dispatchEvent(new Event('change')); } 1");
         awaitTrue(chrome, "!document.getElementById('custom-range').hidden");
-        chrome.eval("const f = document.getElementById('from'); f.value = '" + from + "'; f.dispatchEvent(new Event('change'));"
-            + "const t = document.getElementById('to'); t.value = '" + TODAY + "'; t.dispatchEvent(new Event('change')); 1");
+        chrome.eval("{ const f = document.getElementById('from'); f.value = '" + from + "'; f.dispatchEvent(new Event('change'));"
+            + " const t = document.getElementById('to'); t.value = '" + TODAY + "'; t.dispatchEvent(new Event('change')); } 1");
         long cur = expected.viewsBetween(from, TODAY);
         long prev = expected.viewsBetween(from.minusDays(2), from.minusDays(1));
         assertThat(cur).isPositive();
@@ -158,7 +158,9 @@ class DashboardBrowserTest {
         assertThat(shownDelta).startsWith(pct > 0 ? "▲ " : "▼ ");
         assertThat(Double.parseDouble(shownDelta.substring(2, shownDelta.length() - 1))).isCloseTo(Math.abs(pct), within(0.051));
         chrome.screenshot(SHOTS.resolve("12-overview-custom-range.png"));
-        chrome.eval("const r = document.getElementById('range'); r.value = '7'; r.dispatchEvent(new Event('change')); 1");
+        // A block: a second top-level const of the same name would fail (quietly) in the page's global scope.
+        chrome.eval("{ const r = document.getElementById('range'); r.value = '7'; r.dispatchEvent(new Event('change')); } 1");
+        awaitTrue(chrome, "location.hash.includes('range=7') && " + kpiIs("Views", String.valueOf(expected.views)));
 
         // Pages: the hostile title is text, no element was made of it.
         chrome.eval("document.querySelector('a[data-view=pages]').click(); 1");
