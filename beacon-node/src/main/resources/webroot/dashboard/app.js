@@ -111,8 +111,9 @@ async function render() {
   state.charts.forEach((c) => c.dispose()); state.charts = [];
   if (state.closeStream) { state.closeStream(); state.closeStream = null; }
   document.querySelectorAll('#tabs a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
-  // The date bar does nothing on Real-time (the last 30 minutes) and Settings.
-  const dated = state.view !== 'realtime' && state.view !== 'settings';
+  // The date bar serves the overview and the reports only: it does nothing on Real-time (the last 30 minutes),
+  // Settings or any management page.
+  const dated = state.view === 'overview' || Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view);
   $('datebar').hidden = !dated;
   renderFilterChips(dated);
   const main = $('view'); main.replaceChildren(); main.className = '';
@@ -124,7 +125,7 @@ async function render() {
     if (state.view === 'overview') await renderOverview(main);
     else if (state.view === 'realtime') renderRealtime(main);
     else if (state.view === 'settings') await renderSettings(main);
-    else await renderReports(main, state.view);
+    else if (Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view)) await renderReports(main, state.view);
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }
 
