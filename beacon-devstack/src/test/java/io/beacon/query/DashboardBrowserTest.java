@@ -100,9 +100,7 @@ class DashboardBrowserTest {
         // Deltas on a 7-day range too: the 7 days before hold nothing.
         assertThat(delta(chrome, "Views")).isEqualTo("▲ new");
         // Every day of the range is plotted, those without data as 0.
-        assertThat(new JsonArray(chrome.eval("JSON.stringify([...document.querySelectorAll('#chart-data tbody tr')]"
-            + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))")))
-            .isEqualTo(expected.usersByDay(TODAY.minusDays(6), TODAY));
+        assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.usersByDay(TODAY.minusDays(6), TODAY));
         assertThat(topList(chrome, "pages")).isEqualTo(expected.viewsByPath);
         // The channel groups as the spec's rules give them (the reference), under the Sources card's Channels tab.
         chrome.eval("[...document.querySelectorAll('[data-card=sources] .tab')].find(b => b.textContent === 'Channels').click(); 1");
@@ -111,6 +109,15 @@ class DashboardBrowserTest {
         expected.channelSessions.forEach((group, ids) -> want.put(group, String.valueOf(ids.size())));
         assertThat(topList(chrome, "sources")).isEqualTo(want);
         assertThat(want).containsKeys("Organic Search", "Direct", "Organic Social", "Email");
+        // Key events: only the events marked as such, with their count.
+        chrome.eval("[...document.querySelectorAll('[data-card=events] .tab')].find(b => b.textContent === 'Key events').click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('[data-card=events] tbody td.name')].some(td => td.textContent === 'sign_up')");
+        assertThat(topList(chrome, "events")).isEqualTo(Map.of("sign_up", String.valueOf(expected.keyEvents)));
+        assertThat(kpi(chrome, "Key events")).isEqualTo(String.valueOf(expected.keyEvents));
+        // The metric switcher: a click on a KPI charts it, every day again.
+        chrome.eval("document.querySelector('.kpi[data-kpi=screenPageViews]').click(); 1");
+        awaitTrue(chrome, "document.querySelector('#chart-data caption')?.textContent === 'Views by day'");
+        assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.viewsByDay(TODAY.minusDays(6), TODAY));
         chrome.screenshot(SHOTS.resolve("02-overview.png"));
 
         // Two clicks, two filters (the second computed from raw hits by recompute), shown as two chips.
@@ -158,6 +165,10 @@ class DashboardBrowserTest {
         assertThat(shownDelta).startsWith(pct > 0 ? "▲ " : "▼ ");
         assertThat(Double.parseDouble(shownDelta.substring(2, shownDelta.length() - 1))).isCloseTo(Math.abs(pct), within(0.051));
         chrome.screenshot(SHOTS.resolve("12-overview-custom-range.png"));
+        // One day is charted by hour, every hour.
+        chrome.eval("{ const r = document.getElementById('range'); r.value = 'today'; r.dispatchEvent(new Event('change')); } 1");
+        awaitTrue(chrome, "location.hash.includes('range=today') && document.querySelector('#chart-data caption')?.textContent === 'Views by hour'");
+        assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.viewsByHour(TODAY));
         // A block: a second top-level const of the same name would fail (quietly) in the page's global scope.
         chrome.eval("{ const r = document.getElementById('range'); r.value = '7'; r.dispatchEvent(new Event('change')); } 1");
         awaitTrue(chrome, "location.hash.includes('range=7') && " + kpiIs("Views", String.valueOf(expected.views)));
@@ -245,6 +256,9 @@ class DashboardBrowserTest {
   }
 
   private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
+  /** The points the main chart plots, as its text alternative lists them: [[date, value], ...]. */
+  private static final String CHART_DATA = "JSON.stringify([...document.querySelectorAll('#chart-data tbody tr')]"
+      + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))";
   /** Every top-list card shows its rows or says it has none. */
   private static final String TOP_LISTS_DONE = "[...document.querySelectorAll('section.card.top')].length === 5"
       + " && [...document.querySelectorAll('section.card.top')].every(c => c.querySelector('table, .empty, .error'))";
@@ -345,9 +359,9 @@ class DashboardBrowserTest {
           .sessionId("s" + client + "-" + session)
           .ts(now - 3_600_000L - (long) (rnd.nextDouble() * 4 * 86_400_000L))
           .receivedAt(0)
-          .eventName(i % 3 == 0 ? "scroll" : "page_view")
+          .eventName(i % 25 == 0 ? "sign_up" : i % 3 == 0 ? "scroll" : "page_view")
           .engagementMs(i % 5 == 0 ? 11_000L : 500L)
-          .keyEvent(false)
+          .keyEvent(i % 25 == 0)
           .hostname("ui.example")
           .pagePath("/p" + (i % 4))
           .pageTitle(title)
@@ -399,6 +413,7 @@ class DashboardBrowserTest {
     e.activeUsers = active.size();
     e.engagementRate = (double) engaged.size() / sessions.size();
     e.users = e.clientsWhere(h -> true);
+    e.keyEvents = hits.stream().filter(h -> Boolean.TRUE.equals(h.keyEvent())).count();
     e.views = e.viewsWhere(h -> true);
     for (Hit h : hits) {
       if (h.eventName().equals("page_view")) {
@@ -420,6 +435,7 @@ class DashboardBrowserTest {
     long sessions;
     long activeUsers;
     long engagementMs;
+    long keyEvents;
     double engagementRate;
     final Map<String, Set<String>> channelSessions = new TreeMap<>();
     final Map<String, String> viewsByPath = new TreeMap<>();
@@ -447,6 +463,27 @@ class DashboardBrowserTest {
       for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
         LocalDate day = d;
         out.add(new JsonArray().add(d.toString()).add(String.valueOf(clientsWhere(h -> day(h).equals(day)))));
+      }
+      return out;
+    }
+
+    /** [date, views] for every day from {@code from} to {@code to}, 0 for a day without views. */
+    JsonArray viewsByDay(LocalDate from, LocalDate to) {
+      JsonArray out = new JsonArray();
+      for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+        LocalDate day = d;
+        out.add(new JsonArray().add(d.toString()).add(String.valueOf(viewsWhere(h -> day(h).equals(day)))));
+      }
+      return out;
+    }
+
+    /** ["date HH:00", views] for each of the day's 24 hours (UTC, the property's zone), 0 for an hour without. */
+    JsonArray viewsByHour(LocalDate day) {
+      JsonArray out = new JsonArray();
+      for (int hour = 0; hour < 24; hour++) {
+        int hr = hour;
+        out.add(new JsonArray().add(day + " " + String.format(Locale.ROOT, "%02d:00", hour)).add(String.valueOf(viewsWhere(
+            h -> day(h).equals(day) && Instant.ofEpochMilli(h.ts()).atZone(ZoneOffset.UTC).getHour() == hr))));
       }
       return out;
     }
