@@ -146,9 +146,14 @@ class DashboardBrowserTest {
             + " && document.querySelectorAll('.kpi .value').length === 9");
         awaitTrue(chrome, kpiIs("Views", viewsDeMobile));
 
-        // A custom range, compared with the days right before it.
-        chrome.eval("[...document.querySelectorAll('#filters button')].find(b => b.textContent === 'Clear all').click(); 1");
+        // A chip's × removes its filter only.
+        chrome.eval("document.querySelector('#filters .chip[data-filter=deviceCategory] button').click(); 1");
+        awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 1");
+        awaitTrue(chrome, kpiIs("Views", String.valueOf(expected.viewsWhere(h -> h.country().equals("DE")))));
+        chrome.eval("document.querySelector('#filters .chip[data-filter=country] button').click(); 1");
         awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 0");
+
+        // A custom range, compared with the days right before it.
         LocalDate from = TODAY.minusDays(1);
         chrome.eval("{ const r = document.getElementById('range'); r.value = 'custom'; r.dispatchEvent(new Event('change')); } 1");
         awaitTrue(chrome, "!document.getElementById('custom-range').hidden");
