@@ -2,23 +2,9 @@
 // carries is shown with textContent, never as HTML.
 'use strict';
 const $ = (id) => document.getElementById(id);
-const state = { property: null, view: 'overview', filter: null, csrf: null, charts: [] };
-
-const VIEWS = {
-  pages: [['pagePath', 'Pages'], ['pageTitle', 'Page titles'], ['landingPage', 'Landing pages'], ['hostName', 'Hostnames']],
-  acquisition: [['sessionDefaultChannelGroup', 'Channels'], ['sessionSourceMedium', 'Source / medium'], ['sessionSource', 'Sources'], ['sessionMedium', 'Mediums'],
-    ['sessionCampaignName', 'Campaigns'], ['pageReferrer', 'Referrers']],
-  audience: [['newVsReturning', 'New vs returning'], ['firstUserSource', 'First user source'],
-    ['firstUserMedium', 'First user medium']],
-  technology: [['deviceCategory', 'Devices'], ['browser', 'Browsers'], ['operatingSystem', 'Operating systems'],
-    ['screenResolution', 'Screen resolutions'], ['language', 'Languages']],
-  geography: [['country', 'Countries'], ['region', 'Regions'], ['city', 'Cities']],
-  events: [['eventName', 'Events']],
-};
-const TABLE_METRICS = ['totalUsers', 'sessions', 'screenPageViews', 'eventCount', 'engagementRate'];
-const EVENT_METRICS = ['eventCount', 'totalUsers', 'keyEvents'];
-const KPIS = [['totalUsers', 'Users'], ['newUsers', 'New users'], ['sessions', 'Sessions'], ['screenPageViews', 'Views'],
-  ['engagementRate', 'Engagement rate'], ['userEngagementDuration', 'Engagement time'], ['eventCount', 'Events'], ['keyEvents', 'Key events']];
+// The view's state lives in the URL's hash too (viewstate.js): range, comparison, filters, chart metric.
+const state = { property: null, properties: [], view: 'overview', filters: [], range: '7', from: null, to: null, compare: true,
+  metric: 'totalUsers', csrf: null, charts: [] };
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -40,33 +26,6 @@ async function api(method, path, body, accept) {
   return json;
 }
 
-function dateRanges() {
-  const v = $('range').value;
-  const fmt = (d) => d.toISOString().slice(0, 10);
-  let start; let end; let days;
-  if (v === 'custom') {
-    start = $('from').value; end = $('to').value;
-    if (!start || !end) return null;
-    days = Math.round((new Date(end) - new Date(start)) / 864e5) + 1;
-    const prevEnd = new Date(new Date(start) - 864e5);
-    const prevStart = new Date(prevEnd - (days - 1) * 864e5);
-    return [{ startDate: start, endDate: end }, { startDate: fmt(prevStart), endDate: fmt(prevEnd) }];
-  }
-  if (v === 'today') return [{ startDate: 'today', endDate: 'today' }, { startDate: 'yesterday', endDate: 'yesterday' }];
-  if (v === 'yesterday') return [{ startDate: 'yesterday', endDate: 'yesterday' }, { startDate: '2daysAgo', endDate: '2daysAgo' }];
-  days = Number(v);
-  return [{ startDate: (days - 1) + 'daysAgo', endDate: 'today' }, { startDate: (2 * days - 1) + 'daysAgo', endDate: days + 'daysAgo' }];
-}
-
-function reportBody(dimensions, metrics, opts) {
-  const ranges = dateRanges();
-  const body = { dateRanges: opts && opts.compare && $('compare').checked ? ranges : [ranges[0]],
-    dimensions: dimensions.map((name) => ({ name })), metrics: metrics.map((name) => ({ name })), limit: (opts && opts.limit) || 50 };
-  if (state.filter) body.dimensionFilter = { filter: { fieldName: state.filter.name, stringFilter: { matchType: 'EXACT', value: state.filter.value, caseSensitive: true } } };
-  if (opts && opts.orderBys) body.orderBys = opts.orderBys;
-  return body;
-}
-
 const runReport = (body) => api('POST', '/api/v1/properties/' + encodeURIComponent(state.property) + ':runReport', body);
 
 function formatMetric(name, v) {
@@ -83,70 +42,6 @@ function card(title, wide, ...body) {
 }
 
 function loading(node) { node.replaceChildren(el('p', { class: 'muted' }, 'Loading…')); }
-
-async function renderOverview(main) {
-  const kpiBox = el('div', { class: 'kpis' }); const chartBox = el('div', { class: 'chart' });
-  main.append(card('Overview', true, kpiBox), card('Users and views by day', true, chartBox));
-  renderTable(main, 'sessionDefaultChannelGroup', 'Channels', CHANNEL_METRICS);
-  loading(kpiBox);
-  const [totals, series] = await Promise.all([
-    runReport(reportBody([], KPIS.map((k) => k[0]), { compare: true })),
-    runReport(reportBody(['date'], ['totalUsers', 'screenPageViews'], { limit: 400 })),
-  ]);
-  const byRange = {};
-  (totals.rows || []).forEach((r) => { byRange[r.dimensionValues.length ? r.dimensionValues[0].value : 'date_range_0'] = r.metricValues; });
-  const cur = byRange.date_range_0; const prev = byRange.date_range_1;
-  kpiBox.replaceChildren(...KPIS.map(([name, label], i) => {
-    const v = cur ? cur[i].value : 0;
-    const delta = el('span', { class: 'delta' });
-    if (prev && Number(prev[i].value) > 0) {
-      const pct = (Number(v) - Number(prev[i].value)) / Number(prev[i].value) * 100;
-      delta.textContent = (pct >= 0 ? '▲ ' : '▼ ') + Math.abs(pct).toFixed(1) + '%';
-      delta.className = 'delta ' + (pct >= 0 ? 'up' : 'down');
-    }
-    return el('div', { class: 'kpi' }, el('div', { class: 'label' }, label), el('div', { class: 'value' }, formatMetric(name, v)), delta);
-  }));
-  const rows = series.rows || [];
-  if (!rows.length) { chartBox.replaceChildren(el('p', { class: 'empty' }, 'No data for this range yet.')); return; }
-  const chart = echarts.init(chartBox); state.charts.push(chart);
-  chart.setOption({ tooltip: { trigger: 'axis' }, legend: { data: ['Users', 'Views'] }, grid: { left: 40, right: 16, top: 30, bottom: 30 },
-    xAxis: { type: 'category', data: rows.map((r) => r.dimensionValues[0].value.replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3')) },
-    yAxis: { type: 'value' },
-    series: [{ name: 'Users', type: 'line', smooth: true, data: rows.map((r) => Number(r.metricValues[0].value)) },
-      { name: 'Views', type: 'line', smooth: true, data: rows.map((r) => Number(r.metricValues[1].value)) }] });
-}
-
-// Where sessions come from, by GA4's default channel group (docs/analytics-model.md, "Semantics").
-const CHANNEL_METRICS = ['sessions', 'engagementRate', 'newUsers', 'totalUsers'];
-
-async function renderTable(main, dimension, title, metrics) {
-  const body = el('div', { class: 'scroll' }); const csv = el('button', { class: 'link', type: 'button' }, 'CSV');
-  const section = el('section', { class: 'card' }, el('h2', {}, el('span', {}, title), csv), body);
-  main.append(section);
-  loading(body);
-  const request = reportBody([dimension], metrics, { limit: 25 });
-  csv.onclick = () => downloadCsv(request, dimension);
-  try {
-    const report = await runReport(request);
-    if (!report.rows || !report.rows.length) { body.replaceChildren(el('p', { class: 'empty' }, 'No data for this range.')); return; }
-    const head = el('tr', {}, el('th', {}, dimension), ...metrics.map((m) => el('th', { class: 'num' }, m)));
-    const rows = report.rows.map((r) => {
-      const value = r.dimensionValues[0].value;
-      const tr = el('tr', { title: 'Filter by ' + dimension + ' = ' + value }, el('td', {}, value),
-        ...r.metricValues.map((m, i) => el('td', { class: 'num' }, formatMetric(metrics[i], m.value))));
-      tr.onclick = () => { state.filter = { name: dimension, value }; render(); };
-      return tr;
-    });
-    body.replaceChildren(el('table', {}, el('thead', {}, head), el('tbody', {}, rows)));
-  } catch (e) { body.replaceChildren(el('p', { class: 'error' }, e.message)); }
-}
-
-async function downloadCsv(request, name) {
-  const r = await api('POST', '/api/v1/properties/' + encodeURIComponent(state.property) + ':runReport', { ...request, limit: 100000 }, 'text/csv');
-  const url = URL.createObjectURL(await r.blob());
-  const a = el('a', { href: url, download: 'beacon-' + state.property + '-' + name + '.csv' });
-  document.body.append(a); a.click(); a.remove(); URL.revokeObjectURL(url);
-}
 
 function renderRealtime(main) {
   const box = el('div', { class: 'kpis' }); const chartBox = el('div', { class: 'chart' });
@@ -216,17 +111,32 @@ async function render() {
   state.charts.forEach((c) => c.dispose()); state.charts = [];
   if (state.closeStream) { state.closeStream(); state.closeStream = null; }
   document.querySelectorAll('#tabs a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
-  $('filters').replaceChildren(...(state.filter ? [el('span', { class: 'chip' }, state.filter.name + ' = ' + state.filter.value,
-    Object.assign(el('button', { type: 'button', 'aria-label': 'Remove filter' }, '×'), { onclick: () => { state.filter = null; render(); } }))] : []));
-  const main = $('view'); main.replaceChildren();
+  // The date bar serves the overview and the reports only: it does nothing on Real-time (the last 30 minutes),
+  // Settings or any management page.
+  const dated = state.view === 'overview' || Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view);
+  $('datebar').hidden = !dated;
+  renderFilterChips(dated);
+  const main = $('view'); main.replaceChildren(); main.className = '';
+  // A render still awaiting an answer sees a newer one started and appends nothing more.
+  main.dataset.render = String((Number(main.dataset.render) || 0) + 1);
   if (!state.property) { main.append(card('No property yet', true, el('p', { class: 'empty' }, 'Create one with bin/beacon property create, or ask an administrator.'))); return; }
-  if (!dateRanges()) return;
+  if (dated && !periods()) { main.append(card('Custom range', true, el('p', { class: 'empty' }, 'Pick a start and an end date (the start first).'))); return; }
   try {
     if (state.view === 'overview') await renderOverview(main);
     else if (state.view === 'realtime') renderRealtime(main);
     else if (state.view === 'settings') await renderSettings(main);
-    else await Promise.all(VIEWS[state.view].map(([d, t]) => renderTable(main, d, t, state.view === 'events' ? EVENT_METRICS : TABLE_METRICS)));
+    else if (Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view)) await renderReports(main, state.view);
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
+}
+
+/** The filters as removable chips, "Country is DE ×", each filtering the whole dashboard. */
+function renderFilterChips(shown) {
+  $('filters').replaceChildren(...(shown ? state.filters : []).map((f) => {
+    const remove = el('button', { type: 'button', 'aria-label': 'Remove filter ' + uiName(f.name) + ' is ' + f.value }, '×');
+    remove.onclick = () => removeFilter(f.name);
+    return el('span', { class: 'chip', 'data-filter': f.name }, uiName(f.name) + ' is ' + f.value, remove);
+  }), ...(shown && state.filters.length > 1 ? [Object.assign(el('button', { type: 'button', class: 'link' }, 'Clear all'),
+    { onclick: () => { state.filters = []; go(); } })] : []));
 }
 
 function showLogin() { $('app').hidden = true; $('change-password').hidden = true; $('login').hidden = false; }
@@ -248,8 +158,12 @@ async function start() {
   const list = await api('GET', '/api/v1/admin/properties');
   $('login').hidden = true; $('app').hidden = false;
   $('property').replaceChildren(...list.properties.map((p) => el('option', { value: p.propertyId }, p.name + ' (' + p.propertyId + ')')));
+  state.properties = list.properties;
   state.property = list.properties.length ? list.properties[0].propertyId : null;
-  render();
+  // A bookmarked or reloaded view comes back as it was.
+  hashToState(); stateToControls();
+  if (state.property) await labelsFor(state.property);
+  go();
 }
 
 $('login-form').onsubmit = async (ev) => {
@@ -270,9 +184,21 @@ $('password-form').onsubmit = async (ev) => {
   } catch (e) { $('password-error').textContent = e.message; }
 };
 $('logout').onclick = async () => { await api('POST', '/api/v1/logout').catch(() => {}); showLogin(); };
-$('property').onchange = () => { state.property = $('property').value; state.filter = null; render(); };
-$('range').onchange = () => { $('custom-range').hidden = $('range').value !== 'custom'; render(); };
-$('from').onchange = render; $('to').onchange = render; $('compare').onchange = render;
-document.querySelectorAll('#tabs a').forEach((a) => { a.onclick = () => { state.view = a.dataset.view; render(); }; });
+$('property').onchange = async () => { state.property = $('property').value; state.filters = []; await labelsFor(state.property); go(); };
+$('range').onchange = () => {
+  state.range = $('range').value;
+  if (state.range === 'custom' && !state.from) {
+    // Starts from the last 7 days, to be edited.
+    const today = todayInZone(); state.from = Days.add(today, -6); state.to = today;
+  }
+  stateToControls(); go();
+};
+$('from').onchange = () => { state.from = $('from').value; go(); };
+$('to').onchange = () => { state.to = $('to').value; go(); };
+$('compare').onchange = () => { state.compare = $('compare').checked; go(); };
+document.querySelectorAll('#tabs a').forEach((a) => {
+  a.href = '#' + a.dataset.view;
+  a.onclick = (e) => { e.preventDefault(); state.view = a.dataset.view; go(); };
+});
 window.addEventListener('resize', () => state.charts.forEach((c) => c.resize()));
 start().catch(() => showLogin());

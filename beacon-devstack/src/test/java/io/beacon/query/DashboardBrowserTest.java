@@ -2,6 +2,7 @@ package io.beacon.query;
 
 import io.beacon.testing.Dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.beacon.devstack.LocalStack;
@@ -12,7 +13,23 @@ import io.beacon.testing.HeadlessChromium;
 import io.beacon.testing.NodeProcess;
 import io.beacon.testing.NodeProcess.Cluster;
 import io.beacon.testing.RealStack;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.beacon.store.topic.HitCodec;
+import io.beacon.store.topic.Topics;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -55,44 +72,111 @@ class DashboardBrowserTest {
       HttpResponse<String> created = admin.post("/api/v1/admin/properties", "{\"name\":\"UI test\",\"timeZone\":\"UTC\"}");
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
       String property = new JsonObject(created.body()).getString("propertyId");
-      Expected expected = seedAggregates(stack, property);
+      Expected expected = seed(stack, property);
 
+      Path downloads = Path.of("target", "ui-downloads", UUID.randomUUID().toString()).toAbsolutePath();
+      Files.createDirectories(downloads);
       try (HeadlessChromium chrome = new HeadlessChromium(Path.of("target", "ui-chromium", UUID.randomUUID().toString()).toAbsolutePath())) {
+        chrome.viewport(1280, 900);
+        // The CSV button's file lands here, as a person's browser would save it.
+        chrome.call("Browser.setDownloadBehavior", new JsonObject().put("behavior", "allow").put("downloadPath", downloads.toString()));
         chrome.navigate("http://127.0.0.1:" + node.queryPort + "/");
         awaitTrue(chrome, "!document.getElementById('login').hidden");
         chrome.screenshot(SHOTS.resolve("01-login.png"));
         chrome.eval("document.getElementById('login-email').value = '" + ADMIN + "';"
             + "document.getElementById('login-password').value = '" + PASSWORD + "';"
             + "document.getElementById('login-form').requestSubmit(); 1");
-        // Overview: KPIs from the seeded aggregates and a drawn chart.
-        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8"
+        // Overview: KPIs from the seeded aggregates, a drawn chart, every top list answered.
+        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 9"
             + " && document.querySelector('.kpi .value').textContent !== '0' && !!document.querySelector('.chart canvas')");
-        // New users, engagement rate and the channel groups as the spec's rules give them (the reference).
-        awaitTrue(chrome, "[...document.querySelectorAll('section.card h2 span')].some(s => s.textContent === 'Channels')"
-            + " && document.querySelectorAll('section.card table tbody tr').length > 0");
-        chrome.screenshot(SHOTS.resolve("02-overview.png"));
-        String users7 = chrome.eval("document.querySelector('.kpi .value').textContent");
-        assertThat(chrome.eval("[...document.querySelectorAll('.kpi')].find(k => k.querySelector('.label').textContent"
-            + " === 'New users').querySelector('.value').textContent")).isEqualTo(String.valueOf(expected.newUsers));
-        assertThat(chrome.eval("[...document.querySelectorAll('.kpi')].find(k => k.querySelector('.label').textContent"
-            + " === 'Engagement rate').querySelector('.value').textContent"))
-            .isEqualTo(String.format(java.util.Locale.ROOT, "%.1f%%", expected.engagementRate * 100));
-        String channels = chrome.eval("JSON.stringify([...document.querySelectorAll('section.card table tbody tr')]"
-            + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))");
-        java.util.Map<String, String> shown = new java.util.TreeMap<>();
-        new io.vertx.core.json.JsonArray(channels).forEach(o -> {
-          io.vertx.core.json.JsonArray row = (io.vertx.core.json.JsonArray) o;
-          shown.put(row.getString(0), row.getString(1));
-        });
-        java.util.Map<String, String> want = new java.util.TreeMap<>();
+        awaitTrue(chrome, TOP_LISTS_DONE);
+        assertThat(kpi(chrome, "Users")).isEqualTo(String.valueOf(expected.users));
+        assertThat(kpi(chrome, "New users")).isEqualTo(String.valueOf(expected.newUsers));
+        assertThat(kpi(chrome, "Views")).isEqualTo(String.valueOf(expected.views));
+        assertThat(kpi(chrome, "Engagement rate")).isEqualTo(String.format(Locale.ROOT, "%.1f%%", expected.engagementRate * 100));
+        // GA4's averages: views per session, engagement time per active user (not the sum).
+        assertThat(kpi(chrome, "Views per session")).isEqualTo(String.format(Locale.ROOT, "%.2f", (double) expected.views / expected.sessions));
+        assertThat(kpi(chrome, "Avg. engagement time")).isEqualTo(duration(expected.engagementMs / 1000.0 / expected.activeUsers));
+        // Deltas on a 7-day range too: the 7 days before hold nothing.
+        assertThat(delta(chrome, "Views")).isEqualTo("▲ new");
+        // Every day of the range is plotted, those without data as 0.
+        assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.usersByDay(TODAY.minusDays(6), TODAY));
+        assertThat(topList(chrome, "pages")).isEqualTo(expected.viewsByPath);
+        // The channel groups as the spec's rules give them (the reference), under the Sources card's Channels tab.
+        chrome.eval("[...document.querySelectorAll('[data-card=sources] .tab')].find(b => b.textContent === 'Channels').click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('[data-card=sources] tbody td.name')].some(td => td.textContent === 'Direct')");
+        Map<String, String> want = new TreeMap<>();
         expected.channelSessions.forEach((group, ids) -> want.put(group, String.valueOf(ids.size())));
-        assertThat(shown).isEqualTo(want);
+        assertThat(topList(chrome, "sources")).isEqualTo(want);
         assertThat(want).containsKeys("Organic Search", "Direct", "Organic Social", "Email");
+        // Key events: only the events marked as such, with their count.
+        chrome.eval("[...document.querySelectorAll('[data-card=events] .tab')].find(b => b.textContent === 'Key events').click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('[data-card=events] tbody td.name')].some(td => td.textContent === 'sign_up')");
+        assertThat(topList(chrome, "events")).isEqualTo(Map.of("sign_up", String.valueOf(expected.keyEvents)));
+        assertThat(kpi(chrome, "Key events")).isEqualTo(String.valueOf(expected.keyEvents));
+        // The metric switcher: a click on a KPI charts it, every day again.
+        chrome.eval("document.querySelector('.kpi[data-kpi=screenPageViews]').click(); 1");
+        awaitTrue(chrome, "document.querySelector('#chart-data caption')?.textContent === 'Views by day'");
+        assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.viewsByDay(TODAY.minusDays(6), TODAY));
+        chrome.screenshot(SHOTS.resolve("02-overview.png"));
 
-        chrome.eval("const r = document.getElementById('range'); r.value = '28'; r.dispatchEvent(new Event('change')); 1");
-        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8");
-        chrome.screenshot(SHOTS.resolve("03-overview-28-days.png"));
-        assertThat(users7).isNotBlank();
+        // Two clicks, two filters (the second computed from raw hits by recompute), shown as two chips.
+        awaitRawHits(stack, property, expected.hits);
+        clickTopRow(chrome, "locations", "DE");
+        awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 1");
+        awaitTrue(chrome, TOP_LISTS_DONE);
+        clickTopRow(chrome, "devices", "mobile");
+        awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 2");
+        String viewsDeMobile = String.valueOf(expected.viewsWhere(h -> h.country().equals("DE") && h.deviceCategory().equals("mobile")));
+        awaitTrue(chrome, kpiIs("Views", viewsDeMobile));
+        awaitTrue(chrome, TOP_LISTS_DONE);
+        assertThat(chrome.eval("JSON.stringify([...document.querySelectorAll('#filters .chip')].map(c => c.firstChild.textContent))"))
+            .isEqualTo("[\"Country ID is DE\",\"Device category is mobile\"]");
+        assertThat(topList(chrome, "locations")).isEqualTo(Map.of("DE", String.valueOf(expected.clientsWhere(
+            h -> h.country().equals("DE") && h.deviceCategory().equals("mobile")))));
+        chrome.screenshot(SHOTS.resolve("10-overview-1280.png"));
+        chrome.viewport(375, 800);
+        awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
+        chrome.screenshot(SHOTS.resolve("11-overview-375.png"));
+        chrome.viewport(1280, 900);
+
+        // The view is in the URL: a reload (or a bookmark) shows it again.
+        chrome.eval("window.beforeReload = true; location.reload(); 1");
+        awaitTrue(chrome, "!window.beforeReload && document.querySelectorAll('#filters .chip').length === 2"
+            + " && document.querySelectorAll('.kpi .value').length === 9");
+        awaitTrue(chrome, kpiIs("Views", viewsDeMobile));
+
+        // A chip's × removes its filter only.
+        chrome.eval("document.querySelector('#filters .chip[data-filter=deviceCategory] button').click(); 1");
+        awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 1");
+        awaitTrue(chrome, kpiIs("Views", String.valueOf(expected.viewsWhere(h -> h.country().equals("DE")))));
+        chrome.eval("document.querySelector('#filters .chip[data-filter=country] button').click(); 1");
+        awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 0");
+
+        // A custom range, compared with the days right before it.
+        LocalDate from = TODAY.minusDays(1);
+        chrome.eval("{ const r = document.getElementById('range'); r.value = 'custom'; r.dispatchEvent(new Event('change')); } 1");
+        awaitTrue(chrome, "!document.getElementById('custom-range').hidden");
+        chrome.eval("{ const f = document.getElementById('from'); f.value = '" + from + "'; f.dispatchEvent(new Event('change'));"
+            + " const t = document.getElementById('to'); t.value = '" + TODAY + "'; t.dispatchEvent(new Event('change')); } 1");
+        long cur = expected.viewsBetween(from, TODAY);
+        long prev = expected.viewsBetween(from.minusDays(2), from.minusDays(1));
+        assertThat(cur).isPositive();
+        assertThat(prev).isPositive();
+        awaitTrue(chrome, kpiIs("Views", String.valueOf(cur)) + " && location.hash.includes('from=" + from + "')");
+        awaitTrue(chrome, "!!document.querySelector('.kpi[data-kpi=screenPageViews] .delta')");
+        String shownDelta = delta(chrome, "Views");
+        double pct = (cur - prev) * 100.0 / prev;
+        assertThat(shownDelta).startsWith(pct > 0 ? "▲ " : "▼ ");
+        assertThat(Double.parseDouble(shownDelta.substring(2, shownDelta.length() - 1))).isCloseTo(Math.abs(pct), within(0.051));
+        chrome.screenshot(SHOTS.resolve("12-overview-custom-range.png"));
+        // One day is charted by hour, every hour.
+        chrome.eval("{ const r = document.getElementById('range'); r.value = 'today'; r.dispatchEvent(new Event('change')); } 1");
+        awaitTrue(chrome, "location.hash.includes('range=today') && document.querySelector('#chart-data caption')?.textContent === 'Views by hour'");
+        assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.viewsByHour(TODAY));
+        // A block: a second top-level const of the same name would fail (quietly) in the page's global scope.
+        chrome.eval("{ const r = document.getElementById('range'); r.value = '7'; r.dispatchEvent(new Event('change')); } 1");
+        awaitTrue(chrome, "location.hash.includes('range=7') && " + kpiIs("Views", String.valueOf(expected.views)));
 
         // Pages: the hostile title is text, no element was made of it.
         chrome.eval("document.querySelector('a[data-view=pages]').click(); 1");
@@ -100,20 +184,53 @@ class DashboardBrowserTest {
         assertThat(chrome.eval("String(document.querySelectorAll('main img').length)")).isEqualTo("0");
         chrome.screenshot(SHOTS.resolve("04-pages.png"));
 
-        // Geography: click a country to filter every table by it.
+        // Acquisition: GA4's column names, no table clipped at 1280 px, referrers without the site's own pages.
+        chrome.eval("document.querySelector('a[data-view=acquisition]').click(); 1");
+        awaitTrue(chrome, REPORTS_DONE);
+        assertThat(chrome.eval("JSON.stringify([...document.querySelectorAll('[data-dimension=sessionSource] th')].map(th => th.textContent))"))
+            .isEqualTo("[\"Session source\",\"Total users ▾\",\"Sessions\",\"Views\",\"Event count\",\"Engagement rate\"]");
+        assertThat(chrome.eval("JSON.stringify([...document.querySelectorAll('[data-dimension=pageReferrer] tbody td.name')].map(td => td.textContent))"))
+            .isEqualTo(new JsonArray(List.copyOf(expected.externalReferrers)).encode());
+        assertThat(chrome.eval(NOTHING_CLIPPED)).isEqualTo("true");
+        // Sorted by a column on click: sessions descending, then ascending.
+        chrome.eval("[...document.querySelectorAll('[data-dimension=sessionSource] th')].find(th => th.textContent.startsWith('Sessions')).click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('[data-dimension=sessionSource] th')].some(th => th.textContent === 'Sessions ▾')");
+        assertThat(column(chrome, "sessionSource", 2)).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        chrome.eval("[...document.querySelectorAll('[data-dimension=sessionSource] th')].find(th => th.textContent.startsWith('Sessions')).click(); 1");
+        awaitTrue(chrome, "[...document.querySelectorAll('[data-dimension=sessionSource] th')].some(th => th.textContent === 'Sessions ▴')");
+        assertThat(column(chrome, "sessionSource", 2)).isSorted();
+        chrome.screenshot(SHOTS.resolve("13-acquisition-1280.png"));
+        chrome.viewport(375, 800);
+        awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
+        chrome.screenshot(SHOTS.resolve("14-acquisition-375.png"));
+        chrome.viewport(1280, 900);
+
+        // Geography: click a country to filter every table by it (drill-down).
         chrome.eval("document.querySelector('a[data-view=geography]').click(); 1");
         awaitTrue(chrome, "[...document.querySelectorAll('td')].some(td => td.textContent === 'DE')");
         chrome.eval("[...document.querySelectorAll('tbody tr')].find(tr => tr.firstChild.textContent === 'DE').click(); 1");
-        awaitTrue(chrome, "(document.querySelector('.chip') || {}).textContent?.startsWith('country = DE')");
+        awaitTrue(chrome, "(document.querySelector('.chip') || {}).textContent?.startsWith('Country ID is DE')");
         awaitTrue(chrome, "document.querySelectorAll('section.card')[0].querySelectorAll('tbody tr').length === 1");
         chrome.screenshot(SHOTS.resolve("05-geography-filtered.png"));
 
-        // CSV of a report, as the download button fetches it.
-        assertThat(csvOf(chrome, property)).startsWith("\"country\",\"eventCount\"");
+        // CSV of the filtered table, as the download button saves it.
+        chrome.eval("document.querySelector('[data-dimension=country] button.csv').click(); 1");
+        Path[] file = new Path[1];
+        await("the CSV download").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+          try (var files = Files.list(downloads)) {
+            file[0] = files.filter(f -> f.toString().endsWith(".csv")).findFirst().orElse(null);
+          }
+          return file[0] != null;
+        });
+        List<String> csv = Files.readAllLines(file[0]);
+        assertThat(csv.get(0)).isEqualTo("\"country\",\"totalUsers\",\"sessions\",\"screenPageViews\",\"eventCount\",\"engagementRate\"");
+        assertThat(csv).hasSize(2);
+        assertThat(csv.get(1)).startsWith("\"DE\",\"" + expected.clientsWhere(h -> h.country().equals("DE")) + "\",");
 
-        // Real time: hits sent to the collector raise the live counter without a reload.
+        // Real time: hits sent to the collector raise the live counter without a reload; no date bar there.
         chrome.eval("document.querySelector('a[data-view=realtime]').click(); 1");
         awaitTrue(chrome, "!!document.getElementById('realtime-active')");
+        assertThat(chrome.eval("String(document.getElementById('datebar').hidden)")).isEqualTo("true");
         int before = Integer.parseInt(chrome.eval("document.getElementById('realtime-active').textContent"));
         for (int i = 0; i < 3; i++) {
           String cid = "ui." + i + "." + UUID.randomUUID();
@@ -131,10 +248,11 @@ class DashboardBrowserTest {
 
         chrome.eval("document.querySelector('a[data-view=settings]').click(); 1");
         awaitTrue(chrome, "(document.querySelector('pre.snippet') || {}).textContent?.includes('" + property + "')");
+        assertThat(chrome.eval("String(document.getElementById('datebar').hidden)")).isEqualTo("true");
         chrome.screenshot(SHOTS.resolve("07-settings.png"));
         chrome.viewport(390, 800);
         chrome.eval("document.querySelector('a[data-view=overview]').click(); 1");
-        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 8");
+        awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 9 && !document.getElementById('datebar').hidden");
         chrome.screenshot(SHOTS.resolve("08-phone-overview.png"));
 
         assertThat(chrome.problems()).as("console errors and dialogs").isEmpty();
@@ -142,24 +260,89 @@ class DashboardBrowserTest {
     }
   }
 
-  private static String csvOf(HeadlessChromium chrome, String property) throws Exception {
-    JsonObject r = chrome.call("Runtime.evaluate", new JsonObject().put("awaitPromise", true).put("returnByValue", true)
-        .put("expression", "fetch('/api/v1/properties/" + property + ":runReport', {method: 'POST', headers: {'Content-Type':"
-            + " 'application/json', 'Accept': 'text/csv', 'X-CSRF-Token': document.cookie.match(/beacon_csrf=([^;]+)/)[1]}, body: JSON.stringify({dateRanges: [{startDate: '6daysAgo', endDate: 'today'}],"
-            + " dimensions: [{name: 'country'}], metrics: [{name: 'eventCount'}]})}).then(r => r.text())"));
-    return r.getJsonObject("result").getString("value");
+  private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
+  /** The points the main chart plots, as its text alternative lists them: [[date, value], ...]. */
+  private static final String CHART_DATA = "JSON.stringify([...document.querySelectorAll('#chart-data tbody tr')]"
+      + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))";
+  /** Every top-list card shows its rows or says it has none. */
+  private static final String TOP_LISTS_DONE = "[...document.querySelectorAll('section.card.top')].length === 5"
+      + " && [...document.querySelectorAll('section.card.top')].every(c => c.querySelector('table, .empty, .error'))";
+  private static final String REPORTS_DONE = "document.querySelectorAll('section.card.report').length > 0"
+      + " && [...document.querySelectorAll('section.card.report')].every(c => c.querySelector('table, .empty, .error'))";
+  /** No report table wider than its card: every column is seen without scrolling. */
+  private static final String NOTHING_CLIPPED = "String([...document.querySelectorAll('section.card.report .scroll')]"
+      + ".every(s => s.scrollWidth <= s.clientWidth + 1))";
+
+  private static String kpi(HeadlessChromium chrome, String label) throws Exception {
+    return chrome.eval(kpiExpr(label) + ".querySelector('.value').textContent");
+  }
+
+  private static String delta(HeadlessChromium chrome, String label) throws Exception {
+    return chrome.eval(kpiExpr(label) + ".querySelector('.delta').textContent");
+  }
+
+  private static String kpiExpr(String label) {
+    return "[...document.querySelectorAll('.kpi')].find(k => k.querySelector('.label').textContent === '" + label + "')";
+  }
+
+  private static String kpiIs(String label, String value) {
+    return "(" + kpiExpr(label) + " || {querySelector: () => ({})}).querySelector('.value').textContent === '" + value + "'";
+  }
+
+  /** A top-list card's rows as shown, name to figure. */
+  private static Map<String, String> topList(HeadlessChromium chrome, String card) throws Exception {
+    Map<String, String> shown = new TreeMap<>();
+    new JsonArray(chrome.eval("JSON.stringify([...document.querySelectorAll('[data-card=" + card + "] tbody tr')]"
+        + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))")).forEach(o -> {
+      JsonArray row = (JsonArray) o;
+      shown.put(row.getString(0), row.getString(1));
+    });
+    return shown;
+  }
+
+  private static void clickTopRow(HeadlessChromium chrome, String card, String name) throws Exception {
+    awaitTrue(chrome, "[...document.querySelectorAll('[data-card=" + card + "] tbody td.name')].some(td => td.textContent === '" + name + "')");
+    chrome.eval("[...document.querySelectorAll('[data-card=" + card + "] tbody tr')].find(tr => tr.cells[0].textContent === '"
+        + name + "').click(); 1");
+  }
+
+  /** The numbers of one column of a report table, as shown. */
+  private static List<Double> column(HeadlessChromium chrome, String dimension, int index) throws Exception {
+    List<Double> out = new ArrayList<>();
+    new JsonArray(chrome.eval("JSON.stringify([...document.querySelectorAll('[data-dimension=" + dimension + "] tbody tr')]"
+        + ".map(tr => tr.cells[" + index + "].textContent))")).forEach(v -> out.add(Double.parseDouble(((String) v).replace(",", ""))));
+    return out;
+  }
+
+  /** Seconds as the dashboard writes a duration: "4m 5s", or "1h 2m" from an hour on. */
+  private static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? s / 3600 + "h " + (s % 3600) / 60 + "m" : s / 60 + "m " + s % 60 + "s";
+  }
+
+  /** Waits until QuestDB holds the property's raw hits (the bridge has written them), so recompute sees them all. */
+  private static void awaitRawHits(LocalStack stack, String property, List<Hit> hits) {
+    await("raw hits of " + property).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      URI uri = URI.create(stack.questdbHttpUrl() + "/exec?query=" + URLEncoder.encode(
+          "select count() from hits where property_id = '" + property + "'", StandardCharsets.UTF_8));
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 && new JsonObject(r.body()).getJsonArray("dataset").getJsonArray(0).getLong(0) >= hits.size();
+    });
   }
 
   private static void awaitTrue(HeadlessChromium chrome, String js) {
-    await(js).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+    // A protocol error while the page reloads (no context to evaluate in) is retried.
+    await(js).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IllegalStateException.class)
         .until(() -> "true".equals(chrome.eval("Boolean(" + js + ")")));
   }
 
   /**
-   * Aggregates for the last 5 days, as the stream would have written them (each session whole), and the overview's
-   * expected figures from the independent reference: new users, engagement rate and sessions by channel group.
+   * Hits of the last 5 days, written as the stream would have aggregated them (each session whole) and sent to the
+   * hits topic so the bridge stores them raw (what recompute reads for filtered tables); and the overview's expected
+   * figures: from the independent reference for users, sessions and engagement, by plain counting for the rest.
    */
-  private static Expected seedAggregates(LocalStack stack, String property) {
+  private static Expected seed(LocalStack stack, String property) throws Exception {
     Random rnd = new Random(7);
     long now = System.currentTimeMillis();
     List<Hit> hits = new ArrayList<>();
@@ -172,6 +355,8 @@ class DashboardBrowserTest {
       int session = rnd.nextInt(3);
       String title = i % 10 == 0 ? XSS : "Page " + (i % 4);
       String[] arrival = arrivals[(client + session) % arrivals.length];
+      // A link from another site, a click from page to page of this one, or none.
+      String referrer = i % 7 == 0 ? "https://news.example.org/story" : i % 7 == 1 ? "https://ui.example/p" + ((i + 1) % 4) : null;
       hits.add(Hit.builder()
           .propertyId(property)
           .clientId("c" + client)
@@ -179,15 +364,16 @@ class DashboardBrowserTest {
           .sessionId("s" + client + "-" + session)
           .ts(now - 3_600_000L - (long) (rnd.nextDouble() * 4 * 86_400_000L))
           .receivedAt(0)
-          .eventName(i % 3 == 0 ? "scroll" : "page_view")
+          .eventName(i % 25 == 0 ? "sign_up" : i % 3 == 0 ? "scroll" : "page_view")
           .engagementMs(i % 5 == 0 ? 11_000L : 500L)
-          .keyEvent(false)
+          .keyEvent(i % 25 == 0)
           .hostname("ui.example")
           .pagePath("/p" + (i % 4))
           .pageTitle(title)
+          .pageReferrer(referrer)
           .source(arrival[0])
           .medium(arrival[1])
-          .deviceCategory("desktop")
+          .deviceCategory(client % 2 == 0 ? "desktop" : "mobile")
           .browser("Chrome")
           .os("Linux")
           .country(countries[client % 3])
@@ -196,35 +382,119 @@ class DashboardBrowserTest {
           .schemaVersion(Hit.SCHEMA_VERSION)
           .build());
     }
-    Aggregator agg = new Aggregator(p -> java.time.ZoneOffset.UTC);
+    Aggregator agg = new Aggregator(p -> ZoneOffset.UTC);
     io.beacon.testing.Scoping.scopeAll(hits).forEach(s -> agg.add(s.hit(), s.scope()));
     AggregateSeeder.write(stack, agg, cql -> { });
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+      for (Hit h : hits) {
+        producer.send(new ProducerRecord<>(Topics.HITS, h.kafkaKey().getBytes(StandardCharsets.UTF_8), HitCodec.encode(h)));
+      }
+      producer.flush();
+    }
     // Every hit lies in the overview's default range (the last 7 days): its totals are the union of the day rows.
-    io.beacon.testing.ReferenceAggregation ref = io.beacon.testing.ReferenceAggregation.of(hits,
-        java.util.Map.of(property, java.time.ZoneOffset.UTC));
-    Expected e = new Expected();
-    java.util.Set<String> sessions = new java.util.HashSet<>();
-    java.util.Set<String> engaged = new java.util.HashSet<>();
+    io.beacon.testing.ReferenceAggregation ref = io.beacon.testing.ReferenceAggregation.of(hits, Map.of(property, ZoneOffset.UTC));
+    Expected e = new Expected(hits);
+    Set<String> sessions = new HashSet<>();
+    Set<String> engaged = new HashSet<>();
+    Set<String> active = new HashSet<>();
     ref.rows.forEach((key, row) -> {
       if (!key.granularity().equals("day")) {
         return;
       }
       if (key.dimension().equals("(total)")) {
         e.newUsers += row.newUsers;
+        e.engagementMs += row.engagementMs;
         sessions.addAll(row.sessions);
         engaged.addAll(row.engagedSessions);
+        active.addAll(row.activeUsers);
       } else if (key.dimension().equals("sessionDefaultChannelGroup")) {
-        e.channelSessions.computeIfAbsent(key.value(), k -> new java.util.HashSet<>()).addAll(row.sessions);
+        e.channelSessions.computeIfAbsent(key.value(), k -> new HashSet<>()).addAll(row.sessions);
       }
     });
+    e.sessions = sessions.size();
+    e.activeUsers = active.size();
     e.engagementRate = (double) engaged.size() / sessions.size();
+    e.users = e.clientsWhere(h -> true);
+    e.keyEvents = hits.stream().filter(h -> Boolean.TRUE.equals(h.keyEvent())).count();
+    e.views = e.viewsWhere(h -> true);
+    for (Hit h : hits) {
+      if (h.eventName().equals("page_view")) {
+        e.viewsByPath.merge(h.pagePath(), "1", (a, b) -> String.valueOf(Long.parseLong(a) + 1));
+      }
+      if (h.pageReferrer() != null && !h.pageReferrer().startsWith("https://ui.example/")) {
+        e.externalReferrers.add(h.pageReferrer());
+      }
+    }
     return e;
   }
 
-  /** The overview's figures the reference gives. */
+  /** The overview's figures, from the reference and from the hits by plain counting. */
   private static final class Expected {
+    final List<Hit> hits;
+    long users;
     long newUsers;
+    long views;
+    long sessions;
+    long activeUsers;
+    long engagementMs;
+    long keyEvents;
     double engagementRate;
-    final java.util.Map<String, java.util.Set<String>> channelSessions = new java.util.TreeMap<>();
+    final Map<String, Set<String>> channelSessions = new TreeMap<>();
+    final Map<String, String> viewsByPath = new TreeMap<>();
+    final Set<String> externalReferrers = new java.util.TreeSet<>();
+
+    Expected(List<Hit> hits) {
+      this.hits = hits;
+    }
+
+    long viewsWhere(Predicate<Hit> p) {
+      return hits.stream().filter(h -> h.eventName().equals("page_view") && p.test(h)).count();
+    }
+
+    long clientsWhere(Predicate<Hit> p) {
+      return hits.stream().filter(p).map(Hit::clientId).distinct().count();
+    }
+
+    long viewsBetween(LocalDate from, LocalDate to) {
+      return viewsWhere(h -> !day(h).isBefore(from) && !day(h).isAfter(to));
+    }
+
+    /** [date, users] for every day from {@code from} to {@code to}, 0 for a day without hits. */
+    JsonArray usersByDay(LocalDate from, LocalDate to) {
+      JsonArray out = new JsonArray();
+      for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+        LocalDate day = d;
+        out.add(new JsonArray().add(d.toString()).add(String.valueOf(clientsWhere(h -> day(h).equals(day)))));
+      }
+      return out;
+    }
+
+    /** [date, views] for every day from {@code from} to {@code to}, 0 for a day without views. */
+    JsonArray viewsByDay(LocalDate from, LocalDate to) {
+      JsonArray out = new JsonArray();
+      for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+        LocalDate day = d;
+        out.add(new JsonArray().add(d.toString()).add(String.valueOf(viewsWhere(h -> day(h).equals(day)))));
+      }
+      return out;
+    }
+
+    /** ["date HH:00", views] for each of the day's 24 hours (UTC, the property's zone), 0 for an hour without. */
+    JsonArray viewsByHour(LocalDate day) {
+      JsonArray out = new JsonArray();
+      for (int hour = 0; hour < 24; hour++) {
+        int hr = hour;
+        out.add(new JsonArray().add(day + " " + String.format(Locale.ROOT, "%02d:00", hour)).add(String.valueOf(viewsWhere(
+            h -> day(h).equals(day) && Instant.ofEpochMilli(h.ts()).atZone(ZoneOffset.UTC).getHour() == hr))));
+      }
+      return out;
+    }
+
+    private static LocalDate day(Hit h) {
+      return LocalDate.ofInstant(Instant.ofEpochMilli(h.ts()), ZoneOffset.UTC);
+    }
   }
 }
