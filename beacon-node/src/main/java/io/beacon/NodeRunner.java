@@ -27,6 +27,11 @@ public final class NodeRunner {
    * @return whether the node started (the failure is logged)
    */
   public static boolean startAndAwait(BeaconConfig config, Consumer<Runnable> registerStop) {
+    return startAndAwait(config, registerStop, true);
+  }
+
+  /** As {@link #startAndAwait(BeaconConfig, Consumer)}; {@code printBanner} false leaves {@link #banner} to the caller. */
+  public static boolean startAndAwait(BeaconConfig config, Consumer<Runnable> registerStop, boolean printBanner) {
     CountDownLatch started = new CountDownLatch(1);
     BeaconNode[] holder = new BeaconNode[1];
     Runnable onSegmented = () -> new Thread(() -> System.exit(EXIT_SEGMENTED), "beacon-segmented-exit").start();
@@ -56,20 +61,29 @@ public final class NodeRunner {
     if (holder[0] == null) {
       return false;
     }
+    if (printBanner) {
+      System.out.print(banner(config));
+    }
+    return true;
+  }
+
+  /** What a started node prints: where its dashboard, collector and readiness are, and how the first login goes. */
+  public static String banner(BeaconConfig config) {
     var http = config.http();
-    System.out.printf("%nBeacon node %s is up.%n  dashboard:  http://%s:%d/%n  collector:  http://%s:%d/%n"
+    StringBuilder out = new StringBuilder(String.format(
+        "%nBeacon node %s is up.%n  dashboard:  http://%s:%d/%n  collector:  http://%s:%d/%n"
             + "  management: http://%s:%d/ready%n  tracking snippet: <script defer src=\"http://%s:%d/beacon.js\" data-property=\"YOUR-PROPERTY-ID\"></script>%n%n",
         config.node().name(), display(http.query().host()), http.query().port(),
         display(http.collector().host()), http.collector().port(),
         display(http.management().host()), http.management().port(),
-        display(http.collector().host()), http.collector().port());
+        display(http.collector().host()), http.collector().port()));
     java.nio.file.Path adminPassword = java.nio.file.Path.of(config.query().adminPasswordFile()).toAbsolutePath();
     if (java.nio.file.Files.isRegularFile(adminPassword)) {
       // Not the email itself: this output is the log of a container.
-      System.out.printf("  first login: query.adminEmail (default admin@localhost) with the one-time password in%n"
-          + "    %s (the dashboard then asks for a new one)%n%n", adminPassword);
+      out.append(String.format("  first login: query.adminEmail (default admin@localhost) with the one-time password in%n"
+          + "    %s (the dashboard then asks for a new one)%n%n", adminPassword));
     }
-    return true;
+    return out.toString();
   }
 
   private static String display(String host) {

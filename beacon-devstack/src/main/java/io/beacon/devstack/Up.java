@@ -52,6 +52,14 @@ public final class Up implements Callable<Integer> {
     Path data = dataDir.toAbsolutePath();
     Map<String, String> env = new HashMap<>(System.getenv());
     Path home = Path.of(System.getProperty("beacon.home", ".")).toAbsolutePath();
+    Path logs = data.resolve("logs");
+    try {
+      java.nio.file.Files.createDirectories(logs);
+    } catch (java.io.IOException e) {
+      System.err.println("beacon: cannot create " + logs + ": " + e);
+      return EXIT_START_FAILED;
+    }
+    QuietConsole.logTo(logs.resolve("node.log"));
     System.out.println("Starting the local stack (Kafka, Cassandra, QuestDB" + (spark ? "; building the Spark job" : "")
         + ") in " + data + " ...");
     LocalStack stack;
@@ -83,12 +91,15 @@ public final class Up implements Callable<Integer> {
       return EXIT_CONFIG;
     }
     // The node leaves before the servers it uses stop.
-    if (!NodeRunner.startAndAwait(config, stack::stopFirstOnShutdown)) {
+    System.out.println("Starting the Beacon node (every role) ...");
+    if (!NodeRunner.startAndAwait(config, stack::stopFirstOnShutdown, false)) {
+      System.err.println("beacon: the node did not start; see " + logs.resolve("node.log"));
       return EXIT_START_FAILED;
     }
     if (spark && !startAggregationJob(stack, config)) {
       return EXIT_START_FAILED;
     }
+    System.out.print(welcome(config, logs, spark));
     return RUNNING;
   }
 
@@ -103,15 +114,47 @@ public final class Up implements Callable<Integer> {
       // event here (production: 30, GA4's session timeout; a session resumed later is then corrected by recompute).
       ServerProcess job = stack.startAggregationJob(List.of("--keyspace=" + config.cassandra().keyspace(),
           "--cassandra-local-dc=" + config.cassandra().localDatacenter(), "--session-settle=PT2M"));
-      System.out.printf("Spark aggregation job is up (pid %d); reports count a visit 2 minutes after its last"
-          + " event (Realtime at once).%n  metrics: %s%n  log:     %s%n%n", job.pid(),
-          stack.aggregationJobMetricsUrl(), job.logFile());
+      System.out.printf("Spark aggregation job is up (pid %d, metrics %s).%n", job.pid(),
+          stack.aggregationJobMetricsUrl());
       return true;
     } catch (LocalStackException e) {
       System.err.println("beacon: the Spark aggregation job did not start: " + e.getMessage()
           + "\n(`beacon up --no-spark` runs without it)");
       return false;
     }
+  }
+
+  /** The last block on the console: where to go, how to log in, what to do next. */
+  static String welcome(BeaconConfig config, Path logs, boolean spark) {
+    var http = config.http();
+    String dashboard = "http://" + display(http.query().host()) + ":" + http.query().port() + "/";
+    String collector = "http://" + display(http.collector().host()) + ":" + http.collector().port();
+    String email = config.query().adminEmail();
+    Path password = Path.of(config.query().adminPasswordFile()).toAbsolutePath();
+    String login = java.nio.file.Files.isRegularFile(password)
+        ? email + " with the one-time password in\n              " + password
+            + "\n              (the dashboard then asks you for a password of your own)"
+        : "with your account (the first administrator is " + email + ")";
+    return String.format("%n"
+        + "Beacon is running.%n"
+        + "  Dashboard   %s%n"
+        + "  Log in      %s%n"
+        + "  Next        1. a property for your site (after the first login, which sets your own password):%n"
+        + "                   export BEACON_TOKEN=$(bin/beacon token create --email %s)%n"
+        + "                   bin/beacon property create --name \"My site\" --hosts example.com --time-zone Europe/Berlin%n"
+        + "              2. its snippet in your pages (gtag, the Measurement Protocol and Plausible's tracker work too:%n"
+        + "                 README.md, \"Getting started\"):%n"
+        + "                   <script defer src=\"%s/beacon.js\" data-property=\"B-...\"></script>%n"
+        + "              3. the visit in Real-time at once; in the other reports %s%n"
+        + "  Logs        %s (node.log, %skafka.log, cassandra.log, questdb.log)%n"
+        + "  Stop        Ctrl-C%n%n",
+        dashboard, login, email, collector,
+        spark ? "2 minutes after its last event" : "only once the Spark job runs (started with --no-spark)",
+        logs, spark ? "spark.log, " : "");
+  }
+
+  private static String display(String host) {
+    return host.equals("0.0.0.0") ? "localhost" : host;
   }
 
   private static void closeQuietly(LocalStack stack) {
