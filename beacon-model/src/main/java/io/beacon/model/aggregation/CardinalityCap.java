@@ -53,7 +53,7 @@ public final class CardinalityCap {
    * belong to the day that contains them. Stable {@link #hashCode()} across JVMs (strings and a long), so Spark
    * can partition by it.
    */
-  public record DayGroup(String propertyId, String dimension, long dayStart) {
+  public record DayGroup(String propertyId, String dimension, long dayStart) implements java.io.Serializable {
 
     /** The group of a dimension row in the property's {@code zone}; null for a totals row. */
     public static DayGroup of(BucketKey key, ZoneId zone) {
@@ -63,6 +63,12 @@ public final class CardinalityCap {
       long day = key.granularity() == Granularity.DAY ? key.bucketStart()
           : Granularity.DAY.bucketStart(key.bucketStart(), zone);
       return new DayGroup(key.propertyId(), key.dimension(), day);
+    }
+
+    /** Spelled out (not left to the record): Spark places rows by it, the same on every JVM. */
+    @Override
+    public int hashCode() {
+      return 31 * (31 * propertyId.hashCode() + dimension.hashCode()) + Long.hashCode(dayStart);
     }
   }
 
