@@ -263,13 +263,15 @@ class SparkAggregationTest {
         dayRows.put(k.value(), v);
       }
     });
-    assertThat(dayRows).hasSizeLessThanOrEqualTo(cap + 1).containsKey(io.beacon.model.aggregation.CardinalityCap.OTHER);
+    assertThat(dayRows).hasSizeLessThanOrEqualTo(cap + 1)
+        .containsKey(io.beacon.model.aggregation.CardinalityCap.OTHER);
     // Each row against the hits it stands for (the paths with rows of their own, the others in (other)).
     Map<String, Long> events = new HashMap<>();
     Map<String, Set<String>> users = new HashMap<>();
     Map<Long, Long> eventsByHour = new HashMap<>();
     for (Hit h : hits) {
-      String value = dayRows.containsKey(h.pagePath()) ? h.pagePath() : io.beacon.model.aggregation.CardinalityCap.OTHER;
+      String value = dayRows.containsKey(h.pagePath()) ? h.pagePath()
+          : io.beacon.model.aggregation.CardinalityCap.OTHER;
       events.merge(value, 1L, Long::sum);
       users.computeIfAbsent(value, v -> new HashSet<>()).add(h.clientId());
       eventsByHour.merge(Granularity.HOUR.bucketStart(h.ts(), java.time.ZoneOffset.UTC), 1L, Long::sum);
