@@ -40,9 +40,9 @@ import scala.Tuple2;
  * settled hits with their session scope), aggregate each partition with the shared {@link Aggregator}, merge
  * partial states by {@link BucketKey} across partitions, and write each touched row once through {@link
  * CassandraSink}, each dimension's values capped per property and local day ({@link ValueCap}: newer values past the
- * cap count under "(other)" and the day goes to recompute). Days the state hands to recompute (hits later than the lateness limit, sessions whose counted
- * scope changed) go to {@link Topics#DIRTY_BUCKETS}; first visits to {@code first_visits}; records that are not
- * hits to {@link Topics#DEAD_LETTER}.
+ * cap count under "(other)" and the day goes to recompute). Days the state hands to recompute (hits later than the
+ * lateness limit, sessions whose counted scope changed) go to {@link Topics#DIRTY_BUCKETS}; first visits to
+ * {@code first_visits}; records that are not hits to {@link Topics#DEAD_LETTER}.
  *
  * <p>Hits of a person erased from a property ({@link ErasuresTable}: a tombstone of the client id or user id at
  * or after the hit's receipt) are neither counted nor recorded as a first visit: the tombstones are read at the
@@ -151,7 +151,7 @@ final class BatchAggregator {
     metrics.batchDone(batchId, hits.value(), late.value(), bad.value(), written.value(), skipped.value(), millis);
     LOG.info("batch {} of query {} (topic {}): {} hits, {} too late -> {}, {} undecodable -> {}, {} of erased"
             + " persons dropped, {} rows written, {} rows already written by this batch before a restart (skipped),"
-            + " {} ms (writer tasks, summed: shuffle read and merge {} ms, Cassandra {} ms); value cap: {}"
+            + " {} ms (writer tasks, summed: shuffle read, merge and value cap {} ms, Cassandra {} ms); value cap: {}"
             + " dimension-days read, {} day(s) newly past the cap -> {}", batchId, queryId, cfg.topic,
         hits.value(), late.value(), Topics.DIRTY_BUCKETS, bad.value(), Topics.DEAD_LETTER, erased.value(),
         written.value(), skipped.value(), millis, mergeMillis.value(), sinkMillis.value(), capReads.value(),
