@@ -83,7 +83,7 @@ class SparkAggregationTest {
     stack = s;
     ensureSideTopics();
     work = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath().resolve("target/test-stack/spark");
-    for (String keyspace : List.of("beacon_spark_it", "beacon_spark_kill")) {
+    for (String keyspace : List.of("beacon_spark_it", "beacon_spark_kill", "beacon_spark_cap")) {
       TestConfigs.applyCassandraSchema(stack, keyspace);
       HitStream.ZONES.forEach((property, zone) -> cql().execute("INSERT INTO " + keyspace
           + ".properties (property_id, time_zone) VALUES (?, ?)", property, zone.getId()));
@@ -212,6 +212,90 @@ class SparkAggregationTest {
     // Every hit counted has a receive-to-aggregate delay (HitStream's receive times are made up: only its presence
     // is checked here; JobMetricsTest checks the figures).
     assertThat(metric(http, metricsPort, "beacon_spark_sink_delay_seconds_count")).isPositive();
+  }
+
+  /**
+   * A flood of distinct page paths on one local day, past a cap of 20: at most 20 paths keep rows of their own by day
+   * and by hour, the rest count under "(other)", so the rows still add up to every hit; totals are exact; and the day
+   * is on the dirty-buckets topic, so recompute rebuilds it with its top 20 once it is closed.
+   */
+  @Test
+  void aFloodOfDistinctValuesIsCappedIntoOtherAndTheDayGoesToRecompute() throws Exception {
+    String topic = "beacon.hits.spark-cap";
+    createTopic(topic);
+    int cap = 20;
+    String property = "P-cap";
+    long now = System.currentTimeMillis();
+    long dayStart = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1)
+        .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Hit> hits = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      for (int e = 0; e <= i % 3; e++) {
+        long ts = dayStart + (i % 24) * 3_600_000L + i * 1_000L + e;
+        hits.add(Hit.builder().propertyId(property).clientId("c" + i).requestId("r" + i + "-" + e).sessionId("s" + i)
+            .eventName("page_view").pagePath(String.format("/flood/%03d", i)).ts(ts).receivedAt(now).build());
+      }
+    }
+    produce(topic, hits);
+    SparkJobProcess job = job("cap", topic, "beacon_spark_cap", List.of("--max-values-per-dimension=" + cap));
+    String pagePath = io.beacon.model.aggregation.Dimension.PAGE_PATH.apiName();
+    java.util.concurrent.atomic.AtomicReference<Map<BucketKey, MetricState>> last =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    await().atMost(FIRST_ANSWER).pollInterval(Duration.ofSeconds(2))
+        .failFast("the job exited (" + job.log() + ")", () -> !job.isAlive())
+        .until(() -> {
+          last.set(readAll("beacon_spark_cap"));
+          long total = 0;
+          long byPath = 0;
+          for (Map.Entry<BucketKey, MetricState> e : last.get().entrySet()) {
+            BucketKey k = e.getKey();
+            if (k.granularity() == Granularity.DAY && k.bucketStart() == dayStart) {
+              total += k.isTotal() ? e.getValue().eventCount() : 0;
+              byPath += k.dimension().equals(pagePath) ? e.getValue().eventCount() : 0;
+            }
+          }
+          return total == hits.size() && byPath == hits.size();
+        });
+    Map<BucketKey, MetricState> rows = last.get();
+    Map<String, MetricState> dayRows = new HashMap<>();
+    rows.forEach((k, v) -> {
+      if (k.granularity() == Granularity.DAY && k.bucketStart() == dayStart && k.dimension().equals(pagePath)) {
+        dayRows.put(k.value(), v);
+      }
+    });
+    assertThat(dayRows).hasSizeLessThanOrEqualTo(cap + 1)
+        .containsKey(io.beacon.model.aggregation.CardinalityCap.OTHER);
+    // Each row against the hits it stands for (the paths with rows of their own, the others in (other)).
+    Map<String, Long> events = new HashMap<>();
+    Map<String, Set<String>> users = new HashMap<>();
+    Map<Long, Long> eventsByHour = new HashMap<>();
+    for (Hit h : hits) {
+      String value = dayRows.containsKey(h.pagePath()) ? h.pagePath()
+          : io.beacon.model.aggregation.CardinalityCap.OTHER;
+      events.merge(value, 1L, Long::sum);
+      users.computeIfAbsent(value, v -> new HashSet<>()).add(h.clientId());
+      eventsByHour.merge(Granularity.HOUR.bucketStart(h.ts(), java.time.ZoneOffset.UTC), 1L, Long::sum);
+    }
+    dayRows.forEach((value, state) -> {
+      assertThat(state.eventCount()).as(value).isEqualTo(events.get(value));
+      assertThat(state.screenPageViews()).as(value).isEqualTo(events.get(value));
+      assertThat(state.users()).as(value).isEqualTo(users.get(value).size());
+    });
+    // Hours follow their day: no value the day folded has an hour row, and each hour's rows add up to its hits.
+    Map<Long, Long> byHour = new HashMap<>();
+    rows.forEach((k, v) -> {
+      if (k.granularity() == Granularity.HOUR && k.dimension().equals(pagePath) && k.propertyId().equals(property)) {
+        assertThat(dayRows).as("hour row " + k).containsKey(k.value());
+        byHour.merge(k.bucketStart(), v.eventCount(), Long::sum);
+      }
+    });
+    assertThat(byHour).isEqualTo(eventsByHour);
+    MetricState totals = rows.get(new BucketKey(property, Granularity.DAY, Granularity.DAY.period(dayStart,
+        java.time.ZoneOffset.UTC), dayStart, BucketKey.TOTAL, BucketKey.TOTAL_VALUE));
+    assertThat(totals.eventCount()).isEqualTo(hits.size());
+    assertThat(totals.users()).isEqualTo(150);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> dirtyDays().getOrDefault(property, Set.of()).contains(dayStart));
   }
 
   private static double metric(HttpClient http, int port, String name) {

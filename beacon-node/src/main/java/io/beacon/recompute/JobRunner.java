@@ -4,6 +4,7 @@ import io.beacon.contract.JobStatus;
 import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.model.aggregation.Aggregator;
 import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.CardinalityCap;
 import io.beacon.model.aggregation.MetricState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * died: its lease expired), and rebuilds its days in order. Each day's raw hits, with their session scope
  * ({@link ScopedRead}), go through the shared {@link Aggregator}, exactly as the stream counts them, and every bucket of the day (hours and the day, totals
  * and each dimension) is written through the aggregate cache, replacing the stream's row; the day's stored rows the
- * rebuild did not produce are deleted ({@link StaleRows}). Progress is recorded
+ * rebuild did not produce are deleted ({@link StaleRows}). Each dimension keeps at most
+ * {@code recompute.maxValuesPerDimension} values a day, the rest folded into "(other)" ({@link CardinalityCap},
+ * decided on the whole day), so the stream's provisional rows of a capped day are replaced or deleted. Progress is recorded
  * after each day under the runner's lease, so a job resumes at its first unfinished day after a crash, and
  * rewriting a day twice writes the same values (idempotent).
  */
@@ -191,13 +194,24 @@ final class JobRunner {
     return scoped.settingsNow(job.propertyId())
         .compose(settings -> scoped.stream(job.propertyId(), settings,
             java.util.List.<Instant[]>of(new Instant[] {from, to}), RawHits.PRECOMPUTED_COLUMNS, pacer, agg::add))
-        .compose(rows -> write(job, agg, rows))
-        .compose(rows -> dropStale(job, day, agg).map(rows));
+        .compose(rows -> {
+          Map<BucketKey, MetricState> buckets = capped(agg, zone);
+          return write(job, buckets, rows).compose(r -> dropStale(job, day, buckets).map(r));
+        });
+  }
+
+  /** The day's buckets with each dimension's values past the cap folded into "(other)" (the whole day decides). */
+  private Map<BucketKey, MetricState> capped(Aggregator agg, ZoneId zone) {
+    CardinalityCap.Result result = CardinalityCap.fold(agg.buckets(), config.maxValuesPerDimension(), p -> zone);
+    if (!result.folded().isEmpty()) {
+      meters.counter("beacon_recompute_folded_days_total").increment(result.folded().size());
+    }
+    return result.buckets();
   }
 
   /** Deletes the day's stored rows the rebuild did not produce (through the cache, which deletes through). */
-  private Future<Void> dropStale(Job job, LocalDate day, Aggregator agg) {
-    return stale.of(job.propertyId(), day, job.zone(), agg.buckets().keySet())
+  private Future<Void> dropStale(Job job, LocalDate day, Map<BucketKey, MetricState> buckets) {
+    return stale.of(job.propertyId(), day, job.zone(), buckets.keySet())
         .compose(keys -> {
           if (keys.isEmpty()) {
             return Future.succeededFuture();
@@ -214,12 +228,12 @@ final class JobRunner {
   }
 
   /** Writes a rebuilt day's buckets, in chunks; completes with the raw rows the day's read took. */
-  private Future<Long> write(Job job, Aggregator agg, long rows) {
+  private Future<Long> write(Job job, Map<BucketKey, MetricState> buckets, long rows) {
     meters.counter("beacon_recompute_hits_scanned_total", "kind", "correction").increment(rows);
     String writer = "recompute:" + job.id();
     Map<String, AggregateEntry> chunk = new HashMap<>();
     Future<Void> writes = Future.succeededFuture();
-    for (Map.Entry<BucketKey, MetricState> e : agg.buckets().entrySet()) {
+    for (Map.Entry<BucketKey, MetricState> e : buckets.entrySet()) {
       chunk.put(AggregateEntry.key(e.getKey()), AggregateEntry.of(e.getKey(), e.getValue(), writer));
       if (chunk.size() >= PUT_CHUNK) {
         writes = writes.compose(put(chunk));

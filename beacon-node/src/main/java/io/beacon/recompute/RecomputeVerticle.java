@@ -100,6 +100,7 @@ public final class RecomputeVerticle extends VerticleBase {
       meters.counter("beacon_recompute_jobs_total", "status", status.wire());
     }
     meters.counter("beacon_recompute_days_total");
+    meters.counter("beacon_recompute_folded_days_total");
     meters.timer("beacon_recompute_report_seconds");
   }
 

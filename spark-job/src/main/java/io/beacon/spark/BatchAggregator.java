@@ -9,6 +9,7 @@ import io.beacon.store.cassandra.PropertiesTable;
 import io.beacon.store.cassandra.PropertyRecord;
 import io.beacon.model.aggregation.Aggregator;
 import io.beacon.model.aggregation.BucketKey;
+import io.beacon.model.aggregation.CardinalityCap.DayGroup;
 import io.beacon.model.aggregation.DirtyBucket;
 import io.beacon.model.aggregation.Granularity;
 import io.beacon.model.session.ClientHistory;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -39,9 +39,10 @@ import scala.Tuple2;
  * The body of {@code foreachBatch}: take the micro-batch's output of the session state ({@link SessionScopes}:
  * settled hits with their session scope), aggregate each partition with the shared {@link Aggregator}, merge
  * partial states by {@link BucketKey} across partitions, and write each touched row once through {@link
- * CassandraSink}. Days the state hands to recompute (hits later than the lateness limit, sessions whose counted
- * scope changed) go to {@link Topics#DIRTY_BUCKETS}; first visits to {@code first_visits}; records that are not
- * hits to {@link Topics#DEAD_LETTER}.
+ * CassandraSink}, each dimension's values capped per property and local day ({@link ValueCap}: newer values past the
+ * cap count under "(other)" and the day goes to recompute). Days the state hands to recompute (hits later than the
+ * lateness limit, sessions whose counted scope changed) go to {@link Topics#DIRTY_BUCKETS}; first visits to
+ * {@code first_visits}; records that are not hits to {@link Topics#DEAD_LETTER}.
  *
  * <p>Hits of a person erased from a property ({@link ErasuresTable}: a tombstone of the client id or user id at
  * or after the hit's receipt) are neither counted nor recorded as a first visit: the tombstones are read at the
@@ -61,6 +62,14 @@ final class BatchAggregator {
   private final JobMetrics metrics;
   private Map<String, String> lastZones;
   private Map<String, Long> lastTombstones;
+  /**
+   * Per (property, dimension, local day) an upper bound of the values with rows of their own ({@link ValueCap}),
+   * from the writer tasks of the batches so far; days past the lateness window are dropped. Lost on a restart:
+   * a day without a bound is read once.
+   */
+  private final Map<DayGroup, Long> valueBounds = new HashMap<>();
+  /** Days past the cap this job already sent to the dirty-buckets topic (one record a day is enough). */
+  private final java.util.Set<ValueCap.Day> cappedReported = new java.util.HashSet<>();
 
   BatchAggregator(JobConfig config, JobMetrics metrics) {
     this.config = config;
@@ -86,6 +95,12 @@ final class BatchAggregator {
     LongAccumulator mergeMillis = jsc.sc().longAccumulator("mergeMillis");
     LongAccumulator sinkMillis = jsc.sc().longAccumulator("sinkMillis");
     CollectionAccumulator<Map<Long, Long>> appendSeconds = jsc.sc().collectionAccumulator("appendSeconds");
+    CollectionAccumulator<Map<DayGroup, Long>> bounds = jsc.sc().collectionAccumulator("valueBounds");
+    LongAccumulator capReads = jsc.sc().longAccumulator("capReads");
+    LongAccumulator cappedDays = jsc.sc().longAccumulator("cappedDays");
+    Broadcast<Map<DayGroup, Long>> hints = jsc.broadcast(new HashMap<>(valueBounds));
+    Broadcast<java.util.Set<ValueCap.Day>> reported = jsc.broadcast(new java.util.HashSet<>(cappedReported));
+    CollectionAccumulator<ValueCap.Day> newlyReported = jsc.sc().collectionAccumulator("cappedReported");
     JobConfig cfg = config;
 
     batch.javaRDD()
@@ -93,23 +108,42 @@ final class BatchAggregator {
             erased, appendSeconds))
         // Each key's partial states (at most one per partition of the batch: aggregatePartition emits a key
         // once) meet in one writer task, which merges them as it reads them: every state is serialized once
-        // (map side) and deserialized once, where reduceByKey on bytes turned each merge back into bytes.
-        .partitionBy(new HashPartitioner(cfg.shufflePartitions))
+        // (map side) and deserialized once, where reduceByKey on bytes turned each merge back into bytes. A day's
+        // rows of one dimension all go to one task, which alone decides the cap for them (ValueCap).
+        .partitionBy(new DayGroupPartitioner(cfg.shufflePartitions, zones.value()))
         .foreachPartition(deltas -> {
           // Draining the iterator is the shuffle read and the merge across Kafka partitions; timed apart from
           // the Cassandra round trips, so the batch log shows which one a slow batch spent its time on.
           long mergeStart = System.nanoTime();
           Map<BucketKey, MetricState> merged = new HashMap<>();
           deltas.forEachRemaining(d -> merged.merge(d._1(), MetricState.fromBytes(d._2()), MetricState::merge));
+          Map<String, ZoneId> taskZones = new HashMap<>();
+          ValueCap.Outcome capped = ValueCap.apply(cfg,
+              p -> taskZones.computeIfAbsent(p, id -> zoneOf(zones.value().get(id))), merged, hints.value(),
+              reported.value());
+          capReads.add(capped.reads());
+          if (!capped.bounds().isEmpty()) {
+            bounds.add(capped.bounds());
+          }
+          if (!capped.dirty().isEmpty()) {
+            // Before the rows: sent at least once whatever happens to the write (a replay sends it again).
+            cappedDays.add(capped.dirty().size());
+            sendDirty(cfg, capped.dirty());
+            capped.dirty().forEach(d -> newlyReported.add(new ValueCap.Day(d.propertyId(), d.bucketStart())));
+          }
           long sinkStart = System.nanoTime();
           mergeMillis.add((sinkStart - mergeStart) / 1_000_000);
-          CassandraSink.Result result = CassandraSink.write(cfg, queryId, batchId, merged);
+          CassandraSink.Result result = CassandraSink.write(cfg, queryId, batchId, capped.buckets());
           written.add(result.written());
           skipped.add(result.skipped());
           sinkMillis.add((System.nanoTime() - sinkStart) / 1_000_000);
         });
     zones.destroy();
     tombstones.destroy();
+    hints.destroy();
+    reported.destroy();
+    updateBounds(bounds.value());
+    cappedReported.addAll(newlyReported.value());
     // Every row of the batch is written now: how long its hits took from Kafka to a readable aggregate.
     metrics.sinkDelays(appendSeconds.value(), System.currentTimeMillis());
 
@@ -117,9 +151,36 @@ final class BatchAggregator {
     metrics.batchDone(batchId, hits.value(), late.value(), bad.value(), written.value(), skipped.value(), millis);
     LOG.info("batch {} of query {} (topic {}): {} hits, {} too late -> {}, {} undecodable -> {}, {} of erased"
             + " persons dropped, {} rows written, {} rows already written by this batch before a restart (skipped),"
-            + " {} ms (writer tasks, summed: shuffle read and merge {} ms, Cassandra {} ms)", batchId, queryId, cfg.topic,
+            + " {} ms (writer tasks, summed: shuffle read, merge and value cap {} ms, Cassandra {} ms); value cap: {}"
+            + " dimension-days read, {} day(s) newly past the cap -> {}", batchId, queryId, cfg.topic,
         hits.value(), late.value(), Topics.DIRTY_BUCKETS, bad.value(), Topics.DEAD_LETTER, erased.value(),
-        written.value(), skipped.value(), millis, mergeMillis.value(), sinkMillis.value());
+        written.value(), skipped.value(), millis, mergeMillis.value(), sinkMillis.value(), capReads.value(),
+        cappedDays.value(), Topics.DIRTY_BUCKETS);
+  }
+
+  /**
+   * Takes the writer tasks' bounds of the batch's days (each day from its one task), and forgets days the stream can
+   * no longer write to (older than the lateness window and a day).
+   */
+  private void updateBounds(List<Map<DayGroup, Long>> fromTasks) {
+    fromTasks.forEach(valueBounds::putAll);
+    long oldest = System.currentTimeMillis() - config.maxLateness.toMillis() - java.time.Duration.ofDays(2).toMillis();
+    valueBounds.keySet().removeIf(g -> g.dayStart() < oldest);
+    cappedReported.removeIf(d -> d.dayStart() < oldest);
+  }
+
+  /** The days a writer task counted values of under "(other)", for recompute (at least once, flushed). */
+  private static void sendDirty(JobConfig cfg, List<DirtyBucket> days) throws Exception {
+    KafkaProducer<String, byte[]> producer = Clients.producer(cfg);
+    List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+    for (DirtyBucket d : days) {
+      sent.add(producer.send(new ProducerRecord<>(Topics.DIRTY_BUCKETS, d.propertyId(),
+          io.beacon.store.topic.DirtyBucketCodec.encode(d))));
+    }
+    producer.flush();
+    for (var future : sent) {
+      future.get();
+    }
   }
 
   /**
@@ -263,7 +324,7 @@ final class BatchAggregator {
     return out.iterator();
   }
 
-  private static ZoneId zoneOf(String id) {
+  static ZoneId zoneOf(String id) {
     if (id == null) {
       return ZoneOffset.UTC;
     }

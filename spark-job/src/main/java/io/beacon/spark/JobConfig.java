@@ -58,6 +58,8 @@ public final class JobConfig implements Serializable {
   final Duration sessionRetention;
   /** How long a client's first visit is remembered in the job's state after its last event. */
   final Duration clientMemory;
+  /** Values of a dimension with rows of their own per property and local day (CardinalityCap); 0: no cap. */
+  final int maxValuesPerDimension;
 
   /** @throws IllegalArgumentException naming the option of a bad value */
   private JobConfig(Options o) {
@@ -85,6 +87,11 @@ public final class JobConfig implements Serializable {
     sessionSettle = o.sessionSettle;
     sessionRetention = o.sessionRetention;
     clientMemory = o.clientMemory;
+    maxValuesPerDimension = o.maxValuesPerDimension;
+    if (maxValuesPerDimension < 0 || maxValuesPerDimension > 1_000_000) {
+      throw new IllegalArgumentException("'--max-values-per-dimension': must be 0-1000000 (0: no cap): "
+          + maxValuesPerDimension);
+    }
     if (sessionSettle.isNegative() || sessionSettle.isZero()) {
       throw new IllegalArgumentException("'--session-settle': must be positive: " + sessionSettle);
     }
@@ -268,6 +275,13 @@ public final class JobConfig implements Serializable {
             + " (ISO-8601).")
     Duration clientMemory;
 
+    // As recompute.maxValuesPerDimension on the nodes (the same number: recompute makes a capped day final).
+    @Option(names = "--max-values-per-dimension", paramLabel = "N",
+        defaultValue = "" + io.beacon.model.aggregation.CardinalityCap.DEFAULT_MAX_VALUES,
+        description = "Values of a dimension with rows of their own per property and local day; newer ones count"
+            + " under (other) and the day goes to recompute, which keeps the day's top N. 0: no cap.")
+    int maxValuesPerDimension;
+
     /** @throws ParameterException on a value picocli's types do not check */
     JobConfig toConfig(CommandLine cli) {
       try {
@@ -284,6 +298,7 @@ public final class JobConfig implements Serializable {
         + keyspace + " checkpoint=" + checkpoint + " master=" + (master.isEmpty() ? "(spark-submit)" : master)
         + " trigger=" + trigger + " maxOffsetsPerTrigger=" + maxOffsetsPerTrigger + " maxLateness=" + maxLateness
         + " dedupWindow=" + dedupWindow + " stateStore=" + stateStore + " sessionSettle=" + sessionSettle
-        + " sessionRetention=" + sessionRetention + " clientMemory=" + clientMemory;
+        + " sessionRetention=" + sessionRetention + " clientMemory=" + clientMemory
+        + " maxValuesPerDimension=" + maxValuesPerDimension;
   }
 }

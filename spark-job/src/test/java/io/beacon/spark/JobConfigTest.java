@@ -35,6 +35,7 @@ class JobConfigTest {
     assertThat(c.writeRetryTimeout).isEqualTo(Duration.ofMinutes(3));
     assertThat(c.dedupWindow).isEqualTo(Duration.ofMinutes(15));
     assertThat(c.stateStore).isEqualTo("rocksdb");
+    assertThat(c.maxValuesPerDimension).isEqualTo(1000);
   }
 
   @Test
@@ -90,6 +91,8 @@ class JobConfigTest {
         .isInstanceOf(ParameterException.class).hasMessageContaining("--dedup-window");
     assertThatThrownBy(() -> JobConfig.parse(new String[] {"--keyspace=a;b"}, Map.of()))
         .isInstanceOf(ParameterException.class).hasMessageContaining("--keyspace");
+    assertThatThrownBy(() -> JobConfig.parse(new String[] {"--max-values-per-dimension=-1"}, Map.of()))
+        .isInstanceOf(ParameterException.class).hasMessageContaining("--max-values-per-dimension");
     assertThatThrownBy(() -> JobConfig.parse(new String[0], Map.of("BEACON_SPARK_WRITE_CONCURRENCY", "many")))
         .isInstanceOf(ParameterException.class).hasMessageContaining("--write-concurrency");
   }

@@ -17,6 +17,9 @@ package io.beacon.infra.config;
  * @param jobLeaseMs          a correction job whose runner has not renewed its lease for this long is taken over
  * @param maxGroups           rows (distinct combinations of dimension values) an ad-hoc report may have; beyond,
  *                            the report is refused (400) instead of growing the heap with the tracked values' cardinality
+ * @param maxValuesPerDimension values of a dimension with rows of their own per property and local day when a
+ *                            correction rebuilds the day; the rest count under "(other)" (CardinalityCap); the Spark
+ *                            job's {@code --max-values-per-dimension} must be the same; 0: no cap
  */
 public record RecomputeConfig(
     int maxRunning,
@@ -30,7 +33,8 @@ public record RecomputeConfig(
     long closedCacheTtlMs,
     long cacheRegionMb,
     long jobLeaseMs,
-    int maxGroups) {
+    int maxGroups,
+    int maxValuesPerDimension) {
 
   void validate(Validator v) {
     v.require(maxRunning >= 1 && maxRunning <= 64, "recompute.maxRunning", "must be 1-64, was " + maxRunning);
@@ -47,5 +51,7 @@ public record RecomputeConfig(
     v.require(jobLeaseMs >= 1000, "recompute.jobLeaseMs", "must be >= 1000, was " + jobLeaseMs);
     v.require(maxGroups >= 1 && maxGroups <= 10_000_000, "recompute.maxGroups",
         "must be 1-10000000, was " + maxGroups);
+    v.require(maxValuesPerDimension >= 0 && maxValuesPerDimension <= 1_000_000, "recompute.maxValuesPerDimension",
+        "must be 0-1000000 (0: no cap), was " + maxValuesPerDimension);
   }
 }

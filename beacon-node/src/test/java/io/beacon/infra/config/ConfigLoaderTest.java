@@ -99,6 +99,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theCardinalityCapOfRebuiltDaysIsRecomputeMaxValuesPerDimension() {
+    assertThat(ConfigLoader.load(null, Map.of()).recompute().maxValuesPerDimension()).isEqualTo(1000);
+    assertThat(ConfigLoader.load(null, Map.of("BEACON_RECOMPUTE_MAX_VALUES_PER_DIMENSION", "0")).recompute()
+        .maxValuesPerDimension()).isZero();
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BEACON_RECOMPUTE_MAX_VALUES_PER_DIMENSION", "-1")))
+        .hasMessageContaining("recompute.maxValuesPerDimension: must be 0-1000000 (0: no cap), was -1");
+  }
+
+  @Test
   void edgeKeysTakeCidrRangesAndTheProxyProtocolSwitch() {
     BeaconConfig defaults = ConfigLoader.load(null, Map.of());
     assertThat(defaults.collector().trustedProxies()).isEmpty();
