@@ -61,7 +61,8 @@ public final class BridgeVerticle extends VerticleBase {
     // On a worker: creating Ignite caches and atomics blocks (cluster-wide exchange), and the InfluxDB client's
     // set-up (Retrofit proxies, OkHttp) took seconds of class loading on a busy machine (blocked-thread warnings).
     return vertx.executeBlocking(() -> {
-      writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
+      writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), ctx.config().questdb().user(),
+          ctx.config().questdb().password(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
       tombstones = new Tombstones(ctx.ignite());
       return new IgniteWriteGate(ctx.ignite());
     }).compose(gate -> ctx.clients().cassandra().executeWithFullFetch(ErasuresTable.selectAll(null))
