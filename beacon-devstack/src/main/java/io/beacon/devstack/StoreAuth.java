@@ -353,7 +353,9 @@ final class StoreAuth {
   void applyKafkaAcls(Path home, String bootstrap, Consumer<String> say) throws Exception {
     List<AclBinding> bindings = new ArrayList<>();
     for (String[] f : acls(home.resolve(ACLS))) {
-      ResourcePattern pattern = new ResourcePattern(ResourceType.fromString(f[1]), f[3], PatternType.fromString(f[2]));
+      // PatternType.fromString is case-sensitive ("PREFIXED"), unlike ResourceType's and AclOperation's.
+      ResourcePattern pattern = new ResourcePattern(ResourceType.fromString(f[1]), f[3],
+          PatternType.fromString(f[2].toUpperCase(java.util.Locale.ROOT)));
       for (String op : f[4].split(",")) {
         AclOperation operation = AclOperation.fromString(op);
         if (pattern.resourceType() == ResourceType.UNKNOWN || pattern.patternType() == PatternType.UNKNOWN
@@ -462,16 +464,17 @@ final class StoreAuth {
     List<String> admitted = new ArrayList<>();
     // Kafka, no credentials: the SASL listener drops the connection at the first request that is not part of the
     // handshake, so the client never gets metadata; it gives up after its timeout.
-    check("Kafka without credentials", seen, admitted, () -> {
+    check("Kafka without credentials", org.apache.kafka.common.errors.TimeoutException.class, seen, admitted, () -> {
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
           AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000))) {
         admin.listTopics().names().get(15, TimeUnit.SECONDS);
       }
     });
-    check("Kafka with a wrong password", seen, admitted, () -> {
+    check("Kafka with a wrong password", SaslAuthenticationException.class, seen, admitted, () -> {
       Map<String, Object> props = new LinkedHashMap<>(KafkaServer.Auth.client("admin", "not-the-password"));
       props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8_000);
+      props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000); // at most the API timeout, or no client
       try (Admin admin = Admin.create(props)) {
         admin.listTopics().names().get(15, TimeUnit.SECONDS);
       }
@@ -479,7 +482,8 @@ final class StoreAuth {
     // A serve node's user reading the hits in the bridge's group: not in its ACLs.
     String serve = "beacon-serve";
     if (compose.scramUsers().containsKey(serve)) {
-      check("Kafka user " + serve + " consuming beacon.hits as the bridge", seen, admitted, () -> {
+      check("Kafka user " + serve + " consuming beacon.hits as the bridge", AuthorizationException.class, seen, admitted,
+          () -> {
         Properties props = new Properties();
         props.putAll(KafkaServer.Auth.client(serve, secret(compose.scramUsers().get(serve))));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -496,23 +500,23 @@ final class StoreAuth {
         }
       });
     }
-    check("Cassandra without credentials", seen, admitted, () -> {
+    check("Cassandra without credentials", AuthenticationException.class, seen, admitted, () -> {
       try (CqlSession s = cql(contactPoints).build()) {
         s.execute("SELECT release_version FROM system.local");
       }
     });
-    check("Cassandra as cassandra/cassandra", seen, admitted, () -> {
+    check("Cassandra as cassandra/cassandra", AuthenticationException.class, seen, admitted, () -> {
       try (CqlSession s = cql(contactPoints).withAuthCredentials("cassandra", "cassandra").build()) {
         s.execute("SELECT release_version FROM system.local");
       }
     });
-    check("Cassandra role beacon_spark dropping a table", seen, admitted, () -> {
+    check("Cassandra role beacon_spark dropping a table", UnauthorizedException.class, seen, admitted, () -> {
       try (CqlSession s = cql(contactPoints).withAuthCredentials("beacon_spark", secret("cassandra_spark_password"))
           .build()) {
         s.execute("DROP TABLE IF EXISTS beacon.no_such_table_rehearsal");
       }
     });
-    check("QuestDB REST without credentials", seen, admitted, () -> {
+    check("QuestDB REST without credentials", SecurityException.class, seen, admitted, () -> {
       java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create(questdb.httpUrl() + "/exec?query=select%201"))
               .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -521,7 +525,7 @@ final class StoreAuth {
       }
     });
     if (!admitted.isEmpty()) {
-      throw new LocalStackException("let in without the right credentials: " + String.join("; ", admitted));
+      throw new LocalStackException("not refused as expected: " + String.join("; ", admitted));
     }
     return seen;
   }
@@ -530,15 +534,35 @@ final class StoreAuth {
     void run() throws Exception;
   }
 
-  /** Runs {@code attempt}; a failure is the refusal looked for (its error recorded), success is a hole. */
-  private static void check(String what, List<String> seen, List<String> admitted, Attempt attempt) {
+  /**
+   * Runs {@code attempt}: failing with {@code expected} (anywhere in its causes) is the refusal looked for, recorded
+   * with its error; success is a hole, and another failure (e.g. the store unreachable) proves nothing: both go to
+   * {@code admitted}.
+   */
+  private static void check(String what, Class<? extends Throwable> expected, List<String> seen, List<String> admitted,
+                            Attempt attempt) {
     try {
       attempt.run();
-      admitted.add(what);
+      admitted.add(what + ": let in");
     } catch (Exception e) {
       Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      seen.add(what + ": refused (" + describe(t) + ")");
+      if (causes(t).stream().anyMatch(expected::isInstance)) {
+        seen.add(what + ": refused (" + describe(t) + ")");
+      } else {
+        admitted.add(what + ": failed with " + describe(t) + ", not " + expected.getSimpleName());
+      }
     }
+  }
+
+  private static List<Throwable> causes(Throwable t) {
+    List<Throwable> all = new ArrayList<>();
+    for (Throwable c = t; c != null && !all.contains(c); c = c.getCause()) {
+      all.add(c);
+      if (c instanceof AllNodesFailedException a) {
+        a.getAllErrors().values().forEach(all::addAll);
+      }
+    }
+    return all;
   }
 
   static String describe(Throwable t) {
