@@ -33,7 +33,11 @@ final class ComposeNodes {
       "BEACON_CLUSTER_MIN_MEMBERS",
       "BEACON_CLUSTER_MINORITY_EXIT_MS",
       // The dashboard reaches the nodes through the balancers' TLS frontend, as in compose.
-      "BEACON_QUERY_SECURE_COOKIES");
+      "BEACON_QUERY_SECURE_COOKIES",
+      // The stores' users (StoreAuth): the rehearsal's Kafka, Cassandra and QuestDB have the same ones.
+      "BEACON_KAFKA_SASL_USERNAME",
+      "BEACON_CASSANDRA_USERNAME",
+      "BEACON_QUESTDB_USER");
 
   /** Compose keys whose values name container hosts or paths: the rehearsal sets its own loopback value. */
   static final Set<String> LOCALIZED = Set.of(
@@ -48,6 +52,10 @@ final class ComposeNodes {
       // Compose trusts its balancers' subnet; the rehearsal's balancers have addresses of the edge network.
       "BEACON_COLLECTOR_TRUSTED_PROXIES",
       "BEACON_QUERY_TRUSTED_PROXIES",
+      // Secrets (/run/secrets/<name>): the rehearsal's generated file of that name (StoreAuth.localize).
+      "BEACON_KAFKA_SASL_PASSWORD_FILE",
+      "BEACON_CASSANDRA_PASSWORD_FILE",
+      "BEACON_QUESTDB_PASSWORD_FILE",
       "BEACON_OPTS");
 
   /** Set by the rehearsal only: several nodes on one host need their own ports (and spool dirs, admin password). */

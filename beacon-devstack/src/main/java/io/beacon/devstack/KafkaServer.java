@@ -8,7 +8,9 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,8 +37,9 @@ final class KafkaServer extends ServerProcess {
    * @param nodeId    1..size; node N listens on {@code basePort + N - 1}, its controller on {@code
    *                  controllerBasePort + N - 1}
    * @param clusterId the cluster's id (22-char base64 UUID), the same for every node
+   * @param auth      SASL and ACLs (see {@link Auth}), or null: PLAINTEXT without authorization
    */
-  record ClusterNode(int nodeId, int size, int basePort, int controllerBasePort, String clusterId) {
+  record ClusterNode(int nodeId, int size, int basePort, int controllerBasePort, String clusterId, Auth auth) {
     String voters() {
       List<String> voters = new java.util.ArrayList<>();
       for (int n = 1; n <= size; n++) {
@@ -51,6 +54,40 @@ final class KafkaServer extends ServerProcess {
         servers.add("127.0.0.1:" + (basePort + n - 1));
       }
       return String.join(",", servers);
+    }
+  }
+
+  /**
+   * Authentication and authorization of a cluster, as the production files set them (docs/rehearsal.md):
+   * <ul>
+   *   <li>the client listener ({@code BROKER}) is SASL_PLAINTEXT with SCRAM-SHA-512 only, and brokers talk to each
+   *   other on it as the super user {@code broker};</li>
+   *   <li>the controller listener is SASL_PLAINTEXT with PLAIN, one static user {@code controller} (SCRAM needs the
+   *   metadata log, which the controllers are the ones to serve);</li>
+   *   <li>{@code StandardAuthorizer}: every other user gets only what {@code deploy/kafka/acls.txt} grants.</li>
+   * </ul>
+   * Every SCRAM user (broker, admin and the roles' users) is created at format time ({@code --add-scram}), so the
+   * cluster never runs a moment without them.
+   *
+   * @param passwords user name -> password for every SCRAM user, "broker" and "admin" included
+   */
+  record Auth(String controllerPassword, Map<String, String> passwords) {
+    static final String MECHANISM = "SCRAM-SHA-512";
+    static final String SUPER_USERS = "User:broker;User:controller;User:admin";
+
+    /** A client's security settings as {@code user}: SASL_PLAINTEXT, SCRAM-SHA-512. */
+    static Map<String, Object> client(String user, String password) {
+      return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", MECHANISM,
+          "sasl.jaas.config", jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password, ""));
+    }
+
+    /** The rehearsal's own tooling (probes, the faults' Kafka reads, ACLs): the super user admin. */
+    Map<String, Object> admin() {
+      return client("admin", passwords.get("admin"));
+    }
+
+    static String jaas(String module, String user, String password, String extra) {
+      return module + " required username=\"" + user + "\" password=\"" + password + "\"" + extra + ";";
     }
   }
 
@@ -109,6 +146,11 @@ final class KafkaServer extends ServerProcess {
     Files.createDirectories(logDirs());
     // Rewritten on every start so a durable data dir follows the ports it is started with.
     Files.writeString(serverProperties(), serverPropertiesText(), StandardCharsets.UTF_8);
+    if (cluster != null && cluster.auth() != null) {
+      // It holds the brokers' and the controllers' passwords.
+      Files.setPosixFilePermissions(serverProperties(),
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
     Files.writeString(log4jConfig(), LOG4J2, StandardCharsets.UTF_8);
     // A KRaft log dir must be formatted before the first start. Skipping it when meta.properties exists
     // saves a JVM start (~1-2 s) on every later start; --ignore-formatted covers a half-finished format.
@@ -118,11 +160,22 @@ final class KafkaServer extends ServerProcess {
   }
 
   private void format(String classpath) throws IOException {
+    List<String> args = new ArrayList<>(
+        List.of("format", "-t", clusterId(), "-c", serverProperties().toString(), "--ignore-formatted"));
+    Auth auth = cluster == null ? null : cluster.auth();
+    if (auth != null) {
+      // The SCRAM users go into the bootstrap metadata. StorageTool only takes them on its command line (its own
+      // JVM for ~2 s, on a root-only machine); the log line below leaves the passwords out.
+      auth.passwords().forEach((user, password) -> {
+        args.add("--add-scram");
+        args.add(Auth.MECHANISM + "=[name=" + user + ",password=" + password + "]");
+      });
+    }
     List<String> command = javaCommand(classpath,
         List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dlog4j2.configurationFile=" + log4jConfig().toUri()),
-        "kafka.tools.StorageTool",
-        List.of("format", "-t", clusterId(), "-c", serverProperties().toString(), "--ignore-formatted"));
-    LogFiles.appendLine(logFile(), "---- " + Instant.now() + " formatting: " + String.join(" ", command));
+        "kafka.tools.StorageTool", args);
+    LogFiles.appendLine(logFile(), "---- " + Instant.now() + " formatting: "
+        + String.join(" ", command).replaceAll("password=[^\\],]*", "password=***"));
     Process process = new ProcessBuilder(command)
         .directory(home().toFile())
         .redirectErrorStream(true)
@@ -192,11 +245,7 @@ final class KafkaServer extends ServerProcess {
         "process.roles=broker,controller",
         "node.id=" + cluster.nodeId(),
         "controller.quorum.voters=" + cluster.voters(),
-        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        listenersText(),
         "log.dirs=" + logDirs(),
         "num.partitions=3",
         "default.replication.factor=3",
@@ -215,6 +264,56 @@ final class KafkaServer extends ServerProcess {
         "broker.session.timeout.ms=3000",
         "broker.heartbeat.interval.ms=500",
         "");
+  }
+
+  /**
+   * The security settings of a cluster with {@link Auth} that do not depend on the node (no address, no password):
+   * compose's {@code KAFKA_*} variables must say the same ({@link StoreAuth#read}).
+   */
+  static final Map<String, String> AUTH_PROPERTIES = authProperties();
+
+  private static Map<String, String> authProperties() {
+    Map<String, String> p = new java.util.LinkedHashMap<>();
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "BROKER");
+    p.put("listener.security.protocol.map", "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT");
+    p.put("sasl.mechanism.inter.broker.protocol", Auth.MECHANISM);
+    p.put("sasl.mechanism.controller.protocol", "PLAIN");
+    p.put("listener.name.broker.sasl.enabled.mechanisms", Auth.MECHANISM);
+    p.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+    p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    p.put("super.users", Auth.SUPER_USERS);
+    p.put("allow.everyone.if.no.acl.found", "false");
+    return java.util.Collections.unmodifiableMap(p);
+  }
+
+  /** The listeners: PLAINTEXT without {@link Auth}; with it, SASL on both (see {@link Auth}) and the authorizer. */
+  private String listenersText() {
+    Auth auth = cluster.auth();
+    if (auth == null) {
+      return String.join("\n",
+          "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+          "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+          "controller.listener.names=CONTROLLER",
+          "inter.broker.listener.name=PLAINTEXT",
+          "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+    }
+    String controller = auth.controllerPassword();
+    List<String> lines = new ArrayList<>(List.of(
+        "listeners=BROKER://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+        "advertised.listeners=BROKER://127.0.0.1:" + port,
+        "listener.name.broker.scram-sha-512.sasl.jaas.config=" + Auth.jaas(
+            "org.apache.kafka.common.security.scram.ScramLoginModule", "broker", auth.passwords().get("broker"), ""),
+        "listener.name.controller.plain.sasl.jaas.config=" + Auth.jaas(
+            "org.apache.kafka.common.security.plain.PlainLoginModule", "controller", controller,
+            " user_controller=\"" + controller + "\"")));
+    AUTH_PROPERTIES.forEach((k, v) -> lines.add(k + "=" + v));
+    return String.join("\n", lines);
+  }
+
+  /** The security settings of the rehearsal's own clients (probes, reads): the admin user, or none. */
+  Map<String, Object> adminClientSecurity() {
+    return cluster == null || cluster.auth() == null ? Map.of() : cluster.auth().admin();
   }
 
   @Override
@@ -260,6 +359,7 @@ final class KafkaServer extends ServerProcess {
           props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
           props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
           props.put(AdminClientConfig.CLIENT_ID_CONFIG, "beacon-devstack-probe");
+          props.putAll(adminClientSecurity());
           admin = Admin.create(props);
         }
         Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))

@@ -20,11 +20,37 @@ final class QuestDbServer extends ServerProcess {
 
   private final int httpPort;
   private final int pgPort;
+  /** Null: QuestDB's defaults (PG admin/quest, HTTP without authentication), as the local stack runs it. */
+  private volatile String[] credentials;
 
   QuestDbServer(Path beaconHome, Path dataDir, int httpPort, int pgPort) {
     super("questdb", beaconHome, dataDir);
     this.httpPort = httpPort;
     this.pgPort = pgPort;
+  }
+
+  /**
+   * One user and password for the PG wire protocol and HTTP (REST, ILP over HTTP and the web console, which then
+   * asks for them): QuestDB's {@code pg.user}/{@code pg.password} and {@code http.user}/{@code http.password}.
+   * They reach QuestDB through its environment, readable only by this machine's root and the process's owner.
+   */
+  QuestDbServer withCredentials(String user, String password) {
+    this.credentials = new String[] {user, password};
+    return this;
+  }
+
+  /** The HTTP Authorization header value for REST calls, or null without credentials. */
+  String authorization() {
+    String[] c = credentials;
+    return c == null ? null : "Basic " + java.util.Base64.getEncoder()
+        .encodeToString((c[0] + ":" + c[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** A GET of {@code url} with this server's credentials, if any. */
+  HttpRequest.Builder request(String url) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+    String auth = authorization();
+    return auth == null ? b : b.header("Authorization", auth);
   }
 
   /** "http://127.0.0.1:port": REST (/exec), ILP over HTTP (/write, /api/v2/write) and the web console. */
@@ -67,6 +93,13 @@ final class QuestDbServer extends ServerProcess {
         "QDB_HTTP_MIN_ENABLED", "false",
         "QDB_TELEMETRY_ENABLED", "false"));
     env.putAll(IDLE_QUIETLY);
+    String[] c = credentials;
+    if (c != null) {
+      env.put("QDB_PG_USER", c[0]);
+      env.put("QDB_PG_PASSWORD", c[1]);
+      env.put("QDB_HTTP_USER", c[0]);
+      env.put("QDB_HTTP_PASSWORD", c[1]);
+    }
     return env;
   }
 
@@ -93,7 +126,7 @@ final class QuestDbServer extends ServerProcess {
   @Override
   protected Probe newProbe() {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create(httpUrl() + "/exec?query=select%201"))
+    HttpRequest request = request(httpUrl() + "/exec?query=select%201")
         .timeout(Duration.ofSeconds(3))
         .GET()
         .build();

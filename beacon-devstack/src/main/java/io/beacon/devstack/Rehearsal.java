@@ -54,7 +54,10 @@ import picocli.CommandLine.Option;
  * {@link SparkCluster}), Prometheus scraping every node, balancer and the job ({@link PrometheusServer}), and with
  * {@code --faults} kills under load with the accounting identity after each ({@link RehearsalFaults}).
  *
- * <p>Not yet: TLS/auth of the stores, store exporters (issue 18).
+ * <p>The stores authenticate as compose sets them ({@link StoreAuth}): Kafka SASL/SCRAM with ACLs per role,
+ * Cassandra roles, QuestDB credentials, spark.authenticate; secrets generated under the run dir.
+ *
+ * <p>Not yet: TLS of the stores, store exporters (issue 18).
  */
 @Command(name = "beacon rehearse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Runs the multi-node production topology of docker-compose.yml on this machine (no Docker).",
@@ -116,10 +119,9 @@ public final class Rehearsal implements Callable<Integer> {
       + "NODE_PARTITION); a report goes to <run dir>/faults-report.md.")
   String faults;
 
-  @Option(names = "--spark-auth", description = "spark.authenticate with a generated secret in the Spark home's "
-      + "spark-defaults.conf (mode 600). The master then refuses clients without it, but the cluster-mode driver never "
-      + "gets the secret and cannot start (docs/rehearsal.md).")
-  boolean sparkAuth;
+  @Option(names = "--no-spark-auth", description = "Spark standalone without spark.authenticate (by default the "
+      + "cluster and the job share compose's spark_auth_secret, generated for the run).")
+  boolean noSparkAuth;
 
   @Option(names = "--no-spark", description = "No Spark master, workers and job (reports over closed days then have "
       + "no precomputed aggregates).")
@@ -146,9 +148,11 @@ public final class Rehearsal implements Callable<Integer> {
     Path compose = home.resolve(composeFile).normalize();
     List<ComposeNodes.Node> composeNodes;
     ComposeEdge.Edge composeEdge;
+    StoreAuth.Compose composeAuth;
     try {
       composeNodes = ComposeNodes.read(compose);
       composeEdge = ComposeEdge.read(compose);
+      composeAuth = StoreAuth.read(compose, composeNodes);
     } catch (LocalStackException e) {
       System.err.println("beacon rehearse: " + e.getMessage());
       return EXIT_CONFIG;
@@ -163,19 +167,22 @@ public final class Rehearsal implements Callable<Integer> {
         .toAbsolutePath().normalize();
     Path logs = run.resolve("logs");
     Files.createDirectories(logs);
+    // Every secret of compose, generated for this run (StoreAuth): the stores and the nodes read the same files.
+    StoreAuth auth = StoreAuth.generate(composeAuth, run);
 
     String clusterId = KafkaServer.randomClusterId();
     List<KafkaServer> kafka = new ArrayList<>();
     for (int n = 1; n <= CLUSTER_SIZE; n++) {
       kafka.add(new KafkaServer(home, run, logs,
-          new KafkaServer.ClusterNode(n, CLUSTER_SIZE, KAFKA_PORT, KAFKA_CONTROLLER_PORT, clusterId)));
+          new KafkaServer.ClusterNode(n, CLUSTER_SIZE, KAFKA_PORT, KAFKA_CONTROLLER_PORT, clusterId, auth.kafka())));
     }
     List<CassandraServer> cassandra = new ArrayList<>();
     for (int n = 1; n <= CLUSTER_SIZE; n++) {
       cassandra.add(new CassandraServer(home, run, logs,
-          new CassandraServer.ClusterNode(n, "beacon-rehearsal", CASSANDRA_CQL_PORT, CASSANDRA_STORAGE_PORT)));
+          new CassandraServer.ClusterNode(n, "beacon-rehearsal", CASSANDRA_CQL_PORT, CASSANDRA_STORAGE_PORT)).withAuth());
     }
-    QuestDbServer questdb = new QuestDbServer(home, run, QUESTDB_HTTP_PORT, QUESTDB_PG_PORT);
+    QuestDbServer questdb = new QuestDbServer(home, run, QUESTDB_HTTP_PORT, QUESTDB_PG_PORT)
+        .withCredentials(auth.questdbUser(), auth.questdbPassword());
     String bootstrap = kafka.get(0).clusterBootstrap();
     String contactPoints = String.join(",", cassandra.stream().map(CassandraServer::contactPoint).toList());
     String adminPassword = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
@@ -183,7 +190,8 @@ public final class Rehearsal implements Callable<Integer> {
     List<BeaconNodeServer> nodes = new ArrayList<>();
     for (int i = 0; i < composeNodes.size(); i++) {
       ComposeNodes.Node spec = composeNodes.get(i);
-      Map<String, String> env = nodeEnv(spec, i, composeNodes.size(), run, bootstrap, contactPoints, questdb, adminPassword);
+      Map<String, String> env = nodeEnv(spec, i, composeNodes.size(), run, bootstrap, contactPoints, questdb, adminPassword,
+          auth::localize);
       nodes.add(new BeaconNodeServer(spec.service(), home, run, logs, spec.configFile(), env,
           List.of("-Xms64m", "-Xmx" + nodeHeapMb + "m"), NODE_HOST, MANAGEMENT_PORT + i));
     }
@@ -226,7 +234,8 @@ public final class Rehearsal implements Callable<Integer> {
       return EXIT_CONFIG;
     }
     this.edge = edgeServers;
-    SparkCluster spark = noSpark ? null : new SparkCluster(home, run, logs, 2, sparkAuth);
+    SparkCluster spark = noSpark ? null : new SparkCluster(home, run, logs, 2,
+        noSparkAuth ? null : auth.sparkSecretFile(), auth.sparkJobOptions());
     this.spark = spark;
     Map<String, List<String>> scrape = new LinkedHashMap<>();
     scrape.put("beacon", new ArrayList<>());
@@ -305,6 +314,13 @@ public final class Rehearsal implements Callable<Integer> {
       join(questdbReady);
       join(edgeReady);
       say("stores ready: Kafka %s, Cassandra %s, QuestDB %s", bootstrap, contactPoints, questdb.httpUrl());
+      // Before any client: the roles and ACLs the nodes and the job log in with (compose: cassandra-init, kafka-init).
+      try {
+        auth.applyCassandraRoles(home, contactPoints, line -> say("%s", line));
+        auth.applyKafkaAcls(home, bootstrap, line -> say("%s", line));
+      } catch (Exception e) {
+        throw new LocalStackException("setting up the stores' authentication failed: " + e, e);
+      }
       // All nodes together: /ready needs BEACON_CLUSTER_MIN_MEMBERS of them in the cluster.
       List<CompletableFuture<Void>> nodesReady = new ArrayList<>();
       for (int i = 0; i < nodes.size(); i++) {
@@ -342,6 +358,10 @@ public final class Rehearsal implements Callable<Integer> {
     if (!noSmoke) {
       try {
         smoke(composeNodes, questdb, adminPassword, edgeServers);
+        // The other half of authentication: clients without the right credentials are refused.
+        for (String line : auth.refusals(bootstrap, contactPoints, questdb)) {
+          say("auth: %s", line);
+        }
       } catch (Exception e) {
         smokeOk = false;
         System.err.println("beacon rehearse: smoke check FAILED: " + e);
@@ -353,7 +373,7 @@ public final class Rehearsal implements Callable<Integer> {
       Instant faultsStart = Instant.now();
       try {
         List<RehearsalFaults.Result> results = new RehearsalFaults(new RehearsalFaults.Stack(kafka, cassandra, questdb,
-            nodes, composeNodes, edgeServers, network, partitions, spark, bootstrap, contactPoints, adminPassword,
+            nodes, composeNodes, edgeServers, network, partitions, spark, bootstrap, contactPoints, adminPassword, auth,
             // A server restarted under a fault gets the nodes' patience: at a load average of 50-70 a killed Kafka
             // broker answered 190 s after its restart, past the 180 s of a first start.
             node -> startNode(node, NODE_START_ATTEMPTS), server -> startAndAwait(server, NODE_READY_TIMEOUT)),
@@ -539,7 +559,8 @@ public final class Rehearsal implements Callable<Integer> {
 
   /** A node's environment: compose's, with its container addresses moved onto this machine's loopback. */
   static Map<String, String> nodeEnv(ComposeNodes.Node spec, int index, int size, Path run, String bootstrap,
-                                     String contactPoints, QuestDbServer questdb, String adminPassword) {
+                                     String contactPoints, QuestDbServer questdb, String adminPassword,
+                                     java.util.function.UnaryOperator<String> secretFile) {
     Map<String, String> env = new LinkedHashMap<>();
     ComposeNodes.KEPT.forEach(k -> env.put(k, spec.env().get(k)));
     Map<String, String> local = new LinkedHashMap<>();
@@ -553,6 +574,10 @@ public final class Rehearsal implements Callable<Integer> {
     local.put("BEACON_CLUSTER_WORK_DIR", run.resolve(spec.service()).resolve("ignite").toString());
     local.put("BEACON_COLLECTOR_TRUSTED_PROXIES", EdgeNetwork.BALANCERS_CIDR);
     local.put("BEACON_QUERY_TRUSTED_PROXIES", EdgeNetwork.BALANCERS_CIDR);
+    for (String k : List.of("BEACON_KAFKA_SASL_PASSWORD_FILE", "BEACON_CASSANDRA_PASSWORD_FILE",
+        "BEACON_QUESTDB_PASSWORD_FILE")) {
+      local.put(k, secretFile.apply(spec.env().get(k)));
+    }
     // BEACON_OPTS becomes the node's heap flags (BeaconNodeServer), not an environment variable.
     if (!local.keySet().containsAll(ComposeNodes.LOCALIZED.stream().filter(k -> !k.equals("BEACON_OPTS")).toList())) {
       throw new IllegalStateException("a LOCALIZED key has no loopback value in Rehearsal.nodeEnv");
@@ -709,8 +734,8 @@ public final class Rehearsal implements Callable<Integer> {
 
   static long questdbCount(QuestDbServer questdb, String sql) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(questdb.httpUrl() + "/exec?query="
-          + URLEncoder.encode(sql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
+      HttpResponse<String> r = HTTP.send(questdb.request(questdb.httpUrl() + "/exec?query="
+          + URLEncoder.encode(sql, StandardCharsets.UTF_8)).timeout(Duration.ofSeconds(10)).build(),
           HttpResponse.BodyHandlers.ofString());
       Matcher m = Pattern.compile("\"dataset\"\\s*:\\s*\\[\\[(\\d+)").matcher(r.body());
       return m.find() ? Long.parseLong(m.group(1)) : -1;

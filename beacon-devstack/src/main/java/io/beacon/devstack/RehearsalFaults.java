@@ -101,7 +101,7 @@ final class RehearsalFaults {
   record Stack(List<KafkaServer> kafka, List<CassandraServer> cassandra, QuestDbServer questdb,
                List<BeaconNodeServer> nodes, List<ComposeNodes.Node> specs, Rehearsal.Edge edge, EdgeNetwork network,
                NodePartitions partitions, SparkCluster spark, String bootstrap, String contactPoints, String adminPassword,
-               Consumer<BeaconNodeServer> restartNode, Consumer<ServerProcess> restartServer) {
+               StoreAuth auth, Consumer<BeaconNodeServer> restartNode, Consumer<ServerProcess> restartServer) {
   }
 
   /** One phase's figures. */
@@ -158,7 +158,7 @@ final class RehearsalFaults {
     List<Result> results = new ArrayList<>();
     try {
       // LOCAL_QUORUM, as the job writes: a LOCAL_ONE read may go to a replica the totals have not reached yet.
-      cql = s.spark() == null ? null : CqlSession.builder().withLocalDatacenter("datacenter1")
+      cql = s.spark() == null ? null : s.auth().cassandraAdmin(CqlSession.builder()).withLocalDatacenter("datacenter1")
           .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
               .withString(com.datastax.oss.driver.api.core.config.DefaultDriverOption.REQUEST_CONSISTENCY,
                   "LOCAL_QUORUM").build())
@@ -423,7 +423,7 @@ final class RehearsalFaults {
   }
 
   private int quorumLeader() throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap()))) {
+    try (Admin admin = Admin.create(admin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap())))) {
       return admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
     }
   }
@@ -436,8 +436,8 @@ final class RehearsalFaults {
         others.add(k.clusterBootstrap().split(",")[s.kafka().indexOf(k)]);
       }
     }
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", others),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000))) {
+    try (Admin admin = Admin.create(admin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", others),
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000)))) {
       return admin.describeMetadataQuorum().quorumInfo().get(5, TimeUnit.SECONDS).leaderId();
     }
   }
@@ -451,8 +451,15 @@ final class RehearsalFaults {
   }
 
   private KafkaConsumer<String, byte[]> consumer() {
-    return new KafkaConsumer<>(Map.of("bootstrap.servers", s.bootstrap(), "enable.auto.commit", "false",
-        "isolation.level", "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
+    return new KafkaConsumer<>(admin(Map.of("bootstrap.servers", s.bootstrap(), "enable.auto.commit", "false",
+        "isolation.level", "read_committed")), new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** {@code props} as the rehearsal's Kafka super user (the brokers authenticate every client). */
+  private Map<String, Object> admin(Map<String, Object> props) {
+    Map<String, Object> all = new HashMap<>(props);
+    all.putAll(s.auth().kafkaAdmin());
+    return all;
   }
 
   private record Counts(long kafkaRecords, long kafkaDistinct, long questdbRows, long questdbDistinct,

@@ -9,11 +9,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,9 +25,10 @@ import java.util.regex.Pattern;
  * driver and the executors as {@code java -cp $SPARK_HOME/conf:$SPARK_HOME/jars/*} (recipe).
  *
  * <p>The job is submitted with {@code spark-submit --deploy-mode cluster --supervise}: a worker runs the driver and
- * restarts it when it dies. With {@code --spark-auth}, {@code spark.authenticate} is on, with a secret generated for the run in
- * {@code conf/spark-defaults.conf} (mode 600), which the master, the workers and spark-submit read; Spark hands it
- * to the driver and the executors it launches (standalone mode takes the secret from the configuration, not from
+ * restarts it when it dies. Unless {@code --no-spark-auth}, {@code spark.authenticate} is on, with compose's
+ * spark_auth_secret (generated for the run) in {@code conf/spark-defaults.conf} (mode 600), which the master, the
+ * workers and spark-submit read; the workers hand it to the executors they launch, and the driver reads it from its
+ * own option {@code --spark-auth-secret-file} (standalone mode takes the secret from the configuration, not from
  * {@code spark.authenticate.secret.file}, which only Kubernetes and YARN read).
  */
 final class SparkCluster {
@@ -49,15 +48,21 @@ final class SparkCluster {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final boolean authenticate;
+  private final Path secretFile;
+  private final List<String> jobOptions;
 
   /**
-   * @param authenticate spark.authenticate with a generated secret. Off by default: in cluster mode the driver a
-   *     worker launches never gets the secret (spark-submit drops spark.authenticate.secret from the driver's
-   *     settings, even from --driver-java-options, and a standalone driver reads it only from its SparkConf), so it
-   *     fails with "A secret key must be specified via the spark.authenticate.secret config" in a --supervise loop
+   * @param secretFile spark.authenticate's shared secret (compose's spark_auth_secret), or null: no authentication.
+   *     In cluster mode the driver a worker launches never gets the secret from spark-submit (it drops
+   *     spark.authenticate.secret from the driver's settings, even from --driver-java-options, and a standalone
+   *     driver reads it only from its SparkConf): the job reads it itself ({@code --spark-auth-secret-file}).
+   * @param jobOptions the job's credential options (StoreAuth.sparkJobOptions), added to its command line
    */
-  SparkCluster(Path beaconHome, Path run, Path logs, int workerCount, boolean authenticate) {
-    this.authenticate = authenticate;
+  SparkCluster(Path beaconHome, Path run, Path logs, int workerCount, Path secretFile, List<String> jobOptions) {
+    this.authenticate = secretFile != null;
+    this.secretFile = secretFile;
+    this.jobOptions = jobOptions.stream()
+        .filter(o -> authenticate || !o.startsWith("--spark-auth-secret-file=")).toList();
     this.beaconHome = beaconHome;
     this.dir = run.resolve("spark");
     this.logs = logs;
@@ -128,10 +133,10 @@ final class SparkCluster {
       Files.writeString(defaults, authenticate ? String.join("\n",
           "# Written by the rehearsal: the cluster's shared secret (spark.authenticate), readable by its owner only.",
           "spark.authenticate true",
-          "spark.authenticate.secret " + HexFormat.of().formatHex(new SecureRandom().generateSeed(24)),
+          "spark.authenticate.secret " + Files.readString(secretFile).strip(),
           // The legacy submission port (RPC) only: the REST server does not authenticate.
           "spark.master.rest.enabled false",
-          "") : "# Written by the rehearsal (without --spark-auth).\nspark.master.rest.enabled false\n");
+          "") : "# Written by the rehearsal (--no-spark-auth).\nspark.master.rest.enabled false\n");
     }
   }
 
@@ -168,6 +173,8 @@ final class SparkCluster {
         jar.toString(),
         "--kafka-bootstrap=" + kafkaBootstrap, "--cassandra-contact-points=" + cassandraContactPoints,
         "--checkpoint=" + dir.resolve("checkpoint"), "--metrics-port=" + METRICS_PORT, "--trigger=2 seconds"));
+    // The job's credentials: files of the run's secrets, read by the driver (never their content on a command line).
+    command.addAll(jobOptions);
     Path log = logs.resolve("spark-submit.log");
     LogFiles.appendLine(log, "---- " + Instant.now() + " " + String.join(" ", command));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)

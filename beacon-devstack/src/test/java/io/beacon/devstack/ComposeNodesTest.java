@@ -34,14 +34,15 @@ class ComposeNodesTest {
   }
 
   @Test
-  void rehearsalEnvironmentHasExactlyComposesKeysPlusOneHostPorts(@TempDir Path run) {
+  void rehearsalEnvironmentHasExactlyComposesKeysPlusOneHostPorts(@TempDir Path run) throws Exception {
     QuestDbServer questdb = new QuestDbServer(Path.of("."), run, Rehearsal.QUESTDB_HTTP_PORT, Rehearsal.QUESTDB_PG_PORT);
     List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);
+    StoreAuth auth = StoreAuth.generate(StoreAuth.read(COMPOSE, nodes), run);
     Set<Integer> collectorPorts = new HashSet<>();
     for (int i = 0; i < nodes.size(); i++) {
       ComposeNodes.Node node = nodes.get(i);
       Map<String, String> env = Rehearsal.nodeEnv(node, i, nodes.size(), run, "127.0.0.1:19092", "127.0.0.1:19042",
-          questdb, "pw");
+          questdb, "pw", auth::localize);
       Set<String> composeKeys = new HashSet<>(node.env().keySet());
       composeKeys.remove("BEACON_OPTS"); // the node's heap flags, not its environment
       Set<String> expected = new HashSet<>(composeKeys);
@@ -50,6 +51,17 @@ class ComposeNodesTest {
       ComposeNodes.KEPT.forEach(k -> assertThat(env).containsEntry(k, node.env().get(k)));
       // No container host name survives: everything runs on the loopback.
       assertThat(env.values()).noneMatch(v -> v.matches(".*(kafka-\\d|cassandra-\\d|questdb:|beacon-\\d:|0\\.0\\.0\\.0).*"));
+      // Secrets: compose's /run/secrets/<name> is the run's generated file of that name, owner-only.
+      for (String k : List.of("BEACON_KAFKA_SASL_PASSWORD_FILE", "BEACON_CASSANDRA_PASSWORD_FILE",
+          "BEACON_QUESTDB_PASSWORD_FILE")) {
+        Path file = Path.of(env.get(k));
+        assertThat(file).as(k).isRegularFile().hasParent(run.resolve("secrets"))
+            .hasFileName(node.env().get(k).substring("/run/secrets/".length()));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+            .isEqualTo("rw-------");
+        assertThat(Files.readString(file).strip()).hasSizeGreaterThanOrEqualTo(32);
+      }
+      assertThat(env.values()).noneMatch(v -> v.contains("/run/secrets/"));
       collectorPorts.add(Integer.parseInt(env.get("BEACON_HTTP_COLLECTOR_PORT")));
     }
     assertThat(collectorPorts).hasSize(nodes.size());
@@ -93,5 +105,62 @@ class ComposeNodesTest {
         .isInstanceOf(LocalStackException.class)
         .hasMessageContaining("BEACON_NEW_SETTING")
         .hasMessageContaining("no longer sets BEACON_CASSANDRA_CONTACT_POINTS");
+  }
+
+  /** Compose's store authentication is what the rehearsal runs (StoreAuth): users, secrets, settings, ACL users. */
+  @Test
+  void composeStoreAuthenticationIsTheRehearsals(@TempDir Path run) throws Exception {
+    List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);
+    StoreAuth.Compose compose = StoreAuth.read(COMPOSE, nodes);
+    assertThat(compose.scramUsers()).containsKeys("broker", "admin", "beacon-ingest", "beacon-serve", "beacon-spark");
+    assertThat(nodes).extracting(n -> n.env().get("BEACON_KAFKA_SASL_USERNAME"))
+        .containsExactly("beacon-ingest", "beacon-ingest", "beacon-serve");
+    assertThat(nodes).allSatisfy(n -> assertThat(n.env()).containsEntry("BEACON_CASSANDRA_USERNAME", "beacon_node"));
+    StoreAuth auth = StoreAuth.generate(compose, run);
+    // The job's credential options point at the run's secret files, never at a container path or a secret's value.
+    assertThat(auth.sparkJobOptions()).containsExactlyInAnyOrder(
+        "--kafka-sasl-username=beacon-spark",
+        "--kafka-sasl-password-file=" + run.resolve("secrets/kafka_spark_password"),
+        "--cassandra-username=beacon_spark",
+        "--cassandra-password-file=" + run.resolve("secrets/cassandra_spark_password"),
+        "--spark-auth-secret-file=" + run.resolve("secrets/spark_auth_secret"));
+    // The CQL the rehearsal runs has every secret filled in, and the roles file replaces the default superuser.
+    List<String> roles = auth.statements(Path.of(StoreAuth.CASSANDRA_ROLES));
+    assertThat(String.join("\n", roles)).doesNotContain("${").contains("DROP ROLE IF EXISTS cassandra")
+        .contains(auth.secret("cassandra_node_password"));
+    assertThat(String.join("\n", auth.statements(Path.of(StoreAuth.CASSANDRA_SETUP))))
+        .contains("'datacenter1': 3").contains(auth.secret("cassandra_admin_password"));
+  }
+
+  @Test
+  void composeStoreAuthenticationThatDriftedIsRefusedWithEveryDifference() throws Exception {
+    String text = Files.readString(COMPOSE);
+    Path dir = Files.createTempDirectory("compose-auth");
+    Files.createDirectories(dir.resolve("deploy/kafka"));
+    Files.copy(Path.of(StoreAuth.ACLS), dir.resolve(StoreAuth.ACLS));
+    Path drifted = dir.resolve("docker-compose.yml");
+    Files.writeString(drifted, text
+        .replace("KAFKA_SUPER_USERS: User:broker;User:controller;User:admin", "KAFKA_SUPER_USERS: User:broker")
+        .replace("BEACON_KAFKA_SASL_USERNAME: beacon-serve", "BEACON_KAFKA_SASL_USERNAME: beacon-nobody")
+        .replace("BEACON_CASSANDRA_AUTHORIZER: CassandraAuthorizer", "BEACON_CASSANDRA_AUTHORIZER: AllowAllAuthorizer")
+        .replace("secrets: [spark_auth_secret, kafka_spark_password, cassandra_spark_password]",
+            "secrets: [spark_auth_secret, kafka_spark_password]"));
+    List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);
+    List<ComposeNodes.Node> driftedNodes = nodes.stream().map(n -> n.service().equals("beacon-3")
+        ? new ComposeNodes.Node(n.service(), withEntry(n.env(), "BEACON_KAFKA_SASL_USERNAME", "beacon-nobody"),
+            n.configFile(), n.roles(), n.restart()) : n).toList();
+    assertThatThrownBy(() -> StoreAuth.read(drifted, driftedNodes))
+        .isInstanceOf(LocalStackException.class)
+        .hasMessageContaining("KAFKA_SUPER_USERS is 'User:broker'")
+        .hasMessageContaining("beacon-3: BEACON_KAFKA_SASL_USERNAME 'beacon-nobody' is not a SCRAM user")
+        .hasMessageContaining("cassandra-1: BEACON_CASSANDRA_AUTHORIZER is 'AllowAllAuthorizer'")
+        .hasMessageContaining("spark-job: BEACON_SPARK_CASSANDRA_PASSWORD_FILE names /run/secrets/cassandra_spark_password, "
+            + "but the service does not mount the secret cassandra_spark_password");
+  }
+
+  private static Map<String, String> withEntry(Map<String, String> env, String key, String value) {
+    Map<String, String> copy = new java.util.LinkedHashMap<>(env);
+    copy.put(key, value);
+    return copy;
   }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The production rehearsal end to end ({@code bin/beacon rehearse --exit-after-smoke --faults short}, as a child JVM
  * of the suite's classpath): the topology of docker-compose.yml with its edge and Spark standalone, the smoke check
- * through the VIP, then the short fault list under load, each with 0 acknowledged hits lost and 0 counted twice.
+ * through the VIP, then the short fault list under load, each with 0 acknowledged hits lost and 0 counted twice; the
+ * stores authenticate as compose sets them, and clients without the right credentials are refused.
  *
  * <p>Tagged {@code rehearsal}: it takes longer than the suite's budget allows, so the default build leaves it out.
  * The start alone (19 processes ready, Spark's query running) took 207 s on a quiet machine and 11-16 minutes
@@ -49,6 +50,16 @@ class RehearsalTest {
     System.out.printf("RehearsalTest: the rehearsal took %d s (console %s)%n",
         Duration.between(start, Instant.now()).toSeconds(), console);
     assertThat(rehearsal.exitValue()).as("exit code; see %s", console).isZero();
+
+    // The stores authenticate (StoreAuth): clients without the right credentials were refused, each with its error.
+    String out = Files.readString(console);
+    assertThat(out).contains("auth: Kafka without credentials: refused (TimeoutException")
+        .contains("auth: Kafka with a wrong password: refused (SaslAuthenticationException")
+        .contains("auth: Kafka user beacon-serve consuming beacon.hits as the bridge: refused (")
+        .contains("auth: Cassandra without credentials: refused (AuthenticationException")
+        .contains("auth: Cassandra as cassandra/cassandra: refused (AuthenticationException")
+        .contains("auth: Cassandra role beacon_spark creating a table: refused (UnauthorizedException")
+        .contains("auth: QuestDB REST without credentials: refused (SecurityException: HTTP 401");
 
     String report = Files.readString(run.resolve("faults-report.md"));
     List<String> rows = report.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| fault")).toList();

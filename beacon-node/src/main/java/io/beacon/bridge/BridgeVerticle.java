@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,13 +55,14 @@ public final class BridgeVerticle extends VerticleBase {
     BridgeConfig cfg = ctx.config().bridge();
     BridgeMetrics metrics = new BridgeMetrics(ctx.meters());
     String id = ctx.nodeName() + "-" + ctx.resources().nextInstance("bridge");
-    String bootstrap = ctx.config().kafka().bootstrap();
+    Map<String, Object> kafka = ctx.config().kafka().clientProps();
     int partitions = ctx.config().kafka().hits().partitions();
 
     // On a worker: creating Ignite caches and atomics blocks (cluster-wide exchange), and the InfluxDB client's
     // set-up (Retrofit proxies, OkHttp) took seconds of class loading on a busy machine (blocked-thread warnings).
     return vertx.executeBlocking(() -> {
-      writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
+      writer = new RawBatchWriter(ctx.config().questdb().httpUrl(), ctx.config().questdb().user(),
+          ctx.config().questdb().password(), Duration.ofMillis(cfg.rawWriteTimeoutMs()));
       tombstones = new Tombstones(ctx.ignite());
       return new IgniteWriteGate(ctx.ignite());
     }).compose(gate -> ctx.clients().cassandra().executeWithFullFetch(ErasuresTable.selectAll(null))
@@ -71,7 +73,7 @@ public final class BridgeVerticle extends VerticleBase {
         }))).compose(gate -> {
       rawHealth = new ConsumerHealth(vertx, "bridge-raw-" + id, System::currentTimeMillis);
       supervise("beacon-bridge-raw-" + id, () -> {
-        raw = new RawHitsConsumer(bootstrap, "bridge-raw-" + id, cfg.rawBatchSize(), cfg.rawWriteConcurrency(), writer,
+        raw = new RawHitsConsumer(kafka, "bridge-raw-" + id, cfg.rawBatchSize(), cfg.rawWriteConcurrency(), writer,
             gate, tombstones, metrics, rawHealth, cfg.retryMinBackoffMs(), cfg.retryMaxBackoffMs());
         return new Started(raw, raw.done());
       }, rawHealth);
@@ -96,7 +98,7 @@ public final class BridgeVerticle extends VerticleBase {
           gauges.add(metrics.lag(RealtimeConsumer.GROUP, "bridge-realtime-" + id, lag));
           supervise("beacon-bridge-realtime-" + id, () -> {
             realtime = new RealtimeConsumer(
-                KafkaProps.realtimeConsumer(bootstrap, RealtimeConsumer.GROUP, "bridge-realtime-" + id),
+                KafkaProps.realtimeConsumer(kafka, RealtimeConsumer.GROUP, "bridge-realtime-" + id),
                 "bridge-realtime-" + id, s, cfg.realtimeWindowMinutes(), cfg.realtimeFlushMs(),
                 metrics.realtimeFreshness, lag, System::currentTimeMillis);
             return new Started(realtime, realtime.done());

@@ -7,18 +7,18 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Kafka client settings of the bridge's consumers and dead-letter producer. */
+/** Kafka client settings of the bridge's consumers and dead-letter producer ({@code connection}: bootstrap and SASL). */
 final class KafkaProps {
   private KafkaProps() {}
 
   /** The real-time consumer: up to 10,000 records a poll. */
-  static Map<String, Object> realtimeConsumer(String bootstrap, String group, String clientId) {
-    return consumer(bootstrap, group, clientId, 10_000);
+  static Map<String, Object> realtimeConsumer(Map<String, Object> connection, String group, String clientId) {
+    return consumer(connection, group, clientId, 10_000);
   }
 
-  static Map<String, Object> consumer(String bootstrap, String group, String clientId, int maxPollRecords) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+  static Map<String, Object> consumer(Map<String, Object> connection, String group, String clientId,
+                                      int maxPollRecords) {
+    Map<String, Object> p = new HashMap<>(connection);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -42,9 +42,8 @@ final class KafkaProps {
     return p;
   }
 
-  static Map<String, Object> producer(String bootstrap, String clientId) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+  static Map<String, Object> producer(Map<String, Object> connection, String clientId) {
+    Map<String, Object> p = new HashMap<>(connection);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);

@@ -26,11 +26,26 @@ public final class RawBatchWriter implements AutoCloseable {
   private final WriteReactiveApi api;
 
   public RawBatchWriter(String httpUrl, Duration timeout) {
+    this(httpUrl, null, null, timeout);
+  }
+
+  /**
+   * With {@code user} set, every request carries HTTP basic authentication (QuestDB's {@code http.user} and {@code
+   * http.password}): a network interceptor, so it replaces the InfluxDB client's own "Token" header, which
+   * QuestDB ignores when it has no HTTP credentials and refuses when it has.
+   */
+  public RawBatchWriter(String httpUrl, String user, String password, Duration timeout) {
     OkHttpClient.Builder http = new OkHttpClient.Builder()
         .connectTimeout(Duration.ofMillis(Math.min(timeout.toMillis(), 5_000)))
         .readTimeout(timeout)
         .writeTimeout(timeout)
         .retryOnConnectionFailure(false);
+    if (user != null && !user.isEmpty()) {
+      String basic = okhttp3.Credentials.basic(user, password == null ? "" : password,
+          java.nio.charset.StandardCharsets.UTF_8);
+      http.addNetworkInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+          .header("Authorization", basic).build()));
+    }
     client = InfluxDBClientReactiveFactory.create(InfluxDBClientOptions.builder()
         .url(httpUrl)
         // QuestDB ignores token, org and bucket; the client insists on them.

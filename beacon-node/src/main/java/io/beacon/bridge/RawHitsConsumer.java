@@ -110,7 +110,7 @@ public final class RawHitsConsumer extends ConsumerLoop {
   private ExecutorService writers;
   private KafkaProducer<byte[], byte[]> dlq;
 
-  public RawHitsConsumer(String bootstrap, String clientId, int batchSize, int concurrency, RawBatchWriter writer,
+  public RawHitsConsumer(Map<String, Object> kafka, String clientId, int batchSize, int concurrency, RawBatchWriter writer,
                          WriteGate gate, Tombstones tombstones, BridgeMetrics metrics, ConsumerHealth health,
                          long minBackoffMs, long maxBackoffMs) {
     this.gate = gate;
@@ -120,8 +120,8 @@ public final class RawHitsConsumer extends ConsumerLoop {
     // transactions) and a batch never exceeds batchSize.
     this.batchSize = batchSize;
     this.maxPoll = Math.max(1, Math.min(batchSize, 1000));
-    this.consumerProps = KafkaProps.consumer(bootstrap, GROUP, clientId, maxPoll);
-    this.producerProps = KafkaProps.producer(bootstrap, clientId + "-dlq");
+    this.consumerProps = KafkaProps.consumer(kafka, GROUP, clientId, maxPoll);
+    this.producerProps = KafkaProps.producer(kafka, clientId + "-dlq");
     this.writer = writer;
     this.metrics = metrics;
     this.health = health;

@@ -72,7 +72,7 @@ public final class CollectorVerticle extends VerticleBase {
     Future<KafkaHandoff> kafka = vertx.executeBlocking(() -> {
       // The node's one hand-off (all collector instances share it); the node closes it, after the last one stopped.
       handoff = ctx.resources().shared(KafkaHandoff.class, () -> KafkaHandoff.open(ctx.nodeName(),
-          ctx.config().kafka().bootstrap(), Topics.HITS, cfg, ctx.meters()));
+          ctx.config().kafka().clientProps(), Topics.HITS, cfg, ctx.meters()));
       handoff.warmUp(30_000);
       return handoff;
     });

@@ -40,13 +40,13 @@ final class LateHitJobs {
   private final Runnable onNewJob;
   private volatile boolean running = true;
 
-  LateHitJobs(Vertx vertx, String bootstrap, Jobs jobs, PropertyLookup zones, Runnable onNewJob) {
+  LateHitJobs(Vertx vertx, Map<String, Object> connection, Jobs jobs, PropertyLookup zones, Runnable onNewJob) {
     this.vertx = vertx;
     this.jobs = jobs;
     this.zones = zones;
     this.onNewJob = onNewJob;
     Map<String, String> props = new LinkedHashMap<>();
-    props.put("bootstrap.servers", bootstrap);
+    connection.forEach((k, v) -> props.put(k, String.valueOf(v)));
     props.put("group.id", GROUP);
     props.put("enable.auto.commit", "false");
     props.put("auto.offset.reset", "earliest");

@@ -72,7 +72,7 @@ public final class RecomputeVerticle extends VerticleBase {
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
-          lateHits = new LateHitJobs(vertx, ctx.config().kafka().bootstrap(), jobs, properties, runner::poll);
+          lateHits = new LateHitJobs(vertx, ctx.config().kafka().clientProps(), jobs, properties, runner::poll);
           runner.start();
           return Future.all(
               RecomputeReportContract.CONTRACT.serve(vertx, this::onReport).completion(),

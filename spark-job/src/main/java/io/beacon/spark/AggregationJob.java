@@ -13,6 +13,7 @@ import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.slf4j.Logger;
@@ -117,6 +118,9 @@ public final class AggregationJob {
               "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider")
           .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", true);
     }
+    if (!config.sparkAuthSecret.isEmpty()) {
+      builder.config("spark.authenticate", true).config("spark.authenticate.secret", config.sparkAuthSecret);
+    }
     if (!config.master.isEmpty()) {
       builder.master(config.master)
           .config("spark.ui.enabled", false)
@@ -138,7 +142,10 @@ public final class AggregationJob {
     SparkSession spark = builder.getOrCreate();
     spark.streams().addListener(metrics);
     try {
-      Dataset<Row> records = spark.readStream().format("kafka")
+      DataStreamReader reader = spark.readStream().format("kafka");
+      // SASL settings, if any; Spark redacts the JAAS line (it holds "password") in its UI and logs.
+      config.kafkaSecurity().forEach((k, v) -> reader.option("kafka." + k, v));
+      Dataset<Row> records = reader
           .option("kafka.bootstrap.servers", config.kafkaBootstrap)
           .option("subscribe", config.topic)
           .option("startingOffsets", config.startingOffsets)
@@ -182,6 +189,7 @@ public final class AggregationJob {
   private static void checkKafka(JobConfig config) {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap);
+    props.putAll(config.kafkaSecurity());
     int timeout = (int) config.startupTimeout.toMillis();
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeout, 10_000));

@@ -47,6 +47,9 @@ final class Clients {
             .build());
     // The session's options are the job's own (LOCAL_QUORUM, fast reconnects); its contact points are parsed as
     // the node's are.
+    if (!config.cassandraUsername.isEmpty()) {
+      builder.withAuthCredentials(config.cassandraUsername, config.cassandraPassword);
+    }
     return builder.addContactPoints(ContactPoints.parse(config.cassandraContactPoints)).build();
   }
 
@@ -54,6 +57,7 @@ final class Clients {
     if (producer == null) {
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap);
+      props.putAll(config.kafkaSecurity());
       props.put(ProducerConfig.ACKS_CONFIG, "all");
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
       props.put(ProducerConfig.CLIENT_ID_CONFIG, "beacon-spark-side-outputs");

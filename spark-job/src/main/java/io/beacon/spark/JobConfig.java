@@ -52,6 +52,16 @@ public final class JobConfig implements Serializable {
   final Duration dedupWindow;
   /** State store provider of the de-duplication: "rocksdb" or "hdfs". */
   final String stateStore;
+  /** The job's Kafka user (SASL); empty: no authentication (the local stack). */
+  final String kafkaSaslUsername;
+  final String kafkaSaslMechanism;
+  /** Read on the driver from --kafka-sasl-password-file; shipped to the executors with the rest of the config. */
+  final String kafkaSaslPassword;
+  /** The job's Cassandra role; empty: no authentication. */
+  final String cassandraUsername;
+  final String cassandraPassword;
+  /** spark.authenticate's shared secret (from --spark-auth-secret-file), or empty: not set by the job. */
+  final String sparkAuthSecret;
   /** A client's open sessions are counted once no event of it arrived for this long (processing time). */
   final Duration sessionSettle;
   /** How long a settled session's summary is kept for late events (processing time after its last one). */
@@ -92,6 +102,24 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException("'--max-values-per-dimension': must be 0-1000000 (0: no cap): "
           + maxValuesPerDimension);
     }
+    kafkaSaslUsername = o.kafkaSaslUsername;
+    kafkaSaslMechanism = o.kafkaSaslMechanism;
+    kafkaSaslPassword = secret(o.kafkaSaslPasswordFile, "--kafka-sasl-password-file");
+    cassandraUsername = o.cassandraUsername;
+    cassandraPassword = secret(o.cassandraPasswordFile, "--cassandra-password-file");
+    sparkAuthSecret = secret(o.sparkAuthSecretFile, "--spark-auth-secret-file");
+    if (!kafkaSaslMechanism.matches("SCRAM-SHA-512|SCRAM-SHA-256|PLAIN")) {
+      throw new IllegalArgumentException("'--kafka-sasl-mechanism': SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN, not "
+          + kafkaSaslMechanism);
+    }
+    if (kafkaSaslUsername.isEmpty() != kafkaSaslPassword.isEmpty()) {
+      throw new IllegalArgumentException("'--kafka-sasl-username' and '--kafka-sasl-password-file': give both or "
+          + "neither");
+    }
+    if (cassandraUsername.isEmpty() != cassandraPassword.isEmpty()) {
+      throw new IllegalArgumentException("'--cassandra-username' and '--cassandra-password-file': give both or "
+          + "neither");
+    }
     if (sessionSettle.isNegative() || sessionSettle.isZero()) {
       throw new IllegalArgumentException("'--session-settle': must be positive: " + sessionSettle);
     }
@@ -108,6 +136,50 @@ public final class JobConfig implements Serializable {
     if (!keyspace.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
       throw new IllegalArgumentException("'--keyspace': not a CQL identifier: " + keyspace);
     }
+  }
+
+  /**
+   * The content of a secret file (a trailing newline dropped), or "" when no file is named.
+   *
+   * @throws IllegalArgumentException naming the option and the path, never the content
+   */
+  static String secret(String file, String option) {
+    if (file == null || file.isEmpty()) {
+      return "";
+    }
+    java.nio.file.Path path = java.nio.file.Path.of(file);
+    String content;
+    try {
+      content = java.nio.file.Files.readString(path).replaceAll("[\\r\\n]+$", "");
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("'" + option + "': " + path + ": no such file", e);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("'" + option + "': " + path + ": cannot read (" + e.getClass().getSimpleName()
+          + ")", e);
+    }
+    if (content.isEmpty()) {
+      throw new IllegalArgumentException("'" + option + "': " + path + ": is empty");
+    }
+    return content;
+  }
+
+  /**
+   * The Kafka clients' security settings (no bootstrap): SASL over the plaintext listener with the job's user, or
+   * none. The Kafka source takes them with a "kafka." prefix.
+   */
+  Map<String, String> kafkaSecurity() {
+    if (kafkaSaslUsername.isEmpty()) {
+      return Map.of();
+    }
+    String module = kafkaSaslMechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+        : "org.apache.kafka.common.security.scram.ScramLoginModule";
+    return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", kafkaSaslMechanism,
+        "sasl.jaas.config", module + " required username=\"" + jaas(kafkaSaslUsername) + "\" password=\""
+            + jaas(kafkaSaslPassword) + "\";");
+  }
+
+  private static String jaas(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
   /**
@@ -282,6 +354,32 @@ public final class JobConfig implements Serializable {
             + " under (other) and the day goes to recompute, which keeps the day's top N. 0: no cap.")
     int maxValuesPerDimension;
 
+    @Option(names = "--kafka-sasl-username", paramLabel = "USER", defaultValue = "",
+        description = "The job's Kafka user (SASL); empty: no authentication.")
+    String kafkaSaslUsername;
+
+    @Option(names = "--kafka-sasl-mechanism", paramLabel = "MECHANISM", defaultValue = "SCRAM-SHA-512",
+        description = "SASL mechanism: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN.")
+    String kafkaSaslMechanism;
+
+    @Option(names = "--kafka-sasl-password-file", paramLabel = "FILE", defaultValue = "",
+        description = "File holding the Kafka user's password (a secret; read by the driver).")
+    String kafkaSaslPasswordFile;
+
+    @Option(names = "--cassandra-username", paramLabel = "ROLE", defaultValue = "",
+        description = "The job's Cassandra role; empty: no authentication.")
+    String cassandraUsername;
+
+    @Option(names = "--cassandra-password-file", paramLabel = "FILE", defaultValue = "",
+        description = "File holding the Cassandra role's password (a secret; read by the driver).")
+    String cassandraPasswordFile;
+
+    // spark-submit keeps spark.authenticate.secret from a driver that a standalone worker launches (cluster mode),
+    // so the driver reads it itself, into its SparkConf before the session starts.
+    @Option(names = "--spark-auth-secret-file", paramLabel = "FILE", defaultValue = "",
+        description = "File holding the cluster's spark.authenticate secret; sets spark.authenticate in the job.")
+    String sparkAuthSecretFile;
+
     /** @throws ParameterException on a value picocli's types do not check */
     JobConfig toConfig(CommandLine cli) {
       try {
@@ -299,6 +397,9 @@ public final class JobConfig implements Serializable {
         + " trigger=" + trigger + " maxOffsetsPerTrigger=" + maxOffsetsPerTrigger + " maxLateness=" + maxLateness
         + " dedupWindow=" + dedupWindow + " stateStore=" + stateStore + " sessionSettle=" + sessionSettle
         + " sessionRetention=" + sessionRetention + " clientMemory=" + clientMemory
-        + " maxValuesPerDimension=" + maxValuesPerDimension;
+        + " maxValuesPerDimension=" + maxValuesPerDimension
+        + " kafkaUser=" + (kafkaSaslUsername.isEmpty() ? "(none)" : kafkaSaslUsername)
+        + " cassandraUser=" + (cassandraUsername.isEmpty() ? "(none)" : cassandraUsername)
+        + " sparkAuthenticate=" + !sparkAuthSecret.isEmpty();
   }
 }

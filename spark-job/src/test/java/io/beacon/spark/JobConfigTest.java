@@ -116,4 +116,40 @@ class JobConfigTest {
     int code = cli.execute(args);
     return code + "\n" + out;
   }
+
+  @Test
+  void credentialsFromSecretFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path kafka = java.nio.file.Files.writeString(dir.resolve("kafka"), "k-pass\n");
+    java.nio.file.Path cassandra = java.nio.file.Files.writeString(dir.resolve("cassandra"), "c-pass");
+    java.nio.file.Path spark = java.nio.file.Files.writeString(dir.resolve("spark"), "s-secret\n");
+    JobConfig c = JobConfig.parse(new String[] {"--kafka-sasl-username=beacon-spark",
+        "--cassandra-username=beacon_spark", "--cassandra-password-file=" + cassandra,
+        "--spark-auth-secret-file=" + spark}, Map.of("BEACON_SPARK_KAFKA_SASL_PASSWORD_FILE", kafka.toString()));
+    assertThat(c.kafkaSecurity()).containsOnly(Map.entry("security.protocol", "SASL_PLAINTEXT"),
+        Map.entry("sasl.mechanism", "SCRAM-SHA-512"), Map.entry("sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"beacon-spark\" "
+                + "password=\"k-pass\";"));
+    assertThat(c.cassandraPassword).isEqualTo("c-pass");
+    assertThat(c.sparkAuthSecret).isEqualTo("s-secret");
+    assertThat(c.toString()).doesNotContain("pass").doesNotContain("s-secret");
+    assertThat(JobConfig.parse(new String[0], Map.of()).kafkaSecurity()).isEmpty();
+  }
+
+  @Test
+  void aMissingOrEmptySecretFileOrAUserWithoutPasswordIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path missing = dir.resolve("nope");
+    assertThatThrownBy(() -> JobConfig.parse(new String[] {"--kafka-sasl-username=u",
+        "--kafka-sasl-password-file=" + missing}, Map.of()))
+        .isInstanceOf(ParameterException.class)
+        .hasMessage("Invalid value for option '--kafka-sasl-password-file': " + missing + ": no such file");
+    java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("empty"), "\n");
+    assertThatThrownBy(() -> JobConfig.parse(new String[] {"--cassandra-username=u",
+        "--cassandra-password-file=" + empty}, Map.of()))
+        .isInstanceOf(ParameterException.class)
+        .hasMessage("Invalid value for option '--cassandra-password-file': " + empty + ": is empty");
+    assertThatThrownBy(() -> JobConfig.parse(new String[] {"--cassandra-username=u"}, Map.of()))
+        .isInstanceOf(ParameterException.class)
+        .hasMessageContaining("'--cassandra-username' and '--cassandra-password-file': give both or neither");
+  }
 }

@@ -97,14 +97,13 @@ public final class KafkaHandoff implements AutoCloseable {
   private boolean draining;
   private boolean lastDrainFailed;
 
-  private KafkaHandoff(Path dir, String bootstrap, String topic, CollectorConfig c, MeterRegistry meters) throws IOException {
+  private KafkaHandoff(Path dir, Map<String, Object> connection, String topic, CollectorConfig c, MeterRegistry meters) throws IOException {
     this.dir = dir;
     this.topic = topic;
     this.spoolConfig = c.spool();
     this.ackTimeoutMs = c.kafkaAckTimeoutMs();
     this.spool = Spool.open(dir, c.spool().maxBytes());
-    Map<String, Object> props = new HashMap<>();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Map<String, Object> props = new HashMap<>(connection);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "beacon-collector");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -141,10 +140,10 @@ public final class KafkaHandoff implements AutoCloseable {
    * Opens a node's hand-off. Its spool lives in {@code collector.spool.dir/<node name>}: nodes sharing a disk never
    * share a spool, and a node restarted under the same name drains what its previous run left.
    */
-  public static KafkaHandoff open(String nodeName, String bootstrap, String topic, CollectorConfig c,
+  public static KafkaHandoff open(String nodeName, Map<String, Object> connection, String topic, CollectorConfig c,
       MeterRegistry meters) throws IOException {
     Path dir = Path.of(c.spool().dir()).resolve(nodeName.replaceAll("[^A-Za-z0-9._-]", "_")).toAbsolutePath().normalize();
-    return new KafkaHandoff(dir, bootstrap, topic, c, meters);
+    return new KafkaHandoff(dir, connection, topic, c, meters);
   }
 
   /**

@@ -151,8 +151,7 @@ public final class Clients implements AutoCloseable {
   /** Kafka admin client; its calls complete on Kafka's own thread, never blocking an event loop. */
   public synchronized Admin kafkaAdmin() {
     if (kafkaAdmin == null) {
-      Map<String, Object> props = new HashMap<>();
-      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrap());
+      Map<String, Object> props = new HashMap<>(config.kafka().clientProps());
       props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
       props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
       props.put(AdminClientConfig.CLIENT_ID_CONFIG, "beacon-admin");

@@ -98,7 +98,57 @@ public record BeaconConfig(
       String trustStorePassword) {}
 
   public record KafkaConfig(
-      String bootstrap, int replicationFactor, TopicConfig hits, TopicConfig deadLetter, TopicConfig dirtyBuckets) {}
+      String bootstrap, int replicationFactor, TopicConfig hits, TopicConfig deadLetter, TopicConfig dirtyBuckets,
+      KafkaSasl sasl) {
+
+    /**
+     * What every Kafka client of the node (producers, consumers, the admin) needs to reach the cluster: the
+     * bootstrap servers and, with {@code sasl.username} set, SASL over the plaintext listener with the node's
+     * credentials. Callers add their own settings to a copy.
+     */
+    public java.util.Map<String, Object> clientProps() {
+      java.util.Map<String, Object> props = new java.util.HashMap<>();
+      props.put("bootstrap.servers", bootstrap);
+      if (sasl != null && sasl.enabled()) {
+        props.put("security.protocol", "SASL_PLAINTEXT");
+        props.put("sasl.mechanism", sasl.mechanism());
+        props.put("sasl.jaas.config", sasl.jaasConfig());
+      }
+      return props;
+    }
+  }
+
+  /**
+   * SASL credentials of the node's Kafka user (SCRAM-SHA-512 in the production files, with ACLs per role). Off
+   * when {@code username} is empty: the local stack of {@code bin/beacon up} listens on the loopback only, without
+   * authentication. The password comes from {@code passwordFile} ({@code BEACON_KAFKA_SASL_PASSWORD_FILE}) or the
+   * environment, never a file in the repository.
+   */
+  public record KafkaSasl(String mechanism, String username, String password) {
+    static final java.util.Set<String> MECHANISMS = java.util.Set.of("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN");
+
+    public boolean enabled() {
+      return username != null && !username.isEmpty();
+    }
+
+    /** The client's JAAS line; the password is quoted for JAAS (backslash and double quote escaped). */
+    String jaasConfig() {
+      String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+          : "org.apache.kafka.common.security.scram.ScramLoginModule";
+      return module + " required username=\"" + jaasQuote(username) + "\" password=\"" + jaasQuote(password) + "\";";
+    }
+
+    private static String jaasQuote(String s) {
+      return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** Never the password: records print their fields, and configurations end up in logs. */
+    @Override
+    public String toString() {
+      return "KafkaSasl[mechanism=" + mechanism + ", username=" + username + ", password=" + (password == null
+          || password.isEmpty() ? "(none)" : "(set)") + "]";
+    }
+  }
 
   public record TopicConfig(int partitions, long retentionMs) {}
 
@@ -109,10 +159,25 @@ public record BeaconConfig(
       int replicationFactor,
       String username,
       String password,
-      long requestTimeoutMs) {}
+      long requestTimeoutMs) {
+    @Override
+    public String toString() {
+      return "CassandraConfig[contactPoints=" + contactPoints + ", localDatacenter=" + localDatacenter + ", keyspace="
+          + keyspace + ", replicationFactor=" + replicationFactor + ", username=" + username + ", password="
+          + (password == null || password.isEmpty() ? "(none)" : "(set)") + ", requestTimeoutMs=" + requestTimeoutMs
+          + "]";
+    }
+  }
 
   public record QuestDbConfig(
-      String httpUrl, String pgHost, int pgPort, String database, String user, String password) {}
+      String httpUrl, String pgHost, int pgPort, String database, String user, String password) {
+    @Override
+    public String toString() {
+      return "QuestDbConfig[httpUrl=" + httpUrl + ", pgHost=" + pgHost + ", pgPort=" + pgPort + ", database="
+          + database + ", user=" + user + ", password=" + (password == null || password.isEmpty() ? "(none)" : "(set)")
+          + "]";
+    }
+  }
 
   /** When true, a node creates or migrates the stores its roles use, idempotently, at start. */
   public record SchemaConfig(boolean autoMigrate) {}
@@ -177,6 +242,20 @@ public record BeaconConfig(
       topic(v, kafka.hits(), "kafka.hits");
       topic(v, kafka.deadLetter(), "kafka.deadLetter");
       topic(v, kafka.dirtyBuckets(), "kafka.dirtyBuckets");
+      KafkaSasl sasl = kafka.sasl();
+      v.require(sasl != null, "kafka.sasl", "is required");
+      if (sasl != null) {
+        v.require(sasl.mechanism() != null && KafkaSasl.MECHANISMS.contains(sasl.mechanism()), "kafka.sasl.mechanism",
+            "must be one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, was '" + sasl.mechanism() + "'");
+        if (sasl.enabled()) {
+          v.require(sasl.password() != null && !sasl.password().isEmpty(), "kafka.sasl.password",
+              "is required when kafka.sasl.username is set (BEACON_KAFKA_SASL_PASSWORD_FILE or "
+                  + "BEACON_KAFKA_SASL_PASSWORD)");
+        } else {
+          v.require(sasl.password() == null || sasl.password().isEmpty(), "kafka.sasl.username",
+              "is required when a Kafka SASL password is given");
+        }
+      }
     }
     v.require(cassandra != null, "cassandra", "is required");
     if (cassandra != null) {
@@ -190,6 +269,11 @@ public record BeaconConfig(
           "cassandra.keyspace", "must match [a-z][a-z0-9_]* (max 48 chars)");
       v.positive(cassandra.replicationFactor(), "cassandra.replicationFactor");
       v.positive(cassandra.requestTimeoutMs(), "cassandra.requestTimeoutMs");
+      boolean user = cassandra.username() != null && !cassandra.username().isEmpty();
+      boolean password = cassandra.password() != null && !cassandra.password().isEmpty();
+      v.require(!user || password, "cassandra.password", "is required when cassandra.username is set "
+          + "(BEACON_CASSANDRA_PASSWORD_FILE or BEACON_CASSANDRA_PASSWORD)");
+      v.require(user || !password, "cassandra.username", "is required when a Cassandra password is given");
     }
     v.require(questdb != null, "questdb", "is required");
     if (questdb != null) {
@@ -198,6 +282,8 @@ public record BeaconConfig(
       v.port(questdb.pgPort(), "questdb.pgPort");
       v.notBlank(questdb.database(), "questdb.database");
       v.notBlank(questdb.user(), "questdb.user");
+      v.require(questdb.password() != null && !questdb.password().isEmpty(), "questdb.password",
+          "is required (BEACON_QUESTDB_PASSWORD_FILE or BEACON_QUESTDB_PASSWORD)");
     }
     v.require(schema != null, "schema", "is required");
     v.require(collector != null, "collector", "is required");

@@ -43,6 +43,9 @@ public final class ConfigLoader {
   /** Loads, merges and validates; throws {@link ConfigException} naming the bad keys. */
   public static BeaconConfig load(Path overrideFile, Map<String, String> env) {
     ObjectNode tree = readDefaults();
+    // Which keys the file or the environment set (dotted path -> how an error names it): a secret given both
+    // inline and as a file is an error only when both were given, not when one is a default.
+    Map<String, String> given = new TreeMap<>();
     if (overrideFile != null) {
       if (!Files.isRegularFile(overrideFile)) {
         throw new ConfigException("--config: file not found: " + overrideFile.toAbsolutePath());
@@ -53,7 +56,7 @@ public final class ConfigLoader {
           if (!override.isObject()) {
             throw new ConfigException("--config: " + overrideFile + " must hold a YAML mapping at the top level");
           }
-          merge(tree, (ObjectNode) override, "");
+          merge(tree, (ObjectNode) override, "", given);
         }
       } catch (JsonProcessingException e) {
         throw new ConfigException("--config: " + overrideFile + " is not valid YAML: " + e.getOriginalMessage()
@@ -62,7 +65,8 @@ public final class ConfigLoader {
         throw new ConfigException("--config: cannot read " + overrideFile + ": " + e.getMessage());
       }
     }
-    applyEnv(tree, env);
+    applyEnv(tree, env, given);
+    Secrets.resolve(tree, given);
     if (!tree.path("node").hasNonNull("name") || tree.path("node").path("name").asText().isBlank()) {
       ((ObjectNode) tree.with("node")).put("name", defaultNodeName());
     }
@@ -93,20 +97,21 @@ public final class ConfigLoader {
   }
 
   /** Deep-merges {@code src} into {@code dst}: mappings merge key by key, anything else replaces. */
-  private static void merge(ObjectNode dst, ObjectNode src, String prefix) {
+  private static void merge(ObjectNode dst, ObjectNode src, String prefix, Map<String, String> given) {
     Iterator<Map.Entry<String, JsonNode>> it = src.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode existing = dst.get(e.getKey());
       if (existing instanceof ObjectNode eo && e.getValue() instanceof ObjectNode so) {
-        merge(eo, so, prefix + e.getKey() + ".");
+        merge(eo, so, prefix + e.getKey() + ".", given);
       } else {
         dst.set(e.getKey(), e.getValue());
+        given.put(prefix + e.getKey(), prefix + e.getKey());
       }
     }
   }
 
-  private static void applyEnv(ObjectNode tree, Map<String, String> env) {
+  private static void applyEnv(ObjectNode tree, Map<String, String> env, Map<String, String> given) {
     List<String> unknown = new ArrayList<>();
     // Sorted so the outcome never depends on the environment's iteration order.
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
@@ -114,7 +119,10 @@ public final class ConfigLoader {
       if (!name.startsWith(ENV_PREFIX) || name.equals("BEACON_HOME") || name.equals("BEACON_OPTS")) {
         continue;
       }
-      if (!setByEnv(tree, name.substring(ENV_PREFIX.length()), e.getValue())) {
+      String path = setByEnv(tree, name.substring(ENV_PREFIX.length()), e.getValue(), "");
+      if (path != null) {
+        given.put(path, name);
+      } else {
         unknown.add(name + ": names no configuration key");
       }
     }
@@ -123,8 +131,8 @@ public final class ConfigLoader {
     }
   }
 
-  /** Finds the key path whose UPPER_SNAKE spelling equals {@code suffix} and sets it. */
-  private static boolean setByEnv(ObjectNode node, String suffix, String value) {
+  /** Finds the key path whose UPPER_SNAKE spelling equals {@code suffix}, sets it and returns its dotted path. */
+  private static String setByEnv(ObjectNode node, String suffix, String value, String prefix) {
     Iterator<Map.Entry<String, JsonNode>> it = node.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -140,18 +148,20 @@ public final class ConfigLoader {
           }
           node.set(e.getKey(), arr);
         } else if (current instanceof ObjectNode) {
-          return false;
+          return null;
         } else {
           node.set(e.getKey(), TextNode.valueOf(value));
         }
-        return true;
+        return prefix + e.getKey();
       }
-      if (suffix.startsWith(key + "_") && e.getValue() instanceof ObjectNode child
-          && setByEnv(child, suffix.substring(key.length() + 1), value)) {
-        return true;
+      if (suffix.startsWith(key + "_") && e.getValue() instanceof ObjectNode child) {
+        String path = setByEnv(child, suffix.substring(key.length() + 1), value, prefix + e.getKey() + ".");
+        if (path != null) {
+          return path;
+        }
       }
     }
-    return false;
+    return null;
   }
 
   static String upperSnake(String camel) {
