@@ -1,7 +1,6 @@
 package io.beacon.devstack;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +11,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The load balancers of {@code docker-compose.yml} ({@code lbN} services), read so the rehearsal runs the files
@@ -85,12 +83,7 @@ final class ComposeEdge {
    */
   @SuppressWarnings("unchecked")
   static Edge read(Path composeFile) {
-    Map<String, Object> root;
-    try (Reader reader = Files.newBufferedReader(composeFile)) {
-      root = new Yaml().load(reader);
-    } catch (IOException | RuntimeException e) {
-      throw new LocalStackException("cannot read " + composeFile + ": " + e, e);
-    }
+    Map<String, Object> root = ComposeNodes.load(composeFile);
     Path base = composeFile.toAbsolutePath().normalize().getParent();
     Map<String, Object> services = (Map<String, Object>) root.getOrDefault("services", Map.of());
     List<String> problems = new ArrayList<>();

@@ -118,6 +118,15 @@ final class ComposeNodes {
   private ComposeNodes() {
   }
 
+  /** The compose file's YAML (a map at its root). */
+  static Map<String, Object> load(Path composeFile) {
+    try (Reader reader = Files.newBufferedReader(composeFile)) {
+      return new Yaml().load(reader);
+    } catch (IOException | RuntimeException e) {
+      throw new LocalStackException("cannot read " + composeFile + ": " + e, e);
+    }
+  }
+
   /**
    * Reads the {@code beacon-N} services of {@code composeFile} (paths relative to its directory).
    *
@@ -126,12 +135,7 @@ final class ComposeNodes {
    */
   @SuppressWarnings("unchecked")
   static List<Node> read(Path composeFile) {
-    Map<String, Object> root;
-    try (Reader reader = Files.newBufferedReader(composeFile)) {
-      root = new Yaml().load(reader);
-    } catch (IOException | RuntimeException e) {
-      throw new LocalStackException("cannot read " + composeFile + ": " + e, e);
-    }
+    Map<String, Object> root = ComposeNodes.load(composeFile);
     Path base = composeFile.toAbsolutePath().normalize().getParent();
     Map<String, Object> services = (Map<String, Object>) root.getOrDefault("services", Map.of());
     List<Node> nodes = new ArrayList<>();

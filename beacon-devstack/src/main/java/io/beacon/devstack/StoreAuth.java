@@ -8,7 +8,6 @@ import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.servererrors.UnauthorizedException;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +43,6 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The stores' authentication as {@code docker-compose.yml} sets it, run by the rehearsal (issue 18, item 4):
@@ -111,12 +109,7 @@ final class StoreAuth {
    */
   @SuppressWarnings("unchecked")
   static Compose read(Path composeFile, List<ComposeNodes.Node> nodes) {
-    Map<String, Object> root;
-    try (Reader reader = Files.newBufferedReader(composeFile)) {
-      root = new Yaml().load(reader);
-    } catch (IOException | RuntimeException e) {
-      throw new LocalStackException("cannot read " + composeFile + ": " + e, e);
-    }
+    Map<String, Object> root = ComposeNodes.load(composeFile);
     Path base = composeFile.toAbsolutePath().normalize().getParent();
     Map<String, Object> services = (Map<String, Object>) root.getOrDefault("services", Map.of());
     List<String> secrets = new ArrayList<>(((Map<String, Object>) root.getOrDefault("secrets", Map.of())).keySet());
