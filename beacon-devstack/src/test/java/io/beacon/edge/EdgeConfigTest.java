@@ -164,6 +164,84 @@ class EdgeConfigTest {
   }
 
   @Test
+  void alertmanagerConfigIsValid() throws Exception {
+    assertThat(Sh.run("amtool", "check-config", HOME.resolve("alertmanager/alertmanager.yml").toString()))
+        .contains("SUCCESS");
+  }
+
+  /**
+   * The project's Alertmanager configuration, run by a real Alertmanager, mails a firing alert through a real SMTP
+   * server (GreenMail, in this JVM): only the relay's address, its TLS and the password file's path are changed, to
+   * point at the test's server. The alert is posted as Prometheus posts it (API v2); that Prometheus sends to
+   * Alertmanager at all is prometheus.yml's {@code alerting} section, checked by promtool above.
+   */
+  @Test
+  void aFiringAlertIsMailedToTheOnCallRecipient() throws Exception {
+    int smtpPort = io.beacon.testing.FreePorts.one();
+    int amPort = io.beacon.testing.FreePorts.one();
+    com.icegreen.greenmail.util.GreenMail smtp = new com.icegreen.greenmail.util.GreenMail(
+        new com.icegreen.greenmail.util.ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+    // The relay knows the sender's login: Alertmanager authenticates with the password from its secret file.
+    smtp.setUser("beacon-alerts@example.com", "beacon-alerts@example.com", "relay-secret");
+    smtp.start();
+    Process am = null;
+    try {
+      Path password = tmp.resolve("smtp_password");
+      Files.writeString(password, "relay-secret");
+      String config = Files.readString(HOME.resolve("alertmanager/alertmanager.yml"))
+          .replace("smtp.example.com:587", "127.0.0.1:" + smtpPort)
+          .replace("smtp_require_tls: true", "smtp_require_tls: false")
+          .replace("/run/secrets/alertmanager_smtp_password", password.toString());
+      Path file = tmp.resolve("alertmanager.yml");
+      Files.writeString(file, config);
+      am = new ProcessBuilder("prometheus-alertmanager", "--config.file=" + file, "--storage.path=" + tmp.resolve("am"),
+          "--web.listen-address=127.0.0.1:" + amPort, "--cluster.listen-address=")
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("alertmanager.log").toFile()).start();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String alert = "[{\"labels\":{\"alertname\":\"BeaconNodeDown\",\"severity\":\"page\",\"job\":\"beacon\","
+          + "\"instance\":\"node-1:9464\"},\"annotations\":{\"summary\":\"node-1 is down\"}}]";
+      java.net.http.HttpRequest post = java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + amPort + "/api/v2/alerts"))
+          .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(alert))
+          .build();
+      Process running = am;
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+          .pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions()
+          .failFast("alertmanager exited", () -> !running.isAlive())
+          .until(() -> http.send(post, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+      // group_wait (10 s) first.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+          .pollInterval(java.time.Duration.ofMillis(500))
+          .failFast("alertmanager exited", () -> !running.isAlive())
+          .conditionEvaluationListener(c -> {
+            if (c.getRemainingTimeInMS() <= 500) {
+              System.err.println("alertmanager's log:\n" + readQuietly(tmp.resolve("alertmanager.log")));
+            }
+          })
+          .until(() -> smtp.getReceivedMessages().length > 0);
+      jakarta.mail.internet.MimeMessage mail = smtp.getReceivedMessages()[0];
+      assertThat(mail.getAllRecipients()).extracting(Object::toString).containsExactly("on-call@example.com");
+      assertThat(mail.getFrom()).extracting(Object::toString).containsExactly("beacon-alerts@example.com");
+      assertThat(mail.getSubject()).contains("FIRING", "BeaconNodeDown");
+      assertThat(com.icegreen.greenmail.util.GreenMailUtil.getBody(mail)).contains("node-1 is down");
+    } finally {
+      if (am != null) {
+        am.destroy();
+        am.waitFor();
+      }
+      smtp.stop();
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(" + e + ")";
+    }
+  }
+
+  @Test
   void composeFileIsValid() throws Exception {
     Sh.run(List.of("docker-compose", "-f", HOME.resolve("docker-compose.yml").toString(), "config", "-q"), Map.of());
   }
