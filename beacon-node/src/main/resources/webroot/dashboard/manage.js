@@ -74,6 +74,23 @@ function manageShowError(form, e, fallback) {
   if (box) fallback.textContent = 'Not saved: see ' + field + '.';
 }
 
+/**
+ * The browser's own checks (required, number ranges) before a request: each message next to its field. False if any
+ * failed; the API checks again and its errors are shown the same way.
+ */
+function manageValid(form, fallback) {
+  let ok = true;
+  form.querySelectorAll('.field-error').forEach((n) => { n.textContent = ''; });
+  form.querySelectorAll('input, select').forEach((i) => {
+    if (i.validity.valid) return;
+    ok = false;
+    const box = i.closest('.field') && i.closest('.field').querySelector('.field-error');
+    if (box) box.textContent = i.validationMessage;
+  });
+  if (!ok) fallback.textContent = 'Not saved: see the marked fields.';
+  return ok;
+}
+
 /** A button that asks in place before it acts: a second button confirms, another cancels. */
 function manageConfirmButton(label, question, action, attrs) {
   const wrap = el('span', { class: 'confirm' });
@@ -163,6 +180,7 @@ async function renderPropertySettings(main) {
     const patch = {};
     Object.keys(now).forEach((k) => { if (!same(now[k], p[k] === undefined ? null : p[k])) patch[k] = now[k]; });
     form.querySelectorAll('.field-error').forEach((n) => { n.textContent = ''; });
+    if (!manageValid(form, status)) return;
     if (!Object.keys(patch).length) { status.textContent = 'Nothing changed.'; return; }
     status.textContent = 'Saving…';
     try {
@@ -259,6 +277,7 @@ function renderNewProperty(main) {
   const setup = el('div', { id: 'new-setup' });
   form.onsubmit = async (ev) => {
     ev.preventDefault();
+    if (!manageValid(form, status)) return;
     const host = domain.value.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/[/:].*$/, '');
     status.textContent = 'Creating…';
     try {
@@ -291,6 +310,7 @@ async function renderAccount(main) {
     el('button', { type: 'submit' }, 'Change password'), pwStatus);
   pwForm.onsubmit = async (ev) => {
     ev.preventDefault();
+    if (!manageValid(pwForm, pwStatus)) return;
     if (nw.value !== again.value) { manageShowError(pwForm, { field: 'newPasswordAgain', message: 'The new passwords differ.' }, pwStatus); return; }
     try {
       await api('POST', '/api/v1/account/password', { currentPassword: cur.value, newPassword: nw.value });
