@@ -274,7 +274,7 @@ function renderNewProperty(main) {
     manageField('Name', name), manageField('Domain', domain, 'Hits are accepted from this host (and counted as the site itself).'),
     manageField('Time zone', zone, 'What a day is in every report.'), manageField('Key events', events, 'Comma-separated event names.'),
     el('button', { type: 'submit', id: 'new-create' }, 'Create property'), status);
-  const setup = el('div', { id: 'new-setup' });
+
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     if (!manageValid(form, status)) return;
@@ -290,13 +290,15 @@ function renderNewProperty(main) {
       manageRefreshPicker();
       labelsFor(p.propertyId).catch(() => {});
       const live = el('p', { id: 'first-hit', class: 'first-hit', role: 'status' });
-      setup.replaceChildren(card('Set up ' + p.name + ' (' + p.propertyId + ')', true, el('p', {}, 'Send hits whichever way your site does already:'),
-        ...manageSetup(p, host), live));
-      form.hidden = true;
+      const setup = card('Set up ' + p.name + ' (' + p.propertyId + ')', true, live,
+        el('p', {}, 'Send hits whichever way your site does already:'), el('div', { class: 'setups' }, manageSetup(p, host)));
+      setup.id = 'new-setup';
+      formCard.replaceWith(setup);
       manageAwaitFirstHit(p.propertyId, live);
     } catch (e) { manageShowError(form, e, status); }
   };
-  main.append(card('New property', true, form), setup);
+  const formCard = card('New property', true, form);
+  main.append(formCard);
 }
 
 /** Account: change password; API tokens (list, create and show once, revoke). */
@@ -356,7 +358,7 @@ async function renderAccount(main) {
       await load();
     } catch (e) { manageShowError(tForm, e, tStatus); }
   };
-  main.append(card('Change password', false, pwForm), card('API tokens', false, list, tForm));
+  main.append(card('Change password', false, pwForm), card('API tokens', false, list, el('h3', {}, 'New token'), tForm));
   await load();
 }
 
@@ -383,7 +385,8 @@ async function renderUsers(main) {
         const toggle = el('button', { type: 'button', class: 'secondary', 'data-action': u.disabled ? 'enable' : 'disable' }, u.disabled ? 'Enable' : 'Disable');
         toggle.setAttribute('aria-label', (u.disabled ? 'Enable ' : 'Disable ') + u.email);
         toggle.onclick = () => act(() => api('PATCH', path, { disabled: !u.disabled }), (u.disabled ? 'Enabled ' : 'Disabled ') + u.email + '.');
-        const actions = el('td', { class: 'actions' }, toggle);
+        // A flex box inside the cell: a cell that is itself one leaves the table's layout.
+        const actions = el('div', { class: 'actions' }, toggle);
         if (prop) {
           const role = el('select', { 'aria-label': 'Role of ' + u.email + ' on ' + prop.name },
             el('option', { value: 'viewer' }, 'viewer'), el('option', { value: 'admin' }, 'admin'));
@@ -398,7 +401,8 @@ async function renderUsers(main) {
         actions.append(manageConfirmButton('Delete', 'Delete ' + u.email + ' and their tokens?',
           () => act(() => api('DELETE', path), 'Deleted ' + u.email + '.'), { class: 'secondary', 'aria-label': 'Delete ' + u.email }));
         return el('tr', { 'data-user': u.email }, el('td', {}, u.email), el('td', {}, u.admin ? 'yes' : 'no'),
-          el('td', { class: 'user-status' }, u.disabled ? 'disabled' : u.passwordChangeRequired ? 'must change password' : 'active'), actions);
+          el('td', { class: 'user-status' }, u.disabled ? 'disabled' : u.passwordChangeRequired ? 'must change password' : 'active'),
+          el('td', { class: 'actions-cell' }, actions));
       }))));
   };
   form.onsubmit = async (ev) => {

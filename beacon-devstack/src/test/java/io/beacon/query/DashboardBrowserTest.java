@@ -290,6 +290,7 @@ class DashboardBrowserTest {
         .contains("data-domain=\"shop.example\"").contains("/api/event\"");
     awaitTrue(chrome, "document.getElementById('first-hit').textContent === 'Waiting for the first hit…'");
     chrome.screenshot(SHOTS.resolve("21-new-property.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     // The tracker's wire format; sent again each second until seen, as the collector learns of the new property
     // within its refresh interval.
     await("the first hit, live").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -317,6 +318,7 @@ class DashboardBrowserTest {
     assertThat(saved.getJsonArray("keyEvents").getList()).containsExactlyInAnyOrder("sign_up", "purchase");
     assertThat(saved.getString("name")).isEqualTo("Shop");
     chrome.screenshot(SHOTS.resolve("20-settings-1280.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     // A value out of range is shown next to its field (checked before sending, so no failed request is logged).
     chrome.eval("document.getElementById('set-engagedSessionSeconds').value = '5';"
         + "document.getElementById('settings-form').requestSubmit(); 1");
@@ -344,6 +346,7 @@ class DashboardBrowserTest {
     JsonObject token = tokens.stream().map(JsonObject.class::cast).filter(t -> "ui token".equals(t.getString("name"))).findFirst().orElseThrow();
     assertThat(token.getString("scope")).isEqualTo("read");
     chrome.screenshot(SHOTS.resolve("23-tokens.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     chrome.eval("document.querySelector('#tokens tr[data-token=\"" + token.getString("id") + "\"] button').click(); 1");
     chrome.eval("document.querySelector('#tokens .confirm-yes').click(); 1");
     awaitTrue(chrome, "!document.querySelector('#tokens tr[data-token=\"" + token.getString("id") + "\"]')");
@@ -364,6 +367,7 @@ class DashboardBrowserTest {
     assertThat(viewer.getBoolean("disabled")).isTrue();
     assertThat(viewer.getBoolean("admin")).isFalse();
     chrome.screenshot(SHOTS.resolve("24-users.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     chrome.viewport(375, 800);
     awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
     chrome.screenshot(SHOTS.resolve("25-users-375.png"));
@@ -375,6 +379,9 @@ class DashboardBrowserTest {
     awaitTrue(chrome, "location.hash.includes('p=" + property + "') && !!document.getElementById('settings-form')");
   }
 
+  /** Every control of the page has a name a screen reader says: a label, or an aria-label. */
+  private static final String ALL_LABELLED = "String([...document.querySelectorAll('main input, main select, main button')]"
+      + ".every(c => (c.labels && c.labels.length > 0) || !!c.getAttribute('aria-label') || (c.tagName === 'BUTTON' && c.textContent.trim() !== '')))";
   private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
   /** The points the main chart plots, as its text alternative lists them: [[date, value], ...]. */
   private static final String CHART_DATA = "JSON.stringify([...document.querySelectorAll('#chart-data tbody tr')]"
