@@ -138,7 +138,7 @@ async function start() {
   if (!who.email) { showLogin(); return; }
   if (who.passwordChangeRequired) { showChangePassword(who.email); return; }
   $('change-password').hidden = true;
-  state.admin = !!who.admin;
+  state.admin = !!who.admin; state.email = who.email;
   // Users are the administrators' page only (the API refuses the others anyway).
   document.querySelector('#tabs a[data-view=users]').hidden = !state.admin;
   const list = await api('GET', '/api/v1/admin/properties');

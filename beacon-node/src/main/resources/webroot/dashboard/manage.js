@@ -251,7 +251,8 @@ function manageAwaitFirstHit(propertyId, box) {
   source.addEventListener('snapshot', (e) => {
     const s = JSON.parse(e.data);
     if (!(s.pageViews > 0 || s.events > 0)) return;
-    const from = [top(s.topCountries), top(s.topDevices)].filter(Boolean).join(' / ') || 'a visitor';
+    // "(not set)" (a country unknown for a local address) says nothing to the reader: left out.
+    const from = [top(s.topCountries), top(s.topDevices)].filter((v) => v && v !== '(not set)').join(' / ') || 'a visitor';
     const at = new Date(s.asOf || Date.now()).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     box.textContent = 'Received ' + (s.pageViews > 0 ? 'a page_view' : 'an event') + ' from ' + from + ' at ' + at;
     box.classList.add('received');
@@ -379,14 +380,16 @@ async function renderUsers(main) {
   const load = async () => {
     const r = await api('GET', '/api/v1/admin/users');
     list.replaceChildren(el('table', { class: 'plain' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Email'), el('th', {}, 'Administrator'), el('th', {}, 'Status'), el('th', {}, 'Actions'))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Email'), el('th', {}, 'Kind'), el('th', {}, 'Status'), el('th', {}, 'Actions'))),
       el('tbody', {}, (r.users || []).map((u) => {
         const path = '/api/v1/admin/users/' + encodeURIComponent(u.email);
         const toggle = el('button', { type: 'button', class: 'secondary', 'data-action': u.disabled ? 'enable' : 'disable' }, u.disabled ? 'Enable' : 'Disable');
         toggle.setAttribute('aria-label', (u.disabled ? 'Enable ' : 'Disable ') + u.email);
         toggle.onclick = () => act(() => api('PATCH', path, { disabled: !u.disabled }), (u.disabled ? 'Enabled ' : 'Disabled ') + u.email + '.');
         // A flex box inside the cell: a cell that is itself one leaves the table's layout.
-        const actions = el('div', { class: 'actions' }, toggle);
+        // Administrators cannot disable or delete themselves (the API refuses it): no such buttons on their own row.
+        const self = u.email === state.email;
+        const actions = el('div', { class: 'actions' }, self ? '' : toggle);
         if (prop) {
           const role = el('select', { 'aria-label': 'Role of ' + u.email + ' on ' + prop.name },
             el('option', { value: 'viewer' }, 'viewer'), el('option', { value: 'admin' }, 'admin'));
@@ -398,9 +401,9 @@ async function renderUsers(main) {
             'Revoked the role of ' + u.email + ' on ' + prop.name + '.');
           actions.append(role, grant, revoke);
         }
-        actions.append(manageConfirmButton('Delete', 'Delete ' + u.email + ' and their tokens?',
+        if (!self) actions.append(manageConfirmButton('Delete', 'Delete ' + u.email + ' and their tokens?',
           () => act(() => api('DELETE', path), 'Deleted ' + u.email + '.'), { class: 'secondary', 'aria-label': 'Delete ' + u.email }));
-        return el('tr', { 'data-user': u.email }, el('td', {}, u.email), el('td', {}, u.admin ? 'yes' : 'no'),
+        return el('tr', { 'data-user': u.email }, el('td', {}, u.email), el('td', {}, u.admin ? 'administrator' : 'user'),
           el('td', { class: 'user-status' }, u.disabled ? 'disabled' : u.passwordChangeRequired ? 'must change password' : 'active'),
           el('td', { class: 'actions-cell' }, actions));
       }))));
