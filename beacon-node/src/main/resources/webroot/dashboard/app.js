@@ -22,7 +22,12 @@ async function api(method, path, body, accept) {
   if (r.status === 401) { showLogin(); throw new Error('not logged in'); }
   if (accept === 'text/csv') return r;
   const json = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error((json.error && json.error.message) || ('HTTP ' + r.status));
+  if (!r.ok) {
+    // The field the API names (error.field) lets a form show the message next to it.
+    const err = new Error((json.error && json.error.message) || ('HTTP ' + r.status));
+    err.field = (json.error && json.error.field) || '';
+    throw err;
+  }
   return json;
 }
 
@@ -74,39 +79,6 @@ function renderRealtime(main) {
   state.closeStream = () => source.close();
 }
 
-async function renderSettings(main) {
-  const p = await api('GET', '/api/v1/admin/properties/' + encodeURIComponent(state.property));
-  const input = (name, value) => el('input', { type: 'text', name, value: value == null ? '' : String(value) });
-  const form = el('form', { class: 'settings' },
-    el('label', {}, 'Name', input('name', p.name)),
-    el('label', {}, 'Time zone', input('timeZone', p.timeZone)),
-    el('label', {}, 'Allowed hostnames (comma-separated)', input('allowedHostnames', (p.allowedHostnames || []).join(', '))),
-    el('label', {}, 'Key events (comma-separated)', input('keyEvents', (p.keyEvents || []).join(', '))),
-    el('label', {}, 'Retention (days)', input('retentionDays', p.retentionDays)),
-    el('label', {}, 'Session timeout (minutes, 5-475)', input('sessionTimeoutMinutes', p.sessionTimeoutMinutes)),
-    el('label', {}, 'Engaged session after (seconds, 10-60)', input('engagedSessionSeconds', p.engagedSessionSeconds)),
-    el('label', {}, 'Plausible domains (comma-separated)', input('plausibleDomains', (p.plausibleDomains || []).join(', '))),
-    el('label', {}, 'Query parameters kept in page URLs (comma-separated; utm_* keeps a prefix, * keeps all, empty strips all)',
-      input('keptQueryParams', (p.keptQueryParams || []).join(', '))),
-    el('button', { type: 'submit' }, 'Save'), el('p', { class: 'muted', id: 'settings-status' }));
-  form.onsubmit = async (ev) => {
-    ev.preventDefault();
-    const f = new FormData(form); const list = (k) => String(f.get(k) || '').split(',').map((s) => s.trim()).filter(Boolean);
-    try {
-      await api('PATCH', '/api/v1/admin/properties/' + encodeURIComponent(state.property), { name: f.get('name'), timeZone: f.get('timeZone'),
-        allowedHostnames: list('allowedHostnames'), keyEvents: list('keyEvents'), retentionDays: f.get('retentionDays') ? Number(f.get('retentionDays')) : undefined,
-        sessionTimeoutMinutes: f.get('sessionTimeoutMinutes') ? Number(f.get('sessionTimeoutMinutes')) : null,
-        engagedSessionSeconds: f.get('engagedSessionSeconds') ? Number(f.get('engagedSessionSeconds')) : null,
-        plausibleDomains: list('plausibleDomains'),
-        // Sent only when edited: a property on the default list keeps following it.
-        ...(list('keptQueryParams').join(',') !== (p.keptQueryParams || []).join(',') ? { keptQueryParams: list('keptQueryParams') } : {}) });
-      // Session settings apply to history: past days are being rebuilt.
-      $('settings-status').textContent = 'Saved.';
-    } catch (e) { $('settings-status').textContent = e.message; }
-  };
-  main.append(card('Tracking snippet', true, el('pre', { class: 'snippet' }, p.snippet)), card('Property settings', true, form));
-}
-
 async function render() {
   state.charts.forEach((c) => c.dispose()); state.charts = [];
   if (state.closeStream) { state.closeStream(); state.closeStream = null; }
@@ -119,12 +91,23 @@ async function render() {
   const main = $('view'); main.replaceChildren(); main.className = '';
   // A render still awaiting an answer sees a newer one started and appends nothing more.
   main.dataset.render = String((Number(main.dataset.render) || 0) + 1);
-  if (!state.property) { main.append(card('No property yet', true, el('p', { class: 'empty' }, 'Create one with bin/beacon property create, or ask an administrator.'))); return; }
+  // Pages of the account and the installation, not of one property (manage.js).
+  const own = { 'new-property': renderNewProperty, account: renderAccount, users: renderUsers };
+  if (Object.prototype.hasOwnProperty.call(own, state.view)) {
+    try { await own[state.view](main); } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
+    return;
+  }
+  if (!state.property) {
+    const create = el('button', { type: 'button', id: 'first-property' }, 'New property');
+    create.onclick = () => { state.view = 'new-property'; go(); };
+    main.append(card('No property yet', true, el('p', { class: 'empty' }, 'Create the first one, or ask an administrator for a role on one.'), create));
+    return;
+  }
   if (dated && !periods()) { main.append(card('Custom range', true, el('p', { class: 'empty' }, 'Pick a start and an end date (the start first).'))); return; }
   try {
     if (state.view === 'overview') await renderOverview(main);
     else if (state.view === 'realtime') renderRealtime(main);
-    else if (state.view === 'settings') await renderSettings(main);
+    else if (state.view === 'settings') await renderPropertySettings(main);
     else if (Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view)) await renderReports(main, state.view);
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }
@@ -155,6 +138,9 @@ async function start() {
   if (!who.email) { showLogin(); return; }
   if (who.passwordChangeRequired) { showChangePassword(who.email); return; }
   $('change-password').hidden = true;
+  state.admin = !!who.admin; state.email = who.email;
+  // Users are the administrators' page only (the API refuses the others anyway).
+  document.querySelector('#tabs a[data-view=users]').hidden = !state.admin;
   const list = await api('GET', '/api/v1/admin/properties');
   $('login').hidden = true; $('app').hidden = false;
   $('property').replaceChildren(...list.properties.map((p) => el('option', { value: p.propertyId }, p.name + ' (' + p.propertyId + ')')));

@@ -250,6 +250,8 @@ class DashboardBrowserTest {
         awaitTrue(chrome, "(document.querySelector('pre.snippet') || {}).textContent?.includes('" + property + "')");
         assertThat(chrome.eval("String(document.getElementById('datebar').hidden)")).isEqualTo("true");
         chrome.screenshot(SHOTS.resolve("07-settings.png"));
+
+        manage(chrome, admin, node, property);
         chrome.viewport(390, 800);
         chrome.eval("document.querySelector('a[data-view=overview]').click(); 1");
         awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 9 && !document.getElementById('datebar').hidden");
@@ -260,6 +262,126 @@ class DashboardBrowserTest {
     }
   }
 
+  /**
+   * Management in the dashboard: a new property from the form, its setup snippets and its first hit seen live; its
+   * settings (time zone, a key event) saved and read back from the API; the api secret rotated; an API token created
+   * and revoked; a user created and disabled. Leaves the dashboard on {@code property}'s settings.
+   */
+  private static void manage(HeadlessChromium chrome, Dashboard admin, NodeProcess node, String property) throws Exception {
+    chrome.eval("document.querySelector('a[data-view=\"new-property\"]').click(); 1");
+    awaitTrue(chrome, "!!document.getElementById('new-property-form')");
+    chrome.eval("document.getElementById('new-name').value = 'Shop';"
+        + "document.getElementById('new-domain').value = 'https://Shop.example/';"
+        + "document.getElementById('new-timeZone').value = 'UTC';"
+        + "document.getElementById('new-keyEvents').value = 'sign_up';"
+        + "document.getElementById('new-property-form').requestSubmit(); 1");
+    awaitTrue(chrome, "document.querySelectorAll('#new-setup [data-setup]').length === 4");
+    String shop = chrome.eval("document.getElementById('property').value");
+    assertThat(shop).startsWith("B-").isNotEqualTo(property);
+    JsonObject created = new JsonObject(admin.get("/api/v1/admin/properties/" + shop).body());
+    assertThat(created.getString("name")).isEqualTo("Shop");
+    assertThat(created.getJsonArray("allowedHostnames")).isEqualTo(new JsonArray().add("shop.example"));
+    assertThat(created.getJsonArray("keyEvents")).isEqualTo(new JsonArray().add("sign_up"));
+    assertThat(chrome.eval("document.querySelector('[data-setup=beacon] pre').textContent")).contains("data-property=\"" + shop + "\"");
+    assertThat(chrome.eval("document.querySelector('[data-setup=gtag] pre').textContent")).contains("transport_url");
+    assertThat(chrome.eval("document.querySelector('[data-setup=mp] pre').textContent"))
+        .contains("/mp/collect?measurement_id=" + shop + "&api_secret=" + created.getString("apiSecret"));
+    assertThat(chrome.eval("document.querySelector('[data-setup=plausible] pre').textContent"))
+        .contains("data-domain=\"shop.example\"").contains("/api/event\"");
+    awaitTrue(chrome, "document.getElementById('first-hit').textContent === 'Waiting for the first hit…'");
+    chrome.screenshot(SHOTS.resolve("21-new-property.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
+    // The tracker's wire format; sent again each second until seen, as the collector learns of the new property
+    // within its refresh interval.
+    await("the first hit, live").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+      HttpResponse<String> hit = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.collectorPort
+          + "/g/collect?v=2&tid=" + shop + "&cid=shop." + UUID.randomUUID() + "&en=page_view&_rid=" + UUID.randomUUID()
+          + "&dl=" + URLEncoder.encode("https://shop.example/", StandardCharsets.UTF_8)))
+          .POST(HttpRequest.BodyPublishers.noBody()).header("Content-Type", "text/plain")
+          .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+              + " Chrome/131.0.0.0 Safari/537.36").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(hit.statusCode()).as(hit.body()).isEqualTo(204);
+      return "true".equals(chrome.eval("String(document.getElementById('first-hit').textContent.startsWith('Received a page_view from '))"));
+    });
+    assertThat(chrome.eval("document.getElementById('first-hit').textContent")).matches("Received a page_view from .+ at \\d\\d:\\d\\d");
+    chrome.screenshot(SHOTS.resolve("22-first-hit.png"));
+
+    // Settings of the new property: another time zone and one more key event, saved and read back from the API.
+    chrome.eval("document.querySelector('a[data-view=settings]').click(); 1");
+    awaitTrue(chrome, "!!document.getElementById('settings-form') && location.hash.includes('p=" + shop + "')");
+    chrome.eval("document.getElementById('set-timeZone').value = 'Europe/Berlin';"
+        + "document.getElementById('set-keyEvents').value = 'purchase'; document.getElementById('set-keyEvents-add').click();"
+        + "document.getElementById('settings-form').requestSubmit(); 1");
+    awaitTrue(chrome, "document.getElementById('settings-status').textContent.startsWith('Saved.')");
+    JsonObject saved = new JsonObject(admin.get("/api/v1/admin/properties/" + shop).body());
+    assertThat(saved.getString("timeZone")).isEqualTo("Europe/Berlin");
+    assertThat(saved.getJsonArray("keyEvents").getList()).containsExactlyInAnyOrder("sign_up", "purchase");
+    assertThat(saved.getString("name")).isEqualTo("Shop");
+    chrome.screenshot(SHOTS.resolve("20-settings-1280.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
+    // A value out of range is shown next to its field (checked before sending, so no failed request is logged).
+    chrome.eval("document.getElementById('set-engagedSessionSeconds').value = '5';"
+        + "document.getElementById('settings-form').requestSubmit(); 1");
+    awaitTrue(chrome, "document.getElementById('set-engagedSessionSeconds-error').textContent !== ''");
+    chrome.eval("document.getElementById('set-engagedSessionSeconds').value = '" + saved.getInteger("engagedSessionSeconds") + "'; 1");
+
+    // The api secret: masked, then rotated after the in-page confirmation.
+    assertThat(chrome.eval("document.getElementById('api-secret').textContent")).doesNotContain(saved.getString("apiSecret"));
+    chrome.eval("document.getElementById('secret-rotate').click(); 1");
+    chrome.eval("document.querySelector('.confirm-yes').click(); 1");
+    awaitTrue(chrome, "document.getElementById('secret-status').textContent.startsWith('Rotated')");
+    String rotated = new JsonObject(admin.get("/api/v1/admin/properties/" + shop).body()).getString("apiSecret");
+    assertThat(rotated).isNotBlank().isNotEqualTo(saved.getString("apiSecret"));
+    chrome.eval("document.getElementById('secret-show').click(); 1");
+    assertThat(chrome.eval("document.getElementById('api-secret').textContent")).isEqualTo(rotated);
+
+    // Account: an API token created (shown once) and revoked.
+    chrome.eval("document.querySelector('a[data-view=account]').click(); 1");
+    awaitTrue(chrome, "!!document.getElementById('token-form') && !!document.querySelector('#tokens table, #tokens .empty')");
+    chrome.eval("document.getElementById('token-name').value = 'ui token'; document.getElementById('token-scope').value = 'read';"
+        + "document.getElementById('token-form').requestSubmit(); 1");
+    awaitTrue(chrome, "(document.getElementById('token-value') || {}).textContent?.startsWith('bk_')"
+        + " && [...document.querySelectorAll('#tokens td')].some(td => td.textContent === 'ui token')");
+    JsonArray tokens = new JsonObject(admin.get("/api/v1/tokens").body()).getJsonArray("tokens");
+    JsonObject token = tokens.stream().map(JsonObject.class::cast).filter(t -> "ui token".equals(t.getString("name"))).findFirst().orElseThrow();
+    assertThat(token.getString("scope")).isEqualTo("read");
+    chrome.screenshot(SHOTS.resolve("23-tokens.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
+    chrome.eval("document.querySelector('#tokens tr[data-token=\"" + token.getString("id") + "\"] button').click(); 1");
+    chrome.eval("document.querySelector('#tokens .confirm-yes').click(); 1");
+    awaitTrue(chrome, "!document.querySelector('#tokens tr[data-token=\"" + token.getString("id") + "\"]')");
+    assertThat(new JsonObject(admin.get("/api/v1/tokens").body()).getJsonArray("tokens").stream().map(JsonObject.class::cast)
+        .noneMatch(t -> "ui token".equals(t.getString("name")))).isTrue();
+
+    // Users: one created, then disabled.
+    chrome.eval("document.querySelector('a[data-view=users]').click(); 1");
+    awaitTrue(chrome, "!!document.querySelector('#users table')");
+    chrome.eval("document.getElementById('user-email').value = 'viewer@example.com';"
+        + "document.getElementById('user-password').value = 'a long viewer password';"
+        + "document.getElementById('user-form').requestSubmit(); 1");
+    awaitTrue(chrome, "!!document.querySelector('#users tr[data-user=\"viewer@example.com\"] [data-action=disable]')");
+    chrome.eval("document.querySelector('#users tr[data-user=\"viewer@example.com\"] [data-action=disable]').click(); 1");
+    awaitTrue(chrome, "document.querySelector('#users tr[data-user=\"viewer@example.com\"] .user-status')?.textContent === 'disabled'");
+    JsonObject viewer = new JsonObject(admin.get("/api/v1/admin/users").body()).getJsonArray("users").stream()
+        .map(JsonObject.class::cast).filter(u -> "viewer@example.com".equals(u.getString("email"))).findFirst().orElseThrow();
+    assertThat(viewer.getBoolean("disabled")).isTrue();
+    assertThat(viewer.getBoolean("admin")).isFalse();
+    chrome.screenshot(SHOTS.resolve("24-users.png"));
+    assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
+    chrome.viewport(375, 800);
+    awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
+    chrome.screenshot(SHOTS.resolve("25-users-375.png"));
+    chrome.viewport(1280, 900);
+
+    // Back to the seeded property.
+    chrome.eval("{ const s = document.getElementById('property'); s.value = '" + property + "'; s.dispatchEvent(new Event('change')); } 1");
+    chrome.eval("document.querySelector('a[data-view=settings]').click(); 1");
+    awaitTrue(chrome, "location.hash.includes('p=" + property + "') && !!document.getElementById('settings-form')");
+  }
+
+  /** Every control of the page has a name a screen reader says: a label, or an aria-label. */
+  private static final String ALL_LABELLED = "String([...document.querySelectorAll('main input, main select, main button')]"
+      + ".every(c => (c.labels && c.labels.length > 0) || !!c.getAttribute('aria-label') || (c.tagName === 'BUTTON' && c.textContent.trim() !== '')))";
   private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
   /** The points the main chart plots, as its text alternative lists them: [[date, value], ...]. */
   private static final String CHART_DATA = "JSON.stringify([...document.querySelectorAll('#chart-data tbody tr')]"
