@@ -433,6 +433,12 @@ class SparkAggregationTest {
       admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
           org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))))
           .all().get(60, TimeUnit.SECONDS);
+      // Produce only once every partition has its leader: an idempotent producer's first batches to a partition
+      // still being set up were refused (NOT_LEADER_OR_FOLLOWER), and the batches behind them then failed with
+      // OUT_OF_ORDER_SEQUENCE_NUMBER until they expired (seen: half the records of a test lost).
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+              .partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
     }
   }
 
@@ -472,10 +478,14 @@ class SparkAggregationTest {
   private static void produceRaw(String topic, List<byte[]> values) throws Exception {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
         new ByteArraySerializer())) {
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
       for (byte[] value : values) {
-        producer.send(new ProducerRecord<>(topic, "bad", value));
+        sent.add(producer.send(new ProducerRecord<>(topic, "bad", value)));
       }
       producer.flush();
+      for (var f : sent) {
+        f.get(30, TimeUnit.SECONDS);
+      }
     }
   }
 
@@ -522,10 +532,14 @@ class SparkAggregationTest {
   private static void produce(String topic, List<Hit> hits) throws Exception {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
         new ByteArraySerializer())) {
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
       for (Hit hit : hits) {
-        producer.send(new ProducerRecord<>(topic, hit.kafkaKey(), HitCodec.encode(hit)));
+        sent.add(producer.send(new ProducerRecord<>(topic, hit.kafkaKey(), HitCodec.encode(hit))));
       }
       producer.flush();
+      for (var f : sent) {
+        f.get(30, TimeUnit.SECONDS); // a record Kafka did not take fails the test here, not as a wrong count later
+      }
     }
   }
 
