@@ -376,18 +376,15 @@ final class StoreAuth {
     Instant start = Instant.now();
     List<String> setup = statements(home.resolve(CASSANDRA_SETUP));
     List<String> roles = statements(home.resolve(CASSANDRA_ROLES));
-    CqlSession session = null;
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-    // The nodes create the default superuser superuser_setup_delay_ms (10 s) after they join.
-    while (session == null) {
-      try {
-        session = cql(contactPoints).withAuthCredentials("cassandra", "cassandra").build();
-      } catch (AllNodesFailedException e) {
-        if (Instant.now().isAfter(deadline)) {
-          throw new LocalStackException("Cassandra: the default superuser never answered: " + e.getMessage(), e);
-        }
-        sleepQuietly();
-      }
+    CqlSession session;
+    try {
+      // The nodes create the default superuser superuser_setup_delay_ms (10 s) after they join.
+      session = org.awaitility.Awaitility.await("Cassandra's default superuser").atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofSeconds(2)).ignoreExceptionsInstanceOf(AllNodesFailedException.class)
+          .until(() -> cql(contactPoints).withAuthCredentials("cassandra", "cassandra").build(),
+              java.util.Objects::nonNull);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new LocalStackException("Cassandra: the default superuser never answered within 3 minutes", e);
     }
     try (CqlSession s = session) {
       for (String statement : setup) {
@@ -402,15 +399,6 @@ final class StoreAuth {
     }
     say.accept(String.format("auth: Cassandra: system_auth at RF 3, %s instead of cassandra/cassandra, roles of %s "
         + "(%.1f s)", CASSANDRA_ADMIN, CASSANDRA_ROLES, Duration.between(start, Instant.now()).toMillis() / 1000.0));
-  }
-
-  private static void sleepQuietly() {
-    try {
-      Thread.sleep(2_000); // a retry's pause: Cassandra's own delay, nothing a test asserts on
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LocalStackException("interrupted", e);
-    }
   }
 
   /** A CQL file's statements with {@code ${secret}} filled in (comments dropped). */
