@@ -188,8 +188,8 @@ final class BatchAggregator {
    * Cassandra does not answer, the zones of the previous batch are used (the writes retry on their own).
    */
   private Map<String, String> loadZones() {
-    Map<String, String> zones = new HashMap<>();
-    try {
+    lastZones = readOrPrevious("property time zones", lastZones, () -> {
+      Map<String, String> zones = new HashMap<>();
       CqlSession session = Clients.cassandra(config);
       for (Row row : session.execute(PropertiesTable.selectZones(config.keyspace))) {
         PropertyRecord p = PropertyRecord.from(row);
@@ -197,15 +197,32 @@ final class BatchAggregator {
           zones.put(p.propertyId(), p.timeZone());
         }
       }
-    } catch (RuntimeException e) {
-      if (lastZones == null) {
-        throw e;
-      }
-      LOG.warn("reading property time zones failed ({}); using those of the previous batch", e.toString());
-      return lastZones;
+      return zones;
+    });
+    return lastZones;
+  }
+
+  /**
+   * One read of a table every batch needs. Once a batch has read it, a failed read falls back to that batch's
+   * answer; the first batch after a start has none, so it retries with backoff for {@code --write-retry-timeout}
+   * (a job started while Cassandra restarts waits for it, as its writes would) before failing the batch.
+   */
+  private <T> T readOrPrevious(String what, T previous, java.util.function.Supplier<T> read) {
+    if (previous == null) {
+      return dev.failsafe.Failsafe.with(dev.failsafe.RetryPolicy.<T>builder().handle(RuntimeException.class)
+              .withBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5))
+              .withMaxDuration(config.writeRetryTimeout).withMaxRetries(-1)
+              .onRetryScheduled(e -> LOG.warn("reading {} failed (attempt {}), retrying in {} ms: {}", what,
+                  e.getAttemptCount(), e.getDelay().toMillis(), String.valueOf(e.getLastException())))
+              .build())
+          .get(read::get);
     }
-    lastZones = zones;
-    return zones;
+    try {
+      return read.get();
+    } catch (RuntimeException e) {
+      LOG.warn("reading {} failed ({}); using those of the previous batch", what, e.toString());
+      return previous;
+    }
   }
 
   /**
@@ -214,9 +231,9 @@ final class BatchAggregator {
    * previous batch (an erasure is recorded before any of its deletions, and its rebuild of the aggregates follows).
    */
   private Map<String, Long> loadTombstones() {
-    Map<String, Long> tombstones = new HashMap<>();
-    long since = System.currentTimeMillis() - ErasuresTable.REPLAY_HORIZON.toMillis();
-    try {
+    lastTombstones = readOrPrevious("erasure tombstones", lastTombstones, () -> {
+      Map<String, Long> tombstones = new HashMap<>();
+      long since = System.currentTimeMillis() - ErasuresTable.REPLAY_HORIZON.toMillis();
       CqlSession session = Clients.cassandra(config);
       for (Row row : session.execute(ErasuresTable.selectAll(config.keyspace))) {
         ErasuresTable.Tombstone t = ErasuresTable.from(row);
@@ -225,15 +242,9 @@ final class BatchAggregator {
           tombstones.merge(ErasuresTable.key(t.propertyId(), t.idKind(), t.id()), at, Math::max);
         }
       }
-    } catch (RuntimeException e) {
-      if (lastTombstones == null) {
-        throw e;
-      }
-      LOG.warn("reading erasure tombstones failed ({}); using those of the previous batch", e.toString());
-      return lastTombstones;
-    }
-    lastTombstones = tombstones;
-    return tombstones;
+      return tombstones;
+    });
+    return lastTombstones;
   }
 
   private static Iterator<Tuple2<BucketKey, byte[]>> aggregatePartition(JobConfig cfg, Map<String, String> zoneIds,
