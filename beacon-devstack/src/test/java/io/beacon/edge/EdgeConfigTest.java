@@ -254,6 +254,13 @@ class EdgeConfigTest {
     }
     assertThat(Sh.run(List.of("npm", "run", "-s", "check", "--prefix", check.toString()), Map.of()))
         .contains("schema check passed");
+    // The types checked are those of the Grafana compose runs: the image's tag is the schema package's version.
+    ObjectMapper json = new ObjectMapper();
+    String schema = json.readTree(check.resolve("package.json").toFile())
+        .path("devDependencies").path("@grafana/schema").asText();
+    String image = new ObjectMapper(new YAMLFactory()).readTree(HOME.resolve("docker-compose.yml").toFile())
+        .path("services").path("grafana").path("image").asText();
+    assertThat(image).isEqualTo("grafana/grafana:" + schema);
   }
 
   private static Map<String, String> exampleEnv() throws IOException {

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * Vert.x: threads, timers, event-bus addresses and lifecycle.
  */
 public final class BridgeVerticle extends VerticleBase {
+  /** The tombstones read from {@code erasures} at start. */
+  private List<ErasuresTable.Tombstone> recorded = List.of();
   private static final Logger LOG = LoggerFactory.getLogger(BridgeVerticle.class);
   private final NodeContext ctx;
   private final List<Gauge> gauges = new ArrayList<>();
@@ -68,7 +70,8 @@ public final class BridgeVerticle extends VerticleBase {
     }).compose(gate -> ctx.clients().cassandra().executeWithFullFetch(ErasuresTable.selectAll(null))
         .compose(rows -> vertx.executeBlocking(() -> {
           // Before the raw consumer starts: a replay must meet every recent erasure.
-          tombstones.load(rows.stream().map(ErasuresTable::from).toList(), java.time.Instant.now());
+          recorded = rows.stream().map(ErasuresTable::from).toList();
+          tombstones.load(recorded, java.time.Instant.now());
           return gate;
         }))).compose(gate -> {
       rawHealth = new ConsumerHealth(vertx, "bridge-raw-" + id, System::currentTimeMillis);
@@ -87,6 +90,9 @@ public final class BridgeVerticle extends VerticleBase {
       erasure.recover().onFailure(e -> LOG.warn("Could not restore rows of an interrupted erasure: {}", e.toString()));
       PersonErasure persons = new PersonErasure(vertx, erasure, () -> ctx.clients().cassandra(), tombstones,
           ctx.ignite());
+      // Tombstones recorded before recent_erasures existed (an upgrade): the Spark job reads that table only.
+      persons.fileRecent(recorded).onFailure(e -> LOG.warn("Could not file recent erasure tombstones for the Spark job: {}",
+          e.toString()));
       MessageConsumer<JsonObject> erasures = RawErasureContract.CONTRACT.serve(vertx, request ->
           persons.erase(request).recover(e -> Future.failedFuture(new BusFailure(
               e instanceof IllegalArgumentException ? 400 : e instanceof RawErasure.ErasureBusyException ? 409 : 500,

@@ -77,6 +77,7 @@ public final class PersonErasure {
         target.id(), at);
     LOG.info("Erasure of a {} of property {} requested", target.kind().field(), target.propertyId());
     return rows(ErasuresTable.insert(), ErasuresTable.insertValues(tombstone, request.requestedBy()))
+        .compose(v -> rows(ErasuresTable.insertRecent(), ErasuresTable.insertRecentValues(tombstone, at)))
         .compose(v -> vertx.executeBlocking(() -> {
           tombstones.add(tombstone);
           return null;
@@ -89,6 +90,23 @@ public final class PersonErasure {
                         erased.rowsErased(), erased.partitions(), firstVisits, reports, at.toString(), history)))))
         .onSuccess(r -> LOG.info("Erasure of a {} of property {} done: {} raw rows, {} first visits, {} reports",
             target.kind().field(), target.propertyId(), r.rowsErased(), r.firstVisitsDeleted(), r.reportsDropped()));
+  }
+
+  /**
+   * Files the tombstones still within the replay horizon in {@code recent_erasures} (idempotent; the rows keep their
+   * erasure time, so their expiry is that of a tombstone written then): tombstones recorded before that table existed
+   * reach the Spark job too. Called once the bridge has read {@code erasures} at its start.
+   */
+  public Future<Void> fileRecent(List<ErasuresTable.Tombstone> all) {
+    Instant now = Instant.now();
+    Future<Void> chain = Future.succeededFuture();
+    for (ErasuresTable.Tombstone t : all) {
+      Object[] values = ErasuresTable.insertRecentValues(t, now);
+      if (values != null) {
+        chain = chain.compose(v -> rows(ErasuresTable.insertRecent(), values).mapEmpty());
+      }
+    }
+    return chain;
   }
 
   /** Runs a statement, prepared once per node, with its values bound; completes with every row. */

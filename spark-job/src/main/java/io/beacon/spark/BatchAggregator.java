@@ -235,7 +235,9 @@ final class BatchAggregator {
       Map<String, Long> tombstones = new HashMap<>();
       long since = System.currentTimeMillis() - ErasuresTable.REPLAY_HORIZON.toMillis();
       CqlSession session = Clients.cassandra(config);
-      for (Row row : session.execute(ErasuresTable.selectAll(config.keyspace))) {
+      // recent_erasures, not erasures: a read bounded by the last days' erasures, not by every one ever made.
+      for (Row row : session.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+          ErasuresTable.selectRecent(config.keyspace), ErasuresTable.recentDays(java.time.Instant.now())))) {
         ErasuresTable.Tombstone t = ErasuresTable.from(row);
         long at = t.erasedAt().toEpochMilli();
         if (at > since) {
