@@ -50,6 +50,7 @@ final class CassandraServer extends ServerProcess {
 
   private final int cqlPort;
   private final int storagePort;
+  private final int metricsPort = JmxExporter.freePort();
   private final boolean durable;
   /** 127.0.0.1 for the single node; 127.0.0.N for node N of a cluster. */
   private final String address;
@@ -99,6 +100,11 @@ final class CassandraServer extends ServerProcess {
   CassandraServer withAuth() {
     this.auth = true;
     return this;
+  }
+
+  /** Where the node's JMX exporter serves its metrics (127.0.0.1, {@code deploy/jmx-exporter/cassandra.yml}). */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** "address:port" of the CQL native transport. */
@@ -188,6 +194,8 @@ final class CassandraServer extends ServerProcess {
         "-Dcassandra.logdir=" + h.resolve("logs"),
         "-Dlogback.configurationFile=" + conf().resolve("logback.xml").toUri(),
         "-Djdk.attach.allowAttachSelf=true",
+        JmxExporter.agentOption(beaconHome(), logFile().resolveSibling(name() + "-jmx-exporter.log"), metricsPort,
+            "cassandra.yml"),
         "-Dcassandra.skip_wait_for_gossip_to_settle=0"));
     if (cluster == null) {
       // Single node: there is no gossip or ring to wait for.

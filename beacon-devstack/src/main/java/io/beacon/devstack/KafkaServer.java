@@ -28,6 +28,7 @@ final class KafkaServer extends ServerProcess {
 
   private final int port;
   private final int controllerPort;
+  private final int metricsPort = JmxExporter.freePort();
   /** Null for the single-node server; for a cluster node, its place in the cluster. */
   private final ClusterNode cluster;
 
@@ -96,6 +97,11 @@ final class KafkaServer extends ServerProcess {
     this.port = port;
     this.controllerPort = controllerPort;
     this.cluster = null;
+  }
+
+  /** Where the broker's JMX exporter serves its metrics (127.0.0.1, {@code deploy/jmx-exporter/kafka.yml}). */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** Node {@code node.nodeId()} of a cluster: "kafka-N", home {@code <runDir>/kafka-N}, log {@code <logs>/kafka-N.log}. */
@@ -318,16 +324,18 @@ final class KafkaServer extends ServerProcess {
 
   @Override
   protected List<String> jvmOptions() {
+    String agent = JmxExporter.agentOption(beaconHome(), logFile().resolveSibling(name() + "-jmx-exporter.log"),
+        metricsPort, "kafka.yml");
     if (cluster != null) {
       return List.of(
           "-Xms128m", "-Xmx256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
           "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
-          "-Dlog4j2.configurationFile=" + log4jConfig().toUri());
+          "-Dlog4j2.configurationFile=" + log4jConfig().toUri(), agent);
     }
     return List.of(
         "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
         "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
-        "-Dlog4j2.configurationFile=" + log4jConfig().toUri());
+        "-Dlog4j2.configurationFile=" + log4jConfig().toUri(), agent);
   }
 
   @Override

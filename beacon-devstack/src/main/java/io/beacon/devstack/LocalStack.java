@@ -235,6 +235,18 @@ public final class LocalStack implements AutoCloseable {
     return dataDir;
   }
 
+  /**
+   * The stores' Prometheus endpoints ("127.0.0.1:port", path /metrics) by scrape job as prometheus/prometheus.yml
+   * names them: Kafka's and Cassandra's JMX exporter agents, QuestDB's own.
+   */
+  public Map<String, String> storeMetrics() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("kafka", "127.0.0.1:" + kafka.metricsPort());
+    out.put("cassandra", "127.0.0.1:" + cassandra.metricsPort());
+    out.put("questdb", "127.0.0.1:" + questdb.metricsPort());
+    return out;
+  }
+
   public ServerProcess kafka() {
     return kafka;
   }

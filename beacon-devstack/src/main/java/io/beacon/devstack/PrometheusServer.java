@@ -27,7 +27,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 final class PrometheusServer extends NativeServer {
   static final int PORT = 19090;
-  private static final List<String> JOBS = List.of("beacon", "haproxy", "spark", "prometheus");
+  private static final List<String> JOBS = List.of("beacon", "haproxy", "spark", "kafka", "cassandra", "questdb", "node",
+      "prometheus");
 
   private final Path source;
   private final Map<String, List<String>> targets;

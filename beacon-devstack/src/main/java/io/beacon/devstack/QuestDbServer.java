@@ -20,6 +20,7 @@ final class QuestDbServer extends ServerProcess {
 
   private final int httpPort;
   private final int pgPort;
+  private final int metricsPort = JmxExporter.freePort();
   /** Null: QuestDB's defaults (PG admin/quest, HTTP without authentication), as the local stack runs it. */
   private volatile String[] credentials;
 
@@ -58,6 +59,11 @@ final class QuestDbServer extends ServerProcess {
     return "http://127.0.0.1:" + httpPort;
   }
 
+  /** Where QuestDB serves its Prometheus metrics (its "min" HTTP server, 127.0.0.1). */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
   @Override
   protected void prepare(String classpath) throws IOException {
     Files.createDirectories(home()); // QuestDB refuses a root dir that does not exist
@@ -86,11 +92,14 @@ final class QuestDbServer extends ServerProcess {
     Map<String, String> env = new LinkedHashMap<>(Map.of(
         "QDB_HTTP_NET_BIND_TO", "127.0.0.1:" + httpPort,
         "QDB_PG_NET_BIND_TO", "127.0.0.1:" + pgPort,
-        // Beacon writes over ILP/HTTP; the TCP/UDP line listeners and the "min" health server would only
-        // take more fixed ports (9009, 9003) and clash between parallel stacks.
+        // Beacon writes over ILP/HTTP; the TCP/UDP line listeners would only take more fixed ports (9009).
         "QDB_LINE_TCP_ENABLED", "false",
         "QDB_LINE_UDP_ENABLED", "false",
-        "QDB_HTTP_MIN_ENABLED", "false",
+        // The "min" server serves /metrics (Prometheus) on a port of its own, as in the compose file; its health
+        // and metrics carry no data, so Prometheus scrapes them without the database's credentials.
+        "QDB_HTTP_MIN_NET_BIND_TO", "127.0.0.1:" + metricsPort,
+        "QDB_METRICS_ENABLED", "true",
+        "QDB_HTTP_HEALTH_CHECK_AUTHENTICATION_REQUIRED", "false",
         "QDB_TELEMETRY_ENABLED", "false"));
     env.putAll(IDLE_QUIETLY);
     String[] c = credentials;

@@ -131,6 +131,7 @@ public final class Rehearsal implements Callable<Integer> {
   private Edge edge;
   private SparkCluster spark;
   private PrometheusServer prometheus;
+  private NodeExporterServer nodeExporter;
   private final List<ServerProcess> all = new ArrayList<>();
   private final Map<String, Duration> readyAt = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
@@ -245,6 +246,12 @@ public final class Rehearsal implements Callable<Integer> {
     scrape.put("haproxy", edgeServers.haproxy().stream()
         .map(h -> URI.create(h.metricsUrl()).getHost() + ":" + URI.create(h.metricsUrl()).getPort()).toList());
     scrape.put("spark", spark == null ? List.of() : List.of("127.0.0.1:" + SparkCluster.METRICS_PORT));
+    scrape.put("kafka", kafka.stream().map(k -> "127.0.0.1:" + k.metricsPort()).toList());
+    scrape.put("cassandra", cassandra.stream().map(c -> "127.0.0.1:" + c.metricsPort()).toList());
+    scrape.put("questdb", List.of("127.0.0.1:" + questdb.metricsPort()));
+    NodeExporterServer nodeExporter = new NodeExporterServer(home, run, logs);
+    this.nodeExporter = nodeExporter;
+    scrape.put("node", List.of(nodeExporter.target()));
     scrape.put("prometheus", List.of("127.0.0.1:" + PrometheusServer.PORT));
     PrometheusServer prometheus = new PrometheusServer(home, run, logs, scrape);
     this.prometheus = prometheus;
@@ -294,6 +301,7 @@ public final class Rehearsal implements Callable<Integer> {
       CompletableFuture<Void> edgeReady = CompletableFuture.runAsync(() -> {
         edgeServers.haproxy().forEach(this::startAndAwait);
         edgeServers.keepalived().forEach(this::startAndAwait);
+        startAndAwait(nodeExporter);
         startAndAwait(prometheus);
       }, starters);
       // The job's jar and the Spark home (links to the jars the job's build resolved) while the stores start.
@@ -409,6 +417,7 @@ public final class Rehearsal implements Callable<Integer> {
       servers.add(questdb);
       servers.addAll(edgeServers.haproxy());
       servers.add(prometheus);
+      servers.add(nodeExporter);
       ChildProcesses.stopAll(servers);
       network.remove();
       if (partitions != null) {

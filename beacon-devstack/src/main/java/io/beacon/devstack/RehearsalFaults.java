@@ -262,6 +262,7 @@ final class RehearsalFaults {
             + "distinct) = Cassandra %d+%d bots = runReport %d humans (of %d): %s, settled %.1f s after the traffic",
         fault.name(), acked, c.kafkaDistinct, c.kafkaRecords, c.questdbRows, c.questdbDistinct, c.cassandraEvents,
         c.cassandraBots, c.reportEvents, ackedHumans, r.identity() ? "HOLDS" : "BROKEN", settle));
+    c.copiesThatDiffer().forEach(d -> say.accept("fault " + fault.name() + ": Kafka copies of one request differ: " + d));
     return r;
   }
 
@@ -462,13 +463,19 @@ final class RehearsalFaults {
     return all;
   }
 
+  /**
+   * @param copiesThatDiffer request ids whose Kafka copies are not the same hit to the raw store's upsert key
+   *     (client id, event time), with what differs: what the raw store would keep twice
+   */
   private record Counts(long kafkaRecords, long kafkaDistinct, long questdbRows, long questdbDistinct,
-                        long cassandraEvents, long cassandraBots, long reportEvents) {
+                        long cassandraEvents, long cassandraBots, long reportEvents, List<String> copiesThatDiffer) {
   }
 
   private Counts measure(String property, Map<TopicPartition, Long> from) throws Exception {
     long records = 0;
     Set<String> ids = new HashSet<>();
+    Map<String, Hit> firstCopy = new HashMap<>();
+    List<String> differ = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = consumer()) {
       consumer.assign(from.keySet());
       from.forEach(consumer::seek);
@@ -479,6 +486,14 @@ final class RehearsalFaults {
           if (property.equals(h.propertyId())) {
             records++;
             ids.add(h.requestId());
+            Hit seen = firstCopy.putIfAbsent(h.requestId(), h);
+            if (seen != null && (!java.util.Objects.equals(seen.clientId(), h.clientId()) || seen.ts() != h.ts())) {
+              // Synthetic load-generator ids; the values of client ids stay out of the report all the same.
+              differ.add(String.format("%s at %s offset %d: client id %s, event time %d vs %d ms, received %d vs %d ms",
+                  h.requestId(), r.topic() + "-" + r.partition(), r.offset(),
+                  java.util.Objects.equals(seen.clientId(), h.clientId()) ? "same" : "DIFFERS", seen.ts(), h.ts(),
+                  seen.receivedAt(), h.receivedAt()));
+            }
           }
         }
       }
@@ -504,7 +519,7 @@ final class RehearsalFaults {
       }
     }
     long report = dashboard.eventCount(property);
-    return new Counts(records, ids.size(), rows, distinct, events, bots, report);
+    return new Counts(records, ids.size(), rows, distinct, events, bots, report, differ);
   }
 
   /** The report: a table per fault, as docs/rehearsal.md shows it. */

@@ -16,6 +16,34 @@ import org.junit.jupiter.api.io.TempDir;
 class ComposeNodesTest {
   private static final Path COMPOSE = Path.of("docker-compose.yml");
 
+  /**
+   * A service starts once what it needs serves, not merely once its container started: every dependency names its
+   * condition, and one waiting for a healthy service waits for a service that has a health check.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyDependencyWaitsForItsConditionAndHealthyMeansAHealthCheck() {
+    Map<String, Map<String, Object>> services =
+        (Map<String, Map<String, Object>>) ComposeNodes.load(COMPOSE).get("services");
+    Set<String> conditions = Set.of("service_healthy", "service_completed_successfully", "service_started");
+    for (var service : services.entrySet()) {
+      Object dependsOn = service.getValue().get("depends_on");
+      if (dependsOn == null) {
+        continue;
+      }
+      assertThat(dependsOn).as("%s: depends_on names each dependency's condition", service.getKey())
+          .isInstanceOf(Map.class);
+      for (var dep : ((Map<String, Map<String, Object>>) dependsOn).entrySet()) {
+        Object condition = dep.getValue().get("condition");
+        assertThat(conditions).as("%s -> %s", service.getKey(), dep.getKey()).contains(String.valueOf(condition));
+        if ("service_healthy".equals(condition)) {
+          assertThat(services.get(dep.getKey())).as("%s waits for %s to be healthy", service.getKey(), dep.getKey())
+              .containsKey("healthcheck");
+        }
+      }
+    }
+  }
+
   @Test
   void composeNodesAreTheRehearsalsNodes() {
     List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);

@@ -539,7 +539,29 @@ class HaproxyTest {
           - job_name: spark
             static_configs:
               - targets: ['127.0.0.1:%d']
+          - job_name: kafka
+            static_configs:
+              - targets: ['%s']
+          - job_name: cassandra
+            static_configs:
+              - targets: ['%s']
+          - job_name: questdb
+            static_configs:
+              - targets: ['%s']
+          - job_name: node
+            static_configs:
+              - targets: ['127.0.0.1:%d']
         """;
+    // The stores' own exporters (the stack's Kafka and Cassandra run the JMX exporter agent, QuestDB serves its
+    // metrics) and the host's node exporter (Debian), as compose runs them.
+    Map<String, String> stores = stack.storeMetrics();
+    int nodeExporterPort = FreePorts.one();
+    Process nodeExporter = new ProcessBuilder("prometheus-node-exporter", "--web.listen-address=127.0.0.1:"
+        + nodeExporterPort, "--collector.disable-defaults", "--collector.cpu", "--collector.meminfo",
+        "--collector.filesystem", "--collector.loadavg").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(WORK.resolve("node-exporter.log").toFile())).start();
+    Thread nodeExporterHook = new Thread(nodeExporter::destroyForcibly, "stop-node-exporter");
+    Runtime.getRuntime().addShutdownHook(nodeExporterHook);
     AtomicBoolean loading = new AtomicBoolean(true);
     Thread trickle = null;
     // Prometheus reaches the job as in production: through the spark-metrics sidecar (haproxy/spark-metrics.cfg).
@@ -554,7 +576,7 @@ class HaproxyTest {
     try (Haproxy lb = new Haproxy(WORK, cert, configs, Map.of()).start();
          Prometheus prom = new Prometheus(WORK.resolve("prometheus"), config.formatted(
              Prometheus.RULES.toAbsolutePath(), a.managementPort, b.managementPort, lb.metricsPort,
-             sidecarPort)).start()) {
+             sidecarPort, stores.get("kafka"), stores.get("cassandra"), stores.get("questdb"), nodeExporterPort)).start()) {
       awaitUp(lb, "lb-a");
       awaitUp(lb, "lb-b");
       awaitAccepted(lb, "prom");
@@ -600,9 +622,9 @@ class HaproxyTest {
       }, "edge-trickle");
       trickle.start();
 
-      await("both nodes and haproxy scraped").atMost(Duration.ofSeconds(60))
+      await("both nodes, haproxy, the stores and the host scraped").atMost(Duration.ofSeconds(60))
           .until(() -> prom.query("up{job=\"beacon\"} == 1").size() == 2
-              && prom.query("up{job=\"haproxy\"} == 1").size() == 1);
+              && prom.query("up{job=~\"haproxy|kafka|cassandra|questdb|node\"} == 1").size() == 5);
       for (String metric : FAILURE_ONLY) {
         assertThat(mainSourcesMention(metric)).as("%s is registered by the main sources", metric).isTrue();
       }
@@ -652,6 +674,15 @@ class HaproxyTest {
           }
         }
         Files.writeString(WORK.resolve("metrics-haproxy.txt"), Haproxy.get(lb.metricsPort, "/metrics").body());
+        for (var store : stores.entrySet()) {
+          try {
+            Files.writeString(WORK.resolve("metrics-" + store.getKey() + ".txt"), HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://" + store.getValue() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+          } catch (IOException e) {
+            // the store is down; the assertion says why
+          }
+        }
       }
     } finally {
       loading.set(false);
@@ -663,6 +694,11 @@ class HaproxyTest {
         sidecar.destroyForcibly();
       }
       Runtime.getRuntime().removeShutdownHook(sidecarHook);
+      nodeExporter.destroy();
+      if (!nodeExporter.waitFor(10, TimeUnit.SECONDS)) {
+        nodeExporter.destroyForcibly();
+      }
+      Runtime.getRuntime().removeShutdownHook(nodeExporterHook);
       spark.thenAccept(job -> {
         try {
           job.close();
