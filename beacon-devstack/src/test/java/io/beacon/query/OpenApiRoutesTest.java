@@ -84,7 +84,11 @@ class OpenApiRoutesTest {
       "QueryVerticle ANY /v1beta/*", "middleware before every GA4 Data API route (body limit, bearer authentication);"
           + " each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1beta/properties/*", "middleware routing a GA4 property id (properties/123456789) to the"
-          + " Beacon property that carries it (GaPropertyIds); the endpoints are the Data API's own");
+          + " Beacon property that carries it (GaPropertyIds); the endpoints are the Data API's own",
+      "QueryVerticle ANY /v1alpha/*", "middleware before every GA4 Data API v1alpha route (body limit, bearer"
+          + " authentication); each endpoint behind it is registered, and checked, on its own",
+      "QueryVerticle ANY /v1alpha/properties/*", "middleware routing a GA4 property id to the Beacon property that"
+          + " carries it (GaPropertyIds), as for /v1beta");
 
   private static NodeProcess node;
   private static String token;
@@ -530,7 +534,7 @@ class OpenApiRoutesTest {
     String mp = "{\"client_id\":\"555.1\",\"events\":[{\"name\":\"page_view\"}]}";
     String report = "{\"dateRanges\":[{\"startDate\":\"2026-01-01\",\"endDate\":\"2026-01-07\"}],\"metrics\":[{\"name\":\"sessions\"}]}";
     // The GA4 Data API answers under /v1beta and its alias /api/v1 alike.
-    String key = op.method + " " + op.path.replaceFirst("^/v1beta/", "/api/v1/");
+    String key = op.method + " " + op.path.replaceFirst("^/v1(beta|alpha)/", "/api/v1/");
     return switch (key) {
       case "POST /g/collect" -> ga4 + "\n" + ga4.replace("page_view", "scroll");
       case "POST /mp/collect", "POST /debug/mp/collect" -> mp;
@@ -544,6 +548,9 @@ class OpenApiRoutesTest {
           "{\"currentPassword\":\"not the password\",\"newPassword\":\"another long password\"}";
       case "PATCH /api/v1/admin/users/{email}" -> "{\"disabled\":false}";
       case "POST /api/v1/properties/{id}:runReport" -> report;
+      case "POST /api/v1/properties/{id}:runFunnelReport" -> "{\"dateRanges\":[{\"startDate\":\"2026-01-01\","
+          + "\"endDate\":\"2026-01-07\"}],\"funnel\":{\"steps\":[{\"filterExpression\":{\"funnelEventFilter\":"
+          + "{\"eventName\":\"page_view\"}}},{\"filterExpression\":{\"funnelEventFilter\":{\"eventName\":\"sign_up\"}}}]}}";
       case "POST /api/v1/properties/{id}:batchRunReports" -> "{\"requests\":[" + report + "," + report + "]}";
       case "POST /api/v1/properties/{id}:checkCompatibility" ->
           "{\"dimensions\":[{\"name\":\"country\"}],\"metrics\":[{\"name\":\"sessions\"}]}";

@@ -243,6 +243,140 @@ class RecomputeTest {
     assertThat(csv.body()).startsWith("\"pagePath\",\"eventCount\"");
   }
 
+  // ---- funnels
+
+  /**
+   * A closed, session-scoped three-step funnel with a country breakdown through the real API (v1alpha, bearer
+   * token), against plain loops over the produced hits written from docs/analytics-model.md, "Funnels": persons
+   * are client ids, bots are left out, and in a closed funnel without time constraints a session's earliest pass
+   * (first /pricing view, the first click after it, the first /docs view after that) is as far as any pass gets.
+   */
+  @Test
+  @Order(2)
+  void aFunnelOverRawHitsIsExactThroughTheApi() throws Exception {
+    String funnel = """
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "funnel":{"withinSession":true,"steps":[
+           {"name":"Pricing","filterExpression":{"andGroup":{"expressions":[
+             {"funnelEventFilter":{"eventName":"page_view"}},
+             {"funnelFieldFilter":{"fieldName":"pagePath","stringFilter":{"value":"/pricing"}}}]}}},
+           {"name":"Click","filterExpression":{"funnelEventFilter":{"eventName":"click"}}},
+           {"name":"Docs","filterExpression":{"andGroup":{"expressions":[
+             {"funnelEventFilter":{"eventName":"page_view"}},
+             {"funnelFieldFilter":{"fieldName":"pagePath","stringFilter":{"value":"/docs"}}}]}}}]},
+         "funnelBreakdown":{"breakdownDimension":{"name":"country"},"limit":3}}""".formatted(FIRST, LAST);
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
+            + "/v1alpha/properties/" + PROPERTY + ":runFunnelReport")).header("Authorization", "Bearer " + token)
+        .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(funnel)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonObject json = new JsonObject(r.body());
+
+    // Expected: per client, per session, the earliest pass; reached = any session's pass got there.
+    Map<String, List<Hit>> byClient = new TreeMap<>();
+    for (Hit h : hits) {
+      if (!Boolean.TRUE.equals(h.isBot())) {
+        byClient.computeIfAbsent(h.clientId(), c -> new ArrayList<>()).add(h);
+      }
+    }
+    java.util.function.Predicate<Hit> pricing = h -> "page_view".equals(h.eventName()) && "/pricing".equals(h.pagePath());
+    java.util.function.Predicate<Hit> click = h -> "click".equals(h.eventName());
+    java.util.function.Predicate<Hit> docs = h -> "page_view".equals(h.eventName()) && "/docs".equals(h.pagePath());
+    List<java.util.function.Predicate<Hit>> steps = List.of(pricing, click, docs);
+    Map<String, long[]> users = new TreeMap<>(); // country (and "RESERVED_TOTAL") -> persons per step
+    List<Long> gapsToClick = new ArrayList<>();
+    for (List<Hit> clientHits : byClient.values()) {
+      Map<String, List<Hit>> sessions = new TreeMap<>();
+      clientHits.stream().sorted(java.util.Comparator.comparingLong(Hit::ts).thenComparing(Hit::requestId))
+          .forEach(h -> sessions.computeIfAbsent(h.sessionId(), s -> new ArrayList<>()).add(h));
+      int best = -1;
+      long earliestClick = Long.MAX_VALUE;
+      long gap = -1;
+      for (List<Hit> session : sessions.values()) {
+        int step = 0;
+        int lastPricing = -1;
+        for (int i = 0; i < session.size() && step < 3; i++) {
+          Hit h = session.get(i);
+          if (step == 1 && pricing.test(h)) {
+            lastPricing = i; // a later /pricing view before the click: the latest prior step
+          }
+          if (steps.get(step).test(h)) {
+            if (step == 0) {
+              lastPricing = i;
+            }
+            if (step == 1 && h.ts() < earliestClick) {
+              earliestClick = h.ts();
+              gap = h.ts() - session.get(lastPricing).ts();
+            }
+            step++;
+          }
+        }
+        best = Math.max(best, step - 1);
+      }
+      if (gap >= 0) {
+        gapsToClick.add(gap);
+      }
+      if (best < 0) {
+        continue; // reached no step: counted nowhere
+      }
+      String country = clientHits.get(0).country();
+      for (String key : List.of("RESERVED_TOTAL", country)) {
+        long[] u = users.computeIfAbsent(key, k -> new long[3]);
+        for (int s = 0; s <= best; s++) {
+          u[s]++;
+        }
+      }
+    }
+    assertThat(users.get("RESERVED_TOTAL")[2]).as("persons through the whole funnel").isGreaterThan(0);
+    java.util.Collections.sort(gapsToClick);
+    int n = gapsToClick.size();
+    double median = n % 2 == 1 ? gapsToClick.get(n / 2) / 1000.0
+        : (gapsToClick.get(n / 2 - 1) + gapsToClick.get(n / 2)) / 2.0 / 1000.0;
+
+    JsonObject table = json.getJsonObject("funnelTable");
+    assertThat(table.getJsonObject("metadata").getString("dataSource")).isEqualTo("rawHits");
+    assertThat(table.getJsonObject("metadata").getBoolean("exact")).isTrue();
+    assertThat(table.getJsonArray("dimensionHeaders").stream().map(d -> ((JsonObject) d).getString("name")).toList())
+        .containsExactly("funnelStepName", "country");
+    Map<String, String[]> got = new TreeMap<>();
+    for (Object o : table.getJsonArray("rows")) {
+      JsonObject row = (JsonObject) o;
+      JsonArray dv = row.getJsonArray("dimensionValues");
+      JsonArray mv = row.getJsonArray("metricValues");
+      String[] m = new String[mv.size()];
+      for (int i = 0; i < m.length; i++) {
+        m[i] = mv.getJsonObject(i).getString("value");
+      }
+      got.put(dv.getJsonObject(0).getString("value") + "|" + dv.getJsonObject(1).getString("value"), m);
+    }
+    List<String> names = List.of("1. Pricing", "2. Click", "3. Docs");
+    for (Map.Entry<String, long[]> e : users.entrySet()) {
+      long[] u = e.getValue();
+      for (int s = 0; s < 3; s++) {
+        String[] m = got.get(names.get(s) + "|" + e.getKey());
+        assertThat(m).as("row %s %s in %s", names.get(s), e.getKey(), got.keySet()).isNotNull();
+        long next = s == 2 ? u[s] : u[s + 1];
+        assertThat(Long.parseLong(m[0])).as("activeUsers %s %s", names.get(s), e.getKey()).isEqualTo(u[s]);
+        assertThat(Long.parseLong(m[2])).as("abandonments %s %s", names.get(s), e.getKey()).isEqualTo(u[s] - next);
+        assertThat(Double.parseDouble(m[1])).as("completion rate").isCloseTo(u[s] == 0 ? 0 : (double) next / u[s],
+            org.assertj.core.api.Assertions.within(1e-6));
+      }
+    }
+    assertThat(Double.parseDouble(got.get("2. Click|RESERVED_TOTAL")[4])).as("median seconds to the click")
+        .isCloseTo(median, org.assertj.core.api.Assertions.within(1e-6));
+    assertThat(json.getJsonObject("funnelVisualization").getJsonArray("rows")).hasSize(3);
+
+    // A bad definition is a 400 naming the field, on the /api/v1 alias too.
+    HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
+            + "/api/v1/properties/" + PROPERTY + ":runFunnelReport")).header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.ofString("""
+            {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+             "funnel":{"steps":[{"filterExpression":{"funnelEventFilter":{"eventName":"click"}}}]}}"""
+            .formatted(FIRST, LAST))).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field")).isEqualTo("funnel.steps");
+  }
+
   // ---- corrections
 
   @Test

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 final class GaPropertyIds {
   static final long TTL_MS = 5_000;
   private static final String REROUTED = "beacon.gaPropertyId";
-  private static final Pattern PATH = Pattern.compile("/v1beta/properties/([0-9]{1,20})((?::[A-Za-z]+)|/metadata)");
+  private static final Pattern PATH = Pattern.compile("/(v1beta|v1alpha)/properties/([0-9]{1,20})((?::[A-Za-z]+)|/metadata)");
 
   private final Accounts accounts;
   private Map<String, String> byGaId = Map.of();
@@ -42,8 +42,9 @@ final class GaPropertyIds {
       rc.next();
       return;
     }
-    String gaId = m.group(1);
-    String suffix = m.group(2);
+    String version = m.group(1);
+    String gaId = m.group(2);
+    String suffix = m.group(3);
     HttpMethod method = rc.request().method();
     ids().onComplete(r -> {
       String beaconId = r.succeeded() ? r.result().get(gaId) : null;
@@ -51,7 +52,7 @@ final class GaPropertyIds {
         rc.next();
       } else {
         rc.put(REROUTED, gaId);
-        rc.reroute(method, "/v1beta/properties/" + beaconId + suffix);
+        rc.reroute(method, "/" + version + "/properties/" + beaconId + suffix);
       }
     });
   }

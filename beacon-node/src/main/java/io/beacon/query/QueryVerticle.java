@@ -130,7 +130,8 @@ public final class QueryVerticle extends VerticleBase {
     // and the same operations under /api/v1 (the dashboard's, with its session), kept as an alias.
     router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.route("/v1beta/*").handler(access::authenticate);
-    router.route("/v1beta/properties/*").handler(new GaPropertyIds(accounts)::handle);
+    GaPropertyIds gaIds = new GaPropertyIds(accounts);
+    router.route("/v1beta/properties/*").handler(gaIds::handle);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
@@ -141,6 +142,12 @@ public final class QueryVerticle extends VerticleBase {
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPivotReport").handler(reports::pivotReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunPivotReports").handler(reports::pivotReport);
+    // The GA4 Data API v1alpha's funnels, as Google's clients call them (bearer tokens), and the /api/v1 alias.
+    router.route("/v1alpha/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.route("/v1alpha/*").handler(access::authenticate);
+    router.route("/v1alpha/properties/*").handler(gaIds::handle);
+    router.postWithRegex("/v1alpha/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);

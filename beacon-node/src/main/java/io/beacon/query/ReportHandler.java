@@ -108,6 +108,49 @@ final class ReportHandler {
     });
   }
 
+  /**
+   * {@code :runFunnelReport} (GA4 Data API v1alpha): a funnel over the property's raw hits, computed by a recompute
+   * node (docs/analytics-model.md, "Funnels"). The body is parsed here first, so a bad definition is a 400 without a
+   * trip over the event bus.
+   */
+  void runFunnelReport(RoutingContext rc) {
+    String propertyId = rc.pathParam("id");
+    JsonObject raw = jsonBody(rc);
+    if (raw == null) {
+      return;
+    }
+    JsonObject body = ReportJson.camelCaseKeys(raw);
+    Timer.Sample sample = Timer.start(meters);
+    Future<JsonObject> answer;
+    try {
+      checkProperty(rc, body, propertyId, "");
+      answer = access.require(rc, propertyId, io.beacon.query.auth.PropertyRole.VIEWER)
+          .compose(v -> zones.zoneOf(propertyId)
+              .recover(e -> Future.failedFuture(e instanceof ApiException ? e : unavailable(propertyId, e))))
+          .compose(zone -> {
+            if (zone.isEmpty()) {
+              return Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found"));
+            }
+            LocalDate today = LocalDate.now(zone.get());
+            io.beacon.api.FunnelJson.parseRequest(body, zone.get(), today, ReportRequest.MAX_RANGE_DAYS);
+            return io.beacon.contract.RecomputeFunnelContract.CONTRACT.request(vertx,
+                    new RecomputeReportContract.Request(propertyId, zone.get(), today, body),
+                    new DeliveryOptions().setSendTimeout(recomputeTimeoutMs))
+                .recover(e -> Future.failedFuture(busFailure(e, "recompute")));
+          });
+    } catch (ApiException e) {
+      answer = Future.failedFuture(e);
+    }
+    answer.onComplete(r -> {
+      if (r.succeeded()) {
+        sample.stop(fromRecompute);
+        rc.response().putHeader("content-type", "application/json").end(r.result().encode());
+      } else {
+        fail(rc, r.cause());
+      }
+    });
+  }
+
   /** At most this many reports in one {@code :batchRunReports} (GA's limit). */
   static final int MAX_BATCH = 5;
 

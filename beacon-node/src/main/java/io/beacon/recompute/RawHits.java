@@ -109,9 +109,27 @@ final class RawHits {
    */
   Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
                       Pacer pacer, Consumer<Hit> sink) {
+    return stream(vertx, propertyId, from, to, columns, pacer, sink, "");
+  }
+
+  /**
+   * {@link #stream} ordered by client, then time: each client's hits come together, so a caller can hold one
+   * person's hits at a time (funnels). QuestDB sorts the range's rows for it (its memory, not the node's); the
+   * time order within a client is only a convenience, callers put a person's hits in event order themselves.
+   * {@code client_id} is always read.
+   */
+  Future<Long> streamByClient(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
+                              Pacer pacer, Consumer<Hit> sink) {
+    java.util.Set<String> cols = new java.util.LinkedHashSet<>(columns);
+    cols.add("client_id");
+    return stream(vertx, propertyId, from, to, cols, pacer, sink, " ORDER BY client_id, ts");
+  }
+
+  private Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
+                      Pacer pacer, Consumer<Hit> sink, String orderBy) {
     List<RawHitColumn> selected = ALL.stream().filter(c -> c.equals("ts") || columns.contains(c))
         .map(RawHitColumn::byName).toList();
-    String sql = "SELECT " + String.join(", ", selected.stream().map(RawHitColumn::column).toList()) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3";
+    String sql = "SELECT " + String.join(", ", selected.stream().map(RawHitColumn::column).toList()) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3" + orderBy;
     return questdb.getConnection().compose(conn -> conn.prepare(sql).compose(ps -> {
       Promise<Long> done = Promise.promise();
       long[] rows = {0};

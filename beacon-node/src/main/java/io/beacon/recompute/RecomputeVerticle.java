@@ -39,6 +39,7 @@ public final class RecomputeVerticle extends VerticleBase {
 
   private final NodeContext ctx;
   private AdHocReports reports;
+  private FunnelReports funnels;
   private JobRequests jobRequests;
   private JobRunner runner;
   private LateHitJobs lateHits;
@@ -69,6 +70,7 @@ public final class RecomputeVerticle extends VerticleBase {
             RecomputeCaches.aggregates(ctx.ignite())), false)
         .compose(caches -> {
           reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
+          funnels = new FunnelReports(vertx, cfg, raw, scoped, load, ctx.meters());
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
@@ -76,6 +78,7 @@ public final class RecomputeVerticle extends VerticleBase {
           runner.start();
           return Future.all(
               RecomputeReportContract.CONTRACT.serve(vertx, this::onReport).completion(),
+              io.beacon.contract.RecomputeFunnelContract.CONTRACT.serve(vertx, this::onFunnel).completion(),
               RecomputeJobsContract.serve(vertx, new JobsHandler()).completion(),
               lateHits.start(),
               RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID()));
@@ -126,6 +129,24 @@ public final class RecomputeVerticle extends VerticleBase {
         .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
             LOG.warn("Ad-hoc report of property {} failed: {}", r.propertyId(), e.toString());
+          }
+          return Future.failedFuture(failure(e));
+        });
+  }
+
+  private Future<io.vertx.core.json.JsonObject> onFunnel(RecomputeReportContract.Request r) {
+    io.beacon.model.funnel.FunnelRequest request;
+    try {
+      request = io.beacon.api.FunnelJson.parseRequest(r.body(), r.timeZone(), r.today(), ReportRequest.MAX_RANGE_DAYS);
+    } catch (ApiException e) {
+      return Future.failedFuture(failure(e));
+    } catch (DateTimeException | NullPointerException | ClassCastException e) {
+      return Future.failedFuture(BusFailure.badRequest("", "malformed funnel request: " + e.getMessage()));
+    }
+    return funnels.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
+        .recover(e -> {
+          if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
+            LOG.warn("Funnel report of property {} failed: {}", r.propertyId(), e.toString());
           }
           return Future.failedFuture(failure(e));
         });

@@ -41,7 +41,8 @@ public record DateRangeSpec(String name, LocalDate start, LocalDate end) {
     }
   }
 
-  static DateRangeSpec resolve(String name, String startDate, String endDate, ZoneId zone, LocalDate today,
+  /** Resolves one range of GA4 date expressions; {@code field} names it in errors (e.g. "dateRanges[0]"). */
+  public static DateRangeSpec resolve(String name, String startDate, String endDate, ZoneId zone, LocalDate today,
       String field, int maxDays) {
     LocalDate start = parseDate(startDate, today, field + ".startDate");
     LocalDate end = parseDate(endDate, today, field + ".endDate");

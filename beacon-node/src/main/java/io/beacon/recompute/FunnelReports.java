@@ -1,0 +1,154 @@
+package io.beacon.recompute;
+
+import io.beacon.api.ApiException;
+import io.beacon.api.FunnelJson;
+import io.beacon.infra.config.RecomputeConfig;
+import io.beacon.model.Hit;
+import io.beacon.model.funnel.FunnelAggregation;
+import io.beacon.model.funnel.FunnelPath;
+import io.beacon.model.funnel.FunnelRequest;
+import io.beacon.model.report.InvalidRequestException;
+import io.beacon.model.session.SessionRules;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Funnel reports from raw hits (docs/analytics-model.md, "Funnels"): streams the range's raw hits ordered by client
+ * ({@link RawHits#streamByClient}), hands each person's hits to the model's {@link FunnelPath} as soon as the next
+ * person's begin (one person held at a time) and counts the outcomes with {@link FunnelAggregation}. Runs in the
+ * same {@link LoadControl} slots as ad-hoc reports, on the recompute worker verticle (never an event loop), and
+ * gives up once the query side's wait ({@code recompute.reportTimeoutMs}) is over. Not cached (yet).
+ */
+final class FunnelReports {
+  private final Vertx vertx;
+  private final RecomputeConfig config;
+  private final RawHits raw;
+  private final ScopedRead scoped;
+  private final LoadControl load;
+  private final MeterRegistry meters;
+
+  FunnelReports(Vertx vertx, RecomputeConfig config, RawHits raw, ScopedRead scoped, LoadControl load,
+      MeterRegistry meters) {
+    this.vertx = vertx;
+    this.config = config;
+    this.raw = raw;
+    this.scoped = scoped;
+    this.load = load;
+    this.meters = meters;
+  }
+
+  /** The raw columns a funnel reads: ids, time, event, bot flag, sessions' own, and its conditions' fields. */
+  static Set<String> columns(FunnelRequest request) {
+    Set<String> cols = new LinkedHashSet<>(RawHits.METRIC_COLUMNS);
+    cols.add("client_id");
+    request.funnel().fields().forEach(f -> cols.addAll(RawHits.columnsOf(f)));
+    if (request.breakdown() != null) {
+      cols.addAll(RawHits.columnsOf(request.breakdown()));
+    }
+    return cols;
+  }
+
+  Future<JsonObject> run(String propertyId, ZoneId zone, FunnelRequest request, JsonObject body) {
+    return scoped.settings(propertyId).compose(settings -> {
+      String key = "funnel:" + key(propertyId, zone, settings.sessionRules(), request, body);
+      return load.submit(propertyId, key, () -> compute(propertyId, zone, settings.sessionRules(), request));
+    });
+  }
+
+  /** Identical concurrent requests share one computation: property, zone, session rules, resolved range, body. */
+  private static String key(String propertyId, ZoneId zone, SessionRules rules, FunnelRequest request,
+      JsonObject body) {
+    String k = propertyId + "\n" + zone.getId() + "\n" + rules + "\n" + request.dateRange() + "\n" + body.encode();
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(k.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Future<JsonObject> compute(String propertyId, ZoneId zone, SessionRules rules, FunnelRequest request) {
+    Timer.Sample sample = Timer.start(meters);
+    long started = System.currentTimeMillis();
+    Instant from = request.dateRange().start().atStartOfDay(zone).toInstant();
+    Instant to = request.dateRange().end().plusDays(1).atStartOfDay(zone).toInstant();
+    FunnelPath path = new FunnelPath(request.funnel(), rules, request.breakdown());
+    FunnelAggregation counts = new FunnelAggregation(request.funnel().steps().size(), config.maxGroups());
+    Person person = new Person(path, counts, request.breakdown());
+    // The query side stops waiting after reportTimeoutMs: stop reading then too, freeing the slot.
+    RawHits.Pacer deadline = rows -> {
+      if ((rows & 1023) == 0 && System.currentTimeMillis() - started > config.reportTimeoutMs()) {
+        throw new DeadlineExceeded();
+      }
+      return 0;
+    };
+    return raw.streamByClient(vertx, propertyId, from, to, columns(request), deadline, person::accept)
+        .recover(e -> Future.failedFuture(e instanceof InvalidRequestException ire ? ApiException.of(ire)
+            : e instanceof DeadlineExceeded ? new ApiException(503, "", "the funnel took longer than "
+                + config.reportTimeoutMs() + " ms to compute; narrow the date range") : e))
+        .map(rows -> {
+          person.flush();
+          meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
+          sample.stop(meters.timer("beacon_recompute_report_seconds"));
+          Map<String, Object> metadata = new LinkedHashMap<>();
+          metadata.put("dataSource", "rawHits");
+          metadata.put("exact", true);
+          metadata.put("timeZone", zone.getId());
+          metadata.put("hitsScanned", rows);
+          metadata.put("persons", counts.persons());
+          metadata.put("computedAt", Instant.now().toString());
+          return FunnelJson.toJson(request, counts, metadata);
+        });
+  }
+
+  /** The read outran the caller's wait. */
+  private static final class DeadlineExceeded extends RuntimeException {
+    DeadlineExceeded() {
+      super("deadline", null, false, false);
+    }
+  }
+
+  /** Collects one client's hits (rows arrive ordered by client) and counts them when the next client begins. */
+  private static final class Person {
+    private final FunnelPath path;
+    private final FunnelAggregation counts;
+    private final String breakdown;
+    private final List<Hit> hits = new ArrayList<>();
+    private String client;
+
+    Person(FunnelPath path, FunnelAggregation counts, String breakdown) {
+      this.path = path;
+      this.counts = counts;
+      this.breakdown = breakdown;
+    }
+
+    void accept(Hit hit) {
+      if (client != null && !client.equals(hit.clientId())) {
+        flush();
+      }
+      client = hit.clientId();
+      hits.add(hit);
+    }
+
+    void flush() {
+      if (!hits.isEmpty()) {
+        counts.add(path.evaluate(hits, breakdown));
+        hits.clear();
+      }
+    }
+  }
+}
