@@ -268,4 +268,71 @@ class AccountsApiTest {
     String logs = a.log() + b.log();
     assertThat(logs).doesNotContain(victim, ADMIN, LEGACY, "ann-" + RUN, "forged");
   }
+
+  /** Annotations: a property's admins write them, its viewers (and read-only tokens) list them, as JSON and CSV. */
+  @Test
+  @Order(6)
+  void annotationsAreWrittenByAdminsAndListedByViewersOnEveryNode() throws Exception {
+    Dashboard admin = admin(a);
+    String property = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Notes\"}").body())
+        .getString("propertyId");
+    String path = "/api/v1/properties/" + property + "/annotations";
+    HttpResponse<String> first = admin.post(path,
+        "{\"date\":\"2026-11-30\",\"title\":\"New pricing page\",\"description\":\"=HYPERLINK(1)\"}");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+    JsonObject created = new JsonObject(first.body());
+    assertThat(created.getString("createdBy")).isEqualTo(ADMIN);
+    assertThat(admin.post(path, "{\"date\":\"2026-12-02\",\"title\":\"Newsletter\"}").statusCode()).isEqualTo(201);
+
+    // Bad input: a clear 400 naming the field, nothing stored.
+    Map<String, String> bad = Map.of(
+        "{\"title\":\"no date\"}", "date",
+        "{\"date\":\"2026-13-01\",\"title\":\"x\"}", "date",
+        "{\"date\":\"2026-12-01\",\"title\":\" \"}", "title",
+        "{\"date\":\"2026-12-01\",\"title\":\"" + "x".repeat(151) + "\"}", "title",
+        "{\"date\":\"2026-12-01\",\"title\":\"x\",\"colour\":\"red\"}", "colour");
+    for (var b : bad.entrySet()) {
+      HttpResponse<String> refused = admin.post(path, b.getKey());
+      assertThat(refused.statusCode()).as(b.getKey()).isEqualTo(400);
+      assertThat(new JsonObject(refused.body()).getJsonObject("error").encode()).as(refused.body()).contains(b.getValue());
+    }
+    assertThat(cql.execute("SELECT title FROM " + KEYSPACE + ".annotations WHERE property_id = ?", property).all())
+        .extracting(r -> r.getString(0)).containsExactlyInAnyOrder("New pricing page", "Newsletter");
+
+    // A read-only token (on the other node) lists them, by day, and may not write.
+    ApiClient reader = new ApiClient(b.queryPort, new JsonObject(admin.post("/api/v1/tokens",
+        "{\"name\":\"notes-reader\",\"scope\":\"read\"}").body()).getString("token"));
+    JsonArray listed = new JsonObject(reader.get(path).body()).getJsonArray("annotations");
+    assertThat(listed.stream().map(o -> ((JsonObject) o).getString("title")).toList())
+        .containsExactly("New pricing page", "Newsletter");
+    assertThat(new JsonObject(reader.get(path + "?startDate=2026-12-01&endDate=2026-12-31").body())
+        .getJsonArray("annotations").size()).isEqualTo(1);
+    assertThat(reader.post(path, "{\"date\":\"2026-12-03\",\"title\":\"x\"}").statusCode()).isEqualTo(403);
+    HttpResponse<String> csv = HTTP.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + b.queryPort + path))
+        .header("Authorization", "Bearer " + new JsonObject(admin.post("/api/v1/tokens",
+            "{\"name\":\"csv\",\"scope\":\"read\"}").body()).getString("token"))
+        .header("Accept", "text/csv").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(csv.headers().firstValue("content-type").orElse("")).startsWith("text/csv");
+    // The formula-leading description is defused for spreadsheets.
+    List<String> lines = csv.body().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0)).isEqualTo("\"date\",\"title\",\"description\",\"createdBy\",\"id\"");
+    assertThat(lines.get(1)).isEqualTo("\"2026-11-30\",\"New pricing page\",\"'=HYPERLINK(1)\",\"" + ADMIN + "\",\""
+        + created.getString("id") + "\"");
+    assertThat(lines.get(2)).startsWith("\"2026-12-02\",\"Newsletter\",\"\",");
+
+    // Changed (the fields given), then deleted; a second delete finds nothing.
+    String one = path + "/" + created.getString("id");
+    HttpResponse<String> patched = admin.send("PATCH", one, "{\"title\":\"Pricing page v2\"}", true);
+    assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+    assertThat(new JsonObject(patched.body()).getString("date")).isEqualTo("2026-11-30");
+    assertThat(new JsonObject(reader.get(path).body()).getJsonArray("annotations").getJsonObject(0).getString("title"))
+        .isEqualTo("Pricing page v2");
+    assertThat(admin.send("DELETE", one, null, true).statusCode()).isEqualTo(204);
+    assertThat(admin.send("DELETE", one, null, true).statusCode()).isEqualTo(404);
+    assertThat(admin.send("DELETE", path + "/not-an-id", null, true).statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(reader.get(path).body()).getJsonArray("annotations").size()).isEqualTo(1);
+    assertThat(reader.get("/api/v1/properties/no-such-property/annotations").statusCode()).isIn(403, 404);
+  }
 }

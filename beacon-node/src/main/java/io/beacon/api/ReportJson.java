@@ -157,6 +157,14 @@ public final class ReportJson {
     return sb.toString();
   }
 
+  /** CSV of {@code header} and {@code rows}, quoted and defused as {@link #toCsv(Report)} writes a report. */
+  public static String toCsv(List<String> header, List<List<String>> rows) {
+    StringBuilder sb = new StringBuilder();
+    line(sb, header);
+    rows.forEach(r -> line(sb, r));
+    return sb.toString();
+  }
+
   private static void line(StringBuilder sb, List<String> cells) {
     for (int i = 0; i < cells.size(); i++) {
       if (i > 0) {

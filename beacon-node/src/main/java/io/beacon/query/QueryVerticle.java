@@ -75,6 +75,7 @@ public final class QueryVerticle extends VerticleBase {
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
         ctx.config().bridge().retentionDays(), cfg.maxPropertiesPerUser());
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
+    AnnotationHandler annotations = new AnnotationHandler(accounts, access);
 
     Router router = Router.router(vertx);
     router.route().handler(rc -> {
@@ -153,6 +154,10 @@ public final class QueryVerticle extends VerticleBase {
     router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);
     router.get("/api/v1/properties/:id/metadata").handler(reports::metadata);
     router.get("/api/v1/properties/:id/realtime/stream").handler(realtime::stream);
+    router.get("/api/v1/properties/:id/annotations").handler(annotations::list);
+    router.post("/api/v1/properties/:id/annotations").handler(annotations::create);
+    router.patch("/api/v1/properties/:id/annotations/:annotationId").handler(annotations::update);
+    router.delete("/api/v1/properties/:id/annotations/:annotationId").handler(annotations::delete);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
     router.get("/api/v1/admin/properties/:id").handler(admin::getProperty);

@@ -29,7 +29,7 @@ public final class AdminCommands {
     return List.of(new CommandLine(new Token(io)), new CommandLine(new Property(io)),
         new CommandLine(new AccountCommands.KeyEvent(io)), new CommandLine(new AccountCommands.User(io)),
         new CommandLine(new AccountCommands.Password(io)), new CommandLine(new Recompute(io)),
-        new CommandLine(new Erase(io)));
+        new CommandLine(new Erase(io)), new CommandLine(new AnnotationCommands(io)));
   }
 
   /** {@link ApiCli#run}: one command on its own, as {@code beacon COMMAND}. */
@@ -41,7 +41,7 @@ public final class AdminCommands {
       }
     }
     io.err().println("beacon: unknown command '" + command
-        + "' (token, property, key-event, user, password, recompute, erase)");
+        + "' (token, property, key-event, user, password, recompute, erase, annotation)");
     return Cli.EXIT_USAGE;
   }
 

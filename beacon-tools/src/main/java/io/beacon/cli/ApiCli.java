@@ -290,7 +290,7 @@ public final class ApiCli {
     return 0;
   }
 
-  private static String segment(String s) {
+  static String segment(String s) {
     return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 
@@ -310,7 +310,7 @@ public final class ApiCli {
     return new RecomputeProgress(this::call, out, err);
   }
 
-  private int print(JsonObject json) {
+  int print(JsonObject json) {
     out.println(json.encodePrettily());
     return 0;
   }

@@ -9,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The tools' entry point ({@code bin/beacon token|property|key-event|user|password|recompute|erase|generate|verify ...}): admin commands against
+ * The tools' entry point ({@code bin/beacon token|property|key-event|user|password|recompute|erase|annotation|generate|verify ...}): admin commands against
  * a running node's API ({@link ApiCli}) and synthetic traffic with its ground truth ({@link LoadgenCli}).
  */
 @Command(name = "beacon", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,

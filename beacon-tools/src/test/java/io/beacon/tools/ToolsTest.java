@@ -60,7 +60,8 @@ class ToolsTest {
   void everyCommandHasItsHelp() {
     for (String command : List.of("token", "token create", "property", "property create", "property list",
         "property show", "property update", "property rotate-secret", "key-event", "key-event add", "user",
-        "user create", "user update", "user grant", "password", "recompute", "generate", "verify")) {
+        "user create", "user update", "user grant", "password", "recompute", "generate", "verify", "annotation",
+        "annotation add", "annotation list", "annotation update", "annotation remove")) {
       String[] words = (command + " --help").split(" ");
       assertThat(run(words)).as(command).isZero();
       assertThat(out()).as(command).startsWith("Usage: beacon " + command);
@@ -166,6 +167,25 @@ class ToolsTest {
     assertThat(run(env, "erase", "--property", "B-1")).as("no id").isEqualTo(2);
     assertThat(run(env, "erase", "--property", "B-1", "--client-id", "c", "--user-id", "u")).as("both").isEqualTo(2);
     assertThat(run(env, "erase", "--client-id", "c")).as("no property").isEqualTo(2);
+  }
+
+  @Test
+  void annotationCommandsSendWhatTheAnnotationsApiTakes() throws IOException {
+    String url = startApi();
+    Map<String, String> env = Map.of("BEACON_URL", url, "BEACON_TOKEN", "t");
+    assertThat(run(env, "annotation", "add", "--property", "B-1", "--date", "2026-12-01", "--title", "Launch",
+        "--description", "v2 is out")).isZero();
+    assertThat(run(env, "annotation", "list", "--property", "B-1", "--from", "2026-12-01")).isZero();
+    assertThat(run(env, "annotation", "update", "--property", "B-1", "a-1", "--title", "Launch day")).isZero();
+    assertThat(run(env, "annotation", "remove", "--property", "B-1", "a-1")).isZero();
+    assertThat(out()).contains("\"deleted\" : \"a-1\"");
+    assertThat(requests).containsExactly(
+        "POST /api/v1/properties/B-1/annotations Bearer t {\"date\":\"2026-12-01\",\"title\":\"Launch\","
+            + "\"description\":\"v2 is out\"}",
+        "GET /api/v1/properties/B-1/annotations Bearer t ",
+        "PATCH /api/v1/properties/B-1/annotations/a-1 Bearer t {\"title\":\"Launch day\"}",
+        "DELETE /api/v1/properties/B-1/annotations/a-1 Bearer t ");
+    assertThat(run(env, "annotation", "add", "--property", "B-1", "--title", "no date")).as("no date").isEqualTo(2);
   }
 
   @Test
