@@ -84,7 +84,10 @@ class OpenApiRoutesTest {
       "QueryVerticle ANY /v1beta/*", "middleware before every GA4 Data API route (body limit, bearer authentication);"
           + " each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1beta/properties/*", "middleware routing a GA4 property id (properties/123456789) to the"
-          + " Beacon property that carries it (GaPropertyIds); the endpoints are the Data API's own");
+          + " Beacon property that carries it (GaPropertyIds), then answering a deleted property's reports 404"
+          + " (DeletedPropertyGate); the endpoints are the Data API's own",
+      "QueryVerticle ANY /api/v1/properties/*", "middleware answering a deleted property's reports 404"
+          + " (DeletedPropertyGate); each report endpoint behind it is registered, and checked, on its own");
 
   private static NodeProcess node;
   private static String token;

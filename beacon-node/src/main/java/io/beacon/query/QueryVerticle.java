@@ -131,6 +131,10 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/v1beta/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.route("/v1beta/*").handler(access::authenticate);
     router.route("/v1beta/properties/*").handler(new GaPropertyIds(accounts)::handle);
+    // A deleted property's reports: 404 "property deleted" (after the GA4 id is resolved, before the handlers).
+    DeletedPropertyGate trash = new DeletedPropertyGate(accounts, access);
+    router.route("/v1beta/properties/*").handler(trash::handle);
+    router.route("/api/v1/properties/*").handler(trash::handle);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
@@ -151,6 +155,8 @@ public final class QueryVerticle extends VerticleBase {
     router.get("/api/v1/admin/properties/:id").handler(admin::getProperty);
     router.patch("/api/v1/admin/properties/:id").handler(admin::updateProperty);
     router.post("/api/v1/admin/properties/:id/secret").handler(admin::rotateSecret);
+    router.delete("/api/v1/admin/properties/:id").handler(admin::deleteProperty);
+    router.post("/api/v1/admin/properties/:id/restore").handler(admin::restoreProperty);
     router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
     router.delete("/api/v1/admin/properties/:id/roles/:email").handler(users::revokeRole);
     router.post("/api/v1/admin/users").handler(admin::createUser);
