@@ -181,7 +181,11 @@ public final class QueryVerticle extends VerticleBase {
         }, false),
         BootstrapAdmin.ensure(vertx, accounts, cfg.adminEmail(), cfg.adminPassword(), Path.of(cfg.adminPasswordFile()),
             System.out),
-        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol()),
+        // Compressed answers (gzip/deflate, as the client accepts): the dashboard's JS and CSS, echarts (a megabyte
+        // plain, a third of it gzipped) and report JSON; docs/benchmarks.md "Dashboard" has the budget. The
+        // real-time stream opts out (RealtimeHandler): each event must reach the browser when it is written.
+        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol())
+                .setCompressionSupported(true),
                 ctx.config().http(), router, m -> new JsonObject()
             .put("error", new JsonObject().put("code", 408).put("message", m).put("status", "DEADLINE_EXCEEDED")
                 .put("field", ""))).listen(ep.port(), ep.host()),
