@@ -555,6 +555,8 @@ class OpenApiRoutesTest {
       case "POST /api/v1/admin/properties" -> "{\"name\":\"OpenAPI routes (another)\"}";
       case "PATCH /api/v1/admin/properties/{id}" -> "{\"name\":\"OpenAPI routes\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"example.com\"]}";
       case "POST /api/v1/admin/properties/{id}/secret" -> "{}";
+      // Not the property's id (400): the other operations go on with the property in place.
+      case "DELETE /api/v1/admin/properties/{id}" -> "{\"confirm\":\"not the property's id\"}";
       case "PUT /api/v1/admin/properties/{id}/roles/{email}" -> "{\"role\":\"viewer\"}";
       case "POST /api/v1/admin/users" ->
           "{\"email\":\"u-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com\",\"password\":\"another long password\"}";

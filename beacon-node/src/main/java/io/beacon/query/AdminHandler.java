@@ -322,7 +322,8 @@ final class AdminHandler {
       return;
     }
     String secret = chosen != null ? chosen : Secrets.randomToken(24);
-    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN)
+    // A deleted property's secret stays as it was (404 "property deleted"): a restore brings back the one it had.
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> record(id))
         .compose(v -> accounts.rows(PropertiesTable.updateSecretIfExists(),
             PropertiesTable.updateSecretValues(id, secret, Instant.now())))
         .compose(v -> property(id, true)));
