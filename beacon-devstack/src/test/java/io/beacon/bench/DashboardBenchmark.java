@@ -79,6 +79,16 @@ public final class DashboardBenchmark {
       + ".map(e => ({ path: new URL(e.name).pathname, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize,"
       + " decodedBodySize: e.decodedBodySize, durationMs: Math.round(e.duration) })))";
 
+  /**
+   * Where a visit's time went (ms since the navigation's start): the page's DOMContentLoaded (its scripts fetched and
+   * run), the first API call's start, the last one's end, and how many there were (session, properties, metadata,
+   * reports).
+   */
+  private static final String PHASES = "JSON.stringify((() => { const n = performance.getEntriesByType('navigation')[0];"
+      + " const api = performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.startsWith('/api/'));"
+      + " return { domContentLoadedMs: n.domContentLoadedEventEnd, firstApiStartMs: Math.min(...api.map(e => e.startTime)),"
+      + " lastApiEndMs: Math.max(...api.map(e => e.responseEnd)), apiCalls: api.length }; })())";
+
   private DashboardBenchmark() {}
 
   public static void main(String[] args) {
@@ -143,14 +153,20 @@ public final class DashboardBenchmark {
           visit(chrome, year);
           JsonArray weekRuns = new JsonArray();
           JsonArray yearRuns = new JsonArray();
+          JsonArray weekPhases = new JsonArray();
+          JsonArray yearPhases = new JsonArray();
           JsonArray assets = null;
           for (int i = 0; i < visits; i++) {
             JsonObject w = visit(chrome, week);
             assets = w.getJsonArray("assets");
             weekRuns.add(w.getDouble("fmpMs"));
-            yearRuns.add(visit(chrome, year).getDouble("fmpMs"));
+            weekPhases.add(w.getJsonObject("phases"));
+            JsonObject y = visit(chrome, year);
+            yearRuns.add(y.getDouble("fmpMs"));
+            yearPhases.add(y.getJsonObject("phases"));
           }
-          result.put("overviewLast7Days", stats(weekRuns)).put("overviewLastYear", stats(yearRuns));
+          result.put("overviewLast7Days", stats(weekRuns).put("phases", weekPhases))
+              .put("overviewLastYear", stats(yearRuns).put("phases", yearPhases));
           result.put("assets", assets);
           long js = 0;
           long css = 0;
@@ -204,7 +220,8 @@ public final class DashboardBenchmark {
     chrome.navigate(url);
     awaitTrue(chrome, "typeof window.__fmp === 'number'");
     double fmp = Double.parseDouble(chrome.eval("String(window.__fmp)"));
-    return new JsonObject().put("fmpMs", fmp).put("assets", new JsonArray(chrome.eval(ASSETS)));
+    return new JsonObject().put("fmpMs", round(fmp)).put("assets", new JsonArray(chrome.eval(ASSETS)))
+        .put("phases", new JsonObject(chrome.eval(PHASES)));
   }
 
   private static void awaitTrue(HeadlessChromium chrome, String expr) {
@@ -286,13 +303,15 @@ public final class DashboardBenchmark {
     }
     JsonObject w = result.getJsonObject("overviewLast7Days");
     JsonObject y = result.getJsonObject("overviewLastYear");
+    String phases = "    phases, median over the visits (ms from the navigation's start): last 7 days " + medianPhases(w)
+        + "; last 365 days " + medianPhases(y) + "\n";
     String summary = String.format("""
         Beacon dashboard benchmark, %s, %d cores (load %s -> %s)
           data: %d hits over 365 days (%d a day) -> %d aggregate rows, seeded in %.0f s
           overview JS+CSS on the wire: %d B (JS %d B, CSS %d B; the dashboard's own files %d B), %d B plain; all compressed: %s
         %s  first meaningful paint, empty cache, last 7 days:  median %.0f ms, min %.0f ms, max %.0f ms (%s)
           first meaningful paint, empty cache, last 365 days: median %.0f ms, min %.0f ms, max %.0f ms (%s)
-          aim < 1000 ms: %s; browser problems: %s
+        %s  aim < 1000 ms: %s; browser problems: %s
         """, result.getString("startedAt"), result.getInteger("cores"), result.getString("loadAverageAtStart"),
         result.getString("loadAverageAtEnd"), result.getJsonObject("seed").getInteger("hits"),
         result.getInteger("hitsPerDay"), result.getJsonObject("seed").getInteger("aggregateRows"),
@@ -300,10 +319,20 @@ public final class DashboardBenchmark {
         result.getLong("cssBytes"), result.getLong("ownJsCssBytes"), result.getLong("jsCssDecodedBytes"),
         result.getBoolean("compressed"), assets, w.getDouble("medianMs"), w.getDouble("minMs"), w.getDouble("maxMs"),
         w.getJsonArray("runsMs").encode(), y.getDouble("medianMs"), y.getDouble("minMs"), y.getDouble("maxMs"),
-        y.getJsonArray("runsMs").encode(), result.getBoolean("fmpAimMet") ? "met" : "not met",
+        y.getJsonArray("runsMs").encode(), phases, result.getBoolean("fmpAimMet") ? "met" : "not met",
         result.getJsonArray("problems").encode());
     Files.writeString(outDir.resolve("dashboard.txt"), summary);
     System.out.println(summary);
+  }
+
+  /** The median of each phase over the visits, e.g. "scripts run 612, first API call 640, last API answer 1490". */
+  private static String medianPhases(JsonObject runs) {
+    JsonArray p = runs.getJsonArray("phases");
+    java.util.function.ToDoubleFunction<String> median = key -> p.stream().map(JsonObject.class::cast)
+        .mapToDouble(o -> o.getDouble(key)).sorted().toArray()[p.size() / 2];
+    return String.format("scripts run (DOMContentLoaded) %.0f, first API call %.0f, last API answer %.0f (%d calls)",
+        median.applyAsDouble("domContentLoadedMs"), median.applyAsDouble("firstApiStartMs"),
+        median.applyAsDouble("lastApiEndMs"), p.getJsonObject(0).getInteger("apiCalls"));
   }
 
   static <T> T join(Future<T> f, int seconds) throws Exception {
