@@ -18,9 +18,12 @@ import java.util.regex.Pattern;
  * Only a caller who may read the property learns that it is deleted: anyone else goes on to the usual 403.
  */
 final class DeletedPropertyGate {
-  /** A property's routes: {@code /api/v1/properties/{id}...} and {@code /v1beta/properties/{id}...}. */
+  /**
+   * A property's routes: {@code /api/v1/properties/{id}...}, {@code /v1beta/properties/{id}...} and (once the Data
+   * API's v1alpha routes exist) {@code /v1alpha/properties/{id}...}.
+   */
   private static final Pattern PATH =
-      Pattern.compile("^/(?:api/v1|v1beta)/properties/([A-Za-z0-9_-]{1,64})(?:[:/].*)?$");
+      Pattern.compile("^/(?:api/v1|v1beta|v1alpha)/properties/([A-Za-z0-9_-]{1,64})(?:[:/].*)?$");
 
   private final Accounts accounts;
   private final AccessHandler access;
