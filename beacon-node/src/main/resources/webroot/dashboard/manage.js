@@ -193,7 +193,7 @@ async function renderPropertySettings(main) {
     } catch (e) { manageShowError(form, e, status); }
   };
   main.append(card('Tracking snippet', true, el('pre', { class: 'snippet' }, p.snippet)),
-    card('Property settings', true, form), manageSecretCard(p));
+    card('Property settings', true, form), manageSecretCard(p), manageDangerCard(p), manageTrashCard());
 }
 
 /** The Measurement Protocol api secret: masked, shown on request, copied, rotated after an inline confirmation. */
@@ -299,7 +299,7 @@ function renderNewProperty(main) {
     } catch (e) { manageShowError(form, e, status); }
   };
   const formCard = card('New property', true, form);
-  main.append(formCard);
+  main.append(formCard, manageTrashCard());
 }
 
 /** Account: change password; API tokens (list, create and show once, revoke). */
@@ -420,4 +420,72 @@ async function renderUsers(main) {
   };
   main.append(card('Users' + (prop ? ' (roles on ' + prop.name + ')' : ''), true, list, status), card('Create user', false, form));
   await load();
+}
+
+/**
+ * Danger zone: deleting the property moves it to the trash for 35 days (GA4's), restorable from the "Deleted
+ * properties" list. An inline dialog asks to type the property id (Plausible asks for the domain): the Delete button
+ * stays disabled until it matches, and the API checks it again.
+ */
+function manageDangerCard(p) {
+  const status = el('p', { class: 'muted small', id: 'delete-status', role: 'status' });
+  const open = el('button', { type: 'button', class: 'danger', id: 'delete-property' }, 'Delete property');
+  const box = el('div', { class: 'danger-zone' }, el('p', { class: 'small' }, 'Deleting moves the property to the trash:'
+    + ' its hits are refused and its reports stop at once; an admin can restore it within 35 days, then it is gone.'), open);
+  open.onclick = () => {
+    const typed = manageInput('delete-confirm', 'confirm', '', 'text', { autocomplete: 'off', spellcheck: 'false' });
+    const yes = el('button', { type: 'button', class: 'danger', id: 'delete-confirm-yes', disabled: '' }, 'Delete ' + p.propertyId);
+    const no = el('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const dialog = el('div', { class: 'confirm-dialog', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'delete-title' },
+      el('p', { id: 'delete-title' }, 'Delete ' + p.name + '? Type its id, ' + p.propertyId + ', to confirm.'),
+      manageField('Property id', typed), yes, no);
+    typed.oninput = () => { yes.disabled = typed.value.trim() !== p.propertyId; };
+    typed.onkeydown = (e) => { if (e.key === 'Enter' && !yes.disabled) yes.click(); if (e.key === 'Escape') no.click(); };
+    no.onclick = () => { dialog.replaceWith(open); open.focus(); };
+    yes.onclick = async () => {
+      yes.disabled = true;
+      try {
+        const r = await api('DELETE', manageProp(p.propertyId), { confirm: typed.value.trim() });
+        state.properties = state.properties.filter((x) => x.propertyId !== p.propertyId);
+        state.property = state.properties.length ? state.properties[0].propertyId : null;
+        manageRefreshPicker();
+        status.textContent = 'Deleted ' + p.propertyId + ': in the trash until ' + r.purgeAfter.slice(0, 10) + '.';
+        dialog.replaceWith(el('p', { class: 'small' }, 'This property is deleted.'));
+        const trash = document.getElementById('trash-card');
+        if (trash) trash.replaceWith(manageTrashCard());
+      } catch (e) { status.textContent = e.message; yes.disabled = false; }
+    };
+    open.replaceWith(dialog);
+    typed.focus();
+  };
+  return card('Danger zone', true, box, status);
+}
+
+/** The deleted properties the user administers, each restorable until its purge date. */
+function manageTrashCard() {
+  const list = el('ul', { class: 'trash', id: 'trash-list' }, el('li', { class: 'muted' }, 'Loading…'));
+  const status = el('p', { class: 'muted small', id: 'trash-status', role: 'status' });
+  const c = card('Deleted properties', true, list, status);
+  c.id = 'trash-card';
+  api('GET', '/api/v1/admin/properties?deleted=true').then((r) => {
+    const rows = r.properties || [];
+    if (!rows.length) { list.replaceChildren(el('li', { class: 'muted' }, 'None: the trash is empty.')); return; }
+    list.replaceChildren(...rows.map((d) => {
+      const restore = el('button', { type: 'button', class: 'secondary', 'data-restore': d.propertyId }, 'Restore');
+      restore.onclick = async () => {
+        restore.disabled = true;
+        try {
+          const back = await api('POST', manageProp(d.propertyId) + '/restore');
+          state.properties = state.properties.concat([Object.assign({ role: 'admin' }, back)]);
+          if (!state.property) state.property = back.propertyId;
+          manageRefreshPicker();
+          restore.closest('li').remove();
+          status.textContent = 'Restored ' + back.name + ' (' + back.propertyId + ').';
+        } catch (e) { status.textContent = e.message; restore.disabled = false; }
+      };
+      return el('li', { 'data-deleted': d.propertyId }, d.name + ' (' + d.propertyId + '), deleted '
+        + d.deletedAt.slice(0, 10) + ', gone after ' + d.purgeAfter.slice(0, 10) + ' ', restore);
+    }));
+  }, (e) => { list.replaceChildren(el('li', { class: 'error' }, e.message)); });
+  return c;
 }

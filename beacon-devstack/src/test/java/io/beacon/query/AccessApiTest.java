@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,12 +25,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class AccessApiTest {
   private static final String ADMIN = "boss@example.com";
   private static final String ADMIN_PASSWORD = "a long admin password";
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static NodeProcess node;
 
   @BeforeAll
   static void start(LocalStack stack) {
     node = new NodeProcess("access-node", stack, Cluster.fresh(2, 3_000), Map.of(
-        "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
+        // A collector: a deleted property's hits are refused (aDeletedPropertyIsInTheTrashUntilRestored).
+        "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "1", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
+        "BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500",
         "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "2", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
         "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD,
         // Small stream bounds, shared by the node's two query instances (realtimeStreamsAreCapped...).
@@ -87,6 +91,83 @@ class AccessApiTest {
     HttpResponse<String> badTz = admin.post("/api/v1/admin/properties", "{\"name\":\"X\",\"timeZone\":\"Mars/Olympus\"}");
     assertThat(badTz.statusCode()).isEqualTo(400);
     assertThat(new JsonObject(badTz.body()).getJsonObject("error").getString("field")).isEqualTo("timeZone");
+  }
+
+  /** A GA4 web hit of {@code property} sent to the node's collector. */
+  private static HttpResponse<String> hit(String property) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.collectorPort
+            + "/g/collect?v=2&tid=" + property + "&cid=1." + System.nanoTime() + "&en=page_view&_rid="
+            + java.util.UUID.randomUUID() + "&dl=https%3A%2F%2Ftrash.example%2F")).POST(HttpRequest.BodyPublishers.noBody())
+        .header("Content-Type", "text/plain").header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"
+            + " (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Issue 20: deleting a property (the id repeated as confirmation) moves it to the trash, as GA4 does: it leaves the
+   * lists, its reports answer 404 "property deleted", the collector refuses its hits with an unknown property's status
+   * and the reason "property deleted"; restoring it brings everything back.
+   */
+  @Test
+  void aDeletedPropertyIsInTheTrashUntilRestored() throws Exception {
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    String id = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Trash\"}").body())
+        .getString("propertyId");
+    assertThat(admin.post("/api/v1/admin/users", "{\"email\":\"tess@example.com\",\"password\":\"tess's long password\"}")
+        .statusCode()).isEqualTo(201);
+    assertThat(admin.send("PUT", "/api/v1/admin/properties/" + id + "/roles/tess@example.com", "{\"role\":\"viewer\"}",
+        true).statusCode()).isEqualTo(200);
+    Dashboard viewer = Dashboard.login(node.queryPort, "tess@example.com", "tess's long password");
+    String path = "/api/v1/admin/properties/" + id;
+    Awaitility.await("the collector knows the new property").atMost(Duration.ofSeconds(10))
+        .until(() -> hit(id).statusCode() == 204);
+    HttpResponse<String> unknown = hit("B-NOSUCH1");
+
+    HttpResponse<String> unconfirmed = admin.send("DELETE", path, "{\"confirm\":\"B-OTHER\"}", true);
+    assertThat(unconfirmed.statusCode()).as(unconfirmed.body()).isEqualTo(400);
+    assertThat(new JsonObject(unconfirmed.body()).getJsonObject("error").getString("field")).isEqualTo("confirm");
+    assertThat(viewer.send("DELETE", path + "?confirm=" + id, null, true).statusCode()).as("viewers do not delete")
+        .isEqualTo(403);
+    HttpResponse<String> deleted = admin.send("DELETE", path + "?confirm=" + id, null, true);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    JsonObject trashed = new JsonObject(deleted.body());
+    java.time.Instant at = java.time.Instant.parse(trashed.getString("deletedAt"));
+    assertThat(java.time.Instant.parse(trashed.getString("purgeAfter"))).isEqualTo(at.plus(Duration.ofDays(35)));
+    assertThat(admin.send("DELETE", path, "{\"confirm\":\"" + id + "\"}", true).statusCode()).as("once")
+        .isEqualTo(409);
+
+    // Hidden from the lists, listed in the trash; reports and settings answer 404 with the reason.
+    assertThat(new JsonObject(admin.get("/api/v1/admin/properties").body()).getJsonArray("properties").stream()
+        .map(o -> ((JsonObject) o).getString("propertyId"))).doesNotContain(id);
+    assertThat(new JsonObject(viewer.get("/api/v1/admin/properties").body()).getJsonArray("properties")).isEmpty();
+    assertThat(new JsonObject(admin.get("/api/v1/admin/properties?deleted=true").body()).getJsonArray("properties")
+        .stream().map(o -> ((JsonObject) o).getString("propertyId"))).contains(id);
+    for (Dashboard who : List.of(admin, viewer)) {
+      HttpResponse<String> report = who.post(report(id), BODY);
+      assertThat(report.statusCode()).as(report.body()).isEqualTo(404);
+      assertThat(new JsonObject(report.body()).getJsonObject("error").getString("message"))
+          .startsWith("property deleted: '" + id + "'");
+    }
+    assertThat(admin.get(path).statusCode()).isEqualTo(404);
+    assertThat(admin.get(path).body()).contains("property deleted");
+
+    // The collector: the unknown property's status, the reason "property deleted".
+    Awaitility.await("the collector refuses the deleted property's hits").atMost(Duration.ofSeconds(10))
+        .until(() -> hit(id).statusCode() != 204);
+    HttpResponse<String> refused = hit(id);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(unknown.statusCode());
+    assertThat(refused.body()).contains("property deleted");
+    assertThat(node.get("/metrics").body()).contains("reason=\"property_deleted\"");
+
+    // Restored as it was: role, reports and hits.
+    assertThat(viewer.post(path + "/restore", "{}").statusCode()).as("viewers do not restore").isEqualTo(403);
+    HttpResponse<String> restored = admin.post(path + "/restore", "{}");
+    assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
+    assertThat(new JsonObject(restored.body()).getString("name")).isEqualTo("Trash");
+    assertThat(admin.post(path + "/restore", "{}").statusCode()).as("not deleted any more").isEqualTo(409);
+    assertThat(viewer.post(report(id), BODY).statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(viewer.get("/api/v1/admin/properties").body()).getJsonArray("properties")).hasSize(1);
+    Awaitility.await("the collector takes the restored property's hits").atMost(Duration.ofSeconds(10))
+        .until(() -> hit(id).statusCode() == 204);
   }
 
   @Test

@@ -335,6 +335,19 @@ class DashboardBrowserTest {
     chrome.eval("document.getElementById('secret-show').click(); 1");
     assertThat(chrome.eval("document.getElementById('api-secret').textContent")).isEqualTo(rotated);
 
+    // Danger zone (issue 20): Delete waits for the property id typed in its dialog; the property then sits in the trash
+    // (the API answers 404) until Restore, in the Deleted properties list, brings it back.
+    chrome.eval("document.getElementById('delete-property').click(); 1");
+    awaitTrue(chrome, "!!document.getElementById('delete-confirm') && document.getElementById('delete-confirm-yes').disabled");
+    chrome.eval("{ const i = document.getElementById('delete-confirm'); i.value = '" + shop + "';"
+        + " i.dispatchEvent(new Event('input')); document.getElementById('delete-confirm-yes').click(); } 1");
+    awaitTrue(chrome, "document.getElementById('delete-status').textContent.startsWith('Deleted " + shop + "')"
+        + " && !!document.querySelector('[data-restore=\"" + shop + "\"]')");
+    assertThat(admin.get("/api/v1/admin/properties/" + shop).statusCode()).isEqualTo(404);
+    chrome.eval("document.querySelector('[data-restore=\"" + shop + "\"]').click(); 1");
+    awaitTrue(chrome, "document.getElementById('trash-status').textContent.startsWith('Restored')");
+    assertThat(admin.get("/api/v1/admin/properties/" + shop).statusCode()).isEqualTo(200);
+
     // Account: an API token created (shown once) and revoked.
     chrome.eval("document.querySelector('a[data-view=account]').click(); 1");
     awaitTrue(chrome, "!!document.getElementById('token-form') && !!document.querySelector('#tokens table, #tokens .empty')");

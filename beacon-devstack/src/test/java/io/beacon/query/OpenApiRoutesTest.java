@@ -84,11 +84,15 @@ class OpenApiRoutesTest {
       "QueryVerticle ANY /v1beta/*", "middleware before every GA4 Data API route (body limit, bearer authentication);"
           + " each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1beta/properties/*", "middleware routing a GA4 property id (properties/123456789) to the"
-          + " Beacon property that carries it (GaPropertyIds); the endpoints are the Data API's own",
+          + " Beacon property that carries it (GaPropertyIds), then answering a deleted property's reports 404"
+          + " (DeletedPropertyGate); the endpoints are the Data API's own",
+      "QueryVerticle ANY /api/v1/properties/*", "middleware answering a deleted property's reports 404"
+          + " (DeletedPropertyGate); each report endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1alpha/*", "middleware before every GA4 Data API v1alpha route (body limit, bearer"
           + " authentication); each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1alpha/properties/*", "middleware routing a GA4 property id to the Beacon property that"
-          + " carries it (GaPropertyIds), as for /v1beta");
+          + " carries it (GaPropertyIds), as for /v1beta, then answering a deleted property's reports 404"
+          + " (DeletedPropertyGate)");
 
   private static NodeProcess node;
   private static String token;
@@ -562,6 +566,8 @@ class OpenApiRoutesTest {
       case "POST /api/v1/admin/properties" -> "{\"name\":\"OpenAPI routes (another)\"}";
       case "PATCH /api/v1/admin/properties/{id}" -> "{\"name\":\"OpenAPI routes\",\"timeZone\":\"UTC\",\"allowedHostnames\":[\"example.com\"]}";
       case "POST /api/v1/admin/properties/{id}/secret" -> "{}";
+      // Not the property's id (400): the other operations go on with the property in place.
+      case "DELETE /api/v1/admin/properties/{id}" -> "{\"confirm\":\"not the property's id\"}";
       case "PUT /api/v1/admin/properties/{id}/roles/{email}" -> "{\"role\":\"viewer\"}";
       case "POST /api/v1/admin/users" ->
           "{\"email\":\"u-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com\",\"password\":\"another long password\"}";

@@ -144,7 +144,7 @@ final class Ingest {
 
   private Future<Void> one(HitDraft d, Request req, Outcome out) {
     return properties.get(d.propertyId).compose(property -> {
-      if (property != null && req.optOut() && property.respectDnt()) {
+      if (property != null && !property.deleted() && req.optOut() && property.respectDnt()) {
         // The property honours Do-Not-Track / Global Privacy Control: acknowledged (204), not stored.
         out.optedOut++;
         rejected(Problem.rejected("", "do not track", DropReason.DO_NOT_TRACK));
@@ -214,6 +214,13 @@ final class Ingest {
     String idField = d.protocol != Protocol.GA4_MP ? "tid" : d.appStream ? "firebase_app_id" : "measurement_id";
     if (property == null) {
       return Problem.rejected(idField, "unknown property " + Problem.quote(d.propertyId), DropReason.UNKNOWN_PROPERTY);
+    }
+    if (property.deleted()) {
+      // The unknown property's status (the sender learns nothing it could not before), a reason of its own: a site
+      // still sending to a deleted property is told why, and restoring the property is the fix.
+      return Problem.rejected(idField, "property deleted: " + Problem.quote(property.id()) + " is in the trash"
+          + " (restorable for " + io.beacon.store.cassandra.PropertyRecord.TRASH_DAYS + " days after its deletion)",
+          DropReason.PROPERTY_DELETED);
     }
     if (req.checkSecret()) {
       if (req.apiSecret() == null || req.apiSecret().isBlank()) {

@@ -11,17 +11,26 @@ import java.util.Set;
  * event names that are key events, the tracker's privacy settings, the session settings the collector stamps on each
  * hit for the stream (io.beacon.model.Hit#sessionRules), the domains Plausible's trackers name it by (normalized:
  * {@link io.beacon.store.cassandra.PlausibleDomains}), the query parameters its URLs keep, and the stream ids its
- * existing tags send to ({@link io.beacon.store.cassandra.StreamIds}).
+ * existing tags send to ({@link io.beacon.store.cassandra.StreamIds}), and whether it is in the trash ({@code deleted}:
+ * its hits are refused as "property deleted", with an unknown property's status, until an admin restores it).
  */
 public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
     boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains,
-    QueryParamPolicy queryParams, Set<String> streamIds) {
+    QueryParamPolicy queryParams, Set<String> streamIds, boolean deleted) {
 
   public PropertyInfo {
     sessionRules = sessionRules == null ? SessionRules.GA4 : sessionRules;
     plausibleDomains = plausibleDomains == null ? Set.of() : plausibleDomains;
     queryParams = queryParams == null ? QueryParamPolicy.DEFAULT : queryParams;
     streamIds = streamIds == null ? Set.of() : streamIds;
+  }
+
+  /** A property that is not deleted. */
+  public PropertyInfo(String id, String apiSecret, Set<String> allowedHostnames, Set<String> keyEvents,
+      boolean respectDnt, boolean cookieless, SessionRules sessionRules, Set<String> plausibleDomains,
+      QueryParamPolicy queryParams, Set<String> streamIds) {
+    this(id, apiSecret, allowedHostnames, keyEvents, respectDnt, cookieless, sessionRules, plausibleDomains, queryParams,
+        streamIds, false);
   }
 
   /** A property without stream ids. */
@@ -54,7 +63,7 @@ public record PropertyInfo(String id, String apiSecret, Set<String> allowedHostn
   public static PropertyInfo of(PropertyRecord p) {
     return new PropertyInfo(p.propertyId(), p.apiSecret(), Set.copyOf(p.allowedHostnames()), Set.copyOf(p.keyEvents()),
         p.respectDnt(), p.cookieless(), p.sessionRules(), Set.copyOf(p.plausibleDomains()), p.queryParamPolicy(),
-        Set.copyOf(p.streamIds()));
+        Set.copyOf(p.streamIds()), p.deleted());
   }
 
   /** True when the hostname may send hits: no allow-list, or it is on it (or a subdomain of an entry). */

@@ -136,6 +136,10 @@ final class AdminHandler {
 
   void listProperties(RoutingContext rc) {
     Caller caller = rc.get(Caller.KEY);
+    if ("true".equals(rc.request().getParam("deleted"))) {
+      listDeleted(rc, caller);
+      return;
+    }
     Future<JsonArray> list = accounts.propertiesOf(caller.email()).compose(roles -> {
       Future<JsonArray> all = Future.succeededFuture(new JsonArray());
       for (var e : roles.entrySet()) {
@@ -219,11 +223,89 @@ final class AdminHandler {
         });
   }
 
-  /** The property's row, or 404. */
+  /** The property's row, or 404 (a deleted property's names the deletion). */
   private Future<PropertyRecord> record(String id) {
+    return anyRecord(id).compose(r -> r.deleted() ? Future.failedFuture(DeletedPropertyGate.deleted(id, r.deletedAt()))
+        : Future.succeededFuture(r));
+  }
+
+  /** The property's row, deleted or not, or 404. */
+  private Future<PropertyRecord> anyRecord(String id) {
     return accounts.rows(PropertiesTable.selectById(), id).compose(rows -> rows.isEmpty()
         ? Future.failedFuture(new ApiException(404, "property", "property '" + id + "' not found"))
         : Future.succeededFuture(PropertyRecord.from(rows.get(0))));
+  }
+
+  /**
+   * {@code DELETE}: moves the property to the trash, as GA4 does: from then on its hits are refused ("property
+   * deleted") and its reports answer 404, and it leaves the lists; an admin may restore it for {@link
+   * PropertyRecord#TRASH_DAYS} days. The body ({@code {"confirm": id}}) or the query ({@code ?confirm=id}) must repeat
+   * the property's id, as Plausible asks to type the domain: a slip of a script or a click does not delete.
+   */
+  void deleteProperty(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    String confirm = rc.request().getParam("confirm");
+    if (confirm == null && rc.body() != null && rc.body().length() > 0) {
+      try {
+        confirm = rc.body().asJsonObject().getValue("confirm") instanceof String c ? c : null;
+      } catch (RuntimeException e) {
+        ReportHandler.error(rc, ApiException.badRequest("", "the body must be empty or a JSON object"));
+        return;
+      }
+    }
+    if (!id.equals(confirm == null ? null : confirm.strip())) {
+      ReportHandler.error(rc, ApiException.badRequest("confirm", "repeat the property's id (" + id + ") in \"confirm\""
+          + " (body or query) to delete it"));
+      return;
+    }
+    Caller caller = rc.get(Caller.KEY);
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> anyRecord(id)).compose(r -> {
+      if (r.deleted()) {
+        return Future.failedFuture(new ApiException(409, "property", "property '" + id + "' is in the trash already"
+            + " (since " + r.deletedAt() + ")"));
+      }
+      Instant at = Instant.now();
+      return accounts.setPropertyDeletedAt(id, at).map(applied -> {
+        LOG.info("Property {} moved to the trash by account {}", id, Secrets.pseudonym(caller.email()));
+        return trashEntry(r.withDeletedAt(at));
+      });
+    }));
+  }
+
+  /** {@code POST .../restore}: takes a deleted property out of the trash, as it was; 409 if it is not deleted. */
+  void restoreProperty(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    Caller caller = rc.get(Caller.KEY);
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> anyRecord(id)).compose(r -> {
+      if (!r.deleted()) {
+        return Future.failedFuture(new ApiException(409, "property", "property '" + id + "' is not deleted"));
+      }
+      return accounts.setPropertyDeletedAt(id, null).compose(applied -> {
+        LOG.info("Property {} restored from the trash by account {}", id, Secrets.pseudonym(caller.email()));
+        return property(id, true);
+      });
+    }));
+  }
+
+  /** The trash: the deleted properties the caller administers, with when they may be purged. */
+  private void listDeleted(RoutingContext rc, Caller caller) {
+    Future<JsonArray> list = accounts.propertiesOf(caller.email()).compose(roles -> {
+      Future<JsonArray> all = Future.succeededFuture(new JsonArray());
+      for (var e : roles.entrySet()) {
+        if (e.getValue() != PropertyRole.ADMIN || caller.readOnly()) {
+          continue;
+        }
+        all = all.compose(arr -> anyRecord(e.getKey())
+            .map(r -> r.deleted() ? arr.add(trashEntry(r)) : arr).otherwise(arr));
+      }
+      return all;
+    });
+    respond(rc, 200, list.map(arr -> new JsonObject().put("properties", arr)));
+  }
+
+  private static JsonObject trashEntry(PropertyRecord r) {
+    return new JsonObject().put("propertyId", r.propertyId()).put("name", r.name())
+        .put("deletedAt", r.deletedAt().toString()).put("purgeAfter", r.purgeAfter().toString());
   }
 
   /** A new random api secret, or the one the body names ({@link #chosenSecret}: e.g. the GA4 stream's). */
@@ -240,7 +322,8 @@ final class AdminHandler {
       return;
     }
     String secret = chosen != null ? chosen : Secrets.randomToken(24);
-    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN)
+    // A deleted property's secret stays as it was (404 "property deleted"): a restore brings back the one it had.
+    respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> record(id))
         .compose(v -> accounts.rows(PropertiesTable.updateSecretIfExists(),
             PropertiesTable.updateSecretValues(id, secret, Instant.now())))
         .compose(v -> property(id, true)));
@@ -302,6 +385,9 @@ final class AdminHandler {
         return Future.failedFuture(new ApiException(404, "property", "property '" + id + "' not found"));
       }
       PropertyRecord r = PropertyRecord.from(rows.get(0));
+      if (r.deleted()) {
+        return Future.failedFuture(DeletedPropertyGate.deleted(id, r.deletedAt()));
+      }
       JsonObject p = new JsonObject()
           .put("propertyId", id).put("name", r.name()).put("timeZone", r.timeZone())
           .put("allowedHostnames", new JsonArray(java.util.List.copyOf(r.allowedHostnames())))

@@ -133,6 +133,10 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/v1beta/*").handler(access::authenticate);
     GaPropertyIds gaIds = new GaPropertyIds(accounts);
     router.route("/v1beta/properties/*").handler(gaIds::handle);
+    // A deleted property's reports: 404 "property deleted" (after the GA4 id is resolved, before the handlers).
+    DeletedPropertyGate trash = new DeletedPropertyGate(accounts, access);
+    router.route("/v1beta/properties/*").handler(trash::handle);
+    router.route("/api/v1/properties/*").handler(trash::handle);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
@@ -147,6 +151,7 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/v1alpha/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.route("/v1alpha/*").handler(access::authenticate);
     router.route("/v1alpha/properties/*").handler(gaIds::handle);
+    router.route("/v1alpha/properties/*").handler(trash::handle);
     router.postWithRegex("/v1alpha/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
@@ -163,6 +168,8 @@ public final class QueryVerticle extends VerticleBase {
     router.get("/api/v1/admin/properties/:id").handler(admin::getProperty);
     router.patch("/api/v1/admin/properties/:id").handler(admin::updateProperty);
     router.post("/api/v1/admin/properties/:id/secret").handler(admin::rotateSecret);
+    router.delete("/api/v1/admin/properties/:id").handler(admin::deleteProperty);
+    router.post("/api/v1/admin/properties/:id/restore").handler(admin::restoreProperty);
     router.put("/api/v1/admin/properties/:id/roles/:email").handler(admin::grantRole);
     router.delete("/api/v1/admin/properties/:id/roles/:email").handler(users::revokeRole);
     router.post("/api/v1/admin/users").handler(admin::createUser);
@@ -187,7 +194,11 @@ public final class QueryVerticle extends VerticleBase {
         }, false),
         BootstrapAdmin.ensure(vertx, accounts, cfg.adminEmail(), cfg.adminPassword(), Path.of(cfg.adminPasswordFile()),
             System.out),
-        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol()),
+        // Compressed answers (gzip/deflate, as the client accepts): the dashboard's JS and CSS, echarts (a megabyte
+        // plain, a third of it gzipped) and report JSON; docs/benchmarks.md "Dashboard" has the budget. The
+        // real-time stream opts out (RealtimeHandler): each event must reach the browser when it is written.
+        SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol())
+                .setCompressionSupported(true),
                 ctx.config().http(), router, m -> new JsonObject()
             .put("error", new JsonObject().put("code", 408).put("message", m).put("status", "DEADLINE_EXCEEDED")
                 .put("field", ""))).listen(ep.port(), ep.host()),

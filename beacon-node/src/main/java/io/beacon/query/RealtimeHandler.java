@@ -265,7 +265,9 @@ final class RealtimeHandler {
       }
       StreamLimits.Slot slot = opened.slot();
       var res = rc.response().setChunked(true).putHeader("content-type", "text/event-stream")
-          .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
+          .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no")
+          // Not compressed (the server compresses other answers): "identity" makes Vert.x leave this one as written.
+          .putHeader("content-encoding", "identity");
       MessageConsumer<JsonObject> updates = RealtimeContract.UPDATES.subscribe(vertx, propertyId,
           snap -> res.write("event: snapshot\ndata: " + snap.toJson().encode() + "\n\n"));
       // Each heartbeat reads the caller's credentials and role again: a revoked token, a disabled or deleted user,

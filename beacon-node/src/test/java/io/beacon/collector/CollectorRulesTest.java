@@ -137,7 +137,7 @@ class CollectorRulesTest {
     assertThat(Arrays.stream(DropReason.values()).map(DropReason::key)).containsExactlyInAnyOrder("invalid_value",
         "missing_field", "out_of_bounds", "too_many", "invalid_name", "reserved_name", "malformed_body", "timeout",
         "method_not_allowed", "unsupported_media_type", "body_too_large", "bad_request", "unknown_property",
-        "missing_secret", "bad_secret", "hostname_not_allowed", "do_not_track", "rate_limited", "spool_full",
+        "property_deleted", "missing_secret", "bad_secret", "hostname_not_allowed", "do_not_track", "rate_limited", "spool_full",
         "internal");
     assertThat(Arrays.stream(DropReason.values()).filter(DropReason::auth).map(DropReason::key))
         .containsExactlyInAnyOrder("missing_secret", "bad_secret", "hostname_not_allowed");

@@ -26,7 +26,24 @@ class IngestChecksTest {
   static final PropertyInfo ANON2 = new PropertyInfo("B-ANON2", "s3cret", Set.of(), Set.of(), false, true);
   static final PropertyInfo SHOP = new PropertyInfo("B-SHOP", "s3cret", Set.of("shop.example"), Set.of(), false, false);
 
+  /** In the trash, and respecting DNT: the deletion is the answer, whatever the headers. */
+  static final PropertyInfo TRASHED = new PropertyInfo("B-GONE", "s3cret", Set.of(), Set.of(), true, false,
+      io.beacon.model.session.SessionRules.GA4, Set.of(), null, Set.of(), true);
+
   private IngestHarness harness;
+
+  @Test
+  void aDeletedPropertysHitsAreRefusedWithAReasonOfTheirOwn() throws Exception {
+    harness = new IngestHarness(TRASHED, SHOP);
+    Ingest.Outcome out = browser(ua("v=1&tid=B-GONE&cid=1&t=pageview&dh=p.example"));
+    assertThat(out.accepted).isZero();
+    assertThat(out.problems).extracting(Problem::fieldPath, Problem::reason)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("tid", DropReason.PROPERTY_DELETED));
+    assertThat(out.problems.get(0).description()).startsWith("property deleted: ");
+    assertThat(out.authStatus).as("the unknown property's status, not an auth refusal").isZero();
+    assertThat(optedOut(ua("v=1&tid=B-GONE&cid=1&t=pageview")).problems).as("DNT does not hide the deletion")
+        .extracting(Problem::reason).containsExactly(DropReason.PROPERTY_DELETED);
+  }
 
   @AfterEach
   void close() throws Exception {

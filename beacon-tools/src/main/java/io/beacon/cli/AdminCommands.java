@@ -148,7 +148,8 @@ public final class AdminCommands {
 
   @Command(name = "property", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
       description = "Properties (sites and apps).", subcommands = {Property.Create.class, Property.ListAll.class,
-          Property.Show.class, Property.Update.class, Property.RotateSecret.class},
+          Property.Show.class, Property.Update.class, Property.RotateSecret.class, Property.Delete.class,
+          Property.Restore.class},
       synopsisSubcommandLabel = "(create | list | show | update | rotate-secret)")
   static final class Property {
     final Cli.Io io;
@@ -343,6 +344,66 @@ public final class AdminCommands {
           o.put(key, new io.vertx.core.json.JsonArray(values.stream().map(String::strip).filter(v -> !v.isEmpty())
               .toList()));
         }
+      }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = {"Moves the property to the trash, as GA4 does: from then on the collector refuses its hits "
+            + "(\"property deleted\") and its reports answer 404; it can be restored ('property restore ID') for 35 "
+            + "days. --confirm must repeat the id. Prints the property's deletedAt and purgeAfter (JSON). Property "
+            + "admins only."},
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:deleted", "2:usage (--confirm is not the id)",
+            "3:the API refused"})
+    static final class Delete implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @Spec
+      CommandSpec spec;
+
+      @CommandLine.Parameters(paramLabel = "ID", description = "The property's id (B-...).")
+      String id;
+
+      @Option(names = "--confirm", paramLabel = "ID", required = true,
+          description = "The property's id again: a mistyped or half-pasted command deletes nothing.")
+      String confirm;
+
+      @Override
+      public Integer call() {
+        if (!id.equals(confirm)) {
+          throw new ParameterException(spec.commandLine(), "--confirm must repeat the property id (" + id + ")");
+        }
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> api.deleteProperty(id, confirm));
+      }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = {"Takes a deleted property out of the trash, as it was (settings, roles, secret, data), and "
+            + "prints it (JSON); with --list, prints the trash instead (the deleted properties you administer, each "
+            + "with deletedAt and purgeAfter). Property admins only."},
+        exitCodeListHeading = EXIT_CODES_HEADING, exitCodeList = {"0:restored or listed", "2:usage",
+            "3:the API refused (e.g. the property is not deleted)"})
+    static final class Restore implements Callable<Integer> {
+      @ParentCommand
+      Property parent;
+
+      @Spec
+      CommandSpec spec;
+
+      @CommandLine.Parameters(paramLabel = "ID", arity = "0..1", description = "The property's id (B-...).")
+      String id;
+
+      @Option(names = "--list", description = "Print the trash instead of restoring.")
+      boolean list;
+
+      @Override
+      public Integer call() {
+        if (list == (id != null)) {
+          throw new ParameterException(spec.commandLine(), "name a property id, or --list");
+        }
+        ApiCli api = parent.connection.client(parent.io);
+        return api.guarded(() -> list ? api.listDeletedProperties() : api.restoreProperty(id));
       }
     }
 

@@ -198,6 +198,19 @@ public final class ApiCli {
   }
 
   /** A new Measurement Protocol api secret: {@code secret} null for a random one. Prints the property with it. */
+  /** Moves the property to the trash; {@code confirm} must repeat its id (the server checks it too). */
+  int deleteProperty(String id, String confirm) throws IOException, InterruptedException {
+    return print(call("DELETE", "/api/v1/admin/properties/" + segment(id), new JsonObject().put("confirm", confirm)));
+  }
+
+  int restoreProperty(String id) throws IOException, InterruptedException {
+    return print(call("POST", "/api/v1/admin/properties/" + segment(id) + "/restore", null));
+  }
+
+  int listDeletedProperties() throws IOException, InterruptedException {
+    return print(call("GET", "/api/v1/admin/properties?deleted=true", null));
+  }
+
   int rotateSecret(String id, String secret) throws IOException, InterruptedException {
     JsonObject body = secret == null ? new JsonObject() : new JsonObject().put("apiSecret", secret);
     return print(call("POST", "/api/v1/admin/properties/" + segment(id) + "/secret", body));

@@ -59,9 +59,10 @@ class ToolsTest {
   @Test
   void everyCommandHasItsHelp() {
     for (String command : List.of("token", "token create", "property", "property create", "property list",
-        "property show", "property update", "property rotate-secret", "key-event", "key-event add", "user",
-        "user create", "user update", "user grant", "password", "recompute", "generate", "verify", "annotation",
-        "annotation add", "annotation list", "annotation update", "annotation remove")) {
+        "property show", "property update", "property rotate-secret", "property delete", "property restore",
+        "key-event", "key-event add", "user", "user create", "user update", "user grant", "password", "recompute",
+        "generate", "verify", "annotation", "annotation add", "annotation list", "annotation update",
+        "annotation remove")) {
       String[] words = (command + " --help").split(" ");
       assertThat(run(words)).as(command).isZero();
       assertThat(out()).as(command).startsWith("Usage: beacon " + command);
@@ -153,6 +154,27 @@ class ToolsTest {
     assertThat(err()).contains("100%  2/2 days");
     assertThat(run(Map.of("BEACON_URL", url), "property", "list")).isEqualTo(3);
     assertThat(err()).isEqualTo("beacon: 401 missing token" + System.lineSeparator());
+  }
+
+  @Test
+  void deleteRepeatsTheIdAndRestoreTakesThePropertyOutOfTheTrash() throws IOException {
+    String url = startApi();
+    Map<String, String> env = Map.of("BEACON_URL", url, "BEACON_TOKEN", "t");
+    assertThat(run(env, "property", "delete", "B-1")).as("no --confirm").isEqualTo(2);
+    assertThat(err()).contains("--confirm");
+    assertThat(run(env, "property", "delete", "B-1", "--confirm", "B-2")).as("another id").isEqualTo(2);
+    assertThat(err()).contains("--confirm must repeat the property id (B-1)");
+    assertThat(run(env, "property", "restore")).as("neither an id nor --list").isEqualTo(2);
+    assertThat(requests).as("nothing sent").isEmpty();
+    assertThat(run(env, "property", "delete", "B-1", "--confirm", "B-1")).isZero();
+    assertThat(run(env, "property", "restore", "B-1")).isZero();
+    assertThat(run(env, "property", "restore", "--list")).isZero();
+    assertThat(requests).containsExactly(
+        "DELETE /api/v1/admin/properties/B-1 Bearer t {\"confirm\":\"B-1\"}",
+        "POST /api/v1/admin/properties/B-1/restore Bearer t ",
+        "GET /api/v1/admin/properties Bearer t ");
+    run("property", "delete", "--help");
+    assertThat(out()).contains("trash", "35", "--confirm");
   }
 
   @Test

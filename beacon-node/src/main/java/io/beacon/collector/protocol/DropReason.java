@@ -21,6 +21,8 @@ public enum DropReason {
   BAD_REQUEST("bad_request"),
   // The property's rules.
   UNKNOWN_PROPERTY("unknown_property"),
+  /** A property an admin deleted (in the trash, restorable): answered as an unknown property, with its own reason. */
+  PROPERTY_DELETED("property_deleted"),
   MISSING_SECRET("missing_secret", true),
   BAD_SECRET("bad_secret", true),
   HOSTNAME_NOT_ALLOWED("hostname_not_allowed", true),

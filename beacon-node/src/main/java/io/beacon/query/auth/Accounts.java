@@ -91,6 +91,10 @@ public final class Accounts {
     return "role|" + propertyId + "|" + email;
   }
 
+  static String deletedKey(String propertyId) {
+    return "deleted|" + propertyId;
+  }
+
   static String tokenKey(String tokenHash) {
     return "token|" + tokenHash;
   }
@@ -107,6 +111,16 @@ public final class Accounts {
 
   public Future<Optional<TokenRow>> token(String tokenHash) {
     return lookup(tokenKey(tokenHash), () -> store.token(tokenHash));
+  }
+
+  /**
+   * When the property was moved to the trash; empty if it is not deleted (or does not exist). Kept for {@link #FRESH}
+   * as roles are, and forgotten cluster-wide by {@link #setPropertyDeletedAt}: every report checks it.
+   */
+  public Future<Optional<Instant>> propertyDeletedAt(String propertyId) {
+    return lookup(deletedKey(propertyId), () -> rows(io.beacon.store.cassandra.PropertiesTable.selectById(), propertyId)
+        .map(rs -> rs.isEmpty() ? Optional.<Instant>empty()
+            : Optional.ofNullable(io.beacon.store.cassandra.PropertyRecord.from(rs.get(0)).deletedAt())));
   }
 
   // ---- reads for the account pages (always from the store) ----
@@ -188,6 +202,16 @@ public final class Accounts {
       });
       return changed(roles.compose(v -> store.deleteUser(email)), keys).map(true);
     });
+  }
+
+  /**
+   * Moves an existing property to the trash at {@code at}, or out of it ({@code at} null); false if there is no such
+   * property. Forgotten here and announced, so every node's reports see it at once.
+   */
+  public Future<Boolean> setPropertyDeletedAt(String propertyId, Instant at) {
+    return changed(rows(io.beacon.store.cassandra.PropertiesTable.updateDeletedIfExists(),
+        io.beacon.store.cassandra.PropertiesTable.updateDeletedValues(propertyId, at, Instant.now()))
+        .map(rs -> rs.isEmpty() || rs.get(0).getBoolean("[applied]")), deletedKey(propertyId));
   }
 
   public Future<Void> grant(String propertyId, String email, PropertyRole role) {

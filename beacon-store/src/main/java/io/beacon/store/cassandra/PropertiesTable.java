@@ -33,11 +33,12 @@ public final class PropertiesTable {
   public static final String KEPT_QUERY_PARAMS = "kept_query_params";
   public static final String STREAM_IDS = "stream_ids";
   public static final String GA_PROPERTY_ID = "ga_property_id";
+  public static final String DELETED_AT = "deleted_at";
 
   /** Every column, in {@link PropertyRecord}'s order. */
   public static final List<String> COLUMNS = List.of(PROPERTY_ID, NAME, TIME_ZONE, ALLOWED_HOSTNAMES, API_SECRET,
       KEY_EVENTS, RETENTION_DAYS, RESPECT_DNT, COOKIELESS, CREATED_AT, UPDATED_AT, SESSION_TIMEOUT_MINUTES,
-      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, KEPT_QUERY_PARAMS, STREAM_IDS, GA_PROPERTY_ID);
+      ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS, KEPT_QUERY_PARAMS, STREAM_IDS, GA_PROPERTY_ID, DELETED_AT);
   /** The settings an admin changes ({@link #updateSettingsIfExists}), in {@link PropertyRecord}'s order. */
   private static final List<String> SETTINGS = List.of(NAME, TIME_ZONE, ALLOWED_HOSTNAMES, KEY_EVENTS,
       RETENTION_DAYS, RESPECT_DNT, COOKIELESS, SESSION_TIMEOUT_MINUTES, ENGAGED_SESSION_SECONDS, PLAUSIBLE_DOMAINS,
@@ -103,7 +104,7 @@ public final class PropertiesTable {
     return new Object[] {p.propertyId(), p.name(), p.timeZone(), p.allowedHostnames(), p.apiSecret(),
         p.keyEvents(), p.retentionDays(), p.respectDnt(), p.cookieless(), p.createdAt(), p.updatedAt(),
         p.sessionTimeoutMinutes(), p.engagedSessionSeconds(), p.plausibleDomains(), p.keptQueryParams(),
-        p.streamIds(), p.gaPropertyId()};
+        p.streamIds(), p.gaPropertyId(), p.deletedAt()};
   }
 
   /**
@@ -130,6 +131,21 @@ public final class PropertiesTable {
 
   public static Object[] updateSecretValues(String propertyId, String apiSecret, Instant updatedAt) {
     return new Object[] {apiSecret, updatedAt, propertyId};
+  }
+
+  /**
+   * Moves an existing property to the trash ({@code deleted_at} set) or out of it ({@code deleted_at} null), and sets
+   * {@code updated_at} (a lightweight transaction: a row removed meanwhile is not recreated); values: {@link
+   * #updateDeletedValues}.
+   */
+  public static String updateDeletedIfExists() {
+    return "UPDATE " + TABLE + " SET " + DELETED_AT + " = ?, " + UPDATED_AT + " = ? WHERE " + PROPERTY_ID
+        + " = ? IF EXISTS";
+  }
+
+  /** @param deletedAt when it was moved to the trash; null: restored */
+  public static Object[] updateDeletedValues(String propertyId, Instant deletedAt, Instant updatedAt) {
+    return new Object[] {deletedAt, updatedAt, propertyId};
   }
 
   private static String table(String keyspace) {

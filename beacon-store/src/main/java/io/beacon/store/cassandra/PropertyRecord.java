@@ -36,11 +36,19 @@ import java.util.Set;
  *     the default allow-list (see {@link #queryParamPolicy()})
  * @param streamIds        the measurement ids and Firebase app ids its existing tags send to ({@link StreamIds})
  * @param gaPropertyId     the GA4 property id (digits) Data API clients may name it by; null: none
+ * @param deletedAt        when an admin moved it to the trash ({@link #TRASH_DAYS}); null: not deleted
  */
 public record PropertyRecord(String propertyId, String name, String timeZone, Set<String> allowedHostnames,
     String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
     Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds,
-    Set<String> plausibleDomains, String keptQueryParams, Set<String> streamIds, String gaPropertyId) {
+    Set<String> plausibleDomains, String keptQueryParams, Set<String> streamIds, String gaPropertyId,
+    Instant deletedAt) {
+
+  /**
+   * How long a deleted property stays in the trash, restorable, before it may be purged: GA4's 35 days (its "Trash
+   * Can"). Its hits are refused and its reports answer 404 from the moment it is deleted.
+   */
+  public static final int TRASH_DAYS = 35;
 
   /** GA4 property ids: digits (Google's are 9 or so). */
   public static final java.util.regex.Pattern GA_PROPERTY_ID = java.util.regex.Pattern.compile("[0-9]{1,20}");
@@ -59,7 +67,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       Set<String> plausibleDomains, String keptQueryParams) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
         createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains, keptQueryParams, Set.of(),
-        null);
+        null, null);
   }
 
   /** A property with the default query-parameter policy. */
@@ -76,7 +84,7 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt, Integer sessionTimeoutMinutes, Integer engagedSessionSeconds) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), null, Set.of(), null);
+        createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, Set.of(), null, Set.of(), null, null);
   }
 
   /** A property with GA4's session settings and without Plausible domains. */
@@ -84,42 +92,59 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
       String apiSecret, Set<String> keyEvents, Integer retentionDays, boolean respectDnt, boolean cookieless,
       Instant createdAt, Instant updatedAt) {
     this(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays, respectDnt, cookieless,
-        createdAt, updatedAt, null, null, Set.of(), null, Set.of(), null);
+        createdAt, updatedAt, null, null, Set.of(), null, Set.of(), null, null);
   }
 
   /** This property with other Plausible domains. */
   public PropertyRecord withPlausibleDomains(Set<String> domains) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, domains,
-        keptQueryParams, streamIds, gaPropertyId);
+        keptQueryParams, streamIds, gaPropertyId, deletedAt);
   }
 
   /** This property with other stream ids. */
   public PropertyRecord withStreamIds(Set<String> ids) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        keptQueryParams, ids, gaPropertyId);
+        keptQueryParams, ids, gaPropertyId, deletedAt);
   }
 
   /** This property with another GA4 property id (null: none). */
   public PropertyRecord withGaPropertyId(String id) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        keptQueryParams, streamIds, id);
+        keptQueryParams, streamIds, id, deletedAt);
   }
 
   /** This property with another api secret. */
   public PropertyRecord withApiSecret(String secret) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, secret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        keptQueryParams, streamIds, gaPropertyId);
+        keptQueryParams, streamIds, gaPropertyId, deletedAt);
   }
 
   /** This property with another query-parameter policy (null: the default). */
   public PropertyRecord withKeptQueryParams(QueryParamPolicy policy) {
     return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
         respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
-        policy == null ? null : policy.stored(), streamIds, gaPropertyId);
+        policy == null ? null : policy.stored(), streamIds, gaPropertyId, deletedAt);
+  }
+
+  /** This property in the trash since {@code at} (null: restored). */
+  public PropertyRecord withDeletedAt(Instant at) {
+    return new PropertyRecord(propertyId, name, timeZone, allowedHostnames, apiSecret, keyEvents, retentionDays,
+        respectDnt, cookieless, createdAt, updatedAt, sessionTimeoutMinutes, engagedSessionSeconds, plausibleDomains,
+        keptQueryParams, streamIds, gaPropertyId, at);
+  }
+
+  /** Whether an admin moved it to the trash. */
+  public boolean deleted() {
+    return deletedAt != null;
+  }
+
+  /** When a deleted property leaves the trash for good ({@link #TRASH_DAYS} after its deletion); null if not deleted. */
+  public Instant purgeAfter() {
+    return deletedAt == null ? null : deletedAt.plus(java.time.Duration.ofDays(TRASH_DAYS));
   }
 
   /** The query parameters its URLs keep: the stored list, else {@link QueryParamPolicy#DEFAULT}. */
@@ -147,7 +172,8 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
         set(r, c, PropertiesTable.PLAUSIBLE_DOMAINS),
         has(r, c, PropertiesTable.KEPT_QUERY_PARAMS) ? r.getString(PropertiesTable.KEPT_QUERY_PARAMS) : null,
         set(r, c, PropertiesTable.STREAM_IDS),
-        text(r, c, PropertiesTable.GA_PROPERTY_ID));
+        text(r, c, PropertiesTable.GA_PROPERTY_ID),
+        has(r, c, PropertiesTable.DELETED_AT) ? r.getInstant(PropertiesTable.DELETED_AT) : null);
   }
 
   /** The property's session rules: its settings, GA4's default for each one not set. */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class PropertiesTableTest {
   private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
   private static final Instant UPDATED = Instant.parse("2026-02-01T00:00:00Z");
+  private static final Instant DELETED = Instant.parse("2026-03-01T10:00:00Z");
 
   @Test
   void theCodecMapsEveryColumnOfTheSchemasTable() throws Exception {
@@ -26,7 +27,7 @@ class PropertiesTableTest {
     assertThat(java.util.Arrays.stream(PropertyRecord.class.getRecordComponents()).map(c -> c.getName()).toList())
         .containsExactly("propertyId", "name", "timeZone", "allowedHostnames", "apiSecret", "keyEvents",
             "retentionDays", "respectDnt", "cookieless", "createdAt", "updatedAt", "sessionTimeoutMinutes",
-            "engagedSessionSeconds", "plausibleDomains", "keptQueryParams", "streamIds", "gaPropertyId");
+            "engagedSessionSeconds", "plausibleDomains", "keptQueryParams", "streamIds", "gaPropertyId", "deletedAt");
   }
 
   @Test
@@ -47,7 +48,12 @@ class PropertiesTableTest {
         "123456789", UPDATED, "B-1");
     assertThat(PropertiesTable.insertValues(p)).containsExactly("B-1", "Shop", "Europe/Berlin",
         p.allowedHostnames(), "s3cret", p.keyEvents(), 30, true, false, CREATED, UPDATED, 45, 20, p.plausibleDomains(),
-        "utm_*,ref", p.streamIds(), "123456789");
+        "utm_*,ref", p.streamIds(), "123456789", DELETED);
+    assertThat(PropertiesTable.updateDeletedIfExists()).isEqualTo("UPDATE properties SET deleted_at = ?,"
+        + " updated_at = ? WHERE property_id = ? IF EXISTS");
+    assertThat(PropertiesTable.updateDeletedValues("B-1", DELETED, UPDATED)).containsExactly(DELETED, UPDATED, "B-1");
+    assertThat(PropertiesTable.updateDeletedValues("B-1", null, UPDATED))
+        .hasSize((int) Fakes.markers(PropertiesTable.updateDeletedIfExists()));
     assertThat(PropertiesTable.selectStreamIds()).isEqualTo("SELECT property_id, stream_ids FROM properties");
     assertThat(PropertiesTable.selectPlausibleDomains()).isEqualTo("SELECT property_id, plausible_domains FROM properties");
     assertThat(PropertiesTable.selectZones("ks")).isEqualTo("SELECT property_id, time_zone FROM ks.properties");
@@ -86,12 +92,22 @@ class PropertiesTableTest {
     assertThat(p.retentionDays()).isNull();
     assertThat(p.respectDnt()).isFalse();
     assertThat(p.plausibleDomains()).isEmpty();
+    assertThat(p.deleted()).as("rows of before the column, and restored ones: not deleted").isFalse();
+    assertThat(p.purgeAfter()).isNull();
     assertThat(p.queryParamPolicy()).as("never set: the default allow-list").isEqualTo(
         io.beacon.model.attribution.QueryParamPolicy.DEFAULT);
     assertThat(p.sessionRules()).as("no session settings: GA4's defaults").isEqualTo(SessionRules.GA4);
     assertThat(p.zone()).isEqualTo(ZoneOffset.UTC);
     assertThat(PropertyRecord.zoneOf("Europe/Berlin")).isEqualTo(ZoneId.of("Europe/Berlin"));
     assertThat(PropertyRecord.zoneOf(" ")).isEqualTo(ZoneOffset.UTC);
+  }
+
+  @Test
+  void aDeletedPropertyLeavesTheTrashThirtyFiveDaysAfterItsDeletion() {
+    // GA4's trash: 35 days from the deletion, to the instant.
+    assertThat(record().deleted()).isTrue();
+    assertThat(record().purgeAfter()).isEqualTo(Instant.parse("2026-04-05T10:00:00Z"));
+    assertThat(record().withDeletedAt(null).deleted()).isFalse();
   }
 
   @Test
@@ -106,7 +122,8 @@ class PropertiesTableTest {
   private static PropertyRecord record() {
     return new PropertyRecord("B-1", "Shop", "Europe/Berlin", new LinkedHashSet<>(List.of("shop.example")), "s3cret",
         Set.of("purchase"), 30, true, false, CREATED, UPDATED, 45, 20, new LinkedHashSet<>(List.of("shop.example", "shop.example/blog")),
-        "utm_*,ref", new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")), "123456789");
+        "utm_*,ref", new LinkedHashSet<>(List.of("G-ABC123XYZ", "1:1234567890:android:0a1b2c3d")), "123456789",
+        DELETED);
   }
 
   @Test
