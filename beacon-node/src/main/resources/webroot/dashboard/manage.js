@@ -98,8 +98,10 @@ function manageConfirmButton(label, question, action, attrs) {
   const ask = () => {
     const yes = el('button', { type: 'button', class: 'danger confirm-yes' }, label);
     const no = el('button', { type: 'button', class: 'secondary' }, 'Cancel');
-    no.onclick = () => { wrap.replaceChildren(first); first.focus(); };
-    yes.onclick = async () => { yes.disabled = true; try { await action(); } finally { wrap.replaceChildren(first); } };
+    no.onclick = () => { wrap.onkeydown = null; wrap.replaceChildren(first); first.focus(); };
+    yes.onclick = async () => { yes.disabled = true; wrap.onkeydown = null; try { await action(); } finally { wrap.replaceChildren(first); } };
+    // Escape cancels, as it closes a dialog; the keyboard goes back to the button that asked.
+    wrap.onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); no.onclick(); } };
     wrap.replaceChildren(el('span', { class: 'small' }, question + ' '), yes, no);
     yes.focus();
   };
