@@ -79,13 +79,15 @@ class DashboardBrowserTest {
         "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "1",
         "BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500",
         // No query.adminPassword: the node generates a one-time password into this file, as on a first `beacon up`.
-        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD_FILE", ADMIN_PASSWORD_FILE.toString())).start()) {
+        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD_FILE", ADMIN_PASSWORD_FILE.toString()))
+        // The snippets name the collector as browsers reach it: here, this node's.
+        .with("BEACON_QUERY_PUBLIC_COLLECTOR_URL", n -> "http://127.0.0.1:" + n.collectorPort).start()) {
       node.awaitReady(Duration.ofSeconds(180));
       installAxe();
       Path downloads = Path.of("target", "ui-downloads", UUID.randomUUID().toString()).toAbsolutePath();
       Files.createDirectories(downloads);
       try (HeadlessChromium chrome = new HeadlessChromium(Path.of("target", "ui-chromium", UUID.randomUUID().toString()).toAbsolutePath(),
-          List.of("--user-agent=" + CHROME_LINUX, "--host-resolver-rules=MAP mysite.test 127.0.0.1"))) {
+          List.of("--user-agent=" + CHROME_LINUX, "--host-resolver-rules=MAP mysite.test 127.0.0.1", "--disable-popup-blocking"))) {
         chrome.viewport(1280, 900);
         // The CSV button's file lands here, as a person's browser would save it.
         chrome.call("Browser.setDownloadBehavior", new JsonObject().put("behavior", "allow").put("downloadPath", downloads.toString()));
@@ -484,7 +486,7 @@ class DashboardBrowserTest {
     // window of its own while the setup page waits; opened again each second until the collector, which learns of the
     // new property within its refresh interval, takes the hit.
     String snippet = chrome.eval("document.querySelector('[data-setup=beacon] pre').textContent");
-    assertThat(snippet).contains("data-property=\"" + site + "\"");
+    assertThat(snippet).contains("data-property=\"" + site + "\"").contains("src=\"http://127.0.0.1:" + node.collectorPort + "/beacon.js\"");
     com.sun.net.httpserver.HttpServer pages = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
     pages.createContext("/", ex -> {
       byte[] html = ("<!doctype html><html lang=en><head><title>My site</title>" + snippet + "</head><body>Hello</body></html>")
