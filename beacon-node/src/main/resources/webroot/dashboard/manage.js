@@ -353,7 +353,7 @@ async function renderAccount(main) {
     const r = await api('GET', '/api/v1/tokens');
     const tokens = r.tokens || [];
     list.replaceChildren(tokens.length ? el('table', { class: 'plain' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Scope'), el('th', {}, 'Created'), el('th', {}, 'Expires'), el('th', {}, ''))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Scope'), el('th', {}, 'Created'), el('th', {}, 'Expires'), el('th', {}, el('span', { class: 'sr-only' }, 'Actions')))),
       el('tbody', {}, tokens.map((t) => el('tr', { 'data-token': t.id }, el('td', {}, t.name), el('td', {}, t.scope),
         el('td', {}, (t.createdAt || '').slice(0, 10)), el('td', {}, t.expired ? 'expired' : (t.expiresAt || '').slice(0, 10)),
         el('td', {}, manageConfirmButton('Revoke', 'Revoke ' + t.name + '?', async () => {
