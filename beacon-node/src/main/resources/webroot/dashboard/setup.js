@@ -94,10 +94,12 @@ async function setupFirstProperty(email) {
   $('new-name').focus();
 }
 
+/** On to the dashboard: the new property's Real-time, where its hits show at once (the overview if none was made). */
 function setupFinish() {
   if (state.closeStream) { state.closeStream(); state.closeStream = null; }
   $('setup').hidden = true;
   $('setup-next').replaceChildren();
-  state.view = 'overview';
+  // Without a hashchange: start() reads the hash itself.
+  history.replaceState(null, '', state.property ? '#realtime?p=' + encodeURIComponent(state.property) : '#overview');
   start();
 }

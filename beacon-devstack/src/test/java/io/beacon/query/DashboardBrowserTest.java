@@ -513,7 +513,9 @@ class DashboardBrowserTest {
     // The node's output (its log) never carried the code: only the file has it.
     assertThat(node.log()).doesNotContain(code);
     chrome.eval("document.getElementById('setup-dashboard').click(); 1");
-    awaitTrue(chrome, "!document.getElementById('app').hidden && document.getElementById('setup').hidden");
+    // The dashboard opens on the new property's Real-time, which counts the hit too.
+    awaitTrue(chrome, "!document.getElementById('app').hidden && document.getElementById('setup').hidden"
+        + " && document.getElementById('property').value === '" + site + "' && Number(document.getElementById('realtime-active')?.textContent) >= 1");
   }
 
   /** Screenshots at 1280 and 375 px (the page fits the phone's width), back at 1280 px. */
