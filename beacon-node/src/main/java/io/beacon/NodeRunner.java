@@ -80,8 +80,10 @@ public final class NodeRunner {
     java.nio.file.Path adminPassword = java.nio.file.Path.of(config.query().adminPasswordFile()).toAbsolutePath();
     if (java.nio.file.Files.isRegularFile(adminPassword)) {
       // Not the email itself: this output is the log of a container.
-      out.append(String.format("  first login: query.adminEmail (default admin@localhost) with the one-time password in%n"
-          + "    %s (the dashboard then asks for a new one)%n%n", adminPassword));
+      // Not the password (the setup link's code) either: only where it is.
+      out.append(String.format("  first login: open http://%s:%d/dashboard/#setup=CODE, CODE being the one-time password in%n"
+          + "    %s (the page then asks for a password of your own; or log in as query.adminEmail with it)%n%n",
+          display(http.query().host()), http.query().port(), adminPassword));
     }
     return out.toString();
   }

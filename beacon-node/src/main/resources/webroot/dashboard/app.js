@@ -42,6 +42,19 @@ function formatMetric(name, v) {
   return Number.isInteger(n) ? n.toLocaleString() : n.toFixed(2);
 }
 
+/**
+ * Makes a focusable non-button (a table row that filters, a sortable header) act as a button does: Enter or Space
+ * runs {@code action} (Space without scrolling the page).
+ */
+function onActivate(node, action) {
+  node.onclick = action;
+  node.onkeydown = (e) => {
+    if (e.target !== node || (e.key !== 'Enter' && e.key !== ' ')) return;
+    e.preventDefault();
+    action();
+  };
+}
+
 function card(title, wide, ...body) {
   return el('section', { class: 'card' + (wide ? ' wide' : '') }, el('h2', {}, title), ...body);
 }
@@ -122,17 +135,19 @@ function renderFilterChips(shown) {
     { onclick: () => { state.filters = []; go(); } })] : []));
 }
 
-function showLogin() { $('app').hidden = true; $('change-password').hidden = true; $('login').hidden = false; }
+function showLogin() { $('app').hidden = true; $('change-password').hidden = true; $('setup').hidden = true; $('login').hidden = false; }
 
 // The first login with a one-time password (the bootstrap administrator's, or one an administrator set): the session
 // may only change it, so nothing else is shown until then.
 function showChangePassword(email) {
-  $('app').hidden = true; $('login').hidden = true; $('change-password').hidden = false;
+  $('app').hidden = true; $('login').hidden = true; $('setup').hidden = true; $('change-password').hidden = false;
   $('password-user').value = email || '';
   $('password-error').textContent = '';
 }
 
 async function start() {
+  // The setup link of a first run (setup.js) opens its own page.
+  if (await setupStart()) return;
   // Asks without failing when logged out, so a fresh visit logs no error.
   const who = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
   if (!who.email) { showLogin(); return; }

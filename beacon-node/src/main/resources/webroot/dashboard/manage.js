@@ -98,8 +98,10 @@ function manageConfirmButton(label, question, action, attrs) {
   const ask = () => {
     const yes = el('button', { type: 'button', class: 'danger confirm-yes' }, label);
     const no = el('button', { type: 'button', class: 'secondary' }, 'Cancel');
-    no.onclick = () => { wrap.replaceChildren(first); first.focus(); };
-    yes.onclick = async () => { yes.disabled = true; try { await action(); } finally { wrap.replaceChildren(first); } };
+    no.onclick = () => { wrap.onkeydown = null; wrap.replaceChildren(first); first.focus(); };
+    yes.onclick = async () => { yes.disabled = true; wrap.onkeydown = null; try { await action(); } finally { wrap.replaceChildren(first); } };
+    // Escape cancels, as it closes a dialog; the keyboard goes back to the button that asked.
+    wrap.onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); no.onclick(); } };
     wrap.replaceChildren(el('span', { class: 'small' }, question + ' '), yes, no);
     yes.focus();
   };
@@ -242,7 +244,7 @@ function manageSetup(p, domain) {
 
 /**
  * Waits live for the property's first hit on the realtime stream: "Waiting for the first hit…", then "Received a
- * page_view from DE / desktop at 14:05".
+ * page_view from /pricing (DE / desktop) at 14:05".
  */
 function manageAwaitFirstHit(propertyId, box) {
   box.textContent = 'Waiting for the first hit…';
@@ -252,9 +254,11 @@ function manageAwaitFirstHit(propertyId, box) {
     const s = JSON.parse(e.data);
     if (!(s.pageViews > 0 || s.events > 0)) return;
     // "(not set)" (a country unknown for a local address) says nothing to the reader: left out.
-    const from = [top(s.topCountries), top(s.topDevices)].filter((v) => v && v !== '(not set)').join(' / ') || 'a visitor';
+    const known = (v) => v && v !== '(not set)';
+    const page = known(top(s.topPages)) ? top(s.topPages) : 'a visitor';
+    const who = [top(s.topCountries), top(s.topDevices)].filter(known).join(' / ');
     const at = new Date(s.asOf || Date.now()).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    box.textContent = 'Received ' + (s.pageViews > 0 ? 'a page_view' : 'an event') + ' from ' + from + ' at ' + at;
+    box.textContent = 'Received ' + (s.pageViews > 0 ? 'a page_view' : 'an event') + ' from ' + page + (who ? ' (' + who + ')' : '') + ' at ' + at;
     box.classList.add('received');
     source.close();
   });
@@ -264,12 +268,22 @@ function manageAwaitFirstHit(propertyId, box) {
 
 /** New property: name, domain, time zone, key events; then its setup and the wait for its first hit. */
 function renderNewProperty(main) {
-  const name = manageInput('new-name', 'name', '', 'text', { maxlength: '100', required: '' });
-  const domain = manageInput('new-domain', 'allowedHostnames', '', 'text', { placeholder: 'example.com', autocapitalize: 'off' });
+  manageNewProperty(main, 'New property');
+  main.append(manageTrashCard());
+}
+
+/**
+ * The new-property form in {@code container}, titled {@code title}: once created, the card becomes the property's
+ * setup (the four snippets) with the live wait for its first hit, and {@code onCreated(p, setupCard)} may add to it.
+ * Shared by the New property tab and the first-run page (setup.js).
+ */
+function manageNewProperty(container, title, onCreated) {
+  const name = manageInput('new-name', 'name', '', 'text', { maxlength: '100', required: '', autocomplete: 'off' });
+  const domain = manageInput('new-domain', 'allowedHostnames', '', 'text', { placeholder: 'example.com', autocapitalize: 'off', autocomplete: 'off' });
   let guess = 'UTC';
   try { guess = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { guess = 'UTC'; }
   const zone = manageZoneSelect('new-timeZone', 'timeZone', guess);
-  const events = manageInput('new-keyEvents', 'keyEvents', '', 'text', { placeholder: 'sign_up, purchase' });
+  const events = manageInput('new-keyEvents', 'keyEvents', '', 'text', { placeholder: 'sign_up, purchase', autocomplete: 'off' });
   const status = el('p', { class: 'muted', id: 'new-status', role: 'status' });
   const form = el('form', { class: 'settings', id: 'new-property-form', novalidate: '' },
     manageField('Name', name), manageField('Domain', domain, 'Hits are accepted from this host (and counted as the site itself).'),
@@ -296,10 +310,14 @@ function renderNewProperty(main) {
       setup.id = 'new-setup';
       formCard.replaceWith(setup);
       manageAwaitFirstHit(p.propertyId, live);
+      if (onCreated) onCreated(p, setup);
+      // The keyboard's place was the Create button, now gone: the new card's heading takes it.
+      const heading = setup.querySelector('h2');
+      heading.tabIndex = -1; heading.focus();
     } catch (e) { manageShowError(form, e, status); }
   };
-  const formCard = card('New property', true, form);
-  main.append(formCard, manageTrashCard());
+  const formCard = card(title, true, form);
+  container.append(formCard);
 }
 
 /** Account: change password; API tokens (list, create and show once, revoke). */
@@ -336,7 +354,7 @@ async function renderAccount(main) {
     const r = await api('GET', '/api/v1/tokens');
     const tokens = r.tokens || [];
     list.replaceChildren(tokens.length ? el('table', { class: 'plain' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Scope'), el('th', {}, 'Created'), el('th', {}, 'Expires'), el('th', {}, ''))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Scope'), el('th', {}, 'Created'), el('th', {}, 'Expires'), el('th', {}, el('span', { class: 'sr-only' }, 'Actions')))),
       el('tbody', {}, tokens.map((t) => el('tr', { 'data-token': t.id }, el('td', {}, t.name), el('td', {}, t.scope),
         el('td', {}, (t.createdAt || '').slice(0, 10)), el('td', {}, t.expired ? 'expired' : (t.expiresAt || '').slice(0, 10)),
         el('td', {}, manageConfirmButton('Revoke', 'Revoke ' + t.name + '?', async () => {

@@ -197,8 +197,7 @@ async function loadTopList(body, [label, dimension, metric, metricLabel]) {
       const bar = el('span', { class: 'bar' }); bar.style.width = (100 * n / max).toFixed(1) + '%';
       const tr = el('tr', { tabindex: '0', title: 'Filter the dashboard by ' + label.toLowerCase() + ' = ' + value },
         el('td', { class: 'name' }, bar, el('span', {}, value)), el('td', { class: 'num' }, formatMetric(metric, n)));
-      tr.onclick = () => addFilter(dimension, value);
-      tr.onkeydown = (e) => { if (e.key === 'Enter') addFilter(dimension, value); };
+      onActivate(tr, () => addFilter(dimension, value));
       return tr;
     }))));
   } catch (e) { body.replaceChildren(el('p', { class: 'error' }, e.message)); }

@@ -107,8 +107,7 @@ async function reportTable(main, dimension, title, metrics, ownHosts) {
           reportSorts[dimension] = { name, metric, desc: active ? !sort.desc : metric };
           load();
         };
-        th.onclick = resort;
-        th.onkeydown = (e) => { if (e.key === 'Enter') resort(); };
+        onActivate(th, resort);
         return th;
       };
       const head = el('tr', {}, header(dimension, false), ...metrics.map((m) => header(m, true)));
@@ -117,8 +116,7 @@ async function reportTable(main, dimension, title, metrics, ownHosts) {
         const tr = el('tr', { tabindex: '0', title: 'Filter the dashboard by ' + uiName(dimension) + ' = ' + value }, el('td', { class: 'name' }, value),
           ...r.metricValues.map((m, i) => el('td', { class: 'num' }, formatMetric(metrics[i], m.value))));
         // Drill down: the whole dashboard, this table too, filtered by the row.
-        tr.onclick = () => addFilter(dimension, value);
-        tr.onkeydown = (e) => { if (e.key === 'Enter') addFilter(dimension, value); };
+        onActivate(tr, () => addFilter(dimension, value));
         return tr;
       });
       body.replaceChildren(el('table', {}, el('thead', {}, head), el('tbody', {}, rows)));

@@ -124,6 +124,8 @@ function go() {
 }
 
 window.addEventListener('hashchange', () => {
+  // A setup link opened in a tab that shows the dashboard already (only the hash changes: no new page load).
+  if (setupCodeInHash()) { start().catch(() => showLogin()); return; }
   if ($('app').hidden) return;
   hashToState(); stateToControls(); render();
 });

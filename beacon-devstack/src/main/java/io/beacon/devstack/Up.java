@@ -124,26 +124,31 @@ public final class Up implements Callable<Integer> {
     }
   }
 
-  /** The last block on the console: where to go, how to log in, what to do next. */
+  /**
+   * The last block on the console: where to go, how to log in, what to do next. With a generated one-time password
+   * (no query.adminPassword), the first step is a setup link carrying it: printed here, on the console only (this is
+   * System.out, which {@link QuietConsole} keeps apart from node.log and every logger), never logged.
+   */
   static String welcome(BeaconConfig config, Path logs, boolean spark) {
     var http = config.http();
     String dashboard = "http://" + display(http.query().host()) + ":" + http.query().port() + "/";
     String collector = "http://" + display(http.collector().host()) + ":" + http.collector().port();
     String email = config.query().adminEmail();
-    Path password = Path.of(config.query().adminPasswordFile()).toAbsolutePath();
-    String login = java.nio.file.Files.isRegularFile(password)
-        ? email + " with the one-time password in\n              " + password
-            + "\n              (the dashboard then asks you for a password of your own)"
+    String code = setupCode(Path.of(config.query().adminPasswordFile()).toAbsolutePath());
+    String login = code != null
+        ? "open the setup link (once; it sets your password, then your first property):\n"
+            + "              " + dashboard + "dashboard/#setup=" + code + "\n"
+            + "              (used already? log in as " + email + " with the password you chose)"
         : "with your account (the first administrator is " + email + ")";
     return String.format("%n"
         + "Beacon is running.%n"
         + "  Dashboard   %s%n"
         + "  Log in      %s%n"
-        + "  Next        1. a property for your site (after the first login, which sets your own password):%n"
+        + "  Next        1. a property for your site: the setup page makes the first one (or, from the shell:%n"
         + "                   export BEACON_TOKEN=$(bin/beacon token create --email %s)%n"
-        + "                   bin/beacon property create --name \"My site\" --hosts example.com --time-zone Europe/Berlin%n"
+        + "                   bin/beacon property create --name \"My site\" --hosts example.com --time-zone Europe/Berlin)%n"
         + "              2. its snippet in your pages (gtag, the Measurement Protocol and Plausible's tracker work too:%n"
-        + "                 README.md, \"Getting started\"):%n"
+        + "                 the setup page shows each; README.md, \"Getting started\"):%n"
         + "                   <script defer src=\"%s/beacon.js\" data-property=\"B-...\"></script>%n"
         + "              3. the visit in Real-time at once; in the other reports %s%n"
         + "  Logs        %s (node.log, %skafka.log, cassandra.log, questdb.log)%n"
@@ -151,6 +156,17 @@ public final class Up implements Callable<Integer> {
         dashboard, login, email, collector,
         spark ? "2 minutes after its last event" : "only once the Spark job runs (started with --no-spark)",
         logs, spark ? "spark.log, " : "");
+  }
+
+  /** The one-time password in {@code file} (the setup link's code), or null if there is none. */
+  static String setupCode(Path file) {
+    try {
+      String code = java.nio.file.Files.isRegularFile(file) ? java.nio.file.Files.readString(file).trim() : "";
+      // The generated password is URL-safe (Secrets.randomToken); anything else was not written by the node.
+      return code.matches("[A-Za-z0-9_-]{8,256}") ? code : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   private static String display(String host) {

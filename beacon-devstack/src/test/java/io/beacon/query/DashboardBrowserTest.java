@@ -47,18 +47,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The web dashboard in a real headless Chromium against a real node: log in, overview with charts
- * for seeded data, range switch, a click-to-filter, CSV, a live real-time counter fed by real hits
- * through collector, Kafka and bridge, and a hostile page title shown as text. Screenshots go to
- * target/screenshots.
+ * The web dashboard in a real headless Chromium against a real node: the first run from an account store without the
+ * administrator (the setup link's page: password, first property, snippets, the first hit from a test page with the
+ * snippet, live), log in, overview with charts for seeded data, range switch, a click-to-filter (by mouse and by
+ * keyboard only), CSV, a live real-time counter fed by real hits through collector, Kafka and bridge, a hostile page
+ * title shown as text, and every management page. axe-core runs on every page at 1280 and 375 px: no serious or
+ * critical violation. Screenshots and axe's results go to target/screenshots.
  */
 @ExtendWith(RealStack.class)
 class DashboardBrowserTest {
-  private static final String ADMIN = "ui@example.com";
+  /** A new administrator per run: the node creates it at start, with a one-time password (the setup link's code). */
+  private static final String ADMIN = "ui-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
   private static final String PASSWORD = "a long ui password";
   private static final String XSS = "<img src=x onerror=alert(1)>";
   private static final Path SHOTS = Path.of("target", "screenshots");
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  /** axe-core, pinned in src/test/axe and installed there by npm ci. */
+  private static final Path AXE_SOURCE = Path.of(System.getProperty("beacon.home", ".")).resolve("beacon-devstack/src/test/axe");
+  private static final Path AXE = Path.of("target", "axe").toAbsolutePath();
+  /** A visitor's browser (Headless Chrome's own agent is a bot to the collector). */
+  private static final String CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+      + " Chrome/131.0.0.0 Safari/537.36";
+  /** Serious and critical axe violations, page by page; asserted empty at the end, so one run lists them all. */
+  private final List<String> axeFailures = new ArrayList<>();
+  private String axeScript;
 
   @Test
   void dashboardEndToEnd(LocalStack stack) throws Exception {
@@ -66,23 +78,36 @@ class DashboardBrowserTest {
         // Tables filtered on another dimension are computed from raw hits by recompute.
         "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "1",
         "BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500",
-        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", PASSWORD)).start()) {
+        // No query.adminPassword: the node generates a one-time password into this file, as on a first `beacon up`.
+        "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD_FILE", ADMIN_PASSWORD_FILE.toString()))
+        // The snippets name the collector as browsers reach it: here, this node's.
+        .with("BEACON_QUERY_PUBLIC_COLLECTOR_URL", n -> "http://127.0.0.1:" + n.collectorPort).start()) {
       node.awaitReady(Duration.ofSeconds(180));
-      Dashboard admin = Dashboard.login(node.queryPort, ADMIN, PASSWORD);
-      HttpResponse<String> created = admin.post("/api/v1/admin/properties", "{\"name\":\"UI test\",\"timeZone\":\"UTC\"}");
-      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-      String property = new JsonObject(created.body()).getString("propertyId");
-      Expected expected = seed(stack, property);
-
+      installAxe();
       Path downloads = Path.of("target", "ui-downloads", UUID.randomUUID().toString()).toAbsolutePath();
       Files.createDirectories(downloads);
-      try (HeadlessChromium chrome = new HeadlessChromium(Path.of("target", "ui-chromium", UUID.randomUUID().toString()).toAbsolutePath())) {
+      try (HeadlessChromium chrome = new HeadlessChromium(Path.of("target", "ui-chromium", UUID.randomUUID().toString()).toAbsolutePath(),
+          List.of("--user-agent=" + CHROME_LINUX, "--host-resolver-rules=MAP mysite.test 127.0.0.1", "--disable-popup-blocking"))) {
         chrome.viewport(1280, 900);
         // The CSV button's file lands here, as a person's browser would save it.
         chrome.call("Browser.setDownloadBehavior", new JsonObject().put("behavior", "allow").put("downloadPath", downloads.toString()));
         chrome.navigate("http://127.0.0.1:" + node.queryPort + "/");
         awaitTrue(chrome, "!document.getElementById('login').hidden");
+        assertThat(chrome.eval("document.getElementById('login-first-run').textContent"))
+            .isEqualTo("First run? Open the setup link printed by bin/beacon up.");
         chrome.screenshot(SHOTS.resolve("01-login.png"));
+        axe(chrome, "login");
+        firstRun(chrome, node);
+
+        Dashboard admin = Dashboard.login(node.queryPort, ADMIN, PASSWORD);
+        HttpResponse<String> created = admin.post("/api/v1/admin/properties", "{\"name\":\"UI test\",\"timeZone\":\"UTC\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String property = new JsonObject(created.body()).getString("propertyId");
+        Expected expected = seed(stack, property);
+        // Logged out, then in again with the password set on the first run; onto the seeded property.
+        chrome.eval("document.getElementById('logout').click(); 1");
+        awaitTrue(chrome, "!document.getElementById('login').hidden");
+        chrome.eval("location.hash = '#overview?p=" + property + "'; 1");
         chrome.eval("document.getElementById('login-email').value = '" + ADMIN + "';"
             + "document.getElementById('login-password').value = '" + PASSWORD + "';"
             + "document.getElementById('login-form').requestSubmit(); 1");
@@ -119,9 +144,11 @@ class DashboardBrowserTest {
         awaitTrue(chrome, "document.querySelector('#chart-data caption')?.textContent === 'Views by day'");
         assertThat(new JsonArray(chrome.eval(CHART_DATA))).isEqualTo(expected.viewsByDay(TODAY.minusDays(6), TODAY));
         chrome.screenshot(SHOTS.resolve("02-overview.png"));
+        axe(chrome, "overview");
 
         // Two clicks, two filters (the second computed from raw hits by recompute), shown as two chips.
         awaitRawHits(stack, property, expected.hits);
+        filterByKeyboard(chrome);
         clickTopRow(chrome, "locations", "DE");
         awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 1");
         awaitTrue(chrome, TOP_LISTS_DONE);
@@ -183,6 +210,8 @@ class DashboardBrowserTest {
         awaitTrue(chrome, "[...document.querySelectorAll('td')].some(td => td.textContent === '" + XSS + "')");
         assertThat(chrome.eval("String(document.querySelectorAll('main img').length)")).isEqualTo("0");
         chrome.screenshot(SHOTS.resolve("04-pages.png"));
+        awaitTrue(chrome, REPORTS_DONE);
+        axe(chrome, "report-pages");
 
         // Acquisition: GA4's column names, no table clipped at 1280 px, referrers without the site's own pages.
         chrome.eval("document.querySelector('a[data-view=acquisition]').click(); 1");
@@ -204,6 +233,7 @@ class DashboardBrowserTest {
         awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
         chrome.screenshot(SHOTS.resolve("14-acquisition-375.png"));
         chrome.viewport(1280, 900);
+        axe(chrome, "report-acquisition");
 
         // Geography: click a country to filter every table by it (drill-down).
         chrome.eval("document.querySelector('a[data-view=geography]').click(); 1");
@@ -212,6 +242,8 @@ class DashboardBrowserTest {
         awaitTrue(chrome, "(document.querySelector('.chip') || {}).textContent?.startsWith('Country ID is DE')");
         awaitTrue(chrome, "document.querySelectorAll('section.card')[0].querySelectorAll('tbody tr').length === 1");
         chrome.screenshot(SHOTS.resolve("05-geography-filtered.png"));
+        awaitTrue(chrome, REPORTS_DONE);
+        axe(chrome, "report-geography");
 
         // CSV of the filtered table, as the download button saves it.
         chrome.eval("document.querySelector('[data-dimension=country] button.csv').click(); 1");
@@ -226,6 +258,13 @@ class DashboardBrowserTest {
         assertThat(csv.get(0)).isEqualTo("\"country\",\"totalUsers\",\"sessions\",\"screenPageViews\",\"eventCount\",\"engagementRate\"");
         assertThat(csv).hasSize(2);
         assertThat(csv.get(1)).startsWith("\"DE\",\"" + expected.clientsWhere(h -> h.country().equals("DE")) + "\",");
+
+        // The other reports, checked by axe too (with the country filter of above).
+        for (String report : List.of("audience", "technology", "events")) {
+          chrome.eval("document.querySelector('a[data-view=" + report + "]').click(); 1");
+          awaitTrue(chrome, "location.hash.startsWith('#" + report + "') && " + REPORTS_DONE);
+          axe(chrome, "report-" + report);
+        }
 
         // Real time: hits sent to the collector raise the live counter without a reload; no date bar there.
         chrome.eval("document.querySelector('a[data-view=realtime]').click(); 1");
@@ -245,6 +284,7 @@ class DashboardBrowserTest {
         }
         awaitTrue(chrome, "Number(document.getElementById('realtime-active').textContent) >= " + (before + 3));
         chrome.screenshot(SHOTS.resolve("06-realtime.png"));
+        axe(chrome, "realtime");
 
         chrome.eval("document.querySelector('a[data-view=settings]').click(); 1");
         awaitTrue(chrome, "(document.querySelector('pre.snippet') || {}).textContent?.includes('" + property + "')");
@@ -252,12 +292,14 @@ class DashboardBrowserTest {
         chrome.screenshot(SHOTS.resolve("07-settings.png"));
 
         manage(chrome, admin, node, property);
+        axe(chrome, "settings");
         chrome.viewport(390, 800);
         chrome.eval("document.querySelector('a[data-view=overview]').click(); 1");
         awaitTrue(chrome, "document.querySelectorAll('.kpi .value').length === 9 && !document.getElementById('datebar').hidden");
         chrome.screenshot(SHOTS.resolve("08-phone-overview.png"));
 
         assertThat(chrome.problems()).as("console errors and dialogs").isEmpty();
+        assertThat(axeFailures).as("axe-core: serious or critical violations (target/screenshots/axe-*.json)").isEmpty();
       }
     }
   }
@@ -267,7 +309,7 @@ class DashboardBrowserTest {
    * settings (time zone, a key event) saved and read back from the API; the api secret rotated; an API token created
    * and revoked; a user created and disabled. Leaves the dashboard on {@code property}'s settings.
    */
-  private static void manage(HeadlessChromium chrome, Dashboard admin, NodeProcess node, String property) throws Exception {
+  private void manage(HeadlessChromium chrome, Dashboard admin, NodeProcess node, String property) throws Exception {
     chrome.eval("document.querySelector('a[data-view=\"new-property\"]').click(); 1");
     awaitTrue(chrome, "!!document.getElementById('new-property-form')");
     chrome.eval("document.getElementById('new-name').value = 'Shop';"
@@ -290,6 +332,7 @@ class DashboardBrowserTest {
         .contains("data-domain=\"shop.example\"").contains("/api/event\"");
     awaitTrue(chrome, "document.getElementById('first-hit').textContent === 'Waiting for the first hit…'");
     chrome.screenshot(SHOTS.resolve("21-new-property.png"));
+    axe(chrome, "new-property");
     assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     // The tracker's wire format; sent again each second until seen, as the collector learns of the new property
     // within its refresh interval.
@@ -327,6 +370,11 @@ class DashboardBrowserTest {
 
     // The api secret: masked, then rotated after the in-page confirmation.
     assertThat(chrome.eval("document.getElementById('api-secret').textContent")).doesNotContain(saved.getString("apiSecret"));
+    // The in-page confirmation closes on Escape, and the keyboard is back on the button that asked.
+    chrome.eval("document.getElementById('secret-rotate').click(); 1");
+    awaitTrue(chrome, "document.activeElement?.classList.contains('confirm-yes')");
+    press(chrome, "Escape", 27, null);
+    awaitTrue(chrome, "!document.querySelector('.confirm-yes') && document.activeElement?.id === 'secret-rotate'");
     chrome.eval("document.getElementById('secret-rotate').click(); 1");
     chrome.eval("document.querySelector('.confirm-yes').click(); 1");
     awaitTrue(chrome, "document.getElementById('secret-status').textContent.startsWith('Rotated')");
@@ -359,6 +407,7 @@ class DashboardBrowserTest {
     JsonObject token = tokens.stream().map(JsonObject.class::cast).filter(t -> "ui token".equals(t.getString("name"))).findFirst().orElseThrow();
     assertThat(token.getString("scope")).isEqualTo("read");
     chrome.screenshot(SHOTS.resolve("23-tokens.png"));
+    axe(chrome, "account");
     assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     chrome.eval("document.querySelector('#tokens tr[data-token=\"" + token.getString("id") + "\"] button').click(); 1");
     chrome.eval("document.querySelector('#tokens .confirm-yes').click(); 1");
@@ -380,6 +429,7 @@ class DashboardBrowserTest {
     assertThat(viewer.getBoolean("disabled")).isTrue();
     assertThat(viewer.getBoolean("admin")).isFalse();
     chrome.screenshot(SHOTS.resolve("24-users.png"));
+    axe(chrome, "users");
     assertThat(chrome.eval(ALL_LABELLED)).isEqualTo("true");
     chrome.viewport(375, 800);
     awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
@@ -390,6 +440,198 @@ class DashboardBrowserTest {
     chrome.eval("{ const s = document.getElementById('property'); s.value = '" + property + "'; s.dispatchEvent(new Event('change')); } 1");
     chrome.eval("document.querySelector('a[data-view=settings]').click(); 1");
     awaitTrue(chrome, "location.hash.includes('p=" + property + "') && !!document.getElementById('settings-form')");
+  }
+
+  /** Where the node writes the first administrator's one-time password (the setup link's code). */
+  private static final Path ADMIN_PASSWORD_FILE = Path.of("target", "ui-admin", UUID.randomUUID().toString(), "admin-password.txt")
+      .toAbsolutePath();
+
+  /**
+   * The first run as a newcomer has it: the setup link (as beacon up prints it, with the code the node wrote) opens the
+   * setup page, which sets the password (the email prefilled), creates the first property and shows its snippets; a
+   * test page with Beacon's snippet on the property's domain sends the first hit, which the setup page shows live; then
+   * the dashboard. The code opens nothing afterwards.
+   */
+  private void firstRun(HeadlessChromium chrome, NodeProcess node) throws Exception {
+    await("the one-time password file").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> Files.isRegularFile(ADMIN_PASSWORD_FILE));
+    String code = Files.readString(ADMIN_PASSWORD_FILE).trim();
+    chrome.navigate("http://127.0.0.1:" + node.queryPort + "/dashboard/#setup=" + code);
+    awaitTrue(chrome, "!document.getElementById('setup').hidden && document.getElementById('setup-email').value === '" + ADMIN + "'");
+    assertThat(chrome.eval("location.href")).as("the code leaves the address bar").doesNotContain(code);
+    shots(chrome, "30-setup-password");
+    axe(chrome, "setup-password");
+    chrome.eval("document.getElementById('setup-password').value = '" + PASSWORD + "';"
+        + "document.getElementById('setup-again').value = '" + PASSWORD + "';"
+        + "document.getElementById('setup-form').requestSubmit(); 1");
+    awaitTrue(chrome, "!!document.getElementById('new-property-form') && document.getElementById('setup-form').hidden");
+    assertThat(chrome.eval("document.querySelector('#setup [aria-current=step]').textContent")).isEqualTo("Create your first property");
+    shots(chrome, "31-setup-property");
+    axe(chrome, "setup-property");
+    chrome.eval("document.getElementById('new-name').value = 'My site';"
+        + "document.getElementById('new-domain').value = 'mysite.test';"
+        + "document.getElementById('new-timeZone').value = 'Europe/Berlin';"
+        + "document.getElementById('new-keyEvents').value = 'sign_up';"
+        + "document.getElementById('new-property-form').requestSubmit(); 1");
+    awaitTrue(chrome, "document.querySelectorAll('#new-setup [data-setup]').length === 4");
+    String site = chrome.eval("document.getElementById('property').value");
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, PASSWORD);
+    JsonObject created = new JsonObject(admin.get("/api/v1/admin/properties/" + site).body());
+    assertThat(created.getString("name")).isEqualTo("My site");
+    assertThat(created.getString("timeZone")).isEqualTo("Europe/Berlin");
+    assertThat(created.getJsonArray("allowedHostnames")).isEqualTo(new JsonArray().add("mysite.test"));
+    assertThat(created.getJsonArray("keyEvents")).isEqualTo(new JsonArray().add("sign_up"));
+    assertThat(chrome.eval("document.querySelector('[data-setup=gtag] pre').textContent")).contains("transport_url");
+    assertThat(chrome.eval("document.querySelector('[data-setup=mp] pre').textContent"))
+        .contains("/mp/collect?measurement_id=" + site + "&api_secret=" + created.getString("apiSecret"));
+    assertThat(chrome.eval("document.querySelector('[data-setup=plausible] pre').textContent")).contains("data-domain=\"mysite.test\"");
+    awaitTrue(chrome, "document.getElementById('first-hit').textContent === 'Waiting for the first hit…'");
+    shots(chrome, "32-setup-snippets");
+    axe(chrome, "setup-snippets");
+    // The code is spent: it neither opens the setup page nor logs in.
+    HttpResponse<String> again = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort + "/api/v1/setup"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("code", code).encode()))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(403);
+    assertThat(Dashboard.tryLogin(Dashboard.anonymous(node.queryPort), ADMIN, code).statusCode()).isEqualTo(401);
+
+    // The snippet installed on a test page of the site (mysite.test is this machine to the browser), opened in a
+    // window of its own while the setup page waits; opened again each second until the collector, which learns of the
+    // new property within its refresh interval, takes the hit.
+    String snippet = chrome.eval("document.querySelector('[data-setup=beacon] pre').textContent");
+    assertThat(snippet).contains("data-property=\"" + site + "\"").contains("src=\"http://127.0.0.1:" + node.collectorPort + "/beacon.js\"");
+    com.sun.net.httpserver.HttpServer pages = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    pages.createContext("/", ex -> {
+      byte[] html = ("<!doctype html><html lang=en><head><title>My site</title>" + snippet + "</head><body>Hello</body></html>")
+          .getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+      ex.sendResponseHeaders(200, html.length);
+      ex.getResponseBody().write(html);
+      ex.close();
+    });
+    pages.start();
+    try {
+      String page = "http://mysite.test:" + pages.getAddress().getPort() + "/pricing";
+      await("the first hit, live").atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        chrome.call("Runtime.evaluate", new JsonObject().put("userGesture", true).put("expression",
+            "if (window.shop) window.shop.close(); window.shop = window.open('" + page + "', '_blank'); 1"));
+        return "true".equals(chrome.eval("String(document.getElementById('first-hit').textContent.startsWith('Received a page_view from /pricing'))"));
+      });
+      chrome.eval("if (window.shop) window.shop.close(); 1");
+    } finally {
+      pages.stop(0);
+    }
+    assertThat(chrome.eval("document.getElementById('first-hit').textContent")).matches("Received a page_view from /pricing .*at \\d\\d:\\d\\d");
+    shots(chrome, "33-setup-first-hit");
+    // The node's output (its log) never carried the code: only the file has it.
+    assertThat(node.log()).doesNotContain(code);
+    chrome.eval("document.getElementById('setup-dashboard').click(); 1");
+    // The dashboard opens on the new property's Real-time, which counts the hit too.
+    awaitTrue(chrome, "!document.getElementById('app').hidden && document.getElementById('setup').hidden"
+        + " && document.getElementById('property').value === '" + site + "' && Number(document.getElementById('realtime-active')?.textContent) >= 1");
+  }
+
+  /** Screenshots at 1280 and 375 px (the page fits the phone's width), back at 1280 px. */
+  private static void shots(HeadlessChromium chrome, String name) throws Exception {
+    chrome.screenshot(SHOTS.resolve(name + "-1280.png"));
+    chrome.viewport(375, 800);
+    awaitTrue(chrome, "document.documentElement.scrollWidth <= 375");
+    chrome.screenshot(SHOTS.resolve(name + "-375.png"));
+    chrome.viewport(1280, 900);
+  }
+
+  /**
+   * Filters the overview with the keyboard only: Tab to the first top-list row, Enter; the chip appears. Then Tab to
+   * the chip's ×, Space: the filter is gone.
+   */
+  private static void filterByKeyboard(HeadlessChromium chrome) throws Exception {
+    awaitTrue(chrome, TOP_LISTS_DONE + " && !!document.querySelector('section.card.top tbody tr')");
+    // The page has the focus (the first run's test page was a window of its own), as a person's tab would.
+    chrome.call("Page.bringToFront", new JsonObject());
+    chrome.call("Emulation.setFocusEmulationEnabled", new JsonObject().put("enabled", true));
+    chrome.eval("document.activeElement.blur(); window.getSelection().removeAllRanges(); 1");
+    tabTo(chrome, "document.activeElement.matches('section.card.top tbody tr')");
+    String row = chrome.eval("document.activeElement.cells[0].textContent");
+    press(chrome, "Enter", 13, "\r");
+    awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 1"
+        + " && document.querySelector('#filters .chip').firstChild.textContent.endsWith(' is " + row + "')");
+    chrome.eval("document.activeElement.blur(); 1");
+    tabTo(chrome, "document.activeElement.matches('#filters .chip button')");
+    press(chrome, " ", 32, " ");
+    awaitTrue(chrome, "document.querySelectorAll('#filters .chip').length === 0");
+    awaitTrue(chrome, TOP_LISTS_DONE);
+  }
+
+  /** Presses Tab until {@code js} holds (at most 200 times). */
+  private static void tabTo(HeadlessChromium chrome, String js) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      press(chrome, "Tab", 9, null);
+      if ("true".equals(chrome.eval("String(" + js + ")"))) {
+        return;
+      }
+    }
+    throw new AssertionError("Tab never reached: " + js);
+  }
+
+  /** One key, down and up, as a person's keyboard sends it. */
+  private static void press(HeadlessChromium chrome, String key, int keyCode, String text) throws Exception {
+    String code = key.equals(" ") ? "Space" : key;
+    JsonObject down = new JsonObject().put("type", text == null ? "rawKeyDown" : "keyDown").put("key", key).put("code", code)
+        .put("windowsVirtualKeyCode", keyCode).put("nativeVirtualKeyCode", keyCode);
+    if (text != null) {
+      down.put("text", text);
+    }
+    chrome.call("Input.dispatchKeyEvent", down);
+    chrome.call("Input.dispatchKeyEvent", new JsonObject().put("type", "keyUp").put("key", key).put("code", code)
+        .put("windowsVirtualKeyCode", keyCode).put("nativeVirtualKeyCode", keyCode));
+  }
+
+  /** Installs the pinned axe-core into target/axe, once per checkout (npm ci: exactly the lock file's version). */
+  private void installAxe() throws Exception {
+    Path installed = AXE.resolve("node_modules/axe-core/axe.min.js");
+    Files.createDirectories(AXE);
+    for (String f : List.of("package.json", "package-lock.json")) {
+      Path from = AXE_SOURCE.resolve(f);
+      Path to = AXE.resolve(f);
+      if (!Files.exists(to) || Files.mismatch(from, to) != -1) {
+        Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(installed);
+      }
+    }
+    if (!Files.exists(installed)) {
+      io.beacon.testing.Sh.run(List.of("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", "--prefix",
+          AXE.toString()), Map.of());
+    }
+    axeScript = Files.readString(installed);
+  }
+
+  /**
+   * axe-core on the page as it is, at 1280 and at 375 px: its whole result in target/screenshots/axe-PAGE-WIDTH.json,
+   * each serious or critical violation noted for the end of the test. Back at 1280 px.
+   */
+  private void axe(HeadlessChromium chrome, String page) throws Exception {
+    for (int width : new int[] {1280, 375}) {
+      chrome.viewport(width, width == 1280 ? 900 : 800);
+      if (!"true".equals(chrome.eval("String(typeof axe === 'object')"))) {
+        chrome.call("Runtime.evaluate", new JsonObject().put("expression", axeScript + "\n;1"));
+      }
+      JsonObject r = chrome.call("Runtime.evaluate", new JsonObject().put("awaitPromise", true).put("returnByValue", true)
+          .put("expression", "axe.run(document, { resultTypes: ['violations'] }).then(r => JSON.stringify(r))"));
+      String json = r.getJsonObject("result").getString("value");
+      assertThat(json).as("axe's result on " + page).isNotNull();
+      Files.createDirectories(SHOTS);
+      Files.writeString(SHOTS.resolve("axe-" + page + "-" + width + ".json"), json);
+      new JsonObject(json).getJsonArray("violations").forEach(o -> {
+        JsonObject v = (JsonObject) o;
+        if ("serious".equals(v.getString("impact")) || "critical".equals(v.getString("impact"))) {
+          List<String> where = new ArrayList<>();
+          v.getJsonArray("nodes").forEach(n -> where.add(((JsonObject) n).getJsonArray("target").encode()));
+          axeFailures.add(page + " @" + width + "px: " + v.getString("id") + " (" + v.getString("impact") + ") "
+              + v.getString("help") + " at " + where);
+        }
+      });
+    }
+    chrome.viewport(1280, 900);
   }
 
   /** Every control of the page has a name a screen reader says: a label, or an aria-label. */

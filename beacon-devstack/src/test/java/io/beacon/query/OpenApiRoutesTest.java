@@ -549,6 +549,8 @@ class OpenApiRoutesTest {
       case "POST /batch" -> ua + "\n" + ua.replace("pageview", "event&ec=video&ea=play");
       case "POST /api/event" -> "{\"n\":\"pageview\",\"u\":\"https://example.com/openapi\",\"d\":\"example.com\"}";
       case "POST /api/v1/login" -> new JsonObject().put("email", ADMIN).put("password", ADMIN_PASSWORD).encode();
+      // A code that is no pending one-time password (403): the admin here has a configured password.
+      case "POST /api/v1/setup" -> "{\"code\":\"not-a-setup-code\"}";
       case "POST /api/v1/tokens" -> "{\"name\":\"openapi route check 2\"}";
       // A wrong current password (403): the admin keeps the password the other calls log in with.
       case "POST /api/v1/account/password" ->

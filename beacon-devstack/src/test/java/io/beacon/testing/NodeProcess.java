@@ -67,6 +67,12 @@ public final class NodeProcess implements AutoCloseable {
     hook = new Thread(this::kill, "kill-node-" + name);
   }
 
+  /** One more setting made of the node's own ports (e.g. query.publicCollectorUrl), before {@link #start()}. */
+  public NodeProcess with(String key, java.util.function.Function<NodeProcess, String> value) {
+    env.put(key, value.apply(this));
+    return this;
+  }
+
   /** Discovery and communication port blocks for one test cluster. */
   public record Cluster(int discoveryBase, int communicationBase, int size, long failureDetectionTimeoutMs) {
     public static Cluster fresh(int size, long failureDetectionTimeoutMs) {

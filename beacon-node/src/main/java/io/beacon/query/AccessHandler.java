@@ -72,10 +72,16 @@ final class AccessHandler {
   private final LoginLimiter limiter = LoginLimiter.standard();
   private final boolean secureCookies;
   private final TrustedProxies trustedProxies;
+  /** query.adminEmail: the first administrator, whose one-time password is the setup link's code. */
+  private final String adminEmail;
 
-  /** @param trustedProxies the load balancers, whose X-Forwarded-For names the client the login limits count */
+  /**
+   * @param trustedProxies the load balancers, whose X-Forwarded-For names the client the login limits count
+   * @param adminEmail     query.adminEmail, the account a setup link ({@link #setup}) opens
+   */
   AccessHandler(Vertx vertx, Accounts accounts, MeterRegistry meters, boolean secureCookies,
-      TrustedProxies trustedProxies) {
+      TrustedProxies trustedProxies, String adminEmail) {
+    this.adminEmail = adminEmail == null ? null : adminEmail.trim().toLowerCase(Locale.ROOT);
     this.vertx = vertx;
     this.accounts = accounts;
     this.meters = meters;
@@ -257,6 +263,56 @@ final class AccessHandler {
           }
           limiter.succeeded(email, ip);
           startSession(rc, user.get());
+        });
+  }
+
+  /**
+   * The first run's setup link ({@code /dashboard/#setup=CODE}, printed by {@code beacon up}): answers the first
+   * administrator's email for the code, which is that administrator's generated one-time password, while it is still
+   * unchanged. The code is the proof of ownership (whoever reaches the port first cannot claim the instance, as
+   * Grafana's admin/admin or an open registration would let them); the dashboard then logs in with it and sets the
+   * new password through the usual endpoints, after which the code opens nothing. Changes nothing itself; a wrong
+   * code counts against the login limits like a wrong password.
+   */
+  void setup(RoutingContext rc) {
+    ApiException refused = notFromTheDashboard(rc);
+    if (refused != null) {
+      ReportHandler.error(rc, refused);
+      return;
+    }
+    JsonObject body = ReportHandler.jsonBody(rc);
+    if (body == null) {
+      return;
+    }
+    String code = body.getValue("code") instanceof String s ? s.trim() : null;
+    if (code == null || code.isEmpty() || code.length() > 1024) {
+      ReportHandler.error(rc, ApiException.badRequest("code", "is required"));
+      return;
+    }
+    String ip = clientOf(rc);
+    long now = System.currentTimeMillis();
+    String email = adminEmail == null ? "" : adminEmail;
+    if (limiter.blocked(email, ip, now)) {
+      rc.response().putHeader("Retry-After", "300");
+      ReportHandler.error(rc, new ApiException(429, "code", "too many failed attempts; try again in a few minutes"));
+      return;
+    }
+    // One Argon2 run whether a first run is pending or not: the timing tells nothing.
+    (adminEmail == null ? Future.succeededFuture(Optional.<UserRow>empty()) : accounts.storedUser(adminEmail))
+        .map(user -> user.filter(u -> u.mustChangePassword() && !u.disabled()))
+        .compose(user -> vertx.executeBlocking(() -> Secrets.checkPasswordInEqualTime(code,
+            user.map(UserRow::passwordHash).orElse(null)) ? user : Optional.<UserRow>empty(), false))
+        .onFailure(e -> ReportHandler.error(rc, new ApiException(503, "", "the account store is unavailable")))
+        .onSuccess(user -> {
+          if (user.isEmpty()) {
+            limiter.failed(email, ip, now);
+            LOG.info("Failed setup link from client {}", Secrets.pseudonym(ip));
+            ReportHandler.error(rc, new ApiException(403, "code",
+                "this setup link was used already or is wrong: log in with your email and password"));
+            return;
+          }
+          rc.response().putHeader("content-type", "application/json").putHeader("Cache-Control", "no-store")
+              .end(new JsonObject().put("email", user.get().email()).encode());
         });
   }
 

@@ -69,7 +69,7 @@ public final class QueryVerticle extends VerticleBase {
     var accountChanges = AccountsContract.CHANGED.subscribe(vertx, AccountsContract.ALL,
         changed -> accounts.forget(changed.keys()));
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies(),
-        TrustedProxies.parse(cfg.trustedProxies()));
+        TrustedProxies.parse(cfg.trustedProxies()), cfg.adminEmail());
     ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
@@ -113,6 +113,7 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
     router.post("/api/v1/login").handler(access::login);
     router.get("/api/v1/session").handler(access::whoAmI);
+    router.post("/api/v1/setup").handler(access::setup);
     router.route("/api/v1/*").handler(access::authenticate);
     router.post("/api/v1/logout").handler(access::logout);
     router.post("/api/v1/account/password").handler(access::changePassword);

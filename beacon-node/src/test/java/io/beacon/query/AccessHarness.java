@@ -39,6 +39,9 @@ final class AccessHarness implements AutoCloseable {
   final List<Node> nodes = new ArrayList<>();
   private final SessionStore sessions = io.vertx.ext.web.sstore.LocalSessionStore.create(vertx);
 
+  /** query.adminEmail of the harness's nodes: the account a setup link opens. */
+  static final String SETUP_ADMIN = "first@example.com";
+
   /** query.maxPropertiesPerUser of the harness's nodes. */
   static final int MAX_PROPERTIES_PER_USER = 2;
 
@@ -55,7 +58,7 @@ final class AccessHarness implements AutoCloseable {
     Accounts accounts = new Accounts(store);
     accounts.announceWith(keys -> AccountsContract.CHANGED.publish(vertx, new AccountsContract.Changed(keys)));
     await(AccountsContract.CHANGED.subscribe(vertx, AccountsContract.ALL, c -> accounts.forget(c.keys())).completion());
-    AccessHandler access = new AccessHandler(vertx, accounts, new SimpleMeterRegistry(), false, TrustedProxies.none());
+    AccessHandler access = new AccessHandler(vertx, accounts, new SimpleMeterRegistry(), false, TrustedProxies.none(), SETUP_ADMIN);
     AdminHandler admin = new AdminHandler(vertx, accounts, access, "http://collector", 0, MAX_PROPERTIES_PER_USER);
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
     Router router = Router.router(vertx);
@@ -64,6 +67,7 @@ final class AccessHarness implements AutoCloseable {
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     router.post("/api/v1/login").handler(access::login);
     router.get("/api/v1/session").handler(access::whoAmI);
+    router.post("/api/v1/setup").handler(access::setup);
     router.route("/api/v1/*").handler(access::authenticate);
     router.post("/api/v1/logout").handler(access::logout);
     router.post("/api/v1/account/password").handler(access::changePassword);
