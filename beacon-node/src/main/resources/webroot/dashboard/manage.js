@@ -195,7 +195,45 @@ async function renderPropertySettings(main) {
     } catch (e) { manageShowError(form, e, status); }
   };
   main.append(card('Tracking snippet', true, el('pre', { class: 'snippet' }, p.snippet)),
-    card('Property settings', true, form), manageSecretCard(p), manageDangerCard(p), manageTrashCard());
+    card('Property settings', true, form), manageAnnotationsCard(p), manageSecretCard(p), manageDangerCard(p),
+    manageTrashCard());
+}
+
+/** Annotations: notes on days of the timeline, drawn on the overview's chart; listed, added and deleted here. */
+function manageAnnotationsCard(p) {
+  const path = '/api/v1/properties/' + encodeURIComponent(p.propertyId) + '/annotations';
+  const list = el('ul', { class: 'trash', id: 'annotation-list' }, el('li', { class: 'muted' }, 'Loading…'));
+  const status = el('p', { class: 'muted small', id: 'annotation-status', role: 'status' });
+  const date = manageInput('annotation-date', 'date', new Date().toISOString().slice(0, 10), 'date', { required: '' });
+  const title = manageInput('annotation-title', 'title', '', 'text', { maxlength: '150', required: '', autocomplete: 'off' });
+  const description = manageInput('annotation-description', 'description', '', 'text', { maxlength: '1000', autocomplete: 'off' });
+  const form = el('form', { class: 'settings', id: 'annotation-form', novalidate: '' },
+    manageField('Date', date), manageField('Title', title), manageField('Description (optional)', description),
+    el('button', { type: 'submit' }, 'Add annotation'));
+  const load = async () => {
+    try {
+      const r = await api('GET', path);
+      list.replaceChildren(...(r.annotations.length ? r.annotations.map((a) => {
+        const del = el('button', { type: 'button', class: 'link', 'aria-label': 'Delete annotation ' + a.title }, 'Delete');
+        del.onclick = async () => {
+          try { await api('DELETE', path + '/' + a.id); status.textContent = 'Deleted.'; load(); } catch (e) { status.textContent = e.message; }
+        };
+        return el('li', { 'data-annotation': a.id }, el('span', { class: 'muted' }, a.date + ' '), a.title, ' ', del);
+      }) : [el('li', { class: 'muted' }, 'None yet.')]));
+    } catch (e) { list.replaceChildren(el('li', { class: 'muted' }, e.message)); }
+  };
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    form.querySelectorAll('.field-error').forEach((n) => { n.textContent = ''; });
+    if (!manageValid(form, status)) return;
+    try {
+      await api('POST', path, { date: date.value, title: title.value, description: description.value || null });
+      title.value = ''; description.value = ''; status.textContent = 'Added.'; load();
+    } catch (err) { manageShowError(form, err, status); }
+  };
+  load();
+  return card('Annotations', true, el('p', { class: 'muted small' }, 'Notes on days of the timeline ("new pricing page"), drawn on the overview\'s chart.'),
+    list, form, status);
 }
 
 /** The Measurement Protocol api secret: masked, shown on request, copied, rotated after an inline confirmation. */

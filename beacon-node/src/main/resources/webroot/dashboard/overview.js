@@ -89,10 +89,13 @@ async function renderOverview(main) {
   if (!OVERVIEW_KPIS.some((k) => k.id === state.metric)) state.metric = 'totalUsers';
   const hourly = ranges[0].startDate === ranges[0].endDate;
   const timeDim = hourly ? 'dateHour' : 'date';
-  const [totals, series, prevSeries] = await Promise.all([
+  const [totals, series, prevSeries, notes] = await Promise.all([
     runReport(overviewRequest([], OVERVIEW_METRICS, state.compare ? ranges : [ranges[0]])),
     runReport(overviewRequest([timeDim], OVERVIEW_METRICS, [ranges[0]])),
     state.compare ? runReport(overviewRequest([timeDim], OVERVIEW_METRICS, [ranges[1]])) : Promise.resolve(null),
+    // Annotations of the period: a chart without them is still a chart.
+    api('GET', '/api/v1/properties/' + encodeURIComponent(state.property) + '/annotations?startDate=' + ranges[0].startDate
+      + '&endDate=' + ranges[0].endDate).then((r) => r.annotations || [], () => []),
   ]);
   // With two ranges every row carries its range (date_range_0, date_range_1); a range without data has no row.
   const rowOf = (name) => (totals.rows || []).find((r) => (r.dimensionValues.length ? r.dimensionValues[0].value : 'date_range_0') === name);
@@ -112,7 +115,11 @@ async function renderOverview(main) {
   }));
   const kpi = OVERVIEW_KPIS.find((k) => k.id === state.metric);
   chartTitle.textContent = kpi.label + (hourly ? ' by hour' : ' by day');
-  drawOverviewChart(chartBox, chartTable, kpi, timeDim, ranges, series, prevSeries);
+  drawOverviewChart(chartBox, chartTable, kpi, timeDim, ranges, series, prevSeries, notes);
+  if (notes.length) {
+    chartBox.after(el('ul', { class: 'annotations', id: 'chart-annotations', 'aria-label': 'Annotations' },
+      notes.map((a) => el('li', { title: a.description || '' }, el('span', { class: 'muted' }, a.date + ' '), a.title))));
+  }
 }
 
 /** The time keys of a period, every one of them: YYYYMMDD per day, or YYYYMMDDHH per hour of a one-day range. */
@@ -137,7 +144,7 @@ function seriesOf(report, kpi, range, hourly) {
   });
 }
 
-function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries) {
+function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries, notes) {
   const hourly = timeDim === 'dateHour';
   const cur = seriesOf(series, kpi, ranges[0], hourly);
   const prev = prevSeries ? seriesOf(prevSeries, kpi, ranges[1], hourly) : null;
@@ -152,7 +159,11 @@ function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries)
     grid: { left: 48, right: 16, top: 30, bottom: 30 },
     xAxis: { type: 'category', data: cur.map((p) => label(p.key)) },
     yAxis: { type: 'value', minInterval: kpi.format ? 0 : 1, axisLabel: { formatter: kpi.format === 'percent' ? '{value}%' : '{value}' } },
-    series: [{ name: 'This period', type: 'line', areaStyle: { opacity: 0.08 }, data: cur.map((p) => round(p.value)) }]
+    series: [{ name: 'This period', type: 'line', areaStyle: { opacity: 0.08 }, data: cur.map((p) => round(p.value)),
+      // Annotations as vertical lines on their day (on an hourly chart of that day: at its start).
+      markLine: (notes || []).length ? { symbol: 'none', lineStyle: { type: 'dotted', color: '#7a5af8' },
+        label: { formatter: '{b}', position: 'insideEndTop', color: '#5b3fd6' },
+        data: notes.map((a) => ({ name: a.title, xAxis: hourly ? '00:00' : a.date })) } : undefined }]
       .concat(prev ? [{ name: 'Previous period', type: 'line', lineStyle: { type: 'dashed' }, itemStyle: { color: '#98a2b3' },
         data: prev.map((p) => round(p.value)) }] : []),
   });

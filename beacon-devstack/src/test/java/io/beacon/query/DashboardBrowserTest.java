@@ -396,6 +396,22 @@ class DashboardBrowserTest {
     awaitTrue(chrome, "document.getElementById('trash-status').textContent.startsWith('Restored')");
     assertThat(admin.get("/api/v1/admin/properties/" + shop).statusCode()).isEqualTo(200);
 
+    // Annotations (issue 22): one added in Settings, stored, and drawn on the overview's chart (listed under it).
+    // A day of the range the dashboard shows now (an earlier step chose a custom one).
+    String day = chrome.eval("periods()[0].endDate");
+    chrome.eval("document.getElementById('annotation-date').value = '" + day + "';"
+        + "document.getElementById('annotation-title').value = 'Launch day';"
+        + "document.getElementById('annotation-form').requestSubmit(); 1");
+    awaitTrue(chrome, "[...document.querySelectorAll('#annotation-list li')].some(li => li.textContent.includes('Launch day'))");
+    JsonArray notes = new JsonObject(admin.get("/api/v1/properties/" + shop + "/annotations").body()).getJsonArray("annotations");
+    assertThat(notes.getJsonObject(0).getString("date")).isEqualTo(day);
+    assertThat(notes.getJsonObject(0).getString("title")).isEqualTo("Launch day");
+    // The deletion moved the dashboard to another property; the restored one is picked again for its overview.
+    chrome.eval("{ const s = document.getElementById('property'); s.value = '" + shop + "'; s.dispatchEvent(new Event('change'));"
+        + " document.querySelector('a[data-view=overview]').click(); } 1");
+    awaitTrue(chrome, "(document.getElementById('chart-annotations') || {}).textContent?.includes('" + day + " Launch day')");
+    chrome.screenshot(SHOTS.resolve("22b-annotation-on-chart.png"));
+
     // Account: an API token created (shown once) and revoked.
     chrome.eval("document.querySelector('a[data-view=account]').click(); 1");
     awaitTrue(chrome, "!!document.getElementById('token-form') && !!document.querySelector('#tokens table, #tokens .empty')");
