@@ -46,11 +46,6 @@ public record CohortRequest(List<Cohort> cohorts, Granularity granularity, int s
     metrics = List.copyOf(metrics);
   }
 
-  /** Whether {@code body} asks for a cohort report (a {@code cohortSpec} that is not null). */
-  public static boolean isCohortReport(Map<String, ?> body) {
-    return body != null && body.get("cohortSpec") != null;
-  }
-
   /** The first local day the report reads: the earliest cohort's start (no cohort member has an earlier event). */
   public LocalDate readStart() {
     return cohorts.stream().map(Cohort::start).min(LocalDate::compareTo).orElseThrow();
@@ -79,6 +74,15 @@ public record CohortRequest(List<Cohort> cohorts, Granularity granularity, int s
       throw InvalidRequestException.of("body", "must be a JSON object");
     }
     ProtoJson.only(body, "", ReportRequest.FIELDS);
+    // Named by cohortSpec: it is what makes the request a cohort report, whose dates are its cohorts' (GA4).
+    if (body.get("dateRanges") instanceof List<?> l && !l.isEmpty() || body.get("dateRanges") instanceof Map<?, ?>) {
+      throw InvalidRequestException.of("cohortSpec", "a report with a cohortSpec has no dateRanges (GA4: its dates"
+          + " are cohortSpec.cohorts[].dateRange and cohortSpec.cohortsRange); leave dateRanges empty");
+    }
+    if (!(body.get("cohortSpec") instanceof Map<?, ?> given) || given.isEmpty()) {
+      throw InvalidRequestException.of("cohortSpec", "must be an object {cohorts, cohortsRange,"
+          + " cohortReportSettings}");
+    }
     Set<String> supported = Set.of("property", "dimensions", "metrics", "cohortSpec", "limit", "offset",
         "keepEmptyRows", "returnPropertyQuota", "dateRanges");
     for (String k : body.keySet()) {
@@ -89,18 +93,11 @@ public record CohortRequest(List<Cohort> cohorts, Granularity granularity, int s
             + " dimensions, metrics, cohortSpec, limit, offset and keepEmptyRows)");
       }
     }
-    if (body.get("dateRanges") instanceof List<?> l && !l.isEmpty() || body.get("dateRanges") instanceof Map<?, ?>) {
-      throw InvalidRequestException.of("dateRanges", "must be empty in a cohort report (GA4): the dates are"
-          + " cohortSpec.cohorts[].dateRange and cohortSpec.cohortsRange");
-    }
     if (ProtoJson.bool(body, "returnPropertyQuota", "")) {
       throw InvalidRequestException.of("returnPropertyQuota", "Beacon keeps no per-property token quotas to report;"
           + " send false or leave it out");
     }
     Map<?, ?> spec = ProtoJson.message(body, "cohortSpec", "");
-    if (spec == null) {
-      throw InvalidRequestException.of("cohortSpec", "is required in a cohort report");
-    }
     ProtoJson.only(spec, "cohortSpec", Set.of("cohorts", "cohortsRange", "cohortReportSettings", "returnOn",
         "firstSessionFilter"));
 
