@@ -280,6 +280,32 @@ class GaClientLibraryTest {
     assertThat(r.getKind()).isEqualTo("analyticsData#runReport");
   }
 
+  /** A cohort report as Google's library sends it (enums by name, no dateRanges) and reads it back. */
+  @Test
+  void aCohortReportParsesIntoTheLibrarysTypes() {
+    RunReportResponse r = client.runReport(RunReportRequest.newBuilder().setProperty("properties/" + PROPERTY)
+        .addDimensions(Dimension.newBuilder().setName("cohort"))
+        .addDimensions(Dimension.newBuilder().setName("cohortNthDay"))
+        .addMetrics(Metric.newBuilder().setName("cohortActiveUsers"))
+        .addMetrics(Metric.newBuilder().setName("cohortTotalUsers"))
+        .setKeepEmptyRows(true)
+        .setCohortSpec(CohortSpec.newBuilder()
+            .addCohorts(Cohort.newBuilder().setName("first").setDimension("firstSessionDate")
+                .setDateRange(DateRange.newBuilder().setStartDate(D1.toString()).setEndDate(D1.toString())))
+            .setCohortsRange(com.google.analytics.data.v1beta.CohortsRange.newBuilder()
+                .setGranularity(com.google.analytics.data.v1beta.CohortsRange.Granularity.DAILY).setEndOffset(1))
+            .setCohortReportSettings(com.google.analytics.data.v1beta.CohortReportSettings.newBuilder()
+                .setAccumulate(true)))
+        .build());
+    assertThat(r.getDimensionHeadersList().stream().map(h -> h.getName()).toList())
+        .containsExactly("cohort", "cohortNthDay");
+    assertThat(r.getMetricHeadersList().stream().map(h -> h.getType()).toList())
+        .containsExactly(MetricType.TYPE_INTEGER, MetricType.TYPE_INTEGER);
+    assertThat(r.getRowsList().stream().map(row -> row.getDimensionValues(0).getValue() + " "
+        + row.getDimensionValues(1).getValue()).toList()).containsExactly("first 0000", "first 0001");
+    assertThat(r.getRowCount()).isEqualTo(2);
+  }
+
   @Test
   void aGa4PropertyIdNamesThePropertyItWasGivenTo() {
     RunReportRequest byBeaconId = pastReport().addDimensions(Dimension.newBuilder().setName("country")).build();

@@ -99,6 +99,12 @@ final class ReportHandler {
     if (body == null) {
       return;
     }
+    if (io.beacon.api.CohortJson.isCohortReport(body)) {
+      // A cohortSpec makes it a cohort report (docs/analytics-model.md, "Retention cohorts"): raw hits, per person.
+      fromRawPersons(rc, (b, zone, today) -> io.beacon.api.CohortJson.parseRequest(b, zone, today,
+          ReportRequest.MAX_RANGE_DAYS), io.beacon.contract.RecomputeCohortContract.CONTRACT);
+      return;
+    }
     report(rc, propertyId, body, "").onComplete(r -> {
       if (r.succeeded()) {
         respond(rc, propertyId, r.result());
@@ -114,6 +120,22 @@ final class ReportHandler {
    * trip over the event bus.
    */
   void runFunnelReport(RoutingContext rc) {
+    fromRawPersons(rc, (body, zone, today) -> io.beacon.api.FunnelJson.parseRequest(body, zone, today,
+        ReportRequest.MAX_RANGE_DAYS), io.beacon.contract.RecomputeFunnelContract.CONTRACT);
+  }
+
+  /** Parses a request of an exploration in the property's zone (400 with the field, as {@link ApiException}). */
+  private interface Check {
+    void parse(JsonObject body, java.time.ZoneId zone, LocalDate today);
+  }
+
+  /**
+   * An exploration computed by a recompute node from raw hits read one person at a time (funnels, cohorts): the
+   * body is parsed here first, so a bad definition is a 400 without a trip over the event bus; the answer is the
+   * JSON body recompute replies.
+   */
+  private void fromRawPersons(RoutingContext rc, Check check,
+      io.beacon.contract.RequestReply<RecomputeReportContract.Request, JsonObject> contract) {
     String propertyId = rc.pathParam("id");
     JsonObject raw = jsonBody(rc);
     if (raw == null) {
@@ -132,9 +154,8 @@ final class ReportHandler {
               return Future.failedFuture(new ApiException(404, "property", "property '" + propertyId + "' not found"));
             }
             LocalDate today = LocalDate.now(zone.get());
-            io.beacon.api.FunnelJson.parseRequest(body, zone.get(), today, ReportRequest.MAX_RANGE_DAYS);
-            return io.beacon.contract.RecomputeFunnelContract.CONTRACT.request(vertx,
-                    new RecomputeReportContract.Request(propertyId, zone.get(), today, body),
+            check.parse(body, zone.get(), today);
+            return contract.request(vertx, new RecomputeReportContract.Request(propertyId, zone.get(), today, body),
                     new DeliveryOptions().setSendTimeout(recomputeTimeoutMs))
                 .recover(e -> Future.failedFuture(busFailure(e, "recompute")));
           });

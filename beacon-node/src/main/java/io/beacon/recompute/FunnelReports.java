@@ -1,30 +1,19 @@
 package io.beacon.recompute;
 
-import io.beacon.api.ApiException;
 import io.beacon.api.FunnelJson;
 import io.beacon.infra.config.RecomputeConfig;
-import io.beacon.model.Hit;
 import io.beacon.model.funnel.FunnelAggregation;
 import io.beacon.model.funnel.FunnelPath;
 import io.beacon.model.funnel.FunnelRequest;
-import io.beacon.model.report.InvalidRequestException;
 import io.beacon.model.session.SessionRules;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -73,12 +62,7 @@ final class FunnelReports {
   /** Identical concurrent requests share one computation: property, zone, session rules, resolved range, body. */
   private static String key(String propertyId, ZoneId zone, SessionRules rules, FunnelRequest request,
       JsonObject body) {
-    String k = propertyId + "\n" + zone.getId() + "\n" + rules + "\n" + request.dateRange() + "\n" + body.encode();
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(k.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return PersonReads.key(propertyId, zone.getId(), rules.toString(), request.dateRange().toString(), body.encode());
   }
 
   private Future<JsonObject> compute(String propertyId, ZoneId zone, SessionRules rules, FunnelRequest request) {
@@ -88,67 +72,17 @@ final class FunnelReports {
     Instant to = request.dateRange().end().plusDays(1).atStartOfDay(zone).toInstant();
     FunnelPath path = new FunnelPath(request.funnel(), rules, request.breakdown());
     FunnelAggregation counts = new FunnelAggregation(request.funnel().steps().size(), config.maxGroups());
-    Person person = new Person(path, counts, request.breakdown());
+    PersonReads.ByPerson person = new PersonReads.ByPerson(hits -> counts.add(path.evaluate(hits,
+        request.breakdown())));
     // The query side stops waiting after reportTimeoutMs: stop reading then too, freeing the slot.
-    RawHits.Pacer deadline = rows -> {
-      if ((rows & 1023) == 0 && System.currentTimeMillis() - started > config.reportTimeoutMs()) {
-        throw new DeadlineExceeded();
-      }
-      return 0;
-    };
-    return raw.streamByClient(vertx, propertyId, from, to, columns(request), deadline, person::accept)
-        .recover(e -> Future.failedFuture(e instanceof InvalidRequestException ire ? ApiException.of(ire)
-            : e instanceof DeadlineExceeded ? new ApiException(503, "", "the funnel took longer than "
-                + config.reportTimeoutMs() + " ms to compute; narrow the date range") : e))
+    RawHits.Pacer deadline = PersonReads.deadline(started, config.reportTimeoutMs());
+    return raw.streamByClient(vertx, propertyId, from, to, columns(request), deadline, person)
+        .recover(e -> Future.failedFuture(PersonReads.failure(e, "funnel", config.reportTimeoutMs())))
         .map(rows -> {
           person.flush();
           meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
           sample.stop(meters.timer("beacon_recompute_report_seconds"));
-          Map<String, Object> metadata = new LinkedHashMap<>();
-          metadata.put("dataSource", "rawHits");
-          metadata.put("exact", true);
-          metadata.put("timeZone", zone.getId());
-          metadata.put("hitsScanned", rows);
-          metadata.put("persons", counts.persons());
-          metadata.put("computedAt", Instant.now().toString());
-          return FunnelJson.toJson(request, counts, metadata);
+          return FunnelJson.toJson(request, counts, PersonReads.metadata(zone, rows, counts.persons()));
         });
-  }
-
-  /** The read outran the caller's wait. */
-  private static final class DeadlineExceeded extends RuntimeException {
-    DeadlineExceeded() {
-      super("deadline", null, false, false);
-    }
-  }
-
-  /** Collects one client's hits (rows arrive ordered by client) and counts them when the next client begins. */
-  private static final class Person {
-    private final FunnelPath path;
-    private final FunnelAggregation counts;
-    private final String breakdown;
-    private final List<Hit> hits = new ArrayList<>();
-    private String client;
-
-    Person(FunnelPath path, FunnelAggregation counts, String breakdown) {
-      this.path = path;
-      this.counts = counts;
-      this.breakdown = breakdown;
-    }
-
-    void accept(Hit hit) {
-      if (client != null && !client.equals(hit.clientId())) {
-        flush();
-      }
-      client = hit.clientId();
-      hits.add(hit);
-    }
-
-    void flush() {
-      if (!hits.isEmpty()) {
-        counts.add(path.evaluate(hits, breakdown));
-        hits.clear();
-      }
-    }
   }
 }

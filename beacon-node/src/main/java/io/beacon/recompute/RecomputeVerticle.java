@@ -40,6 +40,7 @@ public final class RecomputeVerticle extends VerticleBase {
   private final NodeContext ctx;
   private AdHocReports reports;
   private FunnelReports funnels;
+  private CohortReports cohorts;
   private JobRequests jobRequests;
   private JobRunner runner;
   private LateHitJobs lateHits;
@@ -53,8 +54,8 @@ public final class RecomputeVerticle extends VerticleBase {
     RecomputeConfig cfg = ctx.config().recompute();
     RawHits raw = new RawHits(ctx.clients().questdb(), cfg.fetchSize());
     PropertyLookup properties = new PropertyLookup(ctx.clients().cassandra(), STORE_TIMEOUT);
-    ScopedRead scoped = new ScopedRead(vertx, raw, new FirstVisits(ctx.clients().cassandra(), STORE_TIMEOUT),
-        properties);
+    FirstVisits firstVisits = new FirstVisits(ctx.clients().cassandra(), STORE_TIMEOUT);
+    ScopedRead scoped = new ScopedRead(vertx, raw, firstVisits, properties);
     Jobs jobs = new Jobs(ctx.clients().cassandra(), STORE_TIMEOUT);
     LoadControl load = new LoadControl(cfg.maxRunning(), cfg.maxPerProperty(), cfg.maxQueued());
     String instance = ctx.nodeName() + "/" + deploymentID();
@@ -71,6 +72,7 @@ public final class RecomputeVerticle extends VerticleBase {
         .compose(caches -> {
           reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
           funnels = new FunnelReports(vertx, cfg, raw, scoped, load, ctx.meters());
+          cohorts = new CohortReports(vertx, cfg, raw, firstVisits, scoped, load, ctx.meters());
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
@@ -79,6 +81,7 @@ public final class RecomputeVerticle extends VerticleBase {
           return Future.all(
               RecomputeReportContract.CONTRACT.serve(vertx, this::onReport).completion(),
               io.beacon.contract.RecomputeFunnelContract.CONTRACT.serve(vertx, this::onFunnel).completion(),
+              io.beacon.contract.RecomputeCohortContract.CONTRACT.serve(vertx, this::onCohort).completion(),
               RecomputeJobsContract.serve(vertx, new JobsHandler()).completion(),
               lateHits.start(),
               RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID()));
@@ -147,6 +150,24 @@ public final class RecomputeVerticle extends VerticleBase {
         .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
             LOG.warn("Funnel report of property {} failed: {}", r.propertyId(), e.toString());
+          }
+          return Future.failedFuture(failure(e));
+        });
+  }
+
+  private Future<io.vertx.core.json.JsonObject> onCohort(RecomputeReportContract.Request r) {
+    io.beacon.model.cohort.CohortRequest request;
+    try {
+      request = io.beacon.api.CohortJson.parseRequest(r.body(), r.timeZone(), r.today(), ReportRequest.MAX_RANGE_DAYS);
+    } catch (ApiException e) {
+      return Future.failedFuture(failure(e));
+    } catch (DateTimeException | NullPointerException | ClassCastException e) {
+      return Future.failedFuture(BusFailure.badRequest("", "malformed cohort request: " + e.getMessage()));
+    }
+    return cohorts.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
+        .recover(e -> {
+          if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
+            LOG.warn("Cohort report of property {} failed: {}", r.propertyId(), e.toString());
           }
           return Future.failedFuture(failure(e));
         });

@@ -1,8 +1,7 @@
 package io.beacon.model.funnel;
 
 import io.beacon.model.Hit;
-import io.beacon.model.aggregation.Dimension;
-import io.beacon.model.report.CustomDimension;
+import io.beacon.model.report.EventFields;
 import io.beacon.model.session.ClientHistory;
 import io.beacon.model.session.Scope;
 import io.beacon.model.session.SessionRules;
@@ -232,18 +231,8 @@ public final class FunnelPath {
     throw new IllegalStateException("a chained step without a prior step");
   }
 
-  /** How a condition or breakdown field is read from an event: a Beacon dimension or a custom parameter. */
+  /** How a condition or breakdown field is read from an event (shared with cohorts: {@link EventFields}). */
   static BiFunction<Hit, Scope, String> reader(String name) {
-    Dimension d = Dimension.ofApiName(name);
-    if (d != null) {
-      return d::valueOf;
-    }
-    if (CustomDimension.of(name).isPresent()) {
-      return (hit, scope) -> {
-        String v = CustomDimension.read(name, hit.params());
-        return v == null || v.isBlank() ? Dimension.NOT_SET : v;
-      };
-    }
-    throw new IllegalArgumentException("not a funnel field: " + name);
+    return EventFields.reader(name);
   }
 }

@@ -190,7 +190,7 @@ public record FunnelRequest(DateRangeSpec dateRange, Funnel funnel, String break
    * {@code notExpression}, {@code funnelFieldFilter} (a dimension's string, in-list, numeric or between filter, as
    * GA4's Filter) and {@code funnelEventFilter} ({@code eventName}, optional {@code funnelParameterFilterExpression}).
    */
-  static DimensionFilter expression(Object node, String at, int depth) {
+  public static DimensionFilter expression(Object node, String at, int depth) {
     if (!(node instanceof Map<?, ?> e)) {
       throw InvalidRequestException.of(at, "must be an object");
     }
@@ -333,7 +333,7 @@ public record FunnelRequest(DateRangeSpec dateRange, Funnel funnel, String break
   }
 
   /** A step condition or breakdown may read a Beacon dimension (not the first-visit ones) or an event parameter. */
-  static void checkField(String name, String at) {
+  public static void checkField(String name, String at) {
     if (name == null || name.isEmpty()) {
       throw InvalidRequestException.of(at, "is required");
     }

@@ -242,7 +242,8 @@ public record ReportRequest(
   /** The fields Google documents that Beacon does not implement: a 400 naming each, never a silent default. */
   private static void refuseUnsupported(Map<String, ?> body) {
     if (body.get("cohortSpec") != null) {
-      throw InvalidRequestException.of("cohortSpec", "cohort reports are not supported by Beacon");
+      throw InvalidRequestException.of("cohortSpec", "a cohort report is answered by runReport alone (Beacon: not"
+          + " in batchRunReports or pivot reports)");
     }
     if (body.get("comparisons") instanceof List<?> c && !c.isEmpty() || body.get("comparisons") instanceof Map<?, ?>) {
       throw InvalidRequestException.of("comparisons", "comparisons are not supported by Beacon (compare periods"
