@@ -427,20 +427,8 @@ class PlausibleTrackerTest {
 
   /** Installs the pinned npm trackers into target/, once per checkout (npm ci: exactly the lock file's versions). */
   static void installTrackers() throws Exception {
-    Path installed = TRACKERS.resolve("node_modules/plausible-tracker/package.json");
-    Files.createDirectories(TRACKERS);
-    for (String f : List.of("package.json", "package-lock.json")) {
-      Path from = TRACKERS_SOURCE.resolve(f);
-      Path to = TRACKERS.resolve(f);
-      if (!Files.exists(to) || Files.mismatch(from, to) != -1) {
-        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-        Files.deleteIfExists(installed);
-      }
-    }
-    if (!Files.exists(installed)) {
-      Sh.run(List.of("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", "--prefix",
-          TRACKERS.toString()), Map.of());
-    }
+    Path installed = io.beacon.testing.NpmPins.install(TRACKERS_SOURCE, TRACKERS,
+        "node_modules/plausible-tracker/package.json");
     assertThat(new JsonObject(Files.readString(TRACKERS.resolve("node_modules/@plausible-analytics/tracker/package.json")))
         .getString("version")).isEqualTo("0.4.6");
     assertThat(new JsonObject(Files.readString(installed)).getString("version")).isEqualTo("0.3.9");

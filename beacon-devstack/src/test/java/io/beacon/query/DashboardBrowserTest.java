@@ -604,20 +604,7 @@ class DashboardBrowserTest {
 
   /** Installs the pinned axe-core into target/axe, once per checkout (npm ci: exactly the lock file's version). */
   private void installAxe() throws Exception {
-    Path installed = AXE.resolve("node_modules/axe-core/axe.min.js");
-    Files.createDirectories(AXE);
-    for (String f : List.of("package.json", "package-lock.json")) {
-      Path from = AXE_SOURCE.resolve(f);
-      Path to = AXE.resolve(f);
-      if (!Files.exists(to) || Files.mismatch(from, to) != -1) {
-        Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.deleteIfExists(installed);
-      }
-    }
-    if (!Files.exists(installed)) {
-      io.beacon.testing.Sh.run(List.of("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", "--prefix",
-          AXE.toString()), Map.of());
-    }
+    Path installed = io.beacon.testing.NpmPins.install(AXE_SOURCE, AXE, "node_modules/axe-core/axe.min.js");
     axeScript = Files.readString(installed);
   }
 

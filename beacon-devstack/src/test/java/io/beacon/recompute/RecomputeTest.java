@@ -102,6 +102,7 @@ class RecomputeTest {
   /** Where the hits topic ended before this class produced to it: where its replay starts. */
   private static Map<TopicPartition, Long> hitsFrom;
   private static java.nio.file.Path sparkLog;
+  private static java.nio.file.Path checkpoint;
 
   @BeforeAll
   static void start(LocalStack s) throws Exception {
@@ -147,7 +148,7 @@ class RecomputeTest {
     Path work = Path.of(System.getProperty("beacon.home", "")).toAbsolutePath().resolve("target/test-stack/recompute");
     spark = new SparkJobProcess(List.of("--master=local[2]", "--kafka-bootstrap=" + stack.kafkaBootstrap(),
         "--cassandra-contact-points=" + stack.cassandraContactPoint(), "--keyspace=" + KEYSPACE,
-        "--topic=" + STREAM_TOPIC, "--checkpoint=" + work.resolve("checkpoint-" + System.nanoTime()),
+        "--topic=" + STREAM_TOPIC, "--checkpoint=" + (checkpoint = work.resolve("checkpoint-" + System.nanoTime())),
         "--trigger=2 seconds"), sparkLog = work.resolve("spark-job-" + System.nanoTime() + ".log")).start();
     // The stream covered the days, and the bridge wrote every raw hit.
     await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
@@ -701,7 +702,11 @@ class RecomputeTest {
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
         .failFast("the Spark job exited", () -> !spark.isAlive())
         .untilAsserted(() -> assertThat(streamEvents()).isEqualTo(expectedEvents(all)));
-    // The job stops; more of their hits arrive, received before the erasure: the job meets them after its restart.
+    // The job stops once its last micro-batch is committed to the checkpoint (a stop interrupts a running batch, which
+    // the restart would read again: its hits would be dropped as erased too, and the count below would not be theirs
+    // alone); more of their hits arrive, received before the erasure: the job meets them after its restart.
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+        .until(() -> lastBatch("offsets") >= 0 && lastBatch("offsets") == lastBatch("commits"));
     spark.close();
     List<Hit> unread = erasedPersonsHits(30, 20);
     produce(unread);
@@ -755,6 +760,18 @@ class RecomputeTest {
         .formatted(FIRST, LAST));
     assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
     assertRows(new JsonObject(report.body()), byPath, 1);
+  }
+
+  /** The highest micro-batch id in the Spark job's checkpoint directory {@code dir} (offsets, commits), -1 if none. */
+  private static long lastBatch(String dir) throws java.io.IOException {
+    java.nio.file.Path d = checkpoint.resolve(dir);
+    if (!java.nio.file.Files.isDirectory(d)) {
+      return -1;
+    }
+    try (var files = java.nio.file.Files.list(d)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong)
+          .max().orElse(-1);
+    }
   }
 
   /** Hits {@code from..from+n} of the two persons to erase, alternating, on the page {@code /erased}. */
