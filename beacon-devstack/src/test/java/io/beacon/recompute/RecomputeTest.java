@@ -266,20 +266,12 @@ class RecomputeTest {
              {"funnelEventFilter":{"eventName":"page_view"}},
              {"funnelFieldFilter":{"fieldName":"pagePath","stringFilter":{"value":"/docs"}}}]}}}]},
          "funnelBreakdown":{"breakdownDimension":{"name":"country"},"limit":3}}""".formatted(FIRST, LAST);
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
-            + "/v1alpha/properties/" + PROPERTY + ":runFunnelReport")).header("Authorization", "Bearer " + token)
-        .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(funnel)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = postWithToken("/v1alpha/properties/" + PROPERTY + ":runFunnelReport", funnel);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonObject json = new JsonObject(r.body());
 
     // Expected: per client, per session, the earliest pass; reached = any session's pass got there.
-    Map<String, List<Hit>> byClient = new TreeMap<>();
-    for (Hit h : hits) {
-      if (!Boolean.TRUE.equals(h.isBot())) {
-        byClient.computeIfAbsent(h.clientId(), c -> new ArrayList<>()).add(h);
-      }
-    }
+    Map<String, List<Hit>> byClient = humansByClient(hits);
     java.util.function.Predicate<Hit> pricing = h -> "page_view".equals(h.eventName()) && "/pricing".equals(h.pagePath());
     java.util.function.Predicate<Hit> click = h -> "click".equals(h.eventName());
     java.util.function.Predicate<Hit> docs = h -> "page_view".equals(h.eventName()) && "/docs".equals(h.pagePath());
@@ -368,12 +360,10 @@ class RecomputeTest {
     assertThat(json.getJsonObject("funnelVisualization").getJsonArray("rows")).hasSize(3);
 
     // A bad definition is a 400 naming the field, on the /api/v1 alias too.
-    HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
-            + "/api/v1/properties/" + PROPERTY + ":runFunnelReport")).header("Authorization", "Bearer " + token)
-        .POST(HttpRequest.BodyPublishers.ofString("""
-            {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
-             "funnel":{"steps":[{"filterExpression":{"funnelEventFilter":{"eventName":"click"}}}]}}"""
-            .formatted(FIRST, LAST))).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> bad = postWithToken("/api/v1/properties/" + PROPERTY + ":runFunnelReport", """
+        {"dateRanges":[{"startDate":"%s","endDate":"%s"}],
+         "funnel":{"steps":[{"filterExpression":{"funnelEventFilter":{"eventName":"click"}}}]}}"""
+        .formatted(FIRST, LAST));
     assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
     assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field")).isEqualTo("funnel.steps");
   }
@@ -397,21 +387,13 @@ class RecomputeTest {
                       {"name":"d2","dimension":"firstSessionDate","dateRange":{"startDate":"%s","endDate":"%s"}}],
            "cohortsRange":{"granularity":"DAILY","startOffset":0,"endOffset":1},
            "returnOn":{"funnelEventFilter":{"eventName":"click"}}}}""".formatted(d1, d1, d2, d2);
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
-            + "/v1beta/properties/" + PROPERTY + ":runReport")).header("Authorization", "Bearer " + token)
-        .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(cohorts)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = postWithToken("/v1beta/properties/" + PROPERTY + ":runReport", cohorts);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonObject json = new JsonObject(r.body());
 
     // Expected: a person's first session day is the local day of their earliest non-bot hit ever; active on a day
     // with a non-bot click.
-    Map<String, List<Hit>> byClient = new TreeMap<>();
-    for (Hit h : hits) {
-      if (!Boolean.TRUE.equals(h.isBot())) {
-        byClient.computeIfAbsent(h.clientId(), c -> new ArrayList<>()).add(h);
-      }
-    }
+    Map<String, List<Hit>> byClient = humansByClient(hits);
     Map<String, long[]> expected = new TreeMap<>(); // "nnnn|cohort" -> {active, total}
     int firstSeenBefore = 0;
     for (List<Hit> clientHits : byClient.values()) {
@@ -458,10 +440,8 @@ class RecomputeTest {
     expected.forEach((k, v) -> assertThat(got.get(k)).as(k).containsExactly(v));
 
     // A bad cohort request is a 400 naming the field, on the /api/v1 alias too.
-    HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort
-            + "/api/v1/properties/" + PROPERTY + ":runReport")).header("Authorization", "Bearer " + token)
-        .POST(HttpRequest.BodyPublishers.ofString(cohorts.replace("\"DAILY\"", "\"HOURLY\""))).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> bad = postWithToken("/api/v1/properties/" + PROPERTY + ":runReport",
+        cohorts.replace("\"DAILY\"", "\"HOURLY\""));
     assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
     assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field"))
         .isEqualTo("cohortSpec.cohortsRange.granularity");
@@ -980,6 +960,24 @@ class RecomputeTest {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort + "/api/v1/properties/" + PROPERTY
             + ":runReport")).header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(2))
         .POST(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  /** POSTs {@code body} to the query port's {@code path} with the test's API token. */
+  private static HttpResponse<String> postWithToken(String path, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.queryPort + path))
+        .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(2))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The non-bot hits of {@code hits} by client id, each client's in the order given. */
+  private static Map<String, List<Hit>> humansByClient(List<Hit> hits) {
+    Map<String, List<Hit>> byClient = new TreeMap<>();
+    for (Hit h : hits) {
+      if (!Boolean.TRUE.equals(h.isBot())) {
+        byClient.computeIfAbsent(h.clientId(), c -> new ArrayList<>()).add(h);
+      }
+    }
+    return byClient;
   }
 
   private static HttpResponse<String> report(String body) throws Exception {
