@@ -524,7 +524,7 @@ final class AdminHandler {
     return str;
   }
 
-  private static void respond(RoutingContext rc, int status, Future<JsonObject> result) {
+  static void respond(RoutingContext rc, int status, Future<JsonObject> result) {
     result.onSuccess(json -> rc.response().setStatusCode(status).putHeader("content-type", "application/json").end(json.encode()))
         .onFailure(e -> ReportHandler.error(rc, e instanceof ApiException re ? re
             : new ApiException(503, "", "the account store is unavailable")));

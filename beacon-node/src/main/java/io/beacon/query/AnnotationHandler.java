@@ -64,7 +64,8 @@ final class AnnotationHandler {
           }
           JsonArray out = new JsonArray();
           list.forEach(a -> out.add(json(a)));
-          respond(rc, 200, new JsonObject().put("annotations", out));
+          rc.response().putHeader("content-type", "application/json")
+              .end(new JsonObject().put("annotations", out).encode());
         })
         .onFailure(e -> failed(rc, e));
   }
@@ -85,13 +86,12 @@ final class AnnotationHandler {
       ReportHandler.error(rc, e);
       return;
     }
-    access.require(rc, id, PropertyRole.ADMIN).compose(v -> existing(id)).compose(v -> all(id))
+    AdminHandler.respond(rc, 201, access.require(rc, id, PropertyRole.ADMIN).compose(v -> existing(id)).compose(v -> all(id))
         .compose(all -> all.size() >= AnnotationsTable.MAX_PER_PROPERTY
             ? Future.failedFuture(ApiException.badRequest("", "property '" + id + "' has "
                 + AnnotationsTable.MAX_PER_PROPERTY + " annotations, the most it may hold: delete some first"))
             : accounts.rows(AnnotationsTable.insert(), AnnotationsTable.insertValues(a)))
-        .onSuccess(v -> respond(rc, 201, json(a)))
-        .onFailure(e -> failed(rc, e));
+        .map(v -> json(a)));
   }
 
   /** {@code PATCH .../annotations/:annotationId}: the fields given replace those stored. */
@@ -105,14 +105,14 @@ final class AnnotationHandler {
     if (annotationId == null) {
       return;
     }
-    access.require(rc, id, PropertyRole.ADMIN).compose(v -> one(id, annotationId)).compose(before -> {
+    AdminHandler.respond(rc, 200, access.require(rc, id, PropertyRole.ADMIN).compose(v -> one(id, annotationId)).compose(before -> {
       Fields f = Fields.parse(body, before);
       Annotation after = new Annotation(id, annotationId, f.day(), f.title(), f.description(), before.createdBy(),
           before.createdAt());
       return accounts.rows(AnnotationsTable.updateIfExists(), after.day(), after.title(), after.description(), id,
           annotationId).compose(rows -> rows.isEmpty() || rows.get(0).getBoolean(0) ? Future.succeededFuture(after)
               : Future.failedFuture(notFound(annotationId)));
-    }).onSuccess(a -> respond(rc, 200, json(a))).onFailure(e -> failed(rc, e));
+    }).map(AnnotationHandler::json));
   }
 
   /** {@code DELETE .../annotations/:annotationId}: 204 (404 if there is none). */
@@ -226,10 +226,7 @@ final class AnnotationHandler {
         .put("createdAt", a.createdAt() == null ? null : a.createdAt().toString());
   }
 
-  private static void respond(RoutingContext rc, int status, JsonObject json) {
-    rc.response().setStatusCode(status).putHeader("content-type", "application/json").end(json.encode());
-  }
-
+  /** As {@link AdminHandler#respond} answers a failure: the API's own error, else 503 (the account store). */
   private static void failed(RoutingContext rc, Throwable e) {
     ReportHandler.error(rc, e instanceof ApiException re ? re : new ApiException(503, "", "the account store is unavailable"));
   }
