@@ -51,9 +51,10 @@ public final class HostileLoadBenchmark {
   private static final String UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
       + "Chrome/131.0.0.0 Safari/537.36";
   private static final String HOSTILE_REGEX = "(.*a){12}$";
-  private static final int FLOOD_CONNECTIONS = 32;
-  private static final int ROTATING_CONNECTIONS = 8;
-  private static final int REPORT_LOOPS = 4;
+  /** The attackers' concurrency; each settable ({@code -Dbench.hostile.flood=0} leaves that attack out). */
+  private static final int FLOOD_CONNECTIONS = Integer.getInteger("bench.hostile.flood", 32);
+  private static final int ROTATING_CONNECTIONS = Integer.getInteger("bench.hostile.rotating", 8);
+  private static final int REPORT_LOOPS = Integer.getInteger("bench.hostile.reportLoops", 4);
 
   private HostileLoadBenchmark() {}
 
@@ -70,7 +71,9 @@ public final class HostileLoadBenchmark {
     BenchMain.deleteRecursively(data);
     JsonObject result = new JsonObject().put("benchmark", "hostile").put("startedAt", Instant.now().toString())
         .put("cores", Runtime.getRuntime().availableProcessors()).put("loadAverageAtStart", BenchMain.loadAverage())
-        .put("seconds", seconds).put("normalRate", rate).put("hostileRegex", HOSTILE_REGEX);
+        .put("seconds", seconds).put("normalRate", rate).put("hostileRegex", HOSTILE_REGEX)
+        .put("floodConnections", FLOOD_CONNECTIONS).put("rotatingConnections", ROTATING_CONNECTIONS)
+        .put("reportLoops", REPORT_LOOPS);
     try (LocalStack stack = LocalStack.start(home, data, LocalStack.Ports.free(), false)) {
       int collectorPort = FreePorts.one();
       int queryPort = FreePorts.one();
@@ -89,8 +92,12 @@ public final class HostileLoadBenchmark {
       // Production's limits, not the test stacks' (which turn the shared-IP ones off).
       env.put("BEACON_COLLECTOR_IP_HITS_PER_MINUTE", "6000");
       env.put("BEACON_COLLECTOR_PROPERTY_HITS_PER_MINUTE", "300000");
+      env.put("BEACON_QUERY_REPORTS_PER_MINUTE", "600");
       BeaconNode node = join(BeaconNode.start(TestConfigs.forStack(stack, env), () -> {}), 300);
       Vertx vertx = Vertx.vertx();
+      // The visitors' own client, on its own event loop: an attacker does not share the site's visitors' connections
+      // or threads, and normal traffic's latency must not include the wait for the attackers' client to serve it.
+      Vertx visitors = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
       try {
         Dashboard admin = Dashboard.login(queryPort, ADMIN, PASSWORD);
         String normal = create(admin, "Normal site");
@@ -104,10 +111,12 @@ public final class HostileLoadBenchmark {
           send(client, collectorPort, hit(hostile, "plant" + i, "/" + "a".repeat(30) + "!" + i, "page_view", "x"),
               "198.18.0." + i).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+        HttpClient visitorClient = visitors.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+            .setConnectTimeout(5000), new PoolOptions().setHttp1MaxSize(64));
         // Warm-up: JIT, connections, the normal property known to the collector.
-        openLoop(vertx, client, collectorPort, normal, rate, 5);
+        openLoop(visitors, visitorClient, collectorPort, normal, rate, 5);
 
-        Latencies quiet = openLoop(vertx, client, collectorPort, normal, rate, seconds);
+        Latencies quiet = openLoop(visitors, visitorClient, collectorPort, normal, rate, seconds);
         result.put("quiet", quiet.json(seconds));
 
         AtomicBoolean attacking = new AtomicBoolean(true);
@@ -143,7 +152,7 @@ public final class HostileLoadBenchmark {
           reporters[i].setDaemon(true);
           reporters[i].start();
         }
-        Latencies attacked = openLoop(vertx, client, collectorPort, normal, rate, seconds);
+        Latencies attacked = openLoop(visitors, visitorClient, collectorPort, normal, rate, seconds);
         attacking.set(false);
         for (Thread t : reporters) {
           t.join(150_000);
@@ -158,6 +167,7 @@ public final class HostileLoadBenchmark {
         // The figures are written before anything is closed: a slow close on a loaded machine loses none.
         write(result, outDir, rate, seconds);
       } finally {
+        closeQuietly(visitors.close(), 60);
         closeQuietly(vertx.close(), 60);
         closeQuietly(node.close(), 120);
       }

@@ -26,6 +26,7 @@ class AccessApiTest {
   private static final String ADMIN = "boss@example.com";
   private static final String ADMIN_PASSWORD = "a long admin password";
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final int REPORT_QUOTA = 30;
   private static NodeProcess node;
 
   @BeforeAll
@@ -37,7 +38,9 @@ class AccessApiTest {
         "BEACON_NODE_VERTICLES_QUERY_INSTANCES", "2", "BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "0",
         "BEACON_QUERY_ADMIN_EMAIL", ADMIN, "BEACON_QUERY_ADMIN_PASSWORD", ADMIN_PASSWORD,
         // Small stream bounds, shared by the node's two query instances (realtimeStreamsAreCapped...).
-        "BEACON_QUERY_MAX_REALTIME_STREAMS", "3", "BEACON_QUERY_MAX_REALTIME_STREAMS_PER_PROPERTY", "2"));
+        "BEACON_QUERY_MAX_REALTIME_STREAMS", "3", "BEACON_QUERY_MAX_REALTIME_STREAMS_PER_PROPERTY", "2",
+        // A small report quota, shared by the two query instances (aUsersReportsBeyondTheQuotaAreRefused).
+        "BEACON_QUERY_REPORTS_PER_MINUTE", Integer.toString(REPORT_QUOTA)));
     try {
       node.start().awaitReady(Duration.ofSeconds(150));
     } catch (java.io.IOException e) {
@@ -238,6 +241,43 @@ class AccessApiTest {
         r.body().close();
       }
     }
+  }
+
+  /**
+   * Issue 19, hostile load: a viewer repeating reports (4 loops of ad-hoc regex reports kept both cores busy in the
+   * hostile-load benchmark) is held to query.reportsPerMinute per user and node: its whole minute at once, then 429
+   * RESOURCE_EXHAUSTED with Retry-After, answered before any store is read; another user's reports are not affected.
+   */
+  @Test
+  void aUsersReportsBeyondTheQuotaAreRefused() throws Exception {
+    Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
+    String id = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Quota\"}").body())
+        .getString("propertyId");
+    assertThat(admin.post("/api/v1/admin/users", "{\"email\":\"quinn@example.com\",\"password\":\"quinn's long password\"}")
+        .statusCode()).isEqualTo(201);
+    assertThat(admin.send("PUT", "/api/v1/admin/properties/" + id + "/roles/quinn@example.com", "{\"role\":\"viewer\"}",
+        true).statusCode()).isEqualTo(200);
+    Dashboard quinn = Dashboard.login(node.queryPort, "quinn@example.com", "quinn's long password");
+    List<Integer> statuses = new java.util.ArrayList<>();
+    HttpResponse<String> refused = null;
+    // The quota refills at REPORT_QUOTA a minute while the loop runs: a few more than the quota may pass.
+    for (int i = 0; i < REPORT_QUOTA + 10 && refused == null; i++) {
+      HttpResponse<String> r = quinn.post(report(id), BODY);
+      statuses.add(r.statusCode());
+      if (r.statusCode() == 429) {
+        refused = r;
+      }
+    }
+    assertThat(statuses.subList(0, REPORT_QUOTA)).as("a minute's quota at once").containsOnly(200);
+    assertThat(refused).as("refused once the quota is used: " + statuses).isNotNull();
+    JsonObject error = new JsonObject(refused.body()).getJsonObject("error");
+    assertThat(error.getString("status")).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(error.getString("message")).contains("query.reportsPerMinute");
+    assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
+    // Another user's quota is their own.
+    HttpResponse<String> other = admin.post(report(id), BODY);
+    assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+    assertThat(node.get("/metrics").body()).containsPattern("beacon_query_reports_refused_total(\\{[^}]*\\})? [1-9]");
   }
 
   /** Opens a real-time stream without reading it (a fresh connection each: the pooled one may hold a stream). */

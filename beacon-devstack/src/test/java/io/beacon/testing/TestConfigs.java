@@ -12,10 +12,12 @@ public final class TestConfigs {
 
   /**
    * Every test's traffic comes from 127.0.0.1, often to one property: the per-IP and per-property rate limits are off
-   * unless a test sets them (CollectorIntegrationTest does); the per-client limit keeps its default.
+   * unless a test sets them (CollectorIntegrationTest does); the per-client limit keeps its default. So is the report
+   * quota per user (query.reportsPerMinute; AccessApiTest sets it): suites ask hundreds of reports a minute as one user.
    */
   public static final Map<String, String> NO_SHARED_RATE_LIMITS = Map.of(
-      "BEACON_COLLECTOR_IP_HITS_PER_MINUTE", "0", "BEACON_COLLECTOR_PROPERTY_HITS_PER_MINUTE", "0");
+      "BEACON_COLLECTOR_IP_HITS_PER_MINUTE", "0", "BEACON_COLLECTOR_PROPERTY_HITS_PER_MINUTE", "0",
+      "BEACON_QUERY_REPORTS_PER_MINUTE", "0");
 
   public static BeaconConfig forStack(LocalStack stack, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>();

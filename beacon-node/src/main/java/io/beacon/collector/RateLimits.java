@@ -1,8 +1,6 @@
 package io.beacon.collector;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import java.time.Duration;
+import io.beacon.infra.TokenBuckets;
 
 /**
  * The rate limits of a collector node, three token buckets a hit must all pass: per (property, client id), per real
@@ -25,9 +23,9 @@ final class RateLimits {
   /** A refusal: the bucket that refused and the whole seconds until it has a token again. */
   record Refusal(Scope scope, long retryAfterSeconds, int perMinute) {}
 
-  private final Limit clients;
-  private final Limit ips;
-  private final Limit properties;
+  private final TokenBuckets clients;
+  private final TokenBuckets ips;
+  private final TokenBuckets properties;
 
   /** Only the per-client limit (tests of it). */
   RateLimits(int clientHitsPerMinute, long maxClients) {
@@ -41,13 +39,13 @@ final class RateLimits {
    * @param maxKeys buckets kept per kind (least recently used forgotten first: a forgotten bucket starts full)
    */
   RateLimits(int clientHitsPerMinute, int ipHitsPerMinute, int propertyHitsPerMinute, long maxKeys) {
-    this.clients = new Limit(clientHitsPerMinute, maxKeys);
-    this.ips = new Limit(ipHitsPerMinute, maxKeys);
-    this.properties = new Limit(propertyHitsPerMinute, maxKeys);
+    this.clients = new TokenBuckets(clientHitsPerMinute, maxKeys);
+    this.ips = new TokenBuckets(ipHitsPerMinute, maxKeys);
+    this.properties = new TokenBuckets(propertyHitsPerMinute, maxKeys);
   }
 
   int clientHitsPerMinute() {
-    return clients.perMinute;
+    return clients.perMinute();
   }
 
   /** Takes one hit's token of the client's bucket only: 0 when allowed, else the whole seconds until it may send again. */
@@ -66,72 +64,19 @@ final class RateLimits {
     String clientKey = clientId == null ? null : propertyId + '|' + clientId;
     long wait = clients.take(clientKey, nowNanos);
     if (wait > 0) {
-      return new Refusal(Scope.CLIENT, wait, clients.perMinute);
+      return new Refusal(Scope.CLIENT, wait, clients.perMinute());
     }
     wait = ips.take(ip, nowNanos);
     if (wait > 0) {
       clients.giveBack(clientKey);
-      return new Refusal(Scope.IP, wait, ips.perMinute);
+      return new Refusal(Scope.IP, wait, ips.perMinute());
     }
     wait = properties.take(propertyId, nowNanos);
     if (wait > 0) {
       clients.giveBack(clientKey);
       ips.giveBack(ip);
-      return new Refusal(Scope.PROPERTY, wait, properties.perMinute);
+      return new Refusal(Scope.PROPERTY, wait, properties.perMinute());
     }
     return null;
-  }
-
-  /** One kind of bucket. */
-  private static final class Limit {
-    final int perMinute;
-    final double tokensPerNano;
-    final Cache<String, Bucket> buckets;
-
-    Limit(int perMinute, long maxKeys) {
-      this.perMinute = perMinute;
-      this.tokensPerNano = perMinute / 60e9;
-      // A bucket idle for a minute is full again: forgetting it changes nothing.
-      this.buckets = Caffeine.newBuilder().maximumSize(maxKeys).expireAfterAccess(Duration.ofMinutes(1)).build();
-    }
-
-    long take(String key, long nowNanos) {
-      if (perMinute <= 0 || key == null) {
-        return 0;
-      }
-      Bucket b = buckets.get(key, k -> new Bucket(perMinute, nowNanos));
-      synchronized (b) {
-        b.tokens = Math.min(perMinute, b.tokens + (nowNanos - b.refilledAt) * tokensPerNano);
-        b.refilledAt = nowNanos;
-        if (b.tokens >= 1) {
-          b.tokens -= 1;
-          return 0;
-        }
-        return Math.max(1, (long) Math.ceil((1 - b.tokens) / tokensPerNano / 1e9));
-      }
-    }
-
-    /** Returns a token taken for a hit another bucket refused. */
-    void giveBack(String key) {
-      if (perMinute <= 0 || key == null) {
-        return;
-      }
-      Bucket b = buckets.getIfPresent(key);
-      if (b != null) {
-        synchronized (b) {
-          b.tokens = Math.min(perMinute, b.tokens + 1);
-        }
-      }
-    }
-  }
-
-  private static final class Bucket {
-    double tokens;
-    long refilledAt;
-
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
-      this.refilledAt = now;
-    }
   }
 }

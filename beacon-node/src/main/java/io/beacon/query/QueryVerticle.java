@@ -138,6 +138,14 @@ public final class QueryVerticle extends VerticleBase {
     DeletedPropertyGate trash = new DeletedPropertyGate(accounts, access);
     router.route("/v1beta/properties/*").handler(trash::handle);
     router.route("/api/v1/properties/*").handler(trash::handle);
+    // One report quota per node, whichever query instance serves the report (after the caller is known).
+    ReportQuota quota;
+    try {
+      quota = ctx.resources().shared(ReportQuota.class, () -> new ReportQuota(cfg.reportsPerMinute(), ctx.meters()));
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
+    router.postWithRegex(ReportQuota.REPORTS).handler(quota::handle);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
@@ -153,6 +161,7 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/v1alpha/*").handler(access::authenticate);
     router.route("/v1alpha/properties/*").handler(gaIds::handle);
     router.route("/v1alpha/properties/*").handler(trash::handle);
+    router.postWithRegex(ReportQuota.REPORTS).handler(quota::handle);
     router.postWithRegex("/v1alpha/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);

@@ -518,7 +518,10 @@ final class ReportHandler {
    * detail.
    */
   static void error(RoutingContext rc, ApiException e) {
-    if (e.status() == 503) {
+    // A Retry-After the caller set (it knows when a token or a slot is free) is kept.
+    if (rc.response().headers().contains("Retry-After")) {
+      // kept
+    } else if (e.status() == 503) {
       rc.response().putHeader("Retry-After", "5");
     } else if (e.status() == 429) {
       rc.response().putHeader("Retry-After", "10");

@@ -36,8 +36,12 @@ import org.slf4j.LoggerFactory;
  * rebuilds the partition's buckets by replay, so a restart neither starts from zero nor counts a
  * hit twice. While a partition is being rebuilt its previous buckets stay in Ignite untouched (no
  * dip in the numbers); once the replay reaches the end offset seen at assignment, its buckets
- * replace them. Changed buckets are flushed every {@code flushMs}; the properties they belong to are
- * collected for the publisher ({@link #drainChanged()}).
+ * replace them. Changed buckets are flushed every {@code flushMs}, or less often when a flush itself takes long:
+ * each changed bucket (a minute of a property, up to {@link Bucket#MAX_CLIENTS} client ids) is encoded and written
+ * whole, so a high-cardinality flood would otherwise spend the consumer's thread, and a core, re-encoding the same
+ * growing buckets; the wait after a flush is at least {@link #FLUSH_COST_FACTOR} times what it took, which keeps
+ * flushing under a tenth of the thread's time (the freshness timer shows the delay). The properties they belong to
+ * are collected for the publisher ({@link #drainChanged()}).
  */
 public final class RealtimeConsumer extends ConsumerLoop {
   public static final String GROUP = "beacon-bridge-realtime";
@@ -48,6 +52,8 @@ public final class RealtimeConsumer extends ConsumerLoop {
   private final RealtimeState state;
   private final int windowMinutes;
   private final long flushMs;
+  /** The wait after a flush, in multiples of the time it took (see the class comment). */
+  static final int FLUSH_COST_FACTOR = 9;
   private final String clientId;
   private final Timer freshness;
   private final AtomicLong lag;
@@ -90,13 +96,15 @@ public final class RealtimeConsumer extends ConsumerLoop {
       consumer = c;
       c.subscribe(List.of(Topics.HITS), new Rebalance(c));
       long lastFlush = clock.getAsLong();
+      long flushCostMs = 0;
       while (running) {
         ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(20));
         long now = clock.getAsLong();
         for (ConsumerRecord<byte[], byte[]> r : records) {
           apply(r, now);
         }
-        if (now - lastFlush >= flushMs) {
+        if (now - lastFlush >= Math.max(flushMs, flushCostMs * FLUSH_COST_FACTOR)) {
+          long started = System.nanoTime();
           try {
             flush(c, now);
           } catch (RuntimeException e) {
@@ -106,6 +114,7 @@ public final class RealtimeConsumer extends ConsumerLoop {
             c.assignment().forEach(tp -> rebuildingUntil.putIfAbsent(tp.partition(), 0L));
           }
           lastFlush = now;
+          flushCostMs = (System.nanoTime() - started) / 1_000_000;
           long total = 0;
           for (TopicPartition tp : c.assignment()) {
             total += c.currentLag(tp).orElse(0);

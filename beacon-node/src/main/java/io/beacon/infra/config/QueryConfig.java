@@ -21,10 +21,11 @@ import java.util.List;
  *                           create another; 0: only administrators create properties
  * @param maxRealtimeStreams  real-time event streams a node holds open (beyond: 503 + Retry-After)
  * @param maxRealtimeStreamsPerProperty ...of which for one property (beyond: 429 + Retry-After)
+ * @param reportsPerMinute    reports one user may ask of one node per minute (beyond: 429 + Retry-After); 0: no quota
  */
 public record QueryConfig(String publicCollectorUrl, boolean secureCookies, String adminEmail, String adminPassword,
     String adminPasswordFile, List<String> trustedProxies, boolean proxyProtocol, int maxPropertiesPerUser,
-    int maxRealtimeStreams, int maxRealtimeStreamsPerProperty) {
+    int maxRealtimeStreams, int maxRealtimeStreamsPerProperty, int reportsPerMinute) {
   void validate(Validator v) {
     v.require(publicCollectorUrl != null && publicCollectorUrl.matches("https?://[^\\s]+"), "query.publicCollectorUrl",
         "must be an http(s) URL");
@@ -38,6 +39,7 @@ public record QueryConfig(String publicCollectorUrl, boolean secureCookies, Stri
     v.require(maxRealtimeStreamsPerProperty >= 1 && maxRealtimeStreamsPerProperty <= maxRealtimeStreams,
         "query.maxRealtimeStreamsPerProperty", "must be 1-" + maxRealtimeStreams + " (query.maxRealtimeStreams), was "
             + maxRealtimeStreamsPerProperty);
+    v.require(reportsPerMinute >= 0, "query.reportsPerMinute", "must be >= 0 (0: no quota), was " + reportsPerMinute);
     v.require(trustedProxies != null, "query.trustedProxies", "is required (may be empty)");
     if (trustedProxies != null) {
       for (String p : trustedProxies) {
