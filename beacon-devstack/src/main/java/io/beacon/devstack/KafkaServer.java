@@ -333,7 +333,7 @@ final class KafkaServer extends ServerProcess {
           "-Dlog4j2.configurationFile=" + log4jConfig().toUri(), agent);
     }
     return List.of(
-        "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+        "-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
         "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
         "-Dlog4j2.configurationFile=" + log4jConfig().toUri(), agent);
   }

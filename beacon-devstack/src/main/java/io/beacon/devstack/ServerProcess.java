@@ -148,6 +148,10 @@ public abstract class ServerProcess {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .redirectInput(ProcessBuilder.Redirect.PIPE);
+      // glibc gives each thread that allocates its own 64 MB malloc arena: a JVM with a hundred threads holds
+      // hundreds of MB it never uses. Two arenas are plenty for a JVM, which allocates its own heap (a subclass may
+      // still set another value).
+      builder.environment().put("MALLOC_ARENA_MAX", "2");
       adjustEnvironment(builder.environment());
       Process started = ChildProcesses.spawn(this, builder);
       started.getOutputStream().close();
@@ -281,6 +285,14 @@ public abstract class ServerProcess {
     return javaCommand(classpath, jvmOptions(), mainClass(), arguments());
   }
 
+  /**
+   * Flags every server JVM gets before its own: an idle server gives memory back. G1 runs a concurrent cycle after 30 s
+   * without a collection and then uncommits the heap it does not use beyond 30% free (the default keeps up to 70% free,
+   * and a server that once grew its heap kept it). Measured by {@code bin/bench-footprint}.
+   */
+  static final List<String> IDLE_FRUGAL = List.of("-XX:G1PeriodicGCInterval=30000", "-XX:MaxHeapFreeRatio=30",
+      "-XX:MinHeapFreeRatio=10");
+
   /** JVM flags (heap, GC, system properties). */
   protected abstract List<String> jvmOptions();
 
@@ -329,6 +341,7 @@ public abstract class ServerProcess {
     Files.writeString(argFile, "-cp\n\"" + quoted + "\"\n", StandardCharsets.UTF_8);
     List<String> command = new ArrayList<>();
     command.add(ChildProcesses.javaExecutable());
+    command.addAll(IDLE_FRUGAL);
     command.addAll(options);
     command.add("@" + argFile);
     command.add(main);
