@@ -28,9 +28,11 @@ class AccessApiTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final int REPORT_QUOTA = 30;
   private static NodeProcess node;
+  private static LocalStack stack;
 
   @BeforeAll
-  static void start(LocalStack stack) {
+  static void start(LocalStack s) {
+    stack = s;
     node = new NodeProcess("access-node", stack, Cluster.fresh(2, 3_000), Map.of(
         // A collector: a deleted property's hits are refused (aDeletedPropertyIsInTheTrashUntilRestored).
         "BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "1", "BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0",
@@ -171,6 +173,22 @@ class AccessApiTest {
     assertThat(new JsonObject(viewer.get("/api/v1/admin/properties").body()).getJsonArray("properties")).hasSize(1);
     Awaitility.await("the collector takes the restored property's hits").atMost(Duration.ofSeconds(10))
         .until(() -> hit(id).statusCode() == 204);
+
+    // Once its 35 days in the trash are over (the deletion backdated through the codec), a restore is refused: the
+    // bridge's purge may have removed part of it already.
+    assertThat(admin.send("DELETE", path + "?confirm=" + id, null, true).statusCode()).isEqualTo(200);
+    try (com.datastax.oss.driver.api.core.CqlSession cql = com.datastax.oss.driver.api.core.CqlSession.builder()
+        .withLocalDatacenter("datacenter1").withKeyspace("beacon")
+        .addContactPoint(new java.net.InetSocketAddress("127.0.0.1",
+            Integer.parseInt(stack.cassandraContactPoint().split(":")[1]))).build()) {
+      java.time.Instant now = java.time.Instant.now();
+      cql.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+          io.beacon.store.cassandra.PropertiesTable.updateDeletedIfExists(),
+          io.beacon.store.cassandra.PropertiesTable.updateDeletedValues(id, now.minus(Duration.ofDays(36)), now)));
+    }
+    HttpResponse<String> late = admin.post(path + "/restore", "{}");
+    assertThat(late.statusCode()).as(late.body()).isEqualTo(409);
+    assertThat(late.body()).contains("is being purged");
   }
 
   @Test

@@ -45,8 +45,7 @@ public final class AggRetention {
    */
   public Future<Integer> runOnce(Instant now, Map<String, Integer> perProperty, int defaultDays) {
     CassandraClient c = cassandra.get();
-    return c.executeWithFullFetch("SELECT DISTINCT property_id, granularity, period, dimension FROM "
-            + AggBucketsTable.TABLE)
+    return c.executeWithFullFetch(AggBucketsTable.selectPartitionKeys())
         .compose(rows -> {
           List<Partition> expired = new ArrayList<>();
           List<Instant> cutoffs = new ArrayList<>();
@@ -62,8 +61,7 @@ public final class AggRetention {
             }
           });
           if (delete == null || delete.failed()) {
-            delete = c.prepare("DELETE FROM " + AggBucketsTable.TABLE + " WHERE property_id = ? AND granularity = ?"
-                + " AND period = ? AND dimension = ? AND bucket_start < ?");
+            delete = c.prepare(AggBucketsTable.deleteBucketsBefore());
           }
           return delete.compose(ps -> {
             Future<Void> chain = Future.succeededFuture();

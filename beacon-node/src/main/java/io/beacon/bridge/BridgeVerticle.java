@@ -81,15 +81,17 @@ public final class BridgeVerticle extends VerticleBase {
         return new Started(raw, raw.done());
       }, rawHealth);
       RawErasure erasure = new RawErasure(vertx, ctx.clients().questdb(), gate);
+      PersonErasure persons = new PersonErasure(vertx, erasure, () -> ctx.clients().cassandra(), tombstones,
+          ctx.ignite());
       retention = new RawRetention(vertx, ctx.clients().questdb(),
           RawRetention.fromProperties(() -> ctx.clients().cassandra()), erasure,
-          new AggRetention(() -> ctx.clients().cassandra()), cfg.retentionDays(),
-          cfg.retentionCheckMs());
+          new AggRetention(() -> ctx.clients().cassandra()),
+          new PropertyPurge(vertx, ctx.clients().questdb(), erasure, () -> ctx.clients().cassandra(), tombstones,
+              persons::dropReports, ctx.meters()),
+          cfg.retentionDays(), cfg.retentionCheckMs());
       retention.start();
       // A rewrite a crash interrupted is completed now, not at the next erasure.
       erasure.recover().onFailure(e -> LOG.warn("Could not restore rows of an interrupted erasure: {}", e.toString()));
-      PersonErasure persons = new PersonErasure(vertx, erasure, () -> ctx.clients().cassandra(), tombstones,
-          ctx.ignite());
       // Tombstones recorded before recent_erasures existed (an upgrade): the Spark job reads that table only.
       persons.fileRecent(recorded).onFailure(e -> LOG.warn("Could not file recent erasure tombstones for the Spark job: {}",
           e.toString()));

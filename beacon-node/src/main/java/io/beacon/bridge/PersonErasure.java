@@ -129,7 +129,7 @@ public final class PersonErasure {
   }
 
   /** Deletes the property's cached ad-hoc reports, in the recompute role's Ignite cache and in Cassandra. */
-  private Future<Integer> dropReports(String propertyId) {
+  Future<Integer> dropReports(String propertyId) {
     return rows("SELECT report_key FROM report_cache WHERE property_id = ? ALLOW FILTERING", propertyId)
         .compose(rows -> {
           Set<String> keys = new HashSet<>();

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * expired rows and does nothing when there are none, so a run after a successful one changes nothing.
  * Several nodes may run it at once: drops are idempotent and one rewrite runs at a time in the cluster (the
  * others skip until the next run). Each run first completes any rewrite an interrupted erasure left
- * ({@link RawErasure#recover}), and ends with the aggregates' retention ({@link AggRetention}), same days.
+ * ({@link RawErasure#recover}), and ends with the aggregates' retention ({@link AggRetention}), same days, and the
+ * purge of the deleted properties whose time in the trash is over ({@link PropertyPurge}).
  */
 public final class RawRetention {
   private static final Logger LOG = LoggerFactory.getLogger(RawRetention.class);
@@ -40,6 +41,7 @@ public final class RawRetention {
   private final Supplier<Future<Map<String, Integer>>> perProperty;
   private final RawErasure erasure;
   private final AggRetention aggregates;
+  private final PropertyPurge purge;
   private final int defaultDays;
   private final long intervalMs;
   private long timer = -1;
@@ -56,7 +58,15 @@ public final class RawRetention {
   /** @param aggregates the aggregates' retention, run after the raw hits' (null: none) */
   public RawRetention(Vertx vertx, Pool questdb, Supplier<Future<Map<String, Integer>>> perProperty,
                       RawErasure erasure, AggRetention aggregates, int defaultDays, long intervalMs) {
+    this(vertx, questdb, perProperty, erasure, aggregates, null, defaultDays, intervalMs);
+  }
+
+  /** @param purge the purge of deleted properties past their time in the trash, run last (null: none) */
+  public RawRetention(Vertx vertx, Pool questdb, Supplier<Future<Map<String, Integer>>> perProperty,
+                      RawErasure erasure, AggRetention aggregates, PropertyPurge purge, int defaultDays,
+                      long intervalMs) {
     this.aggregates = aggregates;
+    this.purge = purge;
     this.vertx = vertx;
     this.questdb = questdb;
     this.perProperty = perProperty;
@@ -98,7 +108,8 @@ public final class RawRetention {
 
   /**
    * One retention run at {@code now}; completes with {@code {"droppedBefore": instant or null,
-   * "rowsErased", "partitions"}} (the rewrite step's figures, 0 when it had nothing to do).
+   * "rowsErased", "partitions"}} (the rewrite step's figures, 0 when it had nothing to do), and with a purge, {@code
+   * "propertiesPurged"} ({@link PropertyPurge#runOnce}).
    */
   public Future<JsonObject> runOnce(Instant now) {
     // First complete any rewrite an interrupted erasure left (a short day must not wait for the next erasure).
@@ -116,7 +127,9 @@ public final class RawRetention {
               .put("partitions", 0)) : eraseExpired(expired))
           .map(r -> r.put("droppedBefore", dropBefore == null ? null : dropBefore.toString()))
           .compose(r -> aggregates == null ? Future.succeededFuture(r)
-              : aggregates.runOnce(now, days, defaultDays).map(n -> r.put("aggPartitionsTrimmed", n)));
+              : aggregates.runOnce(now, days, defaultDays).map(n -> r.put("aggPartitionsTrimmed", n)))
+          .compose(r -> purge == null ? Future.succeededFuture(r)
+              : purge.runOnce(now).map(p -> r.put("propertiesPurged", p)));
     });
   }
 

@@ -53,6 +53,12 @@ public final class Tombstones {
     all.stream().filter(t -> t.erasedAt().isAfter(since)).forEach(this::add);
   }
 
+  /** Forgets tombstones (a purged property's): its hits are refused anyway, and its erasure records are gone. */
+  public void remove(List<ErasuresTable.Tombstone> all) {
+    cache.removeAll(new java.util.TreeSet<>(all.stream()
+        .map(t -> ErasuresTable.key(t.propertyId(), t.idKind(), t.id())).toList()));
+  }
+
   /** Whether any tombstone is in force (a local read: the hot path skips the per-hit checks when none). */
   public boolean any() {
     return cache.localSize() > 0;

@@ -5,6 +5,7 @@ import io.beacon.infra.net.TrustedProxies;
 import io.beacon.query.auth.AccountStore.TokenRow;
 import io.beacon.query.auth.AccountStore.UserRow;
 import io.beacon.query.auth.Accounts;
+import io.beacon.query.auth.BootstrapAdmin;
 import io.beacon.query.auth.Caller;
 import io.beacon.query.auth.LoginLimiter;
 import io.beacon.query.auth.Origins;
@@ -74,6 +75,8 @@ final class AccessHandler {
   private final TrustedProxies trustedProxies;
   /** query.adminEmail: the first administrator, whose one-time password is the setup link's code. */
   private final String adminEmail;
+  /** query.adminPasswordFile: deleted once that administrator has changed the password (null: none). */
+  private final java.nio.file.Path adminPasswordFile;
 
   /**
    * @param trustedProxies the load balancers, whose X-Forwarded-For names the client the login limits count
@@ -81,7 +84,14 @@ final class AccessHandler {
    */
   AccessHandler(Vertx vertx, Accounts accounts, MeterRegistry meters, boolean secureCookies,
       TrustedProxies trustedProxies, String adminEmail) {
+    this(vertx, accounts, meters, secureCookies, trustedProxies, adminEmail, null);
+  }
+
+  /** @param adminPasswordFile query.adminPasswordFile, deleted once adminEmail's password has been changed */
+  AccessHandler(Vertx vertx, Accounts accounts, MeterRegistry meters, boolean secureCookies,
+      TrustedProxies trustedProxies, String adminEmail, java.nio.file.Path adminPasswordFile) {
     this.adminEmail = adminEmail == null ? null : adminEmail.trim().toLowerCase(Locale.ROOT);
+    this.adminPasswordFile = adminPasswordFile;
     this.vertx = vertx;
     this.accounts = accounts;
     this.meters = meters;
@@ -421,7 +431,10 @@ final class AccessHandler {
               .compose(hash -> accounts.setPassword(email, hash, false))
               .compose(key -> key.isEmpty()
                   ? Future.failedFuture(new ApiException(401, "Authorization", "the account was deleted"))
-                  : Future.succeededFuture(new JsonObject().put("sessionKey", key.get())));
+                  : Future.succeededFuture(new JsonObject().put("sessionKey", key.get())))
+              // The first administrator's one-time password, if this node wrote it, opens nothing any more.
+              .compose(r -> email.equalsIgnoreCase(adminEmail)
+                  ? BootstrapAdmin.deletePasswordFile(vertx, adminPasswordFile).map(r) : Future.succeededFuture(r));
         });
     changed.onFailure(e -> fail(rc, e)).onSuccess(result -> {
       if (!caller.viaToken() && rc.session() != null) {

@@ -280,6 +280,11 @@ final class AdminHandler {
       if (!r.deleted()) {
         return Future.failedFuture(new ApiException(409, "property", "property '" + id + "' is not deleted"));
       }
+      if (r.purgeDue(Instant.now())) {
+        // The bridge's purge may have removed part of it already: what a restore would bring back is not whole.
+        return Future.failedFuture(new ApiException(409, "property", "property '" + id + "' was in the trash until "
+            + r.purgeAfter() + " and is being purged"));
+      }
       return accounts.setPropertyDeletedAt(id, null).compose(applied -> {
         LOG.info("Property {} restored from the trash by account {}", id, Secrets.pseudonym(caller.email()));
         return property(id, true);

@@ -69,7 +69,7 @@ public final class QueryVerticle extends VerticleBase {
     var accountChanges = AccountsContract.CHANGED.subscribe(vertx, AccountsContract.ALL,
         changed -> accounts.forget(changed.keys()));
     AccessHandler access = new AccessHandler(vertx, accounts, ctx.meters(), cfg.secureCookies(),
-        TrustedProxies.parse(cfg.trustedProxies()), cfg.adminEmail());
+        TrustedProxies.parse(cfg.trustedProxies()), cfg.adminEmail(), Path.of(cfg.adminPasswordFile()));
     ReportHandler reports = new ReportHandler(vertx, reportWorkers, new PropertyLookup(cassandra, STORE_TIMEOUT),
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),

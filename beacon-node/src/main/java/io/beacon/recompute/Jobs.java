@@ -38,31 +38,28 @@ final class Jobs {
                      String requestedBy, Instant notBefore) {
     Instant now = Instant.now();
     int days = (int) ChronoUnit.DAYS.between(from, to) + 1;
-    return exec("INSERT INTO recompute_jobs (job_id, property_id, time_zone, from_date, to_date, reason, requested_by,"
-            + " status, days_total, days_done, hits_scanned, lease_version, not_before, cancel_requested, created_at,"
-            + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, false, ?, ?) IF NOT EXISTS",
+    return exec(JobTables.INSERT,
         id, propertyId, zone.getId(), from, to, reason, requestedBy, JobStatus.QUEUED.wire(), days, notBefore, now, now)
-        .compose(rs -> exec("INSERT INTO recompute_queue (shard, job_id) VALUES (0, ?)", id))
-        .compose(rs -> exec("INSERT INTO recompute_jobs_by_property (property_id, created_at, job_id) VALUES (?, ?, ?)",
-            propertyId, now, id))
+        .compose(rs -> exec(JobTables.ENQUEUE, id))
+        .compose(rs -> exec(JobTables.INSERT_BY_PROPERTY, propertyId, now, id))
         .compose(rs -> get(id))
         .map(Optional::orElseThrow);
   }
 
   Future<Optional<Job>> get(String id) {
-    return exec("SELECT " + Job.COLUMNS + " FROM recompute_jobs WHERE job_id = ?", id)
+    return exec(JobTables.SELECT, id)
         .map(rs -> Optional.ofNullable(rs.one()).map(Job::of));
   }
 
   /** The newest jobs of a property, at most {@code limit}. */
   Future<List<Job>> ofProperty(String propertyId, int limit) {
-    return rows("SELECT job_id FROM recompute_jobs_by_property WHERE property_id = ? LIMIT ?", propertyId, limit)
+    return rows(JobTables.SELECT_BY_PROPERTY, propertyId, limit)
         .compose(ids -> all(ids.stream().map(r -> r.getString(0)).toList()));
   }
 
   /** Every job not finished yet. */
   Future<List<Job>> open() {
-    return rows("SELECT job_id FROM recompute_queue WHERE shard = 0")
+    return rows(JobTables.SELECT_QUEUE)
         .compose(ids -> all(ids.stream().map(r -> r.getString(0)).toList()));
   }
 
@@ -80,8 +77,7 @@ final class Jobs {
   /** Takes the job over from {@code seen}'s lease; true if this runner now holds lease {@code seen + 1}. */
   Future<Boolean> claim(Job seen, String owner, Instant leaseUntil) {
     Instant now = Instant.now();
-    return exec("UPDATE recompute_jobs SET owner = ?, lease_version = ?, lease_until = ?, status = ?,"
-            + " started_at = ?, updated_at = ? WHERE job_id = ? IF lease_version = ?",
+    return exec(JobTables.CLAIM,
         owner, seen.leaseVersion() + 1, leaseUntil, JobStatus.RUNNING.wire(), seen.startedAt() == null ? now : seen.startedAt(), now, seen.id(),
         seen.leaseVersion())
         .map(ResultSet::wasApplied);
@@ -92,8 +88,7 @@ final class Jobs {
 
   /** Records progress and renews the lease, if {@code lease} is still current and no one asked to cancel. */
   Future<Fence> progress(String id, int lease, int daysDone, long hitsScanned, Instant leaseUntil) {
-    return exec("UPDATE recompute_jobs SET days_done = ?, hits_scanned = ?, lease_until = ?, updated_at = ?"
-            + " WHERE job_id = ? IF lease_version = ? AND cancel_requested = false",
+    return exec(JobTables.PROGRESS,
         daysDone, hitsScanned, leaseUntil, Instant.now(), id, lease)
         .map(rs -> {
           if (rs.wasApplied()) {
@@ -109,20 +104,19 @@ final class Jobs {
   /** Ends the job with {@code status} (and the error, if failed), if {@code lease} is still current. */
   Future<Boolean> finish(String id, int lease, JobStatus status, String error) {
     Instant now = Instant.now();
-    return exec("UPDATE recompute_jobs SET status = ?, error = ?, finished_at = ?, updated_at = ?, lease_until = null"
-            + " WHERE job_id = ? IF lease_version = ?", status.wire(), error, now, now, id, lease)
+    return exec(JobTables.FINISH, status.wire(), error, now, now, id, lease)
         .compose(rs -> rs.wasApplied()
-            ? exec("DELETE FROM recompute_queue WHERE shard = 0 AND job_id = ?", id).map(true)
+            ? exec(JobTables.DEQUEUE, id).map(true)
             : Future.succeededFuture(false));
   }
 
   /** Asks a job to stop; a queued one is cancelled at once, a running one by its runner at its next step. */
   Future<Optional<Job>> cancel(String id) {
-    return exec("UPDATE recompute_jobs SET cancel_requested = true WHERE job_id = ? IF EXISTS", id)
-        .compose(rs -> exec("UPDATE recompute_jobs SET status = ?, finished_at = ? WHERE job_id = ? IF status = ?",
+    return exec(JobTables.REQUEST_CANCEL, id)
+        .compose(rs -> exec(JobTables.CANCEL_IF_STATUS,
             JobStatus.CANCELLED.wire(), Instant.now(), id, JobStatus.QUEUED.wire()))
         .compose(rs -> rs.wasApplied()
-            ? exec("DELETE FROM recompute_queue WHERE shard = 0 AND job_id = ?", id).mapEmpty()
+            ? exec(JobTables.DEQUEUE, id).mapEmpty()
             : Future.succeededFuture())
         .compose(v -> get(id));
   }

@@ -42,6 +42,9 @@ final class AccessHarness implements AutoCloseable {
   /** query.adminEmail of the harness's nodes: the account a setup link opens. */
   static final String SETUP_ADMIN = "first@example.com";
 
+  /** query.adminPasswordFile of the harness's nodes (not written by the harness: a test writes it if it needs one). */
+  final java.nio.file.Path adminPasswordFile;
+
   /** query.maxPropertiesPerUser of the harness's nodes. */
   static final int MAX_PROPERTIES_PER_USER = 2;
 
@@ -49,6 +52,7 @@ final class AccessHarness implements AutoCloseable {
   record Node(Accounts accounts, int port) {}
 
   AccessHarness(int nodeCount) throws Exception {
+    adminPasswordFile = java.nio.file.Files.createTempDirectory("beacon-access").resolve("admin-password.txt");
     for (int i = 0; i < nodeCount; i++) {
       nodes.add(startNode());
     }
@@ -58,7 +62,8 @@ final class AccessHarness implements AutoCloseable {
     Accounts accounts = new Accounts(store);
     accounts.announceWith(keys -> AccountsContract.CHANGED.publish(vertx, new AccountsContract.Changed(keys)));
     await(AccountsContract.CHANGED.subscribe(vertx, AccountsContract.ALL, c -> accounts.forget(c.keys())).completion());
-    AccessHandler access = new AccessHandler(vertx, accounts, new SimpleMeterRegistry(), false, TrustedProxies.none(), SETUP_ADMIN);
+    AccessHandler access = new AccessHandler(vertx, accounts, new SimpleMeterRegistry(), false, TrustedProxies.none(), SETUP_ADMIN,
+        adminPasswordFile);
     AdminHandler admin = new AdminHandler(vertx, accounts, access, "http://collector", 0, MAX_PROPERTIES_PER_USER);
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
     Router router = Router.router(vertx);
@@ -119,6 +124,8 @@ final class AccessHarness implements AutoCloseable {
   @Override
   public void close() throws Exception {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    java.nio.file.Files.deleteIfExists(adminPasswordFile);
+    java.nio.file.Files.deleteIfExists(adminPasswordFile.getParent());
   }
 
   /** A client of one node: a browser (cookies, CSRF token) or a tool (a bearer token). */

@@ -6,6 +6,7 @@ import io.beacon.query.AccessHarness.Client;
 import io.beacon.query.auth.Secrets;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,8 @@ class SetupLinkTest {
     port = h.nodes.get(0).port();
     // As BootstrapAdmin creates it without query.adminPassword: an administrator who must change the password.
     AccessHarness.await(h.nodes.get(0).accounts().createUser(AccessHarness.SETUP_ADMIN, Secrets.hashPassword(CODE), true, true));
+    // ... and writes the code to query.adminPasswordFile on its node.
+    Files.writeString(h.adminPasswordFile, CODE + "\n");
   }
 
   @AfterEach
@@ -59,6 +62,7 @@ class SetupLinkTest {
     HttpResponse<String> changed = browser.post("/api/v1/account/password",
         new JsonObject().put("currentPassword", CODE).put("newPassword", NEW_PW).encode());
     assertThat(changed.statusCode()).as(changed.body()).isEqualTo(204);
+    assertThat(h.adminPasswordFile).as("the replaced one-time password's file").doesNotExist();
     JsonObject who = new JsonObject(browser.get("/api/v1/session").body());
     assertThat(who.getString("email")).isEqualTo(AccessHarness.SETUP_ADMIN);
     assertThat(who.getBoolean("passwordChangeRequired")).isFalse();
@@ -70,6 +74,16 @@ class SetupLinkTest {
     assertThat(again.body()).doesNotContain(AccessHarness.SETUP_ADMIN);
     assertThat(other.login(AccessHarness.SETUP_ADMIN, CODE).statusCode()).isEqualTo(401);
     assertThat(other.login(AccessHarness.SETUP_ADMIN, NEW_PW).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anotherAccountsPasswordChangeLeavesTheFileAlone() throws Exception {
+    h.user("boss@example.com", "the boss's long password", true);
+    Client boss = new Client(port);
+    assertThat(boss.login("boss@example.com", "the boss's long password").statusCode()).isEqualTo(200);
+    assertThat(boss.post("/api/v1/account/password", new JsonObject().put("currentPassword",
+        "the boss's long password").put("newPassword", NEW_PW).encode()).statusCode()).isEqualTo(204);
+    assertThat(Files.readString(h.adminPasswordFile).strip()).isEqualTo(CODE);
   }
 
   @Test

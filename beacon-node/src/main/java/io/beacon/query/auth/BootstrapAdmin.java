@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
  *       only (0600), and never logged. Only if that file cannot be written is it printed once on standard output,
  *       not through the logger.</li>
  * </ul>
+ * Once the administrator has replaced that password, the file is deleted ({@link #deletePasswordFile}): by the node
+ * the change was made on, and at start by any node that finds it while no change is pending any more (a change made
+ * through another node).
  */
 public final class BootstrapAdmin {
   private static final Logger LOG = LoggerFactory.getLogger(BootstrapAdmin.class);
@@ -41,7 +44,9 @@ public final class BootstrapAdmin {
     boolean generated = configuredPassword == null || configuredPassword.isEmpty();
     return accounts.storedUser(email).compose(existing -> {
       if (existing.isPresent()) {
-        return Future.succeededFuture();
+        // Changed already (through any node): the password in a file left here opens nothing any more.
+        return existing.get().mustChangePassword() ? Future.succeededFuture()
+            : deletePasswordFile(vertx, passwordFile);
       }
       String password = generated ? Secrets.randomToken(18) : configuredPassword;
       return vertx.executeBlocking(() -> Secrets.hashPassword(password), false)
@@ -69,6 +74,27 @@ public final class BootstrapAdmin {
               return null;
             }, false).mapEmpty();
           });
+    });
+  }
+
+  /**
+   * Deletes the one-time password file, if this node has one, once the administrator's password has been replaced
+   * (its password opens nothing any more, and a stale secret on disk is one too many). On a worker; never fails: a
+   * file that cannot be deleted is reported in the log, to be deleted by hand.
+   */
+  public static Future<Void> deletePasswordFile(Vertx vertx, Path passwordFile) {
+    if (passwordFile == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      if (Files.deleteIfExists(passwordFile)) {
+        LOG.info("Deleted {}: the first administrator's one-time password in it has been replaced", passwordFile);
+      }
+      return (Void) null;
+    }, false).recover(e -> {
+      LOG.warn("Could not delete {}, which holds the first administrator's replaced one-time password ({}); delete"
+          + " it by hand", passwordFile, e.toString());
+      return Future.succeededFuture();
     });
   }
 

@@ -43,6 +43,12 @@ public final class CassandraAccountStore implements AccountStore {
   static final String REVOKE_BY_PROPERTY = "DELETE FROM property_roles WHERE property_id = ? AND email = ?";
   static final String REVOKE_BY_USER = "DELETE FROM user_properties WHERE email = ? AND property_id = ?";
   static final String PROPERTIES_OF = "SELECT property_id, role FROM user_properties WHERE email = ?";
+  /** The accounts holding a role on a property ({@code property_id = ?}): the purge of a deleted property. */
+  public static final String ROLE_HOLDERS = "SELECT email FROM property_roles WHERE property_id = ?";
+  /** Every role on a property ({@code property_id = ?}): the purge, once each holder's {@link #PURGE_BY_USER} is done. */
+  public static final String PURGE_BY_PROPERTY = "DELETE FROM property_roles WHERE property_id = ?";
+  /** One account's role on a purged property ({@code email = ? AND property_id = ?}). */
+  public static final String PURGE_BY_USER = REVOKE_BY_USER;
   static final String TOKEN = "SELECT " + TOKEN_COLUMNS + " FROM api_tokens WHERE token_hash = ?";
   static final String TOKENS_OF = "SELECT " + TOKEN_COLUMNS + " FROM api_tokens WHERE email = ?";
   static final String INSERT_TOKEN_TTL = "INSERT INTO api_tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -52,7 +58,7 @@ public final class CassandraAccountStore implements AccountStore {
   /** Every statement, for the test that holds them to the schema. */
   static final List<String> STATEMENTS = List.of(USER, USERS, INSERT_USER, UPDATE_FLAGS, UPDATE_PASSWORD, DELETE_USER,
       ROLE, GRANT_BY_PROPERTY, GRANT_BY_USER, REVOKE_BY_PROPERTY, REVOKE_BY_USER, PROPERTIES_OF, TOKEN, TOKENS_OF,
-      INSERT_TOKEN_TTL, INSERT_TOKEN, DELETE_TOKEN);
+      INSERT_TOKEN_TTL, INSERT_TOKEN, DELETE_TOKEN, ROLE_HOLDERS, PURGE_BY_PROPERTY);
 
   private final CassandraClient cassandra;
   private final Duration timeout;

@@ -80,6 +80,22 @@ class BootstrapAdminTest {
   }
 
   @Test
+  void aStartFindingTheFileOfAPasswordChangedSinceDeletesIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("admin-password.txt");
+    await(ensure("", file));
+    assertThat(file).exists();
+    // The administrator changed the password through another node: that node had no file to delete.
+    await(accounts.setPassword(EMAIL, Secrets.hashPassword("a password of my own"), false));
+
+    await(ensure("", file));
+    assertThat(file).doesNotExist();
+    assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+        .anySatisfy(m -> assertThat(m).contains("Deleted " + file));
+    await(ensure("", file)); // nothing left to delete: still a success
+    assertThat(Secrets.checkPassword("a password of my own", store.users.get(EMAIL).passwordHash())).isTrue();
+  }
+
+  @Test
   void aFileThatCannotBeWrittenLeavesThePasswordOnStdoutOnceNotInTheLog(@TempDir Path dir) throws Exception {
     Path blocker = dir.resolve("not-a-dir");
     Files.writeString(blocker, "x");

@@ -171,6 +171,24 @@ public final class AggBucketsTable {
         + String.join(", ", COLUMNS.stream().map(c -> "?").toList()) + ")";
   }
 
+  /**
+   * Every partition's key ({@link #PARTITION_KEY}, in that order): a scan of the partition index, for the
+   * retention and the purge of a deleted property.
+   */
+  public static String selectPartitionKeys() {
+    return "SELECT DISTINCT " + String.join(", ", PARTITION_KEY) + " FROM " + TABLE;
+  }
+
+  /** A partition's buckets that start before a cut-off (values: the partition key, then the cut-off). */
+  public static String deleteBucketsBefore() {
+    return "DELETE FROM " + TABLE + PARTITION_WHERE + " AND bucket_start < ?";
+  }
+
+  /** A whole partition (values: the partition key). */
+  public static String deletePartition() {
+    return "DELETE FROM " + TABLE + PARTITION_WHERE;
+  }
+
   /** One row by its primary key ({@link #bindKey}). */
   public static String delete() {
     return delete(null);

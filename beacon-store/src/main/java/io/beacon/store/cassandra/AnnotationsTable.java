@@ -57,6 +57,11 @@ public final class AnnotationsTable {
     return "DELETE FROM " + TABLE + " WHERE property_id = ? AND id = ?";
   }
 
+  /** Every annotation of a property ({@code property_id = ?}): the purge of a deleted property. */
+  public static String deleteByProperty() {
+    return "DELETE FROM " + TABLE + " WHERE property_id = ?";
+  }
+
   public static Annotation from(com.datastax.oss.driver.api.core.cql.Row row) {
     return new Annotation(row.getString("property_id"), row.getUuid("id"), row.getLocalDate("day"),
         row.getString("title"), row.getString("description"), row.getString("created_by"),

@@ -120,6 +120,21 @@ public final class ErasuresTable {
     return "SELECT property_id, id_kind, id, erased_at FROM " + (keyspace == null ? TABLE : keyspace + "." + TABLE);
   }
 
+  /** One property's tombstones ({@code property_id = ?}; read with {@link #from}). */
+  public static String selectByProperty() {
+    return selectAll(null) + " WHERE property_id = ?";
+  }
+
+  /** Every tombstone of a property ({@code property_id = ?}): the purge of a deleted property. */
+  public static String deleteByProperty() {
+    return "DELETE FROM " + TABLE + " WHERE property_id = ?";
+  }
+
+  /** A property's recent tombstones of one day ({@code day = ? AND property_id = ?}): the purge. */
+  public static String deleteRecentOfProperty() {
+    return "DELETE FROM " + RECENT_TABLE + " WHERE day = ? AND property_id = ?";
+  }
+
   public static Tombstone from(com.datastax.oss.driver.api.core.cql.Row row) {
     return new Tombstone(row.getString("property_id"), row.getString("id_kind"), row.getString("id"),
         row.getInstant("erased_at"));

@@ -57,6 +57,14 @@ public final class FirstVisitsTable {
         + " WHERE property_id = ? AND client_id = ?";
   }
 
+  /**
+   * The client ids of one property's first visits ({@code property_id = ?}): the partition key is the property and
+   * the client, so this scans the table (filtered on the node); only the purge of a deleted property reads it, paged.
+   */
+  public static String selectClientsOfProperty() {
+    return "SELECT client_id FROM " + TABLE + " WHERE property_id = ? ALLOW FILTERING";
+  }
+
   /** The history a row of {@link #select} holds (null first_ts: none). */
   public static ClientHistory from(com.datastax.oss.driver.api.core.cql.Row row) {
     Instant first = row.getInstant("first_ts");

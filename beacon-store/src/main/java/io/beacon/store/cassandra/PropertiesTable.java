@@ -89,6 +89,19 @@ public final class PropertiesTable {
     return "SELECT " + PROPERTY_ID + ", " + GA_PROPERTY_ID + " FROM " + TABLE;
   }
 
+  /** Every property's id and deletion time (null: not deleted): the purge's look for properties due. */
+  public static String selectDeletions() {
+    return "SELECT " + PROPERTY_ID + ", " + DELETED_AT + " FROM " + TABLE;
+  }
+
+  /**
+   * Deletes a property's row ({@code property_id = ?}; a lightweight transaction, applied only where there was a
+   * row): the purge's last step, once every other store holds nothing of it.
+   */
+  public static String deleteIfExists() {
+    return "DELETE FROM " + TABLE + " WHERE " + PROPERTY_ID + " = ? IF EXISTS";
+  }
+
   /** Every property's id and raw-hit retention. */
   public static String selectRetentions() {
     return "SELECT " + PROPERTY_ID + ", " + RETENTION_DAYS + " FROM " + TABLE;

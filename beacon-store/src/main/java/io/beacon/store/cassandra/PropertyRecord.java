@@ -50,6 +50,12 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
    */
   public static final int TRASH_DAYS = 35;
 
+  /**
+   * Beacon's property ids, as the admin API draws them ({@code B-} and 8 upper-case letters or digits). The purge
+   * erases only properties whose id has this form, so an id reaches no SQL it was not checked for.
+   */
+  public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("B-[A-Z0-9]{8}");
+
   /** GA4 property ids: digits (Google's are 9 or so). */
   public static final java.util.regex.Pattern GA_PROPERTY_ID = java.util.regex.Pattern.compile("[0-9]{1,20}");
 
@@ -145,6 +151,11 @@ public record PropertyRecord(String propertyId, String name, String timeZone, Se
   /** When a deleted property leaves the trash for good ({@link #TRASH_DAYS} after its deletion); null if not deleted. */
   public Instant purgeAfter() {
     return deletedAt == null ? null : deletedAt.plus(java.time.Duration.ofDays(TRASH_DAYS));
+  }
+
+  /** Whether it is deleted and its time in the trash is over at {@code now}: its data may be purged, no restore. */
+  public boolean purgeDue(Instant now) {
+    return deletedAt != null && !now.isBefore(purgeAfter());
   }
 
   /** The query parameters its URLs keep: the stored list, else {@link QueryParamPolicy#DEFAULT}. */
