@@ -18,7 +18,9 @@ async function api(method, path, body, accept) {
   if (accept) headers.Accept = accept;
   const csrf = state.csrf || (document.cookie.match(/(?:^|; )beacon_csrf=([^;]+)/) || [])[1];
   if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
-  const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
+  // The first calls of a page load were started already (boot.js).
+  const r = (method === 'GET' && !accept && await boot.take(path))
+    || await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
   if (r.status === 401) { showLogin(); throw new Error('not logged in'); }
   if (accept === 'text/csv') return r;
   const json = await r.json().catch(() => ({}));
@@ -154,9 +156,9 @@ async function start() {
   // The setup link of a first run (setup.js) opens its own page.
   if (await setupStart()) return;
   // Asks without failing when logged out, so a fresh visit logs no error.
-  const who = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
-  if (!who.email) { showLogin(); return; }
-  if (who.passwordChangeRequired) { showChangePassword(who.email); return; }
+  const who = await (await (boot.take('/api/v1/session') || fetch('/api/v1/session', { credentials: 'same-origin' }))).json();
+  if (!who.email) { boot.clear(); showLogin(); return; }
+  if (who.passwordChangeRequired) { boot.clear(); showChangePassword(who.email); return; }
   $('change-password').hidden = true;
   state.admin = !!who.admin; state.email = who.email;
   // Users are the administrators' page only (the API refuses the others anyway).
@@ -169,6 +171,7 @@ async function start() {
   // A bookmarked or reloaded view comes back as it was.
   hashToState(); stateToControls();
   if (state.property) await labelsFor(state.property);
+  boot.clear();
   go();
 }
 

@@ -84,12 +84,13 @@ async function renderOverview(main) {
   main.append(el('section', { class: 'card wide' }, el('h2', {}, el('span', {}, 'Overview ', el('span', { class: 'muted small' },
     ranges[0].startDate + ' – ' + ranges[0].endDate)), compareNote), kpiBox),
   el('section', { class: 'card wide' }, el('h2', {}, chartTitle), chartBox, chartTable));
-  TOP_CARDS.forEach((c) => main.append(topCard(c)));
   loading(kpiBox);
   if (!OVERVIEW_KPIS.some((k) => k.id === state.metric)) state.metric = 'totalUsers';
   const hourly = ranges[0].startDate === ranges[0].endDate;
   const timeDim = hourly ? 'dateHour' : 'date';
-  const [totals, series, prevSeries, notes] = await Promise.all([
+  // Every call of the overview at once: its 3 reports and annotations first (the browser opens 6 connections to a
+  // host, so they are not the ones left waiting), then the 5 top lists as their cards are made.
+  const answers = Promise.all([
     runReport(overviewRequest([], OVERVIEW_METRICS, state.compare ? ranges : [ranges[0]])),
     runReport(overviewRequest([timeDim], OVERVIEW_METRICS, [ranges[0]])),
     state.compare ? runReport(overviewRequest([timeDim], OVERVIEW_METRICS, [ranges[1]])) : Promise.resolve(null),
@@ -97,6 +98,8 @@ async function renderOverview(main) {
     api('GET', '/api/v1/properties/' + encodeURIComponent(state.property) + '/annotations?startDate=' + ranges[0].startDate
       + '&endDate=' + ranges[0].endDate).then((r) => r.annotations || [], () => []),
   ]);
+  TOP_CARDS.forEach((c) => main.append(topCard(c)));
+  const [totals, series, prevSeries, notes] = await answers;
   // With two ranges every row carries its range (date_range_0, date_range_1); a range without data has no row.
   const rowOf = (name) => (totals.rows || []).find((r) => (r.dimensionValues.length ? r.dimensionValues[0].value : 'date_range_0') === name);
   const cur = metricsOf(totals, rowOf('date_range_0'));
