@@ -73,9 +73,9 @@ function renderRealtime(main) {
   box.replaceChildren(el('p', { class: 'muted' }, 'Connecting…'));
   // Bars of the minutes' views; the labels ("-5m") change with every snapshot, the chart reads them at draw time.
   const labels = [];
-  const x = categoryX(labels, true); const y = valueY();
+  const x = categoryX(labels); const y = valueY();
   const chart = mountChart(chartBox, { cursor: CHART_CURSOR, scales: { x: x.scale, y: y.scale }, axes: [x.axis, y.axis],
-    series: [{ label: 'Minute', value: x.value }, { label: 'Views', stroke: CHART_COLORS.line, fill: CHART_COLORS.line, value: y.value,
+    series: [{ label: 'Minute', value: x.value }, { label: 'Views', stroke: CHART_COLORS.line, width: 0, fill: CHART_COLORS.line, value: y.value,
       paths: uPlot.paths.bars({ size: [0.6, 40] }), points: { show: false } }] }, [[], []]);
   state.charts.push(chart);
   const show = (snap) => {

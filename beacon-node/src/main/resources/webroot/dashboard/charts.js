@@ -16,15 +16,25 @@ const CAT_INCRS = [1, 2, 3, 4, 6, 7, 14, 28, 30, 60, 91, 182, 365, 730];
  */
 function mountChart(box, opts, data) {
   const legendHeight = (u) => { const l = u.root.querySelector('.u-legend'); return l ? l.offsetHeight : 0; };
-  const u = new uPlot(Object.assign({ width: Math.max(box.clientWidth, 100), height: Math.max(box.clientHeight - 30, 80) }, opts), data, box);
-  let last = '';
+  let u = null; let last = ''; let gone = false;
   const fit = () => {
+    if (gone) return;
     const width = box.clientWidth; const height = box.clientHeight - legendHeight(u);
     // A hidden box (0 x 0) keeps the last size; the same size again draws nothing new.
     if (width < 50 || height < 50 || last === width + 'x' + height) return;
     last = width + 'x' + height;
     u.setSize({ width, height });
   };
+  const hooks = Object.assign({}, opts.hooks);
+  // Away from the plot the legend names the series only ("chart-idle" hides the empty values and the x row); over it,
+  // it shows the point's label and values, which may wrap the legend onto another line: the plot then gives way.
+  hooks.setLegend = (hooks.setLegend || []).concat([(p) => {
+    p.root.classList.toggle('chart-idle', p.legend.idx == null);
+    if (u) requestAnimationFrame(fit);
+  }]);
+  u = new uPlot(Object.assign({}, opts, { hooks, width: Math.max(box.clientWidth, 100), height: Math.max(box.clientHeight - 30, 80) }),
+    data, box);
+  u.root.classList.add('chart-idle');
   fit();
   // The card, not only the window, decides the width (a scroll bar appearing narrows it too). The box's size is set
   // by the page (its CSS height, the grid's width), never by the chart inside it (overflow hidden): no resize loop.
@@ -34,7 +44,7 @@ function mountChart(box, opts, data) {
     plot: u,
     setData: (d) => u.setData(d),
     resize: fit,
-    dispose: () => { watch.disconnect(); u.destroy(); },
+    dispose: () => { gone = true; watch.disconnect(); u.destroy(); },
   };
 }
 
@@ -48,13 +58,13 @@ function chartAxis(extra) {
  * An x axis of categories: labels[i] at index i, as many as fit (the widest label sets the spacing), and the legend's
  * x value is the label too.
  */
-function categoryX(labels, padded) {
+function categoryX(labels) {
   // Read at draw time: the real-time chart's labels change with each snapshot.
   const space = () => labels.reduce((w, l) => Math.max(w, String(l).length), 1) * 7 + 16;
   return {
-    scale: { time: false,
-      // Bars need half a step on either side; a line starts on the first point and ends on the last.
-      range: (u) => { const n = u.data[0].length; return padded || n < 2 ? [-0.5, Math.max(n, 1) - 0.5] : [0, n - 1]; } },
+    // Each category a band, its point or bar in the middle: the first and last labels and an annotation on the last
+    // day stay inside the plot.
+    scale: { time: false, range: (u) => [-0.5, Math.max(u.data[0].length, 1) - 0.5] },
     axis: chartAxis({ grid: { show: false }, incrs: CAT_INCRS, space,
       values: (u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')) }),
     value: (u, i) => (i == null || labels[i] === undefined ? '--' : labels[i]),

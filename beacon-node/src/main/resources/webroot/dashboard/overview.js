@@ -154,7 +154,7 @@ function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries,
   const label = (key) => (hourly ? key.slice(8, 10) + ':00' : key.slice(0, 4) + '-' + key.slice(4, 6) + '-' + key.slice(6, 8));
   const scale = kpi.format === 'percent' ? 100 : 1;
   const round = (v) => Math.round(v * scale * 100) / 100;
-  const x = categoryX(cur.map((p) => label(p.key)), false);
+  const x = categoryX(cur.map((p) => label(p.key)));
   const y = valueY(kpi.format);
   // Annotations as vertical lines on their day (on an hourly chart of that day: at its start).
   const marks = (notes || []).map((a) => ({ x: hourly ? 0 : cur.findIndex((p) => label(p.key) === a.date), label: a.title }))
