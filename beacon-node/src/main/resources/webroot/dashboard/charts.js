@@ -15,7 +15,8 @@ const CAT_INCRS = [1, 2, 3, 4, 6, 7, 14, 28, 30, 60, 91, 182, 365, 730];
  * state.charts wants it: dispose() removes it, setData() replaces its data.
  */
 function mountChart(box, opts, data) {
-  const legendHeight = (u) => { const l = u.root.querySelector('.u-legend'); return l ? l.offsetHeight : 0; };
+  // What the chart takes beside its plot: the legend, with its margins.
+  const legendHeight = (p) => p.root.offsetHeight - p.height;
   let u = null; let last = ''; let gone = false;
   const fit = () => {
     if (gone) return;
@@ -108,5 +109,8 @@ function verticalMarks(marks) {
   };
 }
 
-/** No drag-to-zoom (a click on the chart does nothing, as before); the cursor only shows the values in the legend. */
-const CHART_CURSOR = { drag: { x: false, y: false }, points: { size: 6 } };
+/**
+ * No drag-to-zoom (a click on the chart does nothing, as before); the cursor is a vertical line on the hovered
+ * category, whose values the legend shows.
+ */
+const CHART_CURSOR = { y: false, drag: { x: false, y: false }, points: { size: 6 } };
