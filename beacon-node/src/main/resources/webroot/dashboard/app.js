@@ -18,7 +18,9 @@ async function api(method, path, body, accept) {
   if (accept) headers.Accept = accept;
   const csrf = state.csrf || (document.cookie.match(/(?:^|; )beacon_csrf=([^;]+)/) || [])[1];
   if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
-  const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
+  // The first calls of a page load were started already (boot.js).
+  const r = (method === 'GET' && !accept && await boot.take(path))
+    || await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
   if (r.status === 401) { showLogin(); throw new Error('not logged in'); }
   if (accept === 'text/csv') return r;
   const json = await r.json().catch(() => ({}));
@@ -69,16 +71,21 @@ function renderRealtime(main) {
     card('Top pages (views)', false, lists.topPages), card('Top sources (users)', false, lists.topSources),
     card('Top countries (users)', false, lists.topCountries), card('Top devices (users)', false, lists.topDevices));
   box.replaceChildren(el('p', { class: 'muted' }, 'Connecting…'));
-  const chart = echarts.init(chartBox); state.charts.push(chart);
+  // Bars of the minutes' views; the labels ("-5m") change with every snapshot, the chart reads them at draw time.
+  const labels = [];
+  const x = categoryX(labels); const y = valueY();
+  const chart = mountChart(chartBox, { cursor: CHART_CURSOR, scales: { x: x.scale, y: y.scale }, axes: [x.axis, y.axis],
+    series: [{ label: 'Minute', value: x.value }, { label: 'Views', stroke: CHART_COLORS.line, width: 0, fill: CHART_COLORS.line, value: y.value,
+      paths: uPlot.paths.bars({ size: [0.6, 40] }), points: { show: false } }] }, [[], []]);
+  state.charts.push(chart);
   const show = (snap) => {
     box.replaceChildren(
       el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Active users'), el('div', { class: 'value', id: 'realtime-active' }, snap.activeUsers)),
       el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Views'), el('div', { class: 'value' }, snap.pageViews)),
       el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Events'), el('div', { class: 'value' }, snap.events)));
     const minutes = snap.minutes || [];
-    chart.setOption({ grid: { left: 40, right: 16, top: 10, bottom: 30 }, tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: minutes.map((m) => '-' + Math.round((snap.asOf - m.minute) / 60000) + 'm') },
-      yAxis: { type: 'value', minInterval: 1 }, series: [{ name: 'Views', type: 'bar', data: minutes.map((m) => m.pageViews) }] });
+    labels.splice(0, labels.length, ...minutes.map((m) => '-' + Math.round((snap.asOf - m.minute) / 60000) + 'm'));
+    chart.setData([minutes.map((m, i) => i), minutes.map((m) => m.pageViews)]);
     Object.entries(lists).forEach(([key, node]) => {
       const rows = snap[key] || [];
       node.replaceChildren(rows.length ? el('table', {}, el('tbody', {}, rows.map((r) => el('tr', {}, el('td', {}, r.value), el('td', { class: 'num' }, r.count)))))
@@ -149,9 +156,9 @@ async function start() {
   // The setup link of a first run (setup.js) opens its own page.
   if (await setupStart()) return;
   // Asks without failing when logged out, so a fresh visit logs no error.
-  const who = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
-  if (!who.email) { showLogin(); return; }
-  if (who.passwordChangeRequired) { showChangePassword(who.email); return; }
+  const who = await (await (boot.take('/api/v1/session') || fetch('/api/v1/session', { credentials: 'same-origin' }))).json();
+  if (!who.email) { boot.clear(); showLogin(); return; }
+  if (who.passwordChangeRequired) { boot.clear(); showChangePassword(who.email); return; }
   $('change-password').hidden = true;
   state.admin = !!who.admin; state.email = who.email;
   // Users are the administrators' page only (the API refuses the others anyway).
@@ -164,6 +171,7 @@ async function start() {
   // A bookmarked or reloaded view comes back as it was.
   hashToState(); stateToControls();
   if (state.property) await labelsFor(state.property);
+  boot.clear();
   go();
 }
 
@@ -201,5 +209,4 @@ document.querySelectorAll('#tabs a').forEach((a) => {
   a.href = '#' + a.dataset.view;
   a.onclick = (e) => { e.preventDefault(); state.view = a.dataset.view; go(); };
 });
-window.addEventListener('resize', () => state.charts.forEach((c) => c.resize()));
 start().catch(() => showLogin());

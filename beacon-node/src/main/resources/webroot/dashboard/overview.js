@@ -84,12 +84,13 @@ async function renderOverview(main) {
   main.append(el('section', { class: 'card wide' }, el('h2', {}, el('span', {}, 'Overview ', el('span', { class: 'muted small' },
     ranges[0].startDate + ' – ' + ranges[0].endDate)), compareNote), kpiBox),
   el('section', { class: 'card wide' }, el('h2', {}, chartTitle), chartBox, chartTable));
-  TOP_CARDS.forEach((c) => main.append(topCard(c)));
   loading(kpiBox);
   if (!OVERVIEW_KPIS.some((k) => k.id === state.metric)) state.metric = 'totalUsers';
   const hourly = ranges[0].startDate === ranges[0].endDate;
   const timeDim = hourly ? 'dateHour' : 'date';
-  const [totals, series, prevSeries, notes] = await Promise.all([
+  // Every call of the overview at once: its 3 reports and annotations first (the browser opens 6 connections to a
+  // host, so they are not the ones left waiting), then the 5 top lists as their cards are made.
+  const answers = Promise.all([
     runReport(overviewRequest([], OVERVIEW_METRICS, state.compare ? ranges : [ranges[0]])),
     runReport(overviewRequest([timeDim], OVERVIEW_METRICS, [ranges[0]])),
     state.compare ? runReport(overviewRequest([timeDim], OVERVIEW_METRICS, [ranges[1]])) : Promise.resolve(null),
@@ -97,6 +98,8 @@ async function renderOverview(main) {
     api('GET', '/api/v1/properties/' + encodeURIComponent(state.property) + '/annotations?startDate=' + ranges[0].startDate
       + '&endDate=' + ranges[0].endDate).then((r) => r.annotations || [], () => []),
   ]);
+  TOP_CARDS.forEach((c) => main.append(topCard(c)));
+  const [totals, series, prevSeries, notes] = await answers;
   // With two ranges every row carries its range (date_range_0, date_range_1); a range without data has no row.
   const rowOf = (name) => (totals.rows || []).find((r) => (r.dimensionValues.length ? r.dimensionValues[0].value : 'date_range_0') === name);
   const cur = metricsOf(totals, rowOf('date_range_0'));
@@ -151,22 +154,21 @@ function drawOverviewChart(box, table, kpi, timeDim, ranges, series, prevSeries,
   const label = (key) => (hourly ? key.slice(8, 10) + ':00' : key.slice(0, 4) + '-' + key.slice(4, 6) + '-' + key.slice(6, 8));
   const scale = kpi.format === 'percent' ? 100 : 1;
   const round = (v) => Math.round(v * scale * 100) / 100;
-  const chart = echarts.init(box); state.charts.push(chart);
-  chart.setOption({
-    // Drawn at once: a chart growing for a second reads as still loading (and a screenshot would catch it half-drawn).
-    animation: false,
-    tooltip: { trigger: 'axis', confine: true }, legend: { data: prev ? ['This period', 'Previous period'] : ['This period'] },
-    grid: { left: 48, right: 16, top: 30, bottom: 30 },
-    xAxis: { type: 'category', data: cur.map((p) => label(p.key)) },
-    yAxis: { type: 'value', minInterval: kpi.format ? 0 : 1, axisLabel: { formatter: kpi.format === 'percent' ? '{value}%' : '{value}' } },
-    series: [{ name: 'This period', type: 'line', areaStyle: { opacity: 0.08 }, data: cur.map((p) => round(p.value)),
-      // Annotations as vertical lines on their day (on an hourly chart of that day: at its start).
-      markLine: (notes || []).length ? { symbol: 'none', lineStyle: { type: 'dotted', color: '#7a5af8' },
-        label: { formatter: '{b}', position: 'insideEndTop', color: '#5b3fd6' },
-        data: notes.map((a) => ({ name: a.title, xAxis: hourly ? '00:00' : a.date })) } : undefined }]
-      .concat(prev ? [{ name: 'Previous period', type: 'line', lineStyle: { type: 'dashed' }, itemStyle: { color: '#98a2b3' },
-        data: prev.map((p) => round(p.value)) }] : []),
-  });
+  const x = categoryX(cur.map((p) => label(p.key)));
+  const y = valueY(kpi.format);
+  // Annotations as vertical lines on their day (on an hourly chart of that day: at its start).
+  const marks = (notes || []).map((a) => ({ x: hourly ? 0 : cur.findIndex((p) => label(p.key) === a.date), label: a.title }))
+    .filter((m) => m.x >= 0);
+  const data = [cur.map((p, i) => i), cur.map((p) => round(p.value))].concat(prev ? [prev.map((p) => round(p.value))] : []);
+  state.charts.push(mountChart(box, {
+    cursor: CHART_CURSOR, scales: { x: x.scale, y: y.scale }, axes: [x.axis, y.axis],
+    // The legend names the series and, under the cursor, shows the day's values.
+    series: [{ label: hourly ? 'Hour' : 'Date', value: x.value },
+      { label: 'This period', stroke: CHART_COLORS.line, width: 2, fill: CHART_COLORS.area, value: y.value, points: { size: 5 } }]
+      .concat(prev ? [{ label: 'Previous period', stroke: CHART_COLORS.previous, width: 1.5, dash: [6, 4], value: y.value,
+        points: { size: 4 } }] : []),
+    hooks: { draw: [verticalMarks(marks)] },
+  }, data));
   // The same points as text, for screen readers (and for a test to read what the chart plots).
   table.replaceChildren(el('caption', {}, kpi.label + (hourly ? ' by hour' : ' by day')),
     el('thead', {}, el('tr', {}, el('th', {}, hourly ? 'Hour' : 'Date'), el('th', {}, kpi.label))),

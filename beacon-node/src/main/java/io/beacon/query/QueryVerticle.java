@@ -204,8 +204,8 @@ public final class QueryVerticle extends VerticleBase {
         }, false),
         BootstrapAdmin.ensure(vertx, accounts, cfg.adminEmail(), cfg.adminPassword(), Path.of(cfg.adminPasswordFile()),
             System.out),
-        // Compressed answers (gzip/deflate, as the client accepts): the dashboard's JS and CSS, echarts (a megabyte
-        // plain, a third of it gzipped) and report JSON; docs/benchmarks.md "Dashboard" has the budget. The
+        // Compressed answers (gzip/deflate, as the client accepts): the dashboard's JS and CSS, uPlot (50 KB plain,
+        // 21 KB gzipped) and report JSON; docs/benchmarks.md "Dashboard" has the budget. The
         // real-time stream opts out (RealtimeHandler): each event must reach the browser when it is written.
         SlowClients.server(vertx, new io.vertx.core.http.HttpServerOptions().setUseProxyProtocol(cfg.proxyProtocol())
                 .setCompressionSupported(true),
