@@ -71,7 +71,19 @@ public final class BenchSummary {
       new Headline("questdb_disk_bytes_per_hit", "QuestDB disk per raw hit (closed days)", "recompute", "questdbDiskBytesPerHit",
           "bytes", null, null, null),
       new Headline("cassandra_disk_bytes_per_hit", "Cassandra aggregates disk per hit", "spark",
-          "cassandra_bytes_per_hit", "bytes", null, null, null));
+          "cassandra_bytes_per_hit", "bytes", null, null, null),
+      new Headline("dashboard_fmp_year_median_seconds", "overview first meaningful paint, a year, median", "dashboard",
+          "overviewLastYear.medianMs", "ms", "< 1000 ms", null, 1000.0),
+      new Headline("hostile_p99_ratio", "normal traffic p99 under attack / quiet", "hostile", "p99Ratio", "ratio",
+          "<= 2", null, 2.0),
+      new Headline("local_stack_idle_rss_bytes", "bin/beacon up idle RSS, all processes", "footprint",
+          "local_stack_idle_rss_bytes", "bytes", "<= 1.8 GB", null, 1.8e9),
+      new Headline("node_idle_rss_bytes", "bin/beacon up idle RSS, the node", "footprint", "idleRssBytes.node",
+          "bytes", "<= 350 MB", null, 3.5e8),
+      new Headline("node_idle_cpu_percent", "bin/beacon up node CPU idle", "footprint", "idleCpuPercent.node", "%",
+          "<= 2%", null, 2.0),
+      new Headline("node_cpu_percent_at_25_hits", "bin/beacon up node CPU at 25 hits/s", "footprint",
+          "cpuPercentAt25HitsPerSecond.node", "%", "<= 5%", null, 5.0));
 
   private BenchSummary() {}
 
@@ -80,7 +92,8 @@ public final class BenchSummary {
     String commit = args.length > 1 ? args[1] : "unknown";
     JsonObject results = new JsonObject();
     JsonArray missing = new JsonArray();
-    for (String name : List.of("collector", "bridge", "spark", "recompute", "reports", "soak", "sketches")) {
+    for (String name : List.of("collector", "bridge", "spark", "recompute", "reports", "soak", "sketches", "hostile",
+        "dashboard", "footprint")) {
       Path file = dir.resolve(name + ".json");
       if (Files.exists(file)) {
         results.put(name, new JsonObject(Files.readString(file)));
