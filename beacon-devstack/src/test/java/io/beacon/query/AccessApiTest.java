@@ -117,11 +117,7 @@ class AccessApiTest {
     Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
     String id = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Trash\"}").body())
         .getString("propertyId");
-    assertThat(admin.post("/api/v1/admin/users", "{\"email\":\"tess@example.com\",\"password\":\"tess's long password\"}")
-        .statusCode()).isEqualTo(201);
-    assertThat(admin.send("PUT", "/api/v1/admin/properties/" + id + "/roles/tess@example.com", "{\"role\":\"viewer\"}",
-        true).statusCode()).isEqualTo(200);
-    Dashboard viewer = Dashboard.login(node.queryPort, "tess@example.com", "tess's long password");
+    Dashboard viewer = newViewer(admin, id, "tess");
     String path = "/api/v1/admin/properties/" + id;
     Awaitility.await("the collector knows the new property").atMost(Duration.ofSeconds(10))
         .until(() -> hit(id).statusCode() == 204);
@@ -271,11 +267,7 @@ class AccessApiTest {
     Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
     String id = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Quota\"}").body())
         .getString("propertyId");
-    assertThat(admin.post("/api/v1/admin/users", "{\"email\":\"quinn@example.com\",\"password\":\"quinn's long password\"}")
-        .statusCode()).isEqualTo(201);
-    assertThat(admin.send("PUT", "/api/v1/admin/properties/" + id + "/roles/quinn@example.com", "{\"role\":\"viewer\"}",
-        true).statusCode()).isEqualTo(200);
-    Dashboard quinn = Dashboard.login(node.queryPort, "quinn@example.com", "quinn's long password");
+    Dashboard quinn = newViewer(admin, id, "quinn");
     List<Integer> statuses = new java.util.ArrayList<>();
     HttpResponse<String> refused = null;
     // The quota refills at REPORT_QUOTA a minute while the loop runs: a few more than the quota may pass.
@@ -296,6 +288,17 @@ class AccessApiTest {
     HttpResponse<String> other = admin.post(report(id), BODY);
     assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
     assertThat(node.get("/metrics").body()).containsPattern("beacon_query_reports_refused_total(\\{[^}]*\\})? [1-9]");
+  }
+
+  /** A new user {@code name}@example.com, a viewer of {@code propertyId} only, logged in. */
+  private static Dashboard newViewer(Dashboard admin, String propertyId, String name) throws Exception {
+    String email = name + "@example.com";
+    String password = name + "'s long password";
+    assertThat(admin.post("/api/v1/admin/users", new JsonObject().put("email", email).put("password", password).encode())
+        .statusCode()).isEqualTo(201);
+    assertThat(admin.send("PUT", "/api/v1/admin/properties/" + propertyId + "/roles/" + email, "{\"role\":\"viewer\"}",
+        true).statusCode()).isEqualTo(200);
+    return Dashboard.login(node.queryPort, email, password);
   }
 
   /** Opens a real-time stream without reading it (a fresh connection each: the pooled one may hold a stream). */

@@ -85,14 +85,16 @@ class OpenApiRoutesTest {
           + " each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1beta/properties/*", "middleware routing a GA4 property id (properties/123456789) to the"
           + " Beacon property that carries it (GaPropertyIds), then answering a deleted property's reports 404"
-          + " (DeletedPropertyGate); the endpoints are the Data API's own",
+          + " (DeletedPropertyGate), then counting reports against their user's quota (ReportQuota); the endpoints are"
+          + " the Data API's own",
       "QueryVerticle ANY /api/v1/properties/*", "middleware answering a deleted property's reports 404"
-          + " (DeletedPropertyGate); each report endpoint behind it is registered, and checked, on its own",
+          + " (DeletedPropertyGate) and counting reports against their user's quota (ReportQuota); each report"
+          + " endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1alpha/*", "middleware before every GA4 Data API v1alpha route (body limit, bearer"
           + " authentication); each endpoint behind it is registered, and checked, on its own",
       "QueryVerticle ANY /v1alpha/properties/*", "middleware routing a GA4 property id to the Beacon property that"
           + " carries it (GaPropertyIds), as for /v1beta, then answering a deleted property's reports 404"
-          + " (DeletedPropertyGate)");
+          + " (DeletedPropertyGate) and counting reports against their user's quota (ReportQuota)");
 
   private static NodeProcess node;
   private static String token;

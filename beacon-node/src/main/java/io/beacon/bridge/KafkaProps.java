@@ -13,7 +13,11 @@ final class KafkaProps {
 
   /** The real-time consumer: up to 10,000 records a poll. */
   static Map<String, Object> realtimeConsumer(Map<String, Object> connection, String group, String clientId) {
-    return consumer(connection, group, clientId, 10_000);
+    Map<String, Object> p = consumer(connection, group, clientId, 10_000);
+    // Real time within a second: a fetch answers once 64 KB are there or after 100 ms, not on every record.
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+    return p;
   }
 
   static Map<String, Object> consumer(Map<String, Object> connection, String group, String clientId,
@@ -28,9 +32,12 @@ final class KafkaProps {
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    // A fetch waits at the broker until a record arrives (fetch.min.bytes is 1), so a long wait costs no
-    // freshness; it only bounds an idle consumer's round trips. 10-50 ms waits had the idle brokers of the
-    // local stack answer ~120 empty fetches a second (a quarter of a core for Kafka alone).
+    // A fetch waits at the broker until 256 KB are there (about 250 hits) or 500 ms have passed: at a trickle of
+    // hits the raw store gets a few writes a second of several hits each, not a fetch, a poll and a QuestDB write
+    // per hit (bin/bench-footprint: at 25 hits/s the bridge's consumer threads, polling per record, were a third
+    // of the node's CPU). 10-50 ms waits had the idle brokers of the local stack answer ~120 empty fetches a
+    // second (a quarter of a core for Kafka alone). Under load a fetch fills at once: no added delay.
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
     // Room for a full raw batch of ~1 KB hits from one partition in one fetch.
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);

@@ -145,7 +145,8 @@ public final class QueryVerticle extends VerticleBase {
     } catch (Exception e) {
       return Future.failedFuture(e);
     }
-    router.postWithRegex(ReportQuota.REPORTS).handler(quota::handle);
+    router.route("/v1beta/properties/*").handler(quota::handle);
+    router.route("/api/v1/properties/*").handler(quota::handle);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runReport").handler(reports::runReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):batchRunReports").handler(reports::batchRunReports);
@@ -161,7 +162,7 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/v1alpha/*").handler(access::authenticate);
     router.route("/v1alpha/properties/*").handler(gaIds::handle);
     router.route("/v1alpha/properties/*").handler(trash::handle);
-    router.postWithRegex(ReportQuota.REPORTS).handler(quota::handle);
+    router.route("/v1alpha/properties/*").handler(quota::handle);
     router.postWithRegex("/v1alpha/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);

@@ -30,16 +30,24 @@ final class ReportQuota implements AutoCloseable {
   }
 
   /** The report operations the quota counts, under each API prefix (checkCompatibility and metadata read nothing). */
-  static final String REPORTS = "/(?:v1beta|v1alpha|api/v1)/properties/[A-Za-z0-9_-]{1,64}"
-      + ":(?:runReport|batchRunReports|runPivotReport|batchRunPivotReports|runFunnelReport|runRealtimeReport)";
+  static final java.util.regex.Pattern REPORTS = java.util.regex.Pattern.compile(
+      "/(?:v1beta|v1alpha|api/v1)/properties/[A-Za-z0-9_-]{1,64}:(?:runReport|batchRunReports|runPivotReport"
+          + "|batchRunPivotReports|runFunnelReport|runRealtimeReport|runUserTimeline)");
 
   @Override
   public void close() {
     // Nothing held but memory.
   }
 
-  /** Middleware after authentication: passes the request on, or answers 429 with Retry-After. */
+  /**
+   * Middleware on the property routes, after authentication: a report passes on or is answered 429 with Retry-After;
+   * any other request passes on untouched. Registered once per API prefix, so a report takes one token.
+   */
   void handle(RoutingContext rc) {
+    if (rc.request().method() != io.vertx.core.http.HttpMethod.POST || !REPORTS.matcher(rc.normalizedPath()).matches()) {
+      rc.next();
+      return;
+    }
     Caller caller = rc.get(Caller.KEY);
     long wait = users.take(caller == null ? null : caller.email(), System.nanoTime());
     if (wait == 0) {
