@@ -47,7 +47,7 @@ async function showTimeline(out) {
   const facts = [['Client ids', p.clientIds.join(', ')], ['User ids', p.userIds.join(', ') || '(none)'],
     ['First seen', p.firstSeen], ['Last seen', p.lastSeen], ['Sessions', p.sessions], ['Events', p.events],
     ['Country', p.country || '(not set)'], ['Device', p.deviceCategory || '(not set)']];
-  const summary = el('dl', { class: 'person', id: 'explorer-person' }, facts.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  const summary = el('dl', { class: 'person', id: 'explorer-person' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   const parts = [summary];
   if (t.metadata && t.metadata.truncated) {
     parts.push(el('p', { class: 'muted small' }, 'Only the latest events are listed; the totals count them all.'));
