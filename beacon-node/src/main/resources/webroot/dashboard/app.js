@@ -128,6 +128,7 @@ async function render() {
     if (state.view === 'overview') await renderOverview(main);
     else if (state.view === 'realtime') renderRealtime(main);
     else if (state.view === 'settings') await renderPropertySettings(main);
+    else if (state.view === 'explorer') await renderExplorer(main);
     else if (Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view)) await renderReports(main, state.view);
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }

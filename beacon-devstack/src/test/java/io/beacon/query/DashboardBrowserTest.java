@@ -266,6 +266,17 @@ class DashboardBrowserTest {
           axe(chrome, "report-" + report);
         }
 
+        // User explorer: the client searched for, one card per session it had; hostile page titles shown as text.
+        chrome.eval("document.querySelector('a[data-view=explorer]').click(); 1");
+        awaitTrue(chrome, "!!document.getElementById('explorer-id')");
+        chrome.eval("document.getElementById('explorer-id').value = 'c0';"
+            + " document.getElementById('explorer-form').requestSubmit(); 1");
+        long c0Sessions = expected.hits.stream().filter(h -> h.clientId().equals("c0")).map(Hit::sessionId).distinct().count();
+        awaitTrue(chrome, "document.querySelectorAll('section.session').length === " + c0Sessions);
+        assertThat(chrome.eval("String(document.querySelectorAll('#explorer-result img').length)")).isEqualTo("0");
+        assertThat(chrome.eval("String(!!document.getElementById('explorer-erase'))")).isEqualTo("true");
+        axe(chrome, "explorer");
+
         // Real time: hits sent to the collector raise the live counter without a reload; no date bar there.
         chrome.eval("document.querySelector('a[data-view=realtime]').click(); 1");
         awaitTrue(chrome, "!!document.getElementById('realtime-active')");

@@ -369,6 +369,116 @@ class RecomputeTest {
   }
 
   /**
+   * The user explorer through the real API against plain loops over the produced hits (docs/analytics-model.md,
+   * "User explorer"): one client's sessions (the sender's ids), their span, engagement and landing page, events in
+   * event order, bots left out; a limit lists the latest events; a user id joins the clients that carried it, in
+   * its own property only.
+   */
+  @Test
+  @Order(2)
+  void aUserTimelineFromRawHitsListsThePersonsSessionsThroughTheApi() throws Exception {
+    java.time.format.DateTimeFormatter iso = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX");
+    java.util.function.LongFunction<String> local = ms -> iso.format(Instant.ofEpochMilli(ms).atZone(ZONE));
+    Map<String, List<Hit>> byClient = humansByClient(hits);
+    String client = byClient.entrySet().stream().max(java.util.Comparator.comparingInt(e -> e.getValue().size()))
+        .orElseThrow().getKey();
+    // Expected: the client's non-bot hits by their session id, each in event order; sessions by their first event.
+    Map<String, List<Hit>> sessions = new java.util.HashMap<>();
+    byClient.get(client).stream().sorted(java.util.Comparator.comparingLong(Hit::ts).thenComparing(Hit::requestId))
+        .forEach(h -> sessions.computeIfAbsent(h.sessionId(), k -> new ArrayList<>()).add(h));
+    List<List<Hit>> expected = new ArrayList<>(sessions.values());
+    expected.sort(java.util.Comparator.comparingLong(l -> l.get(0).ts()));
+    int events = byClient.get(client).size();
+
+    HttpResponse<String> r = postWithToken("/api/v1/properties/" + PROPERTY + ":runUserTimeline",
+        new JsonObject().put("clientId", client).put("dateRange", new JsonObject().put("startDate", FIRST.toString())
+            .put("endDate", LAST.toString())).encode());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonObject json = new JsonObject(r.body());
+    JsonObject person = json.getJsonObject("person");
+    assertThat(person.getJsonArray("clientIds")).containsExactly(client);
+    assertThat(person.getJsonArray("userIds")).isEmpty();
+    assertThat(person.getLong("events")).isEqualTo(events);
+    assertThat(person.getInteger("sessions")).isEqualTo(expected.size());
+    assertThat(person.getString("firstSeen")).isEqualTo(local.apply(expected.get(0).get(0).ts()));
+    assertThat(person.getString("country")).isEqualTo(expected.get(0).get(0).country());
+    JsonArray got = json.getJsonArray("sessions");
+    assertThat(got).hasSize(expected.size());
+    for (int i = 0; i < expected.size(); i++) {
+      List<Hit> e = expected.get(i);
+      JsonObject s = got.getJsonObject(i);
+      long engagement = e.stream().mapToLong(Hit::engagementMs).sum();
+      long views = e.stream().filter(h -> "page_view".equals(h.eventName())).count();
+      assertThat(s.getString("sessionId")).isEqualTo(e.get(0).sessionId());
+      assertThat(s.getString("start")).isEqualTo(local.apply(e.get(0).ts()));
+      assertThat(s.getString("end")).isEqualTo(local.apply(e.get(e.size() - 1).ts()));
+      assertThat(s.getBoolean("engaged")).as(s.encode()).isEqualTo(engagement > 10_000 || views >= 2);
+      assertThat(s.getString("landingPage")).isEqualTo(e.stream().filter(h -> "page_view".equals(h.eventName()))
+          .map(Hit::pagePath).findFirst().orElse(null));
+      assertThat(s.getJsonArray("events").stream().map(x -> ((JsonObject) x).getString("ts")).toList())
+          .isEqualTo(e.stream().map(h -> local.apply(h.ts())).toList());
+      assertThat(s.getJsonArray("events").stream().map(x -> ((JsonObject) x).getString("name")).toList())
+          .isEqualTo(e.stream().map(Hit::eventName).toList());
+    }
+    assertThat(json.getJsonObject("metadata").getString("dataSource")).isEqualTo("rawHits");
+    assertThat(json.getJsonObject("metadata").getString("timeZone")).isEqualTo(ZONE.getId());
+    assertThat(json.getJsonObject("metadata").getBoolean("truncated")).isFalse();
+
+    // A limit lists the latest events; the person's totals still count them all.
+    HttpResponse<String> cut = postWithToken("/api/v1/properties/" + PROPERTY + ":runUserTimeline",
+        new JsonObject().put("clientId", client).put("limit", 2).put("dateRange", new JsonObject()
+            .put("startDate", FIRST.toString()).put("endDate", LAST.toString())).encode());
+    assertThat(cut.statusCode()).as(cut.body()).isEqualTo(200);
+    JsonObject cutJson = new JsonObject(cut.body());
+    assertThat(cutJson.getJsonObject("metadata").getBoolean("truncated")).isTrue();
+    assertThat(cutJson.getJsonObject("person").getLong("events")).isEqualTo(events);
+    List<String> latest = cutJson.getJsonArray("sessions").stream().flatMap(x -> ((JsonObject) x)
+        .getJsonArray("events").stream()).map(x -> ((JsonObject) x).getString("ts")).toList();
+    List<Hit> all = expected.stream().flatMap(List::stream).toList();
+    assertThat(latest).isEqualTo(all.subList(all.size() - 2, all.size()).stream().map(h -> local.apply(h.ts())).toList());
+
+    // By user id: two clients of one user id in a second property (raw hits only), one hit of the second client
+    // without the id, and a bot hit; the default range (the last 90 days).
+    String other = "B-RECOMP2";
+    cql.execute("INSERT INTO properties (property_id, name, time_zone, created_at) VALUES (?, 'Timeline test', ?, ?)",
+        other, "UTC", Instant.now().minus(Duration.ofDays(2)));
+    long t0 = Instant.now().minus(Duration.ofHours(3)).toEpochMilli();
+    List<Hit> person2 = List.of(
+        hit(200_001, "tl-a", null, t0, "page_view", "/a", "DE", null, false).toBuilder().userId("u-tl").build(),
+        hit(200_002, "tl-a", null, t0 + 60_000, "page_view", "/b", "DE", null, false).toBuilder().userId("u-tl").build(),
+        hit(200_003, "tl-b", "m1", t0 + 7_200_000, "page_view", "/c", "FR", null, false).toBuilder().userId("u-tl").build(),
+        hit(200_004, "tl-b", "m1", t0 + 7_260_000, "click", "/c", "FR", null, false),
+        hit(200_005, "tl-b", "m1", t0 + 7_270_000, "page_view", "/bot", "FR", null, true));
+    for (Hit h : person2) {
+      Hit p2 = h.toBuilder().propertyId(other).build();
+      producer.send(new ProducerRecord<>(Topics.HITS, p2.kafkaKey().getBytes(), HitCodec.encode(p2)))
+          .get(30, TimeUnit.SECONDS);
+    }
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      HttpResponse<String> byUser = postWithToken("/api/v1/properties/" + other + ":runUserTimeline",
+          "{\"user_id\":\"u-tl\"}");
+      assertThat(byUser.statusCode()).as(byUser.body()).isEqualTo(200);
+      JsonObject u = new JsonObject(byUser.body());
+      assertThat(u.getJsonObject("person")).as(byUser.body()).isNotNull();
+      assertThat(u.getJsonObject("person").getJsonArray("clientIds")).containsExactly("tl-a", "tl-b");
+      assertThat(u.getJsonObject("person").getLong("events")).isEqualTo(4);
+      assertThat(u.getJsonArray("sessions").stream().map(x -> ((JsonObject) x).getString("sessionId")).toList())
+          .containsExactly("auto." + t0, "m1");
+      assertThat(u.getJsonArray("sessions").getJsonObject(1).getJsonArray("events")).hasSize(2);
+    });
+    // The id is looked for in the property asked about only; an unknown person is an empty timeline.
+    HttpResponse<String> elsewhere = postWithToken("/api/v1/properties/" + PROPERTY + ":runUserTimeline",
+        "{\"userId\":\"u-tl\"}");
+    assertThat(elsewhere.statusCode()).as(elsewhere.body()).isEqualTo(200);
+    assertThat(new JsonObject(elsewhere.body()).getJsonArray("sessions")).isEmpty();
+    // Both ids: 400 naming the field.
+    HttpResponse<String> bad = postWithToken("/api/v1/properties/" + PROPERTY + ":runUserTimeline",
+        "{\"clientId\":\"a\",\"userId\":\"b\"}");
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field")).isEqualTo("userId");
+  }
+
+  /**
    * A cohort report (runReport with a cohortSpec) through the real API against plain loops over the produced hits
    * (docs/analytics-model.md, "Retention cohorts"): persons first seen on the first day are in first_visits, which
    * the stream wrote, so they are in no cohort of the later days even though the read starts after their first day.

@@ -165,6 +165,8 @@ public final class QueryVerticle extends VerticleBase {
     router.route("/v1alpha/properties/*").handler(quota::handle);
     router.postWithRegex("/v1alpha/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
+    // The user explorer (Beacon's own operation: GA4's Data API has none), the dashboard's and tools'.
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runUserTimeline").handler(reports::runUserTimeline);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);

@@ -124,6 +124,15 @@ final class ReportHandler {
         ReportRequest.MAX_RANGE_DAYS), io.beacon.contract.RecomputeFunnelContract.CONTRACT);
   }
 
+  /**
+   * {@code :runUserTimeline} (the user explorer, docs/analytics-model.md, "User explorer"): one person's sessions
+   * and events from the property's raw hits, computed by a recompute node; viewers may ask, as for any report.
+   */
+  void runUserTimeline(RoutingContext rc) {
+    fromRawPersons(rc, io.beacon.api.UserTimelineJson::parseRequest,
+        io.beacon.contract.RecomputeTimelineContract.CONTRACT);
+  }
+
   /** Parses a request of an exploration in the property's zone (400 with the field, as {@link ApiException}). */
   private interface Check {
     void parse(JsonObject body, java.time.ZoneId zone, LocalDate today);

@@ -9,7 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The report quota of a node ({@code query.reportsPerMinute}): how many reports (runReport, batchRunReports, pivot,
- * funnel and realtime reports) one user may ask of one node per minute, whether from the dashboard or through API
+ * funnel and realtime reports, user timelines) one user may ask of one node per minute, whether from the dashboard or through API
  * tokens (a user's tokens share the user's quota), as GA4's Data API keeps quotas per property and project and
  * Plausible's Stats API per key. Beyond it the node answers 429 RESOURCE_EXHAUSTED with {@code Retry-After} before
  * any store is read, so a script (or a hostile viewer) repeating expensive reports costs the node a token-bucket

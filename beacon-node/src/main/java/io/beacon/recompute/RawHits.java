@@ -109,7 +109,7 @@ final class RawHits {
    */
   Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
                       Pacer pacer, Consumer<Hit> sink) {
-    return stream(vertx, propertyId, from, to, columns, pacer, sink, "");
+    return stream(vertx, propertyId, from, to, columns, pacer, sink, "", List.of(), "");
   }
 
   /**
@@ -122,18 +122,49 @@ final class RawHits {
                               Pacer pacer, Consumer<Hit> sink) {
     java.util.Set<String> cols = new java.util.LinkedHashSet<>(columns);
     cols.add("client_id");
-    return stream(vertx, propertyId, from, to, cols, pacer, sink, " ORDER BY client_id, ts");
+    return stream(vertx, propertyId, from, to, cols, pacer, sink, "", List.of(), " ORDER BY client_id, ts");
   }
 
+  /**
+   * {@link #stream} of one client's hits, latest first (the user explorer: what a limit keeps is the latest). The
+   * id is bound as a parameter, never spliced into the query's text.
+   */
+  Future<Long> streamClient(Vertx vertx, String propertyId, String clientId, Instant from, Instant to,
+                            Collection<String> columns, Pacer pacer, Consumer<Hit> sink) {
+    return stream(vertx, propertyId, from, to, columns, pacer, sink, " AND client_id = $4", List.of(clientId),
+        " ORDER BY ts DESC");
+  }
+
+  /** The distinct clients (at most {@code max}) whose hits of [from, to) carry {@code userId}, bound as a parameter. */
+  Future<java.util.Set<String>> clientsOfUser(String propertyId, String userId, Instant from, Instant to, int max) {
+    String sql = "SELECT DISTINCT client_id FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3"
+        + " AND user_id = $4 LIMIT " + max;
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    return questdb.getConnection().compose(conn -> conn.prepare(sql).compose(ps -> {
+      Promise<java.util.Set<String>> done = Promise.promise();
+      RowStream<Row> stream = ps.createStream(fetchSize, Tuple.of(propertyId, utc(from), utc(to), userId));
+      stream.exceptionHandler(done::tryFail)
+          .endHandler(v -> done.tryComplete(out))
+          .handler(row -> out.add(row.getString(0)));
+      return done.future().eventually(() -> stream.close().eventually(ps::close));
+    }).eventually(conn::close));
+  }
+
+  /**
+   * The read: {@code where} adds conditions on parameters $4... bound to {@code params} (constant text only: values
+   * are always bound).
+   */
   private Future<Long> stream(Vertx vertx, String propertyId, Instant from, Instant to, Collection<String> columns,
-                      Pacer pacer, Consumer<Hit> sink, String orderBy) {
+                      Pacer pacer, Consumer<Hit> sink, String where, List<Object> params, String orderBy) {
     List<RawHitColumn> selected = ALL.stream().filter(c -> c.equals("ts") || columns.contains(c))
         .map(RawHitColumn::byName).toList();
-    String sql = "SELECT " + String.join(", ", selected.stream().map(RawHitColumn::column).toList()) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3" + orderBy;
+    String sql = "SELECT " + String.join(", ", selected.stream().map(RawHitColumn::column).toList()) + " FROM hits WHERE property_id = $1 AND ts >= $2 AND ts < $3" + where + orderBy;
+    Tuple args = Tuple.of(propertyId, utc(from), utc(to));
+    params.forEach(args::addValue);
     return questdb.getConnection().compose(conn -> conn.prepare(sql).compose(ps -> {
       Promise<Long> done = Promise.promise();
       long[] rows = {0};
-      RowStream<Row> stream = ps.createStream(fetchSize, Tuple.of(propertyId, utc(from), utc(to)));
+      RowStream<Row> stream = ps.createStream(fetchSize, args);
       stream.exceptionHandler(done::tryFail)
           .endHandler(v -> done.tryComplete(rows[0]))
           .handler(row -> {

@@ -41,6 +41,7 @@ public final class RecomputeVerticle extends VerticleBase {
   private AdHocReports reports;
   private FunnelReports funnels;
   private CohortReports cohorts;
+  private UserTimelines timelines;
   private JobRequests jobRequests;
   private JobRunner runner;
   private LateHitJobs lateHits;
@@ -73,18 +74,20 @@ public final class RecomputeVerticle extends VerticleBase {
           reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
           funnels = new FunnelReports(vertx, cfg, raw, scoped, load, ctx.meters());
           cohorts = new CohortReports(vertx, cfg, raw, firstVisits, scoped, load, ctx.meters());
+          timelines = new UserTimelines(vertx, cfg, raw, scoped, load, ctx.meters());
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
           lateHits = new LateHitJobs(vertx, ctx.config().kafka().clientProps(), jobs, properties, runner::poll);
           runner.start();
-          return Future.all(
+          return Future.all(List.of(
               RecomputeReportContract.CONTRACT.serve(vertx, this::onReport).completion(),
               io.beacon.contract.RecomputeFunnelContract.CONTRACT.serve(vertx, this::onFunnel).completion(),
               io.beacon.contract.RecomputeCohortContract.CONTRACT.serve(vertx, this::onCohort).completion(),
+              io.beacon.contract.RecomputeTimelineContract.CONTRACT.serve(vertx, this::onTimeline).completion(),
               RecomputeJobsContract.serve(vertx, new JobsHandler()).completion(),
               lateHits.start(),
-              RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID()));
+              RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID())));
         });
   }
 
@@ -168,6 +171,25 @@ public final class RecomputeVerticle extends VerticleBase {
         .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
             LOG.warn("Cohort report of property {} failed: {}", r.propertyId(), e.toString());
+          }
+          return Future.failedFuture(failure(e));
+        });
+  }
+
+  private Future<io.vertx.core.json.JsonObject> onTimeline(RecomputeReportContract.Request r) {
+    io.beacon.model.explorer.TimelineRequest request;
+    try {
+      request = io.beacon.api.UserTimelineJson.parseRequest(r.body(), r.timeZone(), r.today());
+    } catch (ApiException e) {
+      return Future.failedFuture(failure(e));
+    } catch (DateTimeException | NullPointerException | ClassCastException e) {
+      return Future.failedFuture(BusFailure.badRequest("", "malformed user timeline request: " + e.getMessage()));
+    }
+    return timelines.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
+        .recover(e -> {
+          if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
+            // The property only: the searched id is person data and stays out of the log.
+            LOG.warn("User timeline of property {} failed: {}", r.propertyId(), e.toString());
           }
           return Future.failedFuture(failure(e));
         });
