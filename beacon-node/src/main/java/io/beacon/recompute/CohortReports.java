@@ -1,16 +1,13 @@
 package io.beacon.recompute;
 
 import io.beacon.api.CohortJson;
-import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.model.cohort.Cohort;
 import io.beacon.model.cohort.CohortActivity;
 import io.beacon.model.cohort.CohortRequest;
 import io.beacon.model.cohort.CohortTable;
 import io.beacon.model.session.SessionRules;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -30,23 +27,13 @@ import java.util.Set;
  * recompute worker verticle. Not cached (yet).
  */
 final class CohortReports {
-  private final Vertx vertx;
-  private final RecomputeConfig config;
-  private final RawHits raw;
   private final FirstVisits firsts;
-  private final ScopedRead scoped;
-  private final LoadControl load;
-  private final MeterRegistry meters;
 
-  CohortReports(Vertx vertx, RecomputeConfig config, RawHits raw, FirstVisits firsts, ScopedRead scoped,
-      LoadControl load, MeterRegistry meters) {
-    this.vertx = vertx;
-    this.config = config;
-    this.raw = raw;
+  private final RawReads reads;
+
+  CohortReports(RawReads reads, FirstVisits firsts) {
+    this.reads = reads;
     this.firsts = firsts;
-    this.scoped = scoped;
-    this.load = load;
-    this.meters = meters;
   }
 
   /** The raw columns a cohort report reads: ids, time, event, bot flag, sessions' own, and its filters' fields. */
@@ -58,16 +45,16 @@ final class CohortReports {
   }
 
   Future<JsonObject> run(String propertyId, ZoneId zone, CohortRequest request, JsonObject body) {
-    return scoped.settings(propertyId).compose(settings -> {
+    return reads.scoped().settings(propertyId).compose(settings -> {
       // Identical concurrent requests share one computation: property, zone, session rules, resolved days, body.
       String key = "cohort:" + PersonReads.key(propertyId, zone.getId(), settings.sessionRules().toString(),
           request.cohorts().toString(), body.encode());
-      return load.submit(propertyId, key, () -> compute(propertyId, zone, settings.sessionRules(), request));
+      return reads.load().submit(propertyId, key, () -> compute(propertyId, zone, settings.sessionRules(), request));
     });
   }
 
   private Future<JsonObject> compute(String propertyId, ZoneId zone, SessionRules rules, CohortRequest request) {
-    Timer.Sample sample = Timer.start(meters);
+    Timer.Sample sample = Timer.start(reads.meters());
     long started = System.currentTimeMillis();
     Instant from = request.readStart().atStartOfDay(zone).toInstant();
     Instant to = request.readEnd().atStartOfDay(zone).toInstant();
@@ -79,22 +66,22 @@ final class CohortReports {
         candidates.put(hits.get(0).clientId(), o);
       }
     });
-    RawHits.Pacer deadline = PersonReads.deadline(started, config.reportTimeoutMs());
-    return raw.streamByClient(vertx, propertyId, from, to, columns(request), deadline, person)
+    RawHits.Pacer deadline = PersonReads.deadline(started, reads.config().reportTimeoutMs());
+    return reads.raw().streamByClient(reads.vertx(), propertyId, from, to, columns(request), deadline, person)
         .compose(rows -> {
           person.flush();
-          if (System.currentTimeMillis() - started > config.reportTimeoutMs()) {
+          if (System.currentTimeMillis() - started > reads.config().reportTimeoutMs()) {
             return Future.failedFuture(new PersonReads.DeadlineExceeded());
           }
           return firsts.known(propertyId, candidates.keySet()).map(known -> {
             CohortTable table = new CohortTable(request);
             candidates.forEach((client, o) -> table.add(o, o.firstSessionDate(known.get(client), zone)));
-            meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
-            sample.stop(meters.timer("beacon_recompute_report_seconds"));
+            reads.meters().counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
+            sample.stop(reads.meters().timer("beacon_recompute_report_seconds"));
             return CohortJson.toJson(request, table, PersonReads.metadata(zone, rows, table.persons()));
           });
         })
-        .recover(e -> Future.failedFuture(PersonReads.failure(e, "cohort report", config.reportTimeoutMs())));
+        .recover(e -> Future.failedFuture(PersonReads.failure(e, "cohort report", reads.config().reportTimeoutMs())));
   }
 
   private static boolean inSomeCohort(CohortRequest request, LocalDate day) {

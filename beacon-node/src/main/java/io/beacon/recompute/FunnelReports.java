@@ -1,15 +1,12 @@
 package io.beacon.recompute;
 
 import io.beacon.api.FunnelJson;
-import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.model.funnel.FunnelAggregation;
 import io.beacon.model.funnel.FunnelPath;
 import io.beacon.model.funnel.FunnelRequest;
 import io.beacon.model.session.SessionRules;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -24,21 +21,11 @@ import java.util.Set;
  * gives up once the query side's wait ({@code recompute.reportTimeoutMs}) is over. Not cached (yet).
  */
 final class FunnelReports {
-  private final Vertx vertx;
-  private final RecomputeConfig config;
-  private final RawHits raw;
-  private final ScopedRead scoped;
-  private final LoadControl load;
-  private final MeterRegistry meters;
 
-  FunnelReports(Vertx vertx, RecomputeConfig config, RawHits raw, ScopedRead scoped, LoadControl load,
-      MeterRegistry meters) {
-    this.vertx = vertx;
-    this.config = config;
-    this.raw = raw;
-    this.scoped = scoped;
-    this.load = load;
-    this.meters = meters;
+  private final RawReads reads;
+
+  FunnelReports(RawReads reads) {
+    this.reads = reads;
   }
 
   /** The raw columns a funnel reads: ids, time, event, bot flag, sessions' own, and its conditions' fields. */
@@ -53,9 +40,9 @@ final class FunnelReports {
   }
 
   Future<JsonObject> run(String propertyId, ZoneId zone, FunnelRequest request, JsonObject body) {
-    return scoped.settings(propertyId).compose(settings -> {
+    return reads.scoped().settings(propertyId).compose(settings -> {
       String key = "funnel:" + key(propertyId, zone, settings.sessionRules(), request, body);
-      return load.submit(propertyId, key, () -> compute(propertyId, zone, settings.sessionRules(), request));
+      return reads.load().submit(propertyId, key, () -> compute(propertyId, zone, settings.sessionRules(), request));
     });
   }
 
@@ -66,22 +53,22 @@ final class FunnelReports {
   }
 
   private Future<JsonObject> compute(String propertyId, ZoneId zone, SessionRules rules, FunnelRequest request) {
-    Timer.Sample sample = Timer.start(meters);
+    Timer.Sample sample = Timer.start(reads.meters());
     long started = System.currentTimeMillis();
     Instant from = request.dateRange().start().atStartOfDay(zone).toInstant();
     Instant to = request.dateRange().end().plusDays(1).atStartOfDay(zone).toInstant();
     FunnelPath path = new FunnelPath(request.funnel(), rules, request.breakdown());
-    FunnelAggregation counts = new FunnelAggregation(request.funnel().steps().size(), config.maxGroups());
+    FunnelAggregation counts = new FunnelAggregation(request.funnel().steps().size(), reads.config().maxGroups());
     PersonReads.ByPerson person = new PersonReads.ByPerson(hits -> counts.add(path.evaluate(hits,
         request.breakdown())));
     // The query side stops waiting after reportTimeoutMs: stop reading then too, freeing the slot.
-    RawHits.Pacer deadline = PersonReads.deadline(started, config.reportTimeoutMs());
-    return raw.streamByClient(vertx, propertyId, from, to, columns(request), deadline, person)
-        .recover(e -> Future.failedFuture(PersonReads.failure(e, "funnel", config.reportTimeoutMs())))
+    RawHits.Pacer deadline = PersonReads.deadline(started, reads.config().reportTimeoutMs());
+    return reads.raw().streamByClient(reads.vertx(), propertyId, from, to, columns(request), deadline, person)
+        .recover(e -> Future.failedFuture(PersonReads.failure(e, "funnel", reads.config().reportTimeoutMs())))
         .map(rows -> {
           person.flush();
-          meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
-          sample.stop(meters.timer("beacon_recompute_report_seconds"));
+          reads.meters().counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
+          sample.stop(reads.meters().timer("beacon_recompute_report_seconds"));
           return FunnelJson.toJson(request, counts, PersonReads.metadata(zone, rows, counts.persons()));
         });
   }

@@ -72,9 +72,10 @@ public final class RecomputeVerticle extends VerticleBase {
             RecomputeCaches.aggregates(ctx.ignite())), false)
         .compose(caches -> {
           reports = new AdHocReports(vertx, cfg, scoped, caches.reports(), load, ctx.meters());
-          funnels = new FunnelReports(vertx, cfg, raw, scoped, load, ctx.meters());
-          cohorts = new CohortReports(vertx, cfg, raw, firstVisits, scoped, load, ctx.meters());
-          timelines = new UserTimelines(vertx, cfg, raw, scoped, load, ctx.meters());
+          RawReads reads = new RawReads(vertx, cfg, raw, scoped, load, ctx.meters());
+          funnels = new FunnelReports(reads);
+          cohorts = new CohortReports(reads, firstVisits);
+          timelines = new UserTimelines(reads);
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);

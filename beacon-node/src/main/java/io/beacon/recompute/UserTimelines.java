@@ -2,14 +2,11 @@ package io.beacon.recompute;
 
 import io.beacon.api.UserTimelineJson;
 import io.beacon.infra.clients.PropertyLookup;
-import io.beacon.infra.config.RecomputeConfig;
 import io.beacon.model.Hit;
 import io.beacon.model.explorer.TimelineRequest;
 import io.beacon.model.explorer.UserTimeline;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -41,29 +38,19 @@ final class UserTimelines {
     COLUMNS = Set.copyOf(cols);
   }
 
-  private final Vertx vertx;
-  private final RecomputeConfig config;
-  private final RawHits raw;
-  private final ScopedRead scoped;
-  private final LoadControl load;
-  private final MeterRegistry meters;
 
-  UserTimelines(Vertx vertx, RecomputeConfig config, RawHits raw, ScopedRead scoped, LoadControl load,
-      MeterRegistry meters) {
-    this.vertx = vertx;
-    this.config = config;
-    this.raw = raw;
-    this.scoped = scoped;
-    this.load = load;
-    this.meters = meters;
+  private final RawReads reads;
+
+  UserTimelines(RawReads reads) {
+    this.reads = reads;
   }
 
   Future<JsonObject> run(String propertyId, ZoneId zone, TimelineRequest request, JsonObject body) {
-    return scoped.settings(propertyId).compose(settings -> {
+    return reads.scoped().settings(propertyId).compose(settings -> {
       // Identical concurrent requests share one computation (the key is a hash: the id is never kept in clear).
       String key = "timeline:" + PersonReads.key(propertyId, zone.getId(), settings.sessionRules().toString(),
           new java.util.TreeSet<>(settings.keyEvents()).toString(), request.dateRange().toString(), body.encode());
-      return load.submit(propertyId, key, () -> compute(propertyId, zone, settings, request));
+      return reads.load().submit(propertyId, key, () -> compute(propertyId, zone, settings, request));
     });
   }
 
@@ -76,21 +63,22 @@ final class UserTimelines {
 
   private Future<JsonObject> compute(String propertyId, ZoneId zone, PropertyLookup.Reporting settings,
       TimelineRequest request) {
-    Timer.Sample sample = Timer.start(meters);
+    Timer.Sample sample = Timer.start(reads.meters());
     long started = System.currentTimeMillis();
     Instant from = request.dateRange().start().atStartOfDay(zone).toInstant();
     Instant to = request.dateRange().end().plusDays(1).atStartOfDay(zone).toInstant();
     Future<Set<String>> clients = request.kind() == TimelineRequest.IdKind.CLIENT_ID
         ? Future.succeededFuture(Set.of(request.id()))
-        : raw.clientsOfUser(propertyId, request.id(), from, to, MAX_CLIENTS);
+        : reads.raw().clientsOfUser(propertyId, request.id(), from, to, MAX_CLIENTS);
     List<Hit> hits = new ArrayList<>();
     long[] rows = {0};
     boolean[] full = {false};
-    RawHits.Pacer deadline = PersonReads.deadline(started, config.reportTimeoutMs());
+    RawHits.Pacer deadline = PersonReads.deadline(started, reads.config().reportTimeoutMs());
     return clients.compose(ids -> {
       Future<Void> chain = Future.succeededFuture();
       for (String client : ids) {
-        chain = chain.compose(v -> full[0] ? Future.succeededFuture() : raw.streamClient(vertx, propertyId, client,
+        chain = chain.compose(v -> full[0] ? Future.succeededFuture()
+            : reads.raw().streamClient(reads.vertx(), propertyId, client,
             from, to, COLUMNS, deadline, hit -> {
               rows[0]++;
               if (Boolean.TRUE.equals(hit.isBot())) {
@@ -111,11 +99,11 @@ final class UserTimelines {
       return chain;
     }).map(v -> {
       UserTimeline.Timeline timeline = UserTimeline.of(hits, settings.sessionRules(), request.limit());
-      meters.counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows[0]);
-      sample.stop(meters.timer("beacon_recompute_report_seconds"));
+      reads.meters().counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows[0]);
+      sample.stop(reads.meters().timer("beacon_recompute_report_seconds"));
       Map<String, Object> metadata = PersonReads.metadata(zone, rows[0], timeline.person() == null ? 0 : 1);
       metadata.remove("exact"); // a truncated read's totals are not; "truncated" says whether it was
       return UserTimelineJson.toJson(request, timeline, timeline.truncated() || full[0], zone, metadata);
-    }).recover(e -> Future.failedFuture(PersonReads.failure(e, "user timeline", config.reportTimeoutMs())));
+    }).recover(e -> Future.failedFuture(PersonReads.failure(e, "user timeline", reads.config().reportTimeoutMs())));
   }
 }
