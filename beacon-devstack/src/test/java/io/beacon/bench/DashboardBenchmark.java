@@ -115,7 +115,8 @@ public final class DashboardBenchmark {
       env.put("BEACON_HTTP_COLLECTOR_PORT", Integer.toString(FreePorts.one()));
       env.put("BEACON_HTTP_QUERY_PORT", Integer.toString(queryPort));
       env.put("BEACON_HTTP_MANAGEMENT_PORT", Integer.toString(FreePorts.one()));
-      env.put("BEACON_CLUSTER_WORK_DIR", data.resolve("ignite").toString());
+      // An Ignite cluster of its own: not joined by a `beacon up` or another benchmark on the machine.
+      env.putAll(io.beacon.testing.TestConfigs.ownCluster(data, 4));
       env.put("BEACON_COLLECTOR_SPOOL_DIR", data.resolve("spool").toString());
       env.put("BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", "0");
       env.put("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0");

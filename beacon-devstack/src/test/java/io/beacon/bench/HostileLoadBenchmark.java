@@ -98,7 +98,8 @@ public final class HostileLoadBenchmark {
       env.put("BEACON_HTTP_COLLECTOR_PORT", Integer.toString(collectorPort));
       env.put("BEACON_HTTP_QUERY_PORT", Integer.toString(queryPort));
       env.put("BEACON_HTTP_MANAGEMENT_PORT", Integer.toString(FreePorts.one()));
-      env.put("BEACON_CLUSTER_WORK_DIR", data.resolve("ignite").toString());
+      // An Ignite cluster of its own: not joined by a `beacon up` or another benchmark on the machine.
+      env.putAll(io.beacon.testing.TestConfigs.ownCluster(data, 4));
       env.put("BEACON_COLLECTOR_SPOOL_DIR", data.resolve("spool").toString());
       env.put("BEACON_COLLECTOR_TRUSTED_PROXIES", "127.0.0.1");
       env.put("BEACON_COLLECTOR_PROPERTY_REFRESH_MS", "500");

@@ -72,7 +72,8 @@ public final class ReportBenchmark {
       }
       env.put("BEACON_HTTP_QUERY_PORT", Integer.toString(queryPort));
       env.put("BEACON_HTTP_MANAGEMENT_PORT", Integer.toString(FreePorts.one()));
-      env.put("BEACON_CLUSTER_WORK_DIR", data.resolve("ignite").toString());
+      // An Ignite cluster of its own: not joined by a `beacon up` or another benchmark on the machine.
+      env.putAll(io.beacon.testing.TestConfigs.ownCluster(data, 4));
       env.put("BEACON_QUERY_ADMIN_EMAIL", ADMIN);
       env.put("BEACON_QUERY_ADMIN_PASSWORD", PASSWORD);
       BeaconNode node = join(BeaconNode.start(TestConfigs.forStack(stack, env), () -> {}), 300);

@@ -65,7 +65,8 @@ public final class RecomputeBenchmark {
       env.put("BEACON_NODE_VERTICLES_RECOMPUTE_INSTANCES", "1");
       env.put("BEACON_RECOMPUTE_SLICES", Integer.toString(slices));
       env.put("BEACON_RECOMPUTE_REPORT_TIMEOUT_MS", "3600000");
-      env.put("BEACON_CLUSTER_WORK_DIR", data.resolve("ignite").toString());
+      // An Ignite cluster of its own: not joined by a `beacon up` or another benchmark on the machine.
+      env.putAll(io.beacon.testing.TestConfigs.ownCluster(data, 4));
       BeaconNode node = join(BeaconNode.start(TestConfigs.forStack(stack, env), () -> {}), 300);
       try {
         long days = (n * 100_000L / 1_000_000L) / 86_400L + 1;

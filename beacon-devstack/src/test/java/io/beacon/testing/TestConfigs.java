@@ -39,9 +39,7 @@ public final class TestConfigs {
    */
   public static Map<String, String> collectorNode(String name, int collectorPort, int instances, java.nio.file.Path work,
       int clusterPorts) {
-    int disco = FreePorts.block(clusterPorts);
-    int comm = FreePorts.block(clusterPorts);
-    Map<String, String> env = new HashMap<>();
+    Map<String, String> env = new HashMap<>(ownCluster(work, clusterPorts));
     env.put("BEACON_NODE_NAME", name);
     env.put("BEACON_NODE_VERTICLES_COLLECTOR_INSTANCES", Integer.toString(instances));
     env.put("BEACON_NODE_VERTICLES_BRIDGE_INSTANCES", "0");
@@ -51,13 +49,26 @@ public final class TestConfigs {
     env.put("BEACON_HTTP_COLLECTOR_PORT", Integer.toString(collectorPort));
     env.put("BEACON_HTTP_QUERY_PORT", Integer.toString(FreePorts.one()));
     env.put("BEACON_HTTP_MANAGEMENT_PORT", Integer.toString(FreePorts.one()));
+    env.put("BEACON_COLLECTOR_SPOOL_DIR", work.resolve("spool").toString());
+    return env;
+  }
+
+  /**
+   * An Ignite cluster of the node's own: free discovery and communication ranges of {@code clusterPorts} ports and
+   * its work directory under {@code work}. Without it a node takes Ignite's default ports (47500...), as {@code bin/
+   * beacon up} does, and joins whatever else on the machine runs with them (a benchmark's node joined a running
+   * {@code up}, whose caches then read another keyspace).
+   */
+  public static Map<String, String> ownCluster(java.nio.file.Path work, int clusterPorts) {
+    int disco = FreePorts.block(clusterPorts);
+    int comm = FreePorts.block(clusterPorts);
+    Map<String, String> env = new HashMap<>();
     env.put("BEACON_CLUSTER_DISCOVERY_PORT", Integer.toString(disco));
     env.put("BEACON_CLUSTER_DISCOVERY_PORT_RANGE", Integer.toString(clusterPorts));
     env.put("BEACON_CLUSTER_MEMBERS", "127.0.0.1:" + disco + ".." + (disco + clusterPorts - 1));
     env.put("BEACON_CLUSTER_COMMUNICATION_PORT", Integer.toString(comm));
     env.put("BEACON_CLUSTER_COMMUNICATION_PORT_RANGE", Integer.toString(clusterPorts));
     env.put("BEACON_CLUSTER_WORK_DIR", work.resolve("ignite").toString());
-    env.put("BEACON_COLLECTOR_SPOOL_DIR", work.resolve("spool").toString());
     return env;
   }
 
