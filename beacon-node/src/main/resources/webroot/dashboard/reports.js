@@ -20,19 +20,26 @@ const REPORT_EVENT_METRICS = ['eventCount', 'totalUsers', 'keyEvents'];
 
 /** uiName by apiName, per property (GET .../metadata), fetched once. */
 const uiNames = {};
+/** The metadata call per property while it runs: a second caller (start(), then a reports view) waits for the same. */
+const labelLoads = {};
 
-async function labelsFor(property) {
-  if (!uiNames[property]) {
-    const names = {};
-    try {
-      const meta = await api('GET', '/api/v1/properties/' + encodeURIComponent(property) + '/metadata');
-      (meta.dimensions || []).concat(meta.metrics || []).forEach((d) => { names[d.apiName] = d.uiName || d.apiName; });
-    } catch (e) {
-      // Without labels the API names are shown: the tables still work.
-    }
-    uiNames[property] = names;
+function labelsFor(property) {
+  if (uiNames[property]) return Promise.resolve(uiNames[property]);
+  if (!labelLoads[property]) {
+    labelLoads[property] = (async () => {
+      const names = {};
+      try {
+        const meta = await api('GET', '/api/v1/properties/' + encodeURIComponent(property) + '/metadata');
+        (meta.dimensions || []).concat(meta.metrics || []).forEach((d) => { names[d.apiName] = d.uiName || d.apiName; });
+      } catch (e) {
+        // Without labels the API names are shown: the tables still work.
+      }
+      uiNames[property] = names;
+      delete labelLoads[property];
+      return names;
+    })();
   }
-  return uiNames[property];
+  return labelLoads[property];
 }
 
 const uiName = (apiName) => (uiNames[state.property] || {})[apiName] || apiName;

@@ -69,7 +69,17 @@ public final class DashboardBenchmark {
             && tops.every(c => c.querySelector('table, .empty, .error'));
         };
         const seen = () => requestAnimationFrame(() => requestAnimationFrame(() => { window.__fmp = performance.now(); }));
-        const obs = new MutationObserver(() => { if (window.__fmpSeen === undefined && done()) { window.__fmpSeen = performance.now(); obs.disconnect(); seen(); } });
+        // When each part was first complete: the KPIs, the chart's canvas, the 5 top lists (ms since navigation).
+        window.__parts = {};
+        const part = (name, ok) => { if (window.__parts[name] === undefined && ok) window.__parts[name] = performance.now(); };
+        const obs = new MutationObserver(() => {
+          const k = document.querySelectorAll('.kpi .value');
+          part('kpisMs', k.length === 9 && k[0].textContent !== '0' && k[0].textContent !== '');
+          part('chartMs', !!document.querySelector('.chart canvas'));
+          const tops = [...document.querySelectorAll('section.card.top')];
+          part('topsMs', tops.length === 5 && tops.every(c => c.querySelector('table, .empty, .error')));
+          if (window.__fmpSeen === undefined && done()) { window.__fmpSeen = performance.now(); obs.disconnect(); seen(); }
+        });
         obs.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
       })();
       """;
@@ -81,13 +91,16 @@ public final class DashboardBenchmark {
 
   /**
    * Where a visit's time went (ms since the navigation's start): the page's DOMContentLoaded (its scripts fetched and
-   * run), the first API call's start, the last one's end, and how many there were (session, properties, metadata,
-   * reports).
+   * run), the first API call's start, the last one's end, how many there were (session, metadata, report batches,
+   * annotations) and each one's start and end, and when the page's parts were complete and painted.
    */
   private static final String PHASES = "JSON.stringify((() => { const n = performance.getEntriesByType('navigation')[0];"
       + " const api = performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.startsWith('/api/'));"
       + " return { domContentLoadedMs: n.domContentLoadedEventEnd, firstApiStartMs: Math.min(...api.map(e => e.startTime)),"
-      + " lastApiEndMs: Math.max(...api.map(e => e.responseEnd)), apiCalls: api.length }; })())";
+      + " lastApiEndMs: Math.max(...api.map(e => e.responseEnd)), apiCalls: api.length,"
+      + " complete: window.__parts, completeMs: window.__fmpSeen, fmpMs: window.__fmp,"
+      + " apis: api.map(e => ({ path: new URL(e.name).pathname.replace(/B-[A-Z0-9]+/, '{id}'),"
+      + " startMs: Math.round(e.startTime), endMs: Math.round(e.responseEnd) })) }; })())";
 
   private DashboardBenchmark() {}
 
@@ -331,9 +344,14 @@ public final class DashboardBenchmark {
     JsonArray p = runs.getJsonArray("phases");
     java.util.function.ToDoubleFunction<String> median = key -> p.stream().map(JsonObject.class::cast)
         .mapToDouble(o -> o.getDouble(key)).sorted().toArray()[p.size() / 2];
-    return String.format("scripts run (DOMContentLoaded) %.0f, first API call %.0f, last API answer %.0f (%d calls)",
+    java.util.function.ToDoubleFunction<String> part = key -> p.stream().map(JsonObject.class::cast)
+        .mapToDouble(o -> o.getJsonObject("complete").getDouble(key, Double.NaN)).sorted().toArray()[p.size() / 2];
+    return String.format("scripts run (DOMContentLoaded) %.0f, first API call %.0f, last API answer %.0f (%d calls);"
+        + " KPIs shown %.0f, chart %.0f, top lists %.0f, all shown %.0f, painted (2 frames later) %.0f",
         median.applyAsDouble("domContentLoadedMs"), median.applyAsDouble("firstApiStartMs"),
-        median.applyAsDouble("lastApiEndMs"), p.getJsonObject(0).getInteger("apiCalls"));
+        median.applyAsDouble("lastApiEndMs"), p.getJsonObject(0).getInteger("apiCalls"), part.applyAsDouble("kpisMs"),
+        part.applyAsDouble("chartMs"), part.applyAsDouble("topsMs"), median.applyAsDouble("completeMs"),
+        median.applyAsDouble("fmpMs"));
   }
 
   static <T> T join(Future<T> f, int seconds) throws Exception {

@@ -89,6 +89,18 @@ class AccessApiTest {
     assertThat(ann.post("/api/v1/admin/users", "{\"email\":\"eve@example.com\",\"password\":\"eve's long password\"}")
         .statusCode()).isEqualTo(403);
     assertThat(new JsonObject(ann.get("/api/v1/admin/properties").body()).getJsonArray("properties")).hasSize(1);
+    // The session lists the same properties (the dashboard's first call), without the secret for a viewer.
+    JsonObject annSession = new JsonObject(ann.get("/api/v1/session").body());
+    assertThat(annSession.getString("email")).isEqualTo("ann@example.com");
+    assertThat(annSession.getJsonArray("properties")).hasSize(1);
+    assertThat(annSession.getJsonArray("properties").getJsonObject(0).getString("propertyId")).isEqualTo(blogId);
+    assertThat(annSession.getJsonArray("properties").getJsonObject(0).getString("role")).isEqualTo("viewer");
+    assertThat(annSession.getJsonArray("properties").getJsonObject(0).containsKey("apiSecret")).isFalse();
+    JsonObject adminSession = new JsonObject(admin.get("/api/v1/session").body());
+    assertThat(adminSession.getJsonArray("properties").stream().map(o -> ((JsonObject) o).getString("propertyId")))
+        .contains(shop.getString("propertyId"), blogId);
+    assertThat(new JsonObject(admin.get("/api/v1/admin/properties").body()).getJsonArray("properties"))
+        .as("the same list as the properties endpoint").isEqualTo(adminSession.getJsonArray("properties"));
 
     // Rotating the secret changes it; a bad time zone is named.
     HttpResponse<String> rotated = admin.post("/api/v1/admin/properties/" + shop.getString("propertyId") + "/secret", "{}");

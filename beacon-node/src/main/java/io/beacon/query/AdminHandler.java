@@ -140,7 +140,15 @@ final class AdminHandler {
       listDeleted(rc, caller);
       return;
     }
-    Future<JsonArray> list = accounts.propertiesOf(caller.email()).compose(roles -> {
+    respond(rc, 200, propertiesOf(caller).map(arr -> new JsonObject().put("properties", arr)));
+  }
+
+  /**
+   * The properties {@code caller} has a role on, deleted ones left out, each with its role: the list of
+   * {@code GET /api/v1/admin/properties}, and of the session's answer (AccessHandler#whoAmI).
+   */
+  Future<JsonArray> propertiesOf(Caller caller) {
+    return accounts.propertiesOf(caller.email()).compose(roles -> {
       Future<JsonArray> all = Future.succeededFuture(new JsonArray());
       for (var e : roles.entrySet()) {
         // A read-only token holds no admin role: no api secret in its list.
@@ -149,7 +157,6 @@ final class AdminHandler {
       }
       return all;
     });
-    respond(rc, 200, list.map(arr -> new JsonObject().put("properties", arr)));
   }
 
   void getProperty(RoutingContext rc) {

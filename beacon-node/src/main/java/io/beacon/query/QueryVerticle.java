@@ -74,6 +74,7 @@ public final class QueryVerticle extends VerticleBase {
         new AggregateReader(vertx, aggregates, STORE_TIMEOUT, ctx.meters()), ctx.meters(), access, ctx.config().recompute().reportTimeoutMs());
     AdminHandler admin = new AdminHandler(vertx, accounts, access, cfg.publicCollectorUrl(),
         ctx.config().bridge().retentionDays(), cfg.maxPropertiesPerUser());
+    access.listPropertiesWith(admin::propertiesOf);
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
     AnnotationHandler annotations = new AnnotationHandler(accounts, access);
 
