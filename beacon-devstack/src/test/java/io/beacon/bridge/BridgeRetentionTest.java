@@ -413,11 +413,12 @@ class BridgeRetentionTest {
     assertThat(footprint(cassandra, tombstones, live)).isEqualTo(before.get(live));
     // Counted once, whichever run (this one or the node's own) purged it.
     assertThat(meters.counter("beacon_properties_purged_total").count()).isEqualTo(counted + 1);
-    if (!first[0].isEmpty()) {
-      assertThat(first[0].getJsonObject(0).getString("propertyId")).isEqualTo(purged);
-      assertThat(first[0].getJsonObject(0).getLong("rawHits")).isEqualTo(6L);
-      assertThat(first[0].getJsonObject(0).getInteger("aggPartitions")).isEqualTo(2);
-    }
+    // This run's report of the property, unless the node's own run purged it first.
+    first[0].stream().map(JsonObject.class::cast).filter(r -> purged.equals(r.getString("propertyId"))).findFirst()
+        .ifPresent(r -> {
+          assertThat(r.getLong("rawHits")).isEqualTo(6L);
+          assertThat(r.getInteger("aggPartitions")).isEqualTo(2);
+        });
 
     assertThat(join(purge.runOnce(Instant.now()), 150)).as("nothing due any more").isEmpty();
     assertThat(footprint(cassandra, tombstones, trashed)).isEqualTo(before.get(trashed));

@@ -193,10 +193,15 @@ class AccessApiTest {
       cql.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
           io.beacon.store.cassandra.PropertiesTable.updateDeletedIfExists(),
           io.beacon.store.cassandra.PropertiesTable.updateDeletedValues(id, now.minus(Duration.ofDays(36)), now)));
+      HttpResponse<String> late = admin.post(path + "/restore", "{}");
+      assertThat(late.statusCode()).as(late.body()).isEqualTo(409);
+      assertThat(late.body()).contains("is being purged");
+      // Deleted today again: the run's keyspace is shared, and a property due for purge that a later test did not
+      // make would be purged, and counted, by that test's bridge (BridgeRetentionTest counts its purges).
+      cql.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+          io.beacon.store.cassandra.PropertiesTable.updateDeletedIfExists(),
+          io.beacon.store.cassandra.PropertiesTable.updateDeletedValues(id, now, now)));
     }
-    HttpResponse<String> late = admin.post(path + "/restore", "{}");
-    assertThat(late.statusCode()).as(late.body()).isEqualTo(409);
-    assertThat(late.body()).contains("is being purged");
   }
 
   @Test
