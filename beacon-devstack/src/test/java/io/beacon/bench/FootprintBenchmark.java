@@ -57,19 +57,19 @@ public final class FootprintBenchmark {
     Process up = pb.start();
     long started = System.nanoTime();
     try {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
-      while (!Files.readString(console).contains("Beacon is running.")) {
-        if (!up.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("bin/beacon up did not start; see " + console);
-        }
-        Thread.sleep(1_000); // a child process's console: nothing to await but its output
-      }
+      org.awaitility.Awaitility.await("bin/beacon up is running; see " + console).atMost(Duration.ofMinutes(15))
+          .pollInterval(Duration.ofSeconds(1)).until(() -> {
+            if (!up.isAlive()) {
+              throw new IllegalStateException("bin/beacon up exited; see " + console);
+            }
+            return Files.readString(console).contains("Beacon is running.");
+          });
       result.put("startSeconds", (System.nanoTime() - started) / 1e9);
-      Thread.sleep(settle * 1_000L); // the settle period is the measurement's definition, not a wait for a condition
+      window(settle); // the settle period: part of the measurement's definition, not a wait for a condition
       Map<String, Long> pids = processes(up);
       result.put("processes", new JsonObject(new LinkedHashMap<>(pids)));
       Map<String, Long> cpuIdle0 = cpu(pids);
-      Thread.sleep(seconds * 1_000L);
+      window(seconds);
       Map<String, Long> cpuIdle1 = cpu(pids);
       JsonObject rss = BenchMain.rssBytes(pids);
       long total = rss.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum();
@@ -94,6 +94,14 @@ public final class FootprintBenchmark {
     }
   }
 
+  /** A measurement window: {@code seconds} of wall-clock time during which the processes' CPU time is counted. */
+  private static void window(int seconds) {
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    while (System.nanoTime() < end) {
+      java.util.concurrent.locks.LockSupport.parkNanos(end - System.nanoTime());
+    }
+  }
+
   /** Tracker hits at {@link #HITS_PER_SECOND}, open loop, for {@code seconds}: {sent, accepted}. */
   private static long[] hits(HttpClient http, String property, int seconds) throws Exception {
     long begin = System.nanoTime();
@@ -111,7 +119,7 @@ public final class FootprintBenchmark {
             HttpResponse.BodyHandlers.discarding()).statusCode();
         ok += status == 204 ? 1 : 0;
       }
-      Thread.sleep(10); // the open loop's tick
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // the open loop's tick
     }
     return new long[] {sent, ok};
   }
@@ -160,18 +168,12 @@ public final class FootprintBenchmark {
     String id = new JsonObject(r.body()).getString("propertyId");
     // The collector learns new properties within its refresh interval.
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      int s = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/g/collect?v=2&tid=" + id
-          + "&cid=0.1&en=page_view&dl=https%3A%2F%2Fsite.example%2F")).POST(HttpRequest.BodyPublishers.noBody())
-          .header("User-Agent", "Mozilla/5.0 Chrome/131.0.0.0").build(), HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-      if (s == 204) {
-        return id;
-      }
-      Thread.sleep(500); // polling the collector until it knows the property
-    }
-    throw new IllegalStateException("the collector did not take hits for " + id);
+    org.awaitility.Awaitility.await("the collector takes hits for " + id).atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500)).until(() -> http.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:8080/g/collect?v=2&tid=" + id + "&cid=0.1&en=page_view&dl=https%3A%2F%2Fsite.example%2F"))
+            .POST(HttpRequest.BodyPublishers.noBody()).header("User-Agent", "Mozilla/5.0 Chrome/131.0.0.0").build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 204);
+    return id;
   }
 
   private static void stop(Process up) throws InterruptedException {
