@@ -127,8 +127,7 @@ class AccessApiTest {
   @Test
   void aDeletedPropertyIsInTheTrashUntilRestored() throws Exception {
     Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
-    String id = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Trash\"}").body())
-        .getString("propertyId");
+    String id = newProperty(admin, "Trash");
     Dashboard viewer = newViewer(admin, id, "tess");
     String path = "/api/v1/admin/properties/" + id;
     Awaitility.await("the collector knows the new property").atMost(Duration.ofSeconds(10))
@@ -282,8 +281,7 @@ class AccessApiTest {
   @Test
   void aUsersReportsBeyondTheQuotaAreRefused() throws Exception {
     Dashboard admin = Dashboard.login(node.queryPort, ADMIN, ADMIN_PASSWORD);
-    String id = new JsonObject(admin.post("/api/v1/admin/properties", "{\"name\":\"Quota\"}").body())
-        .getString("propertyId");
+    String id = newProperty(admin, "Quota");
     Dashboard quinn = newViewer(admin, id, "quinn");
     List<Integer> statuses = new java.util.ArrayList<>();
     HttpResponse<String> refused = null;
@@ -305,6 +303,13 @@ class AccessApiTest {
     HttpResponse<String> other = admin.post(report(id), BODY);
     assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
     assertThat(node.get("/metrics").body()).containsPattern("beacon_query_reports_refused_total(\\{[^}]*\\})? [1-9]");
+  }
+
+  /** A new property named {@code name}, created by {@code admin}: its id. */
+  private static String newProperty(Dashboard admin, String name) throws Exception {
+    HttpResponse<String> r = admin.post("/api/v1/admin/properties", new JsonObject().put("name", name).encode());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return new JsonObject(r.body()).getString("propertyId");
   }
 
   /** A new user {@code name}@example.com, a viewer of {@code propertyId} only, logged in. */
