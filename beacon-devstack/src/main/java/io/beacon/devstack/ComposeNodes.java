@@ -32,6 +32,8 @@ final class ComposeNodes {
       "BEACON_CASSANDRA_REPLICATION_FACTOR",
       "BEACON_CLUSTER_MIN_MEMBERS",
       "BEACON_CLUSTER_MINORITY_EXIT_MS",
+      // Mutual TLS between the nodes, as in compose (the stores and files: StoreAuth's cluster certificates).
+      "BEACON_CLUSTER_TLS_ENABLED",
       // The dashboard reaches the nodes through the balancers' TLS frontend, as in compose.
       "BEACON_QUERY_SECURE_COOKIES",
       // The stores' users (StoreAuth): the rehearsal's Kafka, Cassandra and QuestDB have the same ones.
@@ -56,6 +58,11 @@ final class ComposeNodes {
       "BEACON_KAFKA_SASL_PASSWORD_FILE",
       "BEACON_CASSANDRA_PASSWORD_FILE",
       "BEACON_QUESTDB_PASSWORD_FILE",
+      // The cluster's key and trust stores and their passwords: secrets too, made by ClusterCerts for the run.
+      "BEACON_CLUSTER_TLS_KEY_STORE",
+      "BEACON_CLUSTER_TLS_KEY_STORE_PASSWORD_FILE",
+      "BEACON_CLUSTER_TLS_TRUST_STORE",
+      "BEACON_CLUSTER_TLS_TRUST_STORE_PASSWORD_FILE",
       "BEACON_OPTS");
 
   /** Set by the rehearsal only: several nodes on one host need their own ports (and spool dirs, admin password). */

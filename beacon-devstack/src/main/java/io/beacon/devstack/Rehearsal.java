@@ -584,7 +584,8 @@ public final class Rehearsal implements Callable<Integer> {
     local.put("BEACON_COLLECTOR_TRUSTED_PROXIES", EdgeNetwork.BALANCERS_CIDR);
     local.put("BEACON_QUERY_TRUSTED_PROXIES", EdgeNetwork.BALANCERS_CIDR);
     for (String k : List.of("BEACON_KAFKA_SASL_PASSWORD_FILE", "BEACON_CASSANDRA_PASSWORD_FILE",
-        "BEACON_QUESTDB_PASSWORD_FILE")) {
+        "BEACON_QUESTDB_PASSWORD_FILE", "BEACON_CLUSTER_TLS_KEY_STORE", "BEACON_CLUSTER_TLS_KEY_STORE_PASSWORD_FILE",
+        "BEACON_CLUSTER_TLS_TRUST_STORE", "BEACON_CLUSTER_TLS_TRUST_STORE_PASSWORD_FILE")) {
       local.put(k, secretFile.apply(spec.env().get(k)));
     }
     // BEACON_OPTS becomes the node's heap flags (BeaconNodeServer), not an environment variable.

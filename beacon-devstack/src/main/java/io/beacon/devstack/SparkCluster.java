@@ -159,6 +159,9 @@ final class SparkCluster {
    * {@code spark-submit --deploy-mode cluster --supervise} of the shaded job, with compose's job settings as its
    * options (addresses of the rehearsal). Returns once the master has accepted the driver (spark-submit exits).
    */
+  /** How long the rehearsal's job holds a client's hits before counting its sessions (compose: 30 min). */
+  static final java.time.Duration SESSION_SETTLE = java.time.Duration.ofSeconds(45);
+
   String submit(Path jar, String kafkaBootstrap, String cassandraContactPoints) throws IOException {
     Files.createDirectories(dir.resolve("tmp"));
     List<String> command = new ArrayList<>(List.of(ChildProcesses.javaExecutable()));
@@ -172,7 +175,10 @@ final class SparkCluster {
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
         jar.toString(),
         "--kafka-bootstrap=" + kafkaBootstrap, "--cassandra-contact-points=" + cassandraContactPoints,
-        "--checkpoint=" + dir.resolve("checkpoint"), "--metrics-port=" + METRICS_PORT, "--trigger=2 seconds"));
+        "--checkpoint=" + dir.resolve("checkpoint"), "--metrics-port=" + METRICS_PORT, "--trigger=2 seconds",
+        // Compose keeps the default, 30 minutes (GA4's session timeout): a client's hits reach Cassandra once its
+        // session settled. A fault phase checks the identity within minutes, so its humans must settle sooner.
+        "--session-settle=" + SESSION_SETTLE));
     // The job's credentials: files of the run's secrets, read by the driver (never their content on a command line).
     command.addAll(jobOptions);
     Path log = logs.resolve("spark-submit.log");

@@ -48,7 +48,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * The stores' authentication as {@code docker-compose.yml} sets it, run by the rehearsal (issue 18, item 4):
  * <ul>
  *   <li>the secrets: every secret compose declares gets a random value in {@code <run>/secrets/<name>} (mode 600),
- *   and a {@code /run/secrets/<name>} path of compose becomes that file;</li>
+ *   and a {@code /run/secrets/<name>} path of compose becomes that file; the secrets whose compose file lies in
+ *   {@code deploy/secrets/cluster/} (the nodes' mutual TLS) are made by {@code beacon cluster-certs}' code
+ *   instead, file for file;</li>
  *   <li>Kafka: compose's {@code KAFKA_*} security settings must equal what {@link KafkaServer} writes, its SCRAM users
  *   ({@code BEACON_KAFKA_SCRAM_USERS}) are created at format time, and the ACLs of {@code deploy/kafka/acls.txt}
  *   (compose's kafka-init applies the same file) are created once the brokers answer;</li>
@@ -85,10 +87,15 @@ final class StoreAuth {
    * @param scramUsers  Kafka user -> the name of the secret holding its password
    * @param questdbUser QuestDB's user (PG and HTTP)
    * @param sparkJobEnv spark-job's credential settings ({@link #SPARK_JOB_CREDENTIALS})
+   * @param clusterFiles secret name -> its file in {@link #CLUSTER_CERTS} ({@code beacon-1.p12}, ...)
    */
   record Compose(List<String> secrets, Map<String, String> kafkaEnv, Map<String, String> scramUsers,
-                 String controllerSecret, String questdbUser, Map<String, String> sparkJobEnv) {
+                 String controllerSecret, String questdbUser, Map<String, String> sparkJobEnv,
+                 Map<String, String> clusterFiles) {
   }
+
+  /** Where compose's secrets of the cluster's mutual TLS come from (deploy/README.md: cluster-certs writes them). */
+  static final String CLUSTER_CERTS = "./deploy/secrets/cluster/";
 
   private final Compose compose;
   private final Path dir;
@@ -198,7 +205,21 @@ final class StoreAuth {
       throw new LocalStackException(composeFile + " and the rehearsal's store authentication (io.beacon.devstack."
           + "StoreAuth) disagree:\n- " + String.join("\n- ", problems));
     }
-    return new Compose(List.copyOf(secrets), kafkaEnv, scram, controller, questdbUser, jobCredentials);
+    return new Compose(List.copyOf(secrets), kafkaEnv, scram, controller, questdbUser, jobCredentials,
+        clusterFiles(root));
+  }
+
+  /** The top-level secrets whose file is one of cluster-certs' files: name -> file name. */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> clusterFiles(Map<String, Object> root) {
+    Map<String, String> files = new LinkedHashMap<>();
+    ((Map<String, Object>) root.getOrDefault("secrets", Map.of())).forEach((name, definition) -> {
+      Object file = definition instanceof Map<?, ?> m ? m.get("file") : null;
+      if (file instanceof String f && f.startsWith(CLUSTER_CERTS)) {
+        files.put(name, f.substring(CLUSTER_CERTS.length()));
+      }
+    });
+    return files;
   }
 
   private static List<String> concat(java.util.Collection<String> a, List<String> b) {
@@ -279,7 +300,15 @@ final class StoreAuth {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     Map<String, String> values = new LinkedHashMap<>();
     SecureRandom random = new SecureRandom();
+    Map<String, Path> certs = clusterCerts(compose.clusterFiles(), run.resolve("cluster-certs"));
     for (String name : compose.secrets()) {
+      if (certs.containsKey(name)) {
+        Path file = dir.resolve(name);
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(file, Files.readAllBytes(certs.get(name)));
+        continue;
+      }
       // Hex: safe inside JAAS quotes, CQL string literals and StorageTool's [name=..,password=..].
       String value = HexFormat.of().formatHex(random.generateSeed(18));
       Path file = dir.resolve(name);
@@ -289,6 +318,34 @@ final class StoreAuth {
       values.put(name, value);
     }
     return new StoreAuth(compose, dir, values);
+  }
+
+  /**
+   * The cluster's CA, trust store and node key stores, made as an operator makes compose's ({@code beacon
+   * cluster-certs}) for the nodes cluster-certs' file names mention: secret name -> the file made.
+   */
+  private static Map<String, Path> clusterCerts(Map<String, String> clusterFiles, Path certsDir) throws IOException {
+    if (clusterFiles.isEmpty()) {
+      return Map.of();
+    }
+    List<String> nodes = clusterFiles.values().stream().filter(f -> f.endsWith(".p12") && !f.equals("truststore.p12"))
+        .map(f -> f.substring(0, f.length() - ".p12".length())).distinct().toList();
+    try {
+      io.beacon.cli.ClusterCerts.create(certsDir, nodes, 30);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while making the cluster's certificates", e);
+    }
+    Map<String, Path> made = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : clusterFiles.entrySet()) {
+      Path file = certsDir.resolve(e.getValue());
+      if (!Files.isRegularFile(file)) {
+        throw new LocalStackException("compose's secret " + e.getKey() + " names " + CLUSTER_CERTS + e.getValue()
+            + ", which beacon cluster-certs does not make (its files: ca.p12, truststore.p12/.password, NODE.p12/.password)");
+      }
+      made.put(e.getKey(), file);
+    }
+    return made;
   }
 
   /** The rehearsal's file for a compose value naming a secret ("/run/secrets/x"), else the value unchanged. */

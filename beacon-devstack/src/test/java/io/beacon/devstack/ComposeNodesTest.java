@@ -14,6 +14,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The rehearsal's nodes come from docker-compose.yml, and the two must not drift apart (no servers started). */
 class ComposeNodesTest {
+  /** One run's generated secrets for the tests that read them: the cluster's certificates take keytool seconds. */
+  @TempDir
+  static Path generatedRun;
+  private static StoreAuth generatedAuth;
+
+  private static synchronized StoreAuth generated() throws Exception {
+    if (generatedAuth == null) {
+      generatedAuth = StoreAuth.generate(StoreAuth.read(COMPOSE, ComposeNodes.read(COMPOSE)), generatedRun);
+    }
+    return generatedAuth;
+  }
+
   private static final Path COMPOSE = Path.of("docker-compose.yml");
 
   /**
@@ -47,11 +59,13 @@ class ComposeNodesTest {
   @Test
   void composeNodesAreTheRehearsalsNodes() {
     List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);
-    assertThat(nodes).extracting(ComposeNodes.Node::service).containsExactly("beacon-1", "beacon-2", "beacon-3");
+    assertThat(nodes).extracting(ComposeNodes.Node::service).containsExactly("beacon-1", "beacon-2", "beacon-3",
+        "beacon-4");
     assertThat(nodes).filteredOn(ComposeNodes.Node::ingest).extracting(ComposeNodes.Node::roleList)
         .containsExactly("collector+bridge", "collector+bridge");
+    // Two serve nodes: the dashboard and the reports survive one of them (issue 18, item 5).
     assertThat(nodes).filteredOn(ComposeNodes.Node::serves).extracting(ComposeNodes.Node::roleList)
-        .containsExactly("collector+query+recompute");
+        .containsExactly("collector+query+recompute", "collector+query+recompute");
     for (ComposeNodes.Node node : nodes) {
       assertThat(node.configFile()).exists();
       assertThat(node.restarts()).as("compose restarts %s; so does the rehearsal while it starts", node.service()).isTrue();
@@ -62,10 +76,11 @@ class ComposeNodesTest {
   }
 
   @Test
-  void rehearsalEnvironmentHasExactlyComposesKeysPlusOneHostPorts(@TempDir Path run) throws Exception {
+  void rehearsalEnvironmentHasExactlyComposesKeysPlusOneHostPorts() throws Exception {
+    Path run = generatedRun;
     QuestDbServer questdb = new QuestDbServer(Path.of("."), run, Rehearsal.QUESTDB_HTTP_PORT, Rehearsal.QUESTDB_PG_PORT);
     List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);
-    StoreAuth auth = StoreAuth.generate(StoreAuth.read(COMPOSE, nodes), run);
+    StoreAuth auth = generated();
     Set<Integer> collectorPorts = new HashSet<>();
     for (int i = 0; i < nodes.size(); i++) {
       ComposeNodes.Node node = nodes.get(i);
@@ -90,6 +105,19 @@ class ComposeNodesTest {
         assertThat(Files.readString(file).strip()).hasSizeGreaterThanOrEqualTo(32);
       }
       assertThat(env.values()).noneMatch(v -> v.contains("/run/secrets/"));
+      // Mutual TLS between the nodes, as compose runs it: each node its own key store, signed by the run's CA.
+      assertThat(env).containsEntry("BEACON_CLUSTER_TLS_ENABLED", "true");
+      Path keyStore = Path.of(env.get("BEACON_CLUSTER_TLS_KEY_STORE"));
+      assertThat(keyStore).hasParent(run.resolve("secrets")).hasFileName("cluster_keystore_" + node.service().replace('-', '_'));
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(keyStore.toFile(),
+          Files.readString(Path.of(env.get("BEACON_CLUSTER_TLS_KEY_STORE_PASSWORD_FILE"))).strip().toCharArray());
+      java.security.cert.X509Certificate cert =
+          (java.security.cert.X509Certificate) ks.getCertificate(ks.aliases().nextElement());
+      assertThat(cert.getSubjectX500Principal().getName()).contains("CN=" + node.service());
+      java.security.KeyStore trust = java.security.KeyStore.getInstance(
+          Path.of(env.get("BEACON_CLUSTER_TLS_TRUST_STORE")).toFile(),
+          Files.readString(Path.of(env.get("BEACON_CLUSTER_TLS_TRUST_STORE_PASSWORD_FILE"))).strip().toCharArray());
+      cert.verify(trust.getCertificate(trust.aliases().nextElement()).getPublicKey());
       collectorPorts.add(Integer.parseInt(env.get("BEACON_HTTP_COLLECTOR_PORT")));
     }
     assertThat(collectorPorts).hasSize(nodes.size());
@@ -137,14 +165,15 @@ class ComposeNodesTest {
 
   /** Compose's store authentication is what the rehearsal runs (StoreAuth): users, secrets, settings, ACL users. */
   @Test
-  void composeStoreAuthenticationIsTheRehearsals(@TempDir Path run) throws Exception {
+  void composeStoreAuthenticationIsTheRehearsals() throws Exception {
+    Path run = generatedRun;
     List<ComposeNodes.Node> nodes = ComposeNodes.read(COMPOSE);
     StoreAuth.Compose compose = StoreAuth.read(COMPOSE, nodes);
     assertThat(compose.scramUsers()).containsKeys("broker", "admin", "beacon-ingest", "beacon-serve", "beacon-spark");
     assertThat(nodes).extracting(n -> n.env().get("BEACON_KAFKA_SASL_USERNAME"))
-        .containsExactly("beacon-ingest", "beacon-ingest", "beacon-serve");
+        .containsExactly("beacon-ingest", "beacon-ingest", "beacon-serve", "beacon-serve");
     assertThat(nodes).allSatisfy(n -> assertThat(n.env()).containsEntry("BEACON_CASSANDRA_USERNAME", "beacon_node"));
-    StoreAuth auth = StoreAuth.generate(compose, run);
+    StoreAuth auth = generated();
     // The job's credential options point at the run's secret files, never at a container path or a secret's value.
     assertThat(auth.sparkJobOptions()).containsExactlyInAnyOrder(
         "--kafka-sasl-username=beacon-spark",
