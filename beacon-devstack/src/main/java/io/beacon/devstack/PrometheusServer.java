@@ -33,7 +33,10 @@ final class PrometheusServer extends NativeServer {
   private final Path source;
   private final Map<String, List<String>> targets;
 
-  /** @param targets job name to "host:port" targets */
+  /** The key of {@code targets} whose addresses replace compose's Alertmanager in the {@code alerting} section. */
+  static final String ALERTMANAGERS = "alertmanagers";
+
+  /** @param targets job name to "host:port" targets, and {@link #ALERTMANAGERS} to Alertmanager's */
   PrometheusServer(Path beaconHome, Path run, Path logs, Map<String, List<String>> targets) {
     super("prometheus", beaconHome, run.resolve("prometheus"), logs.resolve("prometheus.log"));
     this.source = beaconHome.resolve("prometheus");
@@ -58,6 +61,15 @@ final class PrometheusServer extends NativeServer {
       rules.add(prometheusYml.getParent().resolve(String.valueOf(rule)).toAbsolutePath().normalize().toString());
     }
     root.put("rule_files", rules);
+    Map<String, Object> alerting = (Map<String, Object>) root.get("alerting");
+    if (alerting != null) {
+      if (!targets.containsKey(ALERTMANAGERS)) {
+        throw new LocalStackException(prometheusYml + " sends alerts to Alertmanager, which the rehearsal does not run");
+      }
+      for (Map<String, Object> am : (List<Map<String, Object>>) alerting.get("alertmanagers")) {
+        am.put("static_configs", List.of(new LinkedHashMap<>(Map.of("targets", targets.get(ALERTMANAGERS)))));
+      }
+    }
     List<String> unknown = new ArrayList<>();
     for (Map<String, Object> job : (List<Map<String, Object>>) root.get("scrape_configs")) {
       String name = String.valueOf(job.get("job_name"));

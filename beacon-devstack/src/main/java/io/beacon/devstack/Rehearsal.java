@@ -132,6 +132,8 @@ public final class Rehearsal implements Callable<Integer> {
   private SparkCluster spark;
   private PrometheusServer prometheus;
   private NodeExporterServer nodeExporter;
+  private AlertmanagerServer alertmanager;
+  private MailSink mail;
   private final List<ServerProcess> all = new ArrayList<>();
   private final Map<String, Duration> readyAt = new LinkedHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
@@ -253,10 +255,18 @@ public final class Rehearsal implements Callable<Integer> {
     this.nodeExporter = nodeExporter;
     scrape.put("node", List.of(nodeExporter.target()));
     scrape.put("prometheus", List.of("127.0.0.1:" + PrometheusServer.PORT));
+    // Alertmanager as compose runs it, mailing what fires to the rehearsal's own SMTP server (MailSink).
+    Path alertmanagerYml = home.resolve("alertmanager/alertmanager.yml");
+    MailSink mail = new MailSink(AlertmanagerServer.smtpUser(alertmanagerYml), auth.secret("alertmanager_smtp_password"));
+    this.mail = mail;
+    AlertmanagerServer alertmanager = new AlertmanagerServer(home, run, logs, mail.relay(), auth::localize);
+    this.alertmanager = alertmanager;
+    scrape.put(PrometheusServer.ALERTMANAGERS, List.of(alertmanager.target()));
     PrometheusServer prometheus = new PrometheusServer(home, run, logs, scrape);
     this.prometheus = prometheus;
     try {
       PrometheusServer.render(home.resolve("prometheus/prometheus.yml"), scrape);
+      AlertmanagerServer.render(alertmanagerYml, mail.relay(), auth::localize);
     } catch (LocalStackException e) {
       network.remove();
       System.err.println("beacon rehearse: " + e.getMessage());
@@ -302,6 +312,8 @@ public final class Rehearsal implements Callable<Integer> {
         edgeServers.haproxy().forEach(this::startAndAwait);
         edgeServers.keepalived().forEach(this::startAndAwait);
         startAndAwait(nodeExporter);
+        mail.start();
+        startAndAwait(alertmanager);
         startAndAwait(prometheus);
       }, starters);
       // The job's jar and the Spark home (links to the jars the job's build resolved) while the stores start.
@@ -384,7 +396,7 @@ public final class Rehearsal implements Callable<Integer> {
             nodes, composeNodes, edgeServers, network, partitions, spark, bootstrap, contactPoints, adminPassword, auth,
             // A server restarted under a fault gets the nodes' patience: at a load average of 50-70 a killed Kafka
             // broker answered 190 s after its restart, past the 180 s of a first start.
-            node -> startNode(node, NODE_START_ATTEMPTS), server -> startAndAwait(server, NODE_READY_TIMEOUT)),
+            node -> startNode(node, NODE_START_ATTEMPTS), server -> startAndAwait(server, NODE_READY_TIMEOUT), mail),
             line -> say("%s", line))
             .run(RehearsalFaults.Fault.list(faults));
         faultsOk = results.stream().allMatch(r -> r.identity() && r.lost() == 0 && r.duplicated() == 0);
@@ -417,8 +429,10 @@ public final class Rehearsal implements Callable<Integer> {
       servers.add(questdb);
       servers.addAll(edgeServers.haproxy());
       servers.add(prometheus);
+      servers.add(alertmanager);
       servers.add(nodeExporter);
       ChildProcesses.stopAll(servers);
+      mail.close();
       network.remove();
       if (partitions != null) {
         partitions.remove();
@@ -659,7 +673,8 @@ public final class Rehearsal implements Callable<Integer> {
       local.add(KAFKA_PORT + n);
       local.add(KAFKA_CONTROLLER_PORT + n);
     }
-    local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT, PrometheusServer.PORT, SparkCluster.MASTER_PORT,
+    local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT, PrometheusServer.PORT, AlertmanagerServer.PORT,
+        MailSink.PORT, SparkCluster.MASTER_PORT,
         SparkCluster.MASTER_UI_PORT, SparkCluster.METRICS_PORT));
     for (int w = 0; w < 2; w++) {
       local.addAll(List.of(SparkCluster.WORKER_PORT + w, SparkCluster.WORKER_UI_PORT + w));
@@ -807,6 +822,7 @@ public final class Rehearsal implements Callable<Integer> {
     if (prometheus != null && prometheus.isAlive()) {
       try {
         say("  Prometheus %s: scrape targets by health %s", prometheus.url(), prometheus.targetHealth());
+        say("  Alertmanager http://%s: %d alert mails received so far", alertmanager.target(), mail.mails().size());
       } catch (IOException e) {
         say("  Prometheus %s: targets unknown (%s)", prometheus.url(), e);
       } catch (InterruptedException e) {

@@ -101,7 +101,8 @@ final class RehearsalFaults {
   record Stack(List<KafkaServer> kafka, List<CassandraServer> cassandra, QuestDbServer questdb,
                List<BeaconNodeServer> nodes, List<ComposeNodes.Node> specs, Rehearsal.Edge edge, EdgeNetwork network,
                NodePartitions partitions, SparkCluster spark, String bootstrap, String contactPoints, String adminPassword,
-               StoreAuth auth, Consumer<BeaconNodeServer> restartNode, Consumer<ServerProcess> restartServer) {
+               StoreAuth auth, Consumer<BeaconNodeServer> restartNode, Consumer<ServerProcess> restartServer,
+               MailSink mail) {
   }
 
   /** One phase's figures. */
@@ -109,7 +110,7 @@ final class RehearsalFaults {
                 long requests, long retries, List<String> failures, double failoverSeconds, String failoverWhat,
                 double recoverySeconds, long kafkaRecords, long kafkaDistinct, long ackedMissingFromKafka,
                 long questdbRows, long questdbDistinct, long cassandraEvents, long cassandraBots, long reportEvents,
-                double settleSeconds, boolean identity) {
+                double settleSeconds, boolean identity, List<String> alertsMailed) {
     /** Acknowledged hits missing from the store that holds fewest (Cassandra only when Spark runs). */
     long lost() {
       long fewest = Math.min(kafkaDistinct, questdbDistinct);
@@ -257,13 +258,24 @@ final class RehearsalFaults {
     Result r = new Result(fault, property, injected.victim, HITS_PER_PHASE, acked, stats.bots(), stats.requests(),
         stats.retries(), stats.failures(), injected.failoverSeconds, injected.failoverWhat, injected.recoverySeconds,
         c.kafkaRecords, c.kafkaDistinct, 0, c.questdbRows, c.questdbDistinct, c.cassandraEvents, c.cassandraBots,
-        c.reportEvents, settle, identity && stats.failures().isEmpty() && injected.failoverSeconds() >= 0);
+        c.reportEvents, settle, identity && stats.failures().isEmpty() && injected.failoverSeconds() >= 0,
+        alertsSince(trafficStart));
     say.accept(String.format("fault %s: acknowledged %d = Kafka %d distinct (%d records) = QuestDB %d rows (%d "
             + "distinct) = Cassandra %d+%d bots = runReport %d humans (of %d): %s, settled %.1f s after the traffic",
         fault.name(), acked, c.kafkaDistinct, c.kafkaRecords, c.questdbRows, c.questdbDistinct, c.cassandraEvents,
         c.cassandraBots, c.reportEvents, ackedHumans, r.identity() ? "HOLDS" : "BROKEN", settle));
     c.copiesThatDiffer().forEach(d -> say.accept("fault " + fault.name() + ": Kafka copies of one request differ: " + d));
+    r.alertsMailed().forEach(a -> say.accept("fault " + fault.name() + ": alert mailed: " + a));
     return r;
+  }
+
+  /** The subjects (and recipients) of the alert mails Alertmanager sent since {@code since}. */
+  private List<String> alertsSince(Instant since) {
+    if (s.mail() == null) {
+      return List.of();
+    }
+    return s.mail().mails().stream().filter(m -> !m.received().isBefore(since))
+        .map(m -> m.subject() + " -> " + String.join(",", m.to())).toList();
   }
 
   private record Injected(String victim, double failoverSeconds, String failoverWhat, double recoverySeconds) {
@@ -526,14 +538,16 @@ final class RehearsalFaults {
   static String markdown(List<Result> results) {
     StringBuilder out = new StringBuilder("| fault | victim | acked (bots) | Kafka distinct (records) | QuestDB rows "
         + "(distinct) | Cassandra events+bots | runReport | lost | counted twice | client retries | given up | "
-        + "failover | back after | settled after traffic | identity |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + "failover | back after | settled after traffic | identity | alerts mailed |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       out.append(String.format("| %s | %s | %d (%d) | %d (%d) | %d (%d) | %s | %d | %d | %d | %d | %d | %.1f s (%s) | "
-              + "%.1f s | %.1f s | %s |%n", r.fault().name(), r.victim(), r.acked(), r.ackedBots(), r.kafkaDistinct(),
+              + "%.1f s | %.1f s | %s | %s |%n", r.fault().name(), r.victim(), r.acked(), r.ackedBots(), r.kafkaDistinct(),
           r.kafkaRecords(), r.questdbRows(), r.questdbDistinct(),
           r.cassandraEvents() < 0 ? "-" : r.cassandraEvents() + "+" + r.cassandraBots(), r.reportEvents(), r.lost(),
           r.duplicated(), r.retries(), r.failures().size(), r.failoverSeconds(), r.failoverWhat(), r.recoverySeconds(),
-          r.settleSeconds(), r.identity() ? "holds" : "BROKEN"));
+          r.settleSeconds(), r.identity() ? "holds" : "BROKEN",
+          r.alertsMailed().isEmpty() ? "none" : String.join("<br>", r.alertsMailed()).replace("|", "\\|")));
     }
     return out.toString();
   }
