@@ -96,8 +96,14 @@ class EmailReportsTest {
     hits = generate(new Random(22));
     Aggregator agg = new Aggregator(p -> ZONE);
     Scoping.scopeAll(hits).forEach(s -> agg.add(s.hit(), s.scope()));
-    AggregateSeeder.write(stack, agg, cql -> cql.execute("INSERT INTO properties (property_id, name, time_zone)"
-        + " VALUES ('" + PROPERTY + "', '" + NAME + "', '" + ZONE + "')"));
+    AggregateSeeder.write(stack, agg, cql -> {
+      cql.execute("INSERT INTO properties (property_id, name, time_zone)"
+          + " VALUES ('" + PROPERTY + "', '" + NAME + "', '" + ZONE + "')");
+      // A stack kept from an earlier run of this class: its subscriptions and claims would change the counts.
+      cql.execute("DELETE FROM digest_subscriptions WHERE property_id = '" + PROPERTY + "'");
+      cql.execute("DELETE FROM sent_digests WHERE property_id = '" + PROPERTY + "' AND frequency = 'WEEKLY'"
+          + " AND period_start = '" + week.start() + "'");
+    });
   }
 
   @AfterAll

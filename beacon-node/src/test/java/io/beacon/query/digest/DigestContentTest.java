@@ -38,7 +38,7 @@ class DigestContentTest {
         "Engagement rate: 50.0% (+25.0%)", "Avg. engagement time: 1m 05s (+8.3%)", "Key events: 7 (new)",
         "  /<script>alert(1)</script>: 30 views", "Top sources\n  (none)",
         "https://beacon.example/dashboard/#overview?p=B-1&range=custom&cmp=1&from=2026-11-30&to=2026-12-06",
-        "compared with 23 - 29 Nov 2026");
+        "compared with 23 Nov - 29 Nov 2026");
     assertThat(m.html()).contains("Shop &amp; Co", "&lt;script&gt;alert(1)&lt;/script&gt;", ">110<", ">+10.0%<",
         ">1m 05s<", ">new<").doesNotContain("<script>", "<img", "src=");
   }
