@@ -523,6 +523,7 @@ class OpenApiRoutesTest {
       case "job" -> UUID.randomUUID().toString();
       case "tokenId" -> "0123456789abcdef"; // no such token: 404
       case "annotationId" -> "8a5e7c10-d5f1-11f1-8000-000000000000"; // a time-based id of no annotation: 404
+      case "recipient" -> "nobody@example.com"; // subscribed to nothing: 404
       case "startDate" -> "2026-01-01";
       case "endDate" -> "2026-01-07";
       case "cid" -> "555.1";
@@ -578,6 +579,9 @@ class OpenApiRoutesTest {
           "{\"email\":\"u-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com\",\"password\":\"another long password\"}";
       case "POST /api/v1/properties/{id}/annotations" -> "{\"date\":\"2026-01-02\",\"title\":\"OpenAPI check\"}";
       case "PATCH /api/v1/properties/{id}/annotations/{annotationId}" -> "{\"title\":\"renamed\"}";
+      case "POST /api/v1/properties/{id}/emailReports" -> "{\"frequency\":\"WEEKLY\",\"recipient\":\"openapi@example.com\"}";
+      // The node of this test has no SMTP server: 503, documented.
+      case "POST /api/v1/properties/{id}/emailReports:sendNow" -> "{\"frequency\":\"WEEKLY\"}";
       case "POST /api/v1/admin/erasures" -> "{\"property\":\"" + propertyId + "\",\"clientId\":\"1.1\"}";
       case "POST /api/v1/admin/recompute" -> "{\"property\":\"" + propertyId + "\",\"from\":\"2025-01-01\",\"to\":\"2025-01-02\"}";
       default -> {

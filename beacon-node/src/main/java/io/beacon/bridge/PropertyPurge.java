@@ -155,6 +155,8 @@ public final class PropertyPurge {
           return rows(AnnotationsTable.selectByProperty(), id);
         })
         .compose(annotations -> exec(AnnotationsTable.deleteByProperty(), id).map(annotations.size()))
+        // Its email report subscriptions (addresses: person data) go with it; not counted in the report.
+        .compose(n -> exec(io.beacon.store.cassandra.DigestSubscriptionsTable.deleteByProperty(), id).map(n))
         .compose(n -> {
           removed.put("annotations", n);
           return rows(CassandraAccountStore.ROLE_HOLDERS, id);

@@ -47,6 +47,8 @@ public final class QueryVerticle extends VerticleBase {
   private final NodeContext ctx;
   /** Where reports are evaluated, off the event loop ({@link ReportHandler#evaluate}); shared by name across instances. */
   private WorkerExecutor reportWorkers;
+  /** The email reports' periodic look for due reports (-1: none). */
+  private long emailReportsTimer = -1;
 
   public QueryVerticle(NodeContext ctx) {
     this.ctx = ctx;
@@ -77,6 +79,13 @@ public final class QueryVerticle extends VerticleBase {
     access.listPropertiesWith(admin::propertiesOf);
     UserAdminHandler users = new UserAdminHandler(vertx, accounts, access);
     AnnotationHandler annotations = new AnnotationHandler(accounts, access);
+    // Email reports: every query instance looks for due ones; the claim in Cassandra makes one of them send each.
+    EmailReports emailReports = new EmailReports(vertx, accounts, reports, ctx.config().mail(),
+        ctx.nodeName() + "/" + deploymentID(), java.time.Clock.systemUTC());
+    EmailReportHandler emailReportHandler = new EmailReportHandler(accounts, access, emailReports);
+    if (ctx.config().mail().reports().enabled()) {
+      emailReportsTimer = emailReports.schedule();
+    }
 
     Router router = Router.router(vertx);
     router.route().handler(rc -> {
@@ -177,6 +186,11 @@ public final class QueryVerticle extends VerticleBase {
     router.post("/api/v1/properties/:id/annotations").handler(annotations::create);
     router.patch("/api/v1/properties/:id/annotations/:annotationId").handler(annotations::update);
     router.delete("/api/v1/properties/:id/annotations/:annotationId").handler(annotations::delete);
+    router.get("/api/v1/properties/:id/emailReports").handler(emailReportHandler::list);
+    router.post("/api/v1/properties/:id/emailReports").handler(emailReportHandler::create);
+    router.delete("/api/v1/properties/:id/emailReports/:frequency/:recipient").handler(emailReportHandler::delete);
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64})/emailReports:sendNow")
+        .handler(emailReportHandler::sendNow);
     router.post("/api/v1/admin/properties").handler(admin::createProperty);
     router.get("/api/v1/admin/properties").handler(admin::listProperties);
     router.get("/api/v1/admin/properties/:id").handler(admin::getProperty);
@@ -221,6 +235,9 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (emailReportsTimer >= 0) {
+      vertx.cancelTimer(emailReportsTimer);
+    }
     // Shared by name: the pool's threads stop when the last instance using it closes it.
     return reportWorkers == null ? Future.succeededFuture() : reportWorkers.close();
   }

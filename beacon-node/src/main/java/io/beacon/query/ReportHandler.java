@@ -299,6 +299,29 @@ final class ReportHandler {
         });
   }
 
+  /**
+   * A report the node makes for itself (an email report, {@link EmailReports}): no caller, so no access check or
+   * quota; answered from the aggregates only, as the overview's reports are. Fails with an {@link ApiException} for a
+   * request the aggregates cannot answer (a bug of the caller) or 503 when the store is unavailable.
+   */
+  Future<JsonObject> internalReport(String propertyId, ZoneId zone, JsonObject body) {
+    ReportRequest request;
+    try {
+      request = ReportJson.parseRequest(ReportJson.camelCaseKeys(body), zone, LocalDate.now(zone),
+          ReportRequest.MAX_RANGE_DAYS);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    Optional<AggregatePlan> plan = AggregatePlan.of(request);
+    if (plan.isEmpty()) {
+      return Future.failedFuture(ApiException.badRequest("", "not answerable from the aggregates"));
+    }
+    return reader.read(propertyId, plan.get(), request.dateRanges(), zone)
+        .recover(e -> Future.failedFuture(unavailable(propertyId, e)))
+        .compose(read -> evaluate(request, plan.get(), read.rows(), zone))
+        .map(ReportJson::toJson);
+  }
+
   /** {@code e} with its field (and message) placed within {@code prefix}. */
   private static ApiException within(String prefix, ApiException e) {
     if (prefix.isEmpty() || e.status() != 400) {

@@ -20,7 +20,8 @@ public record BeaconConfig(
     CollectorConfig collector,
     BridgeConfig bridge,
     QueryConfig query,
-    RecomputeConfig recompute) {
+    RecomputeConfig recompute,
+    MailConfig mail) {
 
   /** Which verticles this node runs: a role with 0 instances (or absent) is not deployed. */
   public record NodeConfig(String name, Map<Role, RoleConfig> verticles) {
@@ -297,6 +298,10 @@ public record BeaconConfig(
     v.require(recompute != null, "recompute", "is required");
     if (recompute != null) {
       recompute.validate(v);
+    }
+    v.require(mail != null, "mail", "is required");
+    if (mail != null) {
+      mail.validate(v);
     }
     v.require(bridge != null, "bridge", "is required");
     if (bridge != null) {

@@ -34,7 +34,8 @@ final class Secrets {
    * reads.
    */
   static final Set<String> FILE_KEYS = Set.of("kafka.sasl.passwordFile", "cassandra.passwordFile",
-      "questdb.passwordFile", "cluster.tls.keyStorePasswordFile", "cluster.tls.trustStorePasswordFile");
+      "questdb.passwordFile", "cluster.tls.keyStorePasswordFile", "cluster.tls.trustStorePasswordFile",
+      "mail.passwordFile");
 
   /**
    * Reads every non-empty secret file into its sibling key and removes the file keys.
