@@ -71,7 +71,7 @@ async function renderFunnels(main) {
       const remove = el('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove step ' + (i + 1) }, '×');
       remove.disabled = steps.length <= 2;
       remove.onclick = () => { const now = rows(); now.splice(i, 1); draw(now); };
-      return el('li', {}, kind, ' ', input, ' ', remove);
+      return el('li', {}, kind, input, remove);
     }));
     add.disabled = steps.length >= 10;
   };
