@@ -131,7 +131,7 @@ async function render() {
   const dated = explores || state.view === 'overview' || Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view);
   $('datebar').hidden = !dated;
   $('compare').parentNode.hidden = explores;
-  renderFilterChips(dated && !explores);
+  renderFilterChips(dated);
   const main = $('view'); main.replaceChildren(); main.className = '';
   // A render still awaiting an answer sees a newer one started and appends nothing more.
   const turn = main.dataset.render = String((Number(main.dataset.render) || 0) + 1);
@@ -161,8 +161,9 @@ async function render() {
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }
 
-/** The filters as removable chips, "Country is DE ×", each filtering the whole dashboard. */
+/** The filters as removable chips, "Country is DE ×", each filtering the whole dashboard (not the explorations). */
 function renderFilterChips(shown) {
+  shown = shown && !Object.prototype.hasOwnProperty.call(PAGE_PARAMS, state.view);
   $('filters').replaceChildren(...(shown ? state.filters : []).map((f) => {
     const remove = el('button', { type: 'button', 'aria-label': 'Remove filter ' + uiName(f.name) + ' is ' + f.value }, '×');
     remove.onclick = () => removeFilter(f.name);

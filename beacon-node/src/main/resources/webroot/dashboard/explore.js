@@ -127,7 +127,7 @@ async function runFunnel(out, steps, list) {
     const [users, completion, drops, dropRate, median] = r.metricValues.map((m) => Number(m.value));
     if (!(value in first)) first[value] = users;
     return [step, ...(by ? [value === 'RESERVED_TOTAL' ? 'Total' : value] : []), users.toLocaleString(),
-      percent(users / first[value]), percent(completion), drops.toLocaleString(), percent(dropRate), Math.round(median) + ' s'];
+      percent(users / first[value]), percent(completion), drops.toLocaleString(), percent(dropRate), formatMetric('averageSessionDuration', median)];
   });
   const head = ['Step', ...(by ? [uiName(by)] : []), 'Users', 'Conversion', 'Completion rate', 'Drop-off', 'Drop-off rate', 'Median time from prior step'];
   const viz = answer.funnelVisualization.rows;
