@@ -139,9 +139,15 @@ async function runFunnel(out, steps, list) {
     viz.map((r) => Number(r.metricValues[0].value)), 'Users');
 }
 
+/**
+ * A table in a box that scrolls sideways on a narrow screen: the box takes the keyboard's focus (the table has
+ * nothing focusable), so it scrolls without a mouse too.
+ */
+const scrollBox = (name, table) => el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': name }, table);
+
 /** A table with a header row; every column but the first right-aligned (numbers). */
 function dataTable(id, head, rows) {
-  return el('div', { class: 'scroll' }, el('table', { id },
+  return scrollBox('Funnel table', el('table', { id },
     el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, h)))),
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i ? el('td', { class: 'num' }, c) : el('th', { scope: 'row' }, c))))))));
 }
@@ -214,7 +220,7 @@ async function renderCohorts(main) {
   const chart = el('div', { class: 'chart', 'aria-hidden': 'true' });
   const range = { startDate: cohorts[0].dateRange.startDate, endDate: end };
   out.replaceChildren(el('h3', {}, 'Share of each cohort active ', csvButton(out, body, 'cohorts', ':runReport', range)),
-    el('div', { class: 'scroll' }, el('table', { id: 'cohort-table', class: 'cohorts' }, el('thead', {}, head), el('tbody', {}, rows))),
+    scrollBox('Cohort table', el('table', { id: 'cohort-table', class: 'cohorts' }, el('thead', {}, head), el('tbody', {}, rows))),
     el('h3', {}, 'Retention curve (all cohorts)'), chart);
   categoryChart(chart, curve.map((v, k) => unit + ' ' + k), curve, 'Active', 'percent', true);
 }
