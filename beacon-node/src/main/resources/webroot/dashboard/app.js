@@ -4,7 +4,7 @@
 const $ = (id) => document.getElementById(id);
 // The view's state lives in the URL's hash too (viewstate.js): range, comparison, filters, chart metric.
 const state = { property: null, properties: [], view: 'overview', filters: [], range: '7', from: null, to: null, compare: true,
-  metric: 'totalUsers', csrf: null, charts: [] };
+  metric: 'totalUsers', csrf: null, charts: [], page: {} };
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -25,8 +25,12 @@ async function api(method, path, body, accept) {
   if (accept === 'text/csv') return r;
   const json = await r.json().catch(() => ({}));
   if (!r.ok) {
+    let message = (json.error && json.error.message) || ('HTTP ' + r.status);
+    // Over a quota or a full queue: when to ask again, if the message does not say it already.
+    const after = r.status === 429 && r.headers.get('Retry-After');
+    if (after && !/retry in/i.test(message)) message += ' (retry in ' + after + ' s)';
     // The field the API names (error.field) lets a form show the message next to it.
-    const err = new Error((json.error && json.error.message) || ('HTTP ' + r.status));
+    const err = new Error(message);
     err.field = (json.error && json.error.field) || '';
     throw err;
   }
@@ -61,6 +65,18 @@ function onActivate(node, action) {
     e.preventDefault();
     action();
   };
+}
+
+/** Loads a script of the dashboard once, when first needed (the explorations: not part of the overview's bytes). */
+const scripts = {};
+function loadScript(src) {
+  scripts[src] = scripts[src] || new Promise((resolve, reject) => {
+    const s = el('script', { src });
+    s.onload = resolve;
+    s.onerror = () => { delete scripts[src]; reject(new Error('Could not load ' + src)); };
+    document.body.append(s);
+  });
+  return scripts[src];
 }
 
 function card(title, wide, ...body) {
@@ -109,14 +125,16 @@ async function render() {
   state.charts.forEach((c) => c.dispose()); state.charts = [];
   if (state.closeStream) { state.closeStream(); state.closeStream = null; }
   document.querySelectorAll('#tabs a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
-  // The date bar serves the overview and the reports only: it does nothing on Real-time (the last 30 minutes),
-  // Settings or any management page.
-  const dated = state.view === 'overview' || Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view);
+  // The date bar serves the overview, the reports and the explorations only: it does nothing on Real-time (the last
+  // 30 minutes), Settings or any management page. The explorations neither compare nor take the dashboard's filters.
+  const explores = Object.prototype.hasOwnProperty.call(PAGE_PARAMS, state.view);
+  const dated = explores || state.view === 'overview' || Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view);
   $('datebar').hidden = !dated;
+  $('compare').parentNode.hidden = explores;
   renderFilterChips(dated);
   const main = $('view'); main.replaceChildren(); main.className = '';
   // A render still awaiting an answer sees a newer one started and appends nothing more.
-  main.dataset.render = String((Number(main.dataset.render) || 0) + 1);
+  const turn = main.dataset.render = String((Number(main.dataset.render) || 0) + 1);
   // Pages of the account and the installation, not of one property (manage.js).
   const own = { 'new-property': renderNewProperty, account: renderAccount, users: renderUsers };
   if (Object.prototype.hasOwnProperty.call(own, state.view)) {
@@ -136,11 +154,16 @@ async function render() {
     else if (state.view === 'settings') await renderPropertySettings(main);
     else if (state.view === 'explorer') await renderExplorer(main);
     else if (Object.prototype.hasOwnProperty.call(REPORT_VIEWS, state.view)) await renderReports(main, state.view);
+    else if (explores) {
+      await loadScript('explore.js');
+      if (main.dataset.render === turn) await renderExplore(main, state.view);
+    }
   } catch (e) { main.append(card('Error', true, el('p', { class: 'error' }, e.message))); }
 }
 
-/** The filters as removable chips, "Country is DE ×", each filtering the whole dashboard. */
+/** The filters as removable chips, "Country is DE ×", each filtering the whole dashboard (not the explorations). */
 function renderFilterChips(shown) {
+  shown = shown && !Object.prototype.hasOwnProperty.call(PAGE_PARAMS, state.view);
   $('filters').replaceChildren(...(shown ? state.filters : []).map((f) => {
     const remove = el('button', { type: 'button', 'aria-label': 'Remove filter ' + uiName(f.name) + ' is ' + f.value }, '×');
     remove.onclick = () => removeFilter(f.name);

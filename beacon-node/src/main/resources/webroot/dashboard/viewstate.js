@@ -68,6 +68,11 @@ function removeFilter(name) {
 }
 
 const RANGES = ['today', 'yesterday', '7', '28', '90', 'custom'];
+/**
+ * The explorations (explore.js, loaded when first opened) and their own parameters in the hash, each a list of
+ * values (state.page): a funnel's steps, the cohorts' settings. A view listed here has the date bar.
+ */
+const PAGE_PARAMS = { funnels: ['step', 'open', 'scope', 'days', 'by'], cohorts: ['grain', 'count', 'ret'] };
 
 /** The state as the hash holds it: #overview?p=ID&range=7&cmp=1&f=country:DE&f=browser:Chrome&metric=totalUsers. */
 function stateToHash() {
@@ -78,6 +83,7 @@ function stateToHash() {
   q.set('cmp', state.compare ? '1' : '0');
   state.filters.forEach((f) => q.append('f', f.name + ':' + f.value));
   if (state.metric) q.set('metric', state.metric);
+  (PAGE_PARAMS[state.view] || []).forEach((k) => (state.page[k] || []).forEach((v) => q.append(k, v)));
   return '#' + state.view + '?' + q.toString();
 }
 
@@ -95,6 +101,7 @@ function hashToState() {
   if (q.has('to')) state.to = q.get('to');
   if (q.has('cmp')) state.compare = q.get('cmp') !== '0';
   if (q.has('metric')) state.metric = q.get('metric');
+  (PAGE_PARAMS[state.view] || []).forEach((k) => { state.page[k] = q.getAll(k); });
   // name:value; the value may itself hold ':' (a URL), the dashboard's (standard) dimension names never do.
   state.filters = q.getAll('f').map((s) => ({ name: s.slice(0, s.indexOf(':')), value: s.slice(s.indexOf(':') + 1) }))
     .filter((f) => /^[A-Za-z][A-Za-z0-9_]*$/.test(f.name));

@@ -276,6 +276,7 @@ class DashboardBrowserTest {
         assertThat(chrome.eval("String(document.querySelectorAll('#explorer-result img').length)")).isEqualTo("0");
         assertThat(chrome.eval("String(!!document.getElementById('explorer-erase'))")).isEqualTo("true");
         axe(chrome, "explorer");
+        explorations(chrome, expected, downloads);
 
         // Real time: hits sent to the collector raise the live counter without a reload; no date bar there.
         chrome.eval("document.querySelector('a[data-view=realtime]').click(); 1");
@@ -556,6 +557,113 @@ class DashboardBrowserTest {
     // The dashboard opens on the new property's Real-time, which counts the hit too.
     awaitTrue(chrome, "!document.getElementById('app').hidden && document.getElementById('setup').hidden"
         + " && document.getElementById('property').value === '" + site + "' && Number(document.getElementById('realtime-active')?.textContent) >= 1");
+  }
+
+  /**
+   * Funnels and retention cohorts (explore.js) on the seeded raw hits, the last 7 days, against plain counting over
+   * those hits (docs/analytics-model.md): a closed funnel from a view of /p0 to a sign_up, built in the step editor,
+   * kept in the URL through a reload, and downloaded as CSV; daily cohorts of the last 7 days returning on any event,
+   * the triangle's cells (their "active of total") and the CSV. The dashboard's country filter is set: explorations
+   * take none.
+   */
+  private void explorations(HeadlessChromium chrome, Expected expected, Path downloads) throws Exception {
+    // Per person their hits in event order (event time, then request id); every hit lies in the range.
+    Map<String, List<Hit>> byClient = new TreeMap<>();
+    expected.hits.stream().sorted(java.util.Comparator.comparingLong(Hit::ts).thenComparing(Hit::requestId))
+        .forEach(h -> byClient.computeIfAbsent(h.clientId(), c -> new ArrayList<>()).add(h));
+    long viewedP0 = 0;
+    long signedUpAfter = 0;
+    for (List<Hit> hs : byClient.values()) {
+      int first = -1;
+      for (int i = 0; i < hs.size() && first < 0; i++) {
+        if (hs.get(i).eventName().equals("page_view") && hs.get(i).pagePath().equals("/p0")) {
+          first = i;
+        }
+      }
+      if (first >= 0) {
+        viewedP0++;
+        if (hs.subList(first + 1, hs.size()).stream().anyMatch(h -> h.eventName().equals("sign_up"))) {
+          signedUpAfter++;
+        }
+      }
+    }
+    assertThat(signedUpAfter).isPositive().isLessThan(viewedP0);
+
+    chrome.eval("document.querySelector('a[data-view=funnels]').click(); 1");
+    awaitTrue(chrome, "document.querySelectorAll('#funnel-steps li').length === 2");
+    assertThat(chrome.eval("String(document.getElementById('filters').children.length)")).isEqualTo("0");
+    chrome.eval("{ const rows = document.querySelectorAll('#funnel-steps li');"
+        + " rows[0].querySelector('select').value = 'p'; rows[0].querySelector('input').value = '/p0';"
+        + " rows[1].querySelector('select').value = 'e'; rows[1].querySelector('input').value = 'sign_up';"
+        + " document.getElementById('funnel-form').requestSubmit(); } 1");
+    String funnelDone = "document.querySelectorAll('#funnel-table tbody tr').length === 2 && !!document.querySelector('#funnel-result canvas')";
+    awaitTrue(chrome, funnelDone + " && location.hash.includes('step=p%3A%2Fp0&step=e%3Asign_up')");
+    JsonArray funnelRows = new JsonArray().add(new JsonArray().add("1. /p0").add(String.valueOf(viewedP0)).add("100.0%")
+            .add(String.valueOf(viewedP0 - signedUpAfter)))
+        .add(new JsonArray().add("2. sign_up").add(String.valueOf(signedUpAfter))
+            .add(String.format(Locale.ROOT, "%.1f%%", 100.0 * signedUpAfter / viewedP0)).add("0"));
+    String shownFunnel = "JSON.stringify([...document.querySelectorAll('#funnel-table tbody tr')]"
+        + ".map(tr => [0, 1, 2, 4].map(i => tr.cells[i].textContent)))";
+    assertThat(new JsonArray(chrome.eval(shownFunnel))).isEqualTo(funnelRows);
+    // Bookmarkable: a reload shows the same funnel from the URL alone.
+    chrome.eval("window.beforeReload = true; location.reload(); 1");
+    awaitTrue(chrome, "!window.beforeReload && " + funnelDone);
+    assertThat(new JsonArray(chrome.eval(shownFunnel))).isEqualTo(funnelRows);
+    assertThat(chrome.eval("document.querySelectorAll('#funnel-steps input')[0].value")).isEqualTo("/p0");
+    List<String> funnelCsv = download(chrome, downloads, "#funnel-result button.csv", "-funnel-");
+    assertThat(funnelCsv.get(0)).isEqualTo("\"funnelStepName\",\"activeUsers\",\"funnelStepCompletionRate\","
+        + "\"funnelStepAbandonments\",\"funnelStepAbandonmentRate\",\"funnelStepMedianSecondsFromPriorStep\"");
+    assertThat(funnelCsv).hasSize(3);
+    assertThat(funnelCsv.get(1)).startsWith("\"1. /p0\",\"" + viewedP0 + "\",");
+    assertThat(funnelCsv.get(2)).startsWith("\"2. sign_up\",\"" + signedUpAfter + "\",");
+    shots(chrome, "40-funnels");
+    axe(chrome, "funnels");
+
+    // Daily cohorts of the last 7 days (the default), returning on any event: a person's cohort is the day of their
+    // first hit; "active" on day n = a hit on that day n days later.
+    Map<LocalDate, long[]> cohorts = new TreeMap<>(); // cohort day -> active persons on day 0..6 after, then total
+    for (List<Hit> hs : byClient.values()) {
+      LocalDate first = Expected.day(hs.get(0));
+      long[] row = cohorts.computeIfAbsent(first, d -> new long[8]);
+      row[7]++;
+      hs.stream().map(Expected::day).distinct().forEach(d -> row[(int) java.time.temporal.ChronoUnit.DAYS.between(first, d)]++);
+    }
+    JsonArray want = new JsonArray();
+    for (int i = 0; i < 7; i++) {
+      LocalDate day = TODAY.minusDays(6 - i);
+      long[] row = cohorts.getOrDefault(day, new long[8]);
+      JsonArray cells = new JsonArray().add(day.toString()).add(String.valueOf(row[7]));
+      for (int n = 0; n < 7 - i; n++) {
+        cells.add(row[n] + " of " + row[7]);
+      }
+      want.add(cells);
+    }
+    chrome.eval("document.querySelector('a[data-view=cohorts]').click(); 1");
+    awaitTrue(chrome, "document.querySelectorAll('#cohort-table tbody tr').length === 7 && !!document.querySelector('#cohort-result canvas')");
+    assertThat(new JsonArray(chrome.eval("JSON.stringify([...document.querySelectorAll('#cohort-table tbody tr')]"
+        + ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent, ...[...tr.querySelectorAll('td.cell')].map(td => td.title)]))")))
+        .isEqualTo(want);
+    // Everyone is active on their first day.
+    assertThat(chrome.eval("String([...document.querySelectorAll('#cohort-table tbody tr')].filter(tr => tr.cells[1].textContent !== '0')"
+        + ".every(tr => tr.querySelector('td.cell').textContent === '100.0%'))")).isEqualTo("true");
+    assertThat(chrome.eval("location.hash")).startsWith("#cohorts?");
+    List<String> cohortCsv = download(chrome, downloads, "#cohort-result button.csv", "-cohorts-");
+    assertThat(cohortCsv.get(0)).isEqualTo("\"cohort\",\"cohortNthDay\",\"cohortActiveUsers\",\"cohortTotalUsers\"");
+    shots(chrome, "41-cohorts");
+    axe(chrome, "cohorts");
+  }
+
+  /** Clicks the CSV button {@code selector} and reads the file it saved, the one whose name holds {@code part}. */
+  private static List<String> download(HeadlessChromium chrome, Path downloads, String selector, String part) throws Exception {
+    chrome.eval("document.querySelector('" + selector + "').click(); 1");
+    Path[] file = new Path[1];
+    await("the CSV download " + part).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      try (var files = Files.list(downloads)) {
+        file[0] = files.filter(f -> f.getFileName().toString().contains(part) && f.toString().endsWith(".csv")).findFirst().orElse(null);
+      }
+      return file[0] != null;
+    });
+    return Files.readAllLines(file[0]);
   }
 
   /** Screenshots at 1280 and 375 px (the page fits the phone's width), back at 1280 px. */
@@ -884,7 +992,7 @@ class DashboardBrowserTest {
       return out;
     }
 
-    private static LocalDate day(Hit h) {
+    static LocalDate day(Hit h) {
       return LocalDate.ofInstant(Instant.ofEpochMilli(h.ts()), ZoneOffset.UTC);
     }
   }

@@ -165,6 +165,28 @@ public final class ReportJson {
     return sb.toString();
   }
 
+  /**
+   * CSV of a report's JSON answer ({@code dimensionHeaders}, {@code metricHeaders}, {@code rows}, as a funnel's
+   * {@code funnelTable} or a cohort report is answered): the header names, then each row's dimension and metric
+   * values, quoted and defused as {@link #toCsv(Report)} writes a report.
+   */
+  public static String toCsv(JsonObject table) {
+    List<String> header = new ArrayList<>();
+    for (String key : List.of("dimensionHeaders", "metricHeaders")) {
+      table.getJsonArray(key, new JsonArray()).forEach(h -> header.add(((JsonObject) h).getString("name", "")));
+    }
+    List<List<String>> rows = new ArrayList<>();
+    table.getJsonArray("rows", new JsonArray()).forEach(o -> {
+      JsonObject row = (JsonObject) o;
+      List<String> cells = new ArrayList<>();
+      for (String key : List.of("dimensionValues", "metricValues")) {
+        row.getJsonArray(key, new JsonArray()).forEach(v -> cells.add(((JsonObject) v).getString("value", "")));
+      }
+      rows.add(cells);
+    });
+    return toCsv(header, rows);
+  }
+
   private static void line(StringBuilder sb, List<String> cells) {
     for (int i = 0; i < cells.size(); i++) {
       if (i > 0) {

@@ -174,7 +174,18 @@ final class ReportHandler {
     answer.onComplete(r -> {
       if (r.succeeded()) {
         sample.stop(fromRecompute);
-        rc.response().putHeader("content-type", "application/json").end(r.result().encode());
+        // A table (a funnel's funnelTable, a cohort report) as CSV when asked, as :runReport answers: the
+        // dashboard's download. A timeline has no table and stays JSON.
+        JsonObject json = r.result();
+        JsonObject table = json.containsKey("funnelTable") ? json.getJsonObject("funnelTable") : json;
+        String accept = rc.request().getHeader("Accept");
+        if (accept != null && accept.contains("text/csv") && table.containsKey("rows")) {
+          rc.response().putHeader("content-type", "text/csv; charset=utf-8")
+              .putHeader("content-disposition", "attachment; filename=\"report-" + propertyId + ".csv\"")
+              .end(ReportJson.toCsv(table));
+        } else {
+          rc.response().putHeader("content-type", "application/json").end(json.encode());
+        }
       } else {
         fail(rc, r.cause());
       }
