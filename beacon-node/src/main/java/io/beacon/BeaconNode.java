@@ -117,8 +117,10 @@ public final class BeaconNode {
               .register("roles", p -> p.complete(rolesDeployed.get() ? Status.OK()
                   : Status.KO(new JsonObject().put("reason", "deploying"))));
           Future<Void> schema = config.schema().autoMigrate()
+              // Bounded even if a step's attempt never answers: the retries' budget plus one slow attempt.
               ? SchemaManager.apply(vertx, clients, config, stores)
-                  .timeout(4 * config.cassandra().requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                  .timeout(SchemaManager.RETRY_FOR.toMillis() + 4 * config.cassandra().requestTimeoutMs(),
+                      TimeUnit.MILLISECONDS)
               : Future.succeededFuture();
           return schema
               .compose(v -> stores.contains(Store.CASSANDRA) ? connectCassandra(vertx, clients) : Future.succeededFuture())

@@ -24,6 +24,13 @@ public final class Retries {
     return RetryPolicy.<T>builder().handle(transientFailure).withBackoff(min, max);
   }
 
+  /** Exponential backoff from {@code min} doubling to {@code max}, retrying the failures {@code transientFailure} accepts. */
+  public static <T> RetryPolicyBuilder<T> backoffIf(Duration min, Duration max,
+                                                   java.util.function.Predicate<Throwable> transientFailure) {
+    return RetryPolicy.<T>builder().handleIf((result, failure) -> failure != null && transientFailure.test(failure))
+        .withBackoff(min, max);
+  }
+
   /** Runs {@code operation} under {@code policy}, each attempt on the calling context; completes on it too. */
   public static <T> Future<T> run(Vertx vertx, RetryPolicy<T> policy, Supplier<Future<T>> operation) {
     Context context = vertx.getOrCreateContext();
