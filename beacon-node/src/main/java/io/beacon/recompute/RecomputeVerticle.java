@@ -45,6 +45,7 @@ public final class RecomputeVerticle extends VerticleBase {
   private FunnelReports funnels;
   private CohortReports cohorts;
   private UserTimelines timelines;
+  private PathReports paths;
   private JobRequests jobRequests;
   private JobRunner runner;
   private LateHitJobs lateHits;
@@ -79,6 +80,7 @@ public final class RecomputeVerticle extends VerticleBase {
           funnels = new FunnelReports(reads);
           cohorts = new CohortReports(reads, firstVisits);
           timelines = new UserTimelines(reads);
+          paths = new PathReports(reads);
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
@@ -89,6 +91,7 @@ public final class RecomputeVerticle extends VerticleBase {
               io.beacon.contract.RecomputeFunnelContract.CONTRACT.serve(vertx, this::onFunnel).completion(),
               io.beacon.contract.RecomputeCohortContract.CONTRACT.serve(vertx, this::onCohort).completion(),
               io.beacon.contract.RecomputeTimelineContract.CONTRACT.serve(vertx, this::onTimeline).completion(),
+              io.beacon.contract.RecomputePathContract.CONTRACT.serve(vertx, this::onPath).completion(),
               RecomputeJobsContract.serve(vertx, new JobsHandler()).completion(),
               lateHits.start(),
               RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID())));
@@ -157,6 +160,11 @@ public final class RecomputeVerticle extends VerticleBase {
   private Future<JsonObject> onTimeline(RecomputeReportContract.Request r) {
     return explore(r, "user timeline", "User timeline", io.beacon.api.UserTimelineJson::parseRequest,
         timelines::run);
+  }
+
+  private Future<JsonObject> onPath(RecomputeReportContract.Request r) {
+    return explore(r, "path report", "Path report", (body, zone, today) -> io.beacon.api.PathJson.parseRequest(body,
+        zone, today, ReportRequest.MAX_RANGE_DAYS), paths::run);
   }
 
   /** Parses an exploration's body in the property's zone; a bad one throws {@link ApiException} (400, its field). */
