@@ -564,6 +564,8 @@ class OpenApiRoutesTest {
           + "\"endDate\":\"2026-01-07\"}],\"funnel\":{\"steps\":[{\"filterExpression\":{\"funnelEventFilter\":"
           + "{\"eventName\":\"page_view\"}}},{\"filterExpression\":{\"funnelEventFilter\":{\"eventName\":\"sign_up\"}}}]}}";
       case "POST /api/v1/properties/{id}:runUserTimeline" -> "{\"clientId\":\"555.1\",\"limit\":10}";
+      case "POST /api/v1/properties/{id}:runPathReport" -> "{\"dateRange\":{\"startDate\":\"2026-01-01\","
+          + "\"endDate\":\"2026-01-07\"},\"start\":{\"eventName\":\"page_view\",\"pagePath\":\"/pricing\"}}";
       case "POST /api/v1/properties/{id}:batchRunReports" -> "{\"requests\":[" + report + "," + report + "]}";
       case "POST /api/v1/properties/{id}:checkCompatibility" ->
           "{\"dimensions\":[{\"name\":\"country\"}],\"metrics\":[{\"name\":\"sessions\"}]}";

@@ -369,6 +369,104 @@ class RecomputeTest {
   }
 
   /**
+   * A path exploration through the real API against plain loops over the produced hits (docs/analytics-model.md,
+   * "Path exploration"): sessions by their sender ids (some over midnight), from each one's first /pricing view,
+   * the next three distinct pages (repeats collapsed, clicks and bots not there, "(session end)" once), the top two
+   * pages per step kept and the rest folded into "(other)".
+   */
+  @Test
+  @Order(2)
+  void aPathReportOverRawHitsIsExactThroughTheApi() throws Exception {
+    HttpResponse<String> r = postWithToken("/api/v1/properties/" + PROPERTY + ":runPathReport", """
+        {"dateRange":{"startDate":"%s","endDate":"%s"},"direction":"forward",
+         "start":{"eventName":"page_view","pagePath":"/pricing"},"nodeType":"pagePath","steps":3,"topPerStep":2}"""
+        .formatted(FIRST, LAST));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonObject json = new JsonObject(r.body());
+
+    List<List<String>> paths = new ArrayList<>();
+    for (List<Hit> clientHits : humansByClient(hits).values()) {
+      Map<String, List<Hit>> sessions = new TreeMap<>();
+      clientHits.stream().sorted(java.util.Comparator.comparingLong(Hit::ts).thenComparing(Hit::requestId))
+          .forEach(h -> sessions.computeIfAbsent(h.sessionId(), k -> new ArrayList<>()).add(h));
+      for (List<Hit> session : sessions.values()) {
+        List<String> path = null;
+        for (Hit h : session) {
+          if (!"page_view".equals(h.eventName())) {
+            continue;
+          }
+          if (path == null) {
+            if ("/pricing".equals(h.pagePath())) {
+              path = new ArrayList<>(List.of("/pricing"));
+            }
+          } else if (path.size() < 4 && !h.pagePath().equals(path.get(path.size() - 1))) {
+            path.add(h.pagePath());
+          }
+        }
+        if (path != null) {
+          if (path.size() < 4) {
+            path.add("(session end)");
+          }
+          paths.add(path);
+        }
+      }
+    }
+    assertThat(paths.size()).as("sessions through /pricing").isGreaterThan(20);
+    List<Map<String, String>> label = new ArrayList<>();
+    for (int s = 0; s < 4; s++) {
+      Map<String, Long> n = new java.util.HashMap<>();
+      for (List<String> p : paths) {
+        if (p.size() > s && !p.get(s).equals("(session end)")) {
+          n.merge(p.get(s), 1L, Long::sum);
+        }
+      }
+      List<String> values = new ArrayList<>(n.keySet());
+      values.sort(java.util.Comparator.comparingLong((String v) -> -n.get(v)).thenComparing(v -> v));
+      Map<String, String> l = new java.util.HashMap<>(Map.of("(session end)", "(session end)"));
+      for (int i = 0; i < values.size(); i++) {
+        l.put(values.get(i), i < 2 ? values.get(i) : "(other)");
+      }
+      label.add(l);
+    }
+    Map<String, Long> nodes = new TreeMap<>();
+    Map<String, Long> links = new TreeMap<>();
+    for (List<String> p : paths) {
+      for (int s = 0; s < p.size(); s++) {
+        nodes.merge(s + " " + label.get(s).get(p.get(s)), 1L, Long::sum);
+        if (s > 0) {
+          links.merge((s - 1) + " " + label.get(s - 1).get(p.get(s - 1)) + " -> " + label.get(s).get(p.get(s)), 1L,
+              Long::sum);
+        }
+      }
+    }
+    assertThat(nodes).as("some step folded").containsKey("1 (other)");
+    Map<String, Long> gotNodes = new TreeMap<>();
+    json.getJsonArray("nodes").forEach(o -> {
+      JsonObject n = (JsonObject) o;
+      gotNodes.put(n.getInteger("step") + " " + n.getString("value"), n.getLong("sessions"));
+    });
+    Map<String, Long> gotLinks = new TreeMap<>();
+    json.getJsonArray("links").forEach(o -> {
+      JsonObject l = (JsonObject) o;
+      gotLinks.put(l.getInteger("fromStep") + " " + l.getString("from") + " -> " + l.getString("to"),
+          l.getLong("sessions"));
+    });
+    assertThat(gotNodes).isEqualTo(nodes);
+    assertThat(gotLinks).isEqualTo(links);
+    JsonObject md = json.getJsonObject("metadata");
+    assertThat(md.getString("dataSource")).isEqualTo("rawHits");
+    assertThat(md.getString("timeZone")).isEqualTo(ZONE.getId());
+    assertThat(md.getLong("sessions")).isEqualTo(paths.size());
+
+    // A bad request is a 400 naming the field.
+    HttpResponse<String> bad = postWithToken("/api/v1/properties/" + PROPERTY + ":runPathReport", """
+        {"dateRange":{"startDate":"%s","endDate":"%s"},"start":{"pagePath":"/pricing"},"steps":6}"""
+        .formatted(FIRST, LAST));
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("field")).isEqualTo("steps");
+  }
+
+  /**
    * The user explorer through the real API against plain loops over the produced hits (docs/analytics-model.md,
    * "User explorer"): one client's sessions (the sender's ids), their span, engagement and landing page, events in
    * event order, bots left out; a limit lists the latest events; a user id joins the clients that carried it, in

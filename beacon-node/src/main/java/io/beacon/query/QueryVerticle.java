@@ -177,6 +177,8 @@ public final class QueryVerticle extends VerticleBase {
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runFunnelReport").handler(reports::runFunnelReport);
     // The user explorer (Beacon's own operation: GA4's Data API has none), the dashboard's and tools'.
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runUserTimeline").handler(reports::runUserTimeline);
+    // Path exploration (Beacon's own operation, GA4's "path exploration" has no Data API method).
+    router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runPathReport").handler(reports::runPathReport);
     router.postWithRegex("/v1beta/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.postWithRegex("/api/v1/properties/(?<id>[A-Za-z0-9_-]{1,64}):runRealtimeReport").handler(realtime::runRealtimeReport);
     router.get("/v1beta/properties/:id/metadata").handler(reports::metadata);

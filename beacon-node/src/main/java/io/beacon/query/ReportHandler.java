@@ -133,13 +133,22 @@ final class ReportHandler {
         io.beacon.contract.RecomputeTimelineContract.CONTRACT);
   }
 
+  /**
+   * {@code :runPathReport} (Beacon's path exploration, docs/analytics-model.md, "Path exploration"): the paths of
+   * sessions from or to an anchor over the property's raw hits, computed by a recompute node; viewers may ask.
+   */
+  void runPathReport(RoutingContext rc) {
+    fromRawPersons(rc, (body, zone, today) -> io.beacon.api.PathJson.parseRequest(body, zone, today,
+        ReportRequest.MAX_RANGE_DAYS), io.beacon.contract.RecomputePathContract.CONTRACT);
+  }
+
   /** Parses a request of an exploration in the property's zone (400 with the field, as {@link ApiException}). */
   private interface Check {
     void parse(JsonObject body, java.time.ZoneId zone, LocalDate today);
   }
 
   /**
-   * An exploration computed by a recompute node from raw hits read one person at a time (funnels, cohorts): the
+   * An exploration computed by a recompute node from raw hits read one person at a time (funnels, cohorts, paths): the
    * body is parsed here first, so a bad definition is a 400 without a trip over the event bus; the answer is the
    * JSON body recompute replies.
    */

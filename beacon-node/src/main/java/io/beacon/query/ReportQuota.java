@@ -9,7 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The report quota of a node ({@code query.reportsPerMinute}): how many reports (runReport, batchRunReports, pivot,
- * funnel and realtime reports, user timelines) one user may ask of one node per minute, whether from the dashboard or through API
+ * funnel, path and realtime reports, user timelines) one user may ask of one node per minute, whether from the dashboard or through API
  * tokens (a user's tokens share the user's quota), as GA4's Data API keeps quotas per property and project and
  * Plausible's Stats API per key. Beyond it the node answers 429 RESOURCE_EXHAUSTED with {@code Retry-After} before
  * any store is read, so a script (or a hostile viewer) repeating expensive reports costs the node a token-bucket
@@ -32,7 +32,7 @@ final class ReportQuota implements AutoCloseable {
   /** The report operations the quota counts, under each API prefix (checkCompatibility and metadata read nothing). */
   static final java.util.regex.Pattern REPORTS = java.util.regex.Pattern.compile(
       "/(?:v1beta|v1alpha|api/v1)/properties/[A-Za-z0-9_-]{1,64}:(?:runReport|batchRunReports|runPivotReport"
-          + "|batchRunPivotReports|runFunnelReport|runRealtimeReport|runUserTimeline)");
+          + "|batchRunPivotReports|runFunnelReport|runRealtimeReport|runUserTimeline|runPathReport)");
 
   @Override
   public void close() {

@@ -20,8 +20,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.List;
 import org.apache.ignite.IgniteCache;
 import org.slf4j.Logger;
@@ -42,6 +45,7 @@ public final class RecomputeVerticle extends VerticleBase {
   private FunnelReports funnels;
   private CohortReports cohorts;
   private UserTimelines timelines;
+  private PathReports paths;
   private JobRequests jobRequests;
   private JobRunner runner;
   private LateHitJobs lateHits;
@@ -76,6 +80,7 @@ public final class RecomputeVerticle extends VerticleBase {
           funnels = new FunnelReports(reads);
           cohorts = new CohortReports(reads, firstVisits);
           timelines = new UserTimelines(reads);
+          paths = new PathReports(reads);
           runner = new JobRunner(vertx, cfg, jobs, scoped, caches.aggregates(),
               new StaleRows(ctx.clients().cassandra()), ctx.meters(), instance);
           jobRequests = new JobRequests(jobs, runner::poll);
@@ -86,6 +91,7 @@ public final class RecomputeVerticle extends VerticleBase {
               io.beacon.contract.RecomputeFunnelContract.CONTRACT.serve(vertx, this::onFunnel).completion(),
               io.beacon.contract.RecomputeCohortContract.CONTRACT.serve(vertx, this::onCohort).completion(),
               io.beacon.contract.RecomputeTimelineContract.CONTRACT.serve(vertx, this::onTimeline).completion(),
+              io.beacon.contract.RecomputePathContract.CONTRACT.serve(vertx, this::onPath).completion(),
               RecomputeJobsContract.serve(vertx, new JobsHandler()).completion(),
               lateHits.start(),
               RoleStatus.register(vertx, Role.RECOMPUTE, ctx.nodeName(), deploymentID())));
@@ -141,56 +147,58 @@ public final class RecomputeVerticle extends VerticleBase {
         });
   }
 
-  private Future<io.vertx.core.json.JsonObject> onFunnel(RecomputeReportContract.Request r) {
-    io.beacon.model.funnel.FunnelRequest request;
-    try {
-      request = io.beacon.api.FunnelJson.parseRequest(r.body(), r.timeZone(), r.today(), ReportRequest.MAX_RANGE_DAYS);
-    } catch (ApiException e) {
-      return Future.failedFuture(failure(e));
-    } catch (DateTimeException | NullPointerException | ClassCastException e) {
-      return Future.failedFuture(BusFailure.badRequest("", "malformed funnel request: " + e.getMessage()));
-    }
-    return funnels.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
-        .recover(e -> {
-          if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
-            LOG.warn("Funnel report of property {} failed: {}", r.propertyId(), e.toString());
-          }
-          return Future.failedFuture(failure(e));
-        });
+  private Future<JsonObject> onFunnel(RecomputeReportContract.Request r) {
+    return explore(r, "funnel", "Funnel report", (body, zone, today) -> io.beacon.api.FunnelJson.parseRequest(body,
+        zone, today, ReportRequest.MAX_RANGE_DAYS), funnels::run);
   }
 
-  private Future<io.vertx.core.json.JsonObject> onCohort(RecomputeReportContract.Request r) {
-    io.beacon.model.cohort.CohortRequest request;
-    try {
-      request = io.beacon.api.CohortJson.parseRequest(r.body(), r.timeZone(), r.today(), ReportRequest.MAX_RANGE_DAYS);
-    } catch (ApiException e) {
-      return Future.failedFuture(failure(e));
-    } catch (DateTimeException | NullPointerException | ClassCastException e) {
-      return Future.failedFuture(BusFailure.badRequest("", "malformed cohort request: " + e.getMessage()));
-    }
-    return cohorts.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
-        .recover(e -> {
-          if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
-            LOG.warn("Cohort report of property {} failed: {}", r.propertyId(), e.toString());
-          }
-          return Future.failedFuture(failure(e));
-        });
+  private Future<JsonObject> onCohort(RecomputeReportContract.Request r) {
+    return explore(r, "cohort", "Cohort report", (body, zone, today) -> io.beacon.api.CohortJson.parseRequest(body,
+        zone, today, ReportRequest.MAX_RANGE_DAYS), cohorts::run);
   }
 
-  private Future<io.vertx.core.json.JsonObject> onTimeline(RecomputeReportContract.Request r) {
-    io.beacon.model.explorer.TimelineRequest request;
+  private Future<JsonObject> onTimeline(RecomputeReportContract.Request r) {
+    return explore(r, "user timeline", "User timeline", io.beacon.api.UserTimelineJson::parseRequest,
+        timelines::run);
+  }
+
+  private Future<JsonObject> onPath(RecomputeReportContract.Request r) {
+    return explore(r, "path report", "Path report", (body, zone, today) -> io.beacon.api.PathJson.parseRequest(body,
+        zone, today, ReportRequest.MAX_RANGE_DAYS), paths::run);
+  }
+
+  /** Parses an exploration's body in the property's zone; a bad one throws {@link ApiException} (400, its field). */
+  private interface Parser<Q> {
+    Q parse(JsonObject body, ZoneId zone, LocalDate today);
+  }
+
+  /** Computes a parsed exploration from raw hits ({@code body}: the request in camelCase, for the sharing key). */
+  private interface Runner<Q> {
+    Future<JsonObject> run(String propertyId, ZoneId zone, Q request, JsonObject body);
+  }
+
+  /**
+   * An exploration read from raw hits one person at a time: parse (a bad body or a malformed bus message is a
+   * 400), run, and log a failure that is neither the caller's mistake nor a full queue. The log line names the
+   * property and the failure only, never the request: a timeline's body holds the searched person's id.
+   *
+   * @param what   the request as a malformed one's message names it ("funnel" -> "malformed funnel request")
+   * @param logged the exploration as the log line names it
+   */
+  private <Q> Future<JsonObject> explore(RecomputeReportContract.Request r, String what, String logged,
+      Parser<Q> parser, Runner<Q> runner) {
+    Q request;
     try {
-      request = io.beacon.api.UserTimelineJson.parseRequest(r.body(), r.timeZone(), r.today());
+      request = parser.parse(r.body(), r.timeZone(), r.today());
     } catch (ApiException e) {
       return Future.failedFuture(failure(e));
     } catch (DateTimeException | NullPointerException | ClassCastException e) {
-      return Future.failedFuture(BusFailure.badRequest("", "malformed user timeline request: " + e.getMessage()));
+      return Future.failedFuture(BusFailure.badRequest("", "malformed " + what + " request: " + e.getMessage()));
     }
-    return timelines.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
+    return runner.run(r.propertyId(), r.timeZone(), request, io.beacon.api.ReportJson.camelCaseKeys(r.body()))
         .recover(e -> {
           if (!(e instanceof ApiException) && !(e instanceof LoadControl.Overloaded)) {
-            // The property only: the searched id is person data and stays out of the log.
-            LOG.warn("User timeline of property {} failed: {}", r.propertyId(), e.toString());
+            LOG.warn("{} of property {} failed: {}", logged, r.propertyId(), e.toString());
           }
           return Future.failedFuture(failure(e));
         });
