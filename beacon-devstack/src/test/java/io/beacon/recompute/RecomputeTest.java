@@ -278,6 +278,7 @@ class RecomputeTest {
     List<java.util.function.Predicate<Hit>> steps = List.of(pricing, click, docs);
     Map<String, long[]> users = new TreeMap<>(); // country (and "RESERVED_TOTAL") -> persons per step
     List<Long> gapsToClick = new ArrayList<>();
+    java.util.TreeSet<String> leftAfterClick = new java.util.TreeSet<>(); // reached step 2, never step 3
     for (List<Hit> clientHits : byClient.values()) {
       Map<String, List<Hit>> sessions = new TreeMap<>();
       clientHits.stream().sorted(java.util.Comparator.comparingLong(Hit::ts).thenComparing(Hit::requestId))
@@ -311,6 +312,9 @@ class RecomputeTest {
       }
       if (best < 0) {
         continue; // reached no step: counted nowhere
+      }
+      if (best == 1) {
+        leftAfterClick.add(clientHits.get(0).clientId());
       }
       String country = clientHits.get(0).country();
       for (String key : List.of("RESERVED_TOTAL", country)) {
@@ -358,6 +362,15 @@ class RecomputeTest {
     assertThat(Double.parseDouble(got.get("2. Click|RESERVED_TOTAL")[4])).as("median seconds to the click")
         .isCloseTo(median, org.assertj.core.api.Assertions.within(1e-6));
     assertThat(json.getJsonObject("funnelVisualization").getJsonArray("rows")).hasSize(3);
+
+    // Beacon's abandonedUsersAtStep: who left after the click, as client ids for the user explorer.
+    HttpResponse<String> left = postWithToken("/api/v1/properties/" + PROPERTY + ":runFunnelReport",
+        funnel.replace("\"funnelBreakdown\"", "\"abandonedUsersAtStep\":2,\"funnelBreakdown\""));
+    assertThat(left.statusCode()).as(left.body()).isEqualTo(200);
+    JsonObject abandoned = new JsonObject(left.body()).getJsonObject("abandonedUsers");
+    assertThat(abandoned.getInteger("step")).isEqualTo(2);
+    assertThat(abandoned.getLong("count")).isEqualTo(leftAfterClick.size());
+    assertThat(abandoned.getJsonArray("clientIds").getList()).containsExactlyElementsOf(leftAfterClick);
 
     // A bad definition is a 400 naming the field, on the /api/v1 alias too.
     HttpResponse<String> bad = postWithToken("/api/v1/properties/" + PROPERTY + ":runFunnelReport", """

@@ -97,6 +97,15 @@ public final class FunnelJson {
         .put("kind", "analyticsData#runFunnelReport");
   }
 
+  /**
+   * Beacon's {@code abandonedUsers}: who left after the requested step, as client ids for the user explorer
+   * ({@code :runUserTimeline}); {@code count} is all of them, {@code clientIds} the first in id order.
+   */
+  public static JsonObject abandoned(io.beacon.model.funnel.AbandonedUsers users) {
+    return new JsonObject().put("step", users.stepNumber()).put("count", users.count())
+        .put("clientIds", new JsonArray(new ArrayList<Object>(users.clientIds()))).put("truncated", users.truncated());
+  }
+
   private static JsonObject metric(String name, String type) {
     return new JsonObject().put("name", name).put("type", type);
   }

@@ -1,6 +1,7 @@
 package io.beacon.recompute;
 
 import io.beacon.api.FunnelJson;
+import io.beacon.model.funnel.AbandonedUsers;
 import io.beacon.model.funnel.FunnelAggregation;
 import io.beacon.model.funnel.FunnelPath;
 import io.beacon.model.funnel.FunnelRequest;
@@ -59,8 +60,15 @@ final class FunnelReports {
     Instant to = request.dateRange().end().plusDays(1).atStartOfDay(zone).toInstant();
     FunnelPath path = new FunnelPath(request.funnel(), rules, request.breakdown());
     FunnelAggregation counts = new FunnelAggregation(request.funnel().steps().size(), reads.config().maxGroups());
-    PersonReads.ByPerson person = new PersonReads.ByPerson(hits -> counts.add(path.evaluate(hits,
-        request.breakdown())));
+    AbandonedUsers abandoned = request.abandonedAtStep() == 0 ? null
+        : new AbandonedUsers(request.abandonedAtStep() - 1, AbandonedUsers.LIMIT);
+    PersonReads.ByPerson person = new PersonReads.ByPerson(hits -> {
+      FunnelPath.Result result = path.evaluate(hits, request.breakdown());
+      counts.add(result);
+      if (abandoned != null) {
+        abandoned.add(hits.get(0).clientId(), result);
+      }
+    });
     // The query side stops waiting after reportTimeoutMs: stop reading then too, freeing the slot.
     RawHits.Pacer deadline = PersonReads.deadline(started, reads.config().reportTimeoutMs());
     return reads.raw().streamByClient(reads.vertx(), propertyId, from, to, columns(request), deadline, person)
@@ -69,7 +77,8 @@ final class FunnelReports {
           person.flush();
           reads.meters().counter("beacon_recompute_hits_scanned_total", "kind", "report").increment(rows);
           sample.stop(reads.meters().timer("beacon_recompute_report_seconds"));
-          return FunnelJson.toJson(request, counts, PersonReads.metadata(zone, rows, counts.persons()));
+          JsonObject answer = FunnelJson.toJson(request, counts, PersonReads.metadata(zone, rows, counts.persons()));
+          return abandoned == null ? answer : answer.put("abandonedUsers", FunnelJson.abandoned(abandoned));
         });
   }
 }

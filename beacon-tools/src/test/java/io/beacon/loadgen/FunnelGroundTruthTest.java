@@ -222,9 +222,20 @@ class FunnelGroundTruthTest {
     FunnelAggregation agg = new FunnelAggregation(ref.steps().size(), 10_000);
     List<RefPerson> refs = new ArrayList<>();
     Map<String, List<RefPerson>> refByValue = new HashMap<>();
-    for (List<Hit> hits : persons.values()) {
-      agg.add(path.evaluate(hits, "pagePath"));
+    // The users who left after step 1, for the user explorer: the reference's own "reached 1, never went on".
+    io.beacon.model.funnel.AbandonedUsers abandoned = new io.beacon.model.funnel.AbandonedUsers(0, 10_000);
+    io.beacon.model.funnel.AbandonedUsers firstThree = new io.beacon.model.funnel.AbandonedUsers(0, 3);
+    java.util.TreeSet<String> expectedAbandoned = new java.util.TreeSet<>();
+    for (Map.Entry<String, List<Hit>> person : persons.entrySet()) {
+      List<Hit> hits = person.getValue();
+      FunnelPath.Result result = path.evaluate(hits, "pagePath");
+      agg.add(result);
+      abandoned.add(hits.get(0).clientId(), result);
+      firstThree.add(hits.get(0).clientId(), result);
       RefPerson r = reference(ref, hits);
+      if (r.reached()[0] && !r.continued()[0]) {
+        expectedAbandoned.add(hits.get(0).clientId());
+      }
       boolean any = false;
       for (boolean b : r.reached()) {
         any |= b;
@@ -237,6 +248,10 @@ class FunnelGroundTruthTest {
     List<double[]> expected = rows(ref, refs);
     List<FunnelAggregation.StepRow> actual = agg.totals();
     check(expected, actual);
+    assertThat(abandoned.clientIds()).containsExactlyElementsOf(expectedAbandoned);
+    assertThat(abandoned.count()).isEqualTo(actual.get(0).abandonments());
+    assertThat(firstThree.clientIds()).containsExactlyElementsOf(expectedAbandoned.stream().limit(3).toList());
+    assertThat(firstThree.truncated()).isEqualTo(expectedAbandoned.size() > 3);
     assertThat(actual.get(actual.size() - 1).activeUsers()).as("persons at the last step of %s", actual.stream().map(FunnelAggregation.StepRow::activeUsers).toList()).isGreaterThanOrEqualTo(minLastStep);
     // Breakdown: the five values with the most persons at step 1 (ties by value), each equal to the reference.
     List<String> values = new ArrayList<>(refByValue.keySet());

@@ -29,9 +29,14 @@ import java.util.regex.Pattern;
  * @param breakdownLimit how many breakdown values the answer lists (GA4: 1 to 15, default 5)
  * @param limit          at most this many rows in the funnel table
  */
-public record FunnelRequest(DateRangeSpec dateRange, Funnel funnel, String breakdown, int breakdownLimit, int limit) {
+public record FunnelRequest(DateRangeSpec dateRange, Funnel funnel, String breakdown, int breakdownLimit, int limit,
+                            int abandonedAtStep) {
+  /** GA4's fields, and Beacon's {@value #ABANDONED} (the users who left after a step, for the user explorer). */
   public static final Set<String> FIELDS = Set.of("property", "dateRanges", "funnel", "funnelBreakdown",
-      "funnelNextAction", "funnelVisualizationType", "segments", "limit", "dimensionFilter", "returnPropertyQuota");
+      "funnelNextAction", "funnelVisualizationType", "segments", "limit", "dimensionFilter", "returnPropertyQuota",
+      FunnelRequest.ABANDONED);
+  /** Beacon's field: a step number (1-based, not the last); the answer lists the users who abandoned after it. */
+  public static final String ABANDONED = "abandonedUsersAtStep";
   /** GA4's default and largest {@code funnelBreakdown.limit}. */
   public static final int DEFAULT_BREAKDOWN_LIMIT = 5;
   public static final int MAX_BREAKDOWN_LIMIT = 15;
@@ -116,8 +121,13 @@ public record FunnelRequest(DateRangeSpec dateRange, Funnel funnel, String break
     if (limit < 0) {
       throw InvalidRequestException.of("limit", "must be positive, was " + limit);
     }
+    long abandoned = ProtoJson.int64(body, ABANDONED, "", 0);
+    if (abandoned < 0 || abandoned >= funnel.steps().size()) {
+      throw InvalidRequestException.of(ABANDONED, "must be a step followed by another, 1 to "
+          + (funnel.steps().size() - 1) + ", was " + abandoned);
+    }
     return new FunnelRequest(range, funnel, breakdown, breakdownLimit,
-        limit == 0 ? DEFAULT_LIMIT : (int) Math.min(limit, 250_000));
+        limit == 0 ? DEFAULT_LIMIT : (int) Math.min(limit, 250_000), (int) abandoned);
   }
 
   private static Funnel funnel(Map<?, ?> f) {
