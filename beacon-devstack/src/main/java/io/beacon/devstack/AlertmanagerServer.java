@@ -24,7 +24,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 final class AlertmanagerServer extends NativeServer {
   static final String BINARY = "/usr/bin/prometheus-alertmanager";
-  static final int PORT = 19093;
+  /** Not compose's 9093 + 10000: that is a Kafka broker's here (19092-19094). */
+  static final int PORT = 19099;
   /** compose's address of Alertmanager in prometheus.yml's {@code alerting} section. */
   static final String COMPOSE_TARGET = "alertmanager:9093";
 

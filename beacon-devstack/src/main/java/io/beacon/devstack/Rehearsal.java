@@ -667,6 +667,20 @@ public final class Rehearsal implements Callable<Integer> {
   }
 
   private List<String> takenPorts(int nodes) {
+    List<String> taken = new ArrayList<>();
+    fixedPorts(nodes).forEach((host, ports) -> ports.forEach(port -> {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(new InetSocketAddress(host, port));
+      } catch (IOException e) {
+        taken.add(host + ":" + port);
+      }
+    }));
+    return taken;
+  }
+
+  /** The fixed ports the rehearsal's processes listen on, by address (RehearsalPortsTest: no two the same). */
+  static Map<String, List<Integer>> fixedPorts(int nodes) {
     Map<String, List<Integer>> byHost = new LinkedHashMap<>();
     List<Integer> local = new ArrayList<>();
     for (int n = 0; n < CLUSTER_SIZE; n++) {
@@ -674,7 +688,7 @@ public final class Rehearsal implements Callable<Integer> {
       local.add(KAFKA_CONTROLLER_PORT + n);
     }
     local.addAll(List.of(QUESTDB_HTTP_PORT, QUESTDB_PG_PORT, PrometheusServer.PORT, AlertmanagerServer.PORT,
-        MailSink.PORT, SparkCluster.MASTER_PORT,
+        MailSink.PORT, NodeExporterServer.PORT, SparkCluster.MASTER_PORT,
         SparkCluster.MASTER_UI_PORT, SparkCluster.METRICS_PORT));
     for (int w = 0; w < 2; w++) {
       local.addAll(List.of(SparkCluster.WORKER_PORT + w, SparkCluster.WORKER_UI_PORT + w));
@@ -690,16 +704,7 @@ public final class Rehearsal implements Callable<Integer> {
       byHost.computeIfAbsent("127.0.0." + n, h -> new ArrayList<>())
           .addAll(List.of(CASSANDRA_CQL_PORT, CASSANDRA_STORAGE_PORT));
     }
-    List<String> taken = new ArrayList<>();
-    byHost.forEach((host, ports) -> ports.forEach(port -> {
-      try (ServerSocket probe = new ServerSocket()) {
-        probe.setReuseAddress(true);
-        probe.bind(new InetSocketAddress(host, port));
-      } catch (IOException e) {
-        taken.add(host + ":" + port);
-      }
-    }));
-    return taken;
+    return byHost;
   }
 
   // ---- smoke check ------------------------------------------------------------------------------------------
