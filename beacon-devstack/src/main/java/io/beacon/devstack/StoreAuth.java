@@ -70,6 +70,8 @@ final class StoreAuth {
   static final String CASSANDRA_SETUP = "deploy/cassandra/auth-setup.cql";
   static final String CASSANDRA_ROLES = "deploy/cassandra/auth-roles.cql";
   static final String SECRETS_MOUNT = "/run/secrets/";
+  /** Secrets whose reader keeps a trailing newline (Alertmanager 0.25's smtp_auth_password_file): written without. */
+  static final java.util.Set<String> READ_VERBATIM = java.util.Set.of("alertmanager_smtp_password");
   /** What CassandraServer.withAuth writes into cassandra.yaml; compose's entrypoint sets the same. */
   static final Map<String, String> CASSANDRA_ENV = Map.of("BEACON_CASSANDRA_AUTHENTICATOR", "PasswordAuthenticator",
       "BEACON_CASSANDRA_AUTHORIZER", "CassandraAuthorizer");
@@ -314,7 +316,9 @@ final class StoreAuth {
       Path file = dir.resolve(name);
       Files.deleteIfExists(file);
       Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, value + "\n");
+      // As an operator's `openssl rand -hex 18 > file` writes them (the readers drop the newline), except the one
+      // Alertmanager reads: it sends the file's bytes as they are, newline included (deploy/README.md).
+      Files.writeString(file, READ_VERBATIM.contains(name) ? value : value + "\n");
       values.put(name, value);
     }
     return new StoreAuth(compose, dir, values);

@@ -174,6 +174,9 @@ class ComposeNodesTest {
         .containsExactly("beacon-ingest", "beacon-ingest", "beacon-serve", "beacon-serve");
     assertThat(nodes).allSatisfy(n -> assertThat(n.env()).containsEntry("BEACON_CASSANDRA_USERNAME", "beacon_node"));
     StoreAuth auth = generated();
+    // Alertmanager sends its password file's bytes as they are: no newline after the relay's password.
+    assertThat(Files.readString(run.resolve("secrets/alertmanager_smtp_password"))).doesNotEndWith("\n")
+        .isEqualTo(auth.secret("alertmanager_smtp_password"));
     // The job's credential options point at the run's secret files, never at a container path or a secret's value.
     assertThat(auth.sparkJobOptions()).containsExactlyInAnyOrder(
         "--kafka-sasl-username=beacon-spark",
