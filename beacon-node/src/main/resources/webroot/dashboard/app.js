@@ -127,7 +127,8 @@ async function render() {
   document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
   const exploring = !!document.querySelector('#explore-nav a.active');
   $('explore-toggle').classList.toggle('active', exploring);
-  if (exploring) { $('explore-nav').hidden = false; $('explore-toggle').setAttribute('aria-expanded', 'true'); }
+  // Open on the group's views, closed on the others (opened there by the button alone).
+  $('explore-nav').hidden = !exploring; $('explore-toggle').setAttribute('aria-expanded', String(exploring));
   // The date bar serves the overview, the reports and the explorations only: it does nothing on Real-time (the last
   // 30 minutes), Settings or any management page. The explorations neither compare nor take the dashboard's filters.
   const explores = Object.prototype.hasOwnProperty.call(PAGE_PARAMS, state.view);
