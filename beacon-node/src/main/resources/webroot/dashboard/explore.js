@@ -238,13 +238,13 @@ async function renderPaths(main) {
   const start = el('input', { type: 'text', id: 'path-start', maxlength: '200', 'aria-label': 'Start', placeholder: '/pricing' });
   start.value = param('start', '');
   const dir = choice({ id: 'path-dir' }, [['forward', 'What came after'], ['backward', 'What led to it']], param('dir', 'forward'));
-  const type = choice({ id: 'path-type' }, [['pagePath', 'Page paths'], ['eventName', 'Event names']], param('type', 'pagePath'));
+  const type = choice({ id: 'path-type' }, [['pagePath', 'a page path'], ['eventName', 'an event name']], param('type', 'pagePath'));
   const steps = el('input', { type: 'number', id: 'path-steps', min: '1', max: '5' });
   steps.value = param('steps', '3');
   const top = el('input', { type: 'number', id: 'path-top', min: '1', max: '20' });
   top.value = param('top', '5');
   const note = el('p', { class: 'error', role: 'alert' });
-  const form = el('form', { id: 'path-form', class: 'explore-form' }, kind, start, labelled('Show', dir), labelled('Steps of', type),
+  const form = el('form', { id: 'path-form', class: 'explore-form' }, kind, start, labelled('Show', dir), labelled('Each step is', type),
     labelled('Steps', steps), labelled('Top per step', top), el('button', { type: 'submit' }, 'Run paths'), note);
   const out = el('div', { id: 'path-result' });
   main.append(card('Paths', true, el('p', { class: 'muted small' }, 'Sessions from their first start event on, step by step'
@@ -328,6 +328,6 @@ function pathDiagram(answer, steps, backward) {
   const heads = svg('g', { 'font-size': '12', fill: '#667085' });
   for (let s = 0; s <= steps; s++) heads.append(svg('text', { x: (backward ? steps - s : s) * COL + 10, y: 12 }, s ? 'Step ' + s : 'Start'));
   g.setAttribute('transform', 'translate(0, 24)');
-  // Scaled to the card's width (app.css .paths): the whole diagram in view on a phone too, the table for the detail.
-  return el('div', { class: 'paths', 'aria-hidden': 'true' }, svg('svg', { viewBox: `0 0 ${W} ${H + 30}`, id: 'path-diagram' }, heads, g));
+  // At its own size, shrunk to the card's width (app.css .paths): the whole diagram in view on a phone too, the table for the detail.
+  return el('div', { class: 'paths', 'aria-hidden': 'true' }, svg('svg', { viewBox: `0 0 ${W} ${H + 30}`, width: String(W), height: String(H + 30), id: 'path-diagram' }, heads, g));
 }
