@@ -124,7 +124,11 @@ function renderRealtime(main) {
 async function render() {
   state.charts.forEach((c) => c.dispose()); state.charts = [];
   if (state.closeStream) { state.closeStream(); state.closeStream = null; }
-  document.querySelectorAll('#tabs a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
+  document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.view === state.view));
+  const exploring = !!document.querySelector('#explore-nav a.active');
+  $('explore-toggle').classList.toggle('active', exploring);
+  // Open on the group's views, closed on the others (opened there by the button alone).
+  $('explore-nav').hidden = !exploring; $('explore-toggle').setAttribute('aria-expanded', String(exploring));
   // The date bar serves the overview, the reports and the explorations only: it does nothing on Real-time (the last
   // 30 minutes), Settings or any management page. The explorations neither compare nor take the dashboard's filters.
   const explores = Object.prototype.hasOwnProperty.call(PAGE_PARAMS, state.view);
@@ -243,7 +247,11 @@ $('range').onchange = () => {
 $('from').onchange = () => { state.from = $('from').value; go(); };
 $('to').onchange = () => { state.to = $('to').value; go(); };
 $('compare').onchange = () => { state.compare = $('compare').checked; go(); };
-document.querySelectorAll('#tabs a').forEach((a) => {
+$('explore-toggle').onclick = () => {
+  const open = $('explore-nav').hidden;
+  $('explore-nav').hidden = !open; $('explore-toggle').setAttribute('aria-expanded', String(open));
+};
+document.querySelectorAll('nav a').forEach((a) => {
   a.href = '#' + a.dataset.view;
   a.onclick = (e) => { e.preventDefault(); state.view = a.dataset.view; go(); };
 });

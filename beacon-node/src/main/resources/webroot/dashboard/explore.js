@@ -1,11 +1,11 @@
-// Explorations over raw hits (issue 21, item 7): the funnel (:runFunnelReport) and retention cohorts (:runReport
-// with a cohortSpec), each computed by a recompute node. app.js loads this file the first time one of these views
+// Explorations over raw hits (issue 21, items 4 and 7): the funnel (:runFunnelReport), retention cohorts (:runReport
+// with a cohortSpec) and paths (:runPathReport), each computed by a recompute node. app.js loads this file the first time one of these views
 // opens, not with the overview (the dashboard's own files keep their budget, docs/benchmarks.md). A definition lives in
 // the URL's hash (viewstate.js PAGE_PARAMS: a funnel is bookmarkable) and runs whenever the view renders with one; a
 // new page (paths) is one more entry in EXPLORE, PAGE_PARAMS and the navigation.
 'use strict';
 
-const EXPLORE = { funnels: renderFunnels, cohorts: renderCohorts };
+const EXPLORE = { funnels: renderFunnels, cohorts: renderCohorts, paths: renderPaths };
 const renderExplore = (main, view) => EXPLORE[view](main);
 
 /** The first value of one of the view's URL parameters, or {@code fallback}. */
@@ -146,8 +146,8 @@ async function runFunnel(out, steps, list) {
 const scrollBox = (name, table) => el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': name }, table);
 
 /** A table with a header row; every column but the first right-aligned (numbers). */
-function dataTable(id, head, rows) {
-  return scrollBox('Funnel table', el('table', { id },
+function dataTable(id, head, rows, name = 'Funnel table') {
+  return scrollBox(name, el('table', { id },
     el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, h)))),
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i ? el('td', { class: 'num' }, c) : el('th', { scope: 'row' }, c))))))));
 }
@@ -223,4 +223,111 @@ async function renderCohorts(main) {
     scrollBox('Cohort table', el('table', { id: 'cohort-table', class: 'cohorts' }, el('thead', {}, head), el('tbody', {}, rows))),
     el('h3', {}, 'Retention curve (all cohorts)'), chart);
   categoryChart(chart, curve.map((v, k) => unit + ' ' + k), curve, 'Active', 'percent', true);
+}
+
+// --- Paths ---------------------------------------------------------------------------------------------------------
+
+/**
+ * A cell as a spreadsheet reads it safely: quoted (RFC 4180), and one starting with = + - @ or a control character
+ * prefixed with ' so it is not run as a formula (the API's CSV defuses the same way; paths have no CSV of their own).
+ */
+const csvCell = (v) => '"' + (/^[=+\-@\t\r]/.test(String(v)) ? "'" : '') + String(v).replace(/"/g, '""') + '"';
+
+async function renderPaths(main) {
+  const kind = choice({ id: 'path-kind', 'aria-label': 'Start is' }, [['p', 'Page path'], ['e', 'Event']], param('kind', 'p'));
+  const start = el('input', { type: 'text', id: 'path-start', maxlength: '200', 'aria-label': 'Start', placeholder: '/pricing' });
+  start.value = param('start', '');
+  const dir = choice({ id: 'path-dir' }, [['forward', 'What came after'], ['backward', 'What led to it']], param('dir', 'forward'));
+  const type = choice({ id: 'path-type' }, [['pagePath', 'a page path'], ['eventName', 'an event name']], param('type', 'pagePath'));
+  const steps = el('input', { type: 'number', id: 'path-steps', min: '1', max: '5' });
+  steps.value = param('steps', '3');
+  const top = el('input', { type: 'number', id: 'path-top', min: '1', max: '20' });
+  top.value = param('top', '5');
+  const note = el('p', { class: 'error', role: 'alert' });
+  const form = el('form', { id: 'path-form', class: 'explore-form' }, kind, start, labelled('Show', dir), labelled('Each step is', type),
+    labelled('Steps', steps), labelled('Top per step', top), el('button', { type: 'submit' }, 'Run paths'), note);
+  const out = el('div', { id: 'path-result' });
+  main.append(card('Paths', true, el('p', { class: 'muted small' }, 'Sessions from their first start event on, step by step'
+    + ' (repeats collapsed; the rest of a step folded into (other)), from raw hits (bots left out; exact).'), form, out));
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    if (!start.value.trim()) { note.textContent = 'Name a start.'; return; }
+    Object.assign(state.page, { kind: [kind.value], start: [start.value.trim()], dir: [dir.value], type: [type.value],
+      steps: [steps.value], top: [top.value] });
+    go();
+  };
+  if (!param('start', '')) return;
+  const value = param('start');
+  const body = { dateRange: periods()[0], direction: dir.value, nodeType: type.value,
+    start: kind.value === 'p' ? { eventName: 'page_view', pagePath: value } : { eventName: value },
+    steps: Number(steps.value), topPerStep: Number(top.value) };
+  const answer = await explore(out, ':runPathReport', body);
+  if (!answer) return;
+  const head = ['Step', 'From', 'To', 'Sessions'];
+  const rows = answer.links.map((l) => [l.fromStep + ' → ' + (l.fromStep + 1), l.from, l.to, l.sessions]);
+  const csv = el('button', { type: 'button', class: 'link csv', title: 'Download this table as CSV' }, 'CSV');
+  csv.onclick = () => {
+    const text = [['fromStep', 'from', 'to', 'sessions'], ...answer.links.map((l) => [l.fromStep, l.from, l.to, l.sessions])]
+      .map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    const a = el('a', { href: url, download: 'beacon-' + state.property + '-paths-' + body.dateRange.startDate + '-' + body.dateRange.endDate + '.csv' });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  const m = answer.metadata || {};
+  out.replaceChildren(el('p', { class: 'muted small' }, (m.sessions ?? 0).toLocaleString() + ' sessions of ' + (m.persons ?? 0).toLocaleString()
+    + ' persons held the start.'), pathDiagram(answer, body.steps, body.direction === 'backward'),
+  el('h3', {}, 'Links between steps ', csv), dataTable('path-table', head, rows.map((r) => [r[0], r[1], r[2], r[3].toLocaleString()]), 'Path table'));
+}
+
+/**
+ * The paths as columns of boxes (one column a step, a box's height its sessions) joined by bands as wide as the
+ * sessions that went from one box to the next: SVG built element by element (the CSP allows no markup strings).
+ * Backward, step 0 is the rightmost column. Hidden from screen readers: the table says the same.
+ */
+function pathDiagram(answer, steps, backward) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = (tag, attrs, ...kids) => {
+    const e = document.createElementNS(NS, tag);
+    Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, v));
+    e.append(...kids);
+    return e;
+  };
+  const COL = 200; const BOX = 12; const GAP = 18; const H = 360; const W = steps * COL + 160;
+  const byStep = [];
+  for (let s = 0; s <= steps; s++) byStep.push([]);
+  answer.nodes.forEach((n) => byStep[n.step] && byStep[n.step].push(n));
+  // One scale for every column: the fullest one (its boxes and their gaps) fills the height.
+  const scale = Math.min(...byStep.map((ns) => (H - GAP * (ns.length - 1)) / Math.max(1, ns.reduce((a, n) => a + n.sessions, 0))));
+  const at = {};
+  const g = svg('g', {});
+  const links = svg('g', { fill: 'none', stroke: CHART_COLORS.line, 'stroke-opacity': '0.25' });
+  g.append(links);
+  byStep.forEach((ns, step) => {
+    let y = 0;
+    const x = (backward ? steps - step : step) * COL + 10;
+    ns.forEach((n) => {
+      const h = Math.max(2, n.sessions * scale);
+      at[step + '|' + n.value] = { x, y, out: y, in: y };
+      g.append(svg('rect', { x, y, width: BOX, height: h, fill: CHART_COLORS.line }),
+        svg('text', { x: x + BOX + 4, y: y + Math.min(h, 24) / 2 + 5, 'font-size': '12', fill: '#1d2330' },
+          (n.value.length > 24 ? n.value.slice(0, 23) + '…' : n.value) + ' · ' + n.sessions));
+      y += h + GAP;
+    });
+  });
+  answer.links.forEach((l) => {
+    const a = at[l.fromStep + '|' + l.from]; const b = at[(l.fromStep + 1) + '|' + l.to];
+    if (!a || !b) return;
+    const w = Math.max(1, l.sessions * scale);
+    const x1 = backward ? a.x : a.x + BOX; const x2 = backward ? b.x + BOX : b.x;
+    const y1 = a.out + w / 2; const y2 = b.in + w / 2;
+    a.out += w; b.in += w;
+    const mid = (x1 + x2) / 2;
+    links.append(svg('path', { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, 'stroke-width': w.toFixed(1) }));
+  });
+  const heads = svg('g', { 'font-size': '12', fill: '#667085' });
+  for (let s = 0; s <= steps; s++) heads.append(svg('text', { x: (backward ? steps - s : s) * COL + 10, y: 12 }, s ? 'Step ' + s : 'Start'));
+  g.setAttribute('transform', 'translate(0, 24)');
+  // At its own size, shrunk to the card's width (app.css .paths): the whole diagram in view on a phone too, the table for the detail.
+  return el('div', { class: 'paths', 'aria-hidden': 'true' }, svg('svg', { viewBox: `0 0 ${W} ${H + 30}`, width: String(W), height: String(H + 30), id: 'path-diagram' }, heads, g));
 }

@@ -70,9 +70,10 @@ function removeFilter(name) {
 const RANGES = ['today', 'yesterday', '7', '28', '90', 'custom'];
 /**
  * The explorations (explore.js, loaded when first opened) and their own parameters in the hash, each a list of
- * values (state.page): a funnel's steps, the cohorts' settings. A view listed here has the date bar.
+ * values (state.page): a funnel's steps, the cohorts' and the paths' settings. A view listed here has the date bar.
  */
-const PAGE_PARAMS = { funnels: ['step', 'open', 'scope', 'days', 'by'], cohorts: ['grain', 'count', 'ret'] };
+const PAGE_PARAMS = { funnels: ['step', 'open', 'scope', 'days', 'by'], cohorts: ['grain', 'count', 'ret'],
+  paths: ['kind', 'start', 'dir', 'type', 'steps', 'top'] };
 
 /** The state as the hash holds it: #overview?p=ID&range=7&cmp=1&f=country:DE&f=browser:Chrome&metric=totalUsers. */
 function stateToHash() {
@@ -92,7 +93,7 @@ function hashToState() {
   const h = location.hash.replace(/^#/, '');
   if (!h) return;
   const [view, query] = h.split('?');
-  if (view && document.querySelector('#tabs a[data-view="' + CSS.escape(view) + '"]')) state.view = view;
+  if (view && document.querySelector('nav a[data-view="' + CSS.escape(view) + '"]')) state.view = view;
   const q = new URLSearchParams(query || '');
   const p = q.get('p');
   if (p && (state.properties || []).some((x) => x.propertyId === p)) state.property = p;

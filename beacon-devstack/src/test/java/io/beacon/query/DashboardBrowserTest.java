@@ -651,6 +651,61 @@ class DashboardBrowserTest {
     assertThat(cohortCsv.get(0)).isEqualTo("\"cohort\",\"cohortNthDay\",\"cohortActiveUsers\",\"cohortTotalUsers\"");
     shots(chrome, "41-cohorts");
     axe(chrome, "cohorts");
+
+    // Paths forward from a view of /p0, page paths, 2 steps, top 20 (4 pages: nothing folded): per session (the
+    // sender's id) from its first view of /p0, its later page views with repeats collapsed, "(session end)" once.
+    Map<String, List<Hit>> bySession = new TreeMap<>();
+    expected.hits.stream().sorted(java.util.Comparator.comparingLong(Hit::ts).thenComparing(Hit::requestId))
+        .forEach(h -> bySession.computeIfAbsent(h.sessionId(), s -> new ArrayList<>()).add(h));
+    Map<String, Long> links = new TreeMap<>();
+    for (List<Hit> hs : bySession.values()) {
+      List<String> path = null;
+      for (Hit h : hs) {
+        if (!h.eventName().equals("page_view")) {
+          continue;
+        }
+        if (path == null) {
+          if (h.pagePath().equals("/p0")) {
+            path = new ArrayList<>(List.of("/p0"));
+          }
+        } else if (path.size() < 3 && !h.pagePath().equals(path.get(path.size() - 1))) {
+          path.add(h.pagePath());
+        }
+      }
+      if (path != null) {
+        if (path.size() < 3) {
+          path.add("(session end)");
+        }
+        for (int k = 0; k + 1 < path.size(); k++) {
+          links.merge(k + " → " + (k + 1) + "|" + path.get(k) + "|" + path.get(k + 1), 1L, Long::sum);
+        }
+      }
+    }
+    assertThat(links).isNotEmpty();
+    List<String> wantLinks = new ArrayList<>();
+    links.forEach((k, n) -> wantLinks.add(k + "|" + n));
+    // Reached through the Explore group: a disclosure button that shows its own row of views.
+    chrome.eval("document.querySelector('a[data-view=overview]').click(); 1");
+    awaitTrue(chrome, "document.getElementById('explore-nav').hidden");
+    chrome.eval("document.getElementById('explore-toggle').click(); 1");
+    awaitTrue(chrome, "!document.getElementById('explore-nav').hidden"
+        + " && document.getElementById('explore-toggle').getAttribute('aria-expanded') === 'true'");
+    chrome.eval("document.querySelector('#explore-nav a[data-view=paths]').click(); 1");
+    awaitTrue(chrome, "!!document.getElementById('path-form')");
+    chrome.eval("document.getElementById('path-start').value = '/p0'; document.getElementById('path-steps').value = '2';"
+        + " document.getElementById('path-top').value = '20'; document.getElementById('path-form').requestSubmit(); 1");
+    awaitTrue(chrome, "document.querySelectorAll('#path-table tbody tr').length === " + links.size()
+        + " && !!document.querySelector('#path-diagram path') && location.hash.startsWith('#paths?')");
+    List<String> shownLinks = new ArrayList<>();
+    new JsonArray(chrome.eval("JSON.stringify([...document.querySelectorAll('#path-table tbody tr')]"
+        + ".map(tr => [...tr.cells].map(c => c.textContent).join('|')))")).forEach(o -> shownLinks.add((String) o));
+    assertThat(shownLinks).containsExactlyInAnyOrderElementsOf(wantLinks);
+    assertThat(chrome.eval("document.querySelector('#explore-toggle').classList.contains('active') + ''")).isEqualTo("true");
+    List<String> pathCsv = download(chrome, downloads, "#path-result button.csv", "-paths-");
+    assertThat(pathCsv.get(0)).isEqualTo("\"fromStep\",\"from\",\"to\",\"sessions\"");
+    assertThat(pathCsv).hasSize(links.size() + 1);
+    shots(chrome, "42-paths");
+    axe(chrome, "paths");
   }
 
   /** Clicks the CSV button {@code selector} and reads the file it saved, the one whose name holds {@code part}. */
