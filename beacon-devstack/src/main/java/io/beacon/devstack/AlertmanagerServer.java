@@ -2,13 +2,8 @@ package io.beacon.devstack;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -92,13 +87,6 @@ final class AlertmanagerServer extends NativeServer {
 
   @Override
   protected Probe newProbe() {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + target() + "/-/ready"))
-        .timeout(Duration.ofSeconds(3)).build();
-    return () -> {
-      if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
-        throw new IllegalStateException("not ready");
-      }
-    };
+    return httpOk("http://" + target() + "/-/ready");
   }
 }

@@ -1,11 +1,6 @@
 package io.beacon.devstack;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,13 +74,6 @@ final class HaproxyServer extends NativeServer {
   /** Ready = its Prometheus exporter answers on the balancer's address (the config loaded, the frontends bound). */
   @Override
   protected Probe newProbe() {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create(metricsUrl())).timeout(Duration.ofSeconds(3)).build();
-    return () -> {
-      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("metrics " + r.statusCode());
-      }
-    };
+    return httpOk(metricsUrl());
   }
 }

@@ -1,11 +1,6 @@
 package io.beacon.devstack;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -39,13 +34,6 @@ final class NodeExporterServer extends NativeServer {
 
   @Override
   protected Probe newProbe() {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + target() + "/metrics"))
-        .timeout(Duration.ofSeconds(3)).build();
-    return () -> {
-      if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
-        throw new IllegalStateException("not ready");
-      }
-    };
+    return httpOk("http://" + target() + "/metrics");
   }
 }

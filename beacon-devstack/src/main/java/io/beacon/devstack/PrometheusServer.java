@@ -104,13 +104,7 @@ final class PrometheusServer extends NativeServer {
 
   @Override
   protected Probe newProbe() {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/-/ready")).timeout(Duration.ofSeconds(3)).build();
-    return () -> {
-      if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
-        throw new IllegalStateException("not ready");
-      }
-    };
+    return httpOk(url() + "/-/ready");
   }
 
   /** Targets by health ("up", "down", "unknown") per job, from the targets API. */
